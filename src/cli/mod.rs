@@ -1,0 +1,127 @@
+//! The command line (the edge of the program: errors become messages and exit codes here).
+//!
+//! Exit codes: 0 everything caught up; 75 stopped early with work left (budget, signal or `--max-files`), so
+//! `until pipeline resume; [ $? -ne 75 ]; do :; done`-style loops work; 2 bad usage or configuration; 1 failure.
+
+mod export;
+mod reset;
+mod resume;
+mod run;
+mod stats;
+mod synth;
+
+use crate::config::PipelineConfig;
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_WORK_LEFT: u8 = 75;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pipeline",
+    version,
+    about = "Keeps a searchable, semantically indexed copy of your Claude Code history"
+)]
+pub struct Cli {
+    /// Where checkpoints and the store live [default: $PIPELINE_DATA_DIR, else $XDG_DATA_HOME/pipeline/data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Pipeline definition (TOML) [default: the built-in pipelines/claude-code.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// No progress display (warnings are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Process all pending work: new files and bytes appended since the last run.
+    Run(run::RunArgs),
+    /// Continue the last run that stopped early, with its saved settings.
+    Resume(resume::ResumeArgs),
+    /// Progress per file, what the store holds, and the last runs.
+    Stats(stats::StatsArgs),
+    /// Delete checkpoints and store.
+    Reset(reset::ResetArgs),
+    /// Every stored point as one JSON object per line: {"id", "payload"} (no vector).
+    Export,
+    /// Write a synthetic transcript corpus (for demos and benchmarks).
+    #[command(hide = true)]
+    Synth(synth::SynthArgs),
+}
+
+/// Options every command resolves the same way.
+pub struct Common {
+    pub data_dir: PathBuf,
+    pub config: PipelineConfig,
+    pub quiet: bool,
+    pub started: Instant,
+}
+
+/// Runs the CLI and maps the outcome to an exit code.
+pub fn main(started: Instant) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    let config = match &cli.pipeline {
+        Some(path) => PipelineConfig::load(path),
+        None => Ok(PipelineConfig::builtin()),
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => return fail(&e.into()),
+    };
+    let common = Common {
+        data_dir: cli
+            .data_dir
+            .clone()
+            .unwrap_or_else(crate::paths::default_data_dir),
+        config,
+        quiet: cli.quiet,
+        started,
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::execute(&common, args),
+        Command::Resume(args) => resume::execute(&common, args),
+        Command::Stats(args) => stats::execute(&common, args),
+        Command::Reset(args) => reset::execute(&common, args),
+        Command::Export => export::execute(&common),
+        Command::Synth(args) => synth::execute(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    let usage = e.downcast_ref::<Error>().is_some_and(Error::is_usage);
+    ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
+}
+
+/// A multi-threaded runtime sized for this work: the stages are light, the model uses its own threads.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("invalid duration {text:?} ({e}); examples: 110s, 2m, 1m30s"))
+}

@@ -1,0 +1,50 @@
+//! `pipeline reset`.
+
+use super::{Common, EXIT_OK, EXIT_USAGE};
+use crate::store::EmbeddedStore;
+use clap::Args;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Keep the points; delete only the checkpoints (the next run re-reads every file and rewrites the same ids).
+    #[arg(long)]
+    pub checkpoints_only: bool,
+}
+
+pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
+    let store = EmbeddedStore::open(&common.data_dir)?;
+    let what = if args.checkpoints_only {
+        format!("all {} checkpoints", store.checkpoints().len())
+    } else {
+        format!(
+            "{} points and {} checkpoints",
+            store.point_count(),
+            store.checkpoints().len()
+        )
+    };
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("error: refusing to delete {what} without --yes (stdin is not a terminal)");
+            return Ok(EXIT_USAGE);
+        }
+        eprint!("Delete {what} in {}? [y/N] ", common.data_dir.display());
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("nothing deleted");
+            return Ok(EXIT_OK);
+        }
+    }
+    if args.checkpoints_only {
+        store.clear_checkpoints()?;
+    } else {
+        store.clear()?;
+    }
+    println!("deleted {what}");
+    Ok(EXIT_OK)
+}

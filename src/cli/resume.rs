@@ -1,0 +1,41 @@
+//! `pipeline resume`.
+
+use super::{Common, EXIT_OK};
+use crate::history;
+use crate::store::EmbeddedStore;
+use clap::Args;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Budget for this run [default: the saved run's budget].
+    #[arg(long, value_parser = super::parse_budget, value_name = "DUR")]
+    pub budget: Option<Duration>,
+    /// Print one machine-readable summary object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
+    let saved = {
+        let store = EmbeddedStore::open(&common.data_dir)?;
+        history::load_resume(&store)?
+    };
+    let Some(mut settings) = saved else {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"stop_reason": "nothing_to_resume", "work_left": false})
+            );
+        } else {
+            println!(
+                "nothing to resume: the last run finished (use `pipeline run` to pick up new work)"
+            );
+        }
+        return Ok(EXIT_OK);
+    };
+    if args.budget.is_some() {
+        settings.budget = args.budget;
+    }
+    super::run::sync(common, settings, args.json)
+}

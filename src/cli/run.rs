@@ -1,0 +1,135 @@
+//! `pipeline run`.
+
+use super::{Common, EXIT_OK, EXIT_USAGE, EXIT_WORK_LEFT};
+use crate::embedder::default_model_dir;
+use crate::error::Error;
+use crate::history;
+use crate::progress::{Counters, Display, Reporter};
+use crate::store::EmbeddedStore;
+use crate::sync::{RunSettings, RunSummary, SyncJob};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Transcript directory to scan (repeatable) [default: $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects,
+    /// ~/.config/claude/projects, those that exist].
+    #[arg(long = "source", value_name = "DIR")]
+    pub sources: Vec<PathBuf>,
+    /// Wall-clock budget from process start (e.g. 110s, 2m); the run commits and exits before it ends.
+    #[arg(long, value_parser = super::parse_budget, value_name = "DUR")]
+    pub budget: Option<Duration>,
+    /// Process at most this many files (newest first).
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+    /// Print one machine-readable summary object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
+    let sources = if args.sources.is_empty() {
+        crate::paths::default_sources()
+    } else {
+        args.sources.clone()
+    };
+    if sources.is_empty() {
+        eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
+        return Ok(EXIT_USAGE);
+    }
+    for s in &sources {
+        if !s.is_dir() {
+            return Err(Error::Config(format!("--source {}: not a directory", s.display())).into());
+        }
+    }
+    let settings = RunSettings {
+        sources,
+        budget: args.budget,
+        max_files: args.max_files,
+    };
+    sync(common, settings, args.json)
+}
+
+/// Runs the pipeline with `settings` and reports; shared by `run` and `resume`.
+pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Result<u8> {
+    let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
+    history::save_resume(&store, &settings)?;
+    store.meta_put("sources", &serde_json::to_vec(&settings.sources)?)?;
+    let reporter = Reporter::new(
+        Display::detect(common.quiet || json),
+        Arc::new(Counters::default()),
+    );
+    let job = SyncJob {
+        settings,
+        config: common.config.clone(),
+        model_dir: default_model_dir(),
+        started: common.started,
+    };
+    let rt = super::runtime()?;
+    let result = rt.block_on(job.run(store.clone(), reporter, stop_signal()));
+    // A late embed batch may still be running on a blocking thread: do not wait for it.
+    rt.shutdown_timeout(Duration::from_millis(20));
+    let summary = result?;
+    history::record_run(&store, &summary)?;
+    if !summary.work_left {
+        history::clear_resume(&store)?;
+    }
+    store.flush()?;
+    print_summary(&summary, json)?;
+    Ok(if summary.work_left {
+        EXIT_WORK_LEFT
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(s)?);
+        return Ok(());
+    }
+    let reason = match s.stop_reason {
+        crate::sync::StopReason::CaughtUp => "caught up",
+        crate::sync::StopReason::Budget => {
+            "stopped by the budget, work left: run `pipeline resume`"
+        }
+        crate::sync::StopReason::Signal => "interrupted, work left: run `pipeline resume`",
+        crate::sync::StopReason::MaxFiles => {
+            "--max-files reached, work left: run `pipeline resume`"
+        }
+    };
+    println!(
+        "{reason}\n  {:.1}s: {} of {} pending files completed, {} committed, {} messages ({:.0}/s), {} points stored\n  embedded {} texts in {:.1}s, {} reused from the cache, {} malformed lines, {} warnings",
+        s.duration_secs,
+        s.files_completed,
+        s.files_pending_at_start,
+        indicatif::HumanBytes(s.bytes_committed),
+        s.messages,
+        s.messages_per_sec,
+        s.points_committed,
+        s.texts_embedded,
+        s.embed_secs,
+        s.cache_hits,
+        s.malformed_lines,
+        s.warnings,
+    );
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `pipeline stats`.
+
+use super::{Common, EXIT_OK};
+use crate::discover;
+use crate::history;
+use crate::progress::{Counters, Display, Reporter};
+use crate::store::EmbeddedStore;
+use clap::Args;
+use indicatif::HumanBytes;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Transcript directories to compare against [default: those of the last run].
+    #[arg(long = "source", value_name = "DIR")]
+    pub sources: Vec<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
+    let store = EmbeddedStore::open(&common.data_dir)?;
+    let sources: Vec<PathBuf> = if !args.sources.is_empty() {
+        args.sources
+    } else {
+        store
+            .meta_get("sources")?
+            .and_then(|v| serde_json::from_slice(&v).ok())
+            .unwrap_or_else(crate::paths::default_sources)
+    };
+    let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+    let found = discover::find_files(&sources, &reporter);
+    let s = crate::stats::compute(&store, &found, history::recent_runs(&store, 5));
+    if args.json {
+        println!("{}", serde_json::to_string(&s)?);
+        return Ok(EXIT_OK);
+    }
+    let f = &s.files;
+    println!(
+        "files: {} total, {} complete, {} partial, {} pending ({} deleted, points kept)",
+        f.total, f.complete, f.partial, f.pending, f.deleted
+    );
+    println!(
+        "bytes: {} of {} ({:.1}%)",
+        HumanBytes(f.bytes_done),
+        HumanBytes(f.bytes_total),
+        f.percent_done
+    );
+    let st = &s.store;
+    let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "store: {} points, {} messages ({}), {} on disk",
+        st.points,
+        st.messages,
+        kinds.join(", "),
+        HumanBytes(st.size_on_disk_bytes)
+    );
+    println!(
+        "enhancement: {} with topics, {} solution attempts ({} validated, {} refuted), {} feedback links, {} adjacency links",
+        st.with_topics, st.solution_attempts, st.validated_solutions, st.refuted_solutions, st.feedback_links, st.adjacency_links
+    );
+    println!(
+        "malformed lines: {}, unreadable checkpoints: {}",
+        s.malformed_lines, s.unreadable_checkpoints
+    );
+    for r in &s.last_runs {
+        println!(
+            "run: {:.1}s, {} messages ({:.0}/s), {} points, {}",
+            r.duration_secs,
+            r.messages,
+            r.messages_per_sec,
+            r.points_committed,
+            serde_json::to_value(r.stop_reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        );
+    }
+    match s.estimated_runs_left {
+        Some(0) => println!("caught up"),
+        Some(n) => println!("estimated runs left at a 110s budget: {n}"),
+        None => println!("estimated runs left: unknown until a run has made progress"),
+    }
+    Ok(EXIT_OK)
+}

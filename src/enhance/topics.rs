@@ -1,0 +1,790 @@
+//! Topic detection: the twelve topics of the original system, scored by whole-word keyword density.
+//!
+//! Rule (the original one, with whole-word matching instead of substring matching): a topic's score is the sum of
+//! its keyword counts, a multi-word keyword counting double, divided by `word_count * 0.01` (hits per hundred
+//! words), capped at [`MAX_SCORE`]. Topics scoring more than [`MIN_SCORE`] are kept, with confidence
+//! `score / MAX_SCORE`, sorted by confidence descending then topic name ascending.
+//!
+//! Keywords are lowercase; apostrophes are written without them ("doesnt"), and a keyword such as "next.js"
+//! matches the words `next` `js`. Ambiguous words in this domain (bare "token", "session", "index", "pipeline",
+//! which in Claude Code conversations usually mean something else) are only listed inside longer phrases.
+
+use std::sync::LazyLock;
+
+use super::words::{phrases, Phrase, Words};
+use crate::message::TopicScore;
+
+/// Score cap.
+pub const MAX_SCORE: f32 = 2.0;
+/// Topics must score strictly more than this to be kept.
+pub const MIN_SCORE: f32 = 0.1;
+
+/// The valid topic names, in definition order.
+pub const TOPICS: [&str; 12] = [
+    "debugging",
+    "performance",
+    "authentication",
+    "deployment",
+    "testing",
+    "styling",
+    "database",
+    "api",
+    "state_management",
+    "configuration",
+    "framework",
+    "devtools",
+];
+
+const DEBUGGING: &[&str] = &[
+    "bug",
+    "bugs",
+    "buggy",
+    "debug",
+    "debugging",
+    "debugged",
+    "debugger",
+    "error",
+    "errors",
+    "exception",
+    "exceptions",
+    "stack trace",
+    "stacktrace",
+    "traceback",
+    "backtrace",
+    "crash",
+    "crashes",
+    "crashed",
+    "crashing",
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "broken",
+    "breaks",
+    "issue",
+    "issues",
+    "undefined",
+    "null pointer",
+    "segfault",
+    "segmentation fault",
+    "panic",
+    "panics",
+    "panicked",
+    "breakpoint",
+    "breakpoints",
+    "troubleshoot",
+    "troubleshooting",
+    "not working",
+    "doesnt work",
+    "fails",
+    "failing",
+    "failed",
+    "failure",
+    "unexpected behavior",
+    "root cause",
+    "regression",
+    "error message",
+    "investigate",
+    "reproduce",
+    "workaround",
+    "diagnose",
+];
+
+const PERFORMANCE: &[&str] = &[
+    "performance",
+    "slow",
+    "slower",
+    "slowly",
+    "slowness",
+    "faster",
+    "fastest",
+    "speed",
+    "speedup",
+    "speed up",
+    "optimize",
+    "optimized",
+    "optimizing",
+    "optimization",
+    "optimizations",
+    "optimise",
+    "optimisation",
+    "latency",
+    "throughput",
+    "bottleneck",
+    "bottlenecks",
+    "profile",
+    "profiling",
+    "profiler",
+    "benchmark",
+    "benchmarks",
+    "benchmarking",
+    "memory leak",
+    "memory usage",
+    "cpu usage",
+    "high cpu",
+    "cache",
+    "caching",
+    "cached",
+    "lazy loading",
+    "memoize",
+    "memoization",
+    "re-render",
+    "re-renders",
+    "rerender",
+    "rerenders",
+    "bundle size",
+    "load time",
+    "response time",
+    "efficient",
+    "efficiency",
+    "inefficient",
+    "hot path",
+    "flamegraph",
+    "parallelize",
+    "parallelism",
+    "time complexity",
+    "big o",
+    "allocations",
+    "throttle",
+    "debounce",
+];
+
+const AUTHENTICATION: &[&str] = &[
+    "auth",
+    "authentication",
+    "authenticate",
+    "authenticated",
+    "authenticating",
+    "authorization",
+    "authorize",
+    "authorized",
+    "unauthorized",
+    "login",
+    "logins",
+    "log in",
+    "logged in",
+    "logout",
+    "log out",
+    "sign in",
+    "signin",
+    "sign up",
+    "signup",
+    "password",
+    "passwords",
+    "oauth",
+    "oauth2",
+    "jwt",
+    "jwts",
+    "access token",
+    "refresh token",
+    "auth token",
+    "bearer token",
+    "id token",
+    "session cookie",
+    "user session",
+    "cookie",
+    "cookies",
+    "credentials",
+    "credential",
+    "sso",
+    "saml",
+    "openid",
+    "2fa",
+    "mfa",
+    "two-factor",
+    "api key",
+    "api keys",
+    "bcrypt",
+    "rbac",
+    "csrf",
+    "401",
+    "403",
+    "identity provider",
+    "auth0",
+    "clerk",
+    "nextauth",
+];
+
+const DEPLOYMENT: &[&str] = &[
+    "deploy",
+    "deploys",
+    "deployed",
+    "deploying",
+    "deployment",
+    "deployments",
+    "production",
+    "prod",
+    "staging",
+    "docker",
+    "dockerfile",
+    "container",
+    "containers",
+    "kubernetes",
+    "k8s",
+    "helm",
+    "ci/cd",
+    "ci pipeline",
+    "deployment pipeline",
+    "github actions",
+    "gitlab ci",
+    "vercel",
+    "netlify",
+    "heroku",
+    "aws",
+    "gcp",
+    "azure",
+    "serverless",
+    "nginx",
+    "release",
+    "releases",
+    "rollout",
+    "rollback",
+    "hosting",
+    "hosted",
+    "terraform",
+    "ansible",
+    "cloudflare",
+    "ec2",
+    "s3",
+    "docker compose",
+    "docker-compose",
+    "systemd",
+    "load balancer",
+    "cdn",
+    "fly.io",
+    "railway",
+    "render.com",
+    "build artifact",
+    "ship it",
+];
+
+const TESTING: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "tested",
+    "unit test",
+    "unit tests",
+    "integration test",
+    "integration tests",
+    "e2e",
+    "end-to-end",
+    "test case",
+    "test cases",
+    "test suite",
+    "jest",
+    "pytest",
+    "mocha",
+    "vitest",
+    "cypress",
+    "playwright",
+    "mock",
+    "mocks",
+    "mocking",
+    "mocked",
+    "stub",
+    "stubs",
+    "fixture",
+    "fixtures",
+    "assert",
+    "asserts",
+    "assertion",
+    "assertions",
+    "coverage",
+    "tdd",
+    "snapshot test",
+    "cargo test",
+    "spec",
+    "specs",
+    "regression test",
+    "flaky",
+    "test runner",
+    "testing library",
+    "unittest",
+    "proptest",
+    "doctest",
+];
+
+const STYLING: &[&str] = &[
+    "css",
+    "scss",
+    "sass",
+    "style",
+    "styles",
+    "styling",
+    "styled",
+    "stylesheet",
+    "tailwind",
+    "tailwindcss",
+    "layout",
+    "flexbox",
+    "css grid",
+    "responsive",
+    "media query",
+    "media queries",
+    "color",
+    "colors",
+    "colour",
+    "font",
+    "fonts",
+    "margin",
+    "margins",
+    "padding",
+    "animation",
+    "animations",
+    "theme",
+    "themes",
+    "dark mode",
+    "light mode",
+    "ui",
+    "ux",
+    "styled-components",
+    "classname",
+    "hover",
+    "border",
+    "z-index",
+    "align",
+    "centered",
+    "spacing",
+    "typography",
+    "shadcn",
+    "mui",
+    "chakra",
+    "bootstrap css",
+    "pixel",
+    "pixels",
+    "px",
+    "rem",
+    "svg",
+    "icon",
+    "icons",
+];
+
+const DATABASE: &[&str] = &[
+    "database",
+    "databases",
+    "db",
+    "sql",
+    "query",
+    "queries",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "sqlite",
+    "mongodb",
+    "mongo",
+    "redis",
+    "table",
+    "tables",
+    "schema",
+    "schemas",
+    "migration",
+    "migrations",
+    "orm",
+    "prisma",
+    "sequelize",
+    "typeorm",
+    "sqlalchemy",
+    "diesel",
+    "sqlx",
+    "transaction",
+    "transactions",
+    "foreign key",
+    "primary key",
+    "join",
+    "joins",
+    "qdrant",
+    "vector database",
+    "vector store",
+    "supabase",
+    "firebase",
+    "firestore",
+    "dynamodb",
+    "nosql",
+    "sled",
+    "rows",
+    "column",
+    "columns",
+    "select query",
+    "upsert",
+    "drizzle",
+];
+
+const API: &[&str] = &[
+    "api",
+    "apis",
+    "endpoint",
+    "endpoints",
+    "rest",
+    "restful",
+    "rest api",
+    "graphql",
+    "http",
+    "https",
+    "request",
+    "requests",
+    "response",
+    "responses",
+    "fetch",
+    "axios",
+    "get request",
+    "post request",
+    "status code",
+    "json",
+    "webhook",
+    "webhooks",
+    "route",
+    "routes",
+    "cors",
+    "rate limit",
+    "rate limiting",
+    "grpc",
+    "openapi",
+    "swagger",
+    "payload",
+    "client",
+    "sdk",
+    "api call",
+    "api calls",
+    "http request",
+    "websocket",
+    "websockets",
+    "reqwest",
+    "404",
+    "headers",
+];
+
+const STATE_MANAGEMENT: &[&str] = &[
+    "state",
+    "states",
+    "state management",
+    "redux",
+    "zustand",
+    "mobx",
+    "recoil",
+    "jotai",
+    "vuex",
+    "pinia",
+    "context api",
+    "usestate",
+    "usereducer",
+    "usecontext",
+    "reducer",
+    "reducers",
+    "dispatch",
+    "selector",
+    "selectors",
+    "global state",
+    "local state",
+    "app state",
+    "shared state",
+    "props",
+    "prop drilling",
+    "observable",
+    "observables",
+    "setstate",
+    "immutable",
+    "react query",
+    "tanstack query",
+    "swr",
+    "store state",
+    "redux toolkit",
+    "state machine",
+    "stateful",
+    "stateless",
+    "mutation",
+    "mutations",
+];
+
+const CONFIGURATION: &[&str] = &[
+    "config",
+    "configs",
+    "configuration",
+    "configurations",
+    "configure",
+    "configured",
+    "configuring",
+    "settings",
+    "setting",
+    "env",
+    "environment variable",
+    "environment variables",
+    "env var",
+    "env vars",
+    "dotenv",
+    "yaml",
+    "yml",
+    "toml",
+    "package.json",
+    "tsconfig",
+    "tsconfig.json",
+    "cargo.toml",
+    "pyproject.toml",
+    "webpack config",
+    "eslintrc",
+    "settings.json",
+    "config file",
+    "config files",
+    "option",
+    "options",
+    "flag",
+    "flags",
+    "feature flag",
+    "feature flags",
+    "setup",
+    "set up",
+    "defaults",
+    "default value",
+    "ini",
+    "claude.md",
+];
+
+const FRAMEWORK: &[&str] = &[
+    "react",
+    "vue",
+    "angular",
+    "svelte",
+    "sveltekit",
+    "next.js",
+    "nextjs",
+    "nuxt",
+    "django",
+    "flask",
+    "fastapi",
+    "rails",
+    "express.js",
+    "expressjs",
+    "spring boot",
+    "laravel",
+    "framework",
+    "frameworks",
+    "component",
+    "components",
+    "react hooks",
+    "custom hook",
+    "useeffect",
+    "jsx",
+    "tsx",
+    "remix",
+    "astro",
+    "tokio",
+    "axum",
+    "actix",
+    "node.js",
+    "nodejs",
+    "middleware",
+    "react native",
+    "electron",
+    "tauri",
+    "flutter",
+    "swiftui",
+    "nestjs",
+    "solidjs",
+    "app router",
+    "server components",
+];
+
+const DEVTOOLS: &[&str] = &[
+    "git",
+    "github",
+    "commit",
+    "commits",
+    "branch",
+    "branches",
+    "merge",
+    "rebase",
+    "pull request",
+    "npm",
+    "yarn",
+    "pnpm",
+    "pip",
+    "cargo",
+    "webpack",
+    "vite",
+    "babel",
+    "eslint",
+    "prettier",
+    "linter",
+    "lint",
+    "linting",
+    "formatter",
+    "clippy",
+    "rustfmt",
+    "ide",
+    "vscode",
+    "vs code",
+    "terminal",
+    "cli",
+    "devtools",
+    "chrome devtools",
+    "makefile",
+    "homebrew",
+    "brew",
+    "bash",
+    "zsh",
+    "shell",
+    "tmux",
+    "vim",
+    "neovim",
+    "claude code",
+    "mcp",
+    "pre-commit",
+    "husky",
+    "uv",
+    "poetry",
+];
+
+fn keywords(topic_index: usize) -> &'static [&'static str] {
+    match topic_index {
+        0 => DEBUGGING,
+        1 => PERFORMANCE,
+        2 => AUTHENTICATION,
+        3 => DEPLOYMENT,
+        4 => TESTING,
+        5 => STYLING,
+        6 => DATABASE,
+        7 => API,
+        8 => STATE_MANAGEMENT,
+        9 => CONFIGURATION,
+        10 => FRAMEWORK,
+        _ => DEVTOOLS,
+    }
+}
+
+/// The prepared keywords of every topic, in [`TOPICS`] order.
+static KEYWORDS: LazyLock<Vec<Vec<Phrase>>> =
+    LazyLock::new(|| (0..TOPICS.len()).map(|i| phrases(keywords(i))).collect());
+
+/// The keyword hits of one topic in `words`: each match counts 1, or 2 for a multi-word keyword.
+fn weighted_hits(words: &Words<'_>, keywords: &[Phrase]) -> usize {
+    keywords
+        .iter()
+        .map(|k| {
+            let n = words.count(k);
+            if k.is_multi_word() {
+                2 * n
+            } else {
+                n
+            }
+        })
+        .sum()
+}
+
+/// Scores every topic in an already indexed text (see the module docs for the rule).
+pub fn detect_in(words: &Words<'_>) -> Vec<TopicScore> {
+    if words.is_empty() {
+        return Vec::new();
+    }
+    // hits / (word_count * 0.01), computed as hits * 100 / word_count to avoid rounding 0.01.
+    let word_count = words.len() as f32;
+    let mut out: Vec<TopicScore> = TOPICS
+        .iter()
+        .zip(KEYWORDS.iter())
+        .filter_map(|(topic, keywords)| {
+            let hits = weighted_hits(words, keywords);
+            let score = (hits as f32 * 100.0 / word_count).min(MAX_SCORE);
+            (score > MIN_SCORE).then(|| TopicScore {
+                topic: (*topic).to_string(),
+                confidence: score / MAX_SCORE,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then_with(|| a.topic.cmp(&b.topic))
+    });
+    out
+}
+
+/// Detects the topics of `text`: confidence in (0.05, 1], sorted by confidence descending, then name ascending.
+pub fn detect(text: &str) -> Vec<TopicScore> {
+    super::words::with_words(text, detect_in)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics(text: &str) -> Vec<String> {
+        detect(text).into_iter().map(|t| t.topic).collect()
+    }
+
+    fn confidence(text: &str, topic: &str) -> Option<f32> {
+        detect(text)
+            .into_iter()
+            .find(|t| t.topic == topic)
+            .map(|t| t.confidence)
+    }
+
+    #[test]
+    fn auth_does_not_match_author() {
+        assert!(
+            !topics("The author of this book wrote a great novel about authors")
+                .contains(&"authentication".into())
+        );
+        assert!(topics("The auth middleware rejects the login").contains(&"authentication".into()));
+    }
+
+    #[test]
+    fn multi_word_keywords_count_double() {
+        // 200 words of filler plus one keyword: single-word counts 1 hit, multi-word counts 2.
+        let filler = "lorem ".repeat(198);
+        let single = confidence(&format!("{filler} traceback here"), "debugging");
+        let multi = confidence(&format!("{filler} stack trace"), "debugging");
+        let (Some(single), Some(multi)) = (single, multi) else {
+            panic!("debugging not detected")
+        };
+        assert!((single - 0.5 / MAX_SCORE).abs() < 1e-4, "single {single}");
+        assert!((multi - 1.0 / MAX_SCORE).abs() < 1e-4, "multi {multi}");
+    }
+
+    #[test]
+    fn ordering_by_confidence_then_name() {
+        let text = format!("{} jest test tests database", "lorem ".repeat(96));
+        let got = detect(&text);
+        let names: Vec<&str> = got.iter().map(|t| t.topic.as_str()).collect();
+        assert_eq!(names, ["testing", "database"]);
+        assert!(got[0].confidence > got[1].confidence);
+
+        // Equal scores: alphabetical.
+        let tie = format!("{} redis docker", "lorem ".repeat(98));
+        let names: Vec<String> = topics(&tie);
+        assert_eq!(names, ["database", "deployment"]);
+    }
+
+    #[test]
+    fn score_is_capped_and_threshold_applied() {
+        let got = detect("debug this bug error");
+        assert_eq!(got[0].topic, "debugging");
+        assert_eq!(got[0].confidence, 1.0);
+        // One hit in 1000 words scores 0.1, which is not more than the threshold.
+        let sparse = format!("{} docker", "lorem ".repeat(999));
+        assert!(topics(&sparse).is_empty());
+    }
+
+    #[test]
+    fn empty_and_weird_input() {
+        assert!(detect("").is_empty());
+        assert!(detect("   \n\t ✅🎉 ").is_empty());
+        assert!(detect("日本語のテキスト").is_empty());
+        for t in detect(&"Kubernetes, Docker and React! ".repeat(5000)) {
+            assert!((0.0..=1.0).contains(&t.confidence));
+            assert!(TOPICS.contains(&t.topic.as_str()));
+        }
+    }
+
+    #[test]
+    fn keywords_are_normalized() {
+        for i in 0..TOPICS.len() {
+            for k in keywords(i) {
+                assert_eq!(
+                    *k,
+                    super::super::words::normalize(k),
+                    "keyword {k:?} must be lowercase"
+                );
+                assert!(!Phrase::new(k).is_empty(), "keyword {k:?} has no words");
+            }
+        }
+    }
+}

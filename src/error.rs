@@ -1,0 +1,53 @@
+//! The library's error type. The binary maps these to exit codes; nothing here panics on bad input.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("another `pipeline` process is writing to {data_dir} (its database is locked); wait for it to finish, or stop it")]
+    Locked { data_dir: PathBuf },
+
+    #[error("store at {path}: {message}")]
+    Store { path: PathBuf, message: String },
+
+    #[error("checkpoint for {path} is unreadable: {message}")]
+    CorruptCheckpoint { path: String, message: String },
+
+    #[error("{0}")]
+    Config(String),
+
+    #[error("{message}. Install the model and runtime with `make model` (or set PIPELINE_MODEL_DIR to a directory that holds them)")]
+    ModelMissing { message: String },
+
+    #[error("embedding failed: {0}")]
+    Embed(String),
+
+    #[error("stage `{stage}` stopped unexpectedly: {message}")]
+    Stage {
+        stage: &'static str,
+        message: String,
+    },
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True when the error comes from the user's input or configuration (exit code 2) rather than a failure (1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Config(_))
+    }
+}

@@ -1,0 +1,28 @@
+//! `pipeline`: a resumable, checkpointed semantic index of Claude Code conversation history.
+//!
+//! Four stages (parse -> enhance -> embed -> upsert) run concurrently, connected by bounded channels. Each file's
+//! progress is checkpointed per byte offset in the same sled transaction as the points it covers, so a run can
+//! be killed at any instant and resumed with nothing lost and nothing duplicated.
+
+pub mod checkpoint;
+pub mod config;
+pub mod discover;
+pub mod embedder;
+pub mod enhance;
+pub mod error;
+pub mod history;
+pub mod ids;
+pub mod message;
+pub mod paths;
+pub mod payload;
+pub mod progress;
+pub mod shutdown;
+pub mod stages;
+pub mod stats;
+pub mod store;
+pub mod sync;
+pub mod synth;
+pub mod transcript;
+
+pub use error::{Error, Result};
+pub mod cli;

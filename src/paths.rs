@@ -1,0 +1,54 @@
+//! Default locations: data dir, model dir and transcript sources.
+
+use std::path::PathBuf;
+
+pub fn home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `$XDG_DATA_HOME`, else `~/.local/share`.
+pub fn xdg_data_home() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".local").join("share"))
+}
+
+/// `$PIPELINE_DATA_DIR`, else `$XDG_DATA_HOME/pipeline/data`.
+pub fn default_data_dir() -> PathBuf {
+    std::env::var_os("PIPELINE_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| xdg_data_home().join("pipeline").join("data"))
+}
+
+/// Transcript roots that exist: each of `$CLAUDE_CONFIG_DIR/projects` (comma-separated list allowed),
+/// `~/.claude/projects`, `~/.config/claude/projects`, without duplicates, in that order.
+pub fn default_sources() -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Ok(dirs) = std::env::var("CLAUDE_CONFIG_DIR") {
+        for d in dirs.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            candidates.push(PathBuf::from(d).join("projects"));
+        }
+    }
+    candidates.push(home().join(".claude").join("projects"));
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".config"));
+    candidates.push(config.join("claude").join("projects"));
+    let mut out: Vec<PathBuf> = Vec::new();
+    for c in candidates {
+        let canonical = std::fs::canonicalize(&c).unwrap_or(c.clone());
+        if c.is_dir()
+            && !out
+                .iter()
+                .any(|o| std::fs::canonicalize(o).unwrap_or(o.clone()) == canonical)
+        {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! Live counters shared by the stages, and their display: an indicatif bar on a terminal, a plain line every
+//! few seconds otherwise, nothing with `--quiet`.
+
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files_total: AtomicU64,
+    pub files_read: AtomicU64,
+    pub bytes_total: AtomicU64,
+    pub bytes_read: AtomicU64,
+    pub lines: AtomicU64,
+    pub malformed_lines: AtomicU64,
+    pub messages: AtomicU64,
+    pub chunks: AtomicU64,
+    pub texts_embedded: AtomicU64,
+    pub cache_hits: AtomicU64,
+    pub embed_nanos: AtomicU64,
+    pub points_committed: AtomicU64,
+    pub batches_committed: AtomicU64,
+    pub warnings: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+/// How progress and warnings are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// An interactive bar (stderr is a terminal).
+    Bar,
+    /// A plain status line every few seconds (stderr is a pipe or file).
+    Lines,
+    /// Warnings only.
+    Quiet,
+}
+
+impl Display {
+    pub fn detect(quiet: bool) -> Self {
+        if quiet {
+            Display::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Display::Bar
+        } else {
+            Display::Lines
+        }
+    }
+}
+
+/// Prints warnings without breaking the bar, and keeps the first ones for the summary.
+#[derive(Clone)]
+pub struct Reporter {
+    bar: Option<ProgressBar>,
+    display: Display,
+    counters: Arc<Counters>,
+    kept: Arc<Mutex<Vec<String>>>,
+}
+
+/// Warnings kept for the run summary (all are printed).
+const KEPT_WARNINGS: usize = 50;
+
+impl Reporter {
+    pub fn new(display: Display, counters: Arc<Counters>) -> Self {
+        let bar = (display == Display::Bar).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{bar:30}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        Reporter {
+            bar,
+            display,
+            counters,
+            kept: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
+    }
+
+    pub fn warn(&self, message: String) {
+        Counters::add(&self.counters.warnings, 1);
+        let line = format!("warning: {message}");
+        match &self.bar {
+            Some(bar) => bar.println(&line),
+            None => eprintln!("{line}"),
+        }
+        if let Ok(mut kept) = self.kept.lock() {
+            if kept.len() < KEPT_WARNINGS {
+                kept.push(message);
+            }
+        }
+    }
+
+    pub fn info(&self, message: &str) {
+        match (&self.bar, self.display) {
+            (Some(bar), _) => bar.println(message),
+            (None, Display::Lines) => eprintln!("{message}"),
+            _ => {}
+        }
+    }
+
+    pub fn kept_warnings(&self) -> Vec<String> {
+        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    /// Redraws with the current counters. `deadline`: when the budget ends.
+    pub fn tick(&self, started: Instant, deadline: Option<Instant>, last_line: &mut Instant) {
+        let c = &self.counters;
+        let elapsed = started.elapsed().as_secs_f64().max(0.001);
+        let msgs = Counters::get(&c.messages);
+        let status = format!(
+            "files {}/{}  {} / {}  {} msgs ({:.0}/s)  {} points{}",
+            Counters::get(&c.files_read),
+            Counters::get(&c.files_total),
+            HumanBytes(Counters::get(&c.bytes_read)),
+            HumanBytes(Counters::get(&c.bytes_total)),
+            msgs,
+            msgs as f64 / elapsed,
+            Counters::get(&c.points_committed),
+            match deadline {
+                Some(d) => format!(
+                    "  budget left {:.0}s",
+                    d.saturating_duration_since(Instant::now()).as_secs_f64()
+                ),
+                None => String::new(),
+            }
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(Counters::get(&c.bytes_total).max(1));
+                bar.set_position(Counters::get(&c.bytes_read));
+                bar.set_message(status);
+            }
+            None if self.display == Display::Lines
+                && last_line.elapsed() >= Duration::from_secs(10) =>
+            {
+                *last_line = Instant::now();
+                eprintln!("progress: {status}");
+            }
+            None => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

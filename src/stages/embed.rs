@@ -1,0 +1,301 @@
+//! Stage 3: vectors for every chunk. Chunks whose text was embedded before (same content hash, same model) take
+//! the cached vector; the rest are embedded in windows sorted by length (little padding). A window is only
+//! started if it can finish before the deadline; otherwise it is shrunk to what fits, or the stage stops.
+
+use super::Enhanced;
+use crate::checkpoint::FileCheckpoint;
+use crate::config::EmbedConfig;
+use crate::embedder::{Embedder, MODEL_ID};
+use crate::error::{Error, Result};
+use crate::progress::{Counters, Reporter};
+use crate::shutdown::Shutdown;
+use crate::store::{CommitBatch, EmbeddedStore, PointWrite, SinkOp, StoredPoint};
+use crate::transcript::estimate_tokens;
+use async_channel::{Receiver, Sender, TryRecvError};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
+
+/// Starting guess of embedding speed (estimated tokens per second) before the first window is measured.
+const INITIAL_TOKENS_PER_SEC: f64 = 1500.0;
+/// Assumed model load time when deciding whether the first window fits.
+const LOAD_ALLOWANCE: Duration = Duration::from_millis(1500);
+/// How long to wait for a window to fill before embedding a partial one.
+const FILL_WAIT: Duration = Duration::from_millis(30);
+
+/// Why the stage stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmbedEnd {
+    /// The input ended and everything was passed on.
+    Drained,
+    /// The next window could not finish before the deadline; pending work was left for the next run.
+    Budget,
+    /// Stop-intake notice (signal or budget), or the sink went away.
+    Stopped,
+}
+
+/// The model, loaded on a blocking thread while parsing starts.
+pub type ModelLoad = JoinHandle<Result<Embedder>>;
+
+pub struct EmbedStage {
+    pub config: EmbedConfig,
+    pub store: Arc<EmbeddedStore>,
+    pub reporter: Reporter,
+    /// Every window must be committed by then.
+    pub deadline: Option<Instant>,
+}
+
+struct Model {
+    load: Option<ModelLoad>,
+    ready: Option<Embedder>,
+}
+
+impl Model {
+    async fn get(&mut self) -> Result<Embedder> {
+        if let Some(m) = self.ready.take() {
+            return Ok(m);
+        }
+        match self.load.take() {
+            Some(handle) => handle
+                .await
+                .map_err(|e| Error::Embed(format!("model loader failed: {e}")))?,
+            None => Err(Error::Embed("model is unavailable".into())),
+        }
+    }
+}
+
+impl EmbedStage {
+    pub async fn run(
+        self,
+        load: ModelLoad,
+        rx: Receiver<Enhanced>,
+        tx: Sender<CommitBatch>,
+        mut shutdown: Shutdown,
+    ) -> Result<EmbedEnd> {
+        let mut model = Model {
+            load: Some(load),
+            ready: None,
+        };
+        let mut tokens_per_sec = INITIAL_TOKENS_PER_SEC;
+        let mut pending: Vec<Enhanced> = Vec::new();
+        let mut input_open = true;
+        loop {
+            if shutdown.is_shutdown() {
+                return Ok(EmbedEnd::Stopped);
+            }
+            if input_open {
+                input_open = self.fill(&rx, &mut pending, &mut shutdown).await;
+            }
+            if pending.is_empty() {
+                if input_open {
+                    continue;
+                }
+                return Ok(EmbedEnd::Drained);
+            }
+            let loaded =
+                model.ready.is_some() || model.load.as_ref().is_some_and(|h| h.is_finished());
+            let window = match self.take_window(&mut pending, tokens_per_sec, loaded)? {
+                Some(w) => w,
+                None => return Ok(EmbedEnd::Budget),
+            };
+            let (batch, measured) = self.embed_window(window, &mut model).await?;
+            if let Some(tps) = measured {
+                tokens_per_sec = 0.7 * tokens_per_sec + 0.3 * tps;
+            }
+            if tx.send(batch).await.is_err() {
+                return Ok(EmbedEnd::Stopped);
+            }
+        }
+    }
+
+    /// Moves input into `pending` until a window is full; false once the input is closed and empty.
+    async fn fill(
+        &self,
+        rx: &Receiver<Enhanced>,
+        pending: &mut Vec<Enhanced>,
+        shutdown: &mut Shutdown,
+    ) -> bool {
+        let texts =
+            |p: &Vec<Enhanced>| p.iter().filter(|e| matches!(e, Enhanced::Chunk(_))).count();
+        loop {
+            if texts(pending) >= self.config.window_texts {
+                return true;
+            }
+            match rx.try_recv() {
+                Ok(item) => {
+                    pending.push(item);
+                    continue;
+                }
+                Err(TryRecvError::Closed) => return false,
+                Err(TryRecvError::Empty) => {}
+            }
+            let wait = if pending.is_empty() {
+                Duration::from_secs(3600)
+            } else {
+                FILL_WAIT
+            };
+            tokio::select! {
+                item = rx.recv() => match item {
+                    Ok(item) => pending.push(item),
+                    Err(_) => return false,
+                },
+                _ = tokio::time::sleep(wait) => return true,
+                _ = shutdown.recv() => return true,
+            }
+        }
+    }
+
+    /// The next window: a prefix of `pending` with at most `window_texts` chunks that is expected to finish
+    /// before the deadline. None when not even one chunk fits.
+    fn take_window(
+        &self,
+        pending: &mut Vec<Enhanced>,
+        tokens_per_sec: f64,
+        loaded: bool,
+    ) -> Result<Option<Vec<Enhanced>>> {
+        let budget = self.deadline.map(|d| {
+            let left = d.saturating_duration_since(Instant::now());
+            let left = if loaded {
+                left
+            } else {
+                left.saturating_sub(LOAD_ALLOWANCE)
+            };
+            left.as_secs_f64() * tokens_per_sec
+        });
+        let mut tokens = 0f64;
+        let mut texts = 0usize;
+        let mut end = 0usize;
+        for item in pending.iter() {
+            if let Enhanced::Chunk(c) = item {
+                if texts == self.config.window_texts {
+                    break;
+                }
+                let cost = if self.is_cached(&c.payload.text)? {
+                    0.0
+                } else {
+                    (estimate_tokens(&c.payload.text) + 2).min(self.config.max_length) as f64
+                };
+                if budget.is_some_and(|b| tokens + cost > b) {
+                    break;
+                }
+                tokens += cost;
+                texts += 1;
+            }
+            end += 1;
+        }
+        if end == 0 {
+            return Ok(None);
+        }
+        Ok(Some(pending.drain(..end).collect()))
+    }
+
+    fn is_cached(&self, text: &str) -> Result<bool> {
+        Ok(self.store.cached_vector(&cache_key(text))?.is_some())
+    }
+
+    /// Embeds what the cache does not have and builds the commit batch; returns the measured speed.
+    async fn embed_window(
+        &self,
+        window: Vec<Enhanced>,
+        model: &mut Model,
+    ) -> Result<(CommitBatch, Option<f64>)> {
+        let counters = self.reporter.counters().clone();
+        let mut vectors: HashMap<[u8; 32], Vec<f32>> = HashMap::new();
+        let mut to_embed: Vec<([u8; 32], String)> = Vec::new();
+        for item in &window {
+            if let Enhanced::Chunk(c) = item {
+                let key = cache_key(&c.payload.text);
+                if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
+                    continue;
+                }
+                match self.store.cached_vector(&key)? {
+                    Some(v) => {
+                        Counters::add(&counters.cache_hits, 1);
+                        vectors.insert(key, v);
+                    }
+                    None => to_embed.push((key, c.payload.text.clone())),
+                }
+            }
+        }
+        let mut fresh: Vec<[u8; 32]> = Vec::new();
+        let mut measured = None;
+        if !to_embed.is_empty() {
+            let mut embedder = model.get().await?;
+            // Sort by length so each forward pass pads little.
+            to_embed.sort_by_key(|(_, t)| estimate_tokens(t));
+            let est_tokens: usize = to_embed
+                .iter()
+                .map(|(_, t)| (estimate_tokens(t) + 2).min(self.config.max_length))
+                .sum();
+            let started = Instant::now();
+            let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
+            let (embedder, result) = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let r = embedder.embed(&refs);
+                (embedder, r)
+            })
+            .await
+            .map_err(|e| Error::Embed(format!("embedding thread failed: {e}")))?;
+            model.ready = Some(embedder);
+            let out = result?;
+            let secs = started.elapsed().as_secs_f64();
+            Counters::add(&counters.embed_nanos, (secs * 1e9) as u64);
+            Counters::add(&counters.texts_embedded, out.len() as u64);
+            if secs > 0.0 {
+                measured = Some(est_tokens as f64 / secs);
+            }
+            for ((key, _), v) in to_embed.into_iter().zip(out) {
+                fresh.push(key);
+                vectors.insert(key, v);
+            }
+        }
+        let mut batch = CommitBatch::default();
+        let mut checkpoints: Vec<FileCheckpoint> = Vec::new();
+        for item in window {
+            match item {
+                Enhanced::Chunk(c) => {
+                    let key = cache_key(&c.payload.text);
+                    let Some(vector) = vectors.get(&key).cloned() else {
+                        return Err(Error::Embed(format!("no vector for point {}", c.id)));
+                    };
+                    // Remember a vector in the cache once, with the first point that needed it.
+                    let cache_key = match fresh.iter().position(|k| *k == key) {
+                        Some(i) => {
+                            fresh.swap_remove(i);
+                            Some(key)
+                        }
+                        None => None,
+                    };
+                    Counters::add(&counters.chunks, 1);
+                    batch.ops.push(SinkOp::Upsert(PointWrite {
+                        id: c.id,
+                        point: StoredPoint {
+                            vector,
+                            payload: c.payload,
+                        },
+                        cache_key,
+                    }));
+                }
+                Enhanced::Patch(p) => batch.ops.push(SinkOp::Patch(p)),
+                Enhanced::Progress(cp) => {
+                    match checkpoints.iter_mut().find(|c| c.path == cp.path) {
+                        Some(slot) => *slot = cp,
+                        None => checkpoints.push(cp),
+                    }
+                }
+            }
+        }
+        batch.checkpoints = checkpoints;
+        Ok((batch, measured))
+    }
+}
+
+/// Cache key of a text under the current model: blake3(model id, NUL, text).
+pub fn cache_key(text: &str) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    h.update(MODEL_ID.as_bytes());
+    h.update(&[0]);
+    h.update(text.as_bytes());
+    *h.finalize().as_bytes()
+}

@@ -1,0 +1,234 @@
+//! Stage 2: deterministic metadata for every message (project, kind, tools, files, code, topics, solution
+//! quality), and the links that need conversation context: the feedback a human message gives on the solution
+//! attempt it answers, copied back onto that solution. The context follows `parentUuid` (resolved by the parser
+//! into message ids), not file order, and is saved with each checkpoint.
+
+use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
+use crate::checkpoint::ResumeState;
+use crate::embedder::MODEL_ID;
+use crate::enhance::{code, quality, sentiment, solution, topics, ENHANCER_VERSION};
+use crate::ids;
+use crate::message::{MessageKind, Sentiment};
+use crate::payload::{content_hash, Feedback, Payload, Validation};
+use crate::store::ValidationPatch;
+use async_channel::{Receiver, Sender};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Messages remembered per file to walk from a human message up to the solution it answers.
+const NODE_WINDOW: usize = 1024;
+/// Longest walk up the tree from a human message (through tool calls and results) looking for a solution.
+const MAX_WALK: usize = 64;
+
+/// The enhancer's carry-over state for one file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnhancerState {
+    nodes: VecDeque<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Node {
+    message_id: u128,
+    parent: Option<u128>,
+    kind: MessageKind,
+    /// (session id, uuid) when the message is a solution attempt.
+    solution: Option<(String, String)>,
+}
+
+impl EnhancerState {
+    fn find(&self, id: u128) -> Option<&Node> {
+        self.nodes.iter().rev().find(|n| n.message_id == id)
+    }
+
+    fn record(&mut self, node: Node) {
+        if let Some(existing) = self
+            .nodes
+            .iter_mut()
+            .rev()
+            .find(|n| n.message_id == node.message_id)
+        {
+            *existing = node;
+            return;
+        }
+        if self.nodes.len() >= NODE_WINDOW {
+            self.nodes.pop_front();
+        }
+        self.nodes.push_back(node);
+    }
+
+    /// The nearest solution attempt above `parent`, within the current turn (stops at a human prompt).
+    fn solution_above(&self, parent: Option<u128>) -> Option<(u128, (String, String))> {
+        let mut cursor = parent;
+        for _ in 0..MAX_WALK {
+            let node = self.find(cursor?)?;
+            if node.kind == MessageKind::Human {
+                return None;
+            }
+            if let Some(sol) = &node.solution {
+                return Some((node.message_id, sol.clone()));
+            }
+            cursor = node.parent;
+        }
+        None
+    }
+}
+
+/// Metadata and links for one message, as chunk records and patches.
+pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &mut Vec<Enhanced>) {
+    let m = &parsed.message;
+    let mut tools_used: Vec<String> = Vec::new();
+    for name in m
+        .tool_calls
+        .iter()
+        .map(|c| &c.name)
+        .chain(m.result_of_tool.iter())
+    {
+        if !tools_used.contains(name) {
+            tools_used.push(name.clone());
+        }
+    }
+    let mut files_touched: Vec<String> = Vec::new();
+    for p in m.tool_calls.iter().filter_map(|c| c.file_path.as_ref()) {
+        if !files_touched.contains(p) {
+            files_touched.push(p.clone());
+        }
+    }
+    let has_code = code::has_code(&m.text);
+    let detected = topics::detect(&m.text);
+    let is_answer = matches!(m.kind, MessageKind::Assistant | MessageKind::ToolCall);
+    let solution_quality = if is_answer {
+        quality::solution_quality(&m.text, &tools_used, has_code)
+    } else {
+        0.0
+    };
+    let category = if is_answer {
+        solution::classify_attempt(&m.text, &tools_used, has_code)
+    } else {
+        None
+    };
+
+    let mut feedback = None;
+    let mut patch = None;
+    if m.kind == MessageKind::Human {
+        let parent = m.parent_message_id.map(|p| p.as_u128());
+        if let Some((solution_id, (session, uuid))) = state.solution_above(parent) {
+            let signal = sentiment::feedback(&m.text);
+            feedback = Some(Feedback {
+                sentiment: signal.sentiment,
+                strength: signal.strength,
+                confidence: signal.confidence,
+                solution_message_id: uuid::Uuid::from_u128(solution_id).to_string(),
+            });
+            let signed = match signal.sentiment {
+                Sentiment::Positive => signal.strength,
+                Sentiment::Negative => -signal.strength,
+                Sentiment::Partial => signal.strength * 0.5,
+                Sentiment::Neutral => 0.0,
+            };
+            if signal.sentiment != Sentiment::Neutral {
+                let halved = matches!(signal.sentiment, Sentiment::Partial);
+                let certainty =
+                    signal.strength * signal.confidence * if halved { 0.5 } else { 1.0 };
+                patch = Some(ValidationPatch {
+                    solution_session_id: session,
+                    solution_uuid: uuid,
+                    validation: Validation {
+                        feedback_message_id: m.message_id.to_string(),
+                        sentiment: signal.sentiment,
+                        strength: signed.clamp(-1.0, 1.0),
+                        certainty: certainty.clamp(0.0, 1.0),
+                    },
+                });
+            }
+        }
+    }
+
+    state.record(Node {
+        message_id: m.message_id.as_u128(),
+        parent: m.parent_message_id.map(|p| p.as_u128()),
+        kind: m.kind,
+        solution: category.map(|_| (m.session_id.clone(), m.uuid.clone())),
+    });
+
+    let project_name = m
+        .cwd
+        .as_deref()
+        .and_then(|c| std::path::Path::new(c).file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    let timestamp_unix = m
+        .timestamp
+        .as_deref()
+        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64);
+    let chunk_count = parsed.chunks.len() as u32;
+    for (i, text) in parsed.chunks.iter().enumerate() {
+        let payload = Payload {
+            message_id: m.message_id.to_string(),
+            parent_message_id: m.parent_message_id.map(|p| p.to_string()),
+            session_id: m.session_id.clone(),
+            uuid: m.uuid.clone(),
+            kind: m.kind,
+            chunk_index: i as u32,
+            chunk_count,
+            text: text.clone(),
+            project: m.cwd.clone(),
+            project_name: project_name.clone(),
+            git_branch: m.git_branch.clone(),
+            timestamp: m.timestamp.clone(),
+            timestamp_unix,
+            is_sidechain: m.is_sidechain,
+            agent_id: m.agent_id.clone(),
+            source_path: m.source_path.clone(),
+            line_offset: m.line_offset,
+            tools_used: tools_used.clone(),
+            files_touched: files_touched.clone(),
+            has_code,
+            topics: detected.clone(),
+            primary_topic: detected.first().map(|t| t.topic.clone()),
+            solution_quality,
+            is_solution_attempt: category.is_some(),
+            solution_category: category,
+            feedback: feedback.clone(),
+            validation: None,
+            content_hash: content_hash(text),
+            enhancer_version: ENHANCER_VERSION,
+            embedding_model: MODEL_ID.to_string(),
+        };
+        out.push(Enhanced::Chunk(ChunkRecord {
+            id: ids::point_id(&m.session_id, &m.uuid, i as u32),
+            payload,
+        }));
+    }
+    if let Some(p) = patch {
+        out.push(Enhanced::Patch(p));
+    }
+}
+
+/// Runs the stage until the input ends or the output is closed.
+pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) {
+    let mut state = EnhancerState::default();
+    let mut out = Vec::new();
+    while let Ok(item) = rx.recv().await {
+        match item {
+            Parsed::FileStart { enhancer, .. } => state = enhancer,
+            Parsed::Message(parsed) => enhance_message(&mut state, &parsed, &mut out),
+            Parsed::Progress {
+                mut checkpoint,
+                assembler,
+            } => {
+                checkpoint.state = ResumeState {
+                    assembler,
+                    enhancer: state.clone(),
+                }
+                .to_bytes();
+                out.push(Enhanced::Progress(checkpoint));
+            }
+        }
+        for e in out.drain(..) {
+            if tx.send(e).await.is_err() {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Stage 1: read each pending file from its checkpoint, decode complete lines, assemble messages, chunk them,
+//! and send them on, followed by checkpoint markers. Runs on a blocking thread (it is CPU and file bound).
+
+use super::{Parsed, ParsedMessage};
+use crate::checkpoint::{self, FileCheckpoint, FileStat, ResumeState, Validity, CHECKPOINT_FORMAT};
+use crate::config::ParseConfig;
+use crate::discover::PendingFile;
+use crate::error::Result;
+use crate::progress::{Counters, Reporter};
+use crate::shutdown::Shutdown;
+use crate::store::EmbeddedStore;
+use crate::transcript::{chunk_text, Assembler, LineOutcome, LineReader, RawLineItem};
+use async_channel::Sender;
+use std::fs::File;
+use std::sync::Arc;
+
+/// Emit a checkpoint marker at least every this many bytes, even without messages (progress-only stretches).
+const MARKER_EVERY_BYTES: u64 = 4 << 20;
+
+/// How the parse stage ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParseOutcome {
+    /// Files read to the end of their current size.
+    pub files_finished: u64,
+    /// Stopped before reading everything (shutdown, or the next stage went away).
+    pub stopped_early: bool,
+}
+
+pub struct ParseStage {
+    pub config: ParseConfig,
+    pub store: Arc<EmbeddedStore>,
+    pub reporter: Reporter,
+}
+
+enum FileEnd {
+    Finished,
+    Stopped,
+}
+
+impl ParseStage {
+    pub fn run(
+        &self,
+        files: Vec<PendingFile>,
+        tx: Sender<Parsed>,
+        mut shutdown: Shutdown,
+    ) -> ParseOutcome {
+        let mut outcome = ParseOutcome::default();
+        for file in files {
+            if shutdown.is_shutdown() {
+                outcome.stopped_early = true;
+                break;
+            }
+            match self.parse_file(&file, &tx, &mut shutdown) {
+                Ok(FileEnd::Finished) => outcome.files_finished += 1,
+                Ok(FileEnd::Stopped) => {
+                    outcome.stopped_early = true;
+                    break;
+                }
+                Err(e) => {
+                    // The file is left as it was checkpointed; the next run tries again.
+                    self.reporter
+                        .warn(format!("{}: {e}; skipped for this run", file.path));
+                }
+            }
+            Counters::add(&self.reporter.counters().files_read, 1);
+        }
+        outcome
+    }
+
+    fn parse_file(
+        &self,
+        pending: &PendingFile,
+        tx: &Sender<Parsed>,
+        shutdown: &mut Shutdown,
+    ) -> Result<FileEnd> {
+        let path = pending.path.as_str();
+        let io = |e| crate::error::Error::io(path, e);
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.reporter.warn(format!(
+                    "{path}: deleted before it could be read; its stored points are kept"
+                ));
+                return Ok(FileEnd::Finished);
+            }
+            Err(e) => return Err(io(e)),
+        };
+        let stat = FileStat::of(&file).map_err(io)?;
+        let (mut cp, state) = self.starting_point(path, &file, &stat)?;
+        let counters = self.reporter.counters().clone();
+        if tx
+            .send_blocking(Parsed::FileStart {
+                path: path.to_string(),
+                enhancer: state.enhancer,
+            })
+            .is_err()
+        {
+            return Ok(FileEnd::Stopped);
+        }
+        let mut assembler = Assembler::new(path, state.assembler);
+        let mut reader = LineReader::new(
+            file.try_clone().map_err(io)?,
+            cp.offset,
+            stat.size,
+            self.config.max_line_bytes,
+        )
+        .map_err(io)?;
+        let mut out = Vec::new();
+        let mut since_marker_msgs = 0usize;
+        let mut since_marker_bytes = 0u64;
+        let mut last_offset = cp.offset;
+        loop {
+            if shutdown.is_shutdown() {
+                // Everything before this line was sent: the marker lets that much be committed.
+                self.send_marker(&file, &mut cp, &assembler, reader.consumed(), false, tx)?;
+                return Ok(FileEnd::Stopped);
+            }
+            let item = match reader.next_line().map_err(io)? {
+                None => break,
+                Some(item) => item,
+            };
+            cp.lines += 1;
+            match item {
+                RawLineItem::Line { offset, bytes } => {
+                    match assembler.feed(offset, bytes, &mut out) {
+                        LineOutcome::Ok => {}
+                        LineOutcome::Repaired(why) => {
+                            self.reporter.warn(format!("{path}:{offset}: {why}"))
+                        }
+                        LineOutcome::Malformed(why) => {
+                            cp.malformed_lines += 1;
+                            Counters::add(&counters.malformed_lines, 1);
+                            self.reporter
+                                .warn(format!("{path}: byte {offset}: {why}; line skipped"));
+                        }
+                    }
+                }
+                RawLineItem::Oversized { offset, len } => {
+                    cp.malformed_lines += 1;
+                    Counters::add(&counters.malformed_lines, 1);
+                    self.reporter.warn(format!(
+                        "{path}: byte {offset}: line of {len} bytes exceeds parse.max_line_bytes ({}); skipped",
+                        self.config.max_line_bytes
+                    ));
+                }
+            }
+            Counters::add(&counters.lines, 1);
+            let consumed = reader.consumed();
+            Counters::add(&counters.bytes_read, consumed - last_offset);
+            since_marker_bytes += consumed - last_offset;
+            last_offset = consumed;
+            since_marker_msgs += out.len();
+            if !self.send_messages(&mut out, &mut cp, tx) {
+                return Ok(FileEnd::Stopped);
+            }
+            if since_marker_msgs >= self.config.checkpoint_every_messages
+                || since_marker_bytes >= MARKER_EVERY_BYTES
+            {
+                since_marker_msgs = 0;
+                since_marker_bytes = 0;
+                if !self.send_marker(&file, &mut cp, &assembler, consumed, false, tx)? {
+                    return Ok(FileEnd::Stopped);
+                }
+            }
+        }
+        assembler.flush(&mut out);
+        if !self.send_messages(&mut out, &mut cp, tx) {
+            return Ok(FileEnd::Stopped);
+        }
+        if !self.send_marker(&file, &mut cp, &assembler, reader.consumed(), true, tx)? {
+            return Ok(FileEnd::Stopped);
+        }
+        Ok(FileEnd::Finished)
+    }
+
+    /// Where to start reading `path`, and with what state. A rewritten file, or one whose checkpoint cannot be
+    /// read, starts over at byte 0, and that reset is persisted at once.
+    fn starting_point(
+        &self,
+        path: &str,
+        file: &File,
+        stat: &FileStat,
+    ) -> Result<(FileCheckpoint, ResumeState)> {
+        let io = |e| crate::error::Error::io(path, e);
+        let (head_len, head_hash) = checkpoint::head_fingerprint(file, stat.size).map_err(io)?;
+        let fresh = |restarts: u32| FileCheckpoint {
+            version: CHECKPOINT_FORMAT,
+            path: path.to_string(),
+            dev: stat.dev,
+            inode: stat.inode,
+            head_len,
+            head_hash,
+            offset: 0,
+            tail_len: 0,
+            tail_hash: checkpoint::tail_hash(file, 0)
+                .map(|t| t.1)
+                .unwrap_or_default(),
+            size: stat.size,
+            mtime_ns: stat.mtime_ns,
+            complete: false,
+            state: Vec::new(),
+            lines: 0,
+            malformed_lines: 0,
+            messages: 0,
+            restarts,
+        };
+        let stored = match self.store.checkpoint(path) {
+            Ok(cp) => cp,
+            Err(e) => {
+                self.reporter.warn(format!("{e}; reading {path} again from the start (ids are stable, nothing is duplicated)"));
+                let cp = fresh(1);
+                self.store.put_checkpoint_now(&cp)?;
+                return Ok((cp, ResumeState::default()));
+            }
+        };
+        let Some(stored) = stored else {
+            return Ok((fresh(0), ResumeState::default()));
+        };
+        let verdict = checkpoint::validate(file, stat, &stored).map_err(io)?;
+        match verdict {
+            Validity::Resume | Validity::Moved => {
+                let Some(state) = ResumeState::from_bytes(&stored.state) else {
+                    self.reporter.warn(format!(
+                        "{path}: saved parser state is unreadable; reading again from the start"
+                    ));
+                    let cp = fresh(stored.restarts + 1);
+                    self.store.put_checkpoint_now(&cp)?;
+                    return Ok((cp, ResumeState::default()));
+                };
+                let mut cp = stored;
+                cp.dev = stat.dev;
+                cp.inode = stat.inode;
+                cp.size = stat.size;
+                cp.mtime_ns = stat.mtime_ns;
+                cp.complete = false;
+                // Widen the head fingerprint while the file is young.
+                if cp.head_len < head_len {
+                    cp.head_len = head_len;
+                    cp.head_hash = head_hash;
+                }
+                Counters::add(&self.reporter.counters().bytes_read, 0);
+                Ok((cp, state))
+            }
+            Validity::Rewritten(why) => {
+                self.reporter.warn(format!(
+                    "{path}: {why}; the file was rewritten, reading it again from the start"
+                ));
+                let cp = fresh(stored.restarts + 1);
+                self.store.put_checkpoint_now(&cp)?;
+                Ok((cp, ResumeState::default()))
+            }
+        }
+    }
+
+    /// Chunks and sends the assembled messages; false when the next stage is gone.
+    fn send_messages(
+        &self,
+        out: &mut Vec<crate::message::Message>,
+        cp: &mut FileCheckpoint,
+        tx: &Sender<Parsed>,
+    ) -> bool {
+        for message in out.drain(..) {
+            cp.messages += 1;
+            Counters::add(&self.reporter.counters().messages, 1);
+            let chunks = chunk_text(&message.text, self.config.chunk_max_tokens);
+            if tx
+                .send_blocking(Parsed::Message(ParsedMessage { message, chunks }))
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends a checkpoint marker for `offset`; Ok(false) when the next stage is gone.
+    fn send_marker(
+        &self,
+        file: &File,
+        cp: &mut FileCheckpoint,
+        assembler: &Assembler,
+        offset: u64,
+        complete: bool,
+        tx: &Sender<Parsed>,
+    ) -> Result<bool> {
+        let (tail_len, tail_hash) = checkpoint::tail_hash(file, offset)
+            .map_err(|e| crate::error::Error::io(&cp.path, e))?;
+        cp.offset = offset;
+        cp.tail_len = tail_len;
+        cp.tail_hash = tail_hash;
+        cp.complete = complete;
+        let marker = Parsed::Progress {
+            checkpoint: cp.clone(),
+            assembler: assembler.state().clone(),
+        };
+        Ok(tx.send_blocking(marker).is_ok())
+    }
+}

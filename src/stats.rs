@@ -1,0 +1,133 @@
+//! `pipeline stats`: how far the sync is, what the store holds, and how the last runs went.
+
+use crate::checkpoint::FileStat;
+use crate::discover::FoundFile;
+use crate::store::EmbeddedStore;
+use crate::sync::RunSummary;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Budget the "runs left" estimate is made for (the 2-minute tool-call limit, less a margin).
+pub const ESTIMATE_BUDGET_SECS: f64 = 110.0;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FileProgressStats {
+    pub total: u64,
+    pub complete: u64,
+    pub partial: u64,
+    pub pending: u64,
+    /// Checkpointed files that no longer exist (their points are kept).
+    pub deleted: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub percent_done: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoreStats {
+    pub points: u64,
+    pub messages: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    pub with_topics: u64,
+    pub solution_attempts: u64,
+    pub validated_solutions: u64,
+    pub refuted_solutions: u64,
+    pub feedback_links: u64,
+    pub adjacency_links: u64,
+    pub size_on_disk_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub files: FileProgressStats,
+    pub store: StoreStats,
+    pub malformed_lines: u64,
+    pub unreadable_checkpoints: u64,
+    pub last_runs: Vec<RunSummary>,
+    /// Runs of 110 s still needed at the speed of recent runs (None before any run made progress).
+    pub estimated_runs_left: Option<u64>,
+}
+
+pub fn compute(store: &EmbeddedStore, found: &[FoundFile], last_runs: Vec<RunSummary>) -> Stats {
+    let mut s = Stats::default();
+    let checkpoints: BTreeMap<String, _> = store.checkpoints().into_iter().collect();
+    for f in found {
+        s.files.total += 1;
+        s.files.bytes_total += f.size;
+        let stat = std::fs::File::open(&f.path)
+            .ok()
+            .and_then(|file| FileStat::of(&file).ok());
+        match (checkpoints.get(&f.path), stat) {
+            (Some(Ok(cp)), Some(stat)) => {
+                s.files.bytes_done += cp.offset.min(f.size);
+                if !cp.needs_work(&stat) {
+                    s.files.complete += 1;
+                } else if cp.offset > 0 {
+                    s.files.partial += 1;
+                } else {
+                    s.files.pending += 1;
+                }
+            }
+            _ => s.files.pending += 1,
+        }
+    }
+    for (path, cp) in &checkpoints {
+        match cp {
+            Ok(cp) => {
+                s.malformed_lines += cp.malformed_lines;
+                if !found.iter().any(|f| &f.path == path) && !std::path::Path::new(path).exists() {
+                    s.files.deleted += 1;
+                }
+            }
+            Err(_) => s.unreadable_checkpoints += 1,
+        }
+    }
+    s.files.percent_done = if s.files.bytes_total == 0 {
+        100.0
+    } else {
+        100.0 * s.files.bytes_done as f64 / s.files.bytes_total as f64
+    };
+
+    for (_, point) in store.points().filter_map(|p| p.ok()) {
+        let p = &point.payload;
+        s.store.points += 1;
+        if p.chunk_index != 0 {
+            continue;
+        }
+        s.store.messages += 1;
+        *s.store
+            .by_kind
+            .entry(p.kind.as_str().to_string())
+            .or_default() += 1;
+        s.store.with_topics += u64::from(!p.topics.is_empty());
+        s.store.solution_attempts += u64::from(p.is_solution_attempt);
+        if let Some(v) = &p.validation {
+            if v.strength > 0.0 {
+                s.store.validated_solutions += 1;
+            } else if v.strength < 0.0 {
+                s.store.refuted_solutions += 1;
+            }
+        }
+        s.store.feedback_links += u64::from(p.feedback.is_some());
+        s.store.adjacency_links += u64::from(p.parent_message_id.is_some());
+    }
+    s.store.size_on_disk_bytes = store.size_on_disk();
+
+    let (bytes, secs) = last_runs
+        .iter()
+        .filter(|r| r.bytes_committed > 0)
+        .fold((0u64, 0f64), |(b, t), r| {
+            (b + r.bytes_committed, t + r.duration_secs)
+        });
+    let remaining = s.files.bytes_total.saturating_sub(s.files.bytes_done);
+    s.estimated_runs_left = if remaining == 0 {
+        Some(0)
+    } else if bytes > 0 && secs > 0.0 {
+        let per_run = bytes as f64 / secs * ESTIMATE_BUDGET_SECS;
+        Some((remaining as f64 / per_run).ceil() as u64)
+    } else {
+        None
+    };
+    s.last_runs = last_runs;
+    s
+}

@@ -1,0 +1,300 @@
+//! The embedded default store: points, the embedding cache and the checkpoints live in one sled database, and
+//! every batch is one multi-tree transaction followed by a flush, so a checkpoint can never be ahead of the
+//! points it covers (nor behind them: a replay overwrites the same ids).
+
+use super::point::{CommitBatch, SinkOp, StoredPoint};
+use super::Sink;
+use crate::checkpoint::{self, FileCheckpoint};
+use crate::error::{Error, Result};
+use crate::ids;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Encoding version of stored points (first byte of each value).
+const POINT_FORMAT: u8 = 1;
+
+const POINTS: &str = "points";
+const CACHE: &str = "embed_cache";
+const CHECKPOINTS: &str = "checkpoints";
+const META: &str = "meta";
+
+pub struct EmbeddedStore {
+    db: sled::Db,
+    points: sled::Tree,
+    cache: sled::Tree,
+    checkpoints: sled::Tree,
+    meta: sled::Tree,
+    path: PathBuf,
+}
+
+impl EmbeddedStore {
+    /// Opens (creating) the store in `data_dir`. Fails fast with [`Error::Locked`] when another process has it.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        let path = data_dir.join("store");
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(64 << 20)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| open_error(data_dir, &path, e))?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| store_error(&path, e));
+        Ok(EmbeddedStore {
+            points: tree(POINTS)?,
+            cache: tree(CACHE)?,
+            checkpoints: tree(CHECKPOINTS)?,
+            meta: tree(META)?,
+            db,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        store_error(&self.path, e)
+    }
+
+    /// The checkpoint of `path`, if any. A record that cannot be decoded is an error the caller can recover from
+    /// (by starting the file over).
+    pub fn checkpoint(&self, path: &str) -> Result<Option<FileCheckpoint>> {
+        match self
+            .checkpoints
+            .get(path.as_bytes())
+            .map_err(|e| self.err(e))?
+        {
+            None => Ok(None),
+            Some(bytes) => checkpoint::decode(path, &bytes).map(Some),
+        }
+    }
+
+    /// Writes a checkpoint outside a batch and makes it durable now (used to persist a reset at once).
+    pub fn put_checkpoint_now(&self, cp: &FileCheckpoint) -> Result<()> {
+        self.checkpoints
+            .insert(cp.path.as_bytes(), checkpoint::encode(cp))
+            .map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Every checkpoint, with its key, decoded or not.
+    pub fn checkpoints(&self) -> Vec<(String, Result<FileCheckpoint>)> {
+        self.checkpoints
+            .iter()
+            .filter_map(|kv| kv.ok())
+            .map(|(k, v)| {
+                let path = String::from_utf8_lossy(&k).into_owned();
+                let decoded = checkpoint::decode(&path, &v);
+                (path, decoded)
+            })
+            .collect()
+    }
+
+    pub fn cached_vector(&self, key: &[u8; 32]) -> Result<Option<Vec<f32>>> {
+        Ok(self
+            .cache
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .map(|v| decode_vector(&v)))
+    }
+
+    pub fn point(&self, id: Uuid) -> Result<Option<StoredPoint>> {
+        match self.points.get(id.as_bytes()).map_err(|e| self.err(e))? {
+            None => Ok(None),
+            Some(v) => decode_point(&v).map(Some).map_err(|e| self.err(e)),
+        }
+    }
+
+    pub fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Every point in id order.
+    pub fn points(&self) -> impl Iterator<Item = Result<(Uuid, StoredPoint)>> + '_ {
+        self.points.iter().map(move |kv| {
+            let (k, v) = kv.map_err(|e| self.err(e))?;
+            let id = Uuid::from_slice(&k).map_err(|e| self.err(e))?;
+            let p = decode_point(&v).map_err(|e| self.err(format!("point {id}: {e}")))?;
+            Ok((id, p))
+        })
+    }
+
+    /// Small named values (run history, resume settings).
+    pub fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .meta
+            .get(key)
+            .map_err(|e| self.err(e))?
+            .map(|v| v.to_vec()))
+    }
+
+    pub fn meta_put(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.meta.insert(key, value).map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    pub fn meta_remove(&self, key: &str) -> Result<()> {
+        self.meta.remove(key).map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Values whose key starts with `prefix`, in key order.
+    pub fn meta_scan(&self, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        self.meta
+            .scan_prefix(prefix)
+            .filter_map(|kv| kv.ok())
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v.to_vec()))
+            .collect()
+    }
+
+    /// Deletes everything: points, cache, checkpoints and run history.
+    pub fn clear(&self) -> Result<()> {
+        for t in [&self.points, &self.cache, &self.checkpoints, &self.meta] {
+            t.clear().map_err(|e| self.err(e))?;
+        }
+        self.flush()
+    }
+
+    /// Deletes the checkpoints only: the next run re-reads every file and overwrites the same points.
+    pub fn clear_checkpoints(&self) -> Result<()> {
+        self.checkpoints.clear().map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Bytes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Sink for EmbeddedStore {
+    fn commit(&self, batch: &CommitBatch) -> Result<()> {
+        let trees = (&self.points, &self.cache, &self.checkpoints);
+        let outcome = trees.transaction(|(points, cache, checkpoints)| {
+            for op in &batch.ops {
+                match op {
+                    SinkOp::Upsert(w) => {
+                        if w.point.payload.chunk_index == 0 {
+                            delete_stale_chunks(points, w.id, &w.point)?;
+                        }
+                        points.insert(w.id.as_bytes().as_slice(), encode_point(&w.point))?;
+                        if let Some(key) = &w.cache_key {
+                            cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
+                        }
+                    }
+                    SinkOp::Patch(p) => {
+                        let first = ids::point_id(&p.solution_session_id, &p.solution_uuid, 0);
+                        let Some(stored) = points.get(first.as_bytes())? else {
+                            continue;
+                        };
+                        let count = decode_point(&stored)
+                            .map(|s| s.payload.chunk_count)
+                            .unwrap_or(1);
+                        for i in 0..count {
+                            let id = ids::point_id(&p.solution_session_id, &p.solution_uuid, i);
+                            if let Some(v) = points.get(id.as_bytes())? {
+                                if let Ok(mut sp) = decode_point(&v) {
+                                    sp.payload.validation = Some(p.validation.clone());
+                                    points.insert(id.as_bytes().as_slice(), encode_point(&sp))?;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for cp in &batch.checkpoints {
+                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp))?;
+            }
+            Ok::<(), ConflictableTransactionError<Error>>(())
+        });
+        match outcome {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(self.err(e)),
+        }
+        self.flush()
+    }
+}
+
+/// When a message is re-emitted with fewer chunks than before, its extra chunks are deleted.
+fn delete_stale_chunks(
+    points: &TransactionalTree,
+    first_id: Uuid,
+    new: &StoredPoint,
+) -> std::result::Result<(), ConflictableTransactionError<Error>> {
+    let Some(old) = points.get(first_id.as_bytes())? else {
+        return Ok(());
+    };
+    let old_count = decode_point(&old)
+        .map(|p| p.payload.chunk_count)
+        .unwrap_or(0);
+    let p = &new.payload;
+    for i in p.chunk_count..old_count {
+        points.remove(
+            ids::point_id(&p.session_id, &p.uuid, i)
+                .as_bytes()
+                .as_slice(),
+        )?;
+    }
+    Ok(())
+}
+
+fn encode_point(p: &StoredPoint) -> Vec<u8> {
+    let mut out = vec![POINT_FORMAT];
+    out.extend(bincode::serde::encode_to_vec(p, bincode::config::standard()).unwrap_or_default());
+    out
+}
+
+fn decode_point(bytes: &[u8]) -> std::result::Result<StoredPoint, String> {
+    match bytes.split_first() {
+        Some((&POINT_FORMAT, body)) => {
+            bincode::serde::decode_from_slice(body, bincode::config::standard())
+                .map(|(p, _)| p)
+                .map_err(|e| e.to_string())
+        }
+        Some((v, _)) => Err(format!("unknown point format {v}")),
+        None => Err("empty point record".to_string()),
+    }
+}
+
+fn encode_vector(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn decode_vector(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn store_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Store {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
+    let text = e.to_string();
+    if text.contains("could not acquire lock")
+        || text.contains("WouldBlock")
+        || text.contains("Resource temporarily")
+    {
+        return Error::Locked {
+            data_dir: data_dir.to_path_buf(),
+        };
+    }
+    store_error(path, text)
+}
+
+#[cfg(test)]
+mod tests;

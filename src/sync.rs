@@ -1,0 +1,344 @@
+//! The orchestrator: plans the work, starts the four stages connected by bounded channels, enforces the time
+//! budget, and reports what happened.
+//!
+//! Budget timeline (wall clock from process start): the embed stage starts a window only if it is expected to
+//! be committed before `hard deadline = start + budget - commit_reserve`; parse and enhance stop as soon as the
+//! embed stage stops reading. If a window runs late anyway, the orchestrator stops waiting at the hard deadline:
+//! the batch is abandoned (its checkpoint never moved) and redone next run. SIGINT/SIGTERM stop intake at once
+//! and leave a short grace for the batch in flight.
+
+use crate::config::PipelineConfig;
+use crate::discover::{self, PendingFile};
+use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
+use crate::error::{Error, Result};
+use crate::progress::{Counters, Reporter};
+use crate::shutdown::Shutdown;
+use crate::stages::embed::{EmbedEnd, EmbedStage};
+use crate::stages::parse::ParseStage;
+use crate::stages::{enhance, upsert};
+use crate::store::EmbeddedStore;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+/// Grace after SIGINT/SIGTERM for the batch in flight.
+const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
+/// Kept free at the very end for the summary and process exit.
+const EXIT_MARGIN: Duration = Duration::from_millis(150);
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSettings {
+    pub sources: Vec<PathBuf>,
+    #[serde(with = "opt_duration_ms")]
+    pub budget: Option<Duration>,
+    pub max_files: Option<usize>,
+}
+
+mod opt_duration_ms {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(|d| d.as_millis() as u64).serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
+    }
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Everything pending was stored.
+    CaughtUp,
+    /// The time budget ran out with work left.
+    Budget,
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// `--max-files` left files for later.
+    MaxFiles,
+}
+
+/// The end-of-run report (printed, `--json`, and kept in the run history).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub stop_reason: StopReason,
+    /// Work remains for another run.
+    pub work_left: bool,
+    pub duration_secs: f64,
+    pub budget_secs: Option<f64>,
+    pub files_pending_at_start: u64,
+    pub files_completed: u64,
+    pub bytes_pending_at_start: u64,
+    pub bytes_committed: u64,
+    pub lines: u64,
+    pub malformed_lines: u64,
+    pub messages: u64,
+    pub messages_per_sec: f64,
+    pub points_committed: u64,
+    pub texts_embedded: u64,
+    pub cache_hits: u64,
+    pub embed_secs: f64,
+    pub batches_committed: u64,
+    pub warnings: u64,
+    /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
+    pub finished_at_unix: u64,
+    pub first_warnings: Vec<String>,
+}
+
+pub struct SyncJob {
+    pub settings: RunSettings,
+    pub config: PipelineConfig,
+    pub model_dir: PathBuf,
+    /// Process start: the budget counts from here.
+    pub started: Instant,
+}
+
+impl SyncJob {
+    /// Runs the pipeline once. `signal` resolves when the user asks to stop.
+    pub async fn run(
+        self,
+        store: Arc<EmbeddedStore>,
+        reporter: Reporter,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<RunSummary> {
+        let started = self.started;
+        let budget = self.settings.budget;
+        let reserve = Duration::from_millis(self.config.budget.commit_reserve_ms);
+        let budget_end = budget.map(|b| started + b);
+        let mut hard_deadline = budget_end.map(|end| {
+            end.checked_sub(reserve + EXIT_MARGIN)
+                .unwrap_or(started)
+                .max(started)
+        });
+
+        let found = discover::find_files(&self.settings.sources, &reporter);
+        let mut pending = discover::pending(&found, &store);
+        let mut truncated = false;
+        if let Some(max) = self.settings.max_files {
+            if pending.len() > max {
+                pending.truncate(max);
+                truncated = true;
+            }
+        }
+        let counters = reporter.counters().clone();
+        counters
+            .files_total
+            .store(pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let bytes_pending: u64 = pending.iter().map(|p| p.pending_bytes).sum();
+        counters
+            .bytes_total
+            .store(bytes_pending, std::sync::atomic::Ordering::Relaxed);
+        let start_offsets: Vec<(String, u64)> = pending
+            .iter()
+            .map(|p| (p.path.clone(), p.size - p.pending_bytes))
+            .collect();
+        let files_pending = pending.len() as u64;
+
+        let mut summary_base = SummaryBase {
+            started,
+            budget,
+            files_pending,
+            bytes_pending,
+            start_offsets,
+        };
+
+        if pending.is_empty() {
+            return Ok(summary_base.finish(
+                &reporter,
+                StopReason::CaughtUp,
+                false,
+                &Default::default(),
+            ));
+        }
+        if hard_deadline.is_some_and(|d| d <= Instant::now()) {
+            return Ok(summary_base.finish(
+                &reporter,
+                StopReason::Budget,
+                true,
+                &Default::default(),
+            ));
+        }
+
+        // Load the model on a blocking thread while parsing starts.
+        let files = ModelFiles::in_dir(&self.model_dir);
+        files.check()?;
+        let settings = EmbedderSettings {
+            threads: self.config.embed.threads,
+            max_length: self.config.embed.max_length,
+            batch_size: self.config.embed.batch_size,
+        };
+        let load = tokio::task::spawn_blocking(move || Embedder::load(&files, settings));
+
+        let (notify, _) = broadcast::channel::<()>(1);
+        let (parsed_tx, parsed_rx) = async_channel::bounded(self.config.channels.parsed);
+        let (enhanced_tx, enhanced_rx) = async_channel::bounded(self.config.channels.enhanced);
+        let (batch_tx, batch_rx) = async_channel::bounded(self.config.channels.embedded);
+
+        let parse = ParseStage {
+            config: self.config.parse.clone(),
+            store: store.clone(),
+            reporter: reporter.clone(),
+        };
+        let parse_shutdown = Shutdown::new(notify.subscribe());
+        let parse_files: Vec<PendingFile> = pending;
+        let parse_task =
+            tokio::task::spawn_blocking(move || parse.run(parse_files, parsed_tx, parse_shutdown));
+        let enhance_task = tokio::spawn(enhance::run(parsed_rx, enhanced_tx));
+        let embed = EmbedStage {
+            config: self.config.embed.clone(),
+            store: store.clone(),
+            reporter: reporter.clone(),
+            deadline: hard_deadline,
+        };
+        let embed_task = tokio::spawn(embed.run(
+            load,
+            enhanced_rx,
+            batch_tx,
+            Shutdown::new(notify.subscribe()),
+        ));
+        let upsert_rx = batch_rx.clone();
+        let mut upsert_task = tokio::spawn(upsert::run(store.clone(), batch_rx, reporter.clone()));
+
+        // Progress display.
+        let ticker = {
+            let reporter = reporter.clone();
+            tokio::spawn(async move {
+                let mut last_line = Instant::now();
+                loop {
+                    reporter.tick(started, budget_end, &mut last_line);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            })
+        };
+
+        let mut signal = Box::pin(signal);
+        let mut signalled = false;
+        let mut timed_out = false;
+        let upsert_result = loop {
+            let deadline_sleep = async {
+                match hard_deadline {
+                    Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                r = &mut upsert_task => break r,
+                _ = &mut signal, if !signalled => {
+                    signalled = true;
+                    reporter.info("stopping: committing what is in flight");
+                    let _ = notify.send(());
+                    let grace = Instant::now() + SIGNAL_GRACE;
+                    hard_deadline = Some(hard_deadline.map_or(grace, |d| d.min(grace)));
+                }
+                _ = deadline_sleep => {
+                    // Abandon whatever is still being embedded; let the commit in progress (if any) finish.
+                    timed_out = true;
+                    let _ = notify.send(());
+                    upsert_rx.close();
+                    break (&mut upsert_task).await;
+                }
+            }
+        };
+        ticker.abort();
+        reporter.finish();
+        let upserted = upsert_result.map_err(|e| Error::Stage {
+            stage: "upsert",
+            message: e.to_string(),
+        })??;
+
+        // The other stages have ended (or are abandoned when the deadline passed).
+        let embed_end = if timed_out {
+            embed_task.abort();
+            EmbedEnd::Budget
+        } else {
+            match embed_task.await {
+                Ok(r) => r?,
+                Err(e) => {
+                    return Err(Error::Stage {
+                        stage: "embed",
+                        message: e.to_string(),
+                    })
+                }
+            }
+        };
+        let _ = notify.send(());
+        let parse_outcome = if timed_out {
+            None
+        } else {
+            parse_task.await.ok()
+        };
+        let _ = enhance_task.await;
+
+        let all_read =
+            parse_outcome.is_some_and(|p| !p.stopped_early && p.files_finished == files_pending);
+        let caught_up = all_read && embed_end == EmbedEnd::Drained && !timed_out;
+        let (reason, work_left) = match (caught_up, signalled, truncated) {
+            (true, _, false) => (StopReason::CaughtUp, false),
+            (true, _, true) => (StopReason::MaxFiles, true),
+            (false, true, _) => (StopReason::Signal, true),
+            (false, false, _) => (StopReason::Budget, true),
+        };
+        summary_base.files_pending = files_pending;
+        Ok(summary_base.finish(&reporter, reason, work_left, &upserted))
+    }
+}
+
+struct SummaryBase {
+    started: Instant,
+    budget: Option<Duration>,
+    files_pending: u64,
+    bytes_pending: u64,
+    start_offsets: Vec<(String, u64)>,
+}
+
+impl SummaryBase {
+    fn finish(
+        &mut self,
+        reporter: &Reporter,
+        reason: StopReason,
+        work_left: bool,
+        up: &upsert::UpsertOutcome,
+    ) -> RunSummary {
+        let c = reporter.counters();
+        let duration = self.started.elapsed().as_secs_f64();
+        let messages = Counters::get(&c.messages);
+        let bytes_committed = self
+            .start_offsets
+            .iter()
+            .filter_map(|(path, start)| {
+                up.last_offsets
+                    .get(path)
+                    .map(|end| end.saturating_sub(*start))
+            })
+            .sum();
+        RunSummary {
+            stop_reason: reason,
+            work_left,
+            duration_secs: duration,
+            budget_secs: self.budget.map(|b| b.as_secs_f64()),
+            files_pending_at_start: self.files_pending,
+            files_completed: up.files_completed,
+            bytes_pending_at_start: self.bytes_pending,
+            bytes_committed,
+            lines: Counters::get(&c.lines),
+            malformed_lines: Counters::get(&c.malformed_lines),
+            messages,
+            messages_per_sec: messages as f64 / duration.max(0.001),
+            points_committed: up.points,
+            texts_embedded: Counters::get(&c.texts_embedded),
+            cache_hits: Counters::get(&c.cache_hits),
+            embed_secs: Counters::get(&c.embed_nanos) as f64 / 1e9,
+            batches_committed: up.batches,
+            warnings: Counters::get(&c.warnings),
+            finished_at_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            first_warnings: reporter.kept_warnings(),
+        }
+    }
+}

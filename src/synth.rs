@@ -1,0 +1,1598 @@
+//! Seeded generator of synthetic Claude Code transcript corpora, for benchmarks, scale and crash tests and demo data.
+//!
+//! Output mirrors `~/.claude/projects/<project-dir>/<session>.jsonl` (plus `<session>/subagents/agent-<id>.jsonl`)
+//! and the line mix of real 2.1.x files (see `shared/notes/transcript-format.md` §2-4): ~70% `progress` lines
+//! (hook and bash progress, chained in the `parentUuid` tree), human prompts (questions with exact error strings,
+//! file names and identifiers; feedback such as "that works, thanks"), assistant responses streamed one content
+//! block per line under a shared `message.id`/`requestId` (sometimes with a tool result between two of its
+//! lines), tool calls with matching `toolUseResult`s, long code answers and tool outputs, base64 images,
+//! snapshots, queue operations, system lines, compaction (boundary + `isCompactSummary`), `isMeta` and command
+//! wrapper lines, synthetic API-error lines, `summary` headers and subagent files.
+//!
+//! Everything derives from a splitmix64 stream, so a seed always yields the same bytes. The [`SynthManifest`]
+//! returned by [`generate`] counts what a correct parser should extract (ground truth for tests).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SynthSpec {
+    pub seed: u64,
+    /// Approximate total size of all files; generation stops adding sessions once reached.
+    pub target_bytes: u64,
+    /// Number of project directories to spread sessions over (>= 1).
+    pub projects: usize,
+    /// Approximate lines per main session file (the real big session has ~1500); vary +-50% per session.
+    pub lines_per_session: usize,
+}
+
+impl SynthSpec {
+    /// About 1.5 MB over 3 projects, ~300 lines per session.
+    pub fn small(seed: u64) -> Self {
+        SynthSpec {
+            seed,
+            target_bytes: 1_500_000,
+            projects: 3,
+            lines_per_session: 300,
+        }
+    }
+}
+
+/// What was generated: ground truth for tests.
+#[derive(Debug, Clone, Default)]
+pub struct SynthManifest {
+    pub files: Vec<PathBuf>,
+    pub total_bytes: u64,
+    pub total_lines: u64,
+    /// User lines that are real prompts (not tool results, not isMeta, not compact summaries, not wrappers).
+    pub human_prompts: u64,
+    /// Distinct assistant `message.id` values (excluding synthetic error lines).
+    pub assistant_messages: u64,
+    /// User lines carrying tool_result blocks.
+    pub tool_results: u64,
+    /// `isCompactSummary` user lines.
+    pub compact_summaries: u64,
+    /// progress + file-history-snapshot + queue-operation + system + summary lines.
+    pub noise_lines: u64,
+}
+
+impl SynthManifest {
+    fn add_counts(&mut self, o: &SynthManifest) {
+        self.total_lines += o.total_lines;
+        self.human_prompts += o.human_prompts;
+        self.assistant_messages += o.assistant_messages;
+        self.tool_results += o.tool_results;
+        self.compact_summaries += o.compact_summaries;
+        self.noise_lines += o.noise_lines;
+    }
+}
+
+/// Writes the corpus under `root` (creating project dirs); returns the manifest.
+pub fn generate(root: &Path, spec: &SynthSpec) -> std::io::Result<SynthManifest> {
+    let mut rng = Rng::new(spec.seed ^ 0x5EED_C0DE_0000_0001);
+    let v = vocab();
+    let projects = spec.projects.max(1);
+    let offset = rng.below(v.projects.len());
+    let cwds: Vec<String> = (0..projects)
+        .map(|i| {
+            let name = v
+                .projects
+                .get((offset + i) % v.projects.len())
+                .copied()
+                .unwrap_or("proj");
+            let round = i / v.projects.len();
+            let suffix = if round > 0 {
+                format!("-{round}")
+            } else {
+                String::new()
+            };
+            format!("/home/user/projects/{name}{suffix}")
+        })
+        .collect();
+    let base_lines = spec.lines_per_session.max(20);
+    let mut man = SynthManifest::default();
+    let (mut main_lines, mut index) = (0u64, 0u64);
+    while man.total_bytes < spec.target_bytes {
+        let per_line = if main_lines == 0 {
+            1500
+        } else {
+            (man.total_bytes / main_lines).max(200)
+        };
+        let fit = ((spec.target_bytes - man.total_bytes) / per_line) as usize;
+        let lines = (base_lines * rng.range(50, 150) / 100).min(fit.max(20));
+        let cwd = cwds
+            .get(rng.below(projects))
+            .map_or("/home/user/projects/proj", |s| s.as_str());
+        let s = render(spec.seed, index, cwd, lines);
+        let dir = root.join(project_dir_name(cwd));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join(format!("{}.jsonl", s.session_id));
+        std::fs::write(&file, &s.main)?;
+        man.total_bytes += s.main.len() as u64;
+        man.files.push(file);
+        man.add_counts(&s.counts);
+        main_lines += s.counts.total_lines;
+        for sub in &s.subs {
+            let sdir = dir.join(&s.session_id).join("subagents");
+            std::fs::create_dir_all(&sdir)?;
+            let file = sdir.join(format!("agent-{}.jsonl", sub.agent));
+            std::fs::write(&file, &sub.bytes)?;
+            man.total_bytes += sub.bytes.len() as u64;
+            man.files.push(file);
+            man.add_counts(&sub.counts);
+        }
+        index += 1;
+    }
+    Ok(man)
+}
+
+/// Renders one session as JSONL bytes (the building block of `generate`), for tests that need to append to or
+/// split a file: `session_index` makes ids unique.
+pub fn session_bytes(seed: u64, session_index: u64, project_cwd: &str, lines: usize) -> Vec<u8> {
+    render(seed, session_index, project_cwd, lines).main
+}
+
+/// `/home/user/projects/x` -> `-home-user-projects-x`, as Claude Code names project directories.
+fn project_dir_name(cwd: &str) -> String {
+    cwd.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+struct Rendered {
+    session_id: String,
+    main: Vec<u8>,
+    counts: SynthManifest,
+    subs: Vec<Sub>,
+}
+
+struct Sub {
+    agent: String,
+    bytes: Vec<u8>,
+    counts: SynthManifest,
+}
+
+fn render(seed: u64, index: u64, cwd: &str, lines: usize) -> Rendered {
+    let mut mix = Rng::new(seed);
+    let rng = Rng::new(mix.next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
+    let mut c = Ctx::new(rng, cwd, index);
+    c.session(lines.max(1));
+    Rendered {
+        session_id: c.sid,
+        main: c.out,
+        counts: c.m,
+        subs: c.subs,
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ PRNG, ids, time
+
+/// splitmix64.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        let mut r = Rng(seed);
+        r.next();
+        r
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi.saturating_sub(lo) + 1)
+    }
+    fn ms(&mut self, lo: usize, hi: usize) -> u64 {
+        self.range(lo, hi) as u64
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick(&mut self, xs: &[&'static str]) -> &'static str {
+        xs.get(self.below(xs.len())).copied().unwrap_or("")
+    }
+    fn uuid(&mut self) -> String {
+        let a = (self.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
+        let b = (self.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xFFFF,
+            a & 0xFFFF,
+            b >> 48,
+            b & 0xFFFF_FFFF_FFFF
+        )
+    }
+    fn token(&mut self, prefix: &str, n: usize) -> String {
+        const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut s = String::with_capacity(prefix.len() + n);
+        s.push_str(prefix);
+        for _ in 0..n {
+            s.push(char::from(B62.get(self.below(62)).copied().unwrap_or(b'0')));
+        }
+        s
+    }
+    fn hex(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from_digit((self.next() % 16) as u32, 16).unwrap_or('0'))
+            .collect()
+    }
+}
+
+/// 2025-06-01T00:00:00Z.
+const BASE_MS: u64 = 1_748_736_000_000;
+
+/// Epoch milliseconds as `2026-02-12T16:02:23.545Z`.
+fn iso(ms: u64) -> String {
+    let secs = ms / 1000;
+    let z = (secs / 86_400) as i64 + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let sod = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60,
+        ms % 1000
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sym = |n: u32| char::from(T.get((n & 63) as usize).copied().unwrap_or(b'A'));
+    let mut s = String::with_capacity(bytes.len() * 4 / 3 + 4);
+    for ch in bytes.chunks(3) {
+        let b = |i: usize| u32::from(ch.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        s.push(sym(n >> 18));
+        s.push(sym(n >> 12));
+        s.push(if ch.len() > 1 { sym(n >> 6) } else { '=' });
+        s.push(if ch.len() > 2 { sym(n) } else { '=' });
+    }
+    s
+}
+
+/// Longest prefix of `s` of at most `max` bytes, cut on a char boundary.
+fn clip(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
+}
+
+// ------------------------------------------------------------------------------------------------ vocabulary
+
+const VERBS: &str = "parse|load|flush|resolve|merge|encode|decode|spawn|retry|index|fetch|render|validate|normalize|\
+compact|hydrate|serialize|schedule|dispatch|evict|rebuild|scan|split|lookup|emit|commit|rollback|migrate|refresh|batch|\
+embed|chunk|dedupe|prune|rotate|drain|poll|sync|apply|collect";
+const NOUNS: &str = "header|chunk|session|token|record|buffer|cursor|offset|checkpoint|manifest|payload|embedding|\
+vector|segment|shard|config|request|response|handler|queue|worker|cache|index|snapshot|transcript|message|block|schema|\
+row|batch|frame|entry|path|span|lease|watermark|tenant|invoice|user|order|metric|job|event|socket|pool|model|tree|node|\
+edge|digest";
+const ADJS: &str =
+    "Pending|Shared|Raw|Lazy|Async|Bounded|Stale|Dirty|Merged|Cached|Remote|Local|Atomic|Partial|\
+Sparse|Ordered|Frozen|Scoped|Typed|Pooled";
+const TECH: &str = "tokio runtime|sled tree|serde flatten|HNSW index|async channel|Arc<Mutex<_>>|lifetime elision|\
+trait object|GIL|asyncio event loop|React hook|useEffect cleanup|SQLite WAL mode|Postgres advisory lock|Docker layer \
+cache|GitHub Actions matrix|ONNX runtime|cosine similarity|bincode encoding|mmap|fsync|inotify watcher|LiveView socket|\
+Ecto changeset|GenServer state|websocket reconnect|CORS preflight|JWT refresh|rate limiter|connection pool";
+const MODS: &str =
+    "serde_json|tokio|pydantic|numpy|fastembed|sled|reqwest|axum|sqlx|requests|httpx|torch|ecto|\
+phoenix|react-query|clap|hyper|rayon|pandas|fastapi|vitest|prisma|lancedb|tantivy";
+const DIRS: &str = "src|src/store|src/stages|src/transcript|src/cli|lib/app|app/models|app/services|tests|scripts|\
+web/src/components|web/src/hooks|internal/server|pkg/api|crates/core/src|benches";
+const EXTS: &str = "rs|rs|py|ts|tsx";
+const PROJECTS: &str =
+    "spotter|ledger-api|pipeline|web-dashboard|ml-service|infra|docs-site|mobile-app|billing|\
+search-engine";
+const MODELS: &str = "claude-opus-4-6|claude-sonnet-4-5-20250929|claude-opus-4-5-20251101";
+const VERSIONS: &str = "2.0.76|2.1.14|2.1.38|2.1.39|2.1.42";
+const SLUGS: &str =
+    "radiant|floating|music|dazzling|imagining|steady|stirring|dragon|expressive|chasing|pie|\
+delegated|marinating|toast|quiet|wandering|harbor|lucky|humming|falcon";
+const PRE_HOOKS: &str = "cd ${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./guardian.ts|${CLAUDE_PLUGIN_ROOT}/scripts/\
+pre-tool-capture.sh|${CLAUDE_PLUGIN_ROOT}/scripts/pre-commit-check.sh|$HOME/.claude/hooks/audit-log.sh";
+const POST_HOOKS: &str =
+    "${CLAUDE_PLUGIN_ROOT}/scripts/post-tool-capture.sh|${CLAUDE_PLUGIN_ROOT}/scripts/\
+tool-call-capture.sh|callback|cd ${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./dist/post-edit-check.js|\
+$HOME/.claude/hooks/tmux-waiting.sh mark";
+const ERRORS: &str = "error[E0502]: cannot borrow `{v}` as mutable because it is also borrowed as immutable|\
+error[E0308]: mismatched types: expected `{I}`, found `Option<{I}>`|error[E0425]: cannot find value `{i}` in this scope|\
+thread 'main' panicked at {f}:{n}:{n}:\ncalled `Result::unwrap()` on an `Err` value: {I}Error|TypeError: Cannot read \
+properties of undefined (reading '{v}')|ModuleNotFoundError: No module named '{m}'|KeyError: '{v}_id'|\
+sqlite3.OperationalError: database is locked|Error: connect ECONNREFUSED 127.0.0.1:{p}|fatal: refusing to merge \
+unrelated histories|error: failed to run custom build command for `{m} v0.{n}.0`|FAILED tests/test_{i}.py::test_{i} - \
+AssertionError: assert {n} == {n}|** (KeyError) key :{v} not found in: %{}|panic: runtime error: index out of range \
+[{n}] with length {n}|Error: EACCES: permission denied, open '{f}'|error: linker `cc` not found|RuntimeError: Task \
+<Task pending name='{i}'> got Future attached to a different loop|Load model from {v}.onnx failed: Protobuf parsing \
+failed|fatal: not a git repository (or any of the parent directories): .git|error: could not compile `{m}` (lib) due \
+to {n} previous errors";
+/// `kind;command;description`: kind T=tests B=build G=git status L=git log D=ls R=grep X=logs.
+const CMDS: &str = "T;cargo test {i};Run {i} tests|T;cargo test -p {m} -- --nocapture;Run {m} tests with output|\
+B;cargo build --release;Build release binary|B;cargo clippy --all-targets -- -D warnings;Run clippy|G;git status \
+--short;Show working tree status|L;git log --oneline -n {n};Show recent commits|T;pytest tests/test_{i}.py -x -q;Run \
+{i} tests|T;npx vitest run {i};Run frontend tests for {i}|D;ls -la {d};List {d}|R;rg -n \"{i}\" {d};Find usages of \
+{i}|B;make {i};Run make target {i}|X;docker compose logs --tail {n} {v};Show {v} service logs|X;curl -s \
+localhost:{p}/health;Check service health";
+const PROMPTS: &str = "Why does `{i}` in {f} return an empty list when the {v} is stale?|I'm getting `{e}` when I run \
+`{c}`. Any idea what's going on?|Can you refactor {I} in {f} so that {i} no longer holds the lock across the await?|\
+Add a test for {i} that covers the case where the {v} is {n} bytes long.|How should I structure the {t} for {I}? Right \
+now {f} does everything.|The {v} handling in {f} line {n} looks wrong, {i} is called twice. Can you check?|run the \
+tests and fix whatever fails in {d}|Please implement {i} in {f}: it should take a {I} and return the {v} count.|Explain \
+how the {t} interacts with the {t} in {f}.|Getting this after the last change:\n\n```\n{e}\n```\n\nWhat broke?|Can we \
+make {i} faster? It takes {n}ms per {v} on the benchmark.|Is it safe to call {i} from multiple threads, given the {t}?|\
+Rename {I} to {I} everywhere and update the docs.|CI fails on the {t} job, the log says `{e}`. fix it|Write a migration \
+that adds a `{v}_id` column to the {v}s table.|What's the difference between {i} and {i} in {f}?|bump {m} to the \
+latest version and fix the breaking changes|the {v} counter in {I} overflows after {n} iterations, fix it|add \
+structured logging to {i} with the {v} id and elapsed ms|Port {f} from Python to Rust, keep the public API of {I}.|why \
+is `{c}` so slow? it used to finish in {n}ms|Review {f} for race conditions around the {t}.|Add a --{v}-limit flag to \
+the CLI that caps {i} at {n}.|The {I} endpoint returns 500 with `{e}` in the logs, investigate";
+const CONTEXT: &str = "This started after we switched to the {t}.|It only happens with more than {n} {v}s.|I already \
+tried restarting the {v} worker.|The same code works on main.|Keep the change small, it goes into the {m} upgrade PR.|\
+Don't touch {f}, another branch rewrites it.|It's blocking the release, so a workaround is fine for now.";
+const SAYS: &str = "The problem is in `{i}`: it reads the {v} before `{i}` has flushed it.|I'll update {f} so that \
+`{I}` owns the {v} instead of borrowing it.|This happens because the {t} drops the {v} when the task is cancelled.|All \
+{n} tests pass now.|The fix moves the call to `{i}` out of the loop, which removes {n} redundant allocations.|The error \
+`{e}` comes from {f} line {n}.|Next, I'll check how {f} handles an empty {v}.|There are two options: make `{i}` \
+idempotent, or guard it with the {t}.|I added a regression test, `test_{i}`, in {f}.|Note that `{I}::{i}` is now \
+`pub(crate)`; nothing outside the module used it.|The benchmark went from {n}ms to {n}ms per {v}.|`{i}` was called \
+with a stale {v}, so the {t} never saw the update.|I kept the public signature of `{I}` unchanged, so callers in {d} \
+need no edits.|The {m} upgrade changed `{i}` to return a `{I}` instead of a plain {v}.|Clippy is clean and the build \
+passes in release mode.|The root cause is a missing `await` in `{i}`, so the {v} was dropped early.|I replaced the \
+manual retry loop with `{i}`, which backs off up to {n}ms.|The {v} table now has an index on `{v}_id`, which fixes \
+the slow query.|Running `{c}` confirms the fix.|This is safe because `{I}` is only mutated behind the {t}.";
+const THOUGHTS: &str = "The user wants `{i}` fixed without touching {f}.|Let me look at {f} first to see how the {v} \
+flows.|Maybe the {t} is the issue here, since `{e}` only shows up under load.|I should check whether `{I}` is \
+constructed anywhere else.|The test output suggests `{i}` returns early when the {v} is empty.|I need to keep the \
+public API stable, so I'll add a private helper `{i}`.|Two tests fail, both in {f}; they share the {v} fixture.";
+const STEPS: &str = "Let me look at {f}.|Let me run the tests.|I'll search for usages of `{i}`.|Now let me update \
+`{i}` in {f}.|Let me check the {v} schema.|Let me see what `{c}` reports.|I'll write the new module now.|Let me \
+verify the fix.";
+const ACKS: &str = "that works, thanks|perfect, thanks!|great, commit it|looks good|ok|thanks, that fixed it|yes|go \
+ahead|lgtm, ship it|nice";
+const FAILS: &str = "still failing with the same error|still failing with the same error: `{e}`|no, that didn't help. \
+now I get `{e}`|tests pass but `{i}` still returns the wrong {v}|same thing when I run `{c}`";
+const TITLES: &str =
+    "{I} refactor and {t} fixes|Debugging `{e}` in {f}|Implement {i} for {I}|Speed up {i} in the \
+{v} pipeline|Migrate {v} storage to the {t}";
+const FENCES: [&str; 3] = ["rust", "python", "typescript"];
+const CODE_HEAD: [&str; 3] = [
+    "pub fn {i}(&mut self, {v}: &{I}) -> Result<{I}, Error> {|fn {i}({v}: {I}, limit: usize) -> Option<{I}> {|\
+pub async fn {i}(&self, {v}_id: u64) -> anyhow::Result<Vec<{I}>> {",
+    "def {i}(self, {v}: {I}, limit: int = {n}) -> {I}:|async def {i}({v}: {I}) -> list[{I}]:|def test_{i}({v}_factory):",
+    "export async function {i}({v}: {I}): Promise<{I}> {|export function {i}({v}: {I}[], limit = {n}): {I} {",
+];
+const CODE_BODY: [&str; 3] = [
+    "    let {v} = self.{i}(&{v})?;|    if {v}.len() > {n} {\n        return Err(Error::{I}(\"{i} overflow\".into()));\n    \
+}|    tracing::debug!(len = {v}.len(), \"{i} took {n}ms\");|    for item in {v}.iter().take({n}) {\n        self.{i}(item)?;\
+\n    }|    // {i}: keep the {v} sorted so that {i} can binary-search it|    let {v} = {I}::new({n}, &self.{v});|    \
+self.{v}s.insert({v}.id(), {v}.clone());|    match self.{i}({v}).await {\n        Ok(x) => return Ok(x),\n        \
+Err(err) => tracing::warn!(\"{i} failed: {err}\"),\n    }",
+    "    {v} = self.{i}({v})|    if len({v}) > {n}:\n        raise {I}Error(f\"{i} failed for {{v}!r}\")|    \
+logger.debug(\"{i} took %sms\", {n})|    for item in {v}[:{n}]:\n        await self.{i}(item)|    # {i}: keep the {v} \
+sorted so {i} can bisect it|    {v} = {I}.from_dict(payload[\"{v}\"])|    assert {i}({v}) == {n}",
+    "  const {v} = await {i}({v});|  if ({v}.length > {n}) {\n    throw new Error(`{i}: too many {v}s`);\n  }|  \
+logger.debug('{i}', { {v} });|  for (const item of {v}.slice(0, {n})) {\n    await {i}(item);\n  }|  // {i}: keep the \
+{v} sorted so {i} can binary-search it|  const {v} = new {I}({n});",
+];
+const CODE_TAIL: [&str; 3] = [
+    "    Ok({v}.into())\n}",
+    "    return {v}",
+    "  return {v};\n}",
+];
+
+struct Vocab {
+    verbs: Vec<&'static str>,
+    nouns: Vec<&'static str>,
+    adjs: Vec<&'static str>,
+    tech: Vec<&'static str>,
+    mods: Vec<&'static str>,
+    dirs: Vec<&'static str>,
+    exts: Vec<&'static str>,
+    projects: Vec<&'static str>,
+    models: Vec<&'static str>,
+    versions: Vec<&'static str>,
+    slugs: Vec<&'static str>,
+    pre_hooks: Vec<&'static str>,
+    post_hooks: Vec<&'static str>,
+    errors: Vec<&'static str>,
+    cmds: Vec<&'static str>,
+    prompts: Vec<&'static str>,
+    context: Vec<&'static str>,
+    says: Vec<&'static str>,
+    thoughts: Vec<&'static str>,
+    steps: Vec<&'static str>,
+    acks: Vec<&'static str>,
+    fails: Vec<&'static str>,
+    titles: Vec<&'static str>,
+    code_head: [Vec<&'static str>; 3],
+    code_body: [Vec<&'static str>; 3],
+}
+
+fn vocab() -> &'static Vocab {
+    static V: OnceLock<Vocab> = OnceLock::new();
+    let s = |t: &'static str| t.split('|').collect::<Vec<_>>();
+    V.get_or_init(|| Vocab {
+        verbs: s(VERBS),
+        nouns: s(NOUNS),
+        adjs: s(ADJS),
+        tech: s(TECH),
+        mods: s(MODS),
+        dirs: s(DIRS),
+        exts: s(EXTS),
+        projects: s(PROJECTS),
+        models: s(MODELS),
+        versions: s(VERSIONS),
+        slugs: s(SLUGS),
+        pre_hooks: s(PRE_HOOKS),
+        post_hooks: s(POST_HOOKS),
+        errors: s(ERRORS),
+        cmds: s(CMDS),
+        prompts: s(PROMPTS),
+        context: s(CONTEXT),
+        says: s(SAYS),
+        thoughts: s(THOUGHTS),
+        steps: s(STEPS),
+        acks: s(ACKS),
+        fails: s(FAILS),
+        titles: s(TITLES),
+        code_head: CODE_HEAD.map(s),
+        code_body: CODE_BODY.map(s),
+    })
+}
+
+/// Expands `{x}` slots: i=snake ident, I=Type, v=noun, f=file, d=dir, n=number, p=port, m=module, t=tech term,
+/// e=error string, c=shell command. Other braces are copied as they are.
+fn fill(rng: &mut Rng, t: &str) -> String {
+    let mut out = String::with_capacity(t.len() + 64);
+    fill_into(rng, t, &mut out, 0);
+    out
+}
+
+fn fill_into(rng: &mut Rng, t: &str, out: &mut String, depth: u8) {
+    let b = t.as_bytes();
+    let (mut i, mut last) = (0, 0);
+    while i + 2 < b.len() {
+        let key = b.get(i + 1).copied().unwrap_or(0);
+        if b.get(i) == Some(&b'{') && b.get(i + 2) == Some(&b'}') && b"iIvfdnpmtec".contains(&key) {
+            out.push_str(t.get(last..i).unwrap_or(""));
+            slot(rng, key, out, depth);
+            i += 3;
+            last = i;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(t.get(last..).unwrap_or(""));
+}
+
+fn slot(rng: &mut Rng, key: u8, out: &mut String, depth: u8) {
+    let v = vocab();
+    match key {
+        b'i' => out.push_str(&ident(rng)),
+        b'I' => out.push_str(&type_name(rng)),
+        b'v' => out.push_str(rng.pick(&v.nouns)),
+        b'f' => out.push_str(&file(rng).0),
+        b'd' => out.push_str(rng.pick(&v.dirs)),
+        b'n' => out.push_str(&rng.range(2, 4096).to_string()),
+        b'p' => out.push_str(&rng.range(1024, 65_000).to_string()),
+        b'm' => out.push_str(rng.pick(&v.mods)),
+        b't' => out.push_str(rng.pick(&v.tech)),
+        b'e' if depth == 0 => {
+            let t = rng.pick(&v.errors);
+            fill_into(rng, t, out, 1);
+        }
+        b'c' if depth == 0 => {
+            let t = rng.pick(&v.cmds);
+            fill_into(rng, t.split(';').nth(1).unwrap_or("make"), out, 1);
+        }
+        _ => out.push_str("value"),
+    }
+}
+
+fn ident(rng: &mut Rng) -> String {
+    let v = vocab();
+    format!("{}_{}", rng.pick(&v.verbs), rng.pick(&v.nouns))
+}
+
+fn type_name(rng: &mut Rng) -> String {
+    let v = vocab();
+    let noun = rng.pick(&v.nouns);
+    let mut c = noun.chars();
+    let first = c
+        .next()
+        .map(|f| f.to_ascii_uppercase().to_string())
+        .unwrap_or_default();
+    format!("{}{first}{}", rng.pick(&v.adjs), c.as_str())
+}
+
+/// A relative source path and its language (0 Rust, 1 Python, 2 TypeScript).
+fn file(rng: &mut Rng) -> (String, usize) {
+    let v = vocab();
+    let ext = rng.pick(&v.exts);
+    let lang = match ext {
+        "rs" => 0,
+        "py" => 1,
+        _ => 2,
+    };
+    (format!("{}/{}.{ext}", rng.pick(&v.dirs), ident(rng)), lang)
+}
+
+fn sentences(rng: &mut Rng, pool: &[&'static str], lo: usize, hi: usize) -> String {
+    let n = rng.range(lo, hi);
+    let mut s = String::new();
+    for k in 0..n {
+        if k > 0 {
+            s.push_str(if rng.chance(20) { "\n\n" } else { " " });
+        }
+        let t = rng.pick(pool);
+        fill_into(rng, t, &mut s, 0);
+    }
+    s
+}
+
+fn prose(rng: &mut Rng) -> String {
+    let v = vocab();
+    let mut s = sentences(rng, &v.says, 2, 6);
+    if rng.chance(25) {
+        s.push_str("\n\nChanges:");
+        for _ in 0..rng.range(2, 4) {
+            let (i, t) = (ident(rng), rng.pick(&v.says));
+            s.push_str(&format!("\n- `{i}`: {}", fill(rng, t)));
+        }
+    }
+    s
+}
+
+/// Source text of roughly `target` bytes in language `lang`.
+fn code(rng: &mut Rng, lang: usize, target: usize) -> String {
+    let v = vocab();
+    let (heads, bodies) = (&v.code_head[lang % 3], &v.code_body[lang % 3]);
+    let mut s = String::with_capacity(target + 512);
+    while s.len() < target {
+        let h = rng.pick(heads);
+        fill_into(rng, h, &mut s, 1);
+        s.push('\n');
+        for _ in 0..rng.range(2, 7) {
+            let b = rng.pick(bodies);
+            fill_into(rng, b, &mut s, 1);
+            s.push('\n');
+        }
+        fill_into(rng, CODE_TAIL[lang % 3], &mut s, 1);
+        s.push_str("\n\n");
+    }
+    s
+}
+
+fn code_answer(rng: &mut Rng) -> String {
+    let v = vocab();
+    let mut s = sentences(rng, &v.says, 1, 3);
+    for _ in 0..rng.range(1, 2) {
+        let lang = rng.below(3);
+        let size = rng.range(1800, 6500);
+        let body = code(rng, lang, size);
+        s.push_str(&format!("\n\n```{}\n{body}```\n\n", FENCES[lang % 3]));
+        s.push_str(&sentences(rng, &v.says, 1, 3));
+    }
+    s
+}
+
+/// Plausible stdout for a command kind, of at least `min` bytes.
+fn command_output(rng: &mut Rng, kind: &str, min: usize) -> String {
+    let v = vocab();
+    let mut s = String::new();
+    let mut k = 0;
+    while k < 3 || s.len() < min {
+        k += 1;
+        let line = match kind {
+            "T" => format!("test {}::tests::{} ... ok", rng.pick(&v.mods), ident(rng)),
+            "B" if rng.chance(30) => {
+                fill(rng, "warning: unused variable: `{v}`\n  --> {f}:{n}:{n}")
+            }
+            "B" => fill(rng, "   Compiling {m} v0.{n}.{n}"),
+            "G" => format!("{} {}", rng.pick(&[" M", "??", " D", "A "]), file(rng).0),
+            "L" => format!(
+                "{} {}",
+                rng.hex(7),
+                fill(rng, "{i}: handle empty {v} in {I}")
+            ),
+            "D" => fill(rng, "-rw-r--r--  1 user user {n} Feb 12 16:02 {f}"),
+            "R" => fill(rng, "{f}:{n}:    let {v} = {i}(&{v});"),
+            _ => format!(
+                "{} INFO {}: {}",
+                iso(BASE_MS + rng.next() % 10_000_000_000),
+                rng.pick(&v.mods),
+                {
+                    let t = rng.pick(&v.says);
+                    fill(rng, t)
+                }
+            ),
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    match kind {
+        "T" => s.push_str(&format!(
+            "\ntest result: ok. {k} passed; 0 failed; 0 ignored; finished in 0.{}s",
+            rng.range(1, 99)
+        )),
+        "B" => s.push_str(&fill(
+            rng,
+            "    Finished `release` profile [optimized] target(s) in {n}.{n}s",
+        )),
+        _ => {}
+    }
+    s
+}
+
+// ------------------------------------------------------------------------------------------------ line writing
+
+/// Writes one JSON object with keys in the given order, then `\n`.
+struct Obj<'a> {
+    b: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn new(b: &'a mut Vec<u8>) -> Self {
+        b.push(b'{');
+        Obj { b, first: true }
+    }
+    fn kv<T: Serialize + ?Sized>(&mut self, k: &str, v: &T) {
+        if !self.first {
+            self.b.push(b',');
+        }
+        self.first = false;
+        self.b.push(b'"');
+        self.b.extend_from_slice(k.as_bytes());
+        self.b.extend_from_slice(b"\":");
+        // Writing to a Vec cannot fail and these values always serialize.
+        let _ = serde_json::to_writer(&mut *self.b, v);
+    }
+    fn end(self) {
+        self.b.extend_from_slice(b"}\n");
+    }
+}
+
+type Fields<'a> = Vec<(&'a str, Value)>;
+
+/// One assistant API response being streamed.
+struct Msg {
+    id: String,
+    req: String,
+    usage: Value,
+}
+
+/// One tool call and its outcome.
+struct Call {
+    id: String,
+    name: &'static str,
+    input: Value,
+    content: Value,
+    result: Value,
+    is_error: bool,
+    stdout: String,
+}
+
+/// State of one file being written (main session or subagent).
+struct Ctx {
+    rng: Rng,
+    out: Vec<u8>,
+    m: SynthManifest,
+    cwd: String,
+    sid: String,
+    version: &'static str,
+    branch: String,
+    slug: String,
+    model: &'static str,
+    agent: Option<String>,
+    slug_on: bool,
+    clock: u64,
+    tip: Option<String>,
+    pre_hooks: usize,
+    post_hooks: usize,
+    echo: Vec<Value>,
+    subs: Vec<Sub>,
+    task_turn: Option<usize>,
+    image_turn: Option<usize>,
+    compact: bool,
+}
+
+impl Ctx {
+    fn new(mut rng: Rng, cwd: &str, index: u64) -> Ctx {
+        let v = vocab();
+        let branch = match rng.below(4) {
+            0 => "main".to_string(),
+            1 => "master".to_string(),
+            2 => String::new(),
+            _ => format!("feat/{}", ident(&mut rng).replace('_', "-")),
+        };
+        let slug = format!(
+            "{}-{}-{}",
+            rng.pick(&v.slugs),
+            rng.pick(&v.slugs),
+            rng.pick(&v.slugs)
+        );
+        Ctx {
+            sid: rng.uuid(),
+            version: rng.pick(&v.versions),
+            model: rng.pick(&v.models),
+            clock: BASE_MS + rng.next() % (240 * 86_400_000),
+            pre_hooks: rng.range(1, 4),
+            post_hooks: rng.range(1, 5),
+            task_turn: (index % 3 == 0 || rng.chance(25)).then(|| rng.below(2)),
+            image_turn: (index % 4 == 1 || rng.chance(15)).then(|| rng.below(3)),
+            compact: index % 3 == 1 || rng.chance(25),
+            out: Vec::new(),
+            m: SynthManifest::default(),
+            cwd: cwd.to_string(),
+            branch,
+            slug,
+            agent: None,
+            slug_on: false,
+            tip: None,
+            echo: Vec::new(),
+            subs: Vec::new(),
+            rng,
+        }
+    }
+
+    /// A context for a subagent file of this session.
+    fn child(&mut self) -> Ctx {
+        let mut rng = Rng::new(self.rng.next());
+        let agent = format!("a{}", rng.hex(6));
+        Ctx {
+            out: Vec::new(),
+            m: SynthManifest::default(),
+            cwd: self.cwd.clone(),
+            sid: self.sid.clone(),
+            branch: self.branch.clone(),
+            slug: self.slug.clone(),
+            agent: Some(agent),
+            slug_on: true,
+            tip: None,
+            echo: Vec::new(),
+            subs: Vec::new(),
+            task_turn: None,
+            image_turn: None,
+            compact: false,
+            rng,
+            ..*self
+        }
+    }
+
+    fn emit(&mut self, uuid: &str, parent: Option<&str>, kind: &str, fields: Fields) {
+        self.clock += self.rng.ms(1, 40);
+        let ts = iso(self.clock);
+        if self.agent.is_some() && (kind == "user" || kind == "assistant") && self.echo.len() < 10 {
+            if let Some((_, msg)) = fields.iter().find(|(k, _)| *k == "message") {
+                self.echo
+                    .push(json!({"type": kind, "message": msg, "uuid": uuid, "timestamp": ts}));
+            }
+        }
+        let mut w = Obj::new(&mut self.out);
+        w.kv("parentUuid", &parent);
+        w.kv("isSidechain", &self.agent.is_some());
+        w.kv("userType", "external");
+        w.kv("cwd", &self.cwd);
+        w.kv("sessionId", &self.sid);
+        w.kv("version", self.version);
+        w.kv("gitBranch", &self.branch);
+        if let Some(a) = &self.agent {
+            w.kv("agentId", a);
+        }
+        if self.slug_on {
+            w.kv("slug", &self.slug);
+        }
+        w.kv("type", kind);
+        for (k, v) in &fields {
+            w.kv(k, v);
+        }
+        w.kv("uuid", uuid);
+        w.kv("timestamp", &ts);
+        w.end();
+        self.m.total_lines += 1;
+        if kind == "progress" || kind == "system" {
+            self.m.noise_lines += 1;
+        }
+    }
+
+    /// Emits a line chained to the previous one; returns its uuid.
+    fn push(&mut self, kind: &str, fields: Fields) -> String {
+        let u = self.rng.uuid();
+        let parent = self.tip.take();
+        self.emit(&u, parent.as_deref(), kind, fields);
+        self.tip = Some(u.clone());
+        u
+    }
+
+    /// A line without the envelope (summary, file-history-snapshot, queue-operation).
+    fn raw(&mut self, fields: Fields) {
+        let mut w = Obj::new(&mut self.out);
+        for (k, v) in &fields {
+            w.kv(k, v);
+        }
+        w.end();
+        self.m.total_lines += 1;
+        self.m.noise_lines += 1;
+    }
+
+    fn user_text(&mut self, content: Value, meta: bool) -> String {
+        let mut f = vec![("message", json!({"role": "user", "content": content}))];
+        if meta {
+            f.push(("isMeta", json!(true)));
+        }
+        self.push("user", f)
+    }
+
+    fn progress(&mut self, data: Value, tool_id: &str, parent_tool_id: &str) {
+        self.push(
+            "progress",
+            vec![
+                ("data", data),
+                ("toolUseID", json!(tool_id)),
+                ("parentToolUseID", json!(parent_tool_id)),
+            ],
+        );
+    }
+
+    fn system(&mut self, subtype: &str, mut fields: Fields) {
+        fields.insert(0, ("subtype", json!(subtype)));
+        self.push("system", fields);
+    }
+
+    fn session(&mut self, target: usize) {
+        let v = vocab();
+        if self.rng.chance(15) {
+            for _ in 0..self.rng.range(1, 2) {
+                let t = self.rng.pick(&v.titles);
+                let (summary, leaf) = (fill(&mut self.rng, t), self.rng.uuid());
+                self.raw(vec![
+                    ("type", json!("summary")),
+                    ("summary", json!(summary)),
+                    ("leafUuid", json!(leaf)),
+                ]);
+            }
+        }
+        let hook = self.rng.uuid();
+        for _ in 0..self.rng.range(1, 2) {
+            let cmd = self.rng.pick(&v.post_hooks);
+            let data = json!({"type": "hook_progress", "hookEvent": "SessionStart", "hookName": "SessionStart:startup", "command": cmd});
+            self.progress(data, &hook, &hook);
+        }
+        let mut turn = 0;
+        while (self.m.total_lines as usize) < target {
+            if turn > 0 {
+                self.interlude();
+                if self.compact && self.m.total_lines as usize > target * 45 / 100 {
+                    self.compaction();
+                    self.compact = false;
+                }
+            }
+            let prompt = if turn > 0 && self.rng.chance(30) {
+                if self.rng.chance(55) {
+                    self.rng.pick(&v.acks).to_string()
+                } else {
+                    let t = self.rng.pick(&v.fails);
+                    fill(&mut self.rng, t)
+                }
+            } else {
+                let t = self.rng.pick(&v.prompts);
+                let mut p = fill(&mut self.rng, t);
+                if self.rng.chance(35) {
+                    let c = self.rng.pick(&v.context);
+                    p.push(' ');
+                    p.push_str(&fill(&mut self.rng, c));
+                }
+                if self.rng.chance(12) {
+                    p.push_str(&fill(&mut self.rng, "\n\nFull output:\n```\n{e}\n```"));
+                }
+                p
+            };
+            self.turn(prompt, turn);
+            turn += 1;
+        }
+    }
+
+    /// Occasional lines between turns: command wrappers, interruptions, hook feedback, queue operations.
+    fn interlude(&mut self) {
+        let v = vocab();
+        if self.rng.chance(8) {
+            let cmd = self
+                .rng
+                .pick(&["mcp", "model", "cost", "status", "context"]);
+            self.user_text(json!("<local-command-caveat>Caveat: The messages below were generated by the user while running local commands. DO NOT respond to these messages or otherwise consider them in your response unless the user explicitly asks you to.</local-command-caveat>"), true);
+            let wrapper = format!("<command-name>/{cmd}</command-name>\n            <command-message>{cmd}</command-message>\n            <command-args></command-args>");
+            self.user_text(json!(wrapper), false);
+            let out = fill(
+                &mut self.rng,
+                "<local-command-stdout>{v} status: ok ({n} entries)</local-command-stdout>",
+            );
+            self.user_text(json!(out), false);
+            self.system(
+                "local_command",
+                vec![
+                    ("content", json!(wrapper)),
+                    ("level", json!("info")),
+                    ("isMeta", json!(false)),
+                ],
+            );
+        }
+        if self.rng.chance(4) {
+            self.user_text(
+                json!([{"type": "text", "text": "[Request interrupted by user]"}]),
+                false,
+            );
+        }
+        if self.rng.chance(4) {
+            let t = fill(&mut self.rng, "Stop hook feedback:\n[${CLAUDE_PLUGIN_ROOT}/scripts/hooks/stop.sh]: # Running Quality Checks...\n\nCannot exit with unstaged changes:\n  {f}\n  {f}");
+            self.user_text(json!(t), true);
+        }
+        if self.rng.chance(5) {
+            let id = self.rng.hex(7);
+            let c = self
+                .rng
+                .pick(&v.cmds)
+                .split(';')
+                .nth(2)
+                .unwrap_or("Run task");
+            let content = format!("<task-notification>\n<task-id>{id}</task-id>\n<status>completed</status>\n<summary>Background command \"{}\" completed (exit code 0)</summary>\n</task-notification>", fill(&mut self.rng, c));
+            for (op, content) in [("enqueue", Some(content)), ("dequeue", None)] {
+                self.clock += self.rng.ms(50, 2000);
+                let mut f = vec![
+                    ("type", json!("queue-operation")),
+                    ("operation", json!(op)),
+                    ("timestamp", json!(iso(self.clock))),
+                    ("sessionId", json!(self.sid)),
+                ];
+                if let Some(c) = content {
+                    f.push(("content", json!(c)));
+                }
+                self.raw(f);
+            }
+        }
+    }
+
+    fn compaction(&mut self) {
+        let v = vocab();
+        self.clock += self.rng.ms(5_000, 60_000);
+        let (logical, bu) = (self.tip.take(), self.rng.uuid());
+        let meta = json!({"trigger": self.rng.pick(&["auto", "manual"]), "preTokens": self.rng.range(120_000, 180_000)});
+        let f = vec![
+            ("subtype", json!("compact_boundary")),
+            ("content", json!("Conversation compacted")),
+            ("isMeta", json!(false)),
+            ("level", json!("info")),
+            ("logicalParentUuid", json!(logical)),
+            ("compactMetadata", meta),
+        ];
+        self.emit(&bu, None, "system", f);
+        let mut text = "This session is being continued from a previous conversation that ran out of context. The summary below covers the earlier portion of the conversation.\n\nAnalysis:\n".to_string();
+        for k in 1..=self.rng.range(4, 9) {
+            let t = self.rng.pick(&v.says);
+            text.push_str(&format!("{k}. {}\n", fill(&mut self.rng, t)));
+        }
+        text.push_str("\nSummary:\n");
+        text.push_str(&prose(&mut self.rng));
+        let su = self.rng.uuid();
+        let msg = json!({"role": "user", "content": text});
+        let f = vec![
+            ("message", msg),
+            ("isVisibleInTranscriptOnly", json!(true)),
+            ("isCompactSummary", json!(true)),
+        ];
+        self.emit(&su, Some(&bu), "user", f);
+        self.tip = Some(su);
+        self.m.compact_summaries += 1;
+    }
+
+    fn turn(&mut self, prompt: String, turn: usize) {
+        let start = self.clock;
+        self.clock += self.rng.ms(15_000, 900_000);
+        let pu = self.rng.uuid();
+        if turn == 0 || self.rng.chance(50) {
+            let ts = iso(self.clock);
+            let snap = json!({"messageId": pu, "trackedFileBackups": {}, "timestamp": ts});
+            self.raw(vec![
+                ("type", json!("file-history-snapshot")),
+                ("messageId", json!(pu)),
+                ("snapshot", snap),
+                ("isSnapshotUpdate", json!(false)),
+            ]);
+        }
+        let content = if self.image_turn == Some(turn) {
+            let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+            png.extend((0..self.rng.range(1500, 5000)).map(|_| (self.rng.next() >> 24) as u8));
+            let img = json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": base64(&png)}});
+            json!([{"type": "text", "text": prompt}, img])
+        } else if self.rng.chance(10) {
+            json!([{"type": "text", "text": prompt}])
+        } else {
+            json!(prompt)
+        };
+        let mode = self
+            .rng
+            .pick(&["bypassPermissions", "default", "acceptEdits"]);
+        let f = vec![
+            ("message", json!({"role": "user", "content": content})),
+            ("thinkingMetadata", json!({"maxThinkingTokens": 31999})),
+            ("todos", json!([])),
+            ("permissionMode", json!(mode)),
+        ];
+        let parent = self.tip.take();
+        self.emit(&pu, parent.as_deref(), "user", f);
+        self.tip = Some(pu);
+        self.m.human_prompts += 1;
+        if self.rng.chance(2) {
+            let msg = json!({"id": self.rng.uuid(), "model": "<synthetic>", "role": "assistant", "stop_reason": "stop_sequence", "stop_sequence": "", "type": "message",
+                "usage": {"input_tokens": 0, "output_tokens": 0}, "content": [{"type": "text", "text": "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}]});
+            self.push(
+                "assistant",
+                vec![("message", msg), ("isApiErrorMessage", json!(true))],
+            );
+        }
+        let steps = if self.rng.chance(15) {
+            0
+        } else {
+            self.rng.range(1, 6)
+        };
+        for s in 0..steps {
+            self.tool_step(self.task_turn == Some(turn) && s == 0);
+        }
+        self.final_answer();
+        if self.rng.chance(50) {
+            let hooks: Vec<Value> = (0..self.rng.range(1, 3))
+                .map(|_| json!({"command": self.rng.pick(&vocab().post_hooks)}))
+                .collect();
+            let f = vec![
+                ("hookCount", json!(hooks.len())),
+                ("hookInfos", json!(hooks)),
+                ("hookErrors", json!([])),
+                ("preventedContinuation", json!(false)),
+                ("stopReason", json!("")),
+                ("hasOutput", json!(true)),
+                ("level", json!("suggestion")),
+                ("toolUseID", json!(self.rng.uuid())),
+            ];
+            self.system("stop_hook_summary", f);
+        }
+        if self.rng.chance(80) {
+            let d = self.clock.saturating_sub(start);
+            self.system(
+                "turn_duration",
+                vec![("durationMs", json!(d)), ("isMeta", json!(false))],
+            );
+        }
+    }
+
+    fn new_msg(&mut self) -> Msg {
+        self.clock += self.rng.ms(800, 8_000);
+        self.m.assistant_messages += 1;
+        let (cc, cr) = (self.rng.range(0, 20_000), self.rng.range(10_000, 150_000));
+        let usage = json!({"input_tokens": self.rng.range(1, 12), "cache_creation_input_tokens": cc, "cache_read_input_tokens": cr,
+            "cache_creation": {"ephemeral_5m_input_tokens": cc, "ephemeral_1h_input_tokens": 0}, "output_tokens": self.rng.range(1, 900), "service_tier": "standard"});
+        Msg {
+            id: self.rng.token("msg_01", 22),
+            req: self.rng.token("req_011C", 20),
+            usage,
+        }
+    }
+
+    fn a_line(&mut self, m: &Msg, block: Value) -> String {
+        self.slug_on = true;
+        self.clock += self.rng.ms(100, 1500);
+        let msg = json!({"model": self.model, "id": m.id, "type": "message", "role": "assistant", "content": [block],
+            "stop_reason": null, "stop_sequence": null, "usage": m.usage});
+        self.push(
+            "assistant",
+            vec![("message", msg), ("requestId", json!(m.req))],
+        )
+    }
+
+    fn thinking(&mut self, m: &Msg) {
+        let t = sentences(&mut self.rng, &vocab().thoughts, 1, 4);
+        let sig = self.rng.token("Eu", 120);
+        self.a_line(
+            m,
+            json!({"type": "thinking", "thinking": t, "signature": sig}),
+        );
+    }
+
+    /// One assistant message that calls 1-3 tools, and the tools' results.
+    fn tool_step(&mut self, task: bool) {
+        let v = vocab();
+        let m = self.new_msg();
+        if self.rng.chance(8) {
+            self.a_line(&m, json!({"type": "text", "text": "\n\n"}));
+        }
+        if self.rng.chance(45) {
+            self.thinking(&m);
+        }
+        if self.rng.chance(50) {
+            let t = self.rng.pick(&v.steps);
+            let text = fill(&mut self.rng, t);
+            self.a_line(&m, json!({"type": "text", "text": text}));
+        }
+        let n = if task {
+            1
+        } else {
+            [1, 1, 1, 1, 1, 1, 1, 2, 2, 3][self.rng.below(10)]
+        };
+        let interleave = n > 1 && self.rng.chance(60);
+        let mut pending = Vec::new();
+        for _ in 0..n {
+            let call = if task {
+                self.task_call()
+            } else {
+                self.make_call()
+            };
+            let block = json!({"type": "tool_use", "id": call.id, "name": call.name, "input": call.input, "caller": {"type": "direct"}});
+            let tu = self.a_line(&m, block);
+            if interleave {
+                self.run_call(call, &tu);
+            } else {
+                pending.push((call, tu));
+            }
+        }
+        for (call, tu) in pending {
+            self.run_call(call, &tu);
+        }
+    }
+
+    fn final_answer(&mut self) -> String {
+        let m = self.new_msg();
+        if self.rng.chance(30) {
+            self.thinking(&m);
+        }
+        let text = if self.rng.chance(15) {
+            code_answer(&mut self.rng)
+        } else {
+            prose(&mut self.rng)
+        };
+        self.a_line(&m, json!({"type": "text", "text": text}));
+        text
+    }
+
+    fn make_call(&mut self) -> Call {
+        let r = &mut self.rng;
+        let id = r.token("toolu_01", 22);
+        let (rel, lang) = file(r);
+        let path = format!("{}/{rel}", self.cwd);
+        let long = r.chance(3);
+        let mut c = Call {
+            id,
+            name: "Bash",
+            input: Value::Null,
+            content: Value::Null,
+            result: Value::Null,
+            is_error: false,
+            stdout: String::new(),
+        };
+        match r.below(100) {
+            0..=39 => {
+                let t = r.pick(&vocab().cmds);
+                let mut parts = t.splitn(3, ';');
+                let (kind, cmd, desc) = (
+                    parts.next().unwrap_or("X"),
+                    parts.next().unwrap_or("ls"),
+                    parts.next().unwrap_or("Run"),
+                );
+                c.input = json!({"command": fill(r, cmd), "description": fill(r, desc)});
+                let size = if long {
+                    r.range(10_000, 35_000)
+                } else {
+                    r.range(100, 2_500)
+                };
+                let out = command_output(r, kind, size);
+                if r.chance(8) {
+                    let err = fill(r, "Exit code 1\n{e}");
+                    c.is_error = true;
+                    c.content = json!(format!("{err}\n{}", clip(&out, 600)));
+                    c.result = json!(format!("Error: {err}"));
+                } else {
+                    c.content = json!(out);
+                    c.result = json!({"stdout": out, "stderr": "", "interrupted": false, "isImage": false});
+                }
+                c.stdout = out;
+            }
+            40..=64 => {
+                c.name = "Read";
+                let size = if long {
+                    r.range(10_000, 30_000)
+                } else {
+                    r.range(600, 5_000)
+                };
+                let src = code(r, lang, size);
+                let numbered: String = src
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| format!("{:>6}\u{2192}{l}\n", i + 1))
+                    .collect();
+                let n = src.lines().count();
+                c.input = json!({"file_path": path});
+                c.content = json!(numbered);
+                c.result = json!({"type": "text", "file": {"filePath": path, "content": src, "numLines": n, "startLine": 1, "totalLines": n}});
+            }
+            65..=79 => {
+                c.name = "Edit";
+                let size = r.range(800, 5_000);
+                let original = code(r, lang, size);
+                let lines: Vec<&str> = original.lines().filter(|l| l.len() > 8).collect();
+                let old = lines
+                    .get(r.below(lines.len()))
+                    .copied()
+                    .unwrap_or("x")
+                    .to_string();
+                let new = format!("{old} // {}", ident(r));
+                c.input = json!({"file_path": path, "old_string": old, "new_string": new, "replace_all": false});
+                if r.chance(6) {
+                    c.is_error = true;
+                    c.content = json!(format!("<tool_use_error>String to replace not found in file.\nString: {old}</tool_use_error>"));
+                    c.result = json!(format!(
+                        "Error: String to replace not found in file.\nString: {old}"
+                    ));
+                } else {
+                    let at = r.range(1, 200);
+                    let patch = json!([{"oldStart": at, "oldLines": 1, "newStart": at, "newLines": 1, "lines": [format!("-{old}"), format!("+{new}")]}]);
+                    c.content = json!(format!("The file {path} has been updated successfully."));
+                    c.result = json!({"filePath": path, "oldString": old, "newString": new, "originalFile": original, "structuredPatch": patch, "userModified": false, "replaceAll": false});
+                }
+            }
+            80..=91 => {
+                c.name = "Grep";
+                let pattern = fill(r, "fn {i}|struct {I}");
+                let size = r.range(100, 1_500);
+                let out = command_output(r, "R", size);
+                let n = out.lines().count();
+                c.input = json!({"pattern": pattern, "path": self.cwd, "output_mode": "content", "-n": true});
+                c.content = json!(out);
+                c.result = json!({"mode": "content", "numFiles": 0, "filenames": [], "content": out, "numLines": n});
+            }
+            _ => {
+                c.name = "Write";
+                let size = r.range(500, 3_000);
+                let src = code(r, lang, size);
+                c.input = json!({"file_path": path, "content": src});
+                c.content = json!(format!("File created successfully at: {path}"));
+                c.result = json!({"type": "create", "filePath": path, "content": src, "structuredPatch": [], "originalFile": null});
+            }
+        }
+        c
+    }
+
+    fn task_call(&mut self) -> Call {
+        let v = vocab();
+        let id = self.rng.token("toolu_01", 22);
+        let mut prompt = "Very thorough exploration. I need to understand:\n".to_string();
+        for k in 1..=self.rng.range(2, 5) {
+            let t = self.rng.pick(&v.prompts);
+            prompt.push_str(&format!("\n{k}. {}", fill(&mut self.rng, t)));
+        }
+        prompt.push_str("\n\nKey files to read:");
+        for _ in 0..self.rng.range(2, 6) {
+            prompt.push_str(&format!("\n- {}", file(&mut self.rng).0));
+        }
+        let desc = fill(&mut self.rng, "Explore {v} handling in {d}");
+        let input = json!({"description": desc, "prompt": prompt, "subagent_type": "Explore"});
+        Call {
+            id,
+            name: "Task",
+            input,
+            content: Value::Null,
+            result: Value::Null,
+            is_error: false,
+            stdout: String::new(),
+        }
+    }
+
+    /// Hooks and progress for a tool call, then its result line (parented to the tool_use line).
+    fn run_call(&mut self, mut c: Call, tu: &str) {
+        let v = vocab();
+        self.tip = Some(tu.to_string());
+        for h in 0..self.pre_hooks {
+            let cmd = v
+                .pre_hooks
+                .get(h % v.pre_hooks.len())
+                .copied()
+                .unwrap_or("");
+            let data = json!({"type": "hook_progress", "hookEvent": "PreToolUse", "hookName": format!("PreToolUse:{}", c.name), "command": cmd});
+            self.progress(data, &c.id, &c.id);
+        }
+        if c.name == "Task" {
+            self.subagent(&mut c);
+        }
+        if c.name == "Bash" && (c.stdout.len() > 2_000 || self.rng.chance(30)) {
+            let k = self.rng.range(1, 5);
+            for i in 0..k {
+                self.clock += self.rng.ms(900, 1_100);
+                let cut = c.stdout.len() * (i + 1) / k;
+                let full = clip(&c.stdout, cut);
+                let tail = full.get(full.len().saturating_sub(200)..).unwrap_or("");
+                let data = json!({"type": "bash_progress", "output": tail, "fullOutput": clip(full, 1_500), "elapsedTimeSeconds": (i + 2).to_string(),
+                    "totalLines": full.lines().count().to_string(), "timeoutMs": "120000"});
+                self.progress(data, &format!("bash-progress-{i}"), &c.id);
+            }
+        }
+        for h in 0..self.post_hooks {
+            let cmd = v
+                .post_hooks
+                .get(h % v.post_hooks.len())
+                .copied()
+                .unwrap_or("");
+            let data = json!({"type": "hook_progress", "hookEvent": "PostToolUse", "hookName": format!("PostToolUse:{}", c.name), "command": cmd});
+            self.progress(data, &c.id, &c.id);
+        }
+        self.clock += self.rng.ms(50, 4_000);
+        let block = if c.is_error {
+            json!({"type": "tool_result", "content": c.content, "is_error": true, "tool_use_id": c.id})
+        } else {
+            json!({"tool_use_id": c.id, "type": "tool_result", "content": c.content})
+        };
+        let f = vec![
+            ("message", json!({"role": "user", "content": [block]})),
+            ("toolUseResult", c.result),
+            ("sourceToolAssistantUUID", json!(tu)),
+        ];
+        let ru = self.rng.uuid();
+        self.emit(&ru, Some(tu), "user", f);
+        self.tip = Some(ru);
+        self.m.tool_results += 1;
+    }
+
+    /// Runs a subagent into its own file, echoes its lines as agent_progress, and fills the Task result.
+    fn subagent(&mut self, c: &mut Call) {
+        let prompt = c
+            .input
+            .get("prompt")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let mut s = self.child();
+        s.user_text(json!(prompt), false);
+        s.m.human_prompts += 1;
+        let steps = s.rng.range(2, 8);
+        for _ in 0..steps {
+            s.tool_step(false);
+        }
+        let answer = s.final_answer();
+        let agent = s.agent.clone().unwrap_or_default();
+        for e in std::mem::take(&mut s.echo) {
+            let data = json!({"message": e, "normalizedMessages": [], "type": "agent_progress", "prompt": prompt, "agentId": agent});
+            let tool_id = self.rng.token("agent_msg_01", 22);
+            self.progress(data, &tool_id, &c.id);
+        }
+        self.clock = s.clock;
+        let content = json!([{"type": "text", "text": answer}]);
+        c.result = json!({"status": "completed", "prompt": prompt, "agentId": agent, "content": content, "totalDurationMs": self.rng.range(20_000, 400_000),
+            "totalTokens": self.rng.range(20_000, 120_000), "totalToolUseCount": steps, "usage": {"input_tokens": 12, "output_tokens": self.rng.range(500, 4000)}});
+        c.content = content;
+        self.subs.push(Sub {
+            agent,
+            bytes: s.out,
+            counts: s.m,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+
+    fn spec(seed: u64, target: u64) -> SynthSpec {
+        SynthSpec {
+            seed,
+            target_bytes: target,
+            projects: 3,
+            lines_per_session: 300,
+        }
+    }
+
+    fn read_all(m: &SynthManifest) -> Vec<(PathBuf, Vec<u8>)> {
+        m.files
+            .iter()
+            .map(|f| (f.clone(), std::fs::read(f).unwrap()))
+            .collect()
+    }
+
+    fn is_uuid(s: &str) -> bool {
+        let parts: Vec<&str> = s.split('-').collect();
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+            && parts.iter().all(|p| {
+                p.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            })
+    }
+
+    #[test]
+    fn deterministic_per_seed() {
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let ma = generate(a.path(), &SynthSpec::small(7)).unwrap();
+        let mb = generate(b.path(), &SynthSpec::small(7)).unwrap();
+        let mc = generate(c.path(), &SynthSpec::small(8)).unwrap();
+        let rel = |root: &Path, m: &SynthManifest| -> Vec<(PathBuf, Vec<u8>)> {
+            read_all(m)
+                .into_iter()
+                .map(|(p, d)| (p.strip_prefix(root).unwrap().to_path_buf(), d))
+                .collect()
+        };
+        assert_eq!(rel(a.path(), &ma), rel(b.path(), &mb));
+        assert_ne!(rel(a.path(), &ma), rel(c.path(), &mc));
+        assert_eq!(
+            session_bytes(1, 2, "/tmp/x", 200),
+            session_bytes(1, 2, "/tmp/x", 200)
+        );
+        assert_ne!(
+            session_bytes(1, 2, "/tmp/x", 200),
+            session_bytes(1, 3, "/tmp/x", 200)
+        );
+        assert_ne!(
+            session_bytes(1, 2, "/tmp/x", 200),
+            session_bytes(2, 2, "/tmp/x", 200)
+        );
+    }
+
+    #[test]
+    fn corpus_is_valid_and_matches_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = generate(dir.path(), &spec(42, 2_000_000)).unwrap();
+        let target = 2_000_000f64;
+        assert!(
+            (m.total_bytes as f64) > target * 0.7 && (m.total_bytes as f64) < target * 1.3,
+            "{}",
+            m.total_bytes
+        );
+        let mut re = SynthManifest::default();
+        let (mut progress, mut interleaved, mut images, mut subagents) = (0u64, false, 0, 0);
+        let (mut msg_ids, mut tool_ids) = (HashSet::new(), HashSet::new());
+        let mut session_of_dir: HashMap<PathBuf, String> = HashMap::new();
+        for (path, data) in read_all(&m) {
+            re.total_bytes += data.len() as u64;
+            assert!(data.ends_with(b"\n"));
+            let is_sub = path.to_string_lossy().contains("/subagents/");
+            let (mut last_id, mut result_since) = (String::new(), false);
+            for line in data.split_inclusive(|&b| b == b'\n') {
+                assert!(line.ends_with(b"\n"));
+                let d: Value = serde_json::from_slice(line).unwrap();
+                re.total_lines += 1;
+                let kind = d["type"].as_str().unwrap();
+                if let Some(u) = d.get("uuid").and_then(Value::as_str) {
+                    assert!(is_uuid(u), "{u}");
+                    let ts = d["timestamp"].as_str().unwrap();
+                    assert!(ts.len() == 24 && ts.ends_with('Z'), "{ts}");
+                }
+                if is_sub {
+                    assert_eq!(d["isSidechain"], json!(true));
+                    assert!(d["agentId"].is_string());
+                    let parent = path.parent().unwrap().parent().unwrap();
+                    let sid = parent.file_name().unwrap().to_string_lossy().to_string();
+                    assert_eq!(d["sessionId"].as_str(), Some(sid.as_str()));
+                    session_of_dir.insert(parent.to_path_buf(), sid);
+                }
+                match kind {
+                    "progress"
+                    | "file-history-snapshot"
+                    | "queue-operation"
+                    | "system"
+                    | "summary" => {
+                        re.noise_lines += 1;
+                        progress += u64::from(kind == "progress");
+                    }
+                    "assistant" if d.get("isApiErrorMessage").is_none() => {
+                        let id = d["message"]["id"].as_str().unwrap().to_string();
+                        assert!(
+                            id.starts_with("msg_")
+                                && d["requestId"].as_str().unwrap().starts_with("req_")
+                        );
+                        if id == last_id && result_since {
+                            interleaved = true;
+                        }
+                        result_since = false;
+                        for b in d["message"]["content"].as_array().unwrap() {
+                            if b["type"] == "tool_use" {
+                                assert!(tool_ids.insert(b["id"].as_str().unwrap().to_string()));
+                            }
+                        }
+                        if id != last_id {
+                            assert!(msg_ids.insert(id.clone()), "message id reused: {id}");
+                            re.assistant_messages += 1;
+                        }
+                        last_id = id;
+                    }
+                    "user" => {
+                        let c = &d["message"]["content"];
+                        let blocks = c.as_array().cloned().unwrap_or_default();
+                        images += blocks
+                            .iter()
+                            .filter(|b| b["type"] == "image" && b["source"]["type"] == "base64")
+                            .count();
+                        let text = c.as_str().map(str::to_string).unwrap_or_else(|| {
+                            blocks
+                                .iter()
+                                .filter_map(|b| b["text"].as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        });
+                        if blocks.iter().any(|b| b["type"] == "tool_result") {
+                            assert!(d.get("toolUseResult").is_some());
+                            re.tool_results += 1;
+                            result_since = true;
+                        } else if d["isCompactSummary"] == json!(true) {
+                            re.compact_summaries += 1;
+                        } else if d["isMeta"] != json!(true)
+                            && !["<command-", "<local-command-", "[Request interrupted"]
+                                .iter()
+                                .any(|p| text.starts_with(p))
+                        {
+                            re.human_prompts += 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            subagents += usize::from(is_sub);
+        }
+        assert_eq!(re.total_bytes, m.total_bytes);
+        assert_eq!(re.total_lines, m.total_lines);
+        assert_eq!(re.human_prompts, m.human_prompts);
+        assert_eq!(re.assistant_messages, m.assistant_messages);
+        assert_eq!(re.tool_results, m.tool_results);
+        assert_eq!(re.compact_summaries, m.compact_summaries);
+        assert_eq!(re.noise_lines, m.noise_lines);
+        assert!(m.compact_summaries > 0 && m.human_prompts > 5);
+        let share = progress as f64 / m.total_lines as f64;
+        assert!((0.55..=0.85).contains(&share), "progress share {share}");
+        assert!(interleaved, "no message id split around a tool_result");
+        assert!(images > 0, "no base64 image block");
+        assert!(
+            subagents > 0 && !session_of_dir.is_empty(),
+            "no subagent files"
+        );
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(iso(BASE_MS), "2025-06-01T00:00:00.000Z");
+        assert_eq!(iso(1_770_912_143_545), "2026-02-12T16:02:23.545Z");
+        assert_eq!(base64(b"hello!?"), "aGVsbG8hPw==");
+        assert_eq!(
+            project_dir_name("/home/user/my_proj.x"),
+            "-home-user-my-proj-x"
+        );
+        let mut r = Rng::new(1);
+        assert!(is_uuid(&r.uuid()));
+        assert_eq!(clip("a\u{2192}b", 2), "a");
+    }
+}

@@ -1,0 +1,571 @@
+//! Turns transcript lines into conversation messages, one line at a time, with state that survives a restart.
+//!
+//! Rules (see `../shared/notes/transcript-format.md` §4):
+//! - noise (`progress`, `file-history-snapshot`, `queue-operation`, `system`, `summary`, unknown types) is skipped
+//!   after decoding only its head, but its `uuid -> parentUuid` link is kept so the conversation tree stays whole;
+//! - assistant lines sharing `message.id` merge into one message, even across interleaved tool-result lines; the
+//!   message stays *open* until a different assistant message or a human prompt arrives. At the end of the bytes
+//!   available it is emitted anyway (and re-emitted, under the same id, if more of it arrives later);
+//! - user lines are human prompts, tool results or compaction summaries; `isMeta` lines, command wrappers and
+//!   interruption notices are skipped; so are synthetic API-error lines and compaction-run (`acompact`) files.
+//!
+//! The whole state is serializable: it is saved with the checkpoint so a run resumes mid-file exactly as if it
+//! had never stopped.
+
+use super::raw::{ConversationLine, LineHead};
+use super::{text, tools};
+use crate::ids;
+use crate::message::{Message, MessageKind, ToolCall};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::VecDeque;
+use uuid::Uuid;
+
+/// How many recent line links are remembered to resolve `parentUuid` (real parents sit within ~70 lines).
+const LINK_WINDOW: usize = 2048;
+/// How many recent tool-call names are remembered to label tool results.
+const TOOL_NAME_WINDOW: usize = 256;
+/// Longest tool result kept, in characters.
+pub const MAX_TOOL_RESULT_CHARS: usize = 2000;
+
+/// Why a line could not be used. The caller adds the file and byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineOutcome {
+    /// Decoded (whether or not it produced a message).
+    Ok,
+    /// Decoded after repairing it (invalid UTF-8 or lone surrogates replaced); worth a warning.
+    Repaired(String),
+    /// Not valid JSON / not an object of the expected shape: skipped, worth a warning.
+    Malformed(String),
+}
+
+/// Saved between runs (bincode). Versioned by the checkpoint format.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AssemblerState {
+    /// (line uuid key, message id the line resolves to), oldest first.
+    links: VecDeque<(u128, Option<u128>)>,
+    /// (tool_use id, tool name), oldest first.
+    tool_names: VecDeque<(String, String)>,
+    /// The assistant message still receiving lines.
+    open: Option<OpenAssistant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct OpenAssistant {
+    api_message_id: String,
+    meta: LineMeta,
+    message_id: u128,
+    parent_message_id: Option<u128>,
+    pieces: Vec<String>,
+    has_prose: bool,
+    tool_calls: Vec<ToolCall>,
+    /// Changed since it was last emitted.
+    dirty: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct LineMeta {
+    uuid: String,
+    session_id: String,
+    cwd: Option<String>,
+    git_branch: Option<String>,
+    timestamp: Option<String>,
+    is_sidechain: bool,
+    agent_id: Option<String>,
+    line_offset: u64,
+}
+
+/// Assembles messages for one file.
+pub struct Assembler {
+    source_path: String,
+    /// Session id for lines that lack one: the file stem.
+    default_session: String,
+    state: AssemblerState,
+}
+
+impl Assembler {
+    pub fn new(source_path: &str, state: AssemblerState) -> Self {
+        let default_session = std::path::Path::new(source_path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Assembler {
+            source_path: source_path.to_string(),
+            default_session,
+            state,
+        }
+    }
+
+    pub fn state(&self) -> &AssemblerState {
+        &self.state
+    }
+
+    /// Feeds one complete line (without its `\n`) that starts at byte `offset`. Messages it completes are pushed
+    /// to `out`.
+    pub fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
+        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return LineOutcome::Ok;
+        }
+        let (owned, mut repaired) = match std::str::from_utf8(line) {
+            Ok(_) => (None, None),
+            Err(e) => (
+                Some(String::from_utf8_lossy(line).into_owned().into_bytes()),
+                Some(format!(
+                    "invalid UTF-8 at line byte {} replaced",
+                    e.valid_up_to()
+                )),
+            ),
+        };
+        let mut bytes: std::borrow::Cow<'_, [u8]> = match owned {
+            Some(o) => o.into(),
+            None => line.into(),
+        };
+        let head = match serde_json::from_slice::<LineHead<'_>>(&bytes) {
+            Ok(_) => None,
+            Err(e) => Some(e),
+        };
+        if let Some(err) = head {
+            match repair_lone_surrogates(&bytes) {
+                Some(fixed) if serde_json::from_slice::<LineHead<'_>>(&fixed).is_ok() => {
+                    bytes = fixed.into();
+                    repaired = Some("lone UTF-16 surrogate escapes replaced".to_string());
+                }
+                _ => return LineOutcome::Malformed(format!("not a JSON object line: {err}")),
+            }
+        }
+        let outcome = match self.feed_decoded(offset, &bytes, out) {
+            Ok(()) => LineOutcome::Ok,
+            Err(msg) => return LineOutcome::Malformed(msg),
+        };
+        match repaired {
+            Some(r) => LineOutcome::Repaired(r),
+            None => outcome,
+        }
+    }
+
+    /// Emits the open assistant message if it changed since it was last emitted (end of the available bytes).
+    /// It stays open: if more of it arrives later, it is emitted again under the same id.
+    pub fn flush(&mut self, out: &mut Vec<Message>) {
+        let source = self.source_path.clone();
+        if let Some(open) = self.state.open.as_mut() {
+            if open.dirty {
+                open.dirty = false;
+                if let Some(m) = open_to_message(open, &source) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+
+    fn feed_decoded(
+        &mut self,
+        offset: u64,
+        bytes: &[u8],
+        out: &mut Vec<Message>,
+    ) -> Result<(), String> {
+        let head: LineHead<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let kind = head.kind.as_deref().unwrap_or("");
+        if kind != "user" && kind != "assistant" {
+            // Noise: keep only the tree link. A compaction boundary has a null parent and a logical one.
+            if let Some(uuid) = head.uuid.as_deref() {
+                let parent = head
+                    .parent_uuid
+                    .as_deref()
+                    .or(head.logical_parent_uuid.as_deref());
+                let resolved = self.resolve(parent);
+                self.link(uuid, resolved);
+            }
+            return Ok(());
+        }
+        let line: ConversationLine = serde_json::from_slice(bytes)
+            .map_err(|e| format!("unexpected {kind} line shape: {e}"))?;
+        let parent = self.resolve(head.parent_uuid.as_deref());
+        let meta = LineMeta {
+            uuid: line
+                .uuid
+                .clone()
+                .unwrap_or_else(|| ids::fallback_uuid(&self.source_path, offset)),
+            session_id: line
+                .session_id
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| self.default_session.clone()),
+            cwd: line.cwd.clone().filter(|s| !s.is_empty()),
+            git_branch: line.git_branch.clone().filter(|s| !s.is_empty()),
+            timestamp: line.timestamp.clone(),
+            is_sidechain: line.is_sidechain.unwrap_or(false),
+            agent_id: line.agent_id.clone(),
+            line_offset: offset,
+        };
+        let compaction_run = meta
+            .agent_id
+            .as_deref()
+            .is_some_and(|a| a.starts_with("acompact"));
+        if compaction_run {
+            // The summarizer's own run: its result reaches the parent session as the compaction summary.
+            self.link(&meta.uuid, parent);
+            return Ok(());
+        }
+        if kind == "assistant" {
+            self.assistant_line(line, meta, parent, out);
+        } else {
+            self.user_line(line, meta, parent, out);
+        }
+        Ok(())
+    }
+
+    fn assistant_line(
+        &mut self,
+        line: ConversationLine,
+        meta: LineMeta,
+        parent: Option<u128>,
+        out: &mut Vec<Message>,
+    ) {
+        let message = line.message.unwrap_or(super::raw::ApiMessage {
+            id: None,
+            model: None,
+            content: None,
+        });
+        if line.is_api_error == Some(true) || message.model.as_deref() == Some("<synthetic>") {
+            self.link(&meta.uuid, parent);
+            return;
+        }
+        let api_id = message.id.clone().unwrap_or_else(|| meta.uuid.clone());
+        let continues =
+            self.state.open.as_ref().is_some_and(|o| {
+                o.api_message_id == api_id && o.meta.session_id == meta.session_id
+            });
+        if !continues {
+            self.close_open(out);
+            let message_id = ids::message_id(&meta.session_id, &meta.uuid).as_u128();
+            self.state.open = Some(OpenAssistant {
+                api_message_id: api_id,
+                meta: meta.clone(),
+                message_id,
+                parent_message_id: parent,
+                pieces: Vec::new(),
+                has_prose: false,
+                tool_calls: Vec::new(),
+                dirty: false,
+            });
+        }
+        let mut new_tools = Vec::new();
+        if let Some(open) = self.state.open.as_mut() {
+            for block in content_blocks(message.content.as_ref()) {
+                match block {
+                    Block::Text(t) => {
+                        let t = text::clean(&t);
+                        if !t.is_empty() {
+                            open.pieces.push(t);
+                            open.has_prose = true;
+                            open.dirty = true;
+                        }
+                    }
+                    Block::Thinking(t) => {
+                        let t = text::clean(&t);
+                        if !t.is_empty() {
+                            open.pieces.push(format!("[thinking] {t}"));
+                            open.dirty = true;
+                        }
+                    }
+                    Block::ToolUse { id, name, input } => {
+                        let call = tools::tool_call(&name, input.as_ref());
+                        open.pieces.push(tools::render_call(&call));
+                        open.tool_calls.push(call);
+                        open.dirty = true;
+                        if let Some(id) = id {
+                            new_tools.push((id, name));
+                        }
+                    }
+                    Block::ToolResult { .. } | Block::Image | Block::Document | Block::Other => {}
+                }
+            }
+            let id = open.message_id;
+            self.link(&meta.uuid, Some(id));
+        }
+        for (id, name) in new_tools {
+            push_bounded(&mut self.state.tool_names, (id, name), TOOL_NAME_WINDOW);
+        }
+    }
+
+    fn user_line(
+        &mut self,
+        line: ConversationLine,
+        meta: LineMeta,
+        parent: Option<u128>,
+        out: &mut Vec<Message>,
+    ) {
+        let content = line.message.and_then(|m| m.content);
+        if line.is_meta == Some(true) {
+            self.link(&meta.uuid, parent);
+            return;
+        }
+        let blocks = content_blocks(content.as_ref());
+        let has_tool_result = blocks.iter().any(|b| matches!(b, Block::ToolResult { .. }));
+        let mut tool_name = None;
+        let mut is_error = false;
+        let (kind, raw_text) = if has_tool_result {
+            let mut parts = Vec::new();
+            for block in blocks {
+                match block {
+                    Block::ToolResult {
+                        tool_use_id,
+                        text: t,
+                        is_error: err,
+                    } => {
+                        let name = tool_use_id.as_deref().and_then(|id| self.tool_name(id));
+                        is_error |= err;
+                        let label = match (&name, err) {
+                            (Some(n), true) => format!("[result: {n}, error]"),
+                            (Some(n), false) => format!("[result: {n}]"),
+                            (None, true) => "[result, error]".to_string(),
+                            (None, false) => "[result]".to_string(),
+                        };
+                        if tool_name.is_none() {
+                            tool_name = name;
+                        }
+                        let body = text::truncate_chars(&text::clean(&t), MAX_TOOL_RESULT_CHARS);
+                        parts.push(format!("{label}\n{body}"));
+                    }
+                    Block::Text(t) => parts.push(t),
+                    _ => {}
+                }
+            }
+            (MessageKind::ToolResult, parts.join("\n"))
+        } else {
+            let t = blocks
+                .into_iter()
+                .filter_map(|b| match b {
+                    Block::Text(t) => Some(t),
+                    Block::Image => Some("[image]".to_string()),
+                    Block::Document => Some("[document]".to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            if line.is_compact_summary == Some(true) {
+                (MessageKind::Summary, t)
+            } else {
+                (MessageKind::Human, t)
+            }
+        };
+        if kind == MessageKind::Human && text::is_wrapper_text(&raw_text) {
+            self.link(&meta.uuid, parent);
+            return;
+        }
+        let cleaned = text::clean(&raw_text);
+        if cleaned.is_empty() {
+            self.link(&meta.uuid, parent);
+            return;
+        }
+        if kind != MessageKind::ToolResult {
+            // A new turn: the assistant message before it is complete.
+            self.close_open(out);
+        }
+        let message_id = ids::message_id(&meta.session_id, &meta.uuid);
+        self.link(&meta.uuid, Some(message_id.as_u128()));
+        out.push(Message {
+            uuid: meta.uuid,
+            session_id: meta.session_id,
+            message_id,
+            parent_message_id: parent.map(Uuid::from_u128),
+            kind,
+            text: cleaned,
+            cwd: meta.cwd,
+            git_branch: meta.git_branch,
+            timestamp: meta.timestamp,
+            is_sidechain: meta.is_sidechain,
+            agent_id: meta.agent_id,
+            tool_calls: Vec::new(),
+            result_of_tool: tool_name,
+            is_error,
+            source_path: self.source_path.clone(),
+            line_offset: meta.line_offset,
+        });
+    }
+
+    fn close_open(&mut self, out: &mut Vec<Message>) {
+        if let Some(mut open) = self.state.open.take() {
+            if open.dirty {
+                open.dirty = false;
+                if let Some(m) = open_to_message(&open, &self.source_path) {
+                    out.push(m);
+                }
+            }
+        }
+    }
+
+    fn resolve(&self, parent_uuid: Option<&str>) -> Option<u128> {
+        let key = ids::line_key(parent_uuid?);
+        self.state
+            .links
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| *v)
+    }
+
+    fn link(&mut self, uuid: &str, target: Option<u128>) {
+        push_bounded(
+            &mut self.state.links,
+            (ids::line_key(uuid), target),
+            LINK_WINDOW,
+        );
+    }
+
+    fn tool_name(&self, tool_use_id: &str) -> Option<String> {
+        self.state
+            .tool_names
+            .iter()
+            .rev()
+            .find(|(id, _)| id == tool_use_id)
+            .map(|(_, n)| n.clone())
+    }
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
+    if q.len() >= cap {
+        q.pop_front();
+    }
+    q.push_back(item);
+}
+
+fn open_to_message(open: &OpenAssistant, source_path: &str) -> Option<Message> {
+    if open.pieces.is_empty() {
+        return None;
+    }
+    let kind = if open.has_prose || open.tool_calls.is_empty() {
+        MessageKind::Assistant
+    } else {
+        MessageKind::ToolCall
+    };
+    Some(Message {
+        uuid: open.meta.uuid.clone(),
+        session_id: open.meta.session_id.clone(),
+        message_id: Uuid::from_u128(open.message_id),
+        parent_message_id: open.parent_message_id.map(Uuid::from_u128),
+        kind,
+        text: open.pieces.join("\n\n"),
+        cwd: open.meta.cwd.clone(),
+        git_branch: open.meta.git_branch.clone(),
+        timestamp: open.meta.timestamp.clone(),
+        is_sidechain: open.meta.is_sidechain,
+        agent_id: open.meta.agent_id.clone(),
+        tool_calls: open.tool_calls.clone(),
+        result_of_tool: None,
+        is_error: false,
+        source_path: source_path.to_string(),
+        line_offset: open.meta.line_offset,
+    })
+}
+
+enum Block {
+    Text(String),
+    Thinking(String),
+    ToolUse {
+        id: Option<String>,
+        name: String,
+        input: Option<Value>,
+    },
+    ToolResult {
+        tool_use_id: Option<String>,
+        text: String,
+        is_error: bool,
+    },
+    Image,
+    Document,
+    Other,
+}
+
+/// Content as blocks: a plain string is one text block; unknown block types are `Other`.
+fn content_blocks(content: Option<&Value>) -> Vec<Block> {
+    match content {
+        Some(Value::String(s)) => vec![Block::Text(s.clone())],
+        Some(Value::Array(items)) => items.iter().map(block).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn block(v: &Value) -> Block {
+    let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    match v.get("type").and_then(Value::as_str) {
+        Some("text") => str_field("text").map(Block::Text).unwrap_or(Block::Other),
+        Some("thinking") => str_field("thinking")
+            .map(Block::Thinking)
+            .unwrap_or(Block::Other),
+        Some("tool_use") => Block::ToolUse {
+            id: str_field("id"),
+            name: str_field("name").unwrap_or_else(|| "unknown".to_string()),
+            input: v.get("input").cloned(),
+        },
+        Some("tool_result") => Block::ToolResult {
+            tool_use_id: str_field("tool_use_id"),
+            text: tools::result_text(v.get("content")),
+            is_error: v.get("is_error").and_then(Value::as_bool).unwrap_or(false),
+        },
+        Some("image") => Block::Image,
+        Some("document") => Block::Document,
+        _ => Block::Other,
+    }
+}
+
+/// Replaces `\uD800`-`\uDFFF` escapes that do not form a valid pair with `\uFFFD`, so serde_json accepts the line.
+fn repair_lone_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    if !s.contains("\\u") {
+        return None;
+    }
+    let parse_hex = |h: &str| u16::from_str_radix(h, 16).ok();
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut changed = false;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            if b[i + 1] == b'u' && i + 6 <= b.len() {
+                if let Some(cu) = s.get(i + 2..i + 6).and_then(parse_hex) {
+                    if (0xD800..0xDC00).contains(&cu) {
+                        let low = s
+                            .get(i + 6..i + 8)
+                            .filter(|p| *p == "\\u")
+                            .and_then(|_| s.get(i + 8..i + 12))
+                            .and_then(parse_hex);
+                        if low.is_some_and(|lo| (0xDC00..0xE000).contains(&lo)) {
+                            out.push_str(&s[i..i + 12]);
+                            i += 12;
+                            continue;
+                        }
+                        out.push_str("\\uFFFD");
+                        changed = true;
+                        i += 6;
+                        continue;
+                    }
+                    if (0xDC00..0xE000).contains(&cu) {
+                        out.push_str("\\uFFFD");
+                        changed = true;
+                        i += 6;
+                        continue;
+                    }
+                }
+            }
+            // Any other escape: copy both bytes so an escaped backslash is not mistaken for an escape start.
+            if b[i + 1].is_ascii() {
+                out.push_str(&s[i..i + 2]);
+                i += 2;
+            } else {
+                out.push('\\');
+                i += 1;
+            }
+            continue;
+        }
+        let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&s[i..i + ch_len]);
+        i += ch_len;
+    }
+    changed.then(|| out.into_bytes())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,14 @@
+//! Claude Code transcripts: reading complete lines, decoding them, and assembling conversation messages.
+//!
+//! Pure and synchronous: the async `stages::parse` drives it. See `../shared/notes/transcript-format.md`.
+
+pub mod assembler;
+pub mod chunk;
+pub mod lines;
+pub mod raw;
+pub mod text;
+pub mod tools;
+
+pub use assembler::{Assembler, AssemblerState, LineOutcome};
+pub use chunk::{chunk_text, estimate_tokens};
+pub use lines::{LineReader, RawLineItem};

@@ -1,0 +1,60 @@
+//! Serde views of one JSONL line: a cheap head (type and tree links) decoded for every line, and the full line
+//! decoded only for conversation lines.
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The fields every line is decoded into first. Unknown fields are skipped without allocation.
+#[derive(Debug, Deserialize)]
+pub struct LineHead<'a> {
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub uuid: Option<Cow<'a, str>>,
+    #[serde(rename = "parentUuid", borrow, default)]
+    pub parent_uuid: Option<Cow<'a, str>>,
+    #[serde(rename = "logicalParentUuid", borrow, default)]
+    pub logical_parent_uuid: Option<Cow<'a, str>>,
+}
+
+/// A `user` or `assistant` line, fully decoded.
+#[derive(Debug, Deserialize)]
+pub struct ConversationLine {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub uuid: Option<String>,
+    #[serde(rename = "sessionId", default)]
+    pub session_id: Option<String>,
+    #[serde(default)]
+    pub cwd: Option<String>,
+    #[serde(rename = "gitBranch", default)]
+    pub git_branch: Option<String>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(rename = "isSidechain", default)]
+    pub is_sidechain: Option<bool>,
+    #[serde(rename = "agentId", default)]
+    pub agent_id: Option<String>,
+    #[serde(rename = "isMeta", default)]
+    pub is_meta: Option<bool>,
+    #[serde(rename = "isCompactSummary", default)]
+    pub is_compact_summary: Option<bool>,
+    #[serde(rename = "isApiErrorMessage", default)]
+    pub is_api_error: Option<bool>,
+    #[serde(rename = "requestId", default)]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub message: Option<ApiMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiMessage {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub content: Option<Value>,
+}

@@ -1,0 +1,141 @@
+//! Tool calls and tool results: the real `tool_use` name, the input that matters, and bounded output text.
+
+use super::text;
+use crate::message::ToolCall;
+use serde_json::Value;
+
+/// Longest rendering of one tool input (a command, a prompt, the new text of an edit).
+const MAX_INPUT_CHARS: usize = 1200;
+
+/// Input keys naming the file a tool touches, in order of preference.
+const PATH_KEYS: [&str; 3] = ["file_path", "notebook_path", "path"];
+
+/// Input keys worth showing, in order of preference, after the path.
+const SALIENT_KEYS: [&str; 10] = [
+    "command",
+    "pattern",
+    "query",
+    "url",
+    "description",
+    "prompt",
+    "skill",
+    "new_string",
+    "content",
+    "new_source",
+];
+
+/// Builds a [`ToolCall`] from a `tool_use` block's `name` and `input`.
+pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
+    let obj = input.and_then(Value::as_object);
+    let file_path = obj.and_then(|o| {
+        PATH_KEYS
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_string)
+    });
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(o) = obj {
+        for key in SALIENT_KEYS {
+            if let Some(s) = o.get(key).and_then(Value::as_str) {
+                let s = s.trim();
+                if !s.is_empty() {
+                    parts.push(s.to_string());
+                }
+            }
+        }
+        if parts.is_empty() && file_path.is_none() {
+            // An unfamiliar tool: keep its short string inputs in key order.
+            for (_, v) in o.iter() {
+                if let Some(s) = v.as_str() {
+                    if !s.trim().is_empty() && s.len() < 300 {
+                        parts.push(s.trim().to_string());
+                    }
+                }
+            }
+        }
+    }
+    let joined = parts.join("\n");
+    ToolCall {
+        name: name.to_string(),
+        input_summary: text::truncate_chars(&text::clean(&joined), MAX_INPUT_CHARS),
+        file_path,
+    }
+}
+
+/// How a tool call reads in the embedded text of an assistant message.
+pub fn render_call(call: &ToolCall) -> String {
+    let mut out = format!("[tool: {}]", call.name);
+    if let Some(p) = &call.file_path {
+        out.push(' ');
+        out.push_str(p);
+    }
+    if !call.input_summary.is_empty() {
+        out.push('\n');
+        out.push_str(&call.input_summary);
+    }
+    out
+}
+
+/// Text of a `tool_result` block's `content` (a string or a list of text / image blocks); images become markers.
+pub fn result_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .filter_map(|b| match b.get("type").and_then(Value::as_str) {
+                Some("text") => b.get("text").and_then(Value::as_str).map(str::to_string),
+                Some("image") => Some("[image]".to_string()),
+                Some("document") => Some("[document]".to_string()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bash_call_keeps_command_and_description() {
+        let call = tool_call(
+            "Bash",
+            Some(&json!({"command": "cargo test --all", "description": "Run tests"})),
+        );
+        assert_eq!(call.name, "Bash");
+        assert_eq!(call.input_summary, "cargo test --all\nRun tests");
+        assert_eq!(call.file_path, None);
+        assert_eq!(
+            render_call(&call),
+            "[tool: Bash]\ncargo test --all\nRun tests"
+        );
+    }
+
+    #[test]
+    fn edit_call_names_the_file() {
+        let call = tool_call(
+            "Edit",
+            Some(
+                &json!({"file_path": "/src/lib.rs", "old_string": "a", "new_string": "fn b() {}"}),
+            ),
+        );
+        assert_eq!(call.file_path.as_deref(), Some("/src/lib.rs"));
+        assert_eq!(call.input_summary, "fn b() {}");
+    }
+
+    #[test]
+    fn unknown_tool_keeps_short_strings() {
+        let call = tool_call("mcp__x__y", Some(&json!({"target": "prod", "n": 3})));
+        assert_eq!(call.input_summary, "prod");
+    }
+
+    #[test]
+    fn result_blocks_drop_images() {
+        let content =
+            json!([{"type": "text", "text": "ok"}, {"type": "image", "source": {"data": "AAAA"}}]);
+        assert_eq!(result_text(Some(&content)), "ok\n[image]");
+    }
+}
