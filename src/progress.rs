@@ -23,6 +23,8 @@ pub struct Counters {
     pub points_committed: AtomicU64,
     pub batches_committed: AtomicU64,
     pub warnings: AtomicU64,
+    /// Latest measured embedding speed, estimated tokens per second (f64 bits).
+    pub embed_speed_bits: AtomicU64,
 }
 
 impl Counters {

@@ -25,6 +25,8 @@ use tokio::sync::broadcast;
 
 /// Grace after SIGINT/SIGTERM for the batch in flight.
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
+/// Where the measured embedding speed is remembered between runs (it decides whether a window fits the budget).
+const EMBED_SPEED_KEY: &str = "embed_speed";
 /// Kept free at the very end for the summary and process exit.
 const EXIT_MARGIN: Duration = Duration::from_millis(150);
 
@@ -188,11 +190,15 @@ impl SyncJob {
         let parse_task =
             tokio::task::spawn_blocking(move || parse.run(parse_files, parsed_tx, parse_shutdown));
         let enhance_task = tokio::spawn(enhance::run(parsed_rx, enhanced_tx));
+        let known_speed = store
+            .meta_get(EMBED_SPEED_KEY)?
+            .and_then(|v| serde_json::from_slice::<f64>(&v).ok());
         let embed = EmbedStage {
             config: self.config.embed.clone(),
             store: store.clone(),
             reporter: reporter.clone(),
             deadline: hard_deadline,
+            known_speed,
         };
         let embed_task = tokio::spawn(embed.run(
             load,
@@ -282,6 +288,17 @@ impl SyncJob {
             (false, true, _) => (StopReason::Signal, true),
             (false, false, _) => (StopReason::Budget, true),
         };
+        let speed = f64::from_bits(
+            counters
+                .embed_speed_bits
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+        if speed > 0.0 {
+            store.meta_put(
+                EMBED_SPEED_KEY,
+                &serde_json::to_vec(&speed).unwrap_or_default(),
+            )?;
+        }
         summary_base.files_pending = files_pending;
         Ok(summary_base.finish(&reporter, reason, work_left, &upserted))
     }

@@ -1,21 +1,22 @@
-//! Seeded generator of synthetic Claude Code transcript corpora, for benchmarks, scale and crash tests and demo data.
+//! Seeded generator of synthetic Claude Code transcript corpora, for benchmarks, scale and crash tests and
+//! demo data.
 //!
-//! Output mirrors `~/.claude/projects/<project-dir>/<session>.jsonl` (plus `<session>/subagents/agent-<id>.jsonl`)
-//! and the line mix of real 2.1.x files (see `shared/notes/transcript-format.md` §2-4): ~70% `progress` lines
-//! (hook and bash progress, chained in the `parentUuid` tree), human prompts (questions with exact error strings,
-//! file names and identifiers; feedback such as "that works, thanks"), assistant responses streamed one content
-//! block per line under a shared `message.id`/`requestId` (sometimes with a tool result between two of its
-//! lines), tool calls with matching `toolUseResult`s, long code answers and tool outputs, base64 images,
-//! snapshots, queue operations, system lines, compaction (boundary + `isCompactSummary`), `isMeta` and command
-//! wrapper lines, synthetic API-error lines, `summary` headers and subagent files.
+//! Output mirrors `~/.claude/projects/<project-dir>/<session>.jsonl` (plus
+//! `<session>/subagents/agent-<id>.jsonl`) and the line mix of real 2.1.x files (see
+//! `shared/notes/transcript-format.md` §2-4): ~70% `progress` lines (hook and bash progress, chained in the
+//! `parentUuid` tree); human prompts (questions with exact error strings, file names and identifiers;
+//! feedback such as "that works, thanks"); assistant responses streamed one content block per line under a
+//! shared `message.id`/`requestId`, sometimes with a tool result between two of its lines; tool calls with
+//! matching `toolUseResult`s; long code answers and tool outputs; base64 images; snapshots, queue operations,
+//! system lines, compaction (boundary + `isCompactSummary`), `isMeta` and command-wrapper lines, synthetic
+//! API-error lines, `summary` headers and subagent files.
 //!
-//! Everything derives from a splitmix64 stream, so a seed always yields the same bytes. The [`SynthManifest`]
-//! returned by [`generate`] counts what a correct parser should extract (ground truth for tests).
+//! Everything derives from a splitmix64 stream, so a seed always yields the same bytes. The
+//! [`SynthManifest`] returned by [`generate`] counts what a correct parser should extract.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -47,7 +48,8 @@ pub struct SynthManifest {
     pub files: Vec<PathBuf>,
     pub total_bytes: u64,
     pub total_lines: u64,
-    /// User lines that are real prompts (not tool results, not isMeta, not compact summaries, not wrappers).
+    /// User lines that are real prompts (not tool results, not isMeta, not compact summaries, not
+    /// `<command-...>` wrappers). A subagent file's opening prompt counts too.
     pub human_prompts: u64,
     /// Distinct assistant `message.id` values (excluding synthetic error lines).
     pub assistant_messages: u64,
@@ -60,79 +62,71 @@ pub struct SynthManifest {
 }
 
 impl SynthManifest {
-    fn add_counts(&mut self, o: &SynthManifest) {
+    fn add_file(&mut self, path: PathBuf, bytes: &[u8], o: &SynthManifest) -> std::io::Result<()> {
+        std::fs::write(&path, bytes)?;
+        self.files.push(path);
+        self.total_bytes += bytes.len() as u64;
         self.total_lines += o.total_lines;
         self.human_prompts += o.human_prompts;
         self.assistant_messages += o.assistant_messages;
         self.tool_results += o.tool_results;
         self.compact_summaries += o.compact_summaries;
         self.noise_lines += o.noise_lines;
+        Ok(())
     }
 }
 
 /// Writes the corpus under `root` (creating project dirs); returns the manifest.
 pub fn generate(root: &Path, spec: &SynthSpec) -> std::io::Result<SynthManifest> {
     let mut rng = Rng::new(spec.seed ^ 0x5EED_C0DE_0000_0001);
-    let v = vocab();
-    let projects = spec.projects.max(1);
-    let offset = rng.below(v.projects.len());
-    let cwds: Vec<String> = (0..projects)
+    let first = rng.below(PROJECTS.split('|').count());
+    let cwds: Vec<String> = (0..spec.projects.max(1))
         .map(|i| {
-            let name = v
-                .projects
-                .get((offset + i) % v.projects.len())
-                .copied()
+            let names = PROJECTS.split('|').count();
+            let name = PROJECTS
+                .split('|')
+                .nth((first + i) % names)
                 .unwrap_or("proj");
-            let round = i / v.projects.len();
-            let suffix = if round > 0 {
-                format!("-{round}")
-            } else {
-                String::new()
-            };
-            format!("/home/user/projects/{name}{suffix}")
+            match i / names {
+                0 => format!("/home/user/projects/{name}"),
+                round => format!("/home/user/projects/{name}-{round}"),
+            }
         })
         .collect();
-    let base_lines = spec.lines_per_session.max(20);
     let mut man = SynthManifest::default();
     let (mut main_lines, mut index) = (0u64, 0u64);
     while man.total_bytes < spec.target_bytes {
+        // Size the last sessions to the remaining budget, so the total lands near the target.
         let per_line = if main_lines == 0 {
             1500
         } else {
             (man.total_bytes / main_lines).max(200)
         };
         let fit = ((spec.target_bytes - man.total_bytes) / per_line) as usize;
-        let lines = (base_lines * rng.range(50, 150) / 100).min(fit.max(20));
+        let lines = (spec.lines_per_session.max(20) * rng.range(50, 150) / 100).min(fit.max(20));
         let cwd = cwds
-            .get(rng.below(projects))
+            .get(rng.below(cwds.len()))
             .map_or("/home/user/projects/proj", |s| s.as_str());
-        let s = render(spec.seed, index, cwd, lines);
+        let mut c = Ctx::session(spec.seed, index, cwd, lines);
         let dir = root.join(project_dir_name(cwd));
         std::fs::create_dir_all(&dir)?;
-        let file = dir.join(format!("{}.jsonl", s.session_id));
-        std::fs::write(&file, &s.main)?;
-        man.total_bytes += s.main.len() as u64;
-        man.files.push(file);
-        man.add_counts(&s.counts);
-        main_lines += s.counts.total_lines;
-        for sub in &s.subs {
-            let sdir = dir.join(&s.session_id).join("subagents");
+        man.add_file(dir.join(format!("{}.jsonl", c.env.sid)), &c.out, &c.m)?;
+        main_lines += c.m.total_lines;
+        for sub in std::mem::take(&mut c.subs) {
+            let sdir = dir.join(&c.env.sid).join("subagents");
             std::fs::create_dir_all(&sdir)?;
-            let file = sdir.join(format!("agent-{}.jsonl", sub.agent));
-            std::fs::write(&file, &sub.bytes)?;
-            man.total_bytes += sub.bytes.len() as u64;
-            man.files.push(file);
-            man.add_counts(&sub.counts);
+            let agent = sub.env.agent.as_deref().unwrap_or("a0");
+            man.add_file(sdir.join(format!("agent-{agent}.jsonl")), &sub.out, &sub.m)?;
         }
         index += 1;
     }
     Ok(man)
 }
 
-/// Renders one session as JSONL bytes (the building block of `generate`), for tests that need to append to or
-/// split a file: `session_index` makes ids unique.
+/// Renders one session as JSONL bytes (the building block of `generate`), for tests that need to append to
+/// or split a file: `session_index` makes ids unique.
 pub fn session_bytes(seed: u64, session_index: u64, project_cwd: &str, lines: usize) -> Vec<u8> {
-    render(seed, session_index, project_cwd, lines).main
+    Ctx::session(seed, session_index, project_cwd, lines).out
 }
 
 /// `/home/user/projects/x` -> `-home-user-projects-x`, as Claude Code names project directories.
@@ -148,35 +142,10 @@ fn project_dir_name(cwd: &str) -> String {
         .collect()
 }
 
-struct Rendered {
-    session_id: String,
-    main: Vec<u8>,
-    counts: SynthManifest,
-    subs: Vec<Sub>,
-}
-
-struct Sub {
-    agent: String,
-    bytes: Vec<u8>,
-    counts: SynthManifest,
-}
-
-fn render(seed: u64, index: u64, cwd: &str, lines: usize) -> Rendered {
-    let mut mix = Rng::new(seed);
-    let rng = Rng::new(mix.next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
-    let mut c = Ctx::new(rng, cwd, index);
-    c.session(lines.max(1));
-    Rendered {
-        session_id: c.sid,
-        main: c.out,
-        counts: c.m,
-        subs: c.subs,
-    }
-}
-
-// ------------------------------------------------------------------------------------------------ PRNG, ids, time
+// ---------------------------------------------------------------------------------------- PRNG, ids, time
 
 /// splitmix64.
+#[derive(Default)]
 struct Rng(u64);
 
 impl Rng {
@@ -193,11 +162,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        (self.next() % (n.max(1) as u64)) as usize
     }
     /// Uniform in `lo..=hi`.
     fn range(&mut self, lo: usize, hi: usize) -> usize {
@@ -209,28 +174,39 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
-    fn pick(&mut self, xs: &[&'static str]) -> &'static str {
-        xs.get(self.below(xs.len())).copied().unwrap_or("")
+    /// A random entry of a `|`-separated list (longer entries are slightly likelier; fine here).
+    fn word(&mut self, list: &'static str) -> &'static str {
+        let b = list.as_bytes();
+        let p = self.below(b.len());
+        let head = b.get(..p).unwrap_or_default();
+        let start = head.iter().rposition(|&c| c == b'|').map_or(0, |i| i + 1);
+        let end = b
+            .get(p..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&c| c == b'|')
+            .map_or(b.len(), |i| p + i);
+        list.get(start..end).unwrap_or("")
+    }
+    /// A random entry of `list` with its `{x}` slots filled.
+    fn say(&mut self, list: &'static str) -> String {
+        let t = self.word(list);
+        fill(self, t)
     }
     fn uuid(&mut self) -> String {
         let a = (self.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
         let b = (self.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+        let (a1, a2, a3) = (a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF);
         format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xFFFF,
-            a & 0xFFFF,
+            "{a1:08x}-{a2:04x}-{a3:04x}-{:04x}-{:012x}",
             b >> 48,
             b & 0xFFFF_FFFF_FFFF
         )
     }
     fn token(&mut self, prefix: &str, n: usize) -> String {
         const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        let mut s = String::with_capacity(prefix.len() + n);
-        s.push_str(prefix);
-        for _ in 0..n {
-            s.push(char::from(B62.get(self.below(62)).copied().unwrap_or(b'0')));
-        }
+        let mut s = prefix.to_string();
+        s.extend((0..n).map(|_| char::from(B62.get(self.below(62)).copied().unwrap_or(b'0'))));
         s
     }
     fn hex(&mut self, n: usize) -> String {
@@ -254,12 +230,9 @@ fn iso(ms: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let sod = secs % 86_400;
+    let (h, mi, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60,
+        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
         ms % 1000
     )
 }
@@ -373,9 +346,9 @@ const THOUGHTS: &str = "The user wants `{i}` fixed without touching {f}.|Let me 
 flows.|Maybe the {t} is the issue here, since `{e}` only shows up under load.|I should check whether `{I}` is \
 constructed anywhere else.|The test output suggests `{i}` returns early when the {v} is empty.|I need to keep the \
 public API stable, so I'll add a private helper `{i}`.|Two tests fail, both in {f}; they share the {v} fixture.";
-const STEPS: &str = "Let me look at {f}.|Let me run the tests.|I'll search for usages of `{i}`.|Now let me update \
-`{i}` in {f}.|Let me check the {v} schema.|Let me see what `{c}` reports.|I'll write the new module now.|Let me \
-verify the fix.";
+const STEPS: &str = "Let me look at {f}.|Let me run `{c}`.|I'll search for usages of `{i}`.|Now let me update \
+`{i}` in {f}.|Let me check how `{I}` is built.|Let me see what `{c}` reports.|I'll write `{i}` in {f} now.|Let me \
+verify the fix with `{c}`.|Let me check the callers of `{i}` in {d}.";
 const ACKS: &str = "that works, thanks|perfect, thanks!|great, commit it|looks good|ok|thanks, that fixed it|yes|go \
 ahead|lgtm, ship it|nice";
 const FAILS: &str = "still failing with the same error|still failing with the same error: `{e}`|no, that didn't help. \
@@ -409,68 +382,10 @@ const CODE_TAIL: [&str; 3] = [
     "  return {v};\n}",
 ];
 
-struct Vocab {
-    verbs: Vec<&'static str>,
-    nouns: Vec<&'static str>,
-    adjs: Vec<&'static str>,
-    tech: Vec<&'static str>,
-    mods: Vec<&'static str>,
-    dirs: Vec<&'static str>,
-    exts: Vec<&'static str>,
-    projects: Vec<&'static str>,
-    models: Vec<&'static str>,
-    versions: Vec<&'static str>,
-    slugs: Vec<&'static str>,
-    pre_hooks: Vec<&'static str>,
-    post_hooks: Vec<&'static str>,
-    errors: Vec<&'static str>,
-    cmds: Vec<&'static str>,
-    prompts: Vec<&'static str>,
-    context: Vec<&'static str>,
-    says: Vec<&'static str>,
-    thoughts: Vec<&'static str>,
-    steps: Vec<&'static str>,
-    acks: Vec<&'static str>,
-    fails: Vec<&'static str>,
-    titles: Vec<&'static str>,
-    code_head: [Vec<&'static str>; 3],
-    code_body: [Vec<&'static str>; 3],
-}
+// ---------------------------------------------------------------------------------------- text
 
-fn vocab() -> &'static Vocab {
-    static V: OnceLock<Vocab> = OnceLock::new();
-    let s = |t: &'static str| t.split('|').collect::<Vec<_>>();
-    V.get_or_init(|| Vocab {
-        verbs: s(VERBS),
-        nouns: s(NOUNS),
-        adjs: s(ADJS),
-        tech: s(TECH),
-        mods: s(MODS),
-        dirs: s(DIRS),
-        exts: s(EXTS),
-        projects: s(PROJECTS),
-        models: s(MODELS),
-        versions: s(VERSIONS),
-        slugs: s(SLUGS),
-        pre_hooks: s(PRE_HOOKS),
-        post_hooks: s(POST_HOOKS),
-        errors: s(ERRORS),
-        cmds: s(CMDS),
-        prompts: s(PROMPTS),
-        context: s(CONTEXT),
-        says: s(SAYS),
-        thoughts: s(THOUGHTS),
-        steps: s(STEPS),
-        acks: s(ACKS),
-        fails: s(FAILS),
-        titles: s(TITLES),
-        code_head: CODE_HEAD.map(s),
-        code_body: CODE_BODY.map(s),
-    })
-}
-
-/// Expands `{x}` slots: i=snake ident, I=Type, v=noun, f=file, d=dir, n=number, p=port, m=module, t=tech term,
-/// e=error string, c=shell command. Other braces are copied as they are.
+/// Expands `{x}` slots: i=snake ident, I=Type, v=noun, f=file, d=dir, n=number, p=port, m=module, t=tech
+/// term, e=error string, c=shell command. Other braces are copied as they are.
 fn fill(rng: &mut Rng, t: &str) -> String {
     let mut out = String::with_capacity(t.len() + 64);
     fill_into(rng, t, &mut out, 0);
@@ -495,77 +410,63 @@ fn fill_into(rng: &mut Rng, t: &str, out: &mut String, depth: u8) {
 }
 
 fn slot(rng: &mut Rng, key: u8, out: &mut String, depth: u8) {
-    let v = vocab();
     match key {
         b'i' => out.push_str(&ident(rng)),
         b'I' => out.push_str(&type_name(rng)),
-        b'v' => out.push_str(rng.pick(&v.nouns)),
+        b'v' => out.push_str(rng.word(NOUNS)),
         b'f' => out.push_str(&file(rng).0),
-        b'd' => out.push_str(rng.pick(&v.dirs)),
+        b'd' => out.push_str(rng.word(DIRS)),
         b'n' => out.push_str(&rng.range(2, 4096).to_string()),
         b'p' => out.push_str(&rng.range(1024, 65_000).to_string()),
-        b'm' => out.push_str(rng.pick(&v.mods)),
-        b't' => out.push_str(rng.pick(&v.tech)),
+        b'm' => out.push_str(rng.word(MODS)),
+        b't' => out.push_str(rng.word(TECH)),
         b'e' if depth == 0 => {
-            let t = rng.pick(&v.errors);
+            let t = rng.word(ERRORS);
             fill_into(rng, t, out, 1);
         }
         b'c' if depth == 0 => {
-            let t = rng.pick(&v.cmds);
-            fill_into(rng, t.split(';').nth(1).unwrap_or("make"), out, 1);
+            let cmd = rng.word(CMDS).split(';').nth(1).unwrap_or("make");
+            fill_into(rng, cmd, out, 1);
         }
         _ => out.push_str("value"),
     }
 }
 
 fn ident(rng: &mut Rng) -> String {
-    let v = vocab();
-    format!("{}_{}", rng.pick(&v.verbs), rng.pick(&v.nouns))
+    format!("{}_{}", rng.word(VERBS), rng.word(NOUNS))
 }
 
 fn type_name(rng: &mut Rng) -> String {
-    let v = vocab();
-    let noun = rng.pick(&v.nouns);
-    let mut c = noun.chars();
-    let first = c
-        .next()
-        .map(|f| f.to_ascii_uppercase().to_string())
-        .unwrap_or_default();
-    format!("{}{first}{}", rng.pick(&v.adjs), c.as_str())
+    let (adj, noun) = (rng.word(ADJS), rng.word(NOUNS));
+    let first = noun.get(..1).unwrap_or("").to_ascii_uppercase();
+    format!("{adj}{first}{}", noun.get(1..).unwrap_or(""))
 }
 
 /// A relative source path and its language (0 Rust, 1 Python, 2 TypeScript).
 fn file(rng: &mut Rng) -> (String, usize) {
-    let v = vocab();
-    let ext = rng.pick(&v.exts);
-    let lang = match ext {
-        "rs" => 0,
-        "py" => 1,
-        _ => 2,
-    };
-    (format!("{}/{}.{ext}", rng.pick(&v.dirs), ident(rng)), lang)
+    let ext = rng.word(EXTS);
+    let lang = ["rs", "py"].iter().position(|e| *e == ext).unwrap_or(2);
+    (format!("{}/{}.{ext}", rng.word(DIRS), ident(rng)), lang)
 }
 
-fn sentences(rng: &mut Rng, pool: &[&'static str], lo: usize, hi: usize) -> String {
-    let n = rng.range(lo, hi);
+fn sentences(rng: &mut Rng, pool: &'static str, lo: usize, hi: usize) -> String {
     let mut s = String::new();
-    for k in 0..n {
+    for k in 0..rng.range(lo, hi) {
         if k > 0 {
             s.push_str(if rng.chance(20) { "\n\n" } else { " " });
         }
-        let t = rng.pick(pool);
+        let t = rng.word(pool);
         fill_into(rng, t, &mut s, 0);
     }
     s
 }
 
 fn prose(rng: &mut Rng) -> String {
-    let v = vocab();
-    let mut s = sentences(rng, &v.says, 2, 6);
+    let mut s = sentences(rng, SAYS, 2, 6);
     if rng.chance(25) {
         s.push_str("\n\nChanges:");
         for _ in 0..rng.range(2, 4) {
-            let (i, t) = (ident(rng), rng.pick(&v.says));
+            let (i, t) = (ident(rng), rng.word(SAYS));
             s.push_str(&format!("\n- `{i}`: {}", fill(rng, t)));
         }
     }
@@ -574,86 +475,67 @@ fn prose(rng: &mut Rng) -> String {
 
 /// Source text of roughly `target` bytes in language `lang`.
 fn code(rng: &mut Rng, lang: usize, target: usize) -> String {
-    let v = vocab();
-    let (heads, bodies) = (&v.code_head[lang % 3], &v.code_body[lang % 3]);
+    let lang = lang % 3;
     let mut s = String::with_capacity(target + 512);
     while s.len() < target {
-        let h = rng.pick(heads);
-        fill_into(rng, h, &mut s, 1);
-        s.push('\n');
+        let head = rng.word(CODE_HEAD[lang]);
+        fill_into(rng, head, &mut s, 1);
         for _ in 0..rng.range(2, 7) {
-            let b = rng.pick(bodies);
-            fill_into(rng, b, &mut s, 1);
             s.push('\n');
+            let body = rng.word(CODE_BODY[lang]);
+            fill_into(rng, body, &mut s, 1);
         }
-        fill_into(rng, CODE_TAIL[lang % 3], &mut s, 1);
+        s.push('\n');
+        fill_into(rng, CODE_TAIL[lang], &mut s, 1);
         s.push_str("\n\n");
     }
     s
 }
 
 fn code_answer(rng: &mut Rng) -> String {
-    let v = vocab();
-    let mut s = sentences(rng, &v.says, 1, 3);
+    let mut s = sentences(rng, SAYS, 1, 3);
     for _ in 0..rng.range(1, 2) {
-        let lang = rng.below(3);
-        let size = rng.range(1800, 6500);
+        let (lang, size) = (rng.below(3), rng.range(1800, 6500));
         let body = code(rng, lang, size);
         s.push_str(&format!("\n\n```{}\n{body}```\n\n", FENCES[lang % 3]));
-        s.push_str(&sentences(rng, &v.says, 1, 3));
+        s.push_str(&sentences(rng, SAYS, 1, 3));
     }
     s
 }
 
-/// Plausible stdout for a command kind, of at least `min` bytes.
+/// Plausible output of a command kind (see `CMDS`), of at least `min` bytes.
 fn command_output(rng: &mut Rng, kind: &str, min: usize) -> String {
-    let v = vocab();
     let mut s = String::new();
     let mut k = 0;
     while k < 3 || s.len() < min {
         k += 1;
-        let line = match kind {
-            "T" => format!("test {}::tests::{} ... ok", rng.pick(&v.mods), ident(rng)),
-            "B" if rng.chance(30) => {
-                fill(rng, "warning: unused variable: `{v}`\n  --> {f}:{n}:{n}")
-            }
-            "B" => fill(rng, "   Compiling {m} v0.{n}.{n}"),
-            "G" => format!("{} {}", rng.pick(&[" M", "??", " D", "A "]), file(rng).0),
-            "L" => format!(
-                "{} {}",
-                rng.hex(7),
-                fill(rng, "{i}: handle empty {v} in {I}")
-            ),
-            "D" => fill(rng, "-rw-r--r--  1 user user {n} Feb 12 16:02 {f}"),
-            "R" => fill(rng, "{f}:{n}:    let {v} = {i}(&{v});"),
-            _ => format!(
-                "{} INFO {}: {}",
-                iso(BASE_MS + rng.next() % 10_000_000_000),
-                rng.pick(&v.mods),
-                {
-                    let t = rng.pick(&v.says);
-                    fill(rng, t)
-                }
-            ),
+        let t = match kind {
+            "T" => "test {m}::tests::{i} ... ok",
+            "B" if rng.chance(30) => "warning: unused variable: `{v}`\n  --> {f}:{n}:{n}",
+            "B" => "   Compiling {m} v0.{n}.{n}",
+            "G" => " M {f}",
+            "L" => "{n}a{n}f {i}: handle empty {v} in {I}",
+            "D" => "-rw-r--r--  1 user user {n} Feb 12 16:02 {f}",
+            "R" => "{f}:{n}:    let {v} = {i}(&{v});",
+            _ => rng.word(SAYS),
         };
-        s.push_str(&line);
+        fill_into(rng, t, &mut s, 1);
         s.push('\n');
     }
     match kind {
         "T" => s.push_str(&format!(
-            "\ntest result: ok. {k} passed; 0 failed; 0 ignored; finished in 0.{}s",
-            rng.range(1, 99)
+            "\ntest result: ok. {k} passed; 0 failed; 0 ignored"
         )),
         "B" => s.push_str(&fill(
             rng,
-            "    Finished `release` profile [optimized] target(s) in {n}.{n}s",
+            "    Finished `release` profile [optimized] in {n}.{n}s",
         )),
         _ => {}
     }
     s
 }
 
-// ------------------------------------------------------------------------------------------------ line writing
+// ---------------------------------------------------------------------------------------- lines
 
 /// Writes one JSON object with keys in the given order, then `\n`.
 struct Obj<'a> {
@@ -674,15 +556,30 @@ impl<'a> Obj<'a> {
         self.b.push(b'"');
         self.b.extend_from_slice(k.as_bytes());
         self.b.extend_from_slice(b"\":");
-        // Writing to a Vec cannot fail and these values always serialize.
+        // Writing to a Vec cannot fail, and these values always serialize.
         let _ = serde_json::to_writer(&mut *self.b, v);
+    }
+    fn rest(&mut self, fields: &Value) {
+        for (k, v) in fields.as_object().into_iter().flatten() {
+            self.kv(k, v);
+        }
     }
     fn end(self) {
         self.b.extend_from_slice(b"}\n");
     }
 }
 
-type Fields<'a> = Vec<(&'a str, Value)>;
+/// Envelope fields shared by every line of a file.
+#[derive(Clone, Default)]
+struct Env {
+    cwd: String,
+    sid: String,
+    version: &'static str,
+    branch: String,
+    slug: String,
+    model: &'static str,
+    agent: Option<String>,
+}
 
 /// One assistant API response being streamed.
 struct Msg {
@@ -692,6 +589,7 @@ struct Msg {
 }
 
 /// One tool call and its outcome.
+#[derive(Default)]
 struct Call {
     id: String,
     name: &'static str,
@@ -702,33 +600,30 @@ struct Call {
     stdout: String,
 }
 
-/// State of one file being written (main session or subagent).
+/// One file being written (main session or subagent), with its counts.
+#[derive(Default)]
 struct Ctx {
     rng: Rng,
+    env: Env,
     out: Vec<u8>,
     m: SynthManifest,
-    cwd: String,
-    sid: String,
-    version: &'static str,
-    branch: String,
-    slug: String,
-    model: &'static str,
-    agent: Option<String>,
     slug_on: bool,
     clock: u64,
     tip: Option<String>,
     pre_hooks: usize,
     post_hooks: usize,
+    /// Subagent lines for the parent's agent_progress echoes.
     echo: Vec<Value>,
-    subs: Vec<Sub>,
+    subs: Vec<Ctx>,
     task_turn: Option<usize>,
     image_turn: Option<usize>,
     compact: bool,
 }
 
 impl Ctx {
-    fn new(mut rng: Rng, cwd: &str, index: u64) -> Ctx {
-        let v = vocab();
+    /// Renders a main session of about `lines` lines (its subagent files land in `subs`).
+    fn session(seed: u64, index: u64, cwd: &str, lines: usize) -> Ctx {
+        let mut rng = Rng::new(Rng::new(seed).next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
         let branch = match rng.below(4) {
             0 => "main".to_string(),
             1 => "master".to_string(),
@@ -737,155 +632,46 @@ impl Ctx {
         };
         let slug = format!(
             "{}-{}-{}",
-            rng.pick(&v.slugs),
-            rng.pick(&v.slugs),
-            rng.pick(&v.slugs)
+            rng.word(SLUGS),
+            rng.word(SLUGS),
+            rng.word(SLUGS)
         );
-        Ctx {
-            sid: rng.uuid(),
-            version: rng.pick(&v.versions),
-            model: rng.pick(&v.models),
+        let (sid, version, model) = (rng.uuid(), rng.word(VERSIONS), rng.word(MODELS));
+        let env = Env {
+            cwd: cwd.to_string(),
+            sid,
+            version,
+            branch,
+            slug,
+            model,
+            agent: None,
+        };
+        let mut c = Ctx {
             clock: BASE_MS + rng.next() % (240 * 86_400_000),
-            pre_hooks: rng.range(1, 4),
-            post_hooks: rng.range(1, 5),
+            pre_hooks: rng.range(2, 4),
+            post_hooks: rng.range(2, 5),
             task_turn: (index % 3 == 0 || rng.chance(25)).then(|| rng.below(2)),
             image_turn: (index % 4 == 1 || rng.chance(15)).then(|| rng.below(3)),
             compact: index % 3 == 1 || rng.chance(25),
-            out: Vec::new(),
-            m: SynthManifest::default(),
-            cwd: cwd.to_string(),
-            branch,
-            slug,
-            agent: None,
-            slug_on: false,
-            tip: None,
-            echo: Vec::new(),
-            subs: Vec::new(),
+            env,
             rng,
-        }
+            ..Ctx::default()
+        };
+        c.run(lines.max(1));
+        c
     }
 
-    /// A context for a subagent file of this session.
-    fn child(&mut self) -> Ctx {
-        let mut rng = Rng::new(self.rng.next());
-        let agent = format!("a{}", rng.hex(6));
-        Ctx {
-            out: Vec::new(),
-            m: SynthManifest::default(),
-            cwd: self.cwd.clone(),
-            sid: self.sid.clone(),
-            branch: self.branch.clone(),
-            slug: self.slug.clone(),
-            agent: Some(agent),
-            slug_on: true,
-            tip: None,
-            echo: Vec::new(),
-            subs: Vec::new(),
-            task_turn: None,
-            image_turn: None,
-            compact: false,
-            rng,
-            ..*self
-        }
-    }
-
-    fn emit(&mut self, uuid: &str, parent: Option<&str>, kind: &str, fields: Fields) {
-        self.clock += self.rng.ms(1, 40);
-        let ts = iso(self.clock);
-        if self.agent.is_some() && (kind == "user" || kind == "assistant") && self.echo.len() < 10 {
-            if let Some((_, msg)) = fields.iter().find(|(k, _)| *k == "message") {
-                self.echo
-                    .push(json!({"type": kind, "message": msg, "uuid": uuid, "timestamp": ts}));
-            }
-        }
-        let mut w = Obj::new(&mut self.out);
-        w.kv("parentUuid", &parent);
-        w.kv("isSidechain", &self.agent.is_some());
-        w.kv("userType", "external");
-        w.kv("cwd", &self.cwd);
-        w.kv("sessionId", &self.sid);
-        w.kv("version", self.version);
-        w.kv("gitBranch", &self.branch);
-        if let Some(a) = &self.agent {
-            w.kv("agentId", a);
-        }
-        if self.slug_on {
-            w.kv("slug", &self.slug);
-        }
-        w.kv("type", kind);
-        for (k, v) in &fields {
-            w.kv(k, v);
-        }
-        w.kv("uuid", uuid);
-        w.kv("timestamp", &ts);
-        w.end();
-        self.m.total_lines += 1;
-        if kind == "progress" || kind == "system" {
-            self.m.noise_lines += 1;
-        }
-    }
-
-    /// Emits a line chained to the previous one; returns its uuid.
-    fn push(&mut self, kind: &str, fields: Fields) -> String {
-        let u = self.rng.uuid();
-        let parent = self.tip.take();
-        self.emit(&u, parent.as_deref(), kind, fields);
-        self.tip = Some(u.clone());
-        u
-    }
-
-    /// A line without the envelope (summary, file-history-snapshot, queue-operation).
-    fn raw(&mut self, fields: Fields) {
-        let mut w = Obj::new(&mut self.out);
-        for (k, v) in &fields {
-            w.kv(k, v);
-        }
-        w.end();
-        self.m.total_lines += 1;
-        self.m.noise_lines += 1;
-    }
-
-    fn user_text(&mut self, content: Value, meta: bool) -> String {
-        let mut f = vec![("message", json!({"role": "user", "content": content}))];
-        if meta {
-            f.push(("isMeta", json!(true)));
-        }
-        self.push("user", f)
-    }
-
-    fn progress(&mut self, data: Value, tool_id: &str, parent_tool_id: &str) {
-        self.push(
-            "progress",
-            vec![
-                ("data", data),
-                ("toolUseID", json!(tool_id)),
-                ("parentToolUseID", json!(parent_tool_id)),
-            ],
-        );
-    }
-
-    fn system(&mut self, subtype: &str, mut fields: Fields) {
-        fields.insert(0, ("subtype", json!(subtype)));
-        self.push("system", fields);
-    }
-
-    fn session(&mut self, target: usize) {
-        let v = vocab();
+    fn run(&mut self, target: usize) {
         if self.rng.chance(15) {
             for _ in 0..self.rng.range(1, 2) {
-                let t = self.rng.pick(&v.titles);
-                let (summary, leaf) = (fill(&mut self.rng, t), self.rng.uuid());
-                self.raw(vec![
-                    ("type", json!("summary")),
-                    ("summary", json!(summary)),
-                    ("leafUuid", json!(leaf)),
-                ]);
+                let (summary, leaf) = (self.rng.say(TITLES), self.rng.uuid());
+                self.raw("summary", json!({"summary": summary, "leafUuid": leaf}));
             }
         }
         let hook = self.rng.uuid();
         for _ in 0..self.rng.range(1, 2) {
-            let cmd = self.rng.pick(&v.post_hooks);
-            let data = json!({"type": "hook_progress", "hookEvent": "SessionStart", "hookName": "SessionStart:startup", "command": cmd});
+            let data = json!({"type": "hook_progress", "hookEvent": "SessionStart",
+                "hookName": "SessionStart:startup", "command": self.rng.word(POST_HOOKS)});
             self.progress(data, &hook, &hook);
         }
         let mut turn = 0;
@@ -899,18 +685,14 @@ impl Ctx {
             }
             let prompt = if turn > 0 && self.rng.chance(30) {
                 if self.rng.chance(55) {
-                    self.rng.pick(&v.acks).to_string()
+                    self.rng.word(ACKS).to_string()
                 } else {
-                    let t = self.rng.pick(&v.fails);
-                    fill(&mut self.rng, t)
+                    self.rng.say(FAILS)
                 }
             } else {
-                let t = self.rng.pick(&v.prompts);
-                let mut p = fill(&mut self.rng, t);
+                let mut p = self.rng.say(PROMPTS);
                 if self.rng.chance(35) {
-                    let c = self.rng.pick(&v.context);
-                    p.push(' ');
-                    p.push_str(&fill(&mut self.rng, c));
+                    p = format!("{p} {}", self.rng.say(CONTEXT));
                 }
                 if self.rng.chance(12) {
                     p.push_str(&fill(&mut self.rng, "\n\nFull output:\n```\n{e}\n```"));
@@ -922,141 +704,202 @@ impl Ctx {
         }
     }
 
+    /// A context for a subagent file of this session.
+    fn child(&mut self) -> Ctx {
+        let mut rng = Rng::new(self.rng.next());
+        let env = Env {
+            agent: Some(format!("a{}", rng.hex(6))),
+            ..self.env.clone()
+        };
+        let (pre_hooks, post_hooks) = (self.pre_hooks, self.post_hooks);
+        Ctx {
+            rng,
+            env,
+            clock: self.clock,
+            slug_on: true,
+            pre_hooks,
+            post_hooks,
+            ..Ctx::default()
+        }
+    }
+
+    fn emit(&mut self, uuid: &str, parent: Option<&str>, kind: &str, fields: Value) {
+        self.clock += self.rng.ms(1, 40);
+        let ts = iso(self.clock);
+        if self.env.agent.is_some() && fields.get("message").is_some() && self.echo.len() < 10 {
+            let msg = &fields["message"];
+            self.echo
+                .push(json!({"type": kind, "message": msg, "uuid": uuid, "timestamp": ts}));
+        }
+        let e = &self.env;
+        let mut w = Obj::new(&mut self.out);
+        w.kv("parentUuid", &parent);
+        w.kv("isSidechain", &e.agent.is_some());
+        w.kv("userType", "external");
+        w.kv("cwd", &e.cwd);
+        w.kv("sessionId", &e.sid);
+        w.kv("version", e.version);
+        w.kv("gitBranch", &e.branch);
+        if let Some(a) = &e.agent {
+            w.kv("agentId", a);
+        }
+        if self.slug_on {
+            w.kv("slug", &e.slug);
+        }
+        w.kv("type", kind);
+        w.rest(&fields);
+        w.kv("uuid", uuid);
+        w.kv("timestamp", &ts);
+        w.end();
+        self.m.total_lines += 1;
+        self.m.noise_lines += u64::from(kind == "progress" || kind == "system");
+    }
+
+    /// Emits a line chained to the previous one; returns its uuid.
+    fn push(&mut self, kind: &str, fields: Value) -> String {
+        let (u, parent) = (self.rng.uuid(), self.tip.take());
+        self.emit(&u, parent.as_deref(), kind, fields);
+        self.tip = Some(u.clone());
+        u
+    }
+
+    /// A line without the envelope (summary, file-history-snapshot, queue-operation).
+    fn raw(&mut self, kind: &str, fields: Value) {
+        let mut w = Obj::new(&mut self.out);
+        w.kv("type", kind);
+        w.rest(&fields);
+        w.end();
+        self.m.total_lines += 1;
+        self.m.noise_lines += 1;
+    }
+
+    fn user(&mut self, content: Value, meta: bool) -> String {
+        let msg = json!({"role": "user", "content": content});
+        self.push(
+            "user",
+            if meta {
+                json!({"message": msg, "isMeta": true})
+            } else {
+                json!({"message": msg})
+            },
+        )
+    }
+
+    fn progress(&mut self, data: Value, tool_id: &str, parent_tool_id: &str) {
+        let f = json!({"data": data, "toolUseID": tool_id, "parentToolUseID": parent_tool_id});
+        self.push("progress", f);
+    }
+
     /// Occasional lines between turns: command wrappers, interruptions, hook feedback, queue operations.
     fn interlude(&mut self) {
-        let v = vocab();
         if self.rng.chance(8) {
-            let cmd = self
-                .rng
-                .pick(&["mcp", "model", "cost", "status", "context"]);
-            self.user_text(json!("<local-command-caveat>Caveat: The messages below were generated by the user while running local commands. DO NOT respond to these messages or otherwise consider them in your response unless the user explicitly asks you to.</local-command-caveat>"), true);
-            let wrapper = format!("<command-name>/{cmd}</command-name>\n            <command-message>{cmd}</command-message>\n            <command-args></command-args>");
-            self.user_text(json!(wrapper), false);
-            let out = fill(
-                &mut self.rng,
-                "<local-command-stdout>{v} status: ok ({n} entries)</local-command-stdout>",
+            let cmd = self.rng.word("mcp|model|cost|status|context");
+            self.user(json!("<local-command-caveat>Caveat: The messages below were generated by the user while \
+                running local commands. DO NOT respond to these messages or otherwise consider them in your \
+                response unless the user explicitly asks you to.</local-command-caveat>"), true);
+            let wrapper = format!(
+                "<command-name>/{cmd}</command-name>\n            <command-message>{cmd}\
+                </command-message>\n            <command-args></command-args>"
             );
-            self.user_text(json!(out), false);
-            self.system(
-                "local_command",
-                vec![
-                    ("content", json!(wrapper)),
-                    ("level", json!("info")),
-                    ("isMeta", json!(false)),
-                ],
-            );
+            self.user(json!(wrapper), false);
+            let out = "<local-command-stdout>{v} status: ok ({n} entries)</local-command-stdout>";
+            let out = fill(&mut self.rng, out);
+            self.user(json!(out), false);
+            let f = json!({"subtype": "local_command", "content": wrapper, "level": "info", "isMeta": false});
+            self.push("system", f);
         }
         if self.rng.chance(4) {
-            self.user_text(
+            self.user(
                 json!([{"type": "text", "text": "[Request interrupted by user]"}]),
                 false,
             );
         }
         if self.rng.chance(4) {
-            let t = fill(&mut self.rng, "Stop hook feedback:\n[${CLAUDE_PLUGIN_ROOT}/scripts/hooks/stop.sh]: # Running Quality Checks...\n\nCannot exit with unstaged changes:\n  {f}\n  {f}");
-            self.user_text(json!(t), true);
+            let t = "Stop hook feedback:\n[${CLAUDE_PLUGIN_ROOT}/scripts/hooks/stop.sh]: # Running Quality \
+                Checks...\n\nCannot exit with unstaged changes:\n  {f}\n  {f}";
+            let t = fill(&mut self.rng, t);
+            self.user(json!(t), true);
         }
         if self.rng.chance(5) {
             let id = self.rng.hex(7);
-            let c = self
-                .rng
-                .pick(&v.cmds)
-                .split(';')
-                .nth(2)
-                .unwrap_or("Run task");
-            let content = format!("<task-notification>\n<task-id>{id}</task-id>\n<status>completed</status>\n<summary>Background command \"{}\" completed (exit code 0)</summary>\n</task-notification>", fill(&mut self.rng, c));
+            let what = self.rng.word(CMDS).split(';').nth(2).unwrap_or("Run task");
+            let what = fill(&mut self.rng, what);
+            let content = format!("<task-notification>\n<task-id>{id}</task-id>\n<status>completed</status>\n\
+                <summary>Background command \"{what}\" completed (exit code 0)</summary>\n</task-notification>");
             for (op, content) in [("enqueue", Some(content)), ("dequeue", None)] {
                 self.clock += self.rng.ms(50, 2000);
-                let mut f = vec![
-                    ("type", json!("queue-operation")),
-                    ("operation", json!(op)),
-                    ("timestamp", json!(iso(self.clock))),
-                    ("sessionId", json!(self.sid)),
-                ];
+                let mut f = json!({"operation": op, "timestamp": iso(self.clock), "sessionId": self.env.sid});
                 if let Some(c) = content {
-                    f.push(("content", json!(c)));
+                    f["content"] = json!(c);
                 }
-                self.raw(f);
+                self.raw("queue-operation", f);
             }
         }
     }
 
+    /// `compact_boundary` (null parent, logical parent = previous line) then the compaction summary.
     fn compaction(&mut self) {
-        let v = vocab();
         self.clock += self.rng.ms(5_000, 60_000);
         let (logical, bu) = (self.tip.take(), self.rng.uuid());
-        let meta = json!({"trigger": self.rng.pick(&["auto", "manual"]), "preTokens": self.rng.range(120_000, 180_000)});
-        let f = vec![
-            ("subtype", json!("compact_boundary")),
-            ("content", json!("Conversation compacted")),
-            ("isMeta", json!(false)),
-            ("level", json!("info")),
-            ("logicalParentUuid", json!(logical)),
-            ("compactMetadata", meta),
-        ];
+        let meta = json!({"trigger": self.rng.word("auto|manual"), "preTokens": self.rng.range(120_000, 180_000)});
+        let f = json!({"subtype": "compact_boundary", "content": "Conversation compacted", "isMeta": false,
+            "level": "info", "logicalParentUuid": logical, "compactMetadata": meta});
         self.emit(&bu, None, "system", f);
-        let mut text = "This session is being continued from a previous conversation that ran out of context. The summary below covers the earlier portion of the conversation.\n\nAnalysis:\n".to_string();
+        let mut text = "This session is being continued from a previous conversation that ran out of context. \
+            The summary below covers the earlier portion of the conversation.\n\nAnalysis:\n"
+            .to_string();
         for k in 1..=self.rng.range(4, 9) {
-            let t = self.rng.pick(&v.says);
-            text.push_str(&format!("{k}. {}\n", fill(&mut self.rng, t)));
+            text.push_str(&format!("{k}. {}\n", self.rng.say(SAYS)));
         }
         text.push_str("\nSummary:\n");
         text.push_str(&prose(&mut self.rng));
         let su = self.rng.uuid();
-        let msg = json!({"role": "user", "content": text});
-        let f = vec![
-            ("message", msg),
-            ("isVisibleInTranscriptOnly", json!(true)),
-            ("isCompactSummary", json!(true)),
-        ];
+        let f = json!({"message": {"role": "user", "content": text}, "isVisibleInTranscriptOnly": true,
+            "isCompactSummary": true});
         self.emit(&su, Some(&bu), "user", f);
         self.tip = Some(su);
         self.m.compact_summaries += 1;
     }
 
+    /// A human prompt, tool-using assistant steps, the final answer and the turn's system lines.
     fn turn(&mut self, prompt: String, turn: usize) {
         let start = self.clock;
         self.clock += self.rng.ms(15_000, 900_000);
         let pu = self.rng.uuid();
         if turn == 0 || self.rng.chance(50) {
-            let ts = iso(self.clock);
-            let snap = json!({"messageId": pu, "trackedFileBackups": {}, "timestamp": ts});
-            self.raw(vec![
-                ("type", json!("file-history-snapshot")),
-                ("messageId", json!(pu)),
-                ("snapshot", snap),
-                ("isSnapshotUpdate", json!(false)),
-            ]);
+            let snap =
+                json!({"messageId": pu, "trackedFileBackups": {}, "timestamp": iso(self.clock)});
+            self.raw(
+                "file-history-snapshot",
+                json!({"messageId": pu, "snapshot": snap, "isSnapshotUpdate": false}),
+            );
         }
         let content = if self.image_turn == Some(turn) {
             let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
             png.extend((0..self.rng.range(1500, 5000)).map(|_| (self.rng.next() >> 24) as u8));
-            let img = json!({"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": base64(&png)}});
-            json!([{"type": "text", "text": prompt}, img])
+            let src = json!({"type": "base64", "media_type": "image/png", "data": base64(&png)});
+            json!([{"type": "text", "text": prompt}, {"type": "image", "source": src}])
         } else if self.rng.chance(10) {
             json!([{"type": "text", "text": prompt}])
         } else {
             json!(prompt)
         };
-        let mode = self
-            .rng
-            .pick(&["bypassPermissions", "default", "acceptEdits"]);
-        let f = vec![
-            ("message", json!({"role": "user", "content": content})),
-            ("thinkingMetadata", json!({"maxThinkingTokens": 31999})),
-            ("todos", json!([])),
-            ("permissionMode", json!(mode)),
-        ];
+        let f = json!({"message": {"role": "user", "content": content}, "todos": [],
+            "thinkingMetadata": {"maxThinkingTokens": 31999},
+            "permissionMode": self.rng.word("bypassPermissions|default|acceptEdits")});
         let parent = self.tip.take();
         self.emit(&pu, parent.as_deref(), "user", f);
         self.tip = Some(pu);
         self.m.human_prompts += 1;
         if self.rng.chance(2) {
-            let msg = json!({"id": self.rng.uuid(), "model": "<synthetic>", "role": "assistant", "stop_reason": "stop_sequence", "stop_sequence": "", "type": "message",
-                "usage": {"input_tokens": 0, "output_tokens": 0}, "content": [{"type": "text", "text": "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}]});
+            let text =
+                "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}";
+            let msg = json!({"id": self.rng.uuid(), "model": "<synthetic>", "role": "assistant", "type": "message",
+                "stop_reason": "stop_sequence", "stop_sequence": "", "usage": {"input_tokens": 0, "output_tokens": 0},
+                "content": [{"type": "text", "text": text}]});
             self.push(
                 "assistant",
-                vec![("message", msg), ("isApiErrorMessage", json!(true))],
+                json!({"message": msg, "isApiErrorMessage": true}),
             );
         }
         let steps = if self.rng.chance(15) {
@@ -1070,25 +913,18 @@ impl Ctx {
         self.final_answer();
         if self.rng.chance(50) {
             let hooks: Vec<Value> = (0..self.rng.range(1, 3))
-                .map(|_| json!({"command": self.rng.pick(&vocab().post_hooks)}))
+                .map(|_| json!({"command": self.rng.word(POST_HOOKS)}))
                 .collect();
-            let f = vec![
-                ("hookCount", json!(hooks.len())),
-                ("hookInfos", json!(hooks)),
-                ("hookErrors", json!([])),
-                ("preventedContinuation", json!(false)),
-                ("stopReason", json!("")),
-                ("hasOutput", json!(true)),
-                ("level", json!("suggestion")),
-                ("toolUseID", json!(self.rng.uuid())),
-            ];
-            self.system("stop_hook_summary", f);
+            let f = json!({"subtype": "stop_hook_summary", "hookCount": hooks.len(), "hookInfos": hooks,
+                "hookErrors": [], "preventedContinuation": false, "stopReason": "", "hasOutput": true,
+                "level": "suggestion", "toolUseID": self.rng.uuid()});
+            self.push("system", f);
         }
         if self.rng.chance(80) {
             let d = self.clock.saturating_sub(start);
-            self.system(
-                "turn_duration",
-                vec![("durationMs", json!(d)), ("isMeta", json!(false))],
+            self.push(
+                "system",
+                json!({"subtype": "turn_duration", "durationMs": d, "isMeta": false}),
             );
         }
     }
@@ -1096,9 +932,14 @@ impl Ctx {
     fn new_msg(&mut self) -> Msg {
         self.clock += self.rng.ms(800, 8_000);
         self.m.assistant_messages += 1;
-        let (cc, cr) = (self.rng.range(0, 20_000), self.rng.range(10_000, 150_000));
-        let usage = json!({"input_tokens": self.rng.range(1, 12), "cache_creation_input_tokens": cc, "cache_read_input_tokens": cr,
-            "cache_creation": {"ephemeral_5m_input_tokens": cc, "ephemeral_1h_input_tokens": 0}, "output_tokens": self.rng.range(1, 900), "service_tier": "standard"});
+        let (cc, cr, out) = (
+            self.rng.range(0, 20_000),
+            self.rng.range(10_000, 150_000),
+            self.rng.range(1, 900),
+        );
+        let usage = json!({"input_tokens": self.rng.range(1, 12), "cache_creation_input_tokens": cc,
+            "cache_read_input_tokens": cr, "output_tokens": out, "service_tier": "standard",
+            "cache_creation": {"ephemeral_5m_input_tokens": cc, "ephemeral_1h_input_tokens": 0}});
         Msg {
             id: self.rng.token("msg_01", 22),
             req: self.rng.token("req_011C", 20),
@@ -1106,20 +947,20 @@ impl Ctx {
         }
     }
 
+    /// One line of message `m` holding one content block.
     fn a_line(&mut self, m: &Msg, block: Value) -> String {
         self.slug_on = true;
         self.clock += self.rng.ms(100, 1500);
-        let msg = json!({"model": self.model, "id": m.id, "type": "message", "role": "assistant", "content": [block],
-            "stop_reason": null, "stop_sequence": null, "usage": m.usage});
-        self.push(
-            "assistant",
-            vec![("message", msg), ("requestId", json!(m.req))],
-        )
+        let msg = json!({"model": self.env.model, "id": m.id, "type": "message", "role": "assistant",
+            "content": [block], "stop_reason": null, "stop_sequence": null, "usage": m.usage});
+        self.push("assistant", json!({"message": msg, "requestId": m.req}))
     }
 
     fn thinking(&mut self, m: &Msg) {
-        let t = sentences(&mut self.rng, &vocab().thoughts, 1, 4);
-        let sig = self.rng.token("Eu", 120);
+        let (t, sig) = (
+            sentences(&mut self.rng, THOUGHTS, 1, 4),
+            self.rng.token("Eu", 120),
+        );
         self.a_line(
             m,
             json!({"type": "thinking", "thinking": t, "signature": sig}),
@@ -1128,7 +969,6 @@ impl Ctx {
 
     /// One assistant message that calls 1-3 tools, and the tools' results.
     fn tool_step(&mut self, task: bool) {
-        let v = vocab();
         let m = self.new_msg();
         if self.rng.chance(8) {
             self.a_line(&m, json!({"type": "text", "text": "\n\n"}));
@@ -1137,8 +977,7 @@ impl Ctx {
             self.thinking(&m);
         }
         if self.rng.chance(50) {
-            let t = self.rng.pick(&v.steps);
-            let text = fill(&mut self.rng, t);
+            let text = self.rng.say(STEPS);
             self.a_line(&m, json!({"type": "text", "text": text}));
         }
         let n = if task {
@@ -1154,7 +993,8 @@ impl Ctx {
             } else {
                 self.make_call()
             };
-            let block = json!({"type": "tool_use", "id": call.id, "name": call.name, "input": call.input, "caller": {"type": "direct"}});
+            let block = json!({"type": "tool_use", "id": call.id, "name": call.name, "input": call.input,
+                "caller": {"type": "direct"}});
             let tu = self.a_line(&m, block);
             if interleave {
                 self.run_call(call, &tu);
@@ -1183,35 +1023,26 @@ impl Ctx {
 
     fn make_call(&mut self) -> Call {
         let r = &mut self.rng;
-        let id = r.token("toolu_01", 22);
         let (rel, lang) = file(r);
-        let path = format!("{}/{rel}", self.cwd);
+        let path = format!("{}/{rel}", self.env.cwd);
         let long = r.chance(3);
         let mut c = Call {
-            id,
+            id: r.token("toolu_01", 22),
             name: "Bash",
-            input: Value::Null,
-            content: Value::Null,
-            result: Value::Null,
-            is_error: false,
-            stdout: String::new(),
+            ..Call::default()
         };
         match r.below(100) {
             0..=39 => {
-                let t = r.pick(&vocab().cmds);
-                let mut parts = t.splitn(3, ';');
-                let (kind, cmd, desc) = (
-                    parts.next().unwrap_or("X"),
-                    parts.next().unwrap_or("ls"),
-                    parts.next().unwrap_or("Run"),
-                );
-                c.input = json!({"command": fill(r, cmd), "description": fill(r, desc)});
+                let mut parts = r.word(CMDS).splitn(3, ';');
+                let (kind, cmd, desc) = (parts.next(), parts.next(), parts.next());
+                let (cmd, desc) = (fill(r, cmd.unwrap_or("ls")), fill(r, desc.unwrap_or("Run")));
+                c.input = json!({"command": cmd, "description": desc});
                 let size = if long {
                     r.range(10_000, 35_000)
                 } else {
                     r.range(100, 2_500)
                 };
-                let out = command_output(r, kind, size);
+                let out = command_output(r, kind.unwrap_or("X"), size);
                 if r.chance(8) {
                     let err = fill(r, "Exit code 1\n{e}");
                     c.is_error = true;
@@ -1239,7 +1070,8 @@ impl Ctx {
                 let n = src.lines().count();
                 c.input = json!({"file_path": path});
                 c.content = json!(numbered);
-                c.result = json!({"type": "text", "file": {"filePath": path, "content": src, "numLines": n, "startLine": 1, "totalLines": n}});
+                c.result = json!({"type": "text", "file": {"filePath": path, "content": src, "numLines": n,
+                    "startLine": 1, "totalLines": n}});
             }
             65..=79 => {
                 c.name = "Edit";
@@ -1254,25 +1086,25 @@ impl Ctx {
                 let new = format!("{old} // {}", ident(r));
                 c.input = json!({"file_path": path, "old_string": old, "new_string": new, "replace_all": false});
                 if r.chance(6) {
+                    let err = format!("String to replace not found in file.\nString: {old}");
                     c.is_error = true;
-                    c.content = json!(format!("<tool_use_error>String to replace not found in file.\nString: {old}</tool_use_error>"));
-                    c.result = json!(format!(
-                        "Error: String to replace not found in file.\nString: {old}"
-                    ));
+                    c.content = json!(format!("<tool_use_error>{err}</tool_use_error>"));
+                    c.result = json!(format!("Error: {err}"));
                 } else {
                     let at = r.range(1, 200);
-                    let patch = json!([{"oldStart": at, "oldLines": 1, "newStart": at, "newLines": 1, "lines": [format!("-{old}"), format!("+{new}")]}]);
+                    let patch = json!([{"oldStart": at, "oldLines": 1, "newStart": at, "newLines": 1,
+                        "lines": [format!("-{old}"), format!("+{new}")]}]);
                     c.content = json!(format!("The file {path} has been updated successfully."));
-                    c.result = json!({"filePath": path, "oldString": old, "newString": new, "originalFile": original, "structuredPatch": patch, "userModified": false, "replaceAll": false});
+                    c.result = json!({"filePath": path, "oldString": old, "newString": new, "originalFile": original,
+                        "structuredPatch": patch, "userModified": false, "replaceAll": false});
                 }
             }
             80..=91 => {
                 c.name = "Grep";
-                let pattern = fill(r, "fn {i}|struct {I}");
-                let size = r.range(100, 1_500);
+                let (pattern, size) = (fill(r, "fn {i}|struct {I}"), r.range(100, 1_500));
                 let out = command_output(r, "R", size);
                 let n = out.lines().count();
-                c.input = json!({"pattern": pattern, "path": self.cwd, "output_mode": "content", "-n": true});
+                c.input = json!({"pattern": pattern, "path": self.env.cwd, "output_mode": "content", "-n": true});
                 c.content = json!(out);
                 c.result = json!({"mode": "content", "numFiles": 0, "filenames": [], "content": out, "numLines": n});
             }
@@ -1282,19 +1114,17 @@ impl Ctx {
                 let src = code(r, lang, size);
                 c.input = json!({"file_path": path, "content": src});
                 c.content = json!(format!("File created successfully at: {path}"));
-                c.result = json!({"type": "create", "filePath": path, "content": src, "structuredPatch": [], "originalFile": null});
+                c.result = json!({"type": "create", "filePath": path, "content": src, "structuredPatch": [],
+                    "originalFile": null});
             }
         }
         c
     }
 
     fn task_call(&mut self) -> Call {
-        let v = vocab();
-        let id = self.rng.token("toolu_01", 22);
         let mut prompt = "Very thorough exploration. I need to understand:\n".to_string();
         for k in 1..=self.rng.range(2, 5) {
-            let t = self.rng.pick(&v.prompts);
-            prompt.push_str(&format!("\n{k}. {}", fill(&mut self.rng, t)));
+            prompt.push_str(&format!("\n{k}. {}", self.rng.say(PROMPTS)));
         }
         prompt.push_str("\n\nKey files to read:");
         for _ in 0..self.rng.range(2, 6) {
@@ -1303,27 +1133,19 @@ impl Ctx {
         let desc = fill(&mut self.rng, "Explore {v} handling in {d}");
         let input = json!({"description": desc, "prompt": prompt, "subagent_type": "Explore"});
         Call {
-            id,
+            id: self.rng.token("toolu_01", 22),
             name: "Task",
             input,
-            content: Value::Null,
-            result: Value::Null,
-            is_error: false,
-            stdout: String::new(),
+            ..Call::default()
         }
     }
 
-    /// Hooks and progress for a tool call, then its result line (parented to the tool_use line).
+    /// Hook and bash progress for a tool call, then its result line (parented to the tool_use line).
     fn run_call(&mut self, mut c: Call, tu: &str) {
-        let v = vocab();
         self.tip = Some(tu.to_string());
         for h in 0..self.pre_hooks {
-            let cmd = v
-                .pre_hooks
-                .get(h % v.pre_hooks.len())
-                .copied()
-                .unwrap_or("");
-            let data = json!({"type": "hook_progress", "hookEvent": "PreToolUse", "hookName": format!("PreToolUse:{}", c.name), "command": cmd});
+            let data = json!({"type": "hook_progress", "hookEvent": "PreToolUse", "hookName":
+                format!("PreToolUse:{}", c.name), "command": PRE_HOOKS.split('|').nth(h)});
             self.progress(data, &c.id, &c.id);
         }
         if c.name == "Task" {
@@ -1333,34 +1155,26 @@ impl Ctx {
             let k = self.rng.range(1, 5);
             for i in 0..k {
                 self.clock += self.rng.ms(900, 1_100);
-                let cut = c.stdout.len() * (i + 1) / k;
-                let full = clip(&c.stdout, cut);
+                let full = clip(&c.stdout, c.stdout.len() * (i + 1) / k);
                 let tail = full.get(full.len().saturating_sub(200)..).unwrap_or("");
-                let data = json!({"type": "bash_progress", "output": tail, "fullOutput": clip(full, 1_500), "elapsedTimeSeconds": (i + 2).to_string(),
-                    "totalLines": full.lines().count().to_string(), "timeoutMs": "120000"});
+                let data = json!({"type": "bash_progress", "output": tail, "fullOutput": clip(full, 1_500),
+                    "elapsedTimeSeconds": (i + 2).to_string(), "totalLines": full.lines().count().to_string(),
+                    "timeoutMs": "120000"});
                 self.progress(data, &format!("bash-progress-{i}"), &c.id);
             }
         }
         for h in 0..self.post_hooks {
-            let cmd = v
-                .post_hooks
-                .get(h % v.post_hooks.len())
-                .copied()
-                .unwrap_or("");
-            let data = json!({"type": "hook_progress", "hookEvent": "PostToolUse", "hookName": format!("PostToolUse:{}", c.name), "command": cmd});
+            let data = json!({"type": "hook_progress", "hookEvent": "PostToolUse", "hookName":
+                format!("PostToolUse:{}", c.name), "command": POST_HOOKS.split('|').nth(h)});
             self.progress(data, &c.id, &c.id);
         }
         self.clock += self.rng.ms(50, 4_000);
-        let block = if c.is_error {
-            json!({"type": "tool_result", "content": c.content, "is_error": true, "tool_use_id": c.id})
-        } else {
-            json!({"tool_use_id": c.id, "type": "tool_result", "content": c.content})
-        };
-        let f = vec![
-            ("message", json!({"role": "user", "content": [block]})),
-            ("toolUseResult", c.result),
-            ("sourceToolAssistantUUID", json!(tu)),
-        ];
+        let mut block = json!({"tool_use_id": c.id, "type": "tool_result", "content": c.content});
+        if c.is_error {
+            block["is_error"] = json!(true);
+        }
+        let f = json!({"message": {"role": "user", "content": [block]}, "toolUseResult": c.result,
+            "sourceToolAssistantUUID": tu});
         let ru = self.rng.uuid();
         self.emit(&ru, Some(tu), "user", f);
         self.tip = Some(ru);
@@ -1369,138 +1183,108 @@ impl Ctx {
 
     /// Runs a subagent into its own file, echoes its lines as agent_progress, and fills the Task result.
     fn subagent(&mut self, c: &mut Call) {
-        let prompt = c
-            .input
-            .get("prompt")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let prompt = c.input["prompt"].as_str().unwrap_or("").to_string();
         let mut s = self.child();
-        s.user_text(json!(prompt), false);
+        s.user(json!(prompt), false);
         s.m.human_prompts += 1;
         let steps = s.rng.range(2, 8);
         for _ in 0..steps {
             s.tool_step(false);
         }
         let answer = s.final_answer();
-        let agent = s.agent.clone().unwrap_or_default();
+        let agent = s.env.agent.clone().unwrap_or_default();
         for e in std::mem::take(&mut s.echo) {
-            let data = json!({"message": e, "normalizedMessages": [], "type": "agent_progress", "prompt": prompt, "agentId": agent});
+            let data = json!({"message": e, "normalizedMessages": [], "type": "agent_progress", "prompt": prompt,
+                "agentId": agent});
             let tool_id = self.rng.token("agent_msg_01", 22);
             self.progress(data, &tool_id, &c.id);
         }
         self.clock = s.clock;
-        let content = json!([{"type": "text", "text": answer}]);
-        c.result = json!({"status": "completed", "prompt": prompt, "agentId": agent, "content": content, "totalDurationMs": self.rng.range(20_000, 400_000),
-            "totalTokens": self.rng.range(20_000, 120_000), "totalToolUseCount": steps, "usage": {"input_tokens": 12, "output_tokens": self.rng.range(500, 4000)}});
-        c.content = content;
-        self.subs.push(Sub {
-            agent,
-            bytes: s.out,
-            counts: s.m,
-        });
+        c.content = json!([{"type": "text", "text": answer}]);
+        c.result = json!({"status": "completed", "prompt": prompt, "agentId": agent, "content": c.content,
+            "totalDurationMs": self.rng.range(20_000, 400_000), "totalTokens": self.rng.range(20_000, 120_000),
+            "totalToolUseCount": steps, "usage": {"input_tokens": 12, "output_tokens": self.rng.range(500, 4000)}});
+        self.subs.push(s);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashSet;
 
-    fn spec(seed: u64, target: u64) -> SynthSpec {
-        SynthSpec {
-            seed,
-            target_bytes: target,
-            projects: 3,
-            lines_per_session: 300,
-        }
-    }
-
-    fn read_all(m: &SynthManifest) -> Vec<(PathBuf, Vec<u8>)> {
+    fn files(root: &Path, m: &SynthManifest) -> Vec<(PathBuf, Vec<u8>)> {
+        let rel = |p: &PathBuf| p.strip_prefix(root).unwrap().to_path_buf();
         m.files
             .iter()
-            .map(|f| (f.clone(), std::fs::read(f).unwrap()))
+            .map(|p| (rel(p), std::fs::read(p).unwrap()))
             .collect()
     }
 
     fn is_uuid(s: &str) -> bool {
-        let parts: Vec<&str> = s.split('-').collect();
-        parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-            && parts.iter().all(|p| {
-                p.chars()
-                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-            })
+        let lens: Vec<usize> = s.split('-').map(str::len).collect();
+        lens == [8, 4, 4, 4, 12]
+            && s.chars()
+                .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
     }
 
     #[test]
     fn deterministic_per_seed() {
-        let (a, b, c) = (
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-            tempfile::tempdir().unwrap(),
-        );
-        let ma = generate(a.path(), &SynthSpec::small(7)).unwrap();
-        let mb = generate(b.path(), &SynthSpec::small(7)).unwrap();
-        let mc = generate(c.path(), &SynthSpec::small(8)).unwrap();
-        let rel = |root: &Path, m: &SynthManifest| -> Vec<(PathBuf, Vec<u8>)> {
-            read_all(m)
-                .into_iter()
-                .map(|(p, d)| (p.strip_prefix(root).unwrap().to_path_buf(), d))
-                .collect()
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let run = |i: usize, seed| {
+            files(
+                dirs[i].path(),
+                &generate(dirs[i].path(), &SynthSpec::small(seed)).unwrap(),
+            )
         };
-        assert_eq!(rel(a.path(), &ma), rel(b.path(), &mb));
-        assert_ne!(rel(a.path(), &ma), rel(c.path(), &mc));
-        assert_eq!(
-            session_bytes(1, 2, "/tmp/x", 200),
-            session_bytes(1, 2, "/tmp/x", 200)
-        );
-        assert_ne!(
-            session_bytes(1, 2, "/tmp/x", 200),
-            session_bytes(1, 3, "/tmp/x", 200)
-        );
-        assert_ne!(
-            session_bytes(1, 2, "/tmp/x", 200),
-            session_bytes(2, 2, "/tmp/x", 200)
-        );
+        let (a, b, c) = (run(0, 7), run(1, 7), run(2, 8));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let s = |seed, index| session_bytes(seed, index, "/tmp/x", 200);
+        assert_eq!(s(1, 2), s(1, 2));
+        assert_ne!(s(1, 2), s(1, 3));
+        assert_ne!(s(1, 2), s(2, 2));
     }
 
+    /// Recounts the manifest from the files, classifying lines like a correct parser, and checks the mix.
     #[test]
     fn corpus_is_valid_and_matches_manifest() {
         let dir = tempfile::tempdir().unwrap();
-        let m = generate(dir.path(), &spec(42, 2_000_000)).unwrap();
-        let target = 2_000_000f64;
+        let spec = SynthSpec {
+            seed: 42,
+            target_bytes: 2_000_000,
+            projects: 3,
+            lines_per_session: 300,
+        };
+        let m = generate(dir.path(), &spec).unwrap();
         assert!(
-            (m.total_bytes as f64) > target * 0.7 && (m.total_bytes as f64) < target * 1.3,
+            m.total_bytes > 1_400_000 && m.total_bytes < 2_600_000,
             "{}",
             m.total_bytes
         );
         let mut re = SynthManifest::default();
         let (mut progress, mut interleaved, mut images, mut subagents) = (0u64, false, 0, 0);
         let (mut msg_ids, mut tool_ids) = (HashSet::new(), HashSet::new());
-        let mut session_of_dir: HashMap<PathBuf, String> = HashMap::new();
-        for (path, data) in read_all(&m) {
+        for (path, data) in files(dir.path(), &m) {
             re.total_bytes += data.len() as u64;
             assert!(data.ends_with(b"\n"));
-            let is_sub = path.to_string_lossy().contains("/subagents/");
+            let sub = path.to_string_lossy().contains("/subagents/");
+            let parent_sid = path.iter().nth(1).unwrap().to_string_lossy().to_string();
+            subagents += usize::from(sub);
             let (mut last_id, mut result_since) = (String::new(), false);
             for line in data.split_inclusive(|&b| b == b'\n') {
-                assert!(line.ends_with(b"\n"));
                 let d: Value = serde_json::from_slice(line).unwrap();
                 re.total_lines += 1;
-                let kind = d["type"].as_str().unwrap();
                 if let Some(u) = d.get("uuid").and_then(Value::as_str) {
                     assert!(is_uuid(u), "{u}");
-                    let ts = d["timestamp"].as_str().unwrap();
-                    assert!(ts.len() == 24 && ts.ends_with('Z'), "{ts}");
+                    assert_eq!(d["timestamp"].as_str().unwrap().len(), 24);
                 }
-                if is_sub {
+                if sub {
                     assert_eq!(d["isSidechain"], json!(true));
                     assert!(d["agentId"].is_string());
-                    let parent = path.parent().unwrap().parent().unwrap();
-                    let sid = parent.file_name().unwrap().to_string_lossy().to_string();
-                    assert_eq!(d["sessionId"].as_str(), Some(sid.as_str()));
-                    session_of_dir.insert(parent.to_path_buf(), sid);
+                    assert_eq!(d["sessionId"].as_str(), Some(parent_sid.as_str()));
                 }
+                let kind = d["type"].as_str().unwrap();
                 match kind {
                     "progress"
                     | "file-history-snapshot"
@@ -1516,9 +1300,7 @@ mod tests {
                             id.starts_with("msg_")
                                 && d["requestId"].as_str().unwrap().starts_with("req_")
                         );
-                        if id == last_id && result_since {
-                            interleaved = true;
-                        }
+                        interleaved |= id == last_id && result_since;
                         result_since = false;
                         for b in d["message"]["content"].as_array().unwrap() {
                             if b["type"] == "tool_use" {
@@ -1534,27 +1316,23 @@ mod tests {
                     "user" => {
                         let c = &d["message"]["content"];
                         let blocks = c.as_array().cloned().unwrap_or_default();
+                        let is = |b: &&Value, t: &str| b["type"] == t;
                         images += blocks
                             .iter()
-                            .filter(|b| b["type"] == "image" && b["source"]["type"] == "base64")
+                            .filter(|b| is(b, "image") && b["source"]["type"] == "base64")
                             .count();
-                        let text = c.as_str().map(str::to_string).unwrap_or_else(|| {
-                            blocks
-                                .iter()
-                                .filter_map(|b| b["text"].as_str())
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        });
-                        if blocks.iter().any(|b| b["type"] == "tool_result") {
+                        let texts: Vec<&str> =
+                            blocks.iter().filter_map(|b| b["text"].as_str()).collect();
+                        let text = c.as_str().map_or_else(|| texts.join("\n"), str::to_string);
+                        let wrapper = ["<command-", "<local-command-", "[Request interrupted"];
+                        if blocks.iter().any(|b| is(&b, "tool_result")) {
                             assert!(d.get("toolUseResult").is_some());
                             re.tool_results += 1;
                             result_since = true;
                         } else if d["isCompactSummary"] == json!(true) {
                             re.compact_summaries += 1;
                         } else if d["isMeta"] != json!(true)
-                            && !["<command-", "<local-command-", "[Request interrupted"]
-                                .iter()
-                                .any(|p| text.starts_with(p))
+                            && !wrapper.iter().any(|p| text.starts_with(p))
                         {
                             re.human_prompts += 1;
                         }
@@ -1562,24 +1340,24 @@ mod tests {
                     _ => {}
                 }
             }
-            subagents += usize::from(is_sub);
         }
-        assert_eq!(re.total_bytes, m.total_bytes);
-        assert_eq!(re.total_lines, m.total_lines);
-        assert_eq!(re.human_prompts, m.human_prompts);
-        assert_eq!(re.assistant_messages, m.assistant_messages);
-        assert_eq!(re.tool_results, m.tool_results);
-        assert_eq!(re.compact_summaries, m.compact_summaries);
-        assert_eq!(re.noise_lines, m.noise_lines);
+        let counts = |m: &SynthManifest| {
+            let c = (
+                m.human_prompts,
+                m.assistant_messages,
+                m.tool_results,
+                m.compact_summaries,
+                m.noise_lines,
+            );
+            (m.total_bytes, m.total_lines, c)
+        };
+        assert_eq!(counts(&re), counts(&m));
         assert!(m.compact_summaries > 0 && m.human_prompts > 5);
         let share = progress as f64 / m.total_lines as f64;
         assert!((0.55..=0.85).contains(&share), "progress share {share}");
         assert!(interleaved, "no message id split around a tool_result");
         assert!(images > 0, "no base64 image block");
-        assert!(
-            subagents > 0 && !session_of_dir.is_empty(),
-            "no subagent files"
-        );
+        assert!(subagents > 0, "no subagent files");
     }
 
     #[test]
@@ -1591,8 +1369,10 @@ mod tests {
             project_dir_name("/home/user/my_proj.x"),
             "-home-user-my-proj-x"
         );
-        let mut r = Rng::new(1);
-        assert!(is_uuid(&r.uuid()));
+        assert!(is_uuid(&Rng::new(1).uuid()));
         assert_eq!(clip("a\u{2192}b", 2), "a");
+        let mut r = Rng::new(3);
+        let words: HashSet<&str> = (0..500).map(|_| r.word("a|bb|c")).collect();
+        assert_eq!(words, HashSet::from(["a", "bb", "c"]));
     }
 }

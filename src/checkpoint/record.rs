@@ -96,6 +96,16 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<FileCheckpoint> {
     Ok(cp)
 }
 
+impl FileCheckpoint {
+    /// True when the file as it is now (`stat`) holds lines this checkpoint has not covered.
+    pub fn needs_work(&self, stat: &super::FileStat) -> bool {
+        !self.complete
+            || stat.size != self.size
+            || stat.mtime_ns != self.mtime_ns
+            || (stat.dev, stat.inode) != (self.dev, self.inode)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,15 +151,5 @@ mod tests {
         let mut trailing = bytes.clone();
         trailing.push(0);
         assert!(decode(&cp.path, &trailing).is_err());
-    }
-}
-
-impl FileCheckpoint {
-    /// True when the file as it is now (`stat`) holds lines this checkpoint has not covered.
-    pub fn needs_work(&self, stat: &super::FileStat) -> bool {
-        !self.complete
-            || stat.size != self.size
-            || stat.mtime_ns != self.mtime_ns
-            || (stat.dev, stat.inode) != (self.dev, self.inode)
     }
 }

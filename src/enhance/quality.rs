@@ -17,7 +17,7 @@
 
 use std::sync::LazyLock;
 
-use super::words::{phrases, with_words, Phrase, Words};
+use super::words::{with_words, PhraseSet, Words};
 
 pub const MIN_QUALITY: f32 = 0.1;
 pub const MAX_QUALITY: f32 = 3.0;
@@ -120,46 +120,54 @@ const CODE_SUCCESS: &[&str] = &[
     "no type errors",
 ];
 
-static PREPARED: LazyLock<[Vec<Phrase>; 4]> = LazyLock::new(|| {
-    [
-        phrases(SUCCESS_MARKERS),
-        phrases(QUALITY_INDICATORS),
-        phrases(IMPLEMENTATION_SUCCESS),
-        phrases(CODE_SUCCESS),
-    ]
+/// The four categories, in the order of [`CATEGORY_WEIGHTS`].
+const CATEGORIES: [&[&str]; 4] = [
+    SUCCESS_MARKERS,
+    QUALITY_INDICATORS,
+    IMPLEMENTATION_SUCCESS,
+    CODE_SUCCESS,
+];
+/// Score added per distinct phrase of each category.
+const CATEGORY_WEIGHTS: [f32; 4] = [0.3, 0.4, 0.5, 0.4];
+
+/// Every phrase of every category, with its category index.
+static PHRASES: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
+    let tagged: Vec<(usize, &str)> = CATEGORIES
+        .iter()
+        .enumerate()
+        .flat_map(|(c, list)| list.iter().map(move |p| (c, *p)))
+        .collect();
+    let set = PhraseSet::new(tagged.iter().map(|(_, p)| *p));
+    (set, tagged.into_iter().map(|(c, _)| c).collect())
 });
 
-/// Distinct phrases of `phrases` present in `words` without negation, capped.
-fn hits(words: &Words<'_>, phrases: &[Phrase]) -> usize {
-    phrases
-        .iter()
-        .filter(|p| words.contains_unnegated(p, NEGATION_WINDOW))
-        .count()
-        .min(MAX_HITS_PER_CATEGORY)
+/// Per category: distinct phrases present without negation (uncapped).
+fn category_hits(words: &Words<'_>) -> [usize; 4] {
+    let (set, category_of) = &*PHRASES;
+    let mut hits = [0; 4];
+    for (i, found) in words.matches_in(set) {
+        if found.iter().any(|&p| !words.is_negated(p, NEGATION_WINDOW)) {
+            if let Some(h) = category_of.get(i).and_then(|&c| hits.get_mut(c)) {
+                *h += 1;
+            }
+        }
+    }
+    hits
 }
 
 /// The quality score of a message, in [[`MIN_QUALITY`], [`MAX_QUALITY`]].
 pub fn solution_quality(text: &str, tools_used: &[String], has_code: bool) -> f32 {
-    let [success_p, quality_p, implementation_p, code_p] = &*PREPARED;
-    let (success, quality, implementation, code) = with_words(text, |w| {
-        (
-            hits(w, success_p),
-            hits(w, quality_p),
-            hits(w, implementation_p),
-            hits(w, code_p),
-        )
-    });
-    let symbols = SUCCESS_SYMBOLS
+    let mut hits = with_words(text, category_hits);
+    // Symbol markers count as success markers.
+    hits[0] += SUCCESS_SYMBOLS
         .iter()
         .filter(|c| text.contains(**c))
         .count();
-    let success = (success + symbols).min(MAX_HITS_PER_CATEGORY);
 
     let mut score = 1.0_f32;
-    score += 0.3 * success as f32;
-    score += 0.4 * quality as f32;
-    score += 0.5 * implementation as f32;
-    score += 0.4 * code as f32;
+    for (n, weight) in hits.iter().zip(CATEGORY_WEIGHTS) {
+        score += weight * (*n).min(MAX_HITS_PER_CATEGORY) as f32;
+    }
     if has_code {
         score += 0.2;
     }

@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use super::words::{phrase_len, with_words, Words};
+use super::words::{phrase_len, with_words, PhraseSet, Words, NEGATORS};
 use crate::message::{FeedbackSignal, Sentiment};
 
 /// Words before a positive phrase searched for a negator.
@@ -178,6 +178,41 @@ const NEGATIVE: &[(&str, u32)] = &[
     ("no thanks", 1),
 ];
 
+/// Phrases that mention working or failing without judging it (questions, doubts, goals). They score nothing but
+/// cover their words, so "not sure it works" or "does it work?" is not read as feedback.
+const NON_JUDGING: &[&str] = &[
+    "not sure if it works",
+    "not sure it works",
+    "not sure if that works",
+    "not sure that works",
+    "not sure if this works",
+    "not sure if it worked",
+    "does it work",
+    "does that work",
+    "does this work",
+    "did it work",
+    "did that work",
+    "is it working",
+    "is that working",
+    "is this working",
+    "how it works",
+    "how does it work",
+    "how this works",
+    "how that works",
+    "if it works",
+    "whether it works",
+    "make it work",
+    "get it working",
+    "will it work",
+    "would that work",
+    "would it work",
+    "would this work",
+    "what went wrong",
+    "what is wrong",
+    "whats wrong",
+    "no idea",
+];
+
 const PARTIAL: &[(&str, u32)] = &[
     // strong
     ("almost", 3),
@@ -218,62 +253,99 @@ enum Label {
     Positive,
     Negative,
     Partial,
+    /// Covers its words, scores nothing.
+    NonJudging,
 }
 
-struct Phrase {
-    text: &'static str,
+struct Entry {
     /// Length in words.
     len: usize,
     label: Label,
     strength: u32,
 }
 
-/// Every phrase, longest (in words) first; ties keep the list order (positive, negative, partial).
-static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
+/// Every phrase, longest (in words) first; ties keep the list order (positive, negative, partial). The set and the
+/// entries are parallel.
+static PHRASES: LazyLock<(PhraseSet, Vec<Entry>)> = LazyLock::new(|| {
     let lists = [
         (POSITIVE, Label::Positive),
         (NEGATIVE, Label::Negative),
         (PARTIAL, Label::Partial),
     ];
-    let mut all: Vec<Phrase> = lists
+    let non_judging = NON_JUDGING.iter().map(|text| (*text, Label::NonJudging, 0));
+    let mut all: Vec<(&str, Entry)> = lists
         .iter()
         .flat_map(|(list, label)| {
-            list.iter().map(|&(text, strength)| Phrase {
-                text,
-                len: phrase_len(text),
-                label: *label,
-                strength,
-            })
+            list.iter()
+                .map(|&(text, strength)| (text, *label, strength))
         })
-        .filter(|p| p.len > 0)
+        .chain(non_judging)
+        .map(|(text, label, strength)| {
+            let len = phrase_len(text);
+            (
+                text,
+                Entry {
+                    len,
+                    label,
+                    strength,
+                },
+            )
+        })
+        .filter(|(_, e)| e.len > 0)
         .collect();
-    all.sort_by_key(|p| std::cmp::Reverse(p.len)); // stable: equal lengths keep list order
-    all
+    all.sort_by_key(|(_, e)| std::cmp::Reverse(e.len)); // stable: equal lengths keep list order
+    let set = PhraseSet::new(all.iter().map(|(text, _)| *text));
+    (set, all.into_iter().map(|(_, e)| e).collect())
 });
 
-/// The three label totals of an indexed text.
+/// Whether a negator that is not part of another matched phrase precedes `pos` within [`NEGATION_WINDOW`] words
+/// of the same clause.
+fn is_negated(words: &Words<'_>, covered: &[bool], pos: usize) -> bool {
+    let mut j = pos;
+    for _ in 0..NEGATION_WINDOW {
+        if j == 0 || words.starts_clause(j) {
+            return false;
+        }
+        j -= 1;
+        let negator = words.tokens().get(j).is_some_and(|w| NEGATORS.contains(w));
+        if negator && !covered.get(j).copied().unwrap_or(false) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The three label totals (positive, negative, partial) of an indexed text.
 fn totals(words: &Words<'_>) -> [u32; 3] {
+    let (set, entries) = &*PHRASES;
     let mut covered = vec![false; words.len()];
     let mut totals = [0_u32; 3];
-    for phrase in PHRASES.iter() {
-        for start in words.find(phrase.text) {
-            let Some(span) = covered.get_mut(start..start + phrase.len) else {
-                continue;
-            };
-            if span.iter().any(|&c| c) {
+    // Candidates come in set order: longest phrases first.
+    for (i, starts) in words.matches_in(set) {
+        let Some(entry) = entries.get(i) else {
+            continue;
+        };
+        for start in starts {
+            let range = start..start + entry.len;
+            let free = covered
+                .get(range.clone())
+                .is_some_and(|span| !span.contains(&true));
+            if !free {
                 continue;
             }
-            span.iter_mut().for_each(|c| *c = true);
-            let label = match phrase.label {
-                Label::Positive if words.is_negated(start, NEGATION_WINDOW) => Label::Negative,
-                label => label,
+            let slot = match entry.label {
+                Label::Positive if is_negated(words, &covered, start) => Some(1),
+                Label::Positive => Some(0),
+                Label::Negative => Some(1),
+                Label::Partial => Some(2),
+                Label::NonJudging => None,
             };
-            let slot = match label {
-                Label::Positive => 0,
-                Label::Negative => 1,
-                Label::Partial => 2,
-            };
-            totals[slot] += phrase.strength;
+            if let Some(span) = covered.get_mut(range) {
+                span.iter_mut().for_each(|c| *c = true);
+            }
+            if let Some(total) = slot.and_then(|i| totals.get_mut(i)) {
+                *total += entry.strength;
+            }
         }
     }
     totals
@@ -363,6 +435,12 @@ mod tests {
         assert_eq!(sentiment("This is NOT really working"), Sentiment::Negative);
         assert_eq!(sentiment("that isn't perfect"), Sentiment::Negative);
         assert_eq!(sentiment("didn't work at all"), Sentiment::Negative);
+        // Doubts and questions are not feedback.
+        assert_eq!(
+            sentiment("I'm not sure it works, can you check?"),
+            Sentiment::Neutral
+        );
+        assert_eq!(sentiment("does it work on windows?"), Sentiment::Neutral);
         // The negator is in another clause.
         assert_eq!(sentiment("No, wait. It works now!"), Sentiment::Positive);
         // "no errors" is a positive phrase, not a negated negative.

@@ -3,11 +3,12 @@
 //! The original system defined these rules but never applied them; here they are applied. A message is an attempt
 //! when one of these holds:
 //! 1. a strong marker: a code fence, an edit tool (Edit, Write, MultiEdit, NotebookEdit), an install/run command
-//!    ("npm install", "pip install", ...), "try this", "here's the fix", "the fix is", "change X to",
-//!    "replace X with", ...;
+//!    ("npm install", "pip install", ...), "try this", "here's the fix", "the fix is", a report of a change made
+//!    ("I've fixed", "I've updated", ...), "change X to", "replace X with", ...;
 //! 2. solution language from at least [`MIN_LANGUAGE_CATEGORIES`] of the categories fix verbs, recommendations,
-//!    cause explanations, outcomes and imperative clauses ("Set X ...", "Run ..."), in a message of at least [`MIN_LANGUAGE_WORDS`] words that is not a short
-//!    narration of what the assistant is about to do ("Let me ...", "I'll ...", "Now let me ...");
+//!    cause explanations, outcomes and imperative clauses ("Set X ...", "Run ..."), in a message of at least
+//!    [`MIN_LANGUAGE_WORDS`] words that is not a short narration of what the assistant is about to do
+//!    ("Let me ...", "I'll ...", "Now let me ...");
 //! 3. code ([`has_code`](super::code::has_code)) and more than [`MIN_CODE_CHARS`] characters, or inline code with
 //!    code punctuation plus one solution-language category and more than [`MIN_CODE_CHARS`] characters.
 //!
@@ -17,7 +18,9 @@
 //! investigation markers are at least as many as approach markers; [`SolutionCategory::ApproachSuggestion`] for
 //! approach markers; else [`SolutionCategory::GeneralSolution`].
 
-use super::words::{with_words, Words};
+use std::sync::LazyLock;
+
+use super::words::{with_words, PhraseSet, Words};
 use serde::{Deserialize, Serialize};
 
 /// What kind of solution an assistant message attempts.
@@ -92,6 +95,22 @@ const STRONG_PHRASES: &[&str] = &[
     "apt install",
     "brew install",
     "go get",
+    "ive fixed",
+    "ive updated",
+    "ive changed",
+    "ive added",
+    "ive replaced",
+    "ive modified",
+    "ive refactored",
+    "ive implemented",
+    "ive removed",
+    "ive rewritten",
+    "i have fixed",
+    "i have updated",
+    "i have changed",
+    "i have added",
+    "ive made the following changes",
+    "i made the following changes",
 ];
 
 /// `verb ... particle` within a few words of the same clause: "change the timeout to 30".
@@ -235,6 +254,13 @@ const OUTCOMES: &[&str] = &[
     "to prevent",
     "to avoid",
     "that way",
+    "no longer",
+    "tests pass",
+    "now passes",
+    "now pass",
+    "now compiles",
+    "is fixed",
+    "should be fixed",
 ];
 
 const NARRATION_OPENERS: &[&str] = &[
@@ -358,38 +384,117 @@ const APPROACH_MARKERS: &[&str] = &[
     "pattern",
 ];
 
-fn any(words: &Words<'_>, phrases: &[&str]) -> bool {
-    phrases.iter().any(|p| words.contains(p))
+/// What a phrase of the combined list signals.
+#[derive(Debug, Clone, Copy)]
+enum Tag {
+    Strong,
+    /// A verb that is a strong marker when this particle follows its object.
+    VerbParticle(&'static str),
+    /// A verb that makes an instruction when it opens a clause.
+    Imperative,
+    /// A fix verb; `imperative` when it is also in the imperative list (then a clause-opening use does not count).
+    FixVerb {
+        imperative: bool,
+    },
+    Recommendation,
+    Cause,
+    Outcome,
+    /// A narration opener, when it opens the message.
+    Narration,
+    Config,
+    Debug,
+    Approach,
 }
 
-fn verb_then_particle(words: &Words<'_>) -> bool {
-    let toks = words.tokens();
-    VERB_PARTICLES.iter().any(|(verb, particle)| {
-        words.find(verb).into_iter().any(|p| {
-            // The particle must follow an object ("change the timeout to"), within the same clause.
-            (1..=VERB_PARTICLE_GAP)
-                .take_while(|d| !words.starts_clause(p + d))
-                .any(|d| d >= 2 && toks.get(p + d) == Some(particle))
-        })
-    })
-}
-
-/// Whether some clause starts with an imperative verb ("Set X in .env, and add ...").
-fn has_imperative(words: &Words<'_>) -> bool {
-    IMPERATIVE_VERBS
-        .iter()
-        .any(|verb| words.find(verb).into_iter().any(|p| words.starts_clause(p)))
-}
-
-/// A fix verb used other than as a clause-opening imperative (so one "Add ..." is not counted twice).
-fn has_fix_verb(words: &Words<'_>) -> bool {
-    FIX_VERBS.iter().any(|verb| {
+/// Every phrase of every list, with what it signals (a phrase in several lists appears once per list).
+static PHRASES: LazyLock<(PhraseSet, Vec<Tag>)> = LazyLock::new(|| {
+    let mut tagged: Vec<(&str, Tag)> = Vec::new();
+    let mut add = |list: &[&'static str], tag: Tag| tagged.extend(list.iter().map(|p| (*p, tag)));
+    add(STRONG_PHRASES, Tag::Strong);
+    add(IMPERATIVE_VERBS, Tag::Imperative);
+    add(RECOMMENDATIONS, Tag::Recommendation);
+    add(CAUSES, Tag::Cause);
+    add(OUTCOMES, Tag::Outcome);
+    add(NARRATION_OPENERS, Tag::Narration);
+    add(CONFIG_MARKERS, Tag::Config);
+    add(DEBUG_MARKERS, Tag::Debug);
+    add(APPROACH_MARKERS, Tag::Approach);
+    for verb in FIX_VERBS {
         let imperative = IMPERATIVE_VERBS.contains(verb);
-        words
-            .find(verb)
-            .into_iter()
-            .any(|p| !(imperative && words.starts_clause(p)))
-    })
+        tagged.push((verb, Tag::FixVerb { imperative }));
+    }
+    for &(verb, particle) in VERB_PARTICLES {
+        tagged.push((verb, Tag::VerbParticle(particle)));
+    }
+    let set = PhraseSet::new(tagged.iter().map(|(p, _)| *p));
+    (set, tagged.into_iter().map(|(_, t)| t).collect())
+});
+
+/// What the phrases of one message signal.
+#[derive(Debug, Default)]
+struct Signals {
+    strong: bool,
+    imperative: bool,
+    fix_verb: bool,
+    recommendation: bool,
+    cause: bool,
+    outcome: bool,
+    narration: bool,
+    /// Distinct config / debug / approach phrases.
+    config: usize,
+    debug: usize,
+    approach: usize,
+}
+
+impl Signals {
+    /// Solution-language categories present (rule 2).
+    fn language_categories(&self) -> usize {
+        [
+            self.fix_verb,
+            self.recommendation,
+            self.cause,
+            self.outcome,
+            self.imperative,
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// Whether `particle` follows the verb at `verb` after an object ("change the timeout to"), in the same clause.
+fn particle_follows(words: &Words<'_>, verb: usize, particle: &str) -> bool {
+    (1..=VERB_PARTICLE_GAP)
+        .take_while(|d| !words.starts_clause(verb + d))
+        .any(|d| d >= 2 && words.tokens().get(verb + d) == Some(&particle))
+}
+
+fn signals(words: &Words<'_>) -> Signals {
+    let (set, tags) = &*PHRASES;
+    let mut s = Signals::default();
+    for (i, starts) in words.matches_in(set) {
+        let Some(tag) = tags.get(i) else { continue };
+        match *tag {
+            Tag::Strong => s.strong = true,
+            Tag::VerbParticle(particle) => {
+                s.strong |= starts.iter().any(|&p| particle_follows(words, p, particle));
+            }
+            Tag::Imperative => s.imperative |= starts.iter().any(|&p| words.starts_clause(p)),
+            Tag::FixVerb { imperative } => {
+                s.fix_verb |= starts
+                    .iter()
+                    .any(|&p| !(imperative && words.starts_clause(p)));
+            }
+            Tag::Recommendation => s.recommendation = true,
+            Tag::Cause => s.cause = true,
+            Tag::Outcome => s.outcome = true,
+            Tag::Narration => s.narration |= starts.first() == Some(&0),
+            Tag::Config => s.config += 1,
+            Tag::Debug => s.debug += 1,
+            Tag::Approach => s.approach += 1,
+        }
+    }
+    s
 }
 
 /// A language tag on a fence line (```` ```toml ````) naming a configuration format.
@@ -413,20 +518,6 @@ fn has_inline_code(text: &str) -> bool {
     })
 }
 
-fn starts_with_narration(words: &Words<'_>) -> bool {
-    NARRATION_OPENERS
-        .iter()
-        .any(|p| words.find(p).first() == Some(&0))
-}
-
-fn language_categories(words: &Words<'_>) -> usize {
-    let lists = [RECOMMENDATIONS, CAUSES, OUTCOMES]
-        .iter()
-        .filter(|list| any(words, list))
-        .count();
-    lists + usize::from(has_fix_verb(words)) + usize::from(has_imperative(words))
-}
-
 /// Whether an assistant message is a solution attempt, and of which kind (see the module docs for the rules).
 pub fn classify_attempt(
     text: &str,
@@ -435,35 +526,29 @@ pub fn classify_attempt(
 ) -> Option<SolutionCategory> {
     let edit_tool = tools_used.iter().any(|t| EDIT_TOOLS.contains(&t.as_str()));
     let fenced = text.contains("```");
-    with_words(text, |words| {
-        let strong = fenced || edit_tool || any(words, STRONG_PHRASES) || verb_then_particle(words);
-        let attempt = strong || {
-            let categories = language_categories(words);
-            let narration = starts_with_narration(words) && words.len() < NARRATION_MAX_WORDS;
-            let by_language = categories >= MIN_LANGUAGE_CATEGORIES
-                && words.len() >= MIN_LANGUAGE_WORDS
-                && !narration;
-            let long = text.len() > MIN_CODE_CHARS && text.chars().count() > MIN_CODE_CHARS;
-            let by_code = long && (has_code || (categories >= 1 && has_inline_code(text)));
-            by_language || by_code
-        };
-        attempt.then(|| category(text, words, edit_tool || fenced || has_code))
-    })
+    let (s, word_count) = with_words(text, |words| (signals(words), words.len()));
+    let attempt = fenced || edit_tool || s.strong || {
+        let categories = s.language_categories();
+        let narration = s.narration && word_count < NARRATION_MAX_WORDS;
+        let by_language =
+            categories >= MIN_LANGUAGE_CATEGORIES && word_count >= MIN_LANGUAGE_WORDS && !narration;
+        let long = text.len() > MIN_CODE_CHARS && text.chars().count() > MIN_CODE_CHARS;
+        let by_code = long && (has_code || (categories >= 1 && has_inline_code(text)));
+        by_language || by_code
+    };
+    attempt.then(|| category(text, &s, edit_tool || fenced || has_code))
 }
 
-fn category(text: &str, words: &Words<'_>, code_signal: bool) -> SolutionCategory {
-    let config_hits = words.count_distinct(CONFIG_MARKERS);
-    if has_config_fence(text) || config_hits >= 2 || (config_hits >= 1 && !code_signal) {
+fn category(text: &str, s: &Signals, code_signal: bool) -> SolutionCategory {
+    if has_config_fence(text) || s.config >= 2 || (s.config >= 1 && !code_signal) {
         return SolutionCategory::ConfigChange;
     }
     if code_signal {
         return SolutionCategory::CodeFix;
     }
-    let debug_hits = words.count_distinct(DEBUG_MARKERS);
-    let approach_hits = words.count_distinct(APPROACH_MARKERS);
-    if debug_hits > 0 && debug_hits >= approach_hits {
+    if s.debug > 0 && s.debug >= s.approach {
         SolutionCategory::DebuggingStep
-    } else if approach_hits > 0 {
+    } else if s.approach > 0 {
         SolutionCategory::ApproachSuggestion
     } else {
         SolutionCategory::GeneralSolution
@@ -524,6 +609,10 @@ mod tests {
         assert_eq!(
             classify("Change the timeout to 30 seconds in the config."),
             Some(SolutionCategory::ConfigChange)
+        );
+        assert_eq!(
+            classify("I've updated the tokenizer so hyphens stay inside words."),
+            Some(SolutionCategory::GeneralSolution)
         );
     }
 

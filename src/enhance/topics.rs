@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use super::words::{phrases, Phrase, Words};
+use super::words::{PhraseSet, Words};
 use crate::message::TopicScore;
 
 /// Score cap.
@@ -651,23 +651,29 @@ fn keywords(topic_index: usize) -> &'static [&'static str] {
     }
 }
 
-/// The prepared keywords of every topic, in [`TOPICS`] order.
-static KEYWORDS: LazyLock<Vec<Vec<Phrase>>> =
-    LazyLock::new(|| (0..TOPICS.len()).map(|i| phrases(keywords(i))).collect());
+/// Every keyword of every topic, with the index of its topic in [`TOPICS`].
+static KEYWORDS: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
+    let tagged: Vec<(usize, &str)> = (0..TOPICS.len())
+        .flat_map(|t| keywords(t).iter().map(move |k| (t, *k)))
+        .collect();
+    let set = PhraseSet::new(tagged.iter().map(|(_, k)| *k));
+    (set, tagged.into_iter().map(|(t, _)| t).collect())
+});
 
-/// The keyword hits of one topic in `words`: each match counts 1, or 2 for a multi-word keyword.
-fn weighted_hits(words: &Words<'_>, keywords: &[Phrase]) -> usize {
-    keywords
-        .iter()
-        .map(|k| {
-            let n = words.count(k);
-            if k.is_multi_word() {
-                2 * n
-            } else {
-                n
-            }
-        })
-        .sum()
+/// Keyword hits per topic: each match counts 1, or 2 for a multi-word keyword.
+fn weighted_hits(words: &Words<'_>) -> [usize; TOPICS.len()] {
+    let (set, topic_of) = &*KEYWORDS;
+    let mut hits = [0; TOPICS.len()];
+    for (i, found) in words.matches_in(set) {
+        let (Some(&topic), Some(phrase)) = (topic_of.get(i), set.phrases().get(i)) else {
+            continue;
+        };
+        let weight = if phrase.is_multi_word() { 2 } else { 1 };
+        if let Some(h) = hits.get_mut(topic) {
+            *h += weight * found.len();
+        }
+    }
+    hits
 }
 
 /// Scores every topic in an already indexed text (see the module docs for the rule).
@@ -679,9 +685,8 @@ pub fn detect_in(words: &Words<'_>) -> Vec<TopicScore> {
     let word_count = words.len() as f32;
     let mut out: Vec<TopicScore> = TOPICS
         .iter()
-        .zip(KEYWORDS.iter())
-        .filter_map(|(topic, keywords)| {
-            let hits = weighted_hits(words, keywords);
+        .zip(weighted_hits(words))
+        .filter_map(|(topic, hits)| {
             let score = (hits as f32 * 100.0 / word_count).min(MAX_SCORE);
             (score > MIN_SCORE).then(|| TopicScore {
                 topic: (*topic).to_string(),
@@ -783,7 +788,20 @@ mod tests {
                     super::super::words::normalize(k),
                     "keyword {k:?} must be lowercase"
                 );
-                assert!(!Phrase::new(k).is_empty(), "keyword {k:?} has no words");
+                assert!(
+                    !crate::enhance::words::Phrase::new(k).is_empty(),
+                    "keyword {k:?} has no words"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_duplicate_keywords_within_a_topic() {
+        for (i, topic) in TOPICS.iter().enumerate() {
+            let mut seen = std::collections::BTreeSet::new();
+            for k in keywords(i) {
+                assert!(seen.insert(*k), "duplicate keyword {k:?} in {topic}");
             }
         }
     }

@@ -12,6 +12,7 @@
 //! `package` `json`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Words that negate the word or phrase that follows them (normalized: apostrophes removed).
 pub const NEGATORS: &[&str] = &[
@@ -144,9 +145,40 @@ impl Phrase {
     }
 }
 
-/// Builds [`Phrase`]s from a static list.
-pub fn phrases(list: &[&str]) -> Vec<Phrase> {
-    list.iter().map(|p| Phrase::new(p)).collect()
+/// A list of prepared phrases, indexed by first word so that a text only examines the phrases that can match it.
+///
+/// Build it once (in a `LazyLock`) from a static list; phrases keep their list order and are referred to by index.
+#[derive(Debug, Clone)]
+pub struct PhraseSet {
+    phrases: Vec<Phrase>,
+    /// First word -> ascending indices of the phrases starting with it. Only looked up, never iterated.
+    by_first: HashMap<Box<str>, Vec<usize>>,
+}
+
+impl PhraseSet {
+    pub fn new<'s>(list: impl IntoIterator<Item = &'s str>) -> Self {
+        let phrases: Vec<Phrase> = list.into_iter().map(Phrase::new).collect();
+        let mut by_first: HashMap<Box<str>, Vec<usize>> = HashMap::new();
+        for (i, p) in phrases.iter().enumerate() {
+            if let Some(first) = p.words.first() {
+                by_first.entry(first.clone()).or_default().push(i);
+            }
+        }
+        PhraseSet { phrases, by_first }
+    }
+
+    /// The phrases, in list order.
+    pub fn phrases(&self) -> &[Phrase] {
+        &self.phrases
+    }
+
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
 }
 
 /// A phrase argument: a prepared [`Phrase`], or a `&str` tokenized on the spot.
@@ -191,6 +223,8 @@ pub struct Words<'a> {
     clause_start: Vec<bool>,
     /// Every `(word, position)`, sorted, so that the positions of one word form a contiguous ascending run.
     sorted: Vec<(&'a str, usize)>,
+    /// Number of distinct words.
+    distinct: usize,
 }
 
 impl<'a> Words<'a> {
@@ -208,10 +242,12 @@ impl<'a> Words<'a> {
         let mut sorted: Vec<(&'a str, usize)> =
             words.iter().enumerate().map(|(i, w)| (*w, i)).collect();
         sorted.sort_unstable();
+        let distinct = sorted.chunk_by(|a, b| a.0 == b.0).count();
         Words {
             tokens: words,
             clause_start,
             sorted,
+            distinct,
         }
     }
 
@@ -313,9 +349,33 @@ impl<'a> Words<'a> {
         phrases.iter().filter(|p| self.contains(*p)).count()
     }
 
-    /// Whether any of `phrases` occurs.
-    pub fn contains_any(&self, phrases: &[Phrase]) -> bool {
-        phrases.iter().any(|p| self.contains(p))
+    /// Indices (ascending) of the phrases of `set` whose first word occurs in the text: the only ones that can
+    /// match. Looks each distinct word of the text up, or returns every index when the text has more distinct words
+    /// than the set has phrases.
+    pub fn candidates(&self, set: &PhraseSet) -> Vec<usize> {
+        if self.distinct > set.len() {
+            return (0..set.len()).collect();
+        }
+        let mut out: Vec<usize> = self
+            .sorted
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| run.first().and_then(|(w, _)| set.by_first.get(*w)))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Every phrase of `set` that occurs, in set order, with the start positions of its non-overlapping matches.
+    pub fn matches_in(&self, set: &PhraseSet) -> Vec<(usize, Vec<usize>)> {
+        self.candidates(set)
+            .into_iter()
+            .filter_map(|i| {
+                let found = self.find(set.phrases.get(i)?);
+                (!found.is_empty()).then_some((i, found))
+            })
+            .collect()
     }
 
     /// Whether one of the `window` words before position `pos`, within the same clause, is a negator.
@@ -458,6 +518,43 @@ mod tests {
         assert!(p.is_multi_word());
         with_words("its working", |w| assert_eq!(count_phrase(w, &p), 1));
         assert!(Phrase::new("").is_empty());
+    }
+
+    #[test]
+    fn phrase_set_candidates_and_matches() {
+        let set = PhraseSet::new([
+            "stack trace",
+            "bug",
+            "auth",
+            "trace",
+            "✅",
+            "stack overflow",
+        ]);
+        with_words("Bug: stack trace, bug", |w| {
+            assert_eq!(w.candidates(&set), vec![0, 1, 3, 5]);
+            assert_eq!(
+                w.matches_in(&set),
+                vec![(0, vec![1]), (1, vec![0, 3]), (3, vec![2])]
+            );
+        });
+        // More distinct words than phrases: every phrase is a candidate; the result is the same.
+        let long = "a b c d e f g h bug stack trace";
+        with_words(long, |w| {
+            assert_eq!(w.candidates(&set), vec![0, 1, 2, 3, 4, 5]);
+            assert_eq!(
+                w.matches_in(&set),
+                vec![(0, vec![9]), (1, vec![8]), (3, vec![10])]
+            );
+        });
+        with_words("", |w| assert!(w.matches_in(&set).is_empty()));
+        let list = [
+            Phrase::new("bug"),
+            Phrase::new("auth"),
+            Phrase::new("stack trace"),
+        ];
+        with_words("bug bug stack trace", |w| {
+            assert_eq!(w.count_distinct(&list), 2)
+        });
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct EmbedStage {
     pub reporter: Reporter,
     /// Every window must be committed by then.
     pub deadline: Option<Instant>,
+    /// Embedding speed measured by earlier runs (estimated tokens per second), if known.
+    pub known_speed: Option<f64>,
 }
 
 struct Model {
@@ -77,7 +79,10 @@ impl EmbedStage {
             load: Some(load),
             ready: None,
         };
-        let mut tokens_per_sec = INITIAL_TOKENS_PER_SEC;
+        let mut tokens_per_sec = self
+            .known_speed
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(INITIAL_TOKENS_PER_SEC);
         let mut pending: Vec<Enhanced> = Vec::new();
         let mut input_open = true;
         loop {
@@ -102,6 +107,10 @@ impl EmbedStage {
             let (batch, measured) = self.embed_window(window, &mut model).await?;
             if let Some(tps) = measured {
                 tokens_per_sec = 0.7 * tokens_per_sec + 0.3 * tps;
+                self.reporter.counters().embed_speed_bits.store(
+                    tokens_per_sec.to_bits(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
             }
             if tx.send(batch).await.is_err() {
                 return Ok(EmbedEnd::Stopped);
@@ -268,20 +277,21 @@ impl EmbedStage {
                         None => None,
                     };
                     Counters::add(&counters.chunks, 1);
-                    batch.ops.push(SinkOp::Upsert(PointWrite {
+                    let c = *c;
+                    batch.ops.push(SinkOp::Upsert(Box::new(PointWrite {
                         id: c.id,
                         point: StoredPoint {
                             vector,
                             payload: c.payload,
                         },
                         cache_key,
-                    }));
+                    })));
                 }
                 Enhanced::Patch(p) => batch.ops.push(SinkOp::Patch(p)),
                 Enhanced::Progress(cp) => {
                     match checkpoints.iter_mut().find(|c| c.path == cp.path) {
-                        Some(slot) => *slot = cp,
-                        None => checkpoints.push(cp),
+                        Some(slot) => *slot = *cp,
+                        None => checkpoints.push(*cp),
                     }
                 }
             }

@@ -195,10 +195,10 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             enhancer_version: ENHANCER_VERSION,
             embedding_model: MODEL_ID.to_string(),
         };
-        out.push(Enhanced::Chunk(ChunkRecord {
+        out.push(Enhanced::Chunk(Box::new(ChunkRecord {
             id: ids::point_id(&m.session_id, &m.uuid, i as u32),
             payload,
-        }));
+        })));
     }
     if let Some(p) = patch {
         out.push(Enhanced::Patch(p));
@@ -218,7 +218,7 @@ pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) {
                 assembler,
             } => {
                 checkpoint.state = ResumeState {
-                    assembler,
+                    assembler: *assembler,
                     enhancer: state.clone(),
                 }
                 .to_bytes();

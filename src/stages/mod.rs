@@ -25,12 +25,12 @@ pub enum Parsed {
         path: String,
         enhancer: enhance::EnhancerState,
     },
-    Message(ParsedMessage),
+    Message(Box<ParsedMessage>),
     /// Everything before this point of the file has been sent. The checkpoint's `state` is still empty: the
     /// enhancer adds its own state to the assembler's.
     Progress {
-        checkpoint: FileCheckpoint,
-        assembler: AssemblerState,
+        checkpoint: Box<FileCheckpoint>,
+        assembler: Box<AssemblerState>,
     },
 }
 
@@ -44,9 +44,9 @@ pub struct ParsedMessage {
 /// enhance -> embed.
 #[derive(Debug, Clone)]
 pub enum Enhanced {
-    Chunk(ChunkRecord),
+    Chunk(Box<ChunkRecord>),
     Patch(ValidationPatch),
-    Progress(FileCheckpoint),
+    Progress(Box<FileCheckpoint>),
 }
 
 /// One chunk of a message, with its full payload, waiting for its vector.

@@ -264,7 +264,7 @@ impl ParseStage {
             Counters::add(&self.reporter.counters().messages, 1);
             let chunks = chunk_text(&message.text, self.config.chunk_max_tokens);
             if tx
-                .send_blocking(Parsed::Message(ParsedMessage { message, chunks }))
+                .send_blocking(Parsed::Message(Box::new(ParsedMessage { message, chunks })))
                 .is_err()
             {
                 return false;
@@ -290,8 +290,8 @@ impl ParseStage {
         cp.tail_hash = tail_hash;
         cp.complete = complete;
         let marker = Parsed::Progress {
-            checkpoint: cp.clone(),
-            assembler: assembler.state().clone(),
+            checkpoint: Box::new(cp.clone()),
+            assembler: Box::new(assembler.state().clone()),
         };
         Ok(tx.send_blocking(marker).is_ok())
     }

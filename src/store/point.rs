@@ -31,7 +31,7 @@ pub struct ValidationPatch {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkOp {
-    Upsert(PointWrite),
+    Upsert(Box<PointWrite>),
     Patch(ValidationPatch),
 }
 

@@ -108,7 +108,7 @@ impl Assembler {
         if line.iter().all(u8::is_ascii_whitespace) {
             return LineOutcome::Ok;
         }
-        let (owned, mut repaired) = match std::str::from_utf8(line) {
+        let (owned, repaired) = match std::str::from_utf8(line) {
             Ok(_) => (None, None),
             Err(e) => (
                 Some(String::from_utf8_lossy(line).into_owned().into_bytes()),
@@ -118,30 +118,26 @@ impl Assembler {
                 )),
             ),
         };
-        let mut bytes: std::borrow::Cow<'_, [u8]> = match owned {
+        let bytes: std::borrow::Cow<'_, [u8]> = match owned {
             Some(o) => o.into(),
             None => line.into(),
         };
-        let head = match serde_json::from_slice::<LineHead<'_>>(&bytes) {
-            Ok(_) => None,
-            Err(e) => Some(e),
-        };
-        if let Some(err) = head {
-            match repair_lone_surrogates(&bytes) {
-                Some(fixed) if serde_json::from_slice::<LineHead<'_>>(&fixed).is_ok() => {
-                    bytes = fixed.into();
-                    repaired = Some("lone UTF-16 surrogate escapes replaced".to_string());
-                }
-                _ => return LineOutcome::Malformed(format!("not a JSON object line: {err}")),
-            }
-        }
-        let outcome = match self.feed_decoded(offset, &bytes, out) {
-            Ok(()) => LineOutcome::Ok,
-            Err(msg) => return LineOutcome::Malformed(msg),
-        };
-        match repaired {
-            Some(r) => LineOutcome::Repaired(r),
-            None => outcome,
+        let first_try = self.feed_decoded(offset, &bytes, out);
+        match first_try {
+            Ok(()) => match repaired {
+                Some(r) => LineOutcome::Repaired(r),
+                None => LineOutcome::Ok,
+            },
+            Err(err) => match repair_lone_surrogates(&bytes) {
+                // Decoding fails before any state changes, so the repaired line can simply be fed again.
+                Some(fixed) => match self.feed_decoded(offset, &fixed, out) {
+                    Ok(()) => {
+                        LineOutcome::Repaired("lone UTF-16 surrogate escapes replaced".to_string())
+                    }
+                    Err(_) => LineOutcome::Malformed(err),
+                },
+                None => LineOutcome::Malformed(err),
+            },
         }
     }
 
@@ -165,7 +161,8 @@ impl Assembler {
         bytes: &[u8],
         out: &mut Vec<Message>,
     ) -> Result<(), String> {
-        let head: LineHead<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let head: LineHead<'_> =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a JSON object line: {e}"))?;
         let kind = head.kind.as_deref().unwrap_or("");
         if kind != "user" && kind != "assistant" {
             // Noise: keep only the tree link. A compaction boundary has a null parent and a logical one.

@@ -40,14 +40,14 @@ fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payload {
 }
 
 fn upsert(session: &str, uuid: &str, chunk: u32, count: u32) -> SinkOp {
-    SinkOp::Upsert(PointWrite {
+    SinkOp::Upsert(Box::new(PointWrite {
         id: ids::point_id(session, uuid, chunk),
         point: StoredPoint {
             vector: vec![0.5; 4],
             payload: payload(session, uuid, chunk, count),
         },
         cache_key: Some([chunk as u8; 32]),
-    })
+    }))
 }
 
 fn checkpoint(path: &str, offset: u64) -> FileCheckpoint {

@@ -172,7 +172,7 @@ fn open_message_is_flushed_and_reemitted_when_it_grows() {
 fn skips_meta_wrappers_synthetic_and_compaction_runs() {
     let mut out = Vec::new();
     let mut asm = Assembler::new("/x/s.jsonl", AssemblerState::default());
-    let lines = vec![
+    let lines = [
         line(
             json!({"type": "user", "uuid": "m1", "isMeta": true, "message": {"content": "<system-reminder>x</system-reminder>"}}),
         ),
@@ -202,7 +202,7 @@ fn skips_meta_wrappers_synthetic_and_compaction_runs() {
 fn compact_summary_is_a_summary_linked_through_the_boundary() {
     let mut out = Vec::new();
     let mut asm = Assembler::new("/x/s.jsonl", AssemblerState::default());
-    let lines = vec![
+    let lines = [
         user("u1", None, json!("first prompt")),
         line(
             json!({"type": "system", "subtype": "compact_boundary", "uuid": "b1", "parentUuid": null, "logicalParentUuid": "u1"}),

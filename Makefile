@@ -1,0 +1,48 @@
+# pipeline: everything a fresh clone needs is reachable from here.
+#   make run     sync ~/.claude/projects into the default data dir (installs the model first)
+#   make demo    generate a synthetic sample corpus and sync it into target/demo (no real history needed)
+#   make test    install the model if needed, then run every test (unit + integration, real model, real sled)
+#   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
+#   make lint    rustfmt + clippy, warnings are errors
+
+CARGO ?= cargo
+MODEL_DIR ?= $(or $(PIPELINE_MODEL_DIR),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/pipeline/models)
+export PIPELINE_MODEL_DIR := $(MODEL_DIR)
+export PIPELINE_FIXTURES ?= $(abspath ../shared/fixtures)
+BIN := target/release/pipeline
+DEMO := target/demo
+ARGS ?=
+
+.PHONY: all model build run demo test bench lint torture clean-demo
+
+all: build
+
+model:
+	@bash scripts/install-model.sh
+
+build:
+	$(CARGO) build --release --locked
+
+run: model build
+	$(BIN) run $(ARGS)
+
+demo: model build
+	rm -rf $(DEMO)
+	$(BIN) synth --out $(DEMO)/projects --bytes 1500000 --seed 7
+	$(BIN) --data-dir $(DEMO)/data run --source $(DEMO)/projects --budget 110s; \
+	  code=$$?; while [ $$code -eq 75 ]; do $(BIN) --data-dir $(DEMO)/data resume --budget 110s; code=$$?; done; \
+	  test $$code -eq 0
+	$(BIN) --data-dir $(DEMO)/data stats
+
+test: model
+	$(CARGO) test --locked --all-targets -- --test-threads=2
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+bench: model
+	$(CARGO) run --release --locked --bin pipeline-bench
+
+clean-demo:
+	rm -rf $(DEMO)

@@ -1,0 +1,164 @@
+//! Helpers shared by the integration tests: they drive the real `pipeline` binary with the real model and a
+//! real sled store in a temporary data dir.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// `$PIPELINE_FIXTURES/claude-projects` (default `../shared/fixtures`), the real transcripts.
+pub fn fixtures() -> PathBuf {
+    let base = std::env::var_os("PIPELINE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    let dir = base.join("claude-projects");
+    assert!(
+        dir.is_dir(),
+        "fixtures not found at {} (set PIPELINE_FIXTURES)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pipeline")
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// A pipeline definition with small commit windows, so kills and budgets land mid-file often.
+pub fn fine_grained_pipeline(dir: &Path) -> PathBuf {
+    let path = dir.join("fine.toml");
+    std::fs::write(
+        &path,
+        "[parse]\ncheckpoint_every_messages = 4\n[embed]\nwindow_texts = 16\n",
+    )
+    .unwrap_or_else(|e| panic!("write pipeline: {e}"));
+    path
+}
+
+pub fn command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(bin());
+    c.arg("--data-dir").arg(data_dir).arg("--quiet").args(args);
+    c.stdin(Stdio::null());
+    c
+}
+
+pub fn run(data_dir: &Path, args: &[&str]) -> Output {
+    command(data_dir, args)
+        .output()
+        .unwrap_or_else(|e| panic!("spawn pipeline: {e}"))
+}
+
+pub fn spawn(data_dir: &Path, args: &[&str]) -> Child {
+    command(data_dir, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn pipeline: {e}"))
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `run --source DIR` must succeed with exit 0.
+pub fn sync_ok(data_dir: &Path, source: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["run", "--source", source.to_str().unwrap_or_default()];
+    args.extend_from_slice(extra);
+    let o = run(data_dir, &args);
+    assert_eq!(code(&o), 0, "run failed: {}", stderr(&o));
+    o
+}
+
+/// The store's export, one JSON line per point, sorted.
+pub fn export(data_dir: &Path) -> Vec<String> {
+    let o = run(data_dir, &["export"]);
+    assert_eq!(code(&o), 0, "export failed: {}", stderr(&o));
+    let mut lines: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+pub fn export_json(data_dir: &Path) -> Vec<serde_json::Value> {
+    export(data_dir)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad export line {l}: {e}")))
+        .collect()
+}
+
+pub fn stats_json(data_dir: &Path, source: &Path) -> serde_json::Value {
+    let o = run(
+        data_dir,
+        &[
+            "stats",
+            "--json",
+            "--source",
+            source.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "stats failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("stats json: {e}"))
+}
+
+/// Compares two exports and reports the first difference readably.
+pub fn assert_same_export(actual: &[String], expected: &[String], what: &str) {
+    if actual == expected {
+        return;
+    }
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|l| !actual.contains(l))
+        .take(2)
+        .collect();
+    let extra: Vec<_> = actual
+        .iter()
+        .filter(|l| !expected.contains(l))
+        .take(2)
+        .collect();
+    panic!(
+        "{what}: export differs ({} vs {} points)\nmissing: {missing:#?}\nextra: {extra:#?}",
+        actual.len(),
+        expected.len()
+    );
+}
+
+/// Small deterministic PRNG for test schedules (seed printed by the caller).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The seed: `$PIPELINE_TEST_SEED`, else derived from the clock.
+pub fn seed() -> u64 {
+    std::env::var("PIPELINE_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        })
+}

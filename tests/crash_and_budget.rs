@@ -1,0 +1,160 @@
+//! The core promise: a run killed at any instant, or stopped by its budget, loses nothing and duplicates
+//! nothing. After any sequence of SIGKILLs / budgeted runs and resumes, the export equals one clean run's
+//! export byte for byte (sorted). Kill points are random; the seed is printed (`PIPELINE_TEST_SEED` replays).
+
+mod common;
+
+use common::*;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The clean single-run export of the fixtures (computed once per test binary).
+fn clean_export() -> &'static Vec<String> {
+    static CLEAN: OnceLock<Vec<String>> = OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let data = tempdir();
+        sync_ok(data.path(), &fixtures(), &[]);
+        export(data.path())
+    })
+}
+
+#[test]
+fn sigkill_at_random_points_then_resume_equals_clean_run() {
+    let seed = seed();
+    eprintln!("kill test seed: {seed} (replay with PIPELINE_TEST_SEED={seed})");
+    let mut rng = Rng::new(seed);
+    let data = tempdir();
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline(cfg_dir.path());
+    let fixtures = fixtures();
+    let args = [
+        "--pipeline",
+        pipeline.to_str().unwrap_or_default(),
+        "run",
+        "--source",
+        fixtures.to_str().unwrap_or_default(),
+    ];
+    let mut kills = 0;
+    let mut finished = false;
+    for round in 0..40 {
+        let mut child = spawn(data.path(), &args);
+        // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
+        let delay = Duration::from_millis(200 + rng.below(if round < 4 { 1500 } else { 4000 }));
+        let start = Instant::now();
+        let mut status = None;
+        while start.elapsed() < delay {
+            if let Ok(Some(s)) = child.try_wait() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        match status {
+            Some(s) => {
+                assert_eq!(s.code(), Some(0), "round {round}: run failed (seed {seed})");
+                finished = true;
+                break;
+            }
+            None => {
+                let _ = child.kill(); // SIGKILL
+                let _ = child.wait();
+                kills += 1;
+            }
+        }
+    }
+    assert!(
+        kills >= 3,
+        "the schedule must actually kill runs (seed {seed})"
+    );
+    if !finished {
+        sync_ok(
+            data.path(),
+            &fixtures,
+            &["--pipeline", pipeline.to_str().unwrap_or_default()],
+        );
+    }
+    // Caught up: another run finds nothing to do.
+    let o = sync_ok(data.path(), &fixtures, &["--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(s["files_pending_at_start"], 0, "seed {seed}");
+    assert_same_export(
+        &export(data.path()),
+        clean_export(),
+        &format!("after {kills} kills (seed {seed})"),
+    );
+}
+
+#[test]
+fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
+    let data = tempdir();
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline(cfg_dir.path());
+    let pipeline = pipeline.to_str().unwrap_or_default();
+    let fixtures = fixtures();
+    let budget = Duration::from_secs(3);
+    // Slack for process start-up and exit, measured from outside the process.
+    let slack = Duration::from_millis(700);
+
+    let start = Instant::now();
+    let o = run(
+        data.path(),
+        &[
+            "--pipeline",
+            pipeline,
+            "run",
+            "--source",
+            fixtures.to_str().unwrap_or_default(),
+            "--budget",
+            "3s",
+            "--json",
+        ],
+    );
+    let took = start.elapsed();
+    assert_eq!(
+        code(&o),
+        75,
+        "first budgeted run must stop with work left: {}",
+        stderr(&o)
+    );
+    assert!(
+        took < budget + slack,
+        "run took {took:?} with a {budget:?} budget"
+    );
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(s["stop_reason"], "budget");
+    assert_eq!(s["work_left"], true);
+
+    let stats = stats_json(data.path(), &fixtures);
+    let pct = stats["files"]["percent_done"].as_f64().unwrap_or(0.0);
+    assert!(
+        pct > 0.0 && pct < 100.0,
+        "partial progress expected, got {pct}%"
+    );
+    assert!(stats["estimated_runs_left"]
+        .as_u64()
+        .is_some_and(|n| n >= 1));
+
+    let mut runs = 1;
+    let mut worst = took;
+    loop {
+        let start = Instant::now();
+        let o = run(
+            data.path(),
+            &["--pipeline", pipeline, "resume", "--budget", "3s"],
+        );
+        let took = start.elapsed();
+        worst = worst.max(took);
+        assert!(took < budget + slack, "resume took {took:?}");
+        runs += 1;
+        match code(&o) {
+            0 => break,
+            75 => assert!(runs < 150, "no convergence after {runs} runs"),
+            c => panic!("resume failed with {c}: {}", stderr(&o)),
+        }
+    }
+    eprintln!("{runs} budgeted runs of 3s, worst wall time {worst:?}");
+    let o = run(data.path(), &["resume"]);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to resume"));
+    assert_same_export(&export(data.path()), clean_export(), "after budgeted runs");
+}
