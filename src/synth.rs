@@ -1,15 +1,16 @@
-//! Seeded generator of synthetic Claude Code transcript corpora, for benchmarks, scale and crash tests and
-//! demo data.
+//! Seeded generator of synthetic Claude Code transcript corpora, for benchmarks, scale and crash
+//! tests and demo data.
 //!
 //! Output mirrors `~/.claude/projects/<project-dir>/<session>.jsonl` (plus
 //! `<session>/subagents/agent-<id>.jsonl`) and the line mix of real 2.1.x files (see
-//! `shared/notes/transcript-format.md` §2-4): ~70% `progress` lines (hook and bash progress, chained in the
-//! `parentUuid` tree); human prompts (questions with exact error strings, file names and identifiers;
-//! feedback such as "that works, thanks"); assistant responses streamed one content block per line under a
-//! shared `message.id`/`requestId`, sometimes with a tool result between two of its lines; tool calls with
-//! matching `toolUseResult`s; long code answers and tool outputs; base64 images; snapshots, queue operations,
-//! system lines, compaction (boundary + `isCompactSummary`), `isMeta` and command-wrapper lines, synthetic
-//! API-error lines, `summary` headers and subagent files.
+//! `shared/notes/transcript-format.md` §2-4): ~70% `progress` lines (hook and bash progress,
+//! chained in the `parentUuid` tree); human prompts (questions with exact error strings, file
+//! names and identifiers; feedback such as "that works, thanks"); assistant responses streamed
+//! one content block per line under a shared `message.id`/`requestId`, sometimes with a tool
+//! result between two of its lines; tool calls with matching `toolUseResult`s; long code answers
+//! and tool outputs; base64 images; snapshots, queue operations, system lines, compaction
+//! (boundary + `isCompactSummary`), `isMeta` and command-wrapper lines, synthetic API-error
+//! lines, `summary` headers and subagent files.
 //!
 //! Everything derives from a splitmix64 stream, so a seed always yields the same bytes. The
 //! [`SynthManifest`] returned by [`generate`] counts what a correct parser should extract.
@@ -26,18 +27,20 @@ pub struct SynthSpec {
     pub target_bytes: u64,
     /// Number of project directories to spread sessions over (>= 1).
     pub projects: usize,
-    /// Approximate lines per main session file (the real big session has ~1500); vary +-50% per session.
+    /// Approximate lines per main session file (the real big session has ~1500); vary +-50% per
+    /// session.
     pub lines_per_session: usize,
 }
 
 impl SynthSpec {
     /// About 1.5 MB over 3 projects, ~300 lines per session.
     pub fn small(seed: u64) -> Self {
+        let (target_bytes, projects, lines_per_session) = (1_500_000, 3, 300);
         SynthSpec {
             seed,
-            target_bytes: 1_500_000,
-            projects: 3,
-            lines_per_session: 300,
+            target_bytes,
+            projects,
+            lines_per_session,
         }
     }
 }
@@ -49,7 +52,8 @@ pub struct SynthManifest {
     pub total_bytes: u64,
     pub total_lines: u64,
     /// User lines that are real prompts (not tool results, not isMeta, not compact summaries, not
-    /// `<command-...>` wrappers). A subagent file's opening prompt counts too.
+    /// `<command-...>` wrappers or interruption notices); a subagent file's opening prompt counts
+    /// too.
     pub human_prompts: u64,
     /// Distinct assistant `message.id` values (excluding synthetic error lines).
     pub assistant_messages: u64,
@@ -62,16 +66,19 @@ pub struct SynthManifest {
 }
 
 impl SynthManifest {
-    fn add_file(&mut self, path: PathBuf, bytes: &[u8], o: &SynthManifest) -> std::io::Result<()> {
-        std::fs::write(&path, bytes)?;
+    fn write(&mut self, path: PathBuf, c: &Ctx) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, &c.out)?;
         self.files.push(path);
-        self.total_bytes += bytes.len() as u64;
-        self.total_lines += o.total_lines;
-        self.human_prompts += o.human_prompts;
-        self.assistant_messages += o.assistant_messages;
-        self.tool_results += o.tool_results;
-        self.compact_summaries += o.compact_summaries;
-        self.noise_lines += o.noise_lines;
+        self.total_bytes += c.out.len() as u64;
+        self.total_lines += c.m.total_lines;
+        self.human_prompts += c.m.human_prompts;
+        self.assistant_messages += c.m.assistant_messages;
+        self.tool_results += c.m.tool_results;
+        self.compact_summaries += c.m.compact_summaries;
+        self.noise_lines += c.m.noise_lines;
         Ok(())
     }
 }
@@ -79,70 +86,51 @@ impl SynthManifest {
 /// Writes the corpus under `root` (creating project dirs); returns the manifest.
 pub fn generate(root: &Path, spec: &SynthSpec) -> std::io::Result<SynthManifest> {
     let mut rng = Rng::new(spec.seed ^ 0x5EED_C0DE_0000_0001);
-    let first = rng.below(PROJECTS.split('|').count());
-    let cwds: Vec<String> = (0..spec.projects.max(1))
-        .map(|i| {
-            let names = PROJECTS.split('|').count();
-            let name = PROJECTS
-                .split('|')
-                .nth((first + i) % names)
-                .unwrap_or("proj");
-            match i / names {
-                0 => format!("/home/user/projects/{name}"),
-                round => format!("/home/user/projects/{name}-{round}"),
-            }
-        })
-        .collect();
+    let names: Vec<&str> = PROJECTS.split('|').collect();
+    let first = rng.below(names.len());
     let mut man = SynthManifest::default();
     let (mut main_lines, mut index) = (0u64, 0u64);
     while man.total_bytes < spec.target_bytes {
-        // Size the last sessions to the remaining budget, so the total lands near the target.
-        let per_line = if main_lines == 0 {
-            1500
-        } else {
-            (man.total_bytes / main_lines).max(200)
-        };
+        // Size sessions to the remaining budget, so the total lands near the target.
+        let per_line = man
+            .total_bytes
+            .checked_div(main_lines)
+            .unwrap_or(1500)
+            .max(200);
         let fit = ((spec.target_bytes - man.total_bytes) / per_line) as usize;
-        let lines = (spec.lines_per_session.max(20) * rng.range(50, 150) / 100).min(fit.max(20));
-        let cwd = cwds
-            .get(rng.below(cwds.len()))
-            .map_or("/home/user/projects/proj", |s| s.as_str());
-        let mut c = Ctx::session(spec.seed, index, cwd, lines);
-        let dir = root.join(project_dir_name(cwd));
-        std::fs::create_dir_all(&dir)?;
-        man.add_file(dir.join(format!("{}.jsonl", c.env.sid)), &c.out, &c.m)?;
+        let lines = spec.lines_per_session.max(20) * rng.range(50, 150) / 100;
+        let p = rng.below(spec.projects.max(1));
+        let name = names.get((first + p) % names.len()).unwrap_or(&"proj");
+        let cwd = match p / names.len() {
+            0 => format!("/home/user/projects/{name}"),
+            round => format!("/home/user/projects/{name}-{round}"),
+        };
+        let c = Ctx::session(spec.seed, index, &cwd, lines.min(fit.max(20)));
+        let dir = root.join(project_dir_name(&cwd));
         main_lines += c.m.total_lines;
-        for sub in std::mem::take(&mut c.subs) {
-            let sdir = dir.join(&c.env.sid).join("subagents");
-            std::fs::create_dir_all(&sdir)?;
-            let agent = sub.env.agent.as_deref().unwrap_or("a0");
-            man.add_file(sdir.join(format!("agent-{agent}.jsonl")), &sub.out, &sub.m)?;
+        man.write(dir.join(format!("{}.jsonl", c.sid)), &c)?;
+        for s in &c.subs {
+            let name = format!("agent-{}.jsonl", s.agent.as_deref().unwrap_or("a"));
+            man.write(dir.join(&c.sid).join("subagents").join(name), s)?;
         }
         index += 1;
     }
     Ok(man)
 }
 
-/// Renders one session as JSONL bytes (the building block of `generate`), for tests that need to append to
-/// or split a file: `session_index` makes ids unique.
+/// Renders one session as JSONL bytes (the building block of `generate`), for tests that need to
+/// append to or split a file: `session_index` makes ids unique.
 pub fn session_bytes(seed: u64, session_index: u64, project_cwd: &str, lines: usize) -> Vec<u8> {
     Ctx::session(seed, session_index, project_cwd, lines).out
 }
 
 /// `/home/user/projects/x` -> `-home-user-projects-x`, as Claude Code names project directories.
 fn project_dir_name(cwd: &str) -> String {
-    cwd.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    let keep = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    cwd.chars().map(|c| if keep(c) { c } else { '-' }).collect()
 }
 
-// ---------------------------------------------------------------------------------------- PRNG, ids, time
+// ---------------------------------------------------------------------------- PRNG, ids, time
 
 /// splitmix64.
 #[derive(Default)]
@@ -178,11 +166,9 @@ impl Rng {
     fn word(&mut self, list: &'static str) -> &'static str {
         let b = list.as_bytes();
         let p = self.below(b.len());
-        let head = b.get(..p).unwrap_or_default();
+        let (head, tail) = b.split_at(p.min(b.len()));
         let start = head.iter().rposition(|&c| c == b'|').map_or(0, |i| i + 1);
-        let end = b
-            .get(p..)
-            .unwrap_or_default()
+        let end = tail
             .iter()
             .position(|&c| c == b'|')
             .map_or(b.len(), |i| p + i);
@@ -197,21 +183,18 @@ impl Rng {
         let a = (self.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
         let b = (self.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
         let (a1, a2, a3) = (a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF);
-        format!(
-            "{a1:08x}-{a2:04x}-{a3:04x}-{:04x}-{:012x}",
-            b >> 48,
-            b & 0xFFFF_FFFF_FFFF
-        )
+        let (b1, b2) = (b >> 48, b & 0xFFFF_FFFF_FFFF);
+        format!("{a1:08x}-{a2:04x}-{a3:04x}-{b1:04x}-{b2:012x}")
     }
     fn token(&mut self, prefix: &str, n: usize) -> String {
         const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut s = prefix.to_string();
-        s.extend((0..n).map(|_| char::from(B62.get(self.below(62)).copied().unwrap_or(b'0'))));
+        s.extend((0..n).map(|_| char::from(B62[self.below(62)])));
         s
     }
     fn hex(&mut self, n: usize) -> String {
         (0..n)
-            .map(|_| char::from_digit((self.next() % 16) as u32, 16).unwrap_or('0'))
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16)]))
             .collect()
     }
 }
@@ -230,16 +213,13 @@ fn iso(ms: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    let (h, mi, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-        ms % 1000
-    )
+    let (h, mi, s, milli) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60, ms % 1000);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
 fn base64(bytes: &[u8]) -> String {
     const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |n: u32| char::from(T.get((n & 63) as usize).copied().unwrap_or(b'A'));
+    let sym = |n: u32| char::from(T[(n & 63) as usize]);
     let mut s = String::with_capacity(bytes.len() * 4 / 3 + 4);
     for ch in bytes.chunks(3) {
         let b = |i: usize| u32::from(ch.get(i).copied().unwrap_or(0));
@@ -261,120 +241,131 @@ fn clip(s: &str, max: usize) -> &str {
     s.get(..end).unwrap_or("")
 }
 
-// ------------------------------------------------------------------------------------------------ vocabulary
+// ---------------------------------------------------------------------------- vocabulary
+// `|`-separated lists; `{x}` slots are expanded by `fill`.
 
-const VERBS: &str = "parse|load|flush|resolve|merge|encode|decode|spawn|retry|index|fetch|render|validate|normalize|\
-compact|hydrate|serialize|schedule|dispatch|evict|rebuild|scan|split|lookup|emit|commit|rollback|migrate|refresh|batch|\
-embed|chunk|dedupe|prune|rotate|drain|poll|sync|apply|collect";
-const NOUNS: &str = "header|chunk|session|token|record|buffer|cursor|offset|checkpoint|manifest|payload|embedding|\
-vector|segment|shard|config|request|response|handler|queue|worker|cache|index|snapshot|transcript|message|block|schema|\
-row|batch|frame|entry|path|span|lease|watermark|tenant|invoice|user|order|metric|job|event|socket|pool|model|tree|node|\
-edge|digest";
-const ADJS: &str =
-    "Pending|Shared|Raw|Lazy|Async|Bounded|Stale|Dirty|Merged|Cached|Remote|Local|Atomic|Partial|\
-Sparse|Ordered|Frozen|Scoped|Typed|Pooled";
-const TECH: &str = "tokio runtime|sled tree|serde flatten|HNSW index|async channel|Arc<Mutex<_>>|lifetime elision|\
-trait object|GIL|asyncio event loop|React hook|useEffect cleanup|SQLite WAL mode|Postgres advisory lock|Docker layer \
-cache|GitHub Actions matrix|ONNX runtime|cosine similarity|bincode encoding|mmap|fsync|inotify watcher|LiveView socket|\
-Ecto changeset|GenServer state|websocket reconnect|CORS preflight|JWT refresh|rate limiter|connection pool";
-const MODS: &str =
-    "serde_json|tokio|pydantic|numpy|fastembed|sled|reqwest|axum|sqlx|requests|httpx|torch|ecto|\
-phoenix|react-query|clap|hyper|rayon|pandas|fastapi|vitest|prisma|lancedb|tantivy";
-const DIRS: &str = "src|src/store|src/stages|src/transcript|src/cli|lib/app|app/models|app/services|tests|scripts|\
-web/src/components|web/src/hooks|internal/server|pkg/api|crates/core/src|benches";
+const VERBS: &str = "parse|load|flush|resolve|merge|encode|decode|spawn|retry|index|fetch|render|\
+validate|normalize|compact|hydrate|serialize|schedule|dispatch|evict|rebuild|scan|split|lookup|\
+emit|commit|rollback|migrate|refresh|batch|embed|chunk|dedupe|prune|rotate|drain|poll|sync|apply|\
+collect";
+const NOUNS: &str = "header|chunk|session|token|record|buffer|cursor|offset|checkpoint|manifest|\
+payload|embedding|vector|segment|shard|config|request|response|handler|queue|worker|cache|index|\
+snapshot|transcript|message|block|schema|row|batch|frame|entry|path|span|lease|watermark|tenant|\
+invoice|user|order|metric|job|event|socket|pool|model|tree|node|edge|digest";
+const ADJS: &str = "Pending|Shared|Raw|Lazy|Async|Bounded|Stale|Dirty|Merged|Cached|Remote|Local|\
+Atomic|Partial|Sparse|Ordered|Frozen|Scoped|Typed|Pooled";
+const TECH: &str = "tokio runtime|sled tree|serde flatten|HNSW index|async channel|Arc<Mutex<_>>|\
+trait object|GIL|asyncio event loop|useEffect cleanup|SQLite WAL mode|Postgres advisory lock|\
+Docker layer cache|GitHub Actions matrix|ONNX runtime|cosine similarity|bincode encoding|mmap|\
+fsync|inotify watcher|LiveView socket|Ecto changeset|GenServer state|CORS preflight|JWT refresh|\
+rate limiter";
+const MODS: &str = "serde_json|tokio|pydantic|numpy|fastembed|sled|reqwest|axum|sqlx|requests|\
+httpx|torch|ecto|phoenix|react-query|clap|hyper|rayon|pandas|fastapi|vitest|prisma|lancedb|tantivy";
+const DIRS: &str = "src|src/store|src/stages|src/transcript|src/cli|lib/app|app/models|\
+app/services|tests|scripts|web/src/components|web/src/hooks|internal/server|pkg/api|\
+crates/core/src|benches";
 const EXTS: &str = "rs|rs|py|ts|tsx";
-const PROJECTS: &str =
-    "spotter|ledger-api|pipeline|web-dashboard|ml-service|infra|docs-site|mobile-app|billing|\
-search-engine";
+const PROJECTS: &str = "spotter|ledger-api|pipeline|web-dashboard|ml-service|infra|docs-site|\
+mobile-app|billing|search-engine";
 const MODELS: &str = "claude-opus-4-6|claude-sonnet-4-5-20250929|claude-opus-4-5-20251101";
 const VERSIONS: &str = "2.0.76|2.1.14|2.1.38|2.1.39|2.1.42";
-const SLUGS: &str =
-    "radiant|floating|music|dazzling|imagining|steady|stirring|dragon|expressive|chasing|pie|\
-delegated|marinating|toast|quiet|wandering|harbor|lucky|humming|falcon";
-const PRE_HOOKS: &str = "cd ${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./guardian.ts|${CLAUDE_PLUGIN_ROOT}/scripts/\
-pre-tool-capture.sh|${CLAUDE_PLUGIN_ROOT}/scripts/pre-commit-check.sh|$HOME/.claude/hooks/audit-log.sh";
-const POST_HOOKS: &str =
-    "${CLAUDE_PLUGIN_ROOT}/scripts/post-tool-capture.sh|${CLAUDE_PLUGIN_ROOT}/scripts/\
-tool-call-capture.sh|callback|cd ${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./dist/post-edit-check.js|\
-$HOME/.claude/hooks/tmux-waiting.sh mark";
-const ERRORS: &str = "error[E0502]: cannot borrow `{v}` as mutable because it is also borrowed as immutable|\
-error[E0308]: mismatched types: expected `{I}`, found `Option<{I}>`|error[E0425]: cannot find value `{i}` in this scope|\
-thread 'main' panicked at {f}:{n}:{n}:\ncalled `Result::unwrap()` on an `Err` value: {I}Error|TypeError: Cannot read \
-properties of undefined (reading '{v}')|ModuleNotFoundError: No module named '{m}'|KeyError: '{v}_id'|\
-sqlite3.OperationalError: database is locked|Error: connect ECONNREFUSED 127.0.0.1:{p}|fatal: refusing to merge \
-unrelated histories|error: failed to run custom build command for `{m} v0.{n}.0`|FAILED tests/test_{i}.py::test_{i} - \
-AssertionError: assert {n} == {n}|** (KeyError) key :{v} not found in: %{}|panic: runtime error: index out of range \
-[{n}] with length {n}|Error: EACCES: permission denied, open '{f}'|error: linker `cc` not found|RuntimeError: Task \
-<Task pending name='{i}'> got Future attached to a different loop|Load model from {v}.onnx failed: Protobuf parsing \
-failed|fatal: not a git repository (or any of the parent directories): .git|error: could not compile `{m}` (lib) due \
+const SLUGS: &str = "radiant|floating|music|dazzling|imagining|steady|stirring|dragon|expressive|\
+chasing|pie|delegated|marinating|toast|quiet|wandering|harbor|lucky|humming|falcon";
+const PRE_HOOKS: &str = "cd ${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./guardian.ts|\
+${CLAUDE_PLUGIN_ROOT}/scripts/pre-tool-capture.sh|\
+${CLAUDE_PLUGIN_ROOT}/scripts/pre-commit-check.sh|$HOME/.claude/hooks/audit-log.sh";
+const POST_HOOKS: &str = "${CLAUDE_PLUGIN_ROOT}/scripts/post-tool-capture.sh|callback|\
+${CLAUDE_PLUGIN_ROOT}/scripts/tool-call-capture.sh|$HOME/.claude/hooks/tmux-waiting.sh mark|cd \
+${CLAUDE_PLUGIN_ROOT}/hooks && bun run ./dist/post-edit-check.js";
+const ERRORS: &str = "error[E0502]: cannot borrow `{v}` as mutable because it is also borrowed as \
+immutable|error[E0308]: mismatched types: expected `{I}`, found `Option<{I}>`|error[E0425]: \
+cannot find value `{i}` in this scope|thread 'main' panicked at {f}:{n}:{n}:\ncalled \
+`Result::unwrap()` on an `Err` value: {I}Error|TypeError: Cannot read properties of undefined \
+(reading '{v}')|ModuleNotFoundError: No module named '{m}'|KeyError: '{v}_id'|\
+sqlite3.OperationalError: database is locked|Error: connect ECONNREFUSED 127.0.0.1:{p}|error: \
+failed to run custom build command for `{m} v0.{n}.0`|FAILED tests/test_{i}.py::test_{i} - \
+AssertionError: assert {n} == {n}|** (KeyError) key :{v} not found in: %{}|panic: runtime error: \
+index out of range [{n}] with length {n}|Error: EACCES: permission denied, open '{f}'|\
+RuntimeError: Task <Task pending name='{i}'> got Future attached to a different loop|fatal: not a \
+git repository (or any of the parent directories): .git|error: could not compile `{m}` (lib) due \
 to {n} previous errors";
-/// `kind;command;description`: kind T=tests B=build G=git status L=git log D=ls R=grep X=logs.
-const CMDS: &str = "T;cargo test {i};Run {i} tests|T;cargo test -p {m} -- --nocapture;Run {m} tests with output|\
-B;cargo build --release;Build release binary|B;cargo clippy --all-targets -- -D warnings;Run clippy|G;git status \
---short;Show working tree status|L;git log --oneline -n {n};Show recent commits|T;pytest tests/test_{i}.py -x -q;Run \
-{i} tests|T;npx vitest run {i};Run frontend tests for {i}|D;ls -la {d};List {d}|R;rg -n \"{i}\" {d};Find usages of \
-{i}|B;make {i};Run make target {i}|X;docker compose logs --tail {n} {v};Show {v} service logs|X;curl -s \
-localhost:{p}/health;Check service health";
-const PROMPTS: &str = "Why does `{i}` in {f} return an empty list when the {v} is stale?|I'm getting `{e}` when I run \
-`{c}`. Any idea what's going on?|Can you refactor {I} in {f} so that {i} no longer holds the lock across the await?|\
-Add a test for {i} that covers the case where the {v} is {n} bytes long.|How should I structure the {t} for {I}? Right \
-now {f} does everything.|The {v} handling in {f} line {n} looks wrong, {i} is called twice. Can you check?|run the \
-tests and fix whatever fails in {d}|Please implement {i} in {f}: it should take a {I} and return the {v} count.|Explain \
-how the {t} interacts with the {t} in {f}.|Getting this after the last change:\n\n```\n{e}\n```\n\nWhat broke?|Can we \
-make {i} faster? It takes {n}ms per {v} on the benchmark.|Is it safe to call {i} from multiple threads, given the {t}?|\
-Rename {I} to {I} everywhere and update the docs.|CI fails on the {t} job, the log says `{e}`. fix it|Write a migration \
-that adds a `{v}_id` column to the {v}s table.|What's the difference between {i} and {i} in {f}?|bump {m} to the \
-latest version and fix the breaking changes|the {v} counter in {I} overflows after {n} iterations, fix it|add \
-structured logging to {i} with the {v} id and elapsed ms|Port {f} from Python to Rust, keep the public API of {I}.|why \
-is `{c}` so slow? it used to finish in {n}ms|Review {f} for race conditions around the {t}.|Add a --{v}-limit flag to \
-the CLI that caps {i} at {n}.|The {I} endpoint returns 500 with `{e}` in the logs, investigate";
-const CONTEXT: &str = "This started after we switched to the {t}.|It only happens with more than {n} {v}s.|I already \
-tried restarting the {v} worker.|The same code works on main.|Keep the change small, it goes into the {m} upgrade PR.|\
-Don't touch {f}, another branch rewrites it.|It's blocking the release, so a workaround is fine for now.";
-const SAYS: &str = "The problem is in `{i}`: it reads the {v} before `{i}` has flushed it.|I'll update {f} so that \
-`{I}` owns the {v} instead of borrowing it.|This happens because the {t} drops the {v} when the task is cancelled.|All \
-{n} tests pass now.|The fix moves the call to `{i}` out of the loop, which removes {n} redundant allocations.|The error \
-`{e}` comes from {f} line {n}.|Next, I'll check how {f} handles an empty {v}.|There are two options: make `{i}` \
-idempotent, or guard it with the {t}.|I added a regression test, `test_{i}`, in {f}.|Note that `{I}::{i}` is now \
-`pub(crate)`; nothing outside the module used it.|The benchmark went from {n}ms to {n}ms per {v}.|`{i}` was called \
-with a stale {v}, so the {t} never saw the update.|I kept the public signature of `{I}` unchanged, so callers in {d} \
-need no edits.|The {m} upgrade changed `{i}` to return a `{I}` instead of a plain {v}.|Clippy is clean and the build \
-passes in release mode.|The root cause is a missing `await` in `{i}`, so the {v} was dropped early.|I replaced the \
-manual retry loop with `{i}`, which backs off up to {n}ms.|The {v} table now has an index on `{v}_id`, which fixes \
-the slow query.|Running `{c}` confirms the fix.|This is safe because `{I}` is only mutated behind the {t}.";
-const THOUGHTS: &str = "The user wants `{i}` fixed without touching {f}.|Let me look at {f} first to see how the {v} \
-flows.|Maybe the {t} is the issue here, since `{e}` only shows up under load.|I should check whether `{I}` is \
-constructed anywhere else.|The test output suggests `{i}` returns early when the {v} is empty.|I need to keep the \
-public API stable, so I'll add a private helper `{i}`.|Two tests fail, both in {f}; they share the {v} fixture.";
-const STEPS: &str = "Let me look at {f}.|Let me run `{c}`.|I'll search for usages of `{i}`.|Now let me update \
-`{i}` in {f}.|Let me check how `{I}` is built.|Let me see what `{c}` reports.|I'll write `{i}` in {f} now.|Let me \
+/// `kind;command;description`; kinds: T tests, B build, G status, L log, D ls, R grep, X logs.
+const CMDS: &str = "T;cargo test {i};Run {i} tests|T;cargo test -p {m} -- --nocapture;Run {m} \
+tests|B;cargo build --release;Build release binary|B;cargo clippy --all-targets -- -D \
+warnings;Run clippy|G;git status --short;Show working tree status|L;git log --oneline -n {n};Show \
+recent commits|T;pytest tests/test_{i}.py -x -q;Run {i} tests|T;npx vitest run {i};Run frontend \
+tests for {i}|D;ls -la {d};List {d}|R;rg -n \"{i}\" {d};Find usages of {i}|B;make {i};Run make \
+target {i}|X;docker compose logs --tail {n} {v};Show {v} service logs|X;curl -s \
+localhost:{p}/health;Check health";
+const PROMPTS: &str = "Why does `{i}` in {f} return an empty list when the {v} is stale?|I'm \
+getting `{e}` when I run `{c}`. Any idea what's going on?|Can you refactor {I} in {f} so that {i} \
+no longer holds the lock across the await?|Add a test for {i} that covers a {v} of {n} bytes.|How \
+should I structure the {t} for {I}? Right now {f} does everything.|The {v} handling in {f} line \
+{n} looks wrong, {i} is called twice. Can you check?|run the tests and fix whatever fails in {d}|\
+Please implement {i} in {f}: it should take a {I} and return the {v} count.|Explain how the {t} \
+interacts with the {t} in {f}.|Getting this after the last change:\n\n```\n{e}\n```\n\nWhat \
+broke?|Can we make {i} faster? It takes {n}ms per {v} on the benchmark.|Is it safe to call {i} \
+from multiple threads, given the {t}?|Rename {I} to {I} everywhere and update the docs.|CI fails \
+on the {t} job, the log says `{e}`. fix it|Write a migration that adds a `{v}_id` column to the \
+{v}s table.|What's the difference between {i} and {i} in {f}?|bump {m} to the latest version and \
+fix the breaking changes|the {v} counter in {I} overflows after {n} iterations, fix it|add \
+structured logging to {i} with the {v} id and elapsed ms|Port {f} from Python to Rust, keep the \
+public API of {I}.|why is `{c}` so slow? it used to finish in {n}ms|Review {f} for race \
+conditions around the {t}.|The {I} endpoint returns 500 with `{e}` in the logs, investigate";
+const CONTEXT: &str = "This started after we switched to the {t}.|It only happens with more than \
+{n} {v}s.|I already tried restarting the {v} worker.|The same code works on main.|Keep the change \
+small, it goes into the {m} upgrade PR.|Don't touch {f}, another branch rewrites it.";
+const SAYS: &str = "The problem is in `{i}`: it reads the {v} before `{i}` has flushed it.|I'll \
+update {f} so that `{I}` owns the {v} instead of borrowing it.|This happens because the {t} drops \
+the {v} when the task is cancelled.|All {n} tests pass now.|The fix moves the call to `{i}` out \
+of the loop, which removes {n} redundant allocations.|The error `{e}` comes from {f} line {n}.|\
+Next, I'll check how {f} handles an empty {v}.|There are two options: make `{i}` idempotent, or \
+guard it with the {t}.|I added a regression test, `test_{i}`, in {f}.|Note that `{I}::{i}` is now \
+`pub(crate)`; nothing outside the module used it.|The benchmark went from {n}ms to {n}ms per {v}.|\
+`{i}` was called with a stale {v}, so the {t} never saw the update.|I kept the signature of \
+`{I}`, so callers in {d} need no edits.|The {m} upgrade changed `{i}` to return a `{I}` instead \
+of a {v}.|The root cause is a missing `await` in `{i}`, so the {v} was dropped early.|I replaced \
+the manual retry loop with `{i}`, which backs off up to {n}ms.|The {v} table now has an index on \
+`{v}_id`, which fixes the slow query.|Running `{c}` confirms the fix.|This is safe because `{I}` \
+is only mutated behind the {t}.";
+const THOUGHTS: &str = "The user wants `{i}` fixed without touching {f}.|Let me look at {f} first \
+to see how the {v} flows.|Maybe the {t} is the issue here, since `{e}` only shows up under load.|\
+I should check whether `{I}` is constructed anywhere else.|The test output suggests `{i}` returns \
+early when the {v} is empty.|I need to keep the public API stable, so I'll add a helper `{i}`.";
+const STEPS: &str = "Let me look at {f}.|Let me run `{c}`.|I'll search for usages of `{i}`.|Now \
+let me update `{i}` in {f}.|Let me check how `{I}` is built.|I'll write `{i}` in {f} now.|Let me \
 verify the fix with `{c}`.|Let me check the callers of `{i}` in {d}.";
-const ACKS: &str = "that works, thanks|perfect, thanks!|great, commit it|looks good|ok|thanks, that fixed it|yes|go \
-ahead|lgtm, ship it|nice";
-const FAILS: &str = "still failing with the same error|still failing with the same error: `{e}`|no, that didn't help. \
-now I get `{e}`|tests pass but `{i}` still returns the wrong {v}|same thing when I run `{c}`";
-const TITLES: &str =
-    "{I} refactor and {t} fixes|Debugging `{e}` in {f}|Implement {i} for {I}|Speed up {i} in the \
-{v} pipeline|Migrate {v} storage to the {t}";
+const ACKS: &str = "that works, thanks|perfect, thanks!|great, commit it|looks good|ok|thanks, \
+that fixed it|yes|go ahead|lgtm, ship it|nice";
+const FAILS: &str = "still failing with the same error|still failing with the same error: `{e}`|\
+no, that didn't help. now I get `{e}`|tests pass but `{i}` still returns the wrong {v}|same thing \
+when I run `{c}`";
+const TITLES: &str = "{I} refactor and {t} fixes|Debugging `{e}` in {f}|Implement {i} for {I}|\
+Speed up {i} in the {v} pipeline|Migrate {v} storage to the {t}";
 const FENCES: [&str; 3] = ["rust", "python", "typescript"];
 const CODE_HEAD: [&str; 3] = [
-    "pub fn {i}(&mut self, {v}: &{I}) -> Result<{I}, Error> {|fn {i}({v}: {I}, limit: usize) -> Option<{I}> {|\
-pub async fn {i}(&self, {v}_id: u64) -> anyhow::Result<Vec<{I}>> {",
-    "def {i}(self, {v}: {I}, limit: int = {n}) -> {I}:|async def {i}({v}: {I}) -> list[{I}]:|def test_{i}({v}_factory):",
-    "export async function {i}({v}: {I}): Promise<{I}> {|export function {i}({v}: {I}[], limit = {n}): {I} {",
+    "pub fn {i}(&mut self, {v}: &{I}) -> Result<{I}, Error> {|fn {i}({v}: {I}, limit: usize) -> \
+Option<{I}> {|pub async fn {i}(&self, {v}_id: u64) -> anyhow::Result<Vec<{I}>> {",
+    "def {i}(self, {v}: {I}, limit: int = {n}) -> {I}:|async def {i}({v}: {I}) -> list[{I}]:|def \
+test_{i}({v}_factory):",
+    "export async function {i}({v}: {I}): Promise<{I}> {|export function {i}({v}: {I}[], limit = \
+{n}): {I} {",
 ];
 const CODE_BODY: [&str; 3] = [
-    "    let {v} = self.{i}(&{v})?;|    if {v}.len() > {n} {\n        return Err(Error::{I}(\"{i} overflow\".into()));\n    \
-}|    tracing::debug!(len = {v}.len(), \"{i} took {n}ms\");|    for item in {v}.iter().take({n}) {\n        self.{i}(item)?;\
-\n    }|    // {i}: keep the {v} sorted so that {i} can binary-search it|    let {v} = {I}::new({n}, &self.{v});|    \
-self.{v}s.insert({v}.id(), {v}.clone());|    match self.{i}({v}).await {\n        Ok(x) => return Ok(x),\n        \
-Err(err) => tracing::warn!(\"{i} failed: {err}\"),\n    }",
-    "    {v} = self.{i}({v})|    if len({v}) > {n}:\n        raise {I}Error(f\"{i} failed for {{v}!r}\")|    \
-logger.debug(\"{i} took %sms\", {n})|    for item in {v}[:{n}]:\n        await self.{i}(item)|    # {i}: keep the {v} \
-sorted so {i} can bisect it|    {v} = {I}.from_dict(payload[\"{v}\"])|    assert {i}({v}) == {n}",
-    "  const {v} = await {i}({v});|  if ({v}.length > {n}) {\n    throw new Error(`{i}: too many {v}s`);\n  }|  \
-logger.debug('{i}', { {v} });|  for (const item of {v}.slice(0, {n})) {\n    await {i}(item);\n  }|  // {i}: keep the \
-{v} sorted so {i} can binary-search it|  const {v} = new {I}({n});",
+    "    let {v} = self.{i}(&{v})?;|    if {v}.len() > {n} {\n        return Err(Error::{I}(\"{i} \
+overflow\".into()));\n    }|    tracing::debug!(len = {v}.len(), \"{i} took {n}ms\");|    for \
+item in {v}.iter().take({n}) {\n        self.{i}(item)?;\n    }|    // {i}: keep the {v} sorted \
+so that {i} can binary-search it|    let {v} = {I}::new({n}, &self.{v});|    \
+self.{v}s.insert({v}.id(), {v}.clone());|    match self.{i}({v}).await {\n        Ok(x) => return \
+Ok(x),\n        Err(err) => tracing::warn!(\"{i} failed: {err}\"),\n    }",
+    "    {v} = self.{i}({v})|    if len({v}) > {n}:\n        raise {I}Error(f\"{i} failed for \
+{{v}!r}\")|    logger.debug(\"{i} took %sms\", {n})|    for item in {v}[:{n}]:\n        await \
+self.{i}(item)|    # {i}: keep the {v} sorted so {i} can bisect it|    {v} = \
+{I}.from_dict(payload[\"{v}\"])|    assert {i}({v}) == {n}",
+    "  const {v} = await {i}({v});|  if ({v}.length > {n}) {\n    throw new Error(`{i}: too many \
+{v}s`);\n  }|  logger.debug('{i}', { {v} });|  for (const item of {v}.slice(0, {n})) {\n    await \
+{i}(item);\n  }|  // {i}: keep the {v} sorted so {i} can binary-search it|  const {v} = new \
+{I}({n});",
 ];
 const CODE_TAIL: [&str; 3] = [
     "    Ok({v}.into())\n}",
@@ -382,10 +373,10 @@ const CODE_TAIL: [&str; 3] = [
     "  return {v};\n}",
 ];
 
-// ---------------------------------------------------------------------------------------- text
+// ---------------------------------------------------------------------------- text
 
-/// Expands `{x}` slots: i=snake ident, I=Type, v=noun, f=file, d=dir, n=number, p=port, m=module, t=tech
-/// term, e=error string, c=shell command. Other braces are copied as they are.
+/// Expands `{x}` slots: i=snake ident, I=Type, v=noun, f=file, d=dir, n=number, p=port, m=module,
+/// t=tech term, e=error string, c=shell command. Other braces are copied as they are.
 fn fill(rng: &mut Rng, t: &str) -> String {
     let mut out = String::with_capacity(t.len() + 64);
     fill_into(rng, t, &mut out, 0);
@@ -396,8 +387,8 @@ fn fill_into(rng: &mut Rng, t: &str, out: &mut String, depth: u8) {
     let b = t.as_bytes();
     let (mut i, mut last) = (0, 0);
     while i + 2 < b.len() {
-        let key = b.get(i + 1).copied().unwrap_or(0);
-        if b.get(i) == Some(&b'{') && b.get(i + 2) == Some(&b'}') && b"iIvfdnpmtec".contains(&key) {
+        let key = b[i + 1];
+        if b[i] == b'{' && b[i + 2] == b'}' && b"iIvfdnpmtec".contains(&key) {
             out.push_str(t.get(last..i).unwrap_or(""));
             slot(rng, key, out, depth);
             i += 3;
@@ -410,26 +401,25 @@ fn fill_into(rng: &mut Rng, t: &str, out: &mut String, depth: u8) {
 }
 
 fn slot(rng: &mut Rng, key: u8, out: &mut String, depth: u8) {
-    match key {
-        b'i' => out.push_str(&ident(rng)),
-        b'I' => out.push_str(&type_name(rng)),
-        b'v' => out.push_str(rng.word(NOUNS)),
-        b'f' => out.push_str(&file(rng).0),
-        b'd' => out.push_str(rng.word(DIRS)),
-        b'n' => out.push_str(&rng.range(2, 4096).to_string()),
-        b'p' => out.push_str(&rng.range(1024, 65_000).to_string()),
-        b'm' => out.push_str(rng.word(MODS)),
-        b't' => out.push_str(rng.word(TECH)),
-        b'e' if depth == 0 => {
-            let t = rng.word(ERRORS);
-            fill_into(rng, t, out, 1);
-        }
-        b'c' if depth == 0 => {
-            let cmd = rng.word(CMDS).split(';').nth(1).unwrap_or("make");
-            fill_into(rng, cmd, out, 1);
-        }
-        _ => out.push_str("value"),
+    let list = match key {
+        b'i' => return out.push_str(&ident(rng)),
+        b'I' => return out.push_str(&type_name(rng)),
+        b'f' => return out.push_str(&file(rng).0),
+        b'n' => return out.push_str(&rng.range(2, 4096).to_string()),
+        b'p' => return out.push_str(&rng.range(1024, 65_000).to_string()),
+        b'v' => NOUNS,
+        b'd' => DIRS,
+        b'm' => MODS,
+        b't' => TECH,
+        b'e' if depth == 0 => ERRORS,
+        b'c' if depth == 0 => CMDS,
+        _ => return out.push_str("value"),
+    };
+    let mut t = rng.word(list);
+    if key == b'c' {
+        t = t.split(';').nth(1).unwrap_or("make");
     }
+    fill_into(rng, t, out, depth + 1);
 }
 
 fn ident(rng: &mut Rng) -> String {
@@ -466,8 +456,8 @@ fn prose(rng: &mut Rng) -> String {
     if rng.chance(25) {
         s.push_str("\n\nChanges:");
         for _ in 0..rng.range(2, 4) {
-            let (i, t) = (ident(rng), rng.word(SAYS));
-            s.push_str(&format!("\n- `{i}`: {}", fill(rng, t)));
+            let (i, t) = (ident(rng), rng.say(SAYS));
+            s.push_str(&format!("\n- `{i}`: {t}"));
         }
     }
     s
@@ -481,8 +471,8 @@ fn code(rng: &mut Rng, lang: usize, target: usize) -> String {
         let head = rng.word(CODE_HEAD[lang]);
         fill_into(rng, head, &mut s, 1);
         for _ in 0..rng.range(2, 7) {
-            s.push('\n');
             let body = rng.word(CODE_BODY[lang]);
+            s.push('\n');
             fill_into(rng, body, &mut s, 1);
         }
         s.push('\n');
@@ -497,7 +487,7 @@ fn code_answer(rng: &mut Rng) -> String {
     for _ in 0..rng.range(1, 2) {
         let (lang, size) = (rng.below(3), rng.range(1800, 6500));
         let body = code(rng, lang, size);
-        s.push_str(&format!("\n\n```{}\n{body}```\n\n", FENCES[lang % 3]));
+        s.push_str(&format!("\n\n```{}\n{body}```\n\n", FENCES[lang]));
         s.push_str(&sentences(rng, SAYS, 1, 3));
     }
     s
@@ -522,70 +512,33 @@ fn command_output(rng: &mut Rng, kind: &str, min: usize) -> String {
         fill_into(rng, t, &mut s, 1);
         s.push('\n');
     }
-    match kind {
-        "T" => s.push_str(&format!(
+    if kind == "T" {
+        s.push_str(&format!(
             "\ntest result: ok. {k} passed; 0 failed; 0 ignored"
-        )),
-        "B" => s.push_str(&fill(
-            rng,
-            "    Finished `release` profile [optimized] in {n}.{n}s",
-        )),
-        _ => {}
+        ));
     }
     s
 }
 
-// ---------------------------------------------------------------------------------------- lines
+// ---------------------------------------------------------------------------- lines
 
-/// Writes one JSON object with keys in the given order, then `\n`.
-struct Obj<'a> {
-    b: &'a mut Vec<u8>,
-    first: bool,
+/// Appends `"k":v` to the JSON object being written at the end of `b` (comma unless first key).
+fn kv<T: Serialize + ?Sized>(b: &mut Vec<u8>, k: &str, v: &T) {
+    if b.last() != Some(&b'{') {
+        b.push(b',');
+    }
+    b.push(b'"');
+    b.extend_from_slice(k.as_bytes());
+    b.extend_from_slice(b"\":");
+    // Writing to a Vec cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(&mut *b, v);
 }
 
-impl<'a> Obj<'a> {
-    fn new(b: &'a mut Vec<u8>) -> Self {
-        b.push(b'{');
-        Obj { b, first: true }
+/// Appends every field of the object `fields`.
+fn kvs(b: &mut Vec<u8>, fields: &Value) {
+    for (k, v) in fields.as_object().into_iter().flatten() {
+        kv(b, k, v);
     }
-    fn kv<T: Serialize + ?Sized>(&mut self, k: &str, v: &T) {
-        if !self.first {
-            self.b.push(b',');
-        }
-        self.first = false;
-        self.b.push(b'"');
-        self.b.extend_from_slice(k.as_bytes());
-        self.b.extend_from_slice(b"\":");
-        // Writing to a Vec cannot fail, and these values always serialize.
-        let _ = serde_json::to_writer(&mut *self.b, v);
-    }
-    fn rest(&mut self, fields: &Value) {
-        for (k, v) in fields.as_object().into_iter().flatten() {
-            self.kv(k, v);
-        }
-    }
-    fn end(self) {
-        self.b.extend_from_slice(b"}\n");
-    }
-}
-
-/// Envelope fields shared by every line of a file.
-#[derive(Clone, Default)]
-struct Env {
-    cwd: String,
-    sid: String,
-    version: &'static str,
-    branch: String,
-    slug: String,
-    model: &'static str,
-    agent: Option<String>,
-}
-
-/// One assistant API response being streamed.
-struct Msg {
-    id: String,
-    req: String,
-    usage: Value,
 }
 
 /// One tool call and its outcome.
@@ -604,69 +557,75 @@ struct Call {
 #[derive(Default)]
 struct Ctx {
     rng: Rng,
-    env: Env,
     out: Vec<u8>,
     m: SynthManifest,
+    /// Envelope fields between `parentUuid` and `type`, as a JSON fragment.
+    head: String,
+    /// `,"slug":...`, written from the first assistant line on.
+    slug: String,
     slug_on: bool,
+    sid: String,
+    cwd: String,
+    model: &'static str,
+    agent: Option<String>,
     clock: u64,
+    /// uuid of the last line, the next line's `parentUuid`.
     tip: Option<String>,
-    pre_hooks: usize,
-    post_hooks: usize,
-    /// Subagent lines for the parent's agent_progress echoes.
+    /// Pre- and post-tool-use hooks fired per tool call.
+    hooks: (usize, usize),
+    /// Subagent lines, echoed by the parent as agent_progress.
     echo: Vec<Value>,
     subs: Vec<Ctx>,
-    task_turn: Option<usize>,
-    image_turn: Option<usize>,
-    compact: bool,
+    /// Turn with a Task (subagent) call, turn with an image, whether to compact once.
+    plan: (Option<usize>, Option<usize>, bool),
 }
 
 impl Ctx {
     /// Renders a main session of about `lines` lines (its subagent files land in `subs`).
     fn session(seed: u64, index: u64, cwd: &str, lines: usize) -> Ctx {
-        let mut rng = Rng::new(Rng::new(seed).next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
-        let branch = match rng.below(4) {
+        let mut r = Rng::new(Rng::new(seed).next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
+        let branch = match r.below(4) {
             0 => "main".to_string(),
             1 => "master".to_string(),
             2 => String::new(),
-            _ => format!("feat/{}", ident(&mut rng).replace('_', "-")),
+            _ => format!("feat/{}", ident(&mut r).replace('_', "-")),
         };
-        let slug = format!(
-            "{}-{}-{}",
-            rng.word(SLUGS),
-            rng.word(SLUGS),
-            rng.word(SLUGS)
+        let (sid, version) = (r.uuid(), r.word(VERSIONS));
+        let q = |s: &str| Value::from(s).to_string();
+        let head = format!(
+            ",\"isSidechain\":false,\"userType\":\"external\",\"cwd\":{},\"sessionId\":\"{sid}\",\
+             \"version\":\"{version}\",\"gitBranch\":{}",
+            q(cwd),
+            q(&branch)
         );
-        let (sid, version, model) = (rng.uuid(), rng.word(VERSIONS), rng.word(MODELS));
-        let env = Env {
-            cwd: cwd.to_string(),
-            sid,
-            version,
-            branch,
-            slug,
-            model,
-            agent: None,
-        };
+        let slug = format!(
+            ",\"slug\":\"{}-{}-{}\"",
+            r.word(SLUGS),
+            r.word(SLUGS),
+            r.word(SLUGS)
+        );
         let mut c = Ctx {
-            clock: BASE_MS + rng.next() % (240 * 86_400_000),
-            pre_hooks: rng.range(2, 4),
-            post_hooks: rng.range(2, 5),
-            task_turn: (index % 3 == 0 || rng.chance(25)).then(|| rng.below(2)),
-            image_turn: (index % 4 == 1 || rng.chance(15)).then(|| rng.below(3)),
-            compact: index % 3 == 1 || rng.chance(25),
-            env,
-            rng,
+            head,
+            slug,
+            sid,
+            cwd: cwd.to_string(),
             ..Ctx::default()
         };
+        c.model = r.word(MODELS);
+        c.clock = BASE_MS + r.next() % (240 * 86_400_000);
+        c.hooks = (r.range(3, 4), r.range(3, 5));
+        let task = (index.is_multiple_of(3) || r.chance(25)).then(|| r.below(2));
+        let image = (index % 4 == 1 || r.chance(15)).then(|| r.below(3));
+        c.plan = (task, image, index % 3 == 1 || r.chance(25));
+        c.rng = r;
         c.run(lines.max(1));
         c
     }
 
     fn run(&mut self, target: usize) {
-        if self.rng.chance(15) {
-            for _ in 0..self.rng.range(1, 2) {
-                let (summary, leaf) = (self.rng.say(TITLES), self.rng.uuid());
-                self.raw("summary", json!({"summary": summary, "leafUuid": leaf}));
-            }
+        for _ in 0..[0, 0, 0, 0, 0, 1, 2][self.rng.below(7)] {
+            let (summary, leaf) = (self.rng.say(TITLES), self.rng.uuid());
+            self.raw("summary", json!({"summary": summary, "leafUuid": leaf}));
         }
         let hook = self.rng.uuid();
         for _ in 0..self.rng.range(1, 2) {
@@ -678,24 +637,22 @@ impl Ctx {
         while (self.m.total_lines as usize) < target {
             if turn > 0 {
                 self.interlude();
-                if self.compact && self.m.total_lines as usize > target * 45 / 100 {
+                if self.plan.2 && self.m.total_lines as usize > target * 45 / 100 {
                     self.compaction();
-                    self.compact = false;
+                    self.plan.2 = false;
                 }
             }
             let prompt = if turn > 0 && self.rng.chance(30) {
-                if self.rng.chance(55) {
-                    self.rng.word(ACKS).to_string()
-                } else {
-                    self.rng.say(FAILS)
-                }
+                // Feedback on the last answer; the short acknowledgements repeat verbatim.
+                let list = if self.rng.chance(55) { ACKS } else { FAILS };
+                self.rng.say(list)
             } else {
                 let mut p = self.rng.say(PROMPTS);
                 if self.rng.chance(35) {
                     p = format!("{p} {}", self.rng.say(CONTEXT));
                 }
                 if self.rng.chance(12) {
-                    p.push_str(&fill(&mut self.rng, "\n\nFull output:\n```\n{e}\n```"));
+                    p += &fill(&mut self.rng, "\n\nFull output:\n```\n{e}\n```");
                 }
                 p
             };
@@ -704,53 +661,43 @@ impl Ctx {
         }
     }
 
-    /// A context for a subagent file of this session.
+    /// A context for a subagent file of this session: same session id, `isSidechain`, `agentId`.
     fn child(&mut self) -> Ctx {
         let mut rng = Rng::new(self.rng.next());
-        let env = Env {
-            agent: Some(format!("a{}", rng.hex(6))),
-            ..self.env.clone()
-        };
-        let (pre_hooks, post_hooks) = (self.pre_hooks, self.post_hooks);
-        Ctx {
+        let agent = format!("a{}", rng.hex(6));
+        let side = self.head.replacen(":false", ":true", 1);
+        let mut c = Ctx {
             rng,
-            env,
-            clock: self.clock,
-            slug_on: true,
-            pre_hooks,
-            post_hooks,
+            head: format!("{side},\"agentId\":\"{agent}\""),
             ..Ctx::default()
-        }
+        };
+        (c.slug, c.slug_on, c.sid, c.cwd) =
+            (self.slug.clone(), true, self.sid.clone(), self.cwd.clone());
+        (c.model, c.agent, c.clock, c.hooks) = (self.model, Some(agent), self.clock, self.hooks);
+        c
     }
 
     fn emit(&mut self, uuid: &str, parent: Option<&str>, kind: &str, fields: Value) {
         self.clock += self.rng.ms(1, 40);
         let ts = iso(self.clock);
-        if self.env.agent.is_some() && fields.get("message").is_some() && self.echo.len() < 10 {
-            let msg = &fields["message"];
-            self.echo
-                .push(json!({"type": kind, "message": msg, "uuid": uuid, "timestamp": ts}));
+        if self.agent.is_some() && self.echo.len() < 10 {
+            if let Some(msg) = fields.get("message") {
+                let line = json!({"type": kind, "message": msg, "uuid": uuid, "timestamp": ts});
+                self.echo.push(line);
+            }
         }
-        let e = &self.env;
-        let mut w = Obj::new(&mut self.out);
-        w.kv("parentUuid", &parent);
-        w.kv("isSidechain", &e.agent.is_some());
-        w.kv("userType", "external");
-        w.kv("cwd", &e.cwd);
-        w.kv("sessionId", &e.sid);
-        w.kv("version", e.version);
-        w.kv("gitBranch", &e.branch);
-        if let Some(a) = &e.agent {
-            w.kv("agentId", a);
-        }
+        let b = &mut self.out;
+        b.push(b'{');
+        kv(b, "parentUuid", &parent);
+        b.extend_from_slice(self.head.as_bytes());
         if self.slug_on {
-            w.kv("slug", &e.slug);
+            b.extend_from_slice(self.slug.as_bytes());
         }
-        w.kv("type", kind);
-        w.rest(&fields);
-        w.kv("uuid", uuid);
-        w.kv("timestamp", &ts);
-        w.end();
+        kv(b, "type", kind);
+        kvs(b, &fields);
+        kv(b, "uuid", uuid);
+        kv(b, "timestamp", &ts);
+        b.extend_from_slice(b"}\n");
         self.m.total_lines += 1;
         self.m.noise_lines += u64::from(kind == "progress" || kind == "system");
     }
@@ -765,24 +712,20 @@ impl Ctx {
 
     /// A line without the envelope (summary, file-history-snapshot, queue-operation).
     fn raw(&mut self, kind: &str, fields: Value) {
-        let mut w = Obj::new(&mut self.out);
-        w.kv("type", kind);
-        w.rest(&fields);
-        w.end();
+        self.out.push(b'{');
+        kv(&mut self.out, "type", kind);
+        kvs(&mut self.out, &fields);
+        self.out.extend_from_slice(b"}\n");
         self.m.total_lines += 1;
         self.m.noise_lines += 1;
     }
 
-    fn user(&mut self, content: Value, meta: bool) -> String {
-        let msg = json!({"role": "user", "content": content});
-        self.push(
-            "user",
-            if meta {
-                json!({"message": msg, "isMeta": true})
-            } else {
-                json!({"message": msg})
-            },
-        )
+    fn user(&mut self, content: Value, meta: bool) {
+        let mut f = json!({"message": {"role": "user", "content": content}});
+        if meta {
+            f["isMeta"] = json!(true);
+        }
+        self.push("user", f);
     }
 
     fn progress(&mut self, data: Value, tool_id: &str, parent_tool_id: &str) {
@@ -790,22 +733,29 @@ impl Ctx {
         self.push("progress", f);
     }
 
-    /// Occasional lines between turns: command wrappers, interruptions, hook feedback, queue operations.
+    /// Occasional lines between turns: command wrappers, interruptions, queue operations.
     fn interlude(&mut self) {
         if self.rng.chance(8) {
             let cmd = self.rng.word("mcp|model|cost|status|context");
-            self.user(json!("<local-command-caveat>Caveat: The messages below were generated by the user while \
-                running local commands. DO NOT respond to these messages or otherwise consider them in your \
-                response unless the user explicitly asks you to.</local-command-caveat>"), true);
+            self.user(
+                json!(
+                    "<local-command-caveat>Caveat: The messages below were generated by the \
+                user while running local commands. DO NOT respond to these messages or otherwise \
+                consider them in your response unless the user explicitly asks you to.\
+                </local-command-caveat>"
+                ),
+                true,
+            );
             let wrapper = format!(
                 "<command-name>/{cmd}</command-name>\n            <command-message>{cmd}\
-                </command-message>\n            <command-args></command-args>"
+                 </command-message>\n            <command-args></command-args>"
             );
             self.user(json!(wrapper), false);
             let out = "<local-command-stdout>{v} status: ok ({n} entries)</local-command-stdout>";
             let out = fill(&mut self.rng, out);
             self.user(json!(out), false);
-            let f = json!({"subtype": "local_command", "content": wrapper, "level": "info", "isMeta": false});
+            let f = json!({"subtype": "local_command", "content": wrapper, "level": "info",
+                "isMeta": false});
             self.push("system", f);
         }
         if self.rng.chance(4) {
@@ -814,21 +764,18 @@ impl Ctx {
                 false,
             );
         }
-        if self.rng.chance(4) {
-            let t = "Stop hook feedback:\n[${CLAUDE_PLUGIN_ROOT}/scripts/hooks/stop.sh]: # Running Quality \
-                Checks...\n\nCannot exit with unstaged changes:\n  {f}\n  {f}";
-            let t = fill(&mut self.rng, t);
-            self.user(json!(t), true);
-        }
         if self.rng.chance(5) {
-            let id = self.rng.hex(7);
-            let what = self.rng.word(CMDS).split(';').nth(2).unwrap_or("Run task");
-            let what = fill(&mut self.rng, what);
-            let content = format!("<task-notification>\n<task-id>{id}</task-id>\n<status>completed</status>\n\
-                <summary>Background command \"{what}\" completed (exit code 0)</summary>\n</task-notification>");
+            let (id, what) = (self.rng.hex(7), self.rng.word(CMDS).split(';').nth(2));
+            let what = fill(&mut self.rng, what.unwrap_or("Run task"));
+            let content = format!(
+                "<task-notification>\n<task-id>{id}</task-id>\n<status>completed</status>\n\
+                 <summary>Background command \"{what}\" completed (exit code 0)</summary>\n\
+                 </task-notification>"
+            );
             for (op, content) in [("enqueue", Some(content)), ("dequeue", None)] {
                 self.clock += self.rng.ms(50, 2000);
-                let mut f = json!({"operation": op, "timestamp": iso(self.clock), "sessionId": self.env.sid});
+                let (ts, sid) = (iso(self.clock), &self.sid);
+                let mut f = json!({"operation": op, "timestamp": ts, "sessionId": sid});
                 if let Some(c) = content {
                     f["content"] = json!(c);
                 }
@@ -837,25 +784,29 @@ impl Ctx {
         }
     }
 
-    /// `compact_boundary` (null parent, logical parent = previous line) then the compaction summary.
+    /// `compact_boundary` (null parent, logical parent = previous line), then the summary.
     fn compaction(&mut self) {
         self.clock += self.rng.ms(5_000, 60_000);
         let (logical, bu) = (self.tip.take(), self.rng.uuid());
-        let meta = json!({"trigger": self.rng.word("auto|manual"), "preTokens": self.rng.range(120_000, 180_000)});
-        let f = json!({"subtype": "compact_boundary", "content": "Conversation compacted", "isMeta": false,
-            "level": "info", "logicalParentUuid": logical, "compactMetadata": meta});
+        let (trigger, pre) = (
+            self.rng.word("auto|manual"),
+            self.rng.range(120_000, 180_000),
+        );
+        let f = json!({"subtype": "compact_boundary", "content": "Conversation compacted",
+            "isMeta": false, "level": "info", "logicalParentUuid": logical,
+            "compactMetadata": {"trigger": trigger, "preTokens": pre}});
         self.emit(&bu, None, "system", f);
-        let mut text = "This session is being continued from a previous conversation that ran out of context. \
-            The summary below covers the earlier portion of the conversation.\n\nAnalysis:\n"
+        let mut text = "This session is being continued from a previous conversation that ran \
+            out of context. The summary below covers the earlier portion of the conversation.\n\n\
+            Analysis:\n"
             .to_string();
         for k in 1..=self.rng.range(4, 9) {
-            text.push_str(&format!("{k}. {}\n", self.rng.say(SAYS)));
+            text += &format!("{k}. {}\n", self.rng.say(SAYS));
         }
-        text.push_str("\nSummary:\n");
-        text.push_str(&prose(&mut self.rng));
+        text += &format!("\nSummary:\n{}", prose(&mut self.rng));
         let su = self.rng.uuid();
-        let f = json!({"message": {"role": "user", "content": text}, "isVisibleInTranscriptOnly": true,
-            "isCompactSummary": true});
+        let f = json!({"message": {"role": "user", "content": text},
+            "isVisibleInTranscriptOnly": true, "isCompactSummary": true});
         self.emit(&su, Some(&bu), "user", f);
         self.tip = Some(su);
         self.m.compact_summaries += 1;
@@ -867,16 +818,14 @@ impl Ctx {
         self.clock += self.rng.ms(15_000, 900_000);
         let pu = self.rng.uuid();
         if turn == 0 || self.rng.chance(50) {
-            let snap =
-                json!({"messageId": pu, "trackedFileBackups": {}, "timestamp": iso(self.clock)});
-            self.raw(
-                "file-history-snapshot",
-                json!({"messageId": pu, "snapshot": snap, "isSnapshotUpdate": false}),
-            );
+            let (ts, id) = (iso(self.clock), &pu);
+            let snap = json!({"messageId": id, "trackedFileBackups": {}, "timestamp": ts});
+            let f = json!({"messageId": id, "snapshot": snap, "isSnapshotUpdate": false});
+            self.raw("file-history-snapshot", f);
         }
-        let content = if self.image_turn == Some(turn) {
-            let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-            png.extend((0..self.rng.range(1500, 5000)).map(|_| (self.rng.next() >> 24) as u8));
+        let content = if self.plan.1 == Some(turn) {
+            let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+            png.extend((0..self.rng.range(1500, 5000)).map(|_| self.rng.next() as u8));
             let src = json!({"type": "base64", "media_type": "image/png", "data": base64(&png)});
             json!([{"type": "text", "text": prompt}, {"type": "image", "source": src}])
         } else if self.rng.chance(10) {
@@ -884,9 +833,9 @@ impl Ctx {
         } else {
             json!(prompt)
         };
+        let mode = self.rng.word("bypassPermissions|default|acceptEdits");
         let f = json!({"message": {"role": "user", "content": content}, "todos": [],
-            "thinkingMetadata": {"maxThinkingTokens": 31999},
-            "permissionMode": self.rng.word("bypassPermissions|default|acceptEdits")});
+            "thinkingMetadata": {"maxThinkingTokens": 31999}, "permissionMode": mode});
         let parent = self.tip.take();
         self.emit(&pu, parent.as_deref(), "user", f);
         self.tip = Some(pu);
@@ -894,32 +843,20 @@ impl Ctx {
         if self.rng.chance(2) {
             let text =
                 "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"}}";
-            let msg = json!({"id": self.rng.uuid(), "model": "<synthetic>", "role": "assistant", "type": "message",
-                "stop_reason": "stop_sequence", "stop_sequence": "", "usage": {"input_tokens": 0, "output_tokens": 0},
+            let msg = json!({"id": self.rng.uuid(), "model": "<synthetic>", "role": "assistant",
+                "type": "message", "stop_reason": "stop_sequence", "stop_sequence": "",
+                "usage": {"input_tokens": 0, "output_tokens": 0},
                 "content": [{"type": "text", "text": text}]});
             self.push(
                 "assistant",
                 json!({"message": msg, "isApiErrorMessage": true}),
             );
         }
-        let steps = if self.rng.chance(15) {
-            0
-        } else {
-            self.rng.range(1, 6)
-        };
+        let steps = [0, 1, 1, 2, 2, 3, 3, 4, 5, 6][self.rng.below(10)];
         for s in 0..steps {
-            self.tool_step(self.task_turn == Some(turn) && s == 0);
+            self.tool_step(self.plan.0 == Some(turn) && s == 0);
         }
         self.final_answer();
-        if self.rng.chance(50) {
-            let hooks: Vec<Value> = (0..self.rng.range(1, 3))
-                .map(|_| json!({"command": self.rng.word(POST_HOOKS)}))
-                .collect();
-            let f = json!({"subtype": "stop_hook_summary", "hookCount": hooks.len(), "hookInfos": hooks,
-                "hookErrors": [], "preventedContinuation": false, "stopReason": "", "hasOutput": true,
-                "level": "suggestion", "toolUseID": self.rng.uuid()});
-            self.push("system", f);
-        }
         if self.rng.chance(80) {
             let d = self.clock.saturating_sub(start);
             self.push(
@@ -929,34 +866,32 @@ impl Ctx {
         }
     }
 
-    fn new_msg(&mut self) -> Msg {
+    /// Ids and usage of a new assistant message (repeated on each of its lines).
+    fn new_msg(&mut self) -> (String, String, Value) {
         self.clock += self.rng.ms(800, 8_000);
         self.m.assistant_messages += 1;
+        let r = &mut self.rng;
         let (cc, cr, out) = (
-            self.rng.range(0, 20_000),
-            self.rng.range(10_000, 150_000),
-            self.rng.range(1, 900),
+            r.range(0, 20_000),
+            r.range(10_000, 150_000),
+            r.range(1, 900),
         );
-        let usage = json!({"input_tokens": self.rng.range(1, 12), "cache_creation_input_tokens": cc,
+        let usage = json!({"input_tokens": r.range(1, 12), "cache_creation_input_tokens": cc,
             "cache_read_input_tokens": cr, "output_tokens": out, "service_tier": "standard",
             "cache_creation": {"ephemeral_5m_input_tokens": cc, "ephemeral_1h_input_tokens": 0}});
-        Msg {
-            id: self.rng.token("msg_01", 22),
-            req: self.rng.token("req_011C", 20),
-            usage,
-        }
+        (r.token("msg_01", 22), r.token("req_011C", 20), usage)
     }
 
-    /// One line of message `m` holding one content block.
-    fn a_line(&mut self, m: &Msg, block: Value) -> String {
+    /// One line of message `m` holding one content block; returns its uuid.
+    fn a_line(&mut self, m: &(String, String, Value), block: Value) -> String {
         self.slug_on = true;
         self.clock += self.rng.ms(100, 1500);
-        let msg = json!({"model": self.env.model, "id": m.id, "type": "message", "role": "assistant",
-            "content": [block], "stop_reason": null, "stop_sequence": null, "usage": m.usage});
-        self.push("assistant", json!({"message": msg, "requestId": m.req}))
+        let msg = json!({"model": self.model, "id": m.0, "type": "message", "role": "assistant",
+            "content": [block], "stop_reason": null, "stop_sequence": null, "usage": m.2});
+        self.push("assistant", json!({"message": msg, "requestId": m.1}))
     }
 
-    fn thinking(&mut self, m: &Msg) {
+    fn thinking(&mut self, m: &(String, String, Value)) {
         let (t, sig) = (
             sentences(&mut self.rng, THOUGHTS, 1, 4),
             self.rng.token("Eu", 120),
@@ -985,7 +920,9 @@ impl Ctx {
         } else {
             [1, 1, 1, 1, 1, 1, 1, 2, 2, 3][self.rng.below(10)]
         };
-        let interleave = n > 1 && self.rng.chance(60);
+        // Either all tool_use lines first, or each result right after its tool_use line, in which
+        // case the message's next line follows a tool_result line.
+        let interleave = self.rng.chance(60);
         let mut pending = Vec::new();
         for _ in 0..n {
             let call = if task {
@@ -993,18 +930,17 @@ impl Ctx {
             } else {
                 self.make_call()
             };
-            let block = json!({"type": "tool_use", "id": call.id, "name": call.name, "input": call.input,
-                "caller": {"type": "direct"}});
+            let block = json!({"type": "tool_use", "id": call.id, "name": call.name,
+                "input": call.input, "caller": {"type": "direct"}});
             let tu = self.a_line(&m, block);
+            pending.push((call, tu));
             if interleave {
-                self.run_call(call, &tu);
-            } else {
-                pending.push((call, tu));
+                pending.drain(..).for_each(|(c, tu)| self.run_call(c, &tu));
             }
         }
-        for (call, tu) in pending {
-            self.run_call(call, &tu);
-        }
+        pending
+            .into_iter()
+            .for_each(|(c, tu)| self.run_call(c, &tu));
     }
 
     fn final_answer(&mut self) -> String {
@@ -1012,7 +948,8 @@ impl Ctx {
         if self.rng.chance(30) {
             self.thinking(&m);
         }
-        let text = if self.rng.chance(15) {
+        let long = self.rng.chance(15);
+        let text = if long {
             code_answer(&mut self.rng)
         } else {
             prose(&mut self.rng)
@@ -1024,111 +961,107 @@ impl Ctx {
     fn make_call(&mut self) -> Call {
         let r = &mut self.rng;
         let (rel, lang) = file(r);
-        let path = format!("{}/{rel}", self.env.cwd);
-        let long = r.chance(3);
+        let path = format!("{}/{rel}", self.cwd);
+        let extra = if r.chance(3) {
+            r.range(10_000, 30_000)
+        } else {
+            0
+        };
         let mut c = Call {
             id: r.token("toolu_01", 22),
-            name: "Bash",
             ..Call::default()
         };
-        match r.below(100) {
+        (c.name, c.input, c.content, c.result) = match r.below(100) {
             0..=39 => {
                 let mut parts = r.word(CMDS).splitn(3, ';');
                 let (kind, cmd, desc) = (parts.next(), parts.next(), parts.next());
                 let (cmd, desc) = (fill(r, cmd.unwrap_or("ls")), fill(r, desc.unwrap_or("Run")));
-                c.input = json!({"command": cmd, "description": desc});
-                let size = if long {
-                    r.range(10_000, 35_000)
-                } else {
-                    r.range(100, 2_500)
-                };
-                let out = command_output(r, kind.unwrap_or("X"), size);
+                let size = r.range(100, 2_500) + extra;
+                c.stdout = command_output(r, kind.unwrap_or("X"), size);
+                let (input, out) = (json!({"command": cmd, "description": desc}), &c.stdout);
                 if r.chance(8) {
                     let err = fill(r, "Exit code 1\n{e}");
                     c.is_error = true;
-                    c.content = json!(format!("{err}\n{}", clip(&out, 600)));
-                    c.result = json!(format!("Error: {err}"));
+                    let content = json!(format!("{err}\n{}", clip(out, 600)));
+                    ("Bash", input, content, json!(format!("Error: {err}")))
                 } else {
-                    c.content = json!(out);
-                    c.result = json!({"stdout": out, "stderr": "", "interrupted": false, "isImage": false});
+                    let res = json!({"stdout": out, "stderr": "", "interrupted": false,
+                        "isImage": false});
+                    ("Bash", input, json!(out), res)
                 }
-                c.stdout = out;
             }
             40..=64 => {
-                c.name = "Read";
-                let size = if long {
-                    r.range(10_000, 30_000)
-                } else {
-                    r.range(600, 5_000)
-                };
+                let size = r.range(600, 5_000) + extra;
                 let src = code(r, lang, size);
-                let numbered: String = src
+                let n = src.lines().count();
+                let numbered = src
                     .lines()
                     .enumerate()
-                    .map(|(i, l)| format!("{:>6}\u{2192}{l}\n", i + 1))
-                    .collect();
-                let n = src.lines().count();
-                c.input = json!({"file_path": path});
-                c.content = json!(numbered);
-                c.result = json!({"type": "text", "file": {"filePath": path, "content": src, "numLines": n,
-                    "startLine": 1, "totalLines": n}});
+                    .map(|(i, l)| format!("{:>6}\u{2192}{l}\n", i + 1));
+                let res = json!({"type": "text", "file": {"filePath": path, "content": src,
+                    "numLines": n, "startLine": 1, "totalLines": n}});
+                (
+                    "Read",
+                    json!({"file_path": path}),
+                    json!(numbered.collect::<String>()),
+                    res,
+                )
             }
             65..=79 => {
-                c.name = "Edit";
                 let size = r.range(800, 5_000);
                 let original = code(r, lang, size);
-                let lines: Vec<&str> = original.lines().filter(|l| l.len() > 8).collect();
-                let old = lines
-                    .get(r.below(lines.len()))
-                    .copied()
-                    .unwrap_or("x")
-                    .to_string();
+                let k = r.below(8);
+                let old = original
+                    .lines()
+                    .filter(|l| l.len() > 8)
+                    .nth(k)
+                    .unwrap_or("x");
                 let new = format!("{old} // {}", ident(r));
-                c.input = json!({"file_path": path, "old_string": old, "new_string": new, "replace_all": false});
-                if r.chance(6) {
-                    let err = format!("String to replace not found in file.\nString: {old}");
-                    c.is_error = true;
-                    c.content = json!(format!("<tool_use_error>{err}</tool_use_error>"));
-                    c.result = json!(format!("Error: {err}"));
-                } else {
-                    let at = r.range(1, 200);
-                    let patch = json!([{"oldStart": at, "oldLines": 1, "newStart": at, "newLines": 1,
-                        "lines": [format!("-{old}"), format!("+{new}")]}]);
-                    c.content = json!(format!("The file {path} has been updated successfully."));
-                    c.result = json!({"filePath": path, "oldString": old, "newString": new, "originalFile": original,
-                        "structuredPatch": patch, "userModified": false, "replaceAll": false});
-                }
+                let at = r.range(1, 200);
+                let patch = json!([{"oldStart": at, "oldLines": 1, "newStart": at, "newLines": 1,
+                    "lines": [format!("-{old}"), format!("+{new}")]}]);
+                let res = json!({"filePath": path, "oldString": old, "newString": new,
+                    "originalFile": original, "structuredPatch": patch, "userModified": false,
+                    "replaceAll": false});
+                let input = json!({"file_path": path, "old_string": old, "new_string": new,
+                    "replace_all": false});
+                let msg = format!("The file {path} has been updated successfully.");
+                ("Edit", input, json!(msg), res)
             }
             80..=91 => {
-                c.name = "Grep";
                 let (pattern, size) = (fill(r, "fn {i}|struct {I}"), r.range(100, 1_500));
                 let out = command_output(r, "R", size);
-                let n = out.lines().count();
-                c.input = json!({"pattern": pattern, "path": self.env.cwd, "output_mode": "content", "-n": true});
-                c.content = json!(out);
-                c.result = json!({"mode": "content", "numFiles": 0, "filenames": [], "content": out, "numLines": n});
+                let input = json!({"pattern": pattern, "path": self.cwd, "output_mode": "content",
+                    "-n": true});
+                let res = json!({"mode": "content", "numFiles": 0, "filenames": [], "content": out,
+                    "numLines": out.lines().count()});
+                ("Grep", input, json!(out), res)
             }
             _ => {
-                c.name = "Write";
                 let size = r.range(500, 3_000);
                 let src = code(r, lang, size);
-                c.input = json!({"file_path": path, "content": src});
-                c.content = json!(format!("File created successfully at: {path}"));
-                c.result = json!({"type": "create", "filePath": path, "content": src, "structuredPatch": [],
-                    "originalFile": null});
+                let res = json!({"type": "create", "filePath": path, "content": src,
+                    "structuredPatch": [], "originalFile": null});
+                let msg = format!("File created successfully at: {path}");
+                (
+                    "Write",
+                    json!({"file_path": path, "content": src}),
+                    json!(msg),
+                    res,
+                )
             }
-        }
+        };
         c
     }
 
     fn task_call(&mut self) -> Call {
         let mut prompt = "Very thorough exploration. I need to understand:\n".to_string();
         for k in 1..=self.rng.range(2, 5) {
-            prompt.push_str(&format!("\n{k}. {}", self.rng.say(PROMPTS)));
+            prompt += &format!("\n{k}. {}", self.rng.say(PROMPTS));
         }
-        prompt.push_str("\n\nKey files to read:");
+        prompt += "\n\nKey files to read:";
         for _ in 0..self.rng.range(2, 6) {
-            prompt.push_str(&format!("\n- {}", file(&mut self.rng).0));
+            prompt += &format!("\n- {}", file(&mut self.rng).0);
         }
         let desc = fill(&mut self.rng, "Explore {v} handling in {d}");
         let input = json!({"description": desc, "prompt": prompt, "subagent_type": "Explore"});
@@ -1140,48 +1073,49 @@ impl Ctx {
         }
     }
 
-    /// Hook and bash progress for a tool call, then its result line (parented to the tool_use line).
+    /// Hook and bash progress for a tool call, then its result line (parented to the tool_use).
     fn run_call(&mut self, mut c: Call, tu: &str) {
         self.tip = Some(tu.to_string());
-        for h in 0..self.pre_hooks {
-            let data = json!({"type": "hook_progress", "hookEvent": "PreToolUse", "hookName":
-                format!("PreToolUse:{}", c.name), "command": PRE_HOOKS.split('|').nth(h)});
-            self.progress(data, &c.id, &c.id);
+        let name = c.name;
+        let hook = |event: &str, cmd: &str| {
+            json!({"type": "hook_progress", "hookEvent": event,
+                "hookName": format!("{event}:{name}"), "command": cmd})
+        };
+        for h in PRE_HOOKS.split('|').take(self.hooks.0) {
+            self.progress(hook("PreToolUse", h), &c.id, &c.id);
         }
         if c.name == "Task" {
             self.subagent(&mut c);
         }
-        if c.name == "Bash" && (c.stdout.len() > 2_000 || self.rng.chance(30)) {
-            let k = self.rng.range(1, 5);
+        if c.name == "Bash" && (c.stdout.len() > 2_000 || self.rng.chance(60)) {
+            let k = self.rng.range(1, 6);
             for i in 0..k {
                 self.clock += self.rng.ms(900, 1_100);
                 let full = clip(&c.stdout, c.stdout.len() * (i + 1) / k);
                 let tail = full.get(full.len().saturating_sub(200)..).unwrap_or("");
-                let data = json!({"type": "bash_progress", "output": tail, "fullOutput": clip(full, 1_500),
-                    "elapsedTimeSeconds": (i + 2).to_string(), "totalLines": full.lines().count().to_string(),
-                    "timeoutMs": "120000"});
+                let data = json!({"type": "bash_progress", "output": tail,
+                    "fullOutput": clip(full, 1_500), "elapsedTimeSeconds": (i + 2).to_string(),
+                    "totalLines": full.lines().count().to_string(), "timeoutMs": "120000"});
                 self.progress(data, &format!("bash-progress-{i}"), &c.id);
             }
         }
-        for h in 0..self.post_hooks {
-            let data = json!({"type": "hook_progress", "hookEvent": "PostToolUse", "hookName":
-                format!("PostToolUse:{}", c.name), "command": POST_HOOKS.split('|').nth(h)});
-            self.progress(data, &c.id, &c.id);
+        for h in POST_HOOKS.split('|').take(self.hooks.1) {
+            self.progress(hook("PostToolUse", h), &c.id, &c.id);
         }
         self.clock += self.rng.ms(50, 4_000);
         let mut block = json!({"tool_use_id": c.id, "type": "tool_result", "content": c.content});
         if c.is_error {
             block["is_error"] = json!(true);
         }
-        let f = json!({"message": {"role": "user", "content": [block]}, "toolUseResult": c.result,
-            "sourceToolAssistantUUID": tu});
+        let f = json!({"message": {"role": "user", "content": [block]},
+            "toolUseResult": c.result, "sourceToolAssistantUUID": tu});
         let ru = self.rng.uuid();
         self.emit(&ru, Some(tu), "user", f);
         self.tip = Some(ru);
         self.m.tool_results += 1;
     }
 
-    /// Runs a subagent into its own file, echoes its lines as agent_progress, and fills the Task result.
+    /// Runs a subagent into its own file, echoes it as agent_progress, fills the Task result.
     fn subagent(&mut self, c: &mut Call) {
         let prompt = c.input["prompt"].as_str().unwrap_or("").to_string();
         let mut s = self.child();
@@ -1192,18 +1126,23 @@ impl Ctx {
             s.tool_step(false);
         }
         let answer = s.final_answer();
-        let agent = s.env.agent.clone().unwrap_or_default();
+        let agent = s.agent.clone().unwrap_or_default();
         for e in std::mem::take(&mut s.echo) {
-            let data = json!({"message": e, "normalizedMessages": [], "type": "agent_progress", "prompt": prompt,
-                "agentId": agent});
+            let data = json!({"message": e, "normalizedMessages": [], "type": "agent_progress",
+                "prompt": prompt, "agentId": agent});
             let tool_id = self.rng.token("agent_msg_01", 22);
             self.progress(data, &tool_id, &c.id);
         }
         self.clock = s.clock;
         c.content = json!([{"type": "text", "text": answer}]);
-        c.result = json!({"status": "completed", "prompt": prompt, "agentId": agent, "content": c.content,
-            "totalDurationMs": self.rng.range(20_000, 400_000), "totalTokens": self.rng.range(20_000, 120_000),
-            "totalToolUseCount": steps, "usage": {"input_tokens": 12, "output_tokens": self.rng.range(500, 4000)}});
+        let (ms, tokens, out) = (
+            self.rng.range(20_000, 400_000),
+            self.rng.range(20_000, 120_000),
+            900,
+        );
+        c.result = json!({"status": "completed", "prompt": prompt, "agentId": agent,
+            "content": c.content, "totalDurationMs": ms, "totalTokens": tokens,
+            "totalToolUseCount": steps, "usage": {"input_tokens": 12, "output_tokens": out}});
         self.subs.push(s);
     }
 }
@@ -1213,7 +1152,7 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    fn files(root: &Path, m: &SynthManifest) -> Vec<(PathBuf, Vec<u8>)> {
+    fn read(root: &Path, m: &SynthManifest) -> Vec<(PathBuf, Vec<u8>)> {
         let rel = |p: &PathBuf| p.strip_prefix(root).unwrap().to_path_buf();
         m.files
             .iter()
@@ -1223,68 +1162,68 @@ mod tests {
 
     fn is_uuid(s: &str) -> bool {
         let lens: Vec<usize> = s.split('-').map(str::len).collect();
-        lens == [8, 4, 4, 4, 12]
-            && s.chars()
-                .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+        let hex = |c: char| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c);
+        lens == [8, 4, 4, 4, 12] && s.chars().all(hex)
     }
 
     #[test]
     fn deterministic_per_seed() {
-        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-        let run = |i: usize, seed| {
-            files(
-                dirs[i].path(),
-                &generate(dirs[i].path(), &SynthSpec::small(seed)).unwrap(),
+        let run = |seed| {
+            let dir = tempfile::tempdir().unwrap();
+            read(
+                dir.path(),
+                &generate(dir.path(), &SynthSpec::small(seed)).unwrap(),
             )
         };
-        let (a, b, c) = (run(0, 7), run(1, 7), run(2, 8));
-        assert_eq!(a, b);
-        assert_ne!(a, c);
+        assert_eq!(run(7), run(7));
+        assert_ne!(run(7), run(8));
         let s = |seed, index| session_bytes(seed, index, "/tmp/x", 200);
         assert_eq!(s(1, 2), s(1, 2));
         assert_ne!(s(1, 2), s(1, 3));
         assert_ne!(s(1, 2), s(2, 2));
     }
 
-    /// Recounts the manifest from the files, classifying lines like a correct parser, and checks the mix.
+    /// Recounts the manifest from the files, classifying lines like a correct parser would.
     #[test]
     fn corpus_is_valid_and_matches_manifest() {
         let dir = tempfile::tempdir().unwrap();
         let spec = SynthSpec {
-            seed: 42,
             target_bytes: 2_000_000,
-            projects: 3,
-            lines_per_session: 300,
+            ..SynthSpec::small(42)
         };
         let m = generate(dir.path(), &spec).unwrap();
         assert!(
-            m.total_bytes > 1_400_000 && m.total_bytes < 2_600_000,
+            (1_400_000..2_600_000).contains(&m.total_bytes),
             "{}",
             m.total_bytes
         );
         let mut re = SynthManifest::default();
         let (mut progress, mut interleaved, mut images, mut subagents) = (0u64, false, 0, 0);
         let (mut msg_ids, mut tool_ids) = (HashSet::new(), HashSet::new());
-        for (path, data) in files(dir.path(), &m) {
+        for (path, data) in read(dir.path(), &m) {
             re.total_bytes += data.len() as u64;
             assert!(data.ends_with(b"\n"));
             let sub = path.to_string_lossy().contains("/subagents/");
-            let parent_sid = path.iter().nth(1).unwrap().to_string_lossy().to_string();
+            let sid = path.iter().nth(1).unwrap().to_string_lossy().to_string();
             subagents += usize::from(sub);
             let (mut last_id, mut result_since) = (String::new(), false);
             for line in data.split_inclusive(|&b| b == b'\n') {
                 let d: Value = serde_json::from_slice(line).unwrap();
                 re.total_lines += 1;
-                if let Some(u) = d.get("uuid").and_then(Value::as_str) {
+                if let Some(u) = d["uuid"].as_str() {
                     assert!(is_uuid(u), "{u}");
                     assert_eq!(d["timestamp"].as_str().unwrap().len(), 24);
                 }
                 if sub {
-                    assert_eq!(d["isSidechain"], json!(true));
+                    assert_eq!(
+                        (&d["isSidechain"], d["sessionId"].as_str()),
+                        (&json!(true), Some(&*sid))
+                    );
                     assert!(d["agentId"].is_string());
-                    assert_eq!(d["sessionId"].as_str(), Some(parent_sid.as_str()));
                 }
-                let kind = d["type"].as_str().unwrap();
+                let (kind, content) = (d["type"].as_str().unwrap(), &d["message"]["content"]);
+                let blocks = content.as_array().cloned().unwrap_or_default();
+                let has = |t: &str| blocks.iter().any(|b| b["type"] == t);
                 match kind {
                     "progress"
                     | "file-history-snapshot"
@@ -1294,7 +1233,7 @@ mod tests {
                         re.noise_lines += 1;
                         progress += u64::from(kind == "progress");
                     }
-                    "assistant" if d.get("isApiErrorMessage").is_none() => {
+                    "assistant" if d["isApiErrorMessage"].is_null() => {
                         let id = d["message"]["id"].as_str().unwrap().to_string();
                         assert!(
                             id.starts_with("msg_")
@@ -1302,10 +1241,8 @@ mod tests {
                         );
                         interleaved |= id == last_id && result_since;
                         result_since = false;
-                        for b in d["message"]["content"].as_array().unwrap() {
-                            if b["type"] == "tool_use" {
-                                assert!(tool_ids.insert(b["id"].as_str().unwrap().to_string()));
-                            }
+                        for b in blocks.iter().filter(|b| b["type"] == "tool_use") {
+                            assert!(tool_ids.insert(b["id"].as_str().unwrap().to_string()));
                         }
                         if id != last_id {
                             assert!(msg_ids.insert(id.clone()), "message id reused: {id}");
@@ -1313,43 +1250,32 @@ mod tests {
                         }
                         last_id = id;
                     }
-                    "user" => {
-                        let c = &d["message"]["content"];
-                        let blocks = c.as_array().cloned().unwrap_or_default();
-                        let is = |b: &&Value, t: &str| b["type"] == t;
-                        images += blocks
-                            .iter()
-                            .filter(|b| is(b, "image") && b["source"]["type"] == "base64")
-                            .count();
-                        let texts: Vec<&str> =
-                            blocks.iter().filter_map(|b| b["text"].as_str()).collect();
-                        let text = c.as_str().map_or_else(|| texts.join("\n"), str::to_string);
-                        let wrapper = ["<command-", "<local-command-", "[Request interrupted"];
-                        if blocks.iter().any(|b| is(&b, "tool_result")) {
-                            assert!(d.get("toolUseResult").is_some());
-                            re.tool_results += 1;
-                            result_since = true;
-                        } else if d["isCompactSummary"] == json!(true) {
-                            re.compact_summaries += 1;
-                        } else if d["isMeta"] != json!(true)
-                            && !wrapper.iter().any(|p| text.starts_with(p))
-                        {
-                            re.human_prompts += 1;
-                        }
+                    "user" if has("tool_result") => {
+                        assert!(!d["toolUseResult"].is_null());
+                        re.tool_results += 1;
+                        result_since = true;
+                    }
+                    "user" if d["isCompactSummary"] == true => re.compact_summaries += 1,
+                    "user" if d["isMeta"] != true => {
+                        images += usize::from(has("image"));
+                        let first = blocks.first().map_or(content, |b| &b["text"]);
+                        let text = first.as_str().unwrap();
+                        let wrappers = ["<command-", "<local-command-", "[Request interrupted"];
+                        re.human_prompts +=
+                            u64::from(!wrappers.iter().any(|p| text.starts_with(p)));
                     }
                     _ => {}
                 }
             }
         }
         let counts = |m: &SynthManifest| {
-            let c = (
+            let convo = (
                 m.human_prompts,
                 m.assistant_messages,
                 m.tool_results,
                 m.compact_summaries,
-                m.noise_lines,
             );
-            (m.total_bytes, m.total_lines, c)
+            (m.total_bytes, m.total_lines, convo, m.noise_lines)
         };
         assert_eq!(counts(&re), counts(&m));
         assert!(m.compact_summaries > 0 && m.human_prompts > 5);
