@@ -288,11 +288,25 @@ impl SyncJob {
             (false, true, _) => (StopReason::Signal, true),
             (false, false, _) => (StopReason::Budget, true),
         };
-        let speed = f64::from_bits(
+        let mut speed = f64::from_bits(
             counters
                 .embed_speed_bits
                 .load(std::sync::atomic::Ordering::Relaxed),
         );
+        if speed <= 0.0 {
+            speed = known_speed.unwrap_or(0.0);
+        }
+        if timed_out {
+            // A window was still running at the deadline: the model is slower than planned today. Plan the next
+            // run with at most 80% of the speed this window has shown so far, so that it makes progress.
+            if let Some(bound) = counters.inflight_speed_bound() {
+                speed = if speed > 0.0 {
+                    speed.min(bound * 0.8)
+                } else {
+                    bound * 0.8
+                };
+            }
+        }
         if speed > 0.0 {
             store.meta_put(
                 EMBED_SPEED_KEY,

@@ -18,8 +18,16 @@ fn clean_export() -> &'static Vec<String> {
     })
 }
 
+/// The two tests below measure time: they take turns instead of competing for the two cores.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn sigkill_at_random_points_then_resume_equals_clean_run() {
+    let clean = clean_export();
+    let _turn = one_at_a_time();
     let seed = seed();
     eprintln!("kill test seed: {seed} (replay with PIPELINE_TEST_SEED={seed})");
     let mut rng = Rng::new(seed);
@@ -79,13 +87,15 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
     assert_eq!(s["files_pending_at_start"], 0, "seed {seed}");
     assert_same_export(
         &export(data.path()),
-        clean_export(),
+        clean,
         &format!("after {kills} kills (seed {seed})"),
     );
 }
 
 #[test]
 fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
+    let clean = clean_export();
+    let _turn = one_at_a_time();
     let data = tempdir();
     let cfg_dir = tempdir();
     let pipeline = fine_grained_pipeline(cfg_dir.path());
@@ -156,5 +166,5 @@ fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
     let o = run(data.path(), &["resume"]);
     assert_eq!(code(&o), 0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to resume"));
-    assert_same_export(&export(data.path()), clean_export(), "after budgeted runs");
+    assert_same_export(&export(data.path()), clean, "after budgeted runs");
 }

@@ -238,6 +238,12 @@ impl EmbedStage {
                 .map(|(_, t)| (estimate_tokens(t) + 2).min(self.config.max_length))
                 .sum();
             let started = Instant::now();
+            counters
+                .inflight_started_ns
+                .store(counters.now_ns(), std::sync::atomic::Ordering::Relaxed);
+            counters
+                .inflight_tokens
+                .store(est_tokens as u64, std::sync::atomic::Ordering::Relaxed);
             let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
             let (embedder, result) = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -246,6 +252,9 @@ impl EmbedStage {
             })
             .await
             .map_err(|e| Error::Embed(format!("embedding thread failed: {e}")))?;
+            counters
+                .inflight_tokens
+                .store(0, std::sync::atomic::Ordering::Relaxed);
             model.ready = Some(embedder);
             let out = result?;
             let secs = started.elapsed().as_secs_f64();
