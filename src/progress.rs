@@ -101,8 +101,10 @@ pub struct Reporter {
     kept: Arc<Mutex<Vec<String>>>,
 }
 
-/// Warnings kept for the run summary (all are printed).
+/// Warnings kept for the run summary.
 const KEPT_WARNINGS: usize = 50;
+/// Warnings printed per run; later ones are counted only (a file of garbage must not flood the terminal).
+const PRINTED_WARNINGS: u64 = 200;
 
 impl Reporter {
     pub fn new(display: Display, counters: Arc<Counters>) -> Self {
@@ -128,16 +130,27 @@ impl Reporter {
     }
 
     pub fn warn(&self, message: String) {
-        Counters::add(&self.counters.warnings, 1);
-        let line = format!("warning: {message}");
-        match &self.bar {
-            Some(bar) => bar.println(&line),
-            None => eprintln!("{line}"),
+        let n = self.counters.warnings.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > PRINTED_WARNINGS {
+            if n == PRINTED_WARNINGS + 1 {
+                self.print(format!(
+                    "warning: more than {PRINTED_WARNINGS} warnings; the rest are only counted (see the summary)"
+                ));
+            }
+            return;
         }
+        self.print(format!("warning: {message}"));
         if let Ok(mut kept) = self.kept.lock() {
             if kept.len() < KEPT_WARNINGS {
                 kept.push(message);
             }
+        }
+    }
+
+    fn print(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(&line),
+            None => eprintln!("{line}"),
         }
     }
 

@@ -313,7 +313,6 @@ impl SyncJob {
                 &serde_json::to_vec(&speed).unwrap_or_default(),
             )?;
         }
-        summary_base.files_pending = files_pending;
         Ok(summary_base.finish(&reporter, reason, work_left, &upserted))
     }
 }

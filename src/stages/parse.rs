@@ -238,7 +238,6 @@ impl ParseStage {
                     cp.head_len = head_len;
                     cp.head_hash = head_hash;
                 }
-                Counters::add(&self.reporter.counters().bytes_read, 0);
                 Ok((cp, state))
             }
             Validity::Rewritten(why) => {
@@ -294,5 +293,98 @@ impl ParseStage {
             assembler: Box::new(assembler.state().clone()),
         };
         Ok(tx.send_blocking(marker).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Display;
+    use crate::stages::Parsed;
+
+    fn stage(dir: &std::path::Path) -> ParseStage {
+        ParseStage {
+            config: ParseConfig::default(),
+            store: Arc::new(EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("{e}"))),
+            reporter: Reporter::new(Display::Quiet, Arc::new(Counters::default())),
+        }
+    }
+
+    fn pending(path: &std::path::Path) -> PendingFile {
+        PendingFile {
+            path: path.to_string_lossy().into_owned(),
+            size: 0,
+            mtime_ns: 0,
+            pending_bytes: 0,
+        }
+    }
+
+    fn drain(rx: &async_channel::Receiver<Parsed>) -> Vec<Parsed> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    #[test]
+    fn a_file_deleted_before_it_is_read_is_reported_and_skipped() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let s = stage(&dir.path().join("data"));
+        let (tx, rx) = async_channel::bounded(100);
+        let (notify, _) = tokio::sync::broadcast::channel(1);
+        let outcome = s.run(
+            vec![pending(&dir.path().join("gone.jsonl"))],
+            tx,
+            Shutdown::new(notify.subscribe()),
+        );
+        assert_eq!(outcome.files_finished, 1);
+        assert!(drain(&rx).is_empty());
+        assert!(s
+            .reporter
+            .kept_warnings()
+            .iter()
+            .any(|w| w.contains("gone.jsonl") && w.contains("deleted")));
+    }
+
+    #[test]
+    fn markers_follow_the_messages_they_cover_and_the_last_one_is_complete() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("s.jsonl");
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!(
+                r#"{{"type":"user","uuid":"u{i}","sessionId":"s","message":{{"content":"prompt number {i}"}}}}"#
+            ));
+            text.push('\n');
+        }
+        text.push_str(r#"{"type":"user","uuid":"partial""#);
+        std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+        let s = stage(&dir.path().join("data"));
+        let (tx, rx) = async_channel::bounded(1000);
+        let (notify, _) = tokio::sync::broadcast::channel(1);
+        let outcome = s.run(vec![pending(&file)], tx, Shutdown::new(notify.subscribe()));
+        assert_eq!(outcome.files_finished, 1);
+        let items = drain(&rx);
+        let mut messages_seen = 0u64;
+        let mut last = None;
+        for item in &items {
+            match item {
+                Parsed::Message(_) => messages_seen += 1,
+                Parsed::Progress { checkpoint, .. } => {
+                    assert_eq!(
+                        checkpoint.messages, messages_seen,
+                        "a marker counts exactly the messages before it"
+                    );
+                    last = Some(checkpoint.clone());
+                }
+                Parsed::FileStart { .. } => {}
+            }
+        }
+        assert_eq!(messages_seen, 40);
+        let last = last.unwrap_or_else(|| panic!("no marker"));
+        assert!(last.complete);
+        assert_eq!(
+            last.offset as usize,
+            text.rfind('\n').map_or(0, |i| i + 1),
+            "the partial line is not consumed"
+        );
+        assert_eq!(last.lines, 40);
     }
 }
