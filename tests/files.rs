@@ -259,3 +259,127 @@ fn bad_input_is_reported_with_file_and_offset_and_the_rest_is_processed() {
         "the empty file is complete too"
     );
 }
+
+/// A directory the user cannot read is reported and skipped; the rest is synced. Permissions do not apply to
+/// root, so when the tests run as root the binary runs as `nobody` through `setpriv`.
+#[test]
+fn unreadable_directory_is_reported_and_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let has_setpriv = std::path::Path::new("/usr/bin/setpriv").exists();
+    if is_root && !has_setpriv {
+        eprintln!("skipped: running as root without setpriv");
+        return;
+    }
+    let root = tempdir();
+    let open = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    open(root.path(), 0o777);
+    let src = root.path().join("src");
+    let data = root.path().join("data");
+    let models = root.path().join("models");
+    write(
+        &src.join("-ok/a.jsonl"),
+        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
+    );
+    write(
+        &src.join("-locked/b.jsonl"),
+        &fixture_bytes("-home-user-spotter/short.jsonl"),
+    );
+    // The model must be readable by the unprivileged user: hard-link (or copy) it next to the data.
+    let real_models = pipeline::embedder::default_model_dir();
+    for sub in ["all-minilm-l6-v2", "onnxruntime"] {
+        std::fs::create_dir_all(models.join(sub)).unwrap_or_else(|e| panic!("{e}"));
+        for entry in std::fs::read_dir(real_models.join(sub))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let to = models.join(sub).join(entry.file_name());
+            if std::fs::hard_link(entry.path(), &to).is_err() {
+                std::fs::copy(entry.path(), &to).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    for p in [
+        &src,
+        &src.join("-ok"),
+        &data,
+        &models,
+        &models.join("all-minilm-l6-v2"),
+        &models.join("onnxruntime"),
+    ] {
+        open(p, 0o777);
+    }
+    for f in [src.join("-ok/a.jsonl"), src.join("-locked/b.jsonl")] {
+        open(&f, 0o666);
+    }
+    open(&src.join("-locked"), 0o000);
+
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+        c
+    } else {
+        std::process::Command::new(bin())
+    };
+    let o = cmd
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--quiet", "run", "--json", "--source"])
+        .arg(&src)
+        .env("PIPELINE_MODEL_DIR", &models)
+        .env("HOME", root.path())
+        .env_remove("ORT_DYLIB_PATH")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    open(&src.join("-locked"), 0o755);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("-locked: cannot list directory"),
+        "{}",
+        stderr(&o)
+    );
+    let s = summary(&o);
+    assert_eq!(s["files_completed"], 1);
+    assert!(s["points_committed"].as_u64().unwrap_or(0) > 0);
+}
+
+/// Text embedded once is never embedded again: a second copy of a session (other ids, same texts) is stored
+/// entirely from the content-hash cache.
+#[test]
+fn repeated_texts_come_from_the_embedding_cache() {
+    let src = tempdir();
+    let data = tempdir();
+    let original = fixture_bytes("-tmp-claude-reliability/hello-world-script.jsonl");
+    write(&src.path().join("-p/one.jsonl"), &original);
+    let first = summary(&sync_ok(data.path(), src.path(), &["--json"]));
+    assert!(first["texts_embedded"].as_u64().unwrap_or(0) > 0);
+
+    // Same conversation under another session id and other uuids.
+    let text = String::from_utf8_lossy(&original).into_owned();
+    let session = serde_json::from_str::<serde_json::Value>(
+        text.lines()
+            .find(|l| l.contains("sessionId"))
+            .unwrap_or("{}"),
+    )
+    .ok()
+    .and_then(|v| v["sessionId"].as_str().map(str::to_string))
+    .unwrap_or_default();
+    assert!(!session.is_empty());
+    let copy = text
+        .replace(&session, "11111111-2222-4333-8444-555555555555")
+        .replace("\"uuid\":\"", "\"uuid\":\"copy-");
+    write(&src.path().join("-p/two.jsonl"), copy.as_bytes());
+    let second = summary(&sync_ok(data.path(), src.path(), &["--json"]));
+    assert_eq!(second["texts_embedded"], 0, "{second}");
+    assert_eq!(second["cache_hits"], second["points_committed"], "{second}");
+    assert_eq!(second["points_committed"], first["points_committed"]);
+}

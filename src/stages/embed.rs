@@ -216,6 +216,7 @@ impl EmbedStage {
             if let Enhanced::Chunk(c) = item {
                 let key = cache_key(&c.payload.text);
                 if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
+                    Counters::add(&counters.cache_hits, 1);
                     continue;
                 }
                 match self.store.cached_vector(&key)? {

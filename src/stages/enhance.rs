@@ -232,3 +232,173 @@ pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{Message, ToolCall};
+    use uuid::Uuid;
+
+    fn message(
+        uuid: &str,
+        parent: Option<&str>,
+        kind: MessageKind,
+        text: &str,
+        tools: &[&str],
+    ) -> ParsedMessage {
+        let id = |u: &str| ids::message_id("s", u);
+        ParsedMessage {
+            message: Message {
+                uuid: uuid.into(),
+                session_id: "s".into(),
+                message_id: id(uuid),
+                parent_message_id: parent.map(id),
+                kind,
+                text: text.into(),
+                cwd: Some("/home/me/project".into()),
+                git_branch: Some("main".into()),
+                timestamp: Some("2026-01-02T03:04:05.678Z".into()),
+                is_sidechain: false,
+                agent_id: None,
+                tool_calls: tools
+                    .iter()
+                    .map(|t| ToolCall {
+                        name: t.to_string(),
+                        input_summary: String::new(),
+                        file_path: Some("src/auth.rs".into()),
+                    })
+                    .collect(),
+                result_of_tool: None,
+                is_error: false,
+                source_path: "/x.jsonl".into(),
+                line_offset: 0,
+            },
+            chunks: vec![text.into()],
+        }
+    }
+
+    fn chunks(out: &[Enhanced]) -> Vec<&Payload> {
+        out.iter()
+            .filter_map(|e| match e {
+                Enhanced::Chunk(c) => Some(&c.payload),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn feedback_links_to_the_solution_through_tool_results_and_patches_it() {
+        let mut state = EnhancerState::default();
+        let mut out = Vec::new();
+        let fix = "The login fails because the token check is inverted. Here's the fix:\n```rust\nif !valid { return Err(e); }\n```";
+        enhance_message(
+            &mut state,
+            &message("h1", None, MessageKind::Human, "login fails with 401", &[]),
+            &mut out,
+        );
+        enhance_message(
+            &mut state,
+            &message("a1", Some("h1"), MessageKind::Assistant, fix, &["Edit"]),
+            &mut out,
+        );
+        enhance_message(
+            &mut state,
+            &message(
+                "t1",
+                Some("a1"),
+                MessageKind::ToolResult,
+                "[result: Edit]\nok",
+                &[],
+            ),
+            &mut out,
+        );
+        out.clear();
+        enhance_message(
+            &mut state,
+            &message(
+                "h2",
+                Some("t1"),
+                MessageKind::Human,
+                "perfect, that works now, thanks!",
+                &[],
+            ),
+            &mut out,
+        );
+        let human = chunks(&out)[0];
+        let feedback = human
+            .feedback
+            .as_ref()
+            .unwrap_or_else(|| panic!("no feedback link"));
+        assert_eq!(feedback.sentiment, Sentiment::Positive);
+        assert_eq!(
+            feedback.solution_message_id,
+            ids::message_id("s", "a1").to_string()
+        );
+        let patch = out.iter().find_map(|e| match e {
+            Enhanced::Patch(p) => Some(p),
+            _ => None,
+        });
+        let patch = patch.unwrap_or_else(|| panic!("no validation patch"));
+        assert_eq!(patch.solution_uuid, "a1");
+        assert!(patch.validation.strength > 0.0);
+        assert_eq!(
+            patch.validation.feedback_message_id,
+            ids::message_id("s", "h2").to_string()
+        );
+    }
+
+    #[test]
+    fn a_new_prompt_without_a_solution_in_its_turn_gets_no_link() {
+        let mut state = EnhancerState::default();
+        let mut out = Vec::new();
+        enhance_message(
+            &mut state,
+            &message(
+                "h1",
+                None,
+                MessageKind::Human,
+                "what does this crate do?",
+                &[],
+            ),
+            &mut out,
+        );
+        enhance_message(
+            &mut state,
+            &message("h2", Some("h1"), MessageKind::Human, "thanks, perfect", &[]),
+            &mut out,
+        );
+        assert!(chunks(&out).iter().all(|p| p.feedback.is_none()));
+        assert!(!out.iter().any(|e| matches!(e, Enhanced::Patch(_))));
+    }
+
+    #[test]
+    fn payload_metadata_is_derived_from_the_message() {
+        let mut state = EnhancerState::default();
+        let mut out = Vec::new();
+        let m = message(
+            "a1",
+            Some("h0"),
+            MessageKind::Assistant,
+            "Fixed the author lookup.",
+            &["Edit", "Bash", "Edit"],
+        );
+        enhance_message(&mut state, &m, &mut out);
+        let p = chunks(&out)[0];
+        assert_eq!(p.project_name.as_deref(), Some("project"));
+        assert_eq!(p.tools_used, vec!["Edit".to_string(), "Bash".to_string()]);
+        assert_eq!(p.files_touched, vec!["src/auth.rs".to_string()]);
+        assert_eq!(p.timestamp_unix, Some(1_767_323_045));
+        assert_eq!(
+            p.parent_message_id,
+            Some(ids::message_id("s", "h0").to_string())
+        );
+        assert!(
+            !p.topics.iter().any(|t| t.topic == "authentication"),
+            "'author' is not 'auth': {:?}",
+            p.topics
+        );
+        assert_eq!(p.enhancer_version, ENHANCER_VERSION);
+        assert_eq!(p.content_hash.len(), 32);
+        let _ = Uuid::parse_str(&p.message_id).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
