@@ -16,6 +16,7 @@ pub mod message;
 pub mod paths;
 pub mod payload;
 pub mod progress;
+pub mod search;
 pub mod shutdown;
 pub mod stages;
 pub mod stats;

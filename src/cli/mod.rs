@@ -7,6 +7,7 @@ mod export;
 mod reset;
 mod resume;
 mod run;
+mod search;
 mod stats;
 mod synth;
 
@@ -54,6 +55,8 @@ pub enum Command {
     Reset(reset::ResetArgs),
     /// Every stored point as one JSON object per line: {"id", "payload"} (no vector).
     Export,
+    /// Hybrid (semantic + lexical) search over the store, with filters that combine.
+    Search(search::SearchArgs),
     /// Write a synthetic transcript corpus (for demos and benchmarks).
     #[command(hide = true)]
     Synth(synth::SynthArgs),
@@ -99,6 +102,7 @@ pub fn main(started: Instant) -> ExitCode {
         Command::Stats(args) => stats::execute(&common, args),
         Command::Reset(args) => reset::execute(&common, args),
         Command::Export => export::execute(&common),
+        Command::Search(args) => search::execute(&common, args),
         Command::Synth(args) => synth::execute(args),
     };
     match result {

@@ -1,7 +1,7 @@
 //! `pipeline reset`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE};
-use crate::store::EmbeddedStore;
+use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -16,6 +16,7 @@ pub struct ResetArgs {
 }
 
 pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
+    let _writer = WriterLock::acquire(&common.data_dir)?;
     let store = EmbeddedStore::open(&common.data_dir)?;
     let what = if args.checkpoints_only {
         format!("all {} checkpoints", store.checkpoints().len())
@@ -44,6 +45,7 @@ pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
         store.clear_checkpoints()?;
     } else {
         store.clear()?;
+        snapshot::remove(&common.data_dir)?;
     }
     println!("deleted {what}");
     Ok(EXIT_OK)

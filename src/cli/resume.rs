@@ -18,7 +18,7 @@ pub struct ResumeArgs {
 
 pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
     let saved = {
-        let store = EmbeddedStore::open(&common.data_dir)?;
+        let store = EmbeddedStore::open_reader(&common.data_dir)?;
         history::load_resume(&store)?
     };
     let Some(mut settings) = saved else {

@@ -5,7 +5,7 @@ use crate::embedder::default_model_dir;
 use crate::error::Error;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
-use crate::store::EmbeddedStore;
+use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use clap::Args;
 use std::path::PathBuf;
@@ -54,7 +54,9 @@ pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
 
 /// Runs the pipeline with `settings` and reports; shared by `run` and `resume`.
 pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Result<u8> {
+    let _writer = WriterLock::acquire(&common.data_dir)?;
     let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
+    let budget_end = settings.budget.map(|b| common.started + b);
     history::save_resume(&store, &settings)?;
     store.meta_put("sources", &serde_json::to_vec(&settings.sources)?)?;
     let reporter = Reporter::new(
@@ -77,12 +79,39 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
         history::clear_resume(&store)?;
     }
     store.flush()?;
+    publish_snapshot(&common.data_dir, &store, &summary, budget_end);
     print_summary(&summary, json)?;
     Ok(if summary.work_left {
         EXIT_WORK_LEFT
     } else {
         EXIT_OK
     })
+}
+
+/// Publishes the search snapshot if this run changed the store (or none exists) and the budget leaves time for
+/// it (estimated from the last snapshot's size); otherwise searches during the next sync see an older one.
+fn publish_snapshot(
+    data_dir: &std::path::Path,
+    store: &EmbeddedStore,
+    summary: &RunSummary,
+    budget_end: Option<std::time::Instant>,
+) {
+    let path = snapshot::path(data_dir);
+    let previous = std::fs::metadata(&path).map(|m| m.len()).ok();
+    if summary.points_committed == 0 && previous.is_some() {
+        return;
+    }
+    // ~150 MB/s to read, encode and write, plus a fixed cost; guessed from the point count without a previous file.
+    let bytes = previous.unwrap_or(store.point_count() as u64 * 3000);
+    let needed = Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 150e6);
+    if budget_end
+        .is_some_and(|end| std::time::Instant::now() + needed + Duration::from_millis(100) > end)
+    {
+        return;
+    }
+    if let Err(e) = snapshot::publish(data_dir, store) {
+        eprintln!("warning: could not publish the search snapshot: {e}");
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -20,7 +20,7 @@ pub struct StatsArgs {
 }
 
 pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
-    let store = EmbeddedStore::open(&common.data_dir)?;
+    let store = EmbeddedStore::open_reader(&common.data_dir)?;
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
         args.sources
     } else {

@@ -51,6 +51,26 @@ impl EmbeddedStore {
         })
     }
 
+    /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs, and retries for a
+    /// few seconds while another reader has it open (readers hold it only to load what they need).
+    pub fn open_reader(data_dir: &Path) -> Result<Self> {
+        let mut attempts = 0;
+        loop {
+            if super::WriterLock::is_held(data_dir) {
+                return Err(Error::Locked {
+                    data_dir: data_dir.to_path_buf(),
+                });
+            }
+            match Self::open(data_dir) {
+                Err(Error::Locked { .. }) if attempts < 100 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

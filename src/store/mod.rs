@@ -2,9 +2,12 @@
 //! committed only together with the points they cover (acknowledgement-driven checkpointing).
 
 pub mod embedded;
+pub mod lock;
 pub mod point;
+pub mod snapshot;
 
 pub use embedded::EmbeddedStore;
+pub use lock::WriterLock;
 pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};
 
 use crate::error::Result;

@@ -1,0 +1,214 @@
+//! `pipeline search`.
+
+use super::{Common, EXIT_OK};
+use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
+use crate::error::Error;
+use crate::search::filter::{check_topic, parse_kind, parse_time};
+use crate::search::{search, Filter, FilterError, Hit, IndexSource, SearchIndex, SearchRequest};
+use clap::Args;
+use std::path::Path;
+use std::time::SystemTime;
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for: words, an error message, a file name, a question.
+    pub query: String,
+    /// Number of results.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Only this project (its name, e.g. `spotter`, or its full path).
+    #[arg(long, value_name = "NAME", conflicts_with = "here")]
+    pub project: Option<String>,
+    /// Only the project of the current directory.
+    #[arg(long)]
+    pub here: bool,
+    /// Only these kinds: human, assistant, tool_call, tool_result, summary (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Only messages about this topic.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// Only messages containing code.
+    #[arg(long)]
+    pub has_code: bool,
+    /// Only messages at or after this date/time, or this long ago (7d, 12h).
+    #[arg(long, value_name = "DATE|DUR")]
+    pub since: Option<String>,
+    /// Only messages before this date/time.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only this session id.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only assistant solution attempts, best validated first.
+    #[arg(long)]
+    pub solutions: bool,
+    /// Show N neighbouring messages (conversation tree) on each side of every hit.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub context: usize,
+    /// Show how each score was made (ranks, similarities, boosts).
+    #[arg(long)]
+    pub explain: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
+    let (index, source) = SearchIndex::open(&common.data_dir)?;
+    if let IndexSource::Snapshot { created_unix } = source {
+        let age = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs().saturating_sub(created_unix))
+            .unwrap_or(0);
+        eprintln!("note: a sync is running; searching the snapshot published {age}s ago");
+    }
+    let cwd = std::env::current_dir().ok();
+    let here = cwd.as_deref().and_then(|d| project_of(&index, d));
+    let filter =
+        build_filter(&args, &index, here.as_deref()).map_err(|e| Error::Config(e.to_string()))?;
+    if args.here && here.is_none() {
+        return Err(Error::Config(format!(
+            "--here: no stored project matches {}; projects in the store: {}",
+            cwd.map(|c| c.display().to_string()).unwrap_or_default(),
+            index.projects().join(", ")
+        ))
+        .into());
+    }
+    let settings = EmbedderSettings {
+        threads: common.config.embed.threads,
+        max_length: common.config.embed.max_length,
+        batch_size: 1,
+    };
+    let mut embedder = Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)?;
+    let query_vector = embedder
+        .embed(&[args.query.as_str()])?
+        .pop()
+        .unwrap_or_default();
+    let now_unix = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let req = SearchRequest {
+        query: args.query.clone(),
+        limit: args.limit.max(1),
+        filter,
+        context: args.context,
+        current_project: here,
+        now_unix,
+    };
+    let hits = search(&index, &query_vector, &req);
+    if args.json {
+        println!("{}", serde_json::to_string(&hits)?);
+    } else {
+        print_hits(&hits, args.explain);
+    }
+    Ok(EXIT_OK)
+}
+
+/// The stored project path that is `dir` or its nearest ancestor.
+fn project_of(index: &SearchIndex, dir: &Path) -> Option<String> {
+    let projects: std::collections::BTreeSet<String> = index.project_paths();
+    dir.ancestors()
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| projects.contains(a))
+}
+
+pub fn build_filter(
+    args: &SearchArgs,
+    index: &SearchIndex,
+    here: Option<&str>,
+) -> Result<Filter, FilterError> {
+    let now = SystemTime::now();
+    let mut filter = Filter {
+        project: None,
+        kinds: args
+            .kinds
+            .iter()
+            .map(|k| parse_kind(k))
+            .collect::<Result<_, _>>()?,
+        topic: args.topic.as_deref().map(check_topic).transpose()?,
+        has_code: args.has_code,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, true, now))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, false, now))
+            .transpose()?,
+        session: args.session.clone(),
+        solutions: args.solutions,
+    };
+    if let Some(p) = &args.project {
+        let known = index.projects();
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !index.project_paths().contains(p) {
+            return Err(FilterError::Project {
+                given: p.clone(),
+                valid: known,
+            });
+        }
+        filter.project = Some(p.clone());
+    } else if args.here {
+        filter.project = here.map(str::to_string);
+    }
+    Ok(filter)
+}
+
+fn print_hits(hits: &[Hit], explain: bool) {
+    if hits.is_empty() {
+        println!("no results");
+        return;
+    }
+    for (i, h) in hits.iter().enumerate() {
+        let p = &h.payload;
+        println!(
+            "{:>2}. {:.4}  [{}] {} · {} · session {}{}",
+            i + 1,
+            h.score,
+            p.kind.as_str(),
+            p.project_name.as_deref().unwrap_or("?"),
+            p.timestamp.as_deref().unwrap_or("?"),
+            p.session_id.get(..8).unwrap_or(&p.session_id),
+            if p.chunk_count > 1 {
+                format!(" · part {}/{}", p.chunk_index + 1, p.chunk_count)
+            } else {
+                String::new()
+            }
+        );
+        for c in &h.context_before {
+            println!(
+                "      ↑ [{}] {}",
+                c.kind.as_str(),
+                crate::search::rank::snippet(&c.text, "")
+            );
+        }
+        println!("    {}", h.snippet);
+        for c in &h.context_after {
+            println!(
+                "      ↓ [{}] {}",
+                c.kind.as_str(),
+                crate::search::rank::snippet(&c.text, "")
+            );
+        }
+        if explain {
+            let rank = |r: Option<usize>| r.map_or("-".to_string(), |r| format!("#{r}"));
+            let boosts: Vec<String> = h
+                .boosts
+                .iter()
+                .map(|b| format!("{} ×{:.3}", b.name, b.factor))
+                .collect();
+            println!(
+                "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), rrf {:.4}{}{}",
+                rank(h.semantic_rank),
+                h.cosine,
+                rank(h.lexical_rank),
+                h.bm25,
+                h.fused,
+                if boosts.is_empty() { "" } else { ", " },
+                boosts.join(", ")
+            );
+        }
+    }
+}

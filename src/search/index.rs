@@ -1,0 +1,190 @@
+//! An in-memory search index over the stored points: payloads, a flat matrix of normalized vectors, a BM25
+//! inverted index, and the conversation tree (message -> chunks, parent -> children) for context.
+
+use super::lexical::Bm25;
+use crate::embedder::DIMENSION;
+use crate::error::Result;
+use crate::payload::Payload;
+use crate::store::{EmbeddedStore, StoredPoint};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+
+/// Where an index was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexSource {
+    /// The database itself (no sync was running).
+    Store,
+    /// The snapshot published by the last run, because a sync is running now.
+    Snapshot { created_unix: u64 },
+}
+
+pub struct SearchIndex {
+    pub(super) ids: Vec<Uuid>,
+    pub(super) payloads: Vec<Payload>,
+    /// `ids.len() * DIMENSION` floats, row-major.
+    pub(super) vectors: Vec<f32>,
+    pub(super) bm25: Bm25,
+    /// Message id -> document indices, by chunk index.
+    by_message: HashMap<String, Vec<u32>>,
+    /// Parent message id -> child message ids, in conversation order.
+    children: HashMap<String, Vec<String>>,
+}
+
+impl SearchIndex {
+    pub fn from_points(points: impl Iterator<Item = (Uuid, StoredPoint)>) -> Self {
+        let mut ids = Vec::new();
+        let mut payloads = Vec::new();
+        let mut vectors = Vec::new();
+        for (id, p) in points {
+            if p.vector.len() != DIMENSION {
+                continue;
+            }
+            ids.push(id);
+            vectors.extend_from_slice(&p.vector);
+            payloads.push(p.payload);
+        }
+        let bm25 = Bm25::build(payloads.iter().map(|p| p.text.as_str()));
+        let mut by_message: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, p) in payloads.iter().enumerate() {
+            by_message
+                .entry(p.message_id.clone())
+                .or_default()
+                .push(i as u32);
+        }
+        for docs in by_message.values_mut() {
+            docs.sort_by_key(|d| payloads[*d as usize].chunk_index);
+        }
+        let mut children: HashMap<String, Vec<(String, Option<i64>, u64)>> = HashMap::new();
+        for p in payloads.iter().filter(|p| p.chunk_index == 0) {
+            if let Some(parent) = &p.parent_message_id {
+                children.entry(parent.clone()).or_default().push((
+                    p.message_id.clone(),
+                    p.timestamp_unix,
+                    p.line_offset,
+                ));
+            }
+        }
+        let children = children
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(a.0.cmp(&b.0)));
+                (k, v.into_iter().map(|c| c.0).collect())
+            })
+            .collect();
+        SearchIndex {
+            ids,
+            payloads,
+            vectors,
+            bm25,
+            by_message,
+            children,
+        }
+    }
+
+    /// Opens the index of a data dir without ever waiting for a sync: from the database when no writer holds
+    /// it (retrying briefly while another reader has it open), else from the snapshot the last run published.
+    pub fn open(data_dir: &std::path::Path) -> Result<(Self, IndexSource)> {
+        use crate::error::Error;
+        use crate::store::{snapshot, WriterLock};
+        if !WriterLock::is_held(data_dir) {
+            match EmbeddedStore::open_reader(data_dir) {
+                Ok(store) => return Ok((Self::load(&store)?, IndexSource::Store)),
+                Err(Error::Locked { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        match snapshot::load(data_dir)? {
+            Some(published) => Ok((
+                Self::from_points(published.points.into_iter()),
+                IndexSource::Snapshot {
+                    created_unix: published.created_unix,
+                },
+            )),
+            None => Err(Error::Store {
+                path: data_dir.to_path_buf(),
+                message: "a sync is writing the store and no search snapshot has been published yet; try again when it ends".into(),
+            }),
+        }
+    }
+
+    /// Reads every point of the embedded store.
+    pub fn load(store: &EmbeddedStore) -> Result<Self> {
+        let points: Vec<(Uuid, StoredPoint)> = store.points().collect::<Result<_>>()?;
+        Ok(Self::from_points(points.into_iter()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Project names present, sorted.
+    pub fn projects(&self) -> Vec<String> {
+        let set: BTreeSet<&str> = self
+            .payloads
+            .iter()
+            .filter_map(|p| p.project_name.as_deref())
+            .collect();
+        set.into_iter().map(str::to_string).collect()
+    }
+
+    /// Project paths present.
+    pub fn project_paths(&self) -> BTreeSet<String> {
+        self.payloads
+            .iter()
+            .filter_map(|p| p.project.clone())
+            .collect()
+    }
+
+    /// The first chunk of a message.
+    pub fn message(&self, message_id: &str) -> Option<&Payload> {
+        let doc = *self.by_message.get(message_id)?.first()?;
+        self.payloads.get(doc as usize)
+    }
+
+    /// The message's full text (its chunks joined).
+    pub fn message_text(&self, message_id: &str) -> Option<String> {
+        let docs = self.by_message.get(message_id)?;
+        Some(
+            docs.iter()
+                .filter_map(|d| self.payloads.get(*d as usize))
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }
+
+    /// Up to `n` ancestors and `n` descendants of a message in the conversation tree (following the first child),
+    /// in conversation order, the message itself excluded.
+    pub fn context(&self, message_id: &str, n: usize) -> (Vec<&Payload>, Vec<&Payload>) {
+        let mut before = Vec::new();
+        let mut cursor = self
+            .message(message_id)
+            .and_then(|p| p.parent_message_id.clone());
+        while before.len() < n {
+            let Some(id) = cursor else { break };
+            let Some(p) = self.message(&id) else { break };
+            before.push(p);
+            cursor = p.parent_message_id.clone();
+        }
+        before.reverse();
+        let mut after = Vec::new();
+        let mut cursor = message_id.to_string();
+        while after.len() < n {
+            let Some(next) = self.children.get(&cursor).and_then(|c| c.first()) else {
+                break;
+            };
+            let Some(p) = self.message(next) else { break };
+            after.push(p);
+            cursor = next.clone();
+        }
+        (before, after)
+    }
+
+    pub(super) fn vector(&self, doc: usize) -> &[f32] {
+        &self.vectors[doc * DIMENSION..(doc + 1) * DIMENSION]
+    }
+}

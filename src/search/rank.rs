@@ -1,0 +1,256 @@
+//! Hybrid ranking: semantic and lexical candidate lists fused by reciprocal rank, then bounded boosts.
+
+use super::filter::{Filter, DAY};
+use super::index::SearchIndex;
+use super::lexical;
+use crate::payload::Payload;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Reciprocal-rank-fusion constant (the usual 60: damps the head of each list).
+pub const RRF_K: f32 = 60.0;
+/// Candidates taken from each list before fusion.
+const CANDIDATES: usize = 200;
+/// Largest effect of each boost (+10%).
+pub const MAX_BOOST: f32 = 0.10;
+/// Recency half-life scale, days.
+const RECENCY_DAYS: f32 = 30.0;
+/// Snippet length, characters.
+const SNIPPET_CHARS: usize = 240;
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    pub filter: Filter,
+    /// Neighbouring messages to return on each side.
+    pub context: usize,
+    /// The caller's project path (for the same-project boost), if known.
+    pub current_project: Option<String>,
+    /// "Now", Unix seconds (for recency).
+    pub now_unix: i64,
+}
+
+/// A multiplicative boost, shown by `--explain`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Boost {
+    pub name: &'static str,
+    pub factor: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+    pub payload: Payload,
+    pub snippet: String,
+    pub cosine: f32,
+    pub bm25: f32,
+    pub semantic_rank: Option<usize>,
+    pub lexical_rank: Option<usize>,
+    pub fused: f32,
+    pub boosts: Vec<Boost>,
+    pub context_before: Vec<Payload>,
+    pub context_after: Vec<Payload>,
+}
+
+/// Runs a query. `query_vector` is the normalized embedding of `req.query`.
+pub fn search(index: &SearchIndex, query_vector: &[f32], req: &SearchRequest) -> Vec<Hit> {
+    let allowed: Vec<bool> = index
+        .payloads
+        .iter()
+        .map(|p| req.filter.matches(p))
+        .collect();
+
+    // Semantic list: cosine = dot product of normalized vectors.
+    let mut semantic: Vec<(u32, f32)> = (0..index.len())
+        .filter(|d| allowed[*d])
+        .map(|d| {
+            let v = index.vector(d);
+            (
+                d as u32,
+                v.iter().zip(query_vector).map(|(a, b)| a * b).sum::<f32>(),
+            )
+        })
+        .collect();
+    top_k(&mut semantic, CANDIDATES);
+
+    // Lexical list.
+    let mut lexical: Vec<(u32, f32)> = index
+        .bm25
+        .scores(&req.query, |d| {
+            allowed.get(d as usize).copied().unwrap_or(false)
+        })
+        .into_iter()
+        .collect();
+    top_k(&mut lexical, CANDIDATES);
+
+    #[derive(Default)]
+    struct Cand {
+        cosine: f32,
+        bm25: f32,
+        sem: Option<usize>,
+        lex: Option<usize>,
+    }
+    let mut cands: HashMap<u32, Cand> = HashMap::new();
+    for (rank, (d, s)) in semantic.iter().enumerate() {
+        let c = cands.entry(*d).or_default();
+        c.cosine = *s;
+        c.sem = Some(rank + 1);
+    }
+    for (rank, (d, s)) in lexical.iter().enumerate() {
+        let c = cands.entry(*d).or_default();
+        c.bm25 = *s;
+        c.lex = Some(rank + 1);
+    }
+    for (d, c) in cands.iter_mut() {
+        if c.sem.is_none() {
+            // Outside the semantic top list: still report its similarity.
+            let v = index.vector(*d as usize);
+            c.cosine = v.iter().zip(query_vector).map(|(a, b)| a * b).sum();
+        }
+    }
+
+    // Fuse, keep the best chunk of each message.
+    let mut best: HashMap<&str, Hit> = HashMap::new();
+    for (d, c) in cands {
+        let p = &index.payloads[d as usize];
+        let fused = [c.sem, c.lex]
+            .iter()
+            .flatten()
+            .map(|r| 1.0 / (RRF_K + *r as f32))
+            .sum::<f32>();
+        let boosts = boosts(p, req);
+        let score = boosts.iter().fold(fused, |s, b| s * b.factor);
+        let hit = Hit {
+            id: index.ids[d as usize].to_string(),
+            score,
+            payload: p.clone(),
+            snippet: String::new(),
+            cosine: c.cosine,
+            bm25: c.bm25,
+            semantic_rank: c.sem,
+            lexical_rank: c.lex,
+            fused,
+            boosts,
+            context_before: Vec::new(),
+            context_after: Vec::new(),
+        };
+        match best.get(p.message_id.as_str()) {
+            Some(h) if h.score >= hit.score => {}
+            _ => {
+                best.insert(p.message_id.as_str(), hit);
+            }
+        }
+    }
+    let mut hits: Vec<Hit> = best.into_values().collect();
+    let validation = |h: &Hit| h.payload.validation.as_ref().map_or(0.0, |v| v.strength);
+    if req.filter.solutions {
+        hits.sort_by(|a, b| {
+            validation(b)
+                .total_cmp(&validation(a))
+                .then(b.score.total_cmp(&a.score))
+                .then(a.id.cmp(&b.id))
+        });
+    } else {
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    }
+    hits.truncate(req.limit);
+    for h in &mut hits {
+        h.snippet = snippet(&h.payload.text, &req.query);
+        if req.context > 0 {
+            let (before, after) = index.context(&h.payload.message_id, req.context);
+            h.context_before = before.into_iter().cloned().collect();
+            h.context_after = after.into_iter().cloned().collect();
+        }
+    }
+    hits
+}
+
+fn boosts(p: &Payload, req: &SearchRequest) -> Vec<Boost> {
+    let mut out = Vec::new();
+    if let Some(ts) = p.timestamp_unix {
+        let age_days = ((req.now_unix - ts).max(0) as f32) / DAY.as_secs() as f32;
+        let factor = 1.0 + MAX_BOOST * (-age_days / RECENCY_DAYS).exp();
+        out.push(Boost {
+            name: "recency",
+            factor,
+        });
+    }
+    if let (Some(here), Some(project)) = (&req.current_project, &p.project) {
+        if here == project && req.filter.project.is_none() {
+            out.push(Boost {
+                name: "same_project",
+                factor: 1.0 + MAX_BOOST,
+            });
+        }
+    }
+    if let Some(v) = &p.validation {
+        let strength = v.strength.clamp(-1.0, 1.0);
+        if strength != 0.0 {
+            out.push(Boost {
+                name: if strength > 0.0 {
+                    "validated_solution"
+                } else {
+                    "refuted_solution"
+                },
+                factor: 1.0 + MAX_BOOST * strength,
+            });
+        }
+    }
+    out
+}
+
+/// Keeps the `k` highest scores, sorted descending (ties by document for determinism).
+fn top_k(list: &mut Vec<(u32, f32)>, k: usize) {
+    let cmp = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if list.len() > k {
+        list.select_nth_unstable_by(k, cmp);
+        list.truncate(k);
+    }
+    list.sort_by(cmp);
+}
+
+/// A window of the text around the first query term found (longest terms first), on char boundaries.
+pub fn snippet(text: &str, query: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut terms = lexical::tokens(query);
+    terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let at = terms
+        .iter()
+        .filter(|t| t.len() >= 3)
+        .find_map(|t| lower.find(t.as_str()))
+        .unwrap_or(0);
+    // `lower` may differ in byte length from `text` for some scripts: map by char count.
+    let char_at = lower.get(..at).map_or(0, |s| s.chars().count());
+    let start = char_at.saturating_sub(SNIPPET_CHARS / 3);
+    let mut out: String = text.chars().skip(start).take(SNIPPET_CHARS).collect();
+    if start > 0 {
+        out.insert_str(0, "...");
+    }
+    if text.chars().count() > start + SNIPPET_CHARS {
+        out.push_str("...");
+    }
+    out.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_centres_on_the_match_and_respects_chars() {
+        let text = format!("{}needle here{}", "é".repeat(500), "x".repeat(500));
+        let s = snippet(&text, "needle");
+        assert!(s.contains("needle"), "{s}");
+        assert!(s.starts_with("..."));
+        assert!(s.chars().count() <= SNIPPET_CHARS + 6);
+    }
+
+    #[test]
+    fn top_k_keeps_the_best_in_order() {
+        let mut v = vec![(0, 0.1), (1, 0.9), (2, 0.5), (3, 0.7)];
+        top_k(&mut v, 2);
+        assert_eq!(v, vec![(1, 0.9), (3, 0.7)]);
+    }
+}

@@ -1,0 +1,102 @@
+//! A read-only copy of the points, published by the writer after each run (write to a temporary file, fsync,
+//! rename), so that searches never wait for a sync and never see a half-written batch: while a run holds the
+//! database, readers load the last published snapshot, which holds only committed points.
+
+use super::{EmbeddedStore, StoredPoint};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+const FILE: &str = "search.snapshot";
+const FORMAT: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Snapshot {
+    format: u32,
+    /// When it was published, Unix seconds.
+    created_unix: u64,
+    points: Vec<(u128, StoredPoint)>,
+}
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE)
+}
+
+/// Publishes every point of `store` as the new snapshot.
+pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
+    let points = store
+        .points()
+        .map(|p| p.map(|(id, sp)| (id.as_u128(), sp)))
+        .collect::<Result<Vec<_>>>()?;
+    let snapshot = Snapshot {
+        format: FORMAT,
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        points,
+    };
+    let bytes =
+        bincode::serde::encode_to_vec(&snapshot, bincode::config::standard()).map_err(|e| {
+            Error::Store {
+                path: path(data_dir),
+                message: e.to_string(),
+            }
+        })?;
+    let tmp = data_dir.join(format!("{FILE}.tmp"));
+    let io = |e| Error::io(&tmp, e);
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(&bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path(data_dir)).map_err(|e| Error::io(path(data_dir), e))?;
+    if let Ok(dir) = std::fs::File::open(data_dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// A snapshot as read back.
+pub struct Published {
+    /// When it was published, Unix seconds.
+    pub created_unix: u64,
+    pub points: Vec<(Uuid, StoredPoint)>,
+}
+
+/// The last published snapshot. None if none was published yet.
+pub fn load(data_dir: &Path) -> Result<Option<Published>> {
+    let p = path(data_dir);
+    let bytes = match std::fs::read(&p) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&p, e)),
+    };
+    let (snapshot, _): (Snapshot, usize) =
+        bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(|e| {
+            Error::Store {
+                path: p.clone(),
+                message: format!("unreadable snapshot: {e}"),
+            }
+        })?;
+    if snapshot.format != FORMAT {
+        return Ok(None);
+    }
+    Ok(Some(Published {
+        created_unix: snapshot.created_unix,
+        points: snapshot
+            .points
+            .into_iter()
+            .map(|(id, sp)| (Uuid::from_u128(id), sp))
+            .collect(),
+    }))
+}
+
+/// Removes the snapshot (after a reset).
+pub fn remove(data_dir: &Path) -> Result<()> {
+    match std::fs::remove_file(path(data_dir)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path(data_dir), e)),
+    }
+}

@@ -1,0 +1,390 @@
+//! `pipeline search`: known answers on the real fixtures, and every filter (alone and combined) on a store with
+//! known contents.
+
+mod common;
+
+use common::*;
+use pipeline::ids;
+use pipeline::message::{MessageKind, Sentiment, TopicScore};
+use pipeline::payload::{Payload, Validation};
+use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The fixtures synced once for this test binary.
+fn fixture_store() -> &'static Path {
+    static DATA: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = tempdir();
+        sync_ok(data.path(), &fixtures(), &[]);
+        data
+    })
+    .path()
+}
+
+fn search_json(data: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut full = vec!["search", "--json"];
+    full.extend_from_slice(args);
+    let o = run(data, &full);
+    assert_eq!(code(&o), 0, "search {args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("search json: {e}"))
+}
+
+/// Message ids of the stored messages whose text contains `needle`.
+fn messages_containing(data: &Path, needle: &str) -> Vec<String> {
+    let mut ids: Vec<String> = export_json(data)
+        .iter()
+        .filter(|p| {
+            p["payload"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(needle))
+        })
+        .filter_map(|p| p["payload"]["message_id"].as_str().map(str::to_string))
+        .collect();
+    ids.dedup();
+    ids
+}
+
+fn assert_in_top5(data: &Path, query: &str, expected: &[String], extra: &[&str]) {
+    assert!(!expected.is_empty(), "no expected message for {query:?}");
+    let mut args = vec![query, "--limit", "5"];
+    args.extend_from_slice(extra);
+    let hits = search_json(data, &args);
+    let got: Vec<&str> = hits
+        .iter()
+        .filter_map(|h| h["payload"]["message_id"].as_str())
+        .collect();
+    assert!(
+        got.iter().any(|g| expected.iter().any(|e| e == g)),
+        "{query:?}: none of {expected:?} in the top 5 {got:?}"
+    );
+}
+
+#[test]
+fn known_answers_on_the_fixtures() {
+    let data = fixture_store();
+    // An exact error string, found through the lexical list.
+    let expected = messages_containing(data, "x-api-key header is required");
+    assert_in_top5(data, "x-api-key header is required", &expected, &[]);
+    // A file name.
+    let expected = messages_containing(data, "test_math_utils.py");
+    assert_in_top5(data, "test_math_utils.py", &expected, &[]);
+    // A paraphrased question, found through the embedding (no shared key words with the prompt).
+    let expected = messages_containing(data, "multiply_numbers");
+    assert_in_top5(
+        data,
+        "write a function returning the product of two integers",
+        &expected,
+        &[],
+    );
+    // An identifier in a compaction summary.
+    let expected = messages_containing(
+        data,
+        "cannot invoke remote function Access.get/2 inside a guard",
+    );
+    assert_in_top5(data, "Access.get/2 inside a guard", &expected, &[]);
+}
+
+#[test]
+fn explain_context_and_unknown_values() {
+    let data = fixture_store();
+    let o = run(
+        data,
+        &[
+            "search",
+            "x-api-key header is required",
+            "--limit",
+            "2",
+            "--explain",
+            "--context",
+            "1",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("explain: semantic") && out.contains("lexical #1"),
+        "{out}"
+    );
+    assert!(out.contains("recency ×"), "{out}");
+    let hits = search_json(
+        data,
+        &[
+            "x-api-key header is required",
+            "--limit",
+            "1",
+            "--context",
+            "2",
+        ],
+    );
+    let before = hits[0]["context_before"].as_array().map_or(0, |a| a.len());
+    assert!(
+        before >= 1,
+        "a tool result has its tool call before it: {}",
+        hits[0]
+    );
+    // The context follows the tree: the first message before is the hit's parent.
+    assert_eq!(
+        hits[0]["context_before"][before - 1]["message_id"],
+        hits[0]["payload"]["parent_message_id"]
+    );
+
+    for (args, needle) in [
+        (vec!["x", "--kind", "robot"], "valid kinds"),
+        (vec!["x", "--topic", "astrology"], "valid topics"),
+        (vec!["x", "--project", "nope"], "projects in the store"),
+        (vec!["x", "--since", "someday"], "invalid time"),
+    ] {
+        let mut full = vec!["search"];
+        full.extend(args);
+        let o = run(data, &full);
+        assert_eq!(code(&o), 2, "{full:?}");
+        assert!(stderr(&o).contains(needle), "{full:?}: {}", stderr(&o));
+    }
+}
+
+/// A store with known contents: 60 messages cycling through kinds, 2 projects, 3 sessions, topics, code,
+/// solution attempts and validations, one day apart.
+fn synthetic_store(dir: &Path) -> Vec<Payload> {
+    let store = EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut payloads = Vec::new();
+    let mut ops = Vec::new();
+    for i in 0..60u32 {
+        let kind = MessageKind::ALL[(i % 5) as usize];
+        let project = if i % 2 == 0 {
+            "/home/me/alpha"
+        } else {
+            "/work/beta"
+        };
+        let session = format!("session-{}", i % 3);
+        let uuid = format!("u{i}");
+        let topic = ["debugging", "testing", "database"][(i % 3) as usize];
+        let solution = matches!(kind, MessageKind::Assistant | MessageKind::ToolCall) && i % 4 != 3;
+        let p = Payload {
+            message_id: ids::message_id(&session, &uuid).to_string(),
+            parent_message_id: None,
+            session_id: session.clone(),
+            uuid: uuid.clone(),
+            kind,
+            chunk_index: 0,
+            chunk_count: 1,
+            text: format!("message {i} about {topic} in {project}"),
+            project: Some(project.into()),
+            project_name: Path::new(project)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned()),
+            git_branch: None,
+            timestamp: None,
+            timestamp_unix: Some(1_767_225_600 + i64::from(i) * 86_400),
+            is_sidechain: false,
+            agent_id: None,
+            source_path: "/synthetic.jsonl".into(),
+            line_offset: u64::from(i),
+            tools_used: vec![],
+            files_touched: vec![],
+            has_code: i % 3 == 1,
+            topics: vec![TopicScore {
+                topic: topic.into(),
+                confidence: 0.5,
+            }],
+            primary_topic: Some(topic.into()),
+            solution_quality: 1.0,
+            is_solution_attempt: solution,
+            solution_category: None,
+            feedback: None,
+            validation: (solution && i % 5 == 1).then(|| Validation {
+                feedback_message_id: "f".into(),
+                sentiment: Sentiment::Positive,
+                strength: (i as f32) / 100.0,
+                certainty: 0.5,
+            }),
+            content_hash: String::new(),
+            enhancer_version: 1,
+            embedding_model: "test".into(),
+        };
+        // A deterministic unit vector per message.
+        let mut v: Vec<f32> = (0..384)
+            .map(|d| (((i * 31 + d * 7) % 17) as f32) - 8.0)
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.iter_mut().for_each(|x| *x /= n);
+        ops.push(SinkOp::Upsert(Box::new(PointWrite {
+            id: ids::point_id(&session, &uuid, 0),
+            point: StoredPoint {
+                vector: v,
+                payload: p.clone(),
+            },
+            cache_key: None,
+        })));
+        payloads.push(p);
+    }
+    store
+        .commit(&CommitBatch {
+            ops,
+            checkpoints: vec![],
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    payloads
+}
+
+#[test]
+fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
+    let data = tempdir();
+    let all = synthetic_store(data.path());
+    type Pred = Box<dyn Fn(&Payload) -> bool>;
+    let since = 1_767_225_600 + 20 * 86_400;
+    let until = 1_767_225_600 + 40 * 86_400;
+    let cases: Vec<(Vec<&str>, Pred)> = vec![
+        (vec![], Box::new(|_| true)),
+        (
+            vec!["--project", "alpha"],
+            Box::new(|p| p.project_name.as_deref() == Some("alpha")),
+        ),
+        (
+            vec!["--project", "/work/beta"],
+            Box::new(|p| p.project.as_deref() == Some("/work/beta")),
+        ),
+        (
+            vec!["--kind", "human"],
+            Box::new(|p| p.kind == MessageKind::Human),
+        ),
+        (
+            vec!["--kind", "human", "--kind", "summary"],
+            Box::new(|p| matches!(p.kind, MessageKind::Human | MessageKind::Summary)),
+        ),
+        (
+            vec!["--topic", "testing"],
+            Box::new(|p| p.primary_topic.as_deref() == Some("testing")),
+        ),
+        (vec!["--has-code"], Box::new(|p| p.has_code)),
+        (
+            vec!["--since", "2026-01-21"],
+            Box::new(move |p| p.timestamp_unix.is_some_and(|t| t >= since)),
+        ),
+        (
+            vec!["--until", "2026-02-10"],
+            Box::new(move |p| p.timestamp_unix.is_some_and(|t| t < until)),
+        ),
+        (
+            vec!["--session", "session-1"],
+            Box::new(|p| p.session_id == "session-1"),
+        ),
+        (vec!["--solutions"], Box::new(|p| p.is_solution_attempt)),
+        (
+            vec![
+                "--project",
+                "alpha",
+                "--kind",
+                "assistant",
+                "--kind",
+                "tool_call",
+                "--has-code",
+            ],
+            Box::new(|p| {
+                p.project_name.as_deref() == Some("alpha")
+                    && matches!(p.kind, MessageKind::Assistant | MessageKind::ToolCall)
+                    && p.has_code
+            }),
+        ),
+        (
+            vec![
+                "--topic",
+                "debugging",
+                "--since",
+                "2026-01-21",
+                "--until",
+                "2026-02-10",
+                "--session",
+                "session-0",
+            ],
+            Box::new(move |p| {
+                p.primary_topic.as_deref() == Some("debugging")
+                    && p.timestamp_unix.is_some_and(|t| t >= since && t < until)
+                    && p.session_id == "session-0"
+            }),
+        ),
+        (
+            vec!["--solutions", "--project", "beta", "--topic", "database"],
+            Box::new(|p| {
+                p.is_solution_attempt
+                    && p.project_name.as_deref() == Some("beta")
+                    && p.primary_topic.as_deref() == Some("database")
+            }),
+        ),
+    ];
+    for (args, pred) in cases {
+        let mut full = vec!["message about", "--limit", "1000"];
+        full.extend(args.iter().copied());
+        let hits = search_json(data.path(), &full);
+        let mut got: Vec<String> = hits
+            .iter()
+            .filter_map(|h| h["payload"]["uuid"].as_str().map(str::to_string))
+            .collect();
+        let mut want: Vec<String> = all
+            .iter()
+            .filter(|p| pred(p))
+            .map(|p| p.uuid.clone())
+            .collect();
+        got.sort();
+        want.sort();
+        assert!(
+            !want.is_empty() || args.len() > 4,
+            "case {args:?} selects something"
+        );
+        assert_eq!(got, want, "filters {args:?}");
+    }
+    // --solutions orders the best validated first.
+    let hits = search_json(data.path(), &["message", "--solutions", "--limit", "3"]);
+    let strengths: Vec<f64> = hits
+        .iter()
+        .map(|h| {
+            h["payload"]["validation"]["strength"]
+                .as_f64()
+                .unwrap_or(0.0)
+        })
+        .collect();
+    let mut sorted = strengths.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!(strengths, sorted);
+    assert!(strengths[0] > 0.0);
+}
+
+#[test]
+fn search_during_a_sync_reads_the_published_snapshot_and_never_waits() {
+    let data = fixture_store();
+    assert!(
+        pipeline::store::snapshot::path(data).exists(),
+        "a finished run publishes a snapshot"
+    );
+    let writer = pipeline::store::WriterLock::acquire(data).unwrap_or_else(|e| panic!("{e}"));
+    let start = std::time::Instant::now();
+    let o = run(
+        data,
+        &[
+            "search",
+            "--json",
+            "x-api-key header is required",
+            "--limit",
+            "3",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("a sync is running"), "{}", stderr(&o));
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert!(!hits.is_empty());
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    // A second writer is refused while the lock is held.
+    let o = run(
+        data,
+        &["run", "--source", fixtures().to_str().unwrap_or_default()],
+    );
+    assert_eq!(code(&o), 1);
+    drop(writer);
+
+    // No snapshot yet and a writer running: a clear error, not a hang.
+    let empty = tempdir();
+    let _w = pipeline::store::WriterLock::acquire(empty.path()).unwrap_or_else(|e| panic!("{e}"));
+    let o = run(empty.path(), &["search", "anything"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no search snapshot"), "{}", stderr(&o));
+}
