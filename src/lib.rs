@@ -10,6 +10,7 @@ pub mod discover;
 pub mod embedder;
 pub mod enhance;
 pub mod error;
+pub mod health;
 pub mod history;
 pub mod ids;
 pub mod message;

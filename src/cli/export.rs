@@ -13,7 +13,9 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
         Ok(store) => store.points().collect::<Result<_, _>>()?,
         Err(Error::Locked { .. }) => match snapshot::load(&common.data_dir)? {
             Some(published) => {
-                eprintln!("note: a sync is running; exporting the snapshot published by the last run");
+                eprintln!(
+                    "note: a sync is running; exporting the snapshot published by the last run"
+                );
                 let mut points = published.points;
                 points.sort_by_key(|(id, _)| *id);
                 points

@@ -4,6 +4,7 @@
 //! `until pipeline resume; [ $? -ne 75 ]; do :; done`-style loops work; 2 bad usage or configuration; 1 failure.
 
 mod export;
+mod health;
 mod reset;
 mod resume;
 mod run;
@@ -55,6 +56,8 @@ pub enum Command {
     Reset(reset::ResetArgs),
     /// Every stored point as one JSON object per line: {"id", "payload"} (no vector).
     Export,
+    /// Is the index usable: store, checkpoints, model, pending files, last run (exit 1 when unhealthy).
+    Health(health::HealthArgs),
     /// Hybrid (semantic + lexical) search over the store, with filters that combine.
     Search(search::SearchArgs),
     /// Write a synthetic transcript corpus (for demos and benchmarks).
@@ -103,6 +106,7 @@ pub fn main(started: Instant) -> ExitCode {
         Command::Reset(args) => reset::execute(&common, args),
         Command::Export => export::execute(&common),
         Command::Search(args) => search::execute(&common, args),
+        Command::Health(args) => health::execute(&common, args),
         Command::Synth(args) => synth::execute(args),
     };
     match result {

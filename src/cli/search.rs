@@ -3,10 +3,9 @@
 use super::{Common, EXIT_OK};
 use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use crate::error::Error;
-use crate::search::filter::{check_topic, parse_kind, parse_time};
-use crate::search::{search, Filter, FilterError, Hit, IndexSource, SearchIndex, SearchRequest};
+use crate::search::query::{self, QueryError, SearchOptions};
+use crate::search::{Hit, IndexSource, SearchIndex};
 use clap::Args;
-use std::path::Path;
 use std::time::SystemTime;
 
 #[derive(Debug, Args)]
@@ -63,40 +62,30 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         eprintln!("note: a sync is running; searching the snapshot published {age}s ago");
     }
     let cwd = std::env::current_dir().ok();
-    let here = cwd.as_deref().and_then(|d| project_of(&index, d));
-    let filter =
-        build_filter(&args, &index, here.as_deref()).map_err(|e| Error::Config(e.to_string()))?;
-    if args.here && here.is_none() {
-        return Err(Error::Config(format!(
-            "--here: no stored project matches {}; projects in the store: {}",
-            cwd.map(|c| c.display().to_string()).unwrap_or_default(),
-            index.projects().join(", ")
-        ))
-        .into());
-    }
+    let opts = SearchOptions {
+        query: args.query.clone(),
+        limit: args.limit,
+        project: args.project.clone(),
+        here: if args.here { cwd.clone() } else { None },
+        kinds: args.kinds.clone(),
+        topic: args.topic.clone(),
+        has_code: args.has_code,
+        since: args.since.clone(),
+        until: args.until.clone(),
+        session: args.session.clone(),
+        solutions: args.solutions,
+        context: args.context,
+        cwd,
+    };
+    // Validate before loading the model, so usage errors are instant.
+    query::filter_for(&index, &opts, SystemTime::now()).map_err(usage)?;
     let settings = EmbedderSettings {
         threads: common.config.embed.threads,
         max_length: common.config.embed.max_length,
         batch_size: 1,
     };
     let mut embedder = Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)?;
-    let query_vector = embedder
-        .embed(&[args.query.as_str()])?
-        .pop()
-        .unwrap_or_default();
-    let now_unix = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let req = SearchRequest {
-        query: args.query.clone(),
-        limit: args.limit.max(1),
-        filter,
-        context: args.context,
-        current_project: here,
-        now_unix,
-    };
-    let hits = search(&index, &query_vector, &req);
+    let hits = query::run(&index, &mut embedder, &opts).map_err(usage)?;
     if args.json {
         println!("{}", serde_json::to_string(&hits)?);
     } else {
@@ -105,55 +94,11 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// The stored project path that is `dir` or its nearest ancestor.
-fn project_of(index: &SearchIndex, dir: &Path) -> Option<String> {
-    let projects: std::collections::BTreeSet<String> = index.project_paths();
-    dir.ancestors()
-        .map(|a| a.to_string_lossy().into_owned())
-        .find(|a| projects.contains(a))
-}
-
-pub fn build_filter(
-    args: &SearchArgs,
-    index: &SearchIndex,
-    here: Option<&str>,
-) -> Result<Filter, FilterError> {
-    let now = SystemTime::now();
-    let mut filter = Filter {
-        project: None,
-        kinds: args
-            .kinds
-            .iter()
-            .map(|k| parse_kind(k))
-            .collect::<Result<_, _>>()?,
-        topic: args.topic.as_deref().map(check_topic).transpose()?,
-        has_code: args.has_code,
-        since: args
-            .since
-            .as_deref()
-            .map(|s| parse_time(s, true, now))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|s| parse_time(s, false, now))
-            .transpose()?,
-        session: args.session.clone(),
-        solutions: args.solutions,
-    };
-    if let Some(p) = &args.project {
-        let known = index.projects();
-        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !index.project_paths().contains(p) {
-            return Err(FilterError::Project {
-                given: p.clone(),
-                valid: known,
-            });
-        }
-        filter.project = Some(p.clone());
-    } else if args.here {
-        filter.project = here.map(str::to_string);
+fn usage(e: QueryError) -> anyhow::Error {
+    match e {
+        QueryError::Embed(e) => e.into(),
+        other => Error::Config(other.to_string()).into(),
     }
-    Ok(filter)
 }
 
 fn print_hits(hits: &[Hit], explain: bool) {

@@ -9,6 +9,7 @@
 pub mod filter;
 pub mod index;
 pub mod lexical;
+pub mod query;
 pub mod rank;
 
 pub use filter::{Filter, FilterError};

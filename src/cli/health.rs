@@ -1,0 +1,69 @@
+//! `pipeline health`.
+
+use super::{Common, EXIT_FAILURE, EXIT_OK};
+use crate::embedder::{default_model_dir, ModelFiles};
+use crate::store::EmbeddedStore;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
+    let sources = last_sources(&common.data_dir);
+    let h = crate::health::check(
+        &common.data_dir,
+        &ModelFiles::in_dir(&default_model_dir()),
+        sources.as_deref(),
+    );
+    if args.json {
+        println!("{}", serde_json::to_string(&h)?);
+    } else {
+        println!("{}", if h.healthy { "healthy" } else { "UNHEALTHY" });
+        for p in &h.problems {
+            println!("  problem: {p}");
+        }
+        let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+        println!("  data dir: {}", h.data_dir);
+        println!(
+            "  version {}, model {}, enhancer v{}",
+            h.version, h.embedding_model, h.enhancer_version
+        );
+        println!(
+            "  model found: {}, runtime found: {}",
+            h.model_found, h.runtime_found
+        );
+        println!(
+            "  store reachable: {}, sync running: {}, points: {}, checkpoints: {} ({} unreadable), files pending: {}",
+            h.store_reachable,
+            h.sync_running,
+            opt(h.points),
+            opt(h.checkpoints),
+            opt(h.unreadable_checkpoints),
+            opt(h.files_pending)
+        );
+        if let Some(r) = &h.last_run {
+            println!(
+                "  last run: {:.1}s, {} points, work left: {}",
+                r.duration_secs, r.points_committed, r.work_left
+            );
+        }
+    }
+    Ok(if h.healthy { EXIT_OK } else { EXIT_FAILURE })
+}
+
+/// The sources of the last run, if the store can tell.
+pub fn last_sources(data_dir: &std::path::Path) -> Option<Vec<PathBuf>> {
+    if crate::store::WriterLock::is_held(data_dir) {
+        return None;
+    }
+    let store = EmbeddedStore::open_reader(data_dir).ok()?;
+    store
+        .meta_get("sources")
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::from_slice(&v).ok())
+}

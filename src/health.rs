@@ -1,0 +1,143 @@
+//! `pipeline health`: is the index usable right now, and if not, why.
+
+use crate::embedder::{ModelFiles, MODEL_ID};
+use crate::enhance::ENHANCER_VERSION;
+use crate::error::Error;
+use crate::store::{snapshot, EmbeddedStore, WriterLock};
+use crate::sync::RunSummary;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    pub healthy: bool,
+    /// Why it is unhealthy (empty when healthy).
+    pub problems: Vec<String>,
+    pub data_dir: String,
+    pub version: String,
+    pub embedding_model: String,
+    pub enhancer_version: u32,
+    pub model_found: bool,
+    pub runtime_found: bool,
+    pub sync_running: bool,
+    pub store_reachable: bool,
+    pub points: Option<u64>,
+    pub checkpoints: Option<u64>,
+    pub unreadable_checkpoints: Option<u64>,
+    pub unreadable_points: Option<u64>,
+    pub files_pending: Option<u64>,
+    pub last_run: Option<RunSummary>,
+    pub snapshot_age_secs: Option<u64>,
+}
+
+/// Checks model files, the store (every point and checkpoint decodes, vectors have the model's dimension) and
+/// what is pending in `sources`. While a sync runs, the store is not opened; the snapshot stands in for it.
+pub fn check(
+    data_dir: &Path,
+    model_files: &ModelFiles,
+    sources: Option<&[std::path::PathBuf]>,
+) -> Health {
+    let mut h = Health {
+        healthy: true,
+        problems: Vec::new(),
+        data_dir: data_dir.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        embedding_model: MODEL_ID.to_string(),
+        enhancer_version: ENHANCER_VERSION,
+        model_found: [
+            &model_files.model,
+            &model_files.tokenizer,
+            &model_files.config,
+        ]
+        .iter()
+        .all(|p| p.is_file()),
+        runtime_found: model_files.runtime.is_file(),
+        sync_running: WriterLock::is_held(data_dir),
+        store_reachable: false,
+        points: None,
+        checkpoints: None,
+        unreadable_checkpoints: None,
+        unreadable_points: None,
+        files_pending: None,
+        last_run: None,
+        snapshot_age_secs: None,
+    };
+    if !h.model_found {
+        h.problems.push(format!(
+            "model files missing under {} (run `make model`)",
+            model_files.model.display()
+        ));
+    }
+    if !h.runtime_found {
+        h.problems.push(format!(
+            "ONNX Runtime missing at {} (run `make model`)",
+            model_files.runtime.display()
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    if let Ok(meta) = std::fs::metadata(snapshot::path(data_dir)) {
+        if let Ok(modified) = meta.modified() {
+            let t = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            h.snapshot_age_secs = Some(now.saturating_sub(t));
+        }
+    }
+    if h.sync_running {
+        // Reachable for readers through the snapshot.
+        h.store_reachable = h.snapshot_age_secs.is_some();
+        if !h.store_reachable {
+            h.problems
+                .push("a sync is running and no search snapshot exists yet".into());
+        }
+    } else {
+        match EmbeddedStore::open_reader(data_dir) {
+            Ok(store) => {
+                h.store_reachable = true;
+                let mut points = 0u64;
+                let mut bad_points = 0u64;
+                for p in store.points() {
+                    match p {
+                        Ok((_, sp)) if sp.vector.len() == crate::embedder::DIMENSION => points += 1,
+                        _ => bad_points += 1,
+                    }
+                }
+                let cps = store.checkpoints();
+                let bad_cps = cps.iter().filter(|(_, c)| c.is_err()).count() as u64;
+                h.points = Some(points);
+                h.unreadable_points = Some(bad_points);
+                h.checkpoints = Some(cps.len() as u64);
+                h.unreadable_checkpoints = Some(bad_cps);
+                if bad_points > 0 {
+                    h.problems
+                        .push(format!("{bad_points} stored points cannot be decoded"));
+                }
+                if bad_cps > 0 {
+                    h.problems.push(format!(
+                        "{bad_cps} checkpoints cannot be decoded (those files will be re-read; `pipeline reset --checkpoints-only` resets all)"
+                    ));
+                }
+                h.last_run = crate::history::recent_runs(&store, 1).pop();
+                if let Some(sources) = sources {
+                    let reporter = crate::progress::Reporter::new(
+                        crate::progress::Display::Quiet,
+                        std::sync::Arc::new(crate::progress::Counters::default()),
+                    );
+                    let found = crate::discover::find_files(sources, &reporter);
+                    h.files_pending = Some(crate::discover::pending(&found, &store).len() as u64);
+                }
+            }
+            Err(Error::Locked { .. }) => {
+                h.sync_running = true;
+                h.store_reachable = h.snapshot_age_secs.is_some();
+            }
+            Err(e) => h.problems.push(format!("store unreachable: {e}")),
+        }
+    }
+    h.healthy = h.problems.is_empty();
+    h
+}

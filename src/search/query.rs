@@ -1,0 +1,129 @@
+//! One search as the CLI and the MCP server both run it: options in, validated filters, ranked hits out.
+
+use super::filter::{check_topic, parse_kind, parse_time};
+use super::{search, Filter, FilterError, Hit, SearchIndex, SearchRequest};
+use crate::embedder::Embedder;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Everything a search can be asked for; strings are validated here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchOptions {
+    pub query: String,
+    pub limit: usize,
+    /// A project name or path.
+    pub project: Option<String>,
+    /// Restrict to the stored project containing this directory (`--here`).
+    pub here: Option<PathBuf>,
+    pub kinds: Vec<String>,
+    pub topic: Option<String>,
+    pub has_code: bool,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub session: Option<String>,
+    pub solutions: bool,
+    pub context: usize,
+    /// The caller's directory, for the same-project boost.
+    pub cwd: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error("no stored project contains {dir}; projects in the store: {projects}")]
+    NotAProject { dir: String, projects: String },
+    #[error("the query is empty")]
+    EmptyQuery,
+    #[error(transparent)]
+    Embed(#[from] crate::error::Error),
+}
+
+/// The stored project path that is `dir` or its nearest ancestor.
+pub fn project_of(index: &SearchIndex, dir: &Path) -> Option<String> {
+    let projects = index.project_paths();
+    dir.ancestors()
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| projects.contains(a))
+}
+
+/// Validates the options into a filter (unknown values list the valid ones).
+pub fn filter_for(
+    index: &SearchIndex,
+    opts: &SearchOptions,
+    now: SystemTime,
+) -> Result<Filter, QueryError> {
+    let mut filter = Filter {
+        project: None,
+        kinds: opts
+            .kinds
+            .iter()
+            .map(|k| parse_kind(k))
+            .collect::<Result<_, _>>()?,
+        topic: opts.topic.as_deref().map(check_topic).transpose()?,
+        has_code: opts.has_code,
+        since: opts
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, true, now))
+            .transpose()?,
+        until: opts
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, false, now))
+            .transpose()?,
+        session: opts.session.clone(),
+        solutions: opts.solutions,
+    };
+    if let Some(p) = &opts.project {
+        let known = index.projects();
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !index.project_paths().contains(p) {
+            return Err(FilterError::Project {
+                given: p.clone(),
+                valid: known,
+            }
+            .into());
+        }
+        filter.project = Some(p.clone());
+    } else if let Some(dir) = &opts.here {
+        match project_of(index, dir) {
+            Some(p) => filter.project = Some(p),
+            None => {
+                return Err(QueryError::NotAProject {
+                    dir: dir.display().to_string(),
+                    projects: index.projects().join(", "),
+                })
+            }
+        }
+    }
+    Ok(filter)
+}
+
+/// Runs one search.
+pub fn run(
+    index: &SearchIndex,
+    embedder: &mut Embedder,
+    opts: &SearchOptions,
+) -> Result<Vec<Hit>, QueryError> {
+    if opts.query.trim().is_empty() {
+        return Err(QueryError::EmptyQuery);
+    }
+    let now = SystemTime::now();
+    let filter = filter_for(index, opts, now)?;
+    let query_vector = embedder
+        .embed(&[opts.query.as_str()])?
+        .pop()
+        .unwrap_or_default();
+    let req = SearchRequest {
+        query: opts.query.clone(),
+        limit: opts.limit.max(1),
+        filter,
+        context: opts.context,
+        current_project: opts.cwd.as_deref().and_then(|d| project_of(index, d)),
+        now_unix: now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+    };
+    Ok(search(index, &query_vector, &req))
+}
