@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod history;
 pub mod ids;
+pub mod mcp;
 pub mod message;
 pub mod paths;
 pub mod payload;

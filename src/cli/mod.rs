@@ -5,6 +5,7 @@
 
 mod export;
 mod health;
+mod mcp;
 mod reset;
 mod resume;
 mod run;
@@ -58,6 +59,8 @@ pub enum Command {
     Export,
     /// Is the index usable: store, checkpoints, model, pending files, last run (exit 1 when unhealthy).
     Health(health::HealthArgs),
+    /// Serve the Model Context Protocol on stdio (for Claude Code: `claude mcp add pipeline -- pipeline mcp`).
+    Mcp,
     /// Hybrid (semantic + lexical) search over the store, with filters that combine.
     Search(search::SearchArgs),
     /// Write a synthetic transcript corpus (for demos and benchmarks).
@@ -107,6 +110,7 @@ pub fn main(started: Instant) -> ExitCode {
         Command::Export => export::execute(&common),
         Command::Search(args) => search::execute(&common, args),
         Command::Health(args) => health::execute(&common, args),
+        Command::Mcp => mcp::execute(&common),
         Command::Synth(args) => synth::execute(args),
     };
     match result {

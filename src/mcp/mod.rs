@@ -1,0 +1,271 @@
+//! `pipeline mcp`: a Model Context Protocol server over stdio, built on the official Rust SDK (`rmcp`), so that
+//! Claude Code can search its own history.
+//!
+//! The server holds no store lock while idle: each tool call opens what it needs and closes it, so a
+//! `pipeline run` from a shell proceeds, and a search during a sync reads the last published snapshot
+//! (committed data only). `force_conversation_sync` runs the pipeline in-process under a budget that stays
+//! below the 2-minute MCP call limit and says whether more work remains. Every failure is a tool error with a
+//! readable message; the server itself keeps running.
+
+mod params;
+
+pub use params::{ContextParams, SearchParams, SyncParams};
+
+use crate::config::PipelineConfig;
+use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
+use crate::progress::{Counters, Display, Reporter};
+use crate::search::query::{self, SearchOptions};
+use crate::search::{IndexSource, SearchIndex};
+use crate::store::{snapshot, EmbeddedStore, WriterLock};
+use crate::sync::{RunSettings, SyncJob};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Default budget of `force_conversation_sync`.
+pub const DEFAULT_SYNC_SECONDS: f64 = 100.0;
+/// Largest budget accepted: below the 2-minute MCP call limit with room for the reply.
+pub const MAX_SYNC_SECONDS: f64 = 110.0;
+
+#[derive(Clone)]
+pub struct McpServer {
+    data_dir: PathBuf,
+    config: PipelineConfig,
+    model_dir: PathBuf,
+    embedder: Arc<tokio::sync::Mutex<Option<Embedder>>>,
+    tool_router: ToolRouter<Self>,
+}
+
+type ToolResult = Result<String, String>;
+
+fn json<T: serde::Serialize>(v: &T) -> ToolResult {
+    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+}
+
+#[tool_router]
+impl McpServer {
+    pub fn new(data_dir: PathBuf, config: PipelineConfig, model_dir: PathBuf) -> Self {
+        McpServer {
+            data_dir,
+            config,
+            model_dir,
+            embedder: Arc::new(tokio::sync::Mutex::new(None)),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "Search past Claude Code conversations (hybrid semantic + keyword ranking). Finds earlier solutions, error messages, file names and discussions. Filters combine with AND. Returns ranked hits with score, project, session, timestamp, kind, snippet, full chunk text and optional neighbouring messages."
+    )]
+    async fn search_conversations(&self, Parameters(p): Parameters<SearchParams>) -> ToolResult {
+        let opts = SearchOptions {
+            query: p.query,
+            limit: p.limit.unwrap_or(10).clamp(1, 100),
+            project: p.project,
+            here: None,
+            kinds: p.kind.unwrap_or_default(),
+            topic: p.topic,
+            has_code: p.has_code.unwrap_or(false),
+            since: p.since,
+            until: p.until,
+            session: p.session,
+            solutions: p.solutions.unwrap_or(false),
+            context: p.context.unwrap_or(0).min(10),
+            cwd: p.cwd.map(PathBuf::from),
+        };
+        let data_dir = self.data_dir.clone();
+        let (index, source) = tokio::task::spawn_blocking(move || SearchIndex::open(&data_dir))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        query::filter_for(&index, &opts, std::time::SystemTime::now())
+            .map_err(|e| e.to_string())?;
+        let mut guard = self.embedder.lock().await;
+        if guard.is_none() {
+            let files = ModelFiles::in_dir(&self.model_dir);
+            let settings = EmbedderSettings {
+                threads: self.config.embed.threads,
+                max_length: self.config.embed.max_length,
+                batch_size: 1,
+            };
+            *guard = Some(
+                tokio::task::spawn_blocking(move || Embedder::load(&files, settings))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let embedder = guard.as_mut().ok_or("the model is not loaded")?;
+        let hits = query::run(&index, embedder, &opts).map_err(|e| e.to_string())?;
+        json(&serde_json::json!({
+            "from_snapshot": matches!(source, IndexSource::Snapshot { .. }),
+            "hits": hits,
+        }))
+    }
+
+    #[tool(
+        description = "Health of the conversation index: store reachable and consistent, point and checkpoint counts, files pending, last sync, model and runtime found, versions."
+    )]
+    async fn get_vector_db_health(&self) -> ToolResult {
+        let data_dir = self.data_dir.clone();
+        let files = ModelFiles::in_dir(&self.model_dir);
+        let health = tokio::task::spawn_blocking(move || {
+            let sources = last_sources(&data_dir);
+            crate::health::check(&data_dir, &files, sources.as_deref())
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        json(&health)
+    }
+
+    #[tool(
+        description = "Sync new Claude Code conversation logs into the index now, within a time budget (default 100 s, at most 110 s, below the 2-minute tool limit). Progress is checkpointed: if `work_left` is true in the result, call again to continue."
+    )]
+    async fn force_conversation_sync(&self, Parameters(p): Parameters<SyncParams>) -> ToolResult {
+        let started = Instant::now();
+        let seconds = p.budget_seconds.unwrap_or(DEFAULT_SYNC_SECONDS);
+        if !seconds.is_finite() || seconds < 0.0 {
+            return Err(format!(
+                "budget_seconds must be between 0 and {MAX_SYNC_SECONDS}"
+            ));
+        }
+        let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
+        let _writer = WriterLock::acquire(&self.data_dir)
+            .map_err(|e| format!("{e}; try again when it ends"))?;
+        let store = Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| e.to_string())?);
+        let saved = store
+            .meta_get("sources")
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_slice(&v).ok());
+        let sources: Vec<PathBuf> = saved.unwrap_or_else(crate::paths::default_sources);
+        if sources.is_empty() {
+            return Err("no transcript directory found (~/.claude/projects); run `pipeline run --source DIR` once".into());
+        }
+        let settings = RunSettings {
+            sources: sources.clone(),
+            budget: Some(budget),
+            max_files: None,
+        };
+        let job = SyncJob {
+            settings: settings.clone(),
+            config: self.config.clone(),
+            model_dir: self.model_dir.clone(),
+            started,
+        };
+        let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+        let _ = crate::history::save_resume(&store, &settings);
+        let summary = job
+            .run(store.clone(), reporter, std::future::pending())
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = crate::history::record_run(&store, &summary);
+        if !summary.work_left {
+            let _ = crate::history::clear_resume(&store);
+        }
+        let publish_by = started + budget;
+        if summary.points_committed > 0 && Instant::now() + Duration::from_secs(1) < publish_by {
+            let _ = snapshot::publish(&self.data_dir, &store);
+        }
+        json(&summary)
+    }
+
+    #[tool(
+        description = "Sync statistics: files complete / partial / pending with bytes and percent, points stored by kind, enhancement counts, malformed lines, recent syncs and the number of 110-second syncs still needed."
+    )]
+    async fn get_sync_stats(&self) -> ToolResult {
+        let data_dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
+            let sources: Vec<PathBuf> = store
+                .meta_get("sources")
+                .ok()
+                .flatten()
+                .and_then(|v| serde_json::from_slice(&v).ok())
+                .unwrap_or_else(crate::paths::default_sources);
+            let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+            let found = crate::discover::find_files(&sources, &reporter);
+            json(&crate::stats::compute(
+                &store,
+                &found,
+                crate::history::recent_runs(&store, 5),
+            ))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+
+    #[tool(
+        description = "A stored message (by the `message_id` of a search hit) with its neighbours in the conversation tree: up to `n` messages before it (its ancestors) and after it."
+    )]
+    async fn get_conversation_context(
+        &self,
+        Parameters(p): Parameters<ContextParams>,
+    ) -> ToolResult {
+        let data_dir = self.data_dir.clone();
+        let n = p.n.unwrap_or(3).min(20);
+        tokio::task::spawn_blocking(move || {
+            let (index, _) = SearchIndex::open(&data_dir).map_err(|e| e.to_string())?;
+            let message = index
+                .message(&p.message_id)
+                .ok_or_else(|| format!("no stored message has id {:?}", p.message_id))?;
+            let (before, after) = index.context(&p.message_id, n);
+            json(&serde_json::json!({
+                "message": message,
+                "text": index.message_text(&p.message_id),
+                "before": before,
+                "after": after,
+            }))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("pipeline", env!("CARGO_PKG_VERSION")))
+            .with_instructions(
+                "Search the user's past Claude Code conversations with search_conversations; \
+                 sync new logs with force_conversation_sync (call again while work_left is true).",
+            )
+    }
+}
+
+fn last_sources(data_dir: &std::path::Path) -> Option<Vec<PathBuf>> {
+    if WriterLock::is_held(data_dir) {
+        return None;
+    }
+    let store = EmbeddedStore::open_reader(data_dir).ok()?;
+    store
+        .meta_get("sources")
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::from_slice(&v).ok())
+}
+
+/// Serves MCP on stdin/stdout until the client disconnects.
+pub async fn serve(server: McpServer) -> crate::error::Result<()> {
+    let running =
+        server
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| crate::error::Error::Stage {
+                stage: "mcp",
+                message: e.to_string(),
+            })?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| crate::error::Error::Stage {
+            stage: "mcp",
+            message: e.to_string(),
+        })?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Tool parameters, with a JSON schema for every field (the doc comments become the descriptions).
+
+use rmcp::schemars::{self, JsonSchema};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// What to look for: words, an error message, a file name, or a question.
+    pub query: String,
+    /// Number of results (1-100, default 10).
+    pub limit: Option<usize>,
+    /// Only this project: its name (last path component) or full path.
+    pub project: Option<String>,
+    /// Only these kinds: human, assistant, tool_call, tool_result, summary.
+    pub kind: Option<Vec<String>>,
+    /// Only messages about this topic: debugging, performance, authentication, deployment, testing, styling,
+    /// database, api, state_management, configuration, framework, devtools.
+    pub topic: Option<String>,
+    /// Only messages containing code.
+    pub has_code: Option<bool>,
+    /// Only messages at or after this date (2026-01-31), time (RFC 3339) or this long ago (7d, 12h).
+    pub since: Option<String>,
+    /// Only messages before this date or time.
+    pub until: Option<String>,
+    /// Only this session id.
+    pub session: Option<String>,
+    /// Only assistant solution attempts, best validated first.
+    pub solutions: Option<bool>,
+    /// Neighbouring messages to include on each side of each hit (0-10).
+    pub context: Option<usize>,
+    /// The caller's working directory: hits from that project get a small boost.
+    pub cwd: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncParams {
+    /// Time budget in seconds (default 100, at most 110).
+    pub budget_seconds: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContextParams {
+    /// The `message_id` of a stored message (from a search hit's payload).
+    pub message_id: String,
+    /// Messages to include on each side (default 3, at most 20).
+    pub n: Option<usize>,
+}

@@ -1,0 +1,331 @@
+//! `pipeline mcp` spoken to as Claude Code would: initialize handshake, tools/list, every tool called and its
+//! JSON checked against the CLI's, tool errors, malformed JSON-RPC, and a budgeted sync under the MCP limit.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Mcp {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Mcp {
+    fn start(data: &Path) -> Self {
+        let mut child = Command::new(bin())
+            .arg("--data-dir")
+            .arg(data)
+            .arg("mcp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn mcp: {e}"));
+        let stdin = child.stdin.take().unwrap_or_else(|| panic!("stdin"));
+        let stdout = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("stdout")));
+        let mut m = Mcp {
+            child,
+            stdin,
+            stdout,
+        };
+        let init = m.request(
+            1,
+            "initialize",
+            json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "pipeline", "{init}");
+        assert_eq!(
+            init["result"]["protocolVersion"], "2025-06-18",
+            "the server accepts the client's version"
+        );
+        assert!(init["result"]["capabilities"]["tools"].is_object());
+        m.send_raw(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string());
+        m
+    }
+
+    fn send_raw(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap_or_else(|e| panic!("write: {e}"));
+        self.stdin.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+    }
+
+    /// The next message that answers `id` (notifications in between are skipped).
+    fn response(&mut self, id: &Value) -> Value {
+        loop {
+            let mut line = String::new();
+            let n = self
+                .stdout
+                .read_line(&mut line)
+                .unwrap_or_else(|e| panic!("read: {e}"));
+            assert!(n > 0, "server closed stdout");
+            let v: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad json {line}: {e}"));
+            if &v["id"] == id {
+                return v;
+            }
+        }
+    }
+
+    fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
+        self.send_raw(
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
+        );
+        self.response(&json!(id))
+    }
+
+    /// Calls a tool; returns (is_error, text).
+    fn call(&mut self, id: u64, name: &str, args: Value) -> (bool, String) {
+        let r = self.request(id, "tools/call", json!({"name": name, "arguments": args}));
+        let result = &r["result"];
+        assert!(result.is_object(), "{r}");
+        let text = result["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        (result["isError"] == true, text)
+    }
+
+    fn call_json(&mut self, id: u64, name: &str, args: Value) -> Value {
+        let (err, text) = self.call(id, name, args);
+        assert!(!err, "{name} failed: {text}");
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name} returned non-JSON {text}: {e}"))
+    }
+
+    fn finish(mut self) {
+        drop(self.stdin);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "server exit: {status}");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit when stdin closed"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn small_corpus(src: &Path) {
+    for (rel, to) in [
+        (
+            "-tmp-claude-reliability/hello-world-script.jsonl",
+            "-tmp-demo/hello.jsonl",
+        ),
+        (
+            "-home-user-episodic-memory/tiny-conversation.jsonl",
+            "-tmp-demo/tiny.jsonl",
+        ),
+    ] {
+        let dest = src.join(to);
+        std::fs::create_dir_all(dest.parent().unwrap_or(src)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::copy(fixtures().join(rel), &dest).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn every_tool_answers_like_the_cli() {
+    let src = tempdir();
+    let data = tempdir();
+    small_corpus(src.path());
+    sync_ok(data.path(), src.path(), &[]);
+    let mut mcp = Mcp::start(data.path());
+
+    let tools = mcp.request(2, "tools/list", json!({}));
+    let mut names: Vec<&str> = tools["result"]["tools"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "force_conversation_sync",
+            "get_conversation_context",
+            "get_sync_stats",
+            "get_vector_db_health",
+            "search_conversations"
+        ]
+    );
+    let search_tool = tools["result"]["tools"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|t| t["name"] == "search_conversations")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(search_tool["inputSchema"]["required"], json!(["query"]));
+    for field in [
+        "query",
+        "limit",
+        "project",
+        "kind",
+        "topic",
+        "has_code",
+        "since",
+        "until",
+        "session",
+        "solutions",
+        "context",
+    ] {
+        let prop = &search_tool["inputSchema"]["properties"][field];
+        assert!(
+            prop["description"].is_string(),
+            "{field} has a described schema: {prop}"
+        );
+    }
+
+    // search_conversations == pipeline search --json
+    let query = "hello world script";
+    let via_mcp = mcp.call_json(
+        3,
+        "search_conversations",
+        json!({"query": query, "limit": 3}),
+    );
+    let o = run(data.path(), &["search", "--json", query, "--limit", "3"]);
+    let via_cli: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(!ids(&via_cli).is_empty());
+    assert_eq!(ids(&via_mcp["hits"]), ids(&via_cli));
+
+    // get_vector_db_health == pipeline health --json (point counts)
+    let health = mcp.call_json(4, "get_vector_db_health", json!({}));
+    let o = run(data.path(), &["health", "--json"]);
+    assert_eq!(code(&o), 0);
+    let cli_health: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(health["healthy"], true);
+    assert_eq!(health["points"], cli_health["points"]);
+    assert_eq!(
+        health["points"].as_u64(),
+        Some(export(data.path()).len() as u64)
+    );
+
+    // get_sync_stats == pipeline stats --json (store section)
+    let stats = mcp.call_json(5, "get_sync_stats", json!({}));
+    let cli_stats = stats_json(data.path(), src.path());
+    assert_eq!(stats["store"]["points"], cli_stats["store"]["points"]);
+    assert_eq!(stats["store"]["by_kind"], cli_stats["store"]["by_kind"]);
+    assert_eq!(stats["files"]["complete"], 2);
+
+    // get_conversation_context: the hit and its tree neighbours.
+    let hit = &via_mcp["hits"][0]["payload"];
+    let ctx = mcp.call_json(
+        6,
+        "get_conversation_context",
+        json!({"message_id": hit["message_id"], "n": 2}),
+    );
+    assert_eq!(ctx["message"]["message_id"], hit["message_id"]);
+    if let Some(parent) = hit["parent_message_id"].as_str() {
+        let before = ctx["before"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            before.last().map(|b| b["message_id"].clone()),
+            Some(json!(parent))
+        );
+    }
+
+    // force_conversation_sync with nothing new: caught up.
+    let sync = mcp.call_json(7, "force_conversation_sync", json!({"budget_seconds": 20}));
+    assert_eq!(sync["work_left"], false, "{sync}");
+
+    // Tool errors are readable MCP errors, and the server keeps serving.
+    let (err, text) = mcp.call(
+        8,
+        "search_conversations",
+        json!({"query": "x", "kind": ["robot"]}),
+    );
+    assert!(err && text.contains("valid kinds"), "{text}");
+    let (err, text) = mcp.call(
+        9,
+        "get_conversation_context",
+        json!({"message_id": "no-such-id"}),
+    );
+    assert!(err && text.contains("no stored message"), "{text}");
+    let (err, text) = mcp.call(10, "force_conversation_sync", json!({"budget_seconds": -1}));
+    assert!(err && text.contains("budget_seconds"), "{text}");
+
+    // Malformed JSON-RPC: a well-formed request of the wrong shape gets a JSON-RPC error; unparsable bytes are
+    // skipped (as the official SDKs do); neither ends the server.
+    mcp.send_raw(r#"{"jsonrpc":"2.0","id":11,"method":17}"#);
+    let mut line = String::new();
+    mcp.stdout
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err: Value = serde_json::from_str(&line).unwrap_or_default();
+    assert!(
+        err["error"]["code"].is_i64(),
+        "JSON-RPC error expected, got {line}"
+    );
+    mcp.send_raw("{this is not json");
+    let again = mcp.request(12, "tools/list", json!({}));
+    assert!(
+        again["result"]["tools"].is_array(),
+        "server still answers: {again}"
+    );
+    mcp.finish();
+}
+
+#[test]
+fn budgeted_sync_returns_within_the_budget_and_reports_remaining_work() {
+    let src = tempdir();
+    let data = tempdir();
+    pipeline::synth::generate(
+        src.path(),
+        &pipeline::synth::SynthSpec {
+            seed: 9,
+            target_bytes: 3_000_000,
+            projects: 2,
+            lines_per_session: 600,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Register the sources (a zero budget does no work).
+    let o = run(
+        data.path(),
+        &[
+            "run",
+            "--source",
+            src.path().to_str().unwrap_or_default(),
+            "--budget",
+            "0s",
+        ],
+    );
+    assert_eq!(code(&o), 75);
+
+    let mut mcp = Mcp::start(data.path());
+    let start = Instant::now();
+    let summary = mcp.call_json(2, "force_conversation_sync", json!({"budget_seconds": 3}));
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(3700), "took {took:?}");
+    assert_eq!(summary["work_left"], true, "{summary}");
+    assert_eq!(summary["stop_reason"], "budget");
+    // While idle, the server holds no lock: a shell run proceeds.
+    let o = run(
+        data.path(),
+        &[
+            "run",
+            "--source",
+            src.path().to_str().unwrap_or_default(),
+            "--budget",
+            "2s",
+        ],
+    );
+    assert!(matches!(code(&o), 0 | 75), "{}", stderr(&o));
+    mcp.finish();
+}
