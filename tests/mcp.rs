@@ -240,6 +240,31 @@ fn every_tool_answers_like_the_cli() {
         );
     }
 
+    // A sync from a shell while the server runs: the next search sees the new messages (the server reopens
+    // its index when the store changed).
+    let extra = src.path().join("-tmp-demo/extra.jsonl");
+    std::fs::write(
+        &extra,
+        concat!(
+            r#"{"type":"user","uuid":"9d1f0c1e-0000-4000-8000-000000000001","sessionId":"extra","cwd":"/tmp/demo","#,
+            r#""timestamp":"2026-03-01T10:00:00.000Z","message":{"role":"user","content":"zebra quasar frobnicator keeps crashing"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    sync_ok(data.path(), src.path(), &[]);
+    let fresh = mcp.call_json(
+        13,
+        "search_conversations",
+        json!({"query": "zebra quasar frobnicator", "limit": 1}),
+    );
+    assert!(
+        fresh["hits"][0]["payload"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("frobnicator")),
+        "{fresh}"
+    );
+
     // force_conversation_sync with nothing new: caught up.
     let sync = mcp.call_json(7, "force_conversation_sync", json!({"budget_seconds": 20}));
     assert_eq!(sync["work_left"], false, "{sync}");

@@ -25,6 +25,14 @@ use std::time::{Duration, Instant};
 fn main() -> anyhow::Result<()> {
     let out_dir = PathBuf::from("target/bench");
     std::fs::create_dir_all(&out_dir)?;
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("search") {
+        let s = search_bench(&out_dir)?;
+        println!(
+            "{} points: upsert {:.0}/s, {:.0} B/point, open {:.2} s, p50 {:.1} ms, p95 {:.1} ms, filtered p50 {:.1} ms",
+            s.points, s.upsert_per_s, s.bytes_per_point, s.open_s, s.p50_ms, s.p95_ms, s.filtered_p50_ms
+        );
+        return Ok(());
+    }
     let config = PipelineConfig::builtin();
 
     // 1. Parse throughput on a larger corpus.
@@ -128,6 +136,9 @@ fn main() -> anyhow::Result<()> {
         None
     };
 
+    // 6. Search at scale: 100k synthetic points in a real store.
+    let search = search_bench(&out_dir)?;
+
     println!("pipeline benchmark (one run, same machine)");
     println!("| measure | value |");
     println!("|---|---|");
@@ -157,7 +168,33 @@ fn main() -> anyhow::Result<()> {
             *rss as f64 / 1048576.0
         );
     }
+    println!(
+        "| store of {} points: upsert | {:.0} points/s, {:.0} bytes on disk per point |",
+        search.points, search.upsert_per_s, search.bytes_per_point
+    );
+    println!(
+        "| store of {} points: open (load + index) | {:.2} s |",
+        search.points, search.open_s
+    );
+    println!(
+        "| search p50 / p95 (no filter) | {:.1} / {:.1} ms (goal p50 < 50 ms) |",
+        search.p50_ms, search.p95_ms
+    );
+    println!(
+        "| search p50 / p95 (project + kind filter) | {:.1} / {:.1} ms |",
+        search.filtered_p50_ms, search.filtered_p95_ms
+    );
     let json = serde_json::json!({
+        "search": {
+            "points": search.points,
+            "upsert_points_per_s": search.upsert_per_s,
+            "bytes_per_point": search.bytes_per_point,
+            "open_s": search.open_s,
+            "p50_ms": search.p50_ms,
+            "p95_ms": search.p95_ms,
+            "filtered_p50_ms": search.filtered_p50_ms,
+            "filtered_p95_ms": search.filtered_p95_ms,
+        },
         "parse_mb_per_s": parse_mbs,
         "parse_enhance_mb_per_s": enhance_mbs,
         "parse_corpus_bytes": bytes,
@@ -291,4 +328,180 @@ fn run_pipeline(
     let out = child.wait_with_output()?;
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     Ok((secs, peak, summary))
+}
+
+struct SearchBench {
+    points: usize,
+    upsert_per_s: f64,
+    bytes_per_point: f64,
+    open_s: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    filtered_p50_ms: f64,
+    filtered_p95_ms: f64,
+}
+
+/// Small deterministic generator (splitmix64).
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn unit_vector(&mut self) -> Vec<f32> {
+        let mut v: Vec<f32> = (0..pipeline::embedder::DIMENSION)
+            .map(|_| (self.next() % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+        v.iter_mut().for_each(|x| *x /= n);
+        v
+    }
+}
+
+fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
+    use pipeline::message::MessageKind;
+    use pipeline::payload::Payload;
+    use pipeline::search::{search, Filter, SearchIndex, SearchRequest};
+    use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
+
+    let n: usize = std::env::var("BENCH_SEARCH_POINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = out_dir.join("search-store");
+    let _ = std::fs::remove_dir_all(&dir);
+    // A vocabulary with a long tail, so BM25 sees common and rare terms.
+    let mut rng = Mix(77);
+    let vocab: Vec<String> = (0..20_000)
+        .map(|i| {
+            let len = 3 + rng.below(8);
+            let mut w: String = (0..len)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect();
+            if i % 50 == 0 {
+                w.push_str(".rs");
+            }
+            w
+        })
+        .collect();
+    let word = |rng: &mut Mix| {
+        // Zipf-like: square the uniform draw to favour the head.
+        let u = rng.below(10_000) as f64 / 10_000.0;
+        &vocab[((u * u) * vocab.len() as f64) as usize]
+    };
+    let store = EmbeddedStore::open(&dir)?;
+    let projects = ["alpha", "beta", "gamma", "delta", "epsilon"];
+    let start = Instant::now();
+    let mut ops = Vec::new();
+    for i in 0..n {
+        let words = 40 + rng.below(120);
+        let text: Vec<&str> = (0..words).map(|_| word(&mut rng).as_str()).collect();
+        let session = format!("s{}", i / 200);
+        let uuid = format!("u{i}");
+        let project = projects[i % projects.len()];
+        let payload = Payload {
+            message_id: pipeline::ids::message_id(&session, &uuid).to_string(),
+            parent_message_id: None,
+            session_id: session.clone(),
+            uuid: uuid.clone(),
+            kind: MessageKind::ALL[i % 5],
+            chunk_index: 0,
+            chunk_count: 1,
+            text: text.join(" "),
+            project: Some(format!("/home/me/{project}")),
+            project_name: Some(project.to_string()),
+            git_branch: None,
+            timestamp: None,
+            timestamp_unix: Some(1_767_225_600 + i as i64 * 60),
+            is_sidechain: false,
+            agent_id: None,
+            source_path: "/bench.jsonl".into(),
+            line_offset: i as u64,
+            tools_used: vec![],
+            files_touched: vec![],
+            has_code: i % 3 == 0,
+            topics: vec![],
+            primary_topic: None,
+            solution_quality: 1.0,
+            is_solution_attempt: i % 4 == 0,
+            solution_category: None,
+            feedback: None,
+            validation: None,
+            content_hash: String::new(),
+            enhancer_version: 1,
+            embedding_model: "bench".into(),
+        };
+        ops.push(SinkOp::Upsert(Box::new(PointWrite {
+            id: pipeline::ids::point_id(&session, &uuid, 0),
+            point: StoredPoint {
+                vector: rng.unit_vector(),
+                payload,
+            },
+            cache_key: None,
+        })));
+        if ops.len() == 256 {
+            store.commit(&CommitBatch {
+                ops: std::mem::take(&mut ops),
+                checkpoints: vec![],
+            })?;
+        }
+    }
+    store.commit(&CommitBatch {
+        ops,
+        checkpoints: vec![],
+    })?;
+    let upsert_per_s = n as f64 / start.elapsed().as_secs_f64();
+    store.flush()?;
+    let bytes_per_point = store.size_on_disk() as f64 / n as f64;
+    drop(store);
+
+    let start = Instant::now();
+    let (index, _) = SearchIndex::open(&dir)?;
+    let open_s = start.elapsed().as_secs_f64();
+
+    let run = |filter: Filter, rng: &mut Mix| -> (f64, f64) {
+        let mut times = Vec::new();
+        for _ in 0..100 {
+            let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(rng).as_str()).collect();
+            let req = SearchRequest {
+                query: q.join(" "),
+                limit: 10,
+                filter: filter.clone(),
+                context: 0,
+                current_project: None,
+                now_unix: 1_800_000_000,
+            };
+            let v = rng.unit_vector();
+            let t = Instant::now();
+            let hits = search(&index, &v, &req);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(hits);
+        }
+        times.sort_by(f64::total_cmp);
+        (times[times.len() / 2], times[times.len() * 95 / 100])
+    };
+    let (p50_ms, p95_ms) = run(Filter::default(), &mut rng);
+    let filtered = Filter {
+        project: Some("beta".into()),
+        kinds: vec![MessageKind::Assistant, MessageKind::ToolCall],
+        ..Filter::default()
+    };
+    let (filtered_p50_ms, filtered_p95_ms) = run(filtered, &mut rng);
+    Ok(SearchBench {
+        points: n,
+        upsert_per_s,
+        bytes_per_point,
+        open_s,
+        p50_ms,
+        p95_ms,
+        filtered_p50_ms,
+        filtered_p95_ms,
+    })
 }

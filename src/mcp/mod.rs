@@ -37,7 +37,15 @@ pub struct McpServer {
     config: PipelineConfig,
     model_dir: PathBuf,
     embedder: Arc<tokio::sync::Mutex<Option<Embedder>>>,
+    /// The last index opened, with the freshness it was read at: reused while the store has not changed.
+    index: Arc<tokio::sync::Mutex<Option<CachedIndex>>>,
     tool_router: ToolRouter<Self>,
+}
+
+struct CachedIndex {
+    freshness: Vec<(u64, i128)>,
+    index: Arc<SearchIndex>,
+    source: IndexSource,
 }
 
 type ToolResult = Result<String, String>;
@@ -54,6 +62,7 @@ impl McpServer {
             config,
             model_dir,
             embedder: Arc::new(tokio::sync::Mutex::new(None)),
+            index: Arc::new(tokio::sync::Mutex::new(None)),
             tool_router: Self::tool_router(),
         }
     }
@@ -77,11 +86,7 @@ impl McpServer {
             context: p.context.unwrap_or(0).min(10),
             cwd: p.cwd.map(PathBuf::from),
         };
-        let data_dir = self.data_dir.clone();
-        let (index, source) = tokio::task::spawn_blocking(move || SearchIndex::open(&data_dir))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let (index, source) = self.current_index().await?;
         query::filter_for(&index, &opts, std::time::SystemTime::now())
             .map_err(|e| e.to_string())?;
         let mut guard = self.embedder.lock().await;
@@ -105,6 +110,30 @@ impl McpServer {
             "from_snapshot": matches!(source, IndexSource::Snapshot { .. }),
             "hits": hits,
         }))
+    }
+
+    /// The index, reopened only when the store or the snapshot changed since it was last read.
+    async fn current_index(&self) -> Result<(Arc<SearchIndex>, IndexSource), String> {
+        let mut cache = self.index.lock().await;
+        let data_dir = self.data_dir.clone();
+        let freshness = SearchIndex::freshness(&data_dir);
+        if let Some(c) = cache.as_ref() {
+            if c.freshness == freshness {
+                return Ok((c.index.clone(), c.source));
+            }
+        }
+        let (index, source) = tokio::task::spawn_blocking(move || SearchIndex::open(&data_dir))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let index = Arc::new(index);
+        // Opening may itself touch the database files: fingerprint again after reading.
+        *cache = Some(CachedIndex {
+            freshness: SearchIndex::freshness(&self.data_dir),
+            index: index.clone(),
+            source,
+        });
+        Ok((index, source))
     }
 
     #[tool(
@@ -206,10 +235,9 @@ impl McpServer {
         &self,
         Parameters(p): Parameters<ContextParams>,
     ) -> ToolResult {
-        let data_dir = self.data_dir.clone();
         let n = p.n.unwrap_or(3).min(20);
+        let (index, _) = self.current_index().await?;
         tokio::task::spawn_blocking(move || {
-            let (index, _) = SearchIndex::open(&data_dir).map_err(|e| e.to_string())?;
             let message = index
                 .message(&p.message_id)
                 .ok_or_else(|| format!("no stored message has id {:?}", p.message_id))?;

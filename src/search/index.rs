@@ -107,6 +107,28 @@ impl SearchIndex {
         }
     }
 
+    /// A cheap fingerprint of what `open` would read (sizes and modification times of the database files and
+    /// the snapshot): when it is unchanged, an index already in memory is still current.
+    pub fn freshness(data_dir: &std::path::Path) -> Vec<(u64, i128)> {
+        let stat = |p: std::path::PathBuf| {
+            std::fs::metadata(p).map_or((0, 0), |m| {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128);
+                (m.len(), t)
+            })
+        };
+        let mut out = vec![stat(crate::store::snapshot::path(data_dir))];
+        if let Ok(entries) = std::fs::read_dir(data_dir.join("store")) {
+            let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            files.sort();
+            out.extend(files.into_iter().map(stat));
+        }
+        out
+    }
+
     /// Reads every point of the embedded store.
     pub fn load(store: &EmbeddedStore) -> Result<Self> {
         let points: Vec<(Uuid, StoredPoint)> = store.points().collect::<Result<_>>()?;

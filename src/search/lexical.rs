@@ -7,77 +7,114 @@ use std::collections::HashMap;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// Lexical tokens of `text` (whole compounds and their parts).
-pub fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for raw in text.split(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '`' | '"'
-                    | '\''
-                    | '('
-                    | ')'
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-                    | '<'
-                    | '>'
-                    | ','
-                    | ';'
-                    | '='
-                    | '!'
-                    | '?'
-                    | '*'
-                    | '|'
-                    | '&'
-                    | '$'
-                    | '#'
-                    | '@'
-                    | '+'
-                    | '\\'
-            )
-    }) {
-        let compound = raw
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '`' | '"'
+                | '\''
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | ','
+                | ';'
+                | '='
+                | '!'
+                | '?'
+                | '*'
+                | '|'
+                | '&'
+                | '$'
+                | '#'
+                | '@'
+                | '+'
+                | '\\'
+        )
+}
+
+/// Calls `f` with every token of an already lowercased text, without allocating.
+fn for_each_token<'a>(lower: &'a str, mut f: impl FnMut(&'a str)) {
+    for raw in lower.split(is_separator) {
+        let compound = raw.trim_matches(|c: char| !c.is_alphanumeric());
         if compound.is_empty() {
             continue;
         }
-        let parts: Vec<&str> = compound
+        let mut parts = compound
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| !p.is_empty())
-            .collect();
-        if parts.len() > 1 {
-            out.push(compound.clone());
+            .filter(|p| !p.is_empty());
+        let first = parts.next();
+        let mut second = parts.next();
+        if second.is_some() {
+            f(compound);
         }
-        out.extend(parts.into_iter().map(str::to_string));
+        if let Some(p) = first {
+            f(p);
+        }
+        while let Some(p) = second {
+            f(p);
+            second = parts.next();
+        }
     }
+}
+
+/// Lexical tokens of `text` (whole compounds and their parts).
+pub fn tokens(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    for_each_token(&lower, |t| out.push(t.to_string()));
     out
 }
 
 /// An inverted index with BM25 scoring.
 #[derive(Debug, Default)]
 pub struct Bm25 {
-    postings: HashMap<String, Vec<(u32, u16)>>,
+    terms: HashMap<Box<str>, u32>,
+    /// Per term id: (document, term frequency).
+    postings: Vec<Vec<(u32, u16)>>,
     doc_len: Vec<u32>,
     avg_len: f32,
 }
 
 impl Bm25 {
     pub fn build<'a>(texts: impl Iterator<Item = &'a str>) -> Self {
-        let mut postings: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
+        let mut terms: HashMap<Box<str>, u32> = HashMap::new();
+        let mut postings: Vec<Vec<(u32, u16)>> = Vec::new();
         let mut doc_len = Vec::new();
+        let mut ids: Vec<u32> = Vec::new();
         for (doc, text) in texts.enumerate() {
-            let toks = tokens(text);
-            doc_len.push(toks.len() as u32);
-            let mut counts: HashMap<String, u16> = HashMap::new();
-            for t in toks {
-                *counts.entry(t).or_default() += 1;
-            }
-            for (t, n) in counts {
-                postings.entry(t).or_default().push((doc as u32, n));
+            let lower = text.to_lowercase();
+            ids.clear();
+            for_each_token(&lower, |t| {
+                let id = match terms.get(t) {
+                    Some(id) => *id,
+                    None => {
+                        let id = postings.len() as u32;
+                        terms.insert(t.into(), id);
+                        postings.push(Vec::new());
+                        id
+                    }
+                };
+                ids.push(id);
+            });
+            doc_len.push(ids.len() as u32);
+            ids.sort_unstable();
+            let mut i = 0;
+            while i < ids.len() {
+                let id = ids[i];
+                let mut j = i;
+                while j < ids.len() && ids[j] == id {
+                    j += 1;
+                }
+                let tf = u16::try_from(j - i).unwrap_or(u16::MAX);
+                if let Some(list) = postings.get_mut(id as usize) {
+                    list.push((doc as u32, tf));
+                }
+                i = j;
             }
         }
         let total: u64 = doc_len.iter().map(|n| u64::from(*n)).sum();
@@ -87,6 +124,7 @@ impl Bm25 {
             (total as f32 / doc_len.len() as f32).max(1.0)
         };
         Bm25 {
+            terms,
             postings,
             doc_len,
             avg_len,
@@ -94,14 +132,20 @@ impl Bm25 {
     }
 
     /// BM25 score of every document matching at least one query token, for documents `allowed` accepts.
-    pub fn scores(&self, query: &str, allowed: impl Fn(u32) -> bool) -> HashMap<u32, f32> {
+    pub fn scores(&self, query: &str, allowed: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
         let mut q = tokens(query);
         q.sort();
         q.dedup();
         let n = self.doc_len.len() as f32;
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        // Dense accumulators: cheaper than hashing when common terms touch many documents.
+        let mut scores = vec![0f32; self.doc_len.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for term in q {
-            let Some(list) = self.postings.get(&term) else {
+            let Some(list) = self
+                .terms
+                .get(term.as_str())
+                .and_then(|id| self.postings.get(*id as usize))
+            else {
                 continue;
             };
             let df = list.len() as f32;
@@ -113,10 +157,18 @@ impl Bm25 {
                 let len = self.doc_len.get(doc as usize).copied().unwrap_or(0) as f32;
                 let tf = f32::from(tf);
                 let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / self.avg_len));
-                *scores.entry(doc).or_default() += s;
+                if let Some(slot) = scores.get_mut(doc as usize) {
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += s;
+                }
             }
         }
-        scores
+        touched
+            .into_iter()
+            .map(|d| (d, scores[d as usize]))
+            .collect()
     }
 }
 
@@ -150,9 +202,9 @@ mod tests {
         ];
         let idx = Bm25::build(docs.iter().copied());
         let s = idx.scores("E0502 failed", |_| true);
-        let best = s.iter().max_by(|a, b| a.1.total_cmp(b.1)).map(|(d, _)| *d);
+        let best = s.iter().max_by(|a, b| a.1.total_cmp(&b.1)).map(|(d, _)| *d);
         assert_eq!(best, Some(2));
-        assert!(!s.contains_key(&3));
+        assert!(!s.iter().any(|(d, _)| *d == 3));
         let none = idx.scores("E0502", |d| d != 2);
         assert!(none.is_empty(), "filters apply");
     }

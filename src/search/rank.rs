@@ -65,13 +65,7 @@ pub fn search(index: &SearchIndex, query_vector: &[f32], req: &SearchRequest) ->
     // Semantic list: cosine = dot product of normalized vectors.
     let mut semantic: Vec<(u32, f32)> = (0..index.len())
         .filter(|d| allowed[*d])
-        .map(|d| {
-            let v = index.vector(d);
-            (
-                d as u32,
-                v.iter().zip(query_vector).map(|(a, b)| a * b).sum::<f32>(),
-            )
-        })
+        .map(|d| (d as u32, dot(index.vector(d), query_vector)))
         .collect();
     top_k(&mut semantic, CANDIDATES);
 
@@ -106,8 +100,7 @@ pub fn search(index: &SearchIndex, query_vector: &[f32], req: &SearchRequest) ->
     for (d, c) in cands.iter_mut() {
         if c.sem.is_none() {
             // Outside the semantic top list: still report its similarity.
-            let v = index.vector(*d as usize);
-            c.cosine = v.iter().zip(query_vector).map(|(a, b)| a * b).sum();
+            c.cosine = dot(index.vector(*d as usize), query_vector);
         }
     }
 
@@ -201,6 +194,24 @@ fn boosts(p: &Payload, req: &SearchRequest) -> Vec<Boost> {
     out
 }
 
+/// Dot product in eight independent lanes, so the compiler can vectorize it (a plain `sum()` is sequential).
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 /// Keeps the `k` highest scores, sorted descending (ties by document for determinism).
 fn top_k(list: &mut Vec<(u32, f32)>, k: usize) {
     let cmp = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
@@ -245,6 +256,14 @@ mod tests {
         assert!(s.contains("needle"), "{s}");
         assert!(s.starts_with("..."));
         assert!(s.chars().count() <= SNIPPET_CHARS + 6);
+    }
+
+    #[test]
+    fn dot_matches_the_plain_sum() {
+        let a: Vec<f32> = (0..387).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..387).map(|i| (i as f32 * 0.11).cos()).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((dot(&a, &b) - plain).abs() < 1e-3);
     }
 
     #[test]
