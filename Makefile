@@ -4,6 +4,7 @@
 #   make test    install the model if needed, then run every test (unit + integration, real model, real sled)
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
 #   make lint    rustfmt + clippy, warnings are errors
+#   make install install the `pipeline` binary into ~/.cargo/bin (for `claude mcp add`)
 
 CARGO ?= cargo
 MODEL_DIR ?= $(or $(PIPELINE_MODEL_DIR),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/pipeline/models)
@@ -13,7 +14,7 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model build run demo test bench lint torture clean-demo
+.PHONY: all model build install run demo test bench lint clean-demo
 
 all: build
 
@@ -22,6 +23,9 @@ model:
 
 build:
 	$(CARGO) build --release --locked
+
+install: model
+	$(CARGO) install --path . --locked --bin pipeline
 
 run: model build
 	$(BIN) run $(ARGS)

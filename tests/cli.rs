@@ -46,6 +46,24 @@ fn missing_model_names_the_make_target() {
 }
 
 #[test]
+fn health_is_unhealthy_without_the_model() {
+    let data = tempdir();
+    let o = command(data.path(), &["health", "--json"])
+        .env("PIPELINE_MODEL_DIR", data.path().join("no-models"))
+        .env_remove("ORT_DYLIB_PATH")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 1);
+    let h: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(h["healthy"], false);
+    assert_eq!(h["model_found"], false);
+    assert!(h["problems"].to_string().contains("make model"), "{h}");
+    // With the model, an empty store is healthy.
+    let o = run(data.path(), &["health"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
 fn resume_with_nothing_to_resume_and_reset() {
     let data = tempdir();
     let o = run(data.path(), &["resume"]);

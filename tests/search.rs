@@ -77,6 +77,14 @@ fn known_answers_on_the_fixtures() {
         &expected,
         &[],
     );
+    // The question a user would ask: the session that worked on coverage answers it.
+    let expected = messages_containing(data, "100% line coverage");
+    assert_in_top5(
+        data,
+        "how did we fix the failing coverage test",
+        &expected,
+        &[],
+    );
     // An identifier in a compaction summary.
     let expected = messages_containing(
         data,
