@@ -30,6 +30,15 @@ pub struct Health {
     pub snapshot_age_secs: Option<u64>,
 }
 
+/// The sources of the last run, when the store can be read now (no sync running).
+pub fn last_sources(data_dir: &Path) -> Option<Vec<std::path::PathBuf>> {
+    if WriterLock::is_held(data_dir) {
+        return None;
+    }
+    let store = EmbeddedStore::open_reader(data_dir).ok()?;
+    crate::history::saved_sources(&store)
+}
+
 /// Checks model files, the store (every point and checkpoint decodes, vectors have the model's dimension) and
 /// what is pending in `sources`. While a sync runs, the store is not opened; the snapshot stands in for it.
 pub fn check(

@@ -6,6 +6,7 @@ use crate::sync::{RunSettings, RunSummary};
 
 const RUN_PREFIX: &str = "run/";
 const RESUME_KEY: &str = "resume";
+const SOURCES_KEY: &str = "sources";
 /// Runs kept in the history.
 const KEEP_RUNS: usize = 50;
 
@@ -34,6 +35,22 @@ pub fn recent_runs(store: &EmbeddedStore, n: usize) -> Vec<RunSummary> {
         .skip(skip)
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect()
+}
+
+/// The transcript directories of the last run.
+pub fn saved_sources(store: &EmbeddedStore) -> Option<Vec<std::path::PathBuf>> {
+    store
+        .meta_get(SOURCES_KEY)
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::from_slice(&v).ok())
+}
+
+pub fn save_sources(store: &EmbeddedStore, sources: &[std::path::PathBuf]) -> Result<()> {
+    store.meta_put(
+        SOURCES_KEY,
+        &serde_json::to_vec(sources).unwrap_or_default(),
+    )
 }
 
 /// Remembers the settings of a run that stopped early, for `pipeline resume`.

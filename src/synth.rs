@@ -132,25 +132,25 @@ fn project_dir_name(cwd: &str) -> String {
 
 // ---------------------------------------------------------------------------- PRNG, ids, time
 
-/// splitmix64.
+/// splitmix64: small, fast and deterministic (also used by the benchmarks).
 #[derive(Default)]
-struct Rng(u64);
+pub struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         let mut r = Rng(seed);
-        r.next();
+        r.next_u64();
         r
     }
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % (n.max(1) as u64)) as usize
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % (n.max(1) as u64)) as usize
     }
     /// Uniform in `lo..=hi`.
     fn range(&mut self, lo: usize, hi: usize) -> usize {
@@ -160,7 +160,7 @@ impl Rng {
         self.range(lo, hi) as u64
     }
     fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
     /// A random entry of a `|`-separated list (longer entries are slightly likelier; fine here).
     fn word(&mut self, list: &'static str) -> &'static str {
@@ -180,8 +180,8 @@ impl Rng {
         fill(self, t)
     }
     fn uuid(&mut self) -> String {
-        let a = (self.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
-        let b = (self.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+        let a = (self.next_u64() & 0xFFFF_FFFF_FFFF_0FFF) | 0x4000;
+        let b = (self.next_u64() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
         let (a1, a2, a3) = (a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF);
         let (b1, b2) = (b >> 48, b & 0xFFFF_FFFF_FFFF);
         format!("{a1:08x}-{a2:04x}-{a3:04x}-{b1:04x}-{b2:012x}")
@@ -583,7 +583,7 @@ struct Ctx {
 impl Ctx {
     /// Renders a main session of about `lines` lines (its subagent files land in `subs`).
     fn session(seed: u64, index: u64, cwd: &str, lines: usize) -> Ctx {
-        let mut r = Rng::new(Rng::new(seed).next() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
+        let mut r = Rng::new(Rng::new(seed).next_u64() ^ index.wrapping_mul(0xA076_1D64_78BD_642F));
         let branch = match r.below(4) {
             0 => "main".to_string(),
             1 => "master".to_string(),
@@ -612,7 +612,7 @@ impl Ctx {
             ..Ctx::default()
         };
         c.model = r.word(MODELS);
-        c.clock = BASE_MS + r.next() % (240 * 86_400_000);
+        c.clock = BASE_MS + r.next_u64() % (240 * 86_400_000);
         c.hooks = (r.range(3, 4), r.range(3, 5));
         let task = (index.is_multiple_of(3) || r.chance(25)).then(|| r.below(2));
         let image = (index % 4 == 1 || r.chance(15)).then(|| r.below(3));
@@ -663,7 +663,7 @@ impl Ctx {
 
     /// A context for a subagent file of this session: same session id, `isSidechain`, `agentId`.
     fn child(&mut self) -> Ctx {
-        let mut rng = Rng::new(self.rng.next());
+        let mut rng = Rng::new(self.rng.next_u64());
         let agent = format!("a{}", rng.hex(6));
         let side = self.head.replacen(":false", ":true", 1);
         let mut c = Ctx {
@@ -825,7 +825,7 @@ impl Ctx {
         }
         let content = if self.plan.1 == Some(turn) {
             let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-            png.extend((0..self.rng.range(1500, 5000)).map(|_| self.rng.next() as u8));
+            png.extend((0..self.rng.range(1500, 5000)).map(|_| self.rng.next_u64() as u8));
             let src = json!({"type": "base64", "media_type": "image/png", "data": base64(&png)});
             json!([{"type": "text", "text": prompt}, {"type": "image", "source": src}])
         } else if self.rng.chance(10) {

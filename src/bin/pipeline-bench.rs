@@ -13,7 +13,7 @@ use pipeline::config::PipelineConfig;
 use pipeline::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use pipeline::stages::enhance::{enhance_message, EnhancerState};
 use pipeline::stages::ParsedMessage;
-use pipeline::synth::{generate, SynthSpec};
+use pipeline::synth::{generate, Rng, SynthSpec};
 use pipeline::transcript::{
     chunk_text, estimate_tokens, Assembler, AssemblerState, LineReader, RawLineItem,
 };
@@ -341,28 +341,14 @@ struct SearchBench {
     filtered_p95_ms: f64,
 }
 
-/// Small deterministic generator (splitmix64).
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn unit_vector(&mut self) -> Vec<f32> {
-        let mut v: Vec<f32> = (0..pipeline::embedder::DIMENSION)
-            .map(|_| (self.next() % 2001) as f32 / 1000.0 - 1.0)
-            .collect();
-        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
-        v.iter_mut().for_each(|x| *x /= n);
-        v
-    }
+/// A random unit vector of the model's dimension.
+fn unit_vector(rng: &mut Rng) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..pipeline::embedder::DIMENSION)
+        .map(|_| (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0)
+        .collect();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+    v.iter_mut().for_each(|x| *x /= n);
+    v
 }
 
 fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
@@ -378,7 +364,7 @@ fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
     let dir = out_dir.join("search-store");
     let _ = std::fs::remove_dir_all(&dir);
     // A vocabulary with a long tail, so BM25 sees common and rare terms.
-    let mut rng = Mix(77);
+    let mut rng = Rng::new(77);
     let vocab: Vec<String> = (0..20_000)
         .map(|i| {
             let len = 3 + rng.below(8);
@@ -391,7 +377,7 @@ fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
             w
         })
         .collect();
-    let word = |rng: &mut Mix| {
+    let word = |rng: &mut Rng| {
         // Zipf-like: square the uniform draw to favour the head.
         let u = rng.below(10_000) as f64 / 10_000.0;
         &vocab[((u * u) * vocab.len() as f64) as usize]
@@ -441,7 +427,7 @@ fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
         ops.push(SinkOp::Upsert(Box::new(PointWrite {
             id: pipeline::ids::point_id(&session, &uuid, 0),
             point: StoredPoint {
-                vector: rng.unit_vector(),
+                vector: unit_vector(&mut rng),
                 payload,
             },
             cache_key: None,
@@ -466,7 +452,7 @@ fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
     let (index, _) = SearchIndex::open(&dir)?;
     let open_s = start.elapsed().as_secs_f64();
 
-    let run = |filter: Filter, rng: &mut Mix| -> (f64, f64) {
+    let run = |filter: Filter, rng: &mut Rng| -> (f64, f64) {
         let mut times = Vec::new();
         for _ in 0..100 {
             let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(rng).as_str()).collect();
@@ -478,7 +464,7 @@ fn search_bench(out_dir: &Path) -> anyhow::Result<SearchBench> {
                 current_project: None,
                 now_unix: 1_800_000_000,
             };
-            let v = rng.unit_vector();
+            let v = unit_vector(rng);
             let t = Instant::now();
             let hits = search(&index, &v, &req);
             times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -2,9 +2,7 @@
 
 use super::{Common, EXIT_FAILURE, EXIT_OK};
 use crate::embedder::{default_model_dir, ModelFiles};
-use crate::store::EmbeddedStore;
 use clap::Args;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct HealthArgs {
@@ -13,7 +11,7 @@ pub struct HealthArgs {
 }
 
 pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
-    let sources = last_sources(&common.data_dir);
+    let sources = crate::health::last_sources(&common.data_dir);
     let h = crate::health::check(
         &common.data_dir,
         &ModelFiles::in_dir(&default_model_dir()),
@@ -53,17 +51,4 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(if h.healthy { EXIT_OK } else { EXIT_FAILURE })
-}
-
-/// The sources of the last run, if the store can tell.
-pub fn last_sources(data_dir: &std::path::Path) -> Option<Vec<PathBuf>> {
-    if crate::store::WriterLock::is_held(data_dir) {
-        return None;
-    }
-    let store = EmbeddedStore::open_reader(data_dir).ok()?;
-    store
-        .meta_get("sources")
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::from_slice(&v).ok())
 }

@@ -58,7 +58,7 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
     let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
     let budget_end = settings.budget.map(|b| common.started + b);
     history::save_resume(&store, &settings)?;
-    store.meta_put("sources", &serde_json::to_vec(&settings.sources)?)?;
+    history::save_sources(&store, &settings.sources)?;
     let reporter = Reporter::new(
         Display::detect(common.quiet || json),
         Arc::new(Counters::default()),

@@ -24,10 +24,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
         args.sources
     } else {
-        store
-            .meta_get("sources")?
-            .and_then(|v| serde_json::from_slice(&v).ok())
-            .unwrap_or_else(crate::paths::default_sources)
+        history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources)
     };
     let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
     let found = discover::find_files(&sources, &reporter);

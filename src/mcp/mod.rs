@@ -143,7 +143,7 @@ impl McpServer {
         let data_dir = self.data_dir.clone();
         let files = ModelFiles::in_dir(&self.model_dir);
         let health = tokio::task::spawn_blocking(move || {
-            let sources = last_sources(&data_dir);
+            let sources = crate::health::last_sources(&data_dir);
             crate::health::check(&data_dir, &files, sources.as_deref())
         })
         .await
@@ -166,12 +166,8 @@ impl McpServer {
         let _writer = WriterLock::acquire(&self.data_dir)
             .map_err(|e| format!("{e}; try again when it ends"))?;
         let store = Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| e.to_string())?);
-        let saved = store
-            .meta_get("sources")
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_slice(&v).ok());
-        let sources: Vec<PathBuf> = saved.unwrap_or_else(crate::paths::default_sources);
+        let sources: Vec<PathBuf> =
+            crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
         if sources.is_empty() {
             return Err("no transcript directory found (~/.claude/projects); run `pipeline run --source DIR` once".into());
         }
@@ -210,12 +206,8 @@ impl McpServer {
         let data_dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
             let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
-            let sources: Vec<PathBuf> = store
-                .meta_get("sources")
-                .ok()
-                .flatten()
-                .and_then(|v| serde_json::from_slice(&v).ok())
-                .unwrap_or_else(crate::paths::default_sources);
+            let sources: Vec<PathBuf> =
+                crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
             let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
             let found = crate::discover::find_files(&sources, &reporter);
             json(&crate::stats::compute(
@@ -264,18 +256,6 @@ impl ServerHandler for McpServer {
                  sync new logs with force_conversation_sync (call again while work_left is true).",
             )
     }
-}
-
-fn last_sources(data_dir: &std::path::Path) -> Option<Vec<PathBuf>> {
-    if WriterLock::is_held(data_dir) {
-        return None;
-    }
-    let store = EmbeddedStore::open_reader(data_dir).ok()?;
-    store
-        .meta_get("sources")
-        .ok()
-        .flatten()
-        .and_then(|v| serde_json::from_slice(&v).ok())
 }
 
 /// Serves MCP on stdin/stdout until the client disconnects.
