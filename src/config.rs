@@ -15,6 +15,7 @@ pub struct PipelineConfig {
     pub embed: EmbedConfig,
     pub channels: ChannelConfig,
     pub budget: BudgetConfig,
+    pub snapshot: SnapshotConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -44,6 +45,18 @@ pub struct ChannelConfig {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct SnapshotConfig {
+    pub every_secs: u64,
+}
+
+impl Default for SnapshotConfig {
+    fn default() -> Self {
+        SnapshotConfig { every_secs: 30 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct BudgetConfig {
     pub commit_reserve_ms: u64,
 }
@@ -56,6 +69,7 @@ impl Default for PipelineConfig {
             embed: EmbedConfig::default(),
             channels: ChannelConfig::default(),
             budget: BudgetConfig::default(),
+            snapshot: SnapshotConfig::default(),
         }
     }
 }

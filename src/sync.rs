@@ -16,7 +16,7 @@ use crate::shutdown::Shutdown;
 use crate::stages::embed::{EmbedEnd, EmbedStage};
 use crate::stages::parse::ParseStage;
 use crate::stages::{enhance, upsert};
-use crate::store::EmbeddedStore;
+use crate::store::{snapshot, EmbeddedStore};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +27,8 @@ use tokio::sync::broadcast;
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 /// Where the measured embedding speed is remembered between runs (it decides whether a window fits the budget).
 const EMBED_SPEED_KEY: &str = "embed_speed";
+/// A mid-run snapshot is only published with at least this much time before the hard deadline.
+const SNAPSHOT_ROOM: Duration = Duration::from_secs(5);
 /// Kept free at the very end for the summary and process exit.
 const EXIT_MARGIN: Duration = Duration::from_millis(150);
 
@@ -209,6 +211,33 @@ impl SyncJob {
         let upsert_rx = batch_rx.clone();
         let mut upsert_task = tokio::spawn(upsert::run(store.clone(), batch_rx, reporter.clone()));
 
+        // Searches during this run read the snapshot: republish it now and then, away from the deadline.
+        let publisher = (self.config.snapshot.every_secs > 0).then(|| {
+            let every = Duration::from_secs(self.config.snapshot.every_secs);
+            let store = store.clone();
+            let counters = counters.clone();
+            tokio::spawn(async move {
+                let mut published = Counters::get(&counters.points_committed);
+                loop {
+                    tokio::time::sleep(every).await;
+                    let committed = Counters::get(&counters.points_committed);
+                    let room = hard_deadline.is_none_or(|d| {
+                        d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM
+                    });
+                    if committed == published || !room {
+                        continue;
+                    }
+                    let s = store.clone();
+                    let data_dir = s.data_dir().to_path_buf();
+                    if let Ok(Ok(())) =
+                        tokio::task::spawn_blocking(move || snapshot::publish(&data_dir, &s)).await
+                    {
+                        published = committed;
+                    }
+                }
+            })
+        });
+
         // Progress display.
         let ticker = {
             let reporter = reporter.clone();
@@ -250,6 +279,9 @@ impl SyncJob {
             }
         };
         ticker.abort();
+        if let Some(p) = publisher {
+            p.abort();
+        }
         reporter.finish();
         let upserted = upsert_result.map_err(|e| Error::Stage {
             stage: "upsert",

@@ -396,3 +396,62 @@ fn search_during_a_sync_reads_the_published_snapshot_and_never_waits() {
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("no search snapshot"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_long_sync_republishes_the_snapshot_so_searches_see_its_progress() {
+    let src = tempdir();
+    let data = tempdir();
+    let cfg = tempdir();
+    pipeline::synth::generate(
+        src.path(),
+        &pipeline::synth::SynthSpec {
+            seed: 21,
+            target_bytes: 3_000_000,
+            projects: 2,
+            lines_per_session: 600,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pipeline_file = cfg.path().join("every1.toml");
+    std::fs::write(
+        &pipeline_file,
+        "[snapshot]\nevery_secs = 1\n[embed]\nwindow_texts = 16\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = spawn(
+        data.path(),
+        &[
+            "--pipeline",
+            pipeline_file.to_str().unwrap_or_default(),
+            "run",
+            "--source",
+            src.path().to_str().unwrap_or_default(),
+        ],
+    );
+    let snapshot = pipeline::store::snapshot::path(data.path());
+    let start = std::time::Instant::now();
+    while !snapshot.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        snapshot.exists(),
+        "a snapshot is published while the run is going"
+    );
+    assert!(
+        child.try_wait().ok().flatten().is_none(),
+        "the run is still going"
+    );
+    let o = run(data.path(), &["search", "--json", "the", "--limit", "5"]);
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let _ = child.wait();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("a sync is running"), "{}", stderr(&o));
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert!(
+        !hits.is_empty(),
+        "points committed by the running sync are searchable"
+    );
+}

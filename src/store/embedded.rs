@@ -71,6 +71,11 @@ impl EmbeddedStore {
         }
     }
 
+    /// The data dir this store lives in.
+    pub fn data_dir(&self) -> &Path {
+        self.path.parent().unwrap_or(&self.path)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -45,7 +45,12 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
                 message: e.to_string(),
             }
         })?;
-    let tmp = data_dir.join(format!("{FILE}.tmp"));
+    // A name of its own, so two publishers (the end of a run and a mid-run refresh) never share a file.
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = data_dir.join(format!("{FILE}.{}.{unique}.tmp", std::process::id()));
     let io = |e| Error::io(&tmp, e);
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
     f.write_all(&bytes).map_err(io)?;
