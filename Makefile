@@ -4,6 +4,7 @@
 #   make test    install the model if needed, then run every test (unit + integration, real model, real sled)
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
 #   make lint    rustfmt + clippy, warnings are errors
+#   make torture long crash / fault / bad-input runs, with a summary table
 #   make install install the `pipeline` binary into ~/.cargo/bin (for `claude mcp add`)
 
 CARGO ?= cargo
@@ -14,7 +15,7 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model build install run demo test bench lint clean-demo
+.PHONY: all model build install run demo test bench lint torture clean-demo
 
 all: build
 
@@ -44,6 +45,13 @@ test: model
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+# The long versions of the crash, fault and bad-input tests, one at a time, then their summary table.
+torture: model
+	PIPELINE_TORTURE=1 $(CARGO) test --locked --test torture --test crash_and_budget -- --nocapture --test-threads=1 2>&1 \
+	  | tee target/torture.log | grep -E '^(test |torture \|)'
+	@echo; echo "summary (lost = 0, duplicated = 0, panics = 0 are asserted by the tests):"; grep '^torture |' target/torture.log
+	@! grep -q 'test result: FAILED' target/torture.log
 
 bench: model
 	$(CARGO) run --release --locked --bin pipeline-bench

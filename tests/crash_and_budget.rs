@@ -42,53 +42,73 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
         "--source",
         fixtures.to_str().unwrap_or_default(),
     ];
-    let mut kills = 0;
-    let mut finished = false;
-    for round in 0..40 {
-        let mut child = spawn(data.path(), &args);
-        // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
-        let delay = Duration::from_millis(200 + rng.below(if round < 4 { 1500 } else { 4000 }));
-        let start = Instant::now();
-        let mut status = None;
-        while start.elapsed() < delay {
-            if let Ok(Some(s)) = child.try_wait() {
-                status = Some(s);
-                break;
+    // `make torture` runs many cycles: each one syncs from scratch under kills, checks, then resets.
+    let cycles = if std::env::var_os("PIPELINE_TORTURE").is_some() {
+        8
+    } else {
+        1
+    };
+    let (mut kills, mut checked) = (0, 0);
+    for cycle in 0..cycles {
+        let mut finished = false;
+        let kills_before = kills;
+        for round in 0..40 {
+            let mut child = spawn(data.path(), &args);
+            // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
+            let delay = Duration::from_millis(200 + rng.below(if round < 4 { 1500 } else { 4000 }));
+            let start = Instant::now();
+            let mut status = None;
+            while start.elapsed() < delay {
+                if let Ok(Some(s)) = child.try_wait() {
+                    status = Some(s);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
             }
-            std::thread::sleep(Duration::from_millis(10));
+            match status {
+                Some(s) => {
+                    assert_eq!(
+                        s.code(),
+                        Some(0),
+                        "cycle {cycle} round {round}: run failed (seed {seed})"
+                    );
+                    finished = true;
+                    break;
+                }
+                None => {
+                    let _ = child.kill(); // SIGKILL
+                    let _ = child.wait();
+                    kills += 1;
+                }
+            }
         }
-        match status {
-            Some(s) => {
-                assert_eq!(s.code(), Some(0), "round {round}: run failed (seed {seed})");
-                finished = true;
-                break;
-            }
-            None => {
-                let _ = child.kill(); // SIGKILL
-                let _ = child.wait();
-                kills += 1;
-            }
-        }
-    }
-    assert!(
-        kills >= 3,
-        "the schedule must actually kill runs (seed {seed})"
-    );
-    if !finished {
-        sync_ok(
-            data.path(),
-            &fixtures,
-            &["--pipeline", pipeline.to_str().unwrap_or_default()],
+        assert!(
+            kills - kills_before >= 3,
+            "the schedule must actually kill runs (seed {seed})"
         );
+        if !finished {
+            sync_ok(
+                data.path(),
+                &fixtures,
+                &["--pipeline", pipeline.to_str().unwrap_or_default()],
+            );
+        }
+        // Caught up: another run finds nothing to do.
+        let o = sync_ok(data.path(), &fixtures, &["--json"]);
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        assert_eq!(s["files_pending_at_start"], 0, "seed {seed}");
+        let exported = export(data.path());
+        assert_same_export(
+            &exported,
+            clean,
+            &format!("cycle {cycle}, after {kills} kills (seed {seed})"),
+        );
+        checked += exported.len();
+        let o = run(data.path(), &["reset", "--yes"]);
+        assert_eq!(code(&o), 0);
     }
-    // Caught up: another run finds nothing to do.
-    let o = sync_ok(data.path(), &fixtures, &["--json"]);
-    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
-    assert_eq!(s["files_pending_at_start"], 0, "seed {seed}");
-    assert_same_export(
-        &export(data.path()),
-        clean,
-        &format!("after {kills} kills (seed {seed})"),
+    eprintln!(
+        "torture | sigkill cycles {cycles} | kills {kills} | points checked {checked} | lost 0 | duplicated 0 | seed {seed}"
     );
 }
 

@@ -120,7 +120,7 @@ pub fn main(started: Instant) -> ExitCode {
 }
 
 fn fail(e: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {e:#}");
+    eprintln!("error: {e}");
     let usage = e.downcast_ref::<Error>().is_some_and(Error::is_usage);
     ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
 }

@@ -105,6 +105,15 @@ impl EmbeddedStore {
         self.flush()
     }
 
+    /// Writes checkpoint bytes as given, durably. For fault injection in tests and repair tools only: the
+    /// pipeline writes checkpoints through [`Sink::commit`] and [`Self::put_checkpoint_now`].
+    pub fn put_raw_checkpoint(&self, path: &str, bytes: &[u8]) -> Result<()> {
+        self.checkpoints
+            .insert(path.as_bytes(), bytes)
+            .map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
     /// Every checkpoint, with its key, decoded or not.
     pub fn checkpoints(&self) -> Vec<(String, Result<FileCheckpoint>)> {
         self.checkpoints
