@@ -451,3 +451,67 @@ fn tiny_budgets_exit_in_time() {
         "torture | tiny budgets | worst overshoot {worst:?} (process start and exit included)"
     );
 }
+
+/// A data dir on a tiny tmpfs fills up mid-run: a clear error, no panic, and once there is room again the next run
+/// ends equal to a clean one (nothing committed was lost or duplicated). Needs root for `mount`; skipped otherwise.
+#[test]
+fn a_full_disk_fails_cleanly_and_the_next_run_recovers() {
+    let src = tempdir();
+    let mnt = tempdir();
+    std::fs::create_dir_all(src.path().join("-p")).unwrap_or_else(|e| panic!("{e}"));
+    for f in ["python-to-rust-port.jsonl", "coverage-test-fix.jsonl"] {
+        std::fs::copy(
+            fixtures().join("-tmp-claude-reliability").join(f),
+            src.path().join("-p").join(f),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mount = |opts: &str| {
+        std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(mnt.path())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !mount("size=1m") {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(mnt.path());
+    let data = mnt.path().join("data");
+    let o = run(
+        &data,
+        &["run", "--source", src.path().to_str().unwrap_or_default()],
+    );
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let remounted = std::process::Command::new("mount")
+        .args(["-o", "remount,size=64m"])
+        .arg(mnt.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(remounted);
+    sync_ok(&data, src.path(), &[]);
+    let clean = tempdir();
+    sync_ok(clean.path(), src.path(), &[]);
+    assert_same_export(&export(&data), &export(clean.path()), "after a full disk");
+    let leftovers: Vec<_> = std::fs::read_dir(&data)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "no half-written snapshot is left behind"
+    );
+    eprintln!("torture | full disk | faults injected 1 | lost 0 | duplicated 0");
+}

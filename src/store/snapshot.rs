@@ -51,11 +51,17 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let tmp = data_dir.join(format!("{FILE}.{}.{unique}.tmp", std::process::id()));
-    let io = |e| Error::io(&tmp, e);
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(&bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path(data_dir)).map_err(|e| Error::io(path(data_dir), e))?;
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path(data_dir))
+    })();
+    if let Err(e) = written {
+        // A full disk must not leave half a snapshot behind.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
     if let Ok(dir) = std::fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
