@@ -515,3 +515,53 @@ fn a_full_disk_fails_cleanly_and_the_next_run_recovers() {
     );
     eprintln!("torture | full disk | faults injected 1 | lost 0 | duplicated 0");
 }
+
+/// A file deleted and recreated under the same name (the inode may well be reused) with the same first line but
+/// other content: the checkpoint is not trusted (the bytes before its offset changed), the file is read again and
+/// its new messages are stored.
+#[test]
+fn a_recreated_file_with_the_same_head_is_read_again() {
+    use std::os::unix::fs::MetadataExt;
+    let src = tempdir();
+    let data = tempdir();
+    let file = src.path().join("-p/s.jsonl");
+    std::fs::create_dir_all(file.parent().unwrap_or(src.path())).unwrap_or_else(|e| panic!("{e}"));
+    let first = std::fs::read(fixtures().join("-tmp-claude-reliability/hello-world-script.jsonl"))
+        .unwrap_or_default();
+    std::fs::write(&file, &first).unwrap_or_else(|e| panic!("{e}"));
+    let inode_before = std::fs::metadata(&file).map(|m| m.ino()).unwrap_or(0);
+    sync_ok(data.path(), src.path(), &[]);
+    let before = export(data.path()).len();
+
+    let head_end = first
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(first.len(), |i| i + 1);
+    let mut second = first[..head_end].to_vec();
+    second.extend(
+        std::fs::read(fixtures().join("-tmp-claude-reliability/coverage-test-fix.jsonl"))
+            .unwrap_or_default(),
+    );
+    std::fs::remove_file(&file).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&file, &second).unwrap_or_else(|e| panic!("{e}"));
+    let inode_after = std::fs::metadata(&file).map(|m| m.ino()).unwrap_or(0);
+    let o = sync_ok(data.path(), src.path(), &["--json"]);
+    assert!(stderr(&o).contains("rewritten"), "{}", stderr(&o));
+    let texts: Vec<String> = export_json(data.path())
+        .iter()
+        .filter_map(|p| p["payload"]["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("multiply_numbers")),
+        "content of the new file is stored"
+    );
+    assert!(texts.len() > before);
+    eprintln!(
+        "torture | recreated file | inode {} | faults injected 1 | lost 0",
+        if inode_before == inode_after {
+            "reused"
+        } else {
+            "new"
+        }
+    );
+}
