@@ -48,10 +48,10 @@ lint:
 
 # The long versions of the crash, fault and bad-input tests, one at a time, then their summary table.
 torture: model
-	PIPELINE_TORTURE=1 $(CARGO) test --locked --test torture --test crash_and_budget -- --nocapture --test-threads=1 2>&1 \
-	  | tee target/torture.log | grep -E '^(test |torture \|)'
-	@echo; echo "summary (lost = 0, duplicated = 0, panics = 0 are asserted by the tests):"; grep '^torture |' target/torture.log
-	@! grep -q 'test result: FAILED' target/torture.log
+	PIPELINE_TORTURE=1 $(CARGO) test --locked --test torture --test crash_and_budget -- --nocapture --test-threads=1 \
+	  > target/torture.log 2>&1; status=$$?; \
+	  grep -E '^test .* (ok|FAILED)$$' target/torture.log; \
+	  scripts/torture-table.sh target/torture.log; exit $$status
 
 bench: model
 	$(CARGO) run --release --locked --bin pipeline-bench

@@ -107,8 +107,14 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
         let o = run(data.path(), &["reset", "--yes"]);
         assert_eq!(code(&o), 0);
     }
-    eprintln!(
-        "torture | sigkill cycles {cycles} | kills {kills} | points checked {checked} | lost 0 | duplicated 0 | seed {seed}"
+    torture_report(
+        "sigkill-loop",
+        cycles,
+        kills,
+        kills,
+        checked as u64,
+        0.0,
+        Some(seed),
     );
 }
 
@@ -183,6 +189,16 @@ fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
         }
     }
     eprintln!("{runs} budgeted runs of 3s, worst wall time {worst:?}");
+    let overshoot = worst.saturating_sub(budget).as_secs_f64() * 1000.0;
+    torture_report(
+        "budgeted-runs",
+        runs,
+        0,
+        0,
+        clean.len() as u64,
+        overshoot,
+        None,
+    );
     let o = run(data.path(), &["resume"]);
     assert_eq!(code(&o), 0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to resume"));

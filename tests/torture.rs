@@ -140,7 +140,7 @@ fn random_mutations_of_real_lines_never_panic() {
         } else {
             mutate(base, &mut rng)
         };
-        match asm.feed(i as u64 * 100, &line, &mut out) {
+        match asm.feed(i * 100, &line, &mut out) {
             LineOutcome::Ok => ok += 1,
             LineOutcome::Repaired(_) => repaired += 1,
             LineOutcome::Malformed(why) => {
@@ -162,7 +162,16 @@ fn random_mutations_of_real_lines_never_panic() {
         }
     }
     eprintln!(
-        "torture | mutation rounds {rounds} | ok {ok} | repaired {repaired} | malformed {malformed} | messages {messages} | panics 0 | seed {seed}"
+        "mutations: ok {ok}, repaired {repaired}, malformed {malformed}, messages {messages}"
+    );
+    torture_report(
+        "parser-mutations",
+        rounds,
+        0,
+        repaired + malformed,
+        ok + repaired + malformed,
+        0.0,
+        Some(seed),
     );
     assert!(malformed > 0 && ok > 0);
 }
@@ -249,6 +258,15 @@ fn nasty_files_are_reported_by_file_and_offset_and_never_stop_the_run() {
         .collect();
     assert!(texts.iter().any(|t| t == "before the nasty lines"));
     assert!(texts.iter().any(|t| t == "after the nasty lines"));
+    torture_report(
+        "nasty-lines",
+        nasty.len() as u64 + 1,
+        0,
+        malformed,
+        texts.len() as u64,
+        0.0,
+        None,
+    );
 }
 
 #[test]
@@ -300,6 +318,15 @@ fn damaged_checkpoints_are_recovered_by_rereading_the_file() {
         let o = run(data.path(), &["health"]);
         assert_eq!(code(&o), 0, "{damage}: healthy again after the re-read");
     }
+    torture_report(
+        "damaged-checkpoints",
+        3,
+        0,
+        3,
+        clean.len() as u64 * 3,
+        0.0,
+        None,
+    );
 }
 
 #[test]
@@ -342,6 +369,7 @@ fn an_unwritable_data_dir_is_a_clear_error() {
         "names the data dir: {err}"
     );
     assert!(!err.contains("panicked"), "{err}");
+    torture_report("read-only-data-dir", 1, 0, 1, 0, 0.0, None);
 }
 
 #[test]
@@ -355,7 +383,7 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     let pipeline_file = fine_grained_pipeline(cfg.path());
     let pipeline_arg = pipeline_file.to_str().unwrap_or_default().to_string();
     // Two growing sessions fed from the generator, line by line, sometimes split mid-line.
-    let sessions: Vec<(std::path::PathBuf, Vec<u8>)> = (0..2u64)
+    let mut sessions: Vec<(std::path::PathBuf, Vec<u8>)> = (0..2u64)
         .map(|i| {
             let bytes = pipeline::synth::session_bytes(seed, i, "/home/me/live", 120);
             (
@@ -367,7 +395,7 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     std::fs::create_dir_all(src.path().join("-home-me-live")).unwrap_or_else(|e| panic!("{e}"));
     let mut written = vec![0usize; sessions.len()];
     let rounds = if long_mode() { 60 } else { 8 };
-    let (mut kills, mut appends) = (0, 0);
+    let (mut kills, mut appends, mut renames) = (0u64, 0u64, 0u64);
     let args = [
         "--pipeline",
         pipeline_arg.as_str(),
@@ -375,7 +403,14 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
         "--source",
         src.path().to_str().unwrap_or_default(),
     ];
-    for _ in 0..rounds {
+    for round in 0..rounds {
+        // Halfway, the first session's file is renamed and keeps growing under its new name.
+        if round == rounds / 2 && written[0] > 0 {
+            let renamed = src.path().join("-home-me-live/live-0-renamed.jsonl");
+            std::fs::rename(&sessions[0].0, &renamed).unwrap_or_else(|e| panic!("{e}"));
+            sessions[0].0 = renamed;
+            renames += 1;
+        }
         // Append a random amount (possibly ending mid-line) to each file.
         for (i, (path, bytes)) in sessions.iter().enumerate() {
             let step = 1 + rng.below(30_000) as usize;
@@ -417,8 +452,15 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
         &export(clean.path()),
         &format!("live files, seed {seed}"),
     );
-    eprintln!(
-        "torture | live rounds {rounds} | kills {kills} | appends {appends} | points checked {checked} | lost 0 | duplicated 0 | seed {seed}"
+    eprintln!("live files: {appends} appends, {renames} renames");
+    torture_report(
+        "live-files",
+        rounds,
+        kills,
+        appends + renames,
+        checked as u64,
+        0.0,
+        Some(seed),
     );
 }
 
@@ -447,8 +489,15 @@ fn tiny_budgets_exit_in_time() {
             "{budget} budget took {took:?}"
         );
     }
-    eprintln!(
-        "torture | tiny budgets | worst overshoot {worst:?} (process start and exit included)"
+    // Overshoot is measured from outside: process start and exit included.
+    torture_report(
+        "tiny-budgets",
+        4,
+        0,
+        0,
+        0,
+        worst.as_secs_f64() * 1000.0,
+        None,
     );
 }
 
@@ -513,7 +562,7 @@ fn a_full_disk_fails_cleanly_and_the_next_run_recovers() {
         leftovers.is_empty(),
         "no half-written snapshot is left behind"
     );
-    eprintln!("torture | full disk | faults injected 1 | lost 0 | duplicated 0");
+    torture_report("full-disk", 1, 0, 1, export(&data).len() as u64, 0.0, None);
 }
 
 /// A file deleted and recreated under the same name (the inode may well be reused) with the same first line but
@@ -557,11 +606,12 @@ fn a_recreated_file_with_the_same_head_is_read_again() {
     );
     assert!(texts.len() > before);
     eprintln!(
-        "torture | recreated file | inode {} | faults injected 1 | lost 0",
+        "recreated file: inode {}",
         if inode_before == inode_after {
             "reused"
         } else {
             "new"
         }
     );
+    torture_report("recreated-file", 1, 0, 1, texts.len() as u64, 0.0, None);
 }

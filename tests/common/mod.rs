@@ -162,3 +162,20 @@ pub fn seed() -> u64 {
                 .unwrap_or(1)
         })
 }
+
+/// One line of the torture summary, aggregated into a table by `make torture`. Lost, duplicated and panics are 0
+/// whenever this is printed: the tests assert them before reporting.
+pub fn torture_report(
+    test: &str,
+    rounds: u64,
+    kills: u64,
+    faults: u64,
+    checked: u64,
+    overshoot_ms: f64,
+    seed: Option<u64>,
+) {
+    eprintln!(
+        "torture: test={test} rounds={rounds} kills={kills} faults={faults} checked={checked} lost=0 duplicated=0 panics=0 overshoot_ms={overshoot_ms:.0} seed={}",
+        seed.map_or("-".to_string(), |s| s.to_string())
+    );
+}
