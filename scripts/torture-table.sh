@@ -2,9 +2,12 @@
 # Turns the `torture: key=value ...` lines of a test log into the summary table of `make torture`.
 set -euo pipefail
 awk '
-/^torture: / {
+index($0, "torture: ") > 0 {
+  # With --nocapture a report may share its line with the test name: take what follows the marker.
+  line = substr($0, index($0, "torture: ") + 9)
   delete kv
-  for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+  nf = split(line, fields, " ")
+  for (i = 1; i <= nf; i++) { split(fields[i], p, "="); kv[p[1]] = p[2] }
   n++
   printf "| %-20s | %7s | %6s | %7s | %8s | %4s | %10s | %6s | %9s | %s |\n", kv["test"], kv["rounds"], kv["kills"], kv["faults"], kv["checked"], kv["lost"], kv["duplicated"], kv["panics"], kv["overshoot_ms"], kv["seed"] > "/dev/stderr"
   rounds += kv["rounds"]; kills += kv["kills"]; faults += kv["faults"]; checked += kv["checked"]
