@@ -265,16 +265,10 @@ fn bad_input_is_reported_with_file_and_offset_and_the_rest_is_processed() {
 #[test]
 fn unreadable_directory_is_reported_and_skipped() {
     use std::os::unix::fs::PermissionsExt;
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let has_setpriv = std::path::Path::new("/usr/bin/setpriv").exists();
-    if is_root && !has_setpriv {
+    let Some(mut cmd) = unprivileged_command() else {
         eprintln!("skipped: running as root without setpriv");
         return;
-    }
+    };
     let root = tempdir();
     let open = |p: &Path, mode: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
@@ -323,13 +317,6 @@ fn unreadable_directory_is_reported_and_skipped() {
     }
     open(&src.join("-locked"), 0o000);
 
-    let mut cmd = if is_root {
-        let mut c = std::process::Command::new("/usr/bin/setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
-        c
-    } else {
-        std::process::Command::new(bin())
-    };
     let o = cmd
         .arg("--data-dir")
         .arg(&data)

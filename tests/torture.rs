@@ -332,11 +332,10 @@ fn damaged_checkpoints_are_recovered_by_rereading_the_file() {
 #[test]
 fn an_unwritable_data_dir_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
+    let Some(mut cmd) = unprivileged_command() else {
+        eprintln!("skipped: root without setpriv");
+        return;
+    };
     let root = tempdir();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o777))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -344,17 +343,6 @@ fn an_unwritable_data_dir_is_a_clear_error() {
     std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o555))
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut cmd = if is_root {
-        let mut c = std::process::Command::new("/usr/bin/setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
-        c
-    } else {
-        std::process::Command::new(bin())
-    };
-    if is_root && !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("skipped: root without setpriv");
-        return;
-    }
     let o = cmd
         .arg("--data-dir")
         .arg(&data)

@@ -179,3 +179,23 @@ pub fn torture_report(
         seed.map_or("-".to_string(), |s| s.to_string())
     );
 }
+
+/// A command running the binary as an unprivileged user, so that file permissions apply: the binary itself when
+/// the tests are not root, `setpriv` to `nobody` when they are. None when neither is possible.
+pub fn unprivileged_command() -> Option<Command> {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !is_root {
+        return Some(Command::new(bin()));
+    }
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !setpriv.exists() {
+        return None;
+    }
+    let mut c = Command::new(setpriv);
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+    Some(c)
+}
