@@ -1,9 +1,8 @@
 //! The `pipeline` binary: everything lives in the library; this only records the start time (the budget counts
-//! from process start) and hands over.
+//! from process start), hands over, and exits.
 
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
+fn main() {
     let started = std::time::Instant::now();
-    pipeline::cli::main(started)
+    let code = pipeline::cli::main(started);
+    pipeline::cli::exit_now(code)
 }

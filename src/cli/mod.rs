@@ -17,7 +17,6 @@ use crate::config::PipelineConfig;
 use crate::error::Error;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
 pub const EXIT_OK: u8 = 0;
@@ -76,13 +75,27 @@ pub struct Common {
     pub started: Instant,
 }
 
-/// Runs the CLI and maps the outcome to an exit code.
-pub fn main(started: Instant) -> ExitCode {
+/// Ends the process with `code` once stdout and stderr are flushed, without running exit-time destructors.
+///
+/// Everything the run must keep is durable by now (the store is flushed before a run returns). What may still be
+/// running is work that was deliberately abandoned: an embedding batch past the deadline, or a model load that
+/// nothing needed. Letting `exit()` tear down ONNX Runtime's globals under such a thread can crash the process,
+/// so it ends here, at once.
+pub fn exit_now(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process; no Rust invariant depends on destructors running here.
+    unsafe { libc::_exit(i32::from(code)) }
+}
+
+/// Runs the CLI and returns the exit code.
+pub fn main(started: Instant) -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+            return if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
         }
     };
     let config = match &cli.pipeline {
@@ -114,15 +127,19 @@ pub fn main(started: Instant) -> ExitCode {
         Command::Synth(args) => synth::execute(args),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => fail(&e),
     }
 }
 
-fn fail(e: &anyhow::Error) -> ExitCode {
+fn fail(e: &anyhow::Error) -> u8 {
     eprintln!("error: {e}");
     let usage = e.downcast_ref::<Error>().is_some_and(Error::is_usage);
-    ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILURE })
+    if usage {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILURE
+    }
 }
 
 /// A multi-threaded runtime sized for this work: the stages are light, the model uses its own threads.
