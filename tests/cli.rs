@@ -80,16 +80,7 @@ fn resume_with_nothing_to_resume_and_reset() {
 fn zero_budget_exits_75_at_once_and_stores_nothing() {
     let data = tempdir();
     let start = Instant::now();
-    let o = run(
-        data.path(),
-        &[
-            "run",
-            "--source",
-            fixtures().to_str().unwrap_or_default(),
-            "--budget",
-            "0s",
-        ],
-    );
+    let o = sync(data.path(), &fixtures(), &["--budget", "0s"]);
     assert_eq!(code(&o), 75, "{}", stderr(&o));
     assert!(start.elapsed() < Duration::from_secs(2));
     assert!(export(data.path()).is_empty());

@@ -310,27 +310,9 @@ fn every_tool_answers_like_the_cli() {
 fn budgeted_sync_returns_within_the_budget_and_reports_remaining_work() {
     let src = tempdir();
     let data = tempdir();
-    pipeline::synth::generate(
-        src.path(),
-        &pipeline::synth::SynthSpec {
-            seed: 9,
-            target_bytes: 3_000_000,
-            projects: 2,
-            lines_per_session: 600,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    large_synthetic_corpus(src.path(), 9);
     // Register the sources (a zero budget does no work).
-    let o = run(
-        data.path(),
-        &[
-            "run",
-            "--source",
-            src.path().to_str().unwrap_or_default(),
-            "--budget",
-            "0s",
-        ],
-    );
+    let o = sync(data.path(), src.path(), &["--budget", "0s"]);
     assert_eq!(code(&o), 75);
 
     let mut mcp = Mcp::start(data.path());
@@ -341,16 +323,7 @@ fn budgeted_sync_returns_within_the_budget_and_reports_remaining_work() {
     assert_eq!(summary["work_left"], true, "{summary}");
     assert_eq!(summary["stop_reason"], "budget");
     // While idle, the server holds no lock: a shell run proceeds.
-    let o = run(
-        data.path(),
-        &[
-            "run",
-            "--source",
-            src.path().to_str().unwrap_or_default(),
-            "--budget",
-            "2s",
-        ],
-    );
+    let o = sync(data.path(), src.path(), &["--budget", "2s"]);
     assert!(matches!(code(&o), 0 | 75), "{}", stderr(&o));
     mcp.finish();
 }

@@ -402,16 +402,7 @@ fn a_long_sync_republishes_the_snapshot_so_searches_see_its_progress() {
     let src = tempdir();
     let data = tempdir();
     let cfg = tempdir();
-    pipeline::synth::generate(
-        src.path(),
-        &pipeline::synth::SynthSpec {
-            seed: 21,
-            target_bytes: 3_000_000,
-            projects: 2,
-            lines_per_session: 600,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    large_synthetic_corpus(src.path(), 21);
     let pipeline_file = cfg.path().join("every1.toml");
     std::fs::write(
         &pipeline_file,

@@ -459,16 +459,7 @@ fn tiny_budgets_exit_in_time() {
     for budget in ["0s", "100ms", "1s", "2s"] {
         let wanted = humantime::parse_duration(budget).unwrap_or_default();
         let start = Instant::now();
-        let o = run(
-            data.path(),
-            &[
-                "run",
-                "--source",
-                fixtures().to_str().unwrap_or_default(),
-                "--budget",
-                budget,
-            ],
-        );
+        let o = sync(data.path(), &fixtures(), &["--budget", budget]);
         let took = start.elapsed();
         assert!(matches!(code(&o), 0 | 75), "{budget}: {}", stderr(&o));
         worst = worst.max(took.saturating_sub(wanted));

@@ -67,13 +67,29 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// `run --source DIR` must succeed with exit 0.
-pub fn sync_ok(data_dir: &Path, source: &Path, extra: &[&str]) -> Output {
+/// `run --source DIR [extra...]`, whatever its exit code.
+pub fn sync(data_dir: &Path, source: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["run", "--source", source.to_str().unwrap_or_default()];
     args.extend_from_slice(extra);
-    let o = run(data_dir, &args);
+    run(data_dir, &args)
+}
+
+/// `run --source DIR` must succeed with exit 0.
+pub fn sync_ok(data_dir: &Path, source: &Path, extra: &[&str]) -> Output {
+    let o = sync(data_dir, source, extra);
     assert_eq!(code(&o), 0, "run failed: {}", stderr(&o));
     o
+}
+
+/// A seeded synthetic corpus of about 3 MB (two projects): far more than a few seconds of embedding.
+pub fn large_synthetic_corpus(dir: &Path, seed: u64) {
+    let spec = pipeline::synth::SynthSpec {
+        seed,
+        target_bytes: 3_000_000,
+        projects: 2,
+        lines_per_session: 600,
+    };
+    pipeline::synth::generate(dir, &spec).unwrap_or_else(|e| panic!("generate: {e}"));
 }
 
 /// The store's export, one JSON line per point, sorted.
