@@ -360,6 +360,40 @@ fn an_unwritable_data_dir_is_a_clear_error() {
     torture_report("read-only-data-dir", 1, 0, 1, 0, 0.0, None);
 }
 
+/// One growing session file of the live-file test: where it is, the bytes it will end with, how many are written.
+struct LiveFile {
+    path: std::path::PathBuf,
+    bytes: Vec<u8>,
+    written: usize,
+}
+
+impl LiveFile {
+    fn append_up_to(&mut self, end: usize) {
+        let end = end.min(self.bytes.len());
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        f.write_all(&self.bytes[self.written..end])
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.written = end;
+    }
+
+    /// The file's current content, which is about to be replaced: kept for the oracle.
+    fn current_version(&self) -> (std::path::PathBuf, Vec<u8>) {
+        (self.path.clone(), self.bytes[..self.written].to_vec())
+    }
+}
+
+/// A writer appends to two session files (whole lines and lines split across writes) while runs are killed at
+/// random instants. Along the way one file shrinks (truncated, mid-line or not, then written on with other
+/// content), one is renamed and keeps growing, and one is deleted and recreated under the same name (the inode
+/// may be reused) with other content.
+///
+/// Oracle: every point of one clean run over the final files is stored, byte for byte; any other point comes from
+/// a version of a file that was replaced (what was seen of it is kept, as for files Claude Code deletes), so its
+/// id belongs to a clean run over that version, and it is never a second copy of a message under another id.
 #[test]
 fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     let seed = seed();
@@ -370,20 +404,20 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     let cfg = tempdir();
     let pipeline_file = fine_grained_pipeline(cfg.path());
     let pipeline_arg = pipeline_file.to_str().unwrap_or_default().to_string();
-    // Two growing sessions fed from the generator, line by line, sometimes split mid-line.
-    let mut sessions: Vec<(std::path::PathBuf, Vec<u8>)> = (0..2u64)
-        .map(|i| {
-            let bytes = pipeline::synth::session_bytes(seed, i, "/home/me/live", 120);
-            (
-                src.path().join(format!("-home-me-live/live-{i}.jsonl")),
-                bytes,
-            )
+    let project = src.path().join("-home-me-live");
+    std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
+    let session =
+        |i: u64, lines: usize| pipeline::synth::session_bytes(seed, i, "/home/me/live", lines);
+    let mut files: Vec<LiveFile> = (0..2u64)
+        .map(|i| LiveFile {
+            path: project.join(format!("live-{i}.jsonl")),
+            bytes: session(i, 120),
+            written: 0,
         })
         .collect();
-    std::fs::create_dir_all(src.path().join("-home-me-live")).unwrap_or_else(|e| panic!("{e}"));
-    let mut written = vec![0usize; sessions.len()];
-    let rounds = if long_mode() { 60 } else { 8 };
-    let (mut kills, mut appends, mut renames) = (0u64, 0u64, 0u64);
+    let mut replaced: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    let rounds = if long_mode() { 300 } else { 10 };
+    let (mut kills, mut appends, mut file_events) = (0u64, 0u64, 0u64);
     let args = [
         "--pipeline",
         pipeline_arg.as_str(),
@@ -392,64 +426,155 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
         src.path().to_str().unwrap_or_default(),
     ];
     for round in 0..rounds {
-        // Halfway, the first session's file is renamed and keeps growing under its new name.
-        if round == rounds / 2 && written[0] > 0 {
-            let renamed = src.path().join("-home-me-live/live-0-renamed.jsonl");
-            std::fs::rename(&sessions[0].0, &renamed).unwrap_or_else(|e| panic!("{e}"));
-            sessions[0].0 = renamed;
-            renames += 1;
+        if round == rounds / 4 && files[1].written > 0 {
+            // The second file shrinks: cut at a random byte, then written on with another session's lines.
+            replaced.push(files[1].current_version());
+            let cut = rng.below(files[1].written as u64) as usize;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&files[1].path)
+                .unwrap_or_else(|e| panic!("{e}"));
+            f.set_len(cut as u64).unwrap_or_else(|e| panic!("{e}"));
+            let mut bytes = files[1].bytes[..cut].to_vec();
+            bytes.extend(session(7, 80));
+            files[1].bytes = bytes;
+            files[1].written = cut;
+            file_events += 1;
+        }
+        if round == rounds / 2 && files[0].written > 0 {
+            // The first file is renamed and keeps growing under its new name.
+            let renamed = project.join("live-0-renamed.jsonl");
+            std::fs::rename(&files[0].path, &renamed).unwrap_or_else(|e| panic!("{e}"));
+            files[0].path = renamed;
+            file_events += 1;
+        }
+        if round == 3 * rounds / 4 && files[0].written > 0 {
+            // ... then deleted and recreated under the same name with another session's lines.
+            replaced.push(files[0].current_version());
+            std::fs::remove_file(&files[0].path).unwrap_or_else(|e| panic!("{e}"));
+            files[0].bytes = session(8, 80);
+            files[0].written = 0;
+            file_events += 1;
         }
         // Append a random amount (possibly ending mid-line) to each file.
-        for (i, (path, bytes)) in sessions.iter().enumerate() {
+        for f in files.iter_mut() {
             let step = 1 + rng.below(30_000) as usize;
-            let end = (written[i] + step).min(bytes.len());
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .unwrap_or_else(|e| panic!("{e}"));
-            f.write_all(&bytes[written[i]..end])
-                .unwrap_or_else(|e| panic!("{e}"));
-            written[i] = end;
+            f.append_up_to(f.written + step);
             appends += 1;
         }
         let mut child = spawn(data.path(), &args);
-        std::thread::sleep(Duration::from_millis(50 + rng.below(1200)));
-        if child.try_wait().ok().flatten().is_none() {
-            let _ = child.kill();
-            kills += 1;
+        // Every third run (the second one first) goes to its end, so replaced versions are partly stored.
+        if round % 3 != 1 {
+            std::thread::sleep(Duration::from_millis(30 + rng.below(800)));
+            if child.try_wait().ok().flatten().is_none() {
+                let _ = child.kill();
+                kills += 1;
+            }
         }
-        let _ = child.wait();
+        let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            status.code() != Some(1),
+            "round {round} failed (seed {seed})"
+        );
     }
     // Finish writing everything, then sync to the end.
-    for (i, (path, bytes)) in sessions.iter().enumerate() {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap_or_else(|e| panic!("{e}"));
-        f.write_all(&bytes[written[i]..])
-            .unwrap_or_else(|e| panic!("{e}"));
+    for f in files.iter_mut() {
+        f.append_up_to(usize::MAX);
     }
     sync_ok(data.path(), src.path(), &[]);
     let clean = tempdir();
     sync_ok(clean.path(), src.path(), &[]);
-    let checked = export(clean.path()).len();
-    assert_same_export(
+    let replaced_oracle = clean_run_over_versions(src.path(), &files, &replaced);
+    let checked = assert_export_within_oracle(
         &export(data.path()),
         &export(clean.path()),
+        &replaced_oracle,
         &format!("live files, seed {seed}"),
     );
-    eprintln!("live files: {appends} appends, {renames} renames");
+    eprintln!("live files: {appends} appends, {file_events} shrinks, renames and recreations");
     torture_report(
         "live-files",
         rounds,
         kills,
-        appends + renames,
-        checked as u64,
+        appends + file_events,
+        checked,
         0.0,
         Some(seed),
     );
+}
+
+/// The export of one clean run over the replaced versions of files, each put back at its own path (the final
+/// files are moved aside meanwhile and restored afterwards).
+fn clean_run_over_versions(
+    src: &Path,
+    finals: &[LiveFile],
+    versions: &[(std::path::PathBuf, Vec<u8>)],
+) -> Vec<String> {
+    let aside = tempdir();
+    for (i, f) in finals.iter().enumerate() {
+        std::fs::rename(&f.path, aside.path().join(i.to_string()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (path, bytes) in versions {
+        std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let oracle = tempdir();
+    sync_ok(oracle.path(), src, &[]);
+    for (path, _) in versions {
+        std::fs::remove_file(path).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for (i, f) in finals.iter().enumerate() {
+        std::fs::rename(aside.path().join(i.to_string()), &f.path)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    export(oracle.path())
+}
+
+/// Checks the live-file oracle (see the test above) and returns how many points it checked.
+fn assert_export_within_oracle(
+    actual: &[String],
+    clean: &[String],
+    replaced: &[String],
+    what: &str,
+) -> u64 {
+    use std::collections::{HashMap, HashSet};
+    let id_of = |line: &String| -> String {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+        v["id"].as_str().unwrap_or_default().to_string()
+    };
+    let stored: HashMap<String, &String> = actual.iter().map(|l| (id_of(l), l)).collect();
+    assert_eq!(
+        stored.len(),
+        actual.len(),
+        "{what}: an id is exported twice"
+    );
+    let missing: Vec<&String> = clean
+        .iter()
+        .filter(|l| stored.get(&id_of(l)) != Some(l))
+        .take(2)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: lost or stale points: {missing:#?}"
+    );
+    let clean_ids: HashSet<String> = clean.iter().map(id_of).collect();
+    let replaced_ids: HashSet<String> = replaced.iter().map(id_of).collect();
+    let invented: Vec<&&String> = stored
+        .iter()
+        .filter(|(id, _)| !clean_ids.contains(*id) && !replaced_ids.contains(*id))
+        .map(|(_, l)| l)
+        .take(2)
+        .collect();
+    assert!(
+        invented.is_empty(),
+        "{what}: points from no version of any file: {invented:#?}"
+    );
+    let kept = actual.len() - clean.len();
+    eprintln!(
+        "{what}: {} points as a clean run, {kept} kept from replaced versions",
+        clean.len()
+    );
+    actual.len() as u64
 }
 
 #[test]
@@ -593,4 +718,126 @@ fn a_recreated_file_with_the_same_head_is_read_again() {
         }
     );
     torture_report("recreated-file", 1, 0, 1, texts.len() as u64, 0.0, None);
+}
+
+/// libfaketime, if installed (Debian's `libfaketime`; `.ci/run` installs it): it makes the wall clock of a process
+/// read from a file, so a test can make it jump while the process runs.
+fn libfaketime() -> Option<std::path::PathBuf> {
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+    ]
+    .iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// The wall clock jumps back and forth by hours and days while budgeted runs go on (as with an NTP step or a
+/// manual clock change): every run still ends within its budget plus a small slack, as the budget is measured on
+/// the monotonic clock, and the runs end equal to one clean run.
+#[test]
+fn a_jumping_wall_clock_changes_neither_the_budget_nor_the_result() {
+    let Some(faketime) = libfaketime() else {
+        eprintln!("skipped: libfaketime is not installed (apt-get install libfaketime)");
+        return;
+    };
+    let src = tempdir();
+    std::fs::create_dir_all(src.path().join("-p")).unwrap_or_else(|e| panic!("{e}"));
+    for f in [
+        "hello-world-script.jsonl",
+        "coverage-test-fix.jsonl",
+        "python-to-rust-port.jsonl",
+    ] {
+        std::fs::copy(
+            fixtures().join("-tmp-claude-reliability").join(f),
+            src.path().join("-p").join(f),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let clock = tempdir();
+    let offset_file = clock.path().join("offset");
+    let set_offset = |offset: &str| {
+        std::fs::write(&offset_file, offset).unwrap_or_else(|e| panic!("{e}"));
+    };
+    let faked = |mut c: std::process::Command| {
+        c.env("LD_PRELOAD", &faketime)
+            .env("FAKETIME_TIMESTAMP_FILE", &offset_file)
+            .env("FAKETIME_NO_CACHE", "1")
+            .env("DONT_FAKE_MONOTONIC", "1");
+        c
+    };
+    // The harness itself must work: a faked `date` is three days ahead.
+    set_offset("+3d");
+    let date = |c: &mut std::process::Command| -> i64 {
+        c.arg("+%s")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let ahead = date(&mut faked(std::process::Command::new("date")))
+        - date(&mut std::process::Command::new("date"));
+    assert!(
+        ahead > 2 * 86_400,
+        "libfaketime does not move the clock ({ahead} s)"
+    );
+
+    let data = tempdir();
+    let budget = Duration::from_secs(3);
+    let offsets = ["-2h", "+3d", "+0", "-40d", "+1h"];
+    let (mut runs, mut jumps, mut worst) = (0u64, 0u64, Duration::ZERO);
+    let source = src.path().to_str().unwrap_or_default();
+    loop {
+        set_offset("+0");
+        let mut child = faked(command(
+            data.path(),
+            &["run", "--source", source, "--budget", "3s"],
+        ))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+        let start = Instant::now();
+        let status = loop {
+            if let Ok(Some(s)) = child.try_wait() {
+                break s;
+            }
+            assert!(
+                start.elapsed() < budget * 4,
+                "a run under a jumping clock does not stop"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+            set_offset(offsets[(jumps % offsets.len() as u64) as usize]);
+            jumps += 1;
+        };
+        let took = start.elapsed();
+        worst = worst.max(took.saturating_sub(budget));
+        runs += 1;
+        assert!(
+            took < budget + Duration::from_millis(700),
+            "run {runs} took {took:?} for a {budget:?} budget"
+        );
+        match status.code() {
+            Some(0) => break,
+            Some(75) => assert!(runs < 30, "no progress under a jumping clock"),
+            other => panic!("run {runs} failed with {other:?}"),
+        }
+    }
+    let clean = tempdir();
+    sync_ok(clean.path(), src.path(), &[]);
+    let expected = export(clean.path());
+    assert_same_export(
+        &export(data.path()),
+        &expected,
+        "runs under a jumping clock",
+    );
+    torture_report(
+        "clock-jumps",
+        runs,
+        0,
+        jumps,
+        expected.len() as u64,
+        worst.as_secs_f64() * 1000.0,
+        None,
+    );
 }
