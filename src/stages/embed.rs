@@ -19,8 +19,10 @@ use tokio::task::JoinHandle;
 
 /// Starting guess of embedding speed (estimated tokens per second) before the first window is measured.
 const INITIAL_TOKENS_PER_SEC: f64 = 1500.0;
-/// Assumed model load time when deciding whether the first window fits.
-const LOAD_ALLOWANCE: Duration = Duration::from_millis(1500);
+/// A window is planned to take at most this share of the time left before the deadline. Speed estimates are
+/// only estimates: near the deadline windows shrink geometrically, so a misjudged one costs little, instead of the
+/// last window running past the deadline and being thrown away whole.
+const PLAN_SHARE: f64 = 0.5;
 /// How long to wait for a window to fill before embedding a partial one.
 const FILL_WAIT: Duration = Duration::from_millis(30);
 
@@ -53,7 +55,51 @@ struct Model {
     ready: Option<Embedder>,
 }
 
+/// How waiting for the model ended.
+enum ModelWait {
+    Ready,
+    /// The deadline came first.
+    Deadline,
+    /// A stop notice came first.
+    Stopped,
+}
+
 impl Model {
+    fn is_ready(&self) -> bool {
+        self.ready.is_some()
+    }
+
+    /// Waits for the model that is loading, but not past `deadline` or a stop notice. Planning a window then uses
+    /// the time really left instead of a guess at the load time.
+    async fn wait_ready(
+        &mut self,
+        deadline: Option<Instant>,
+        shutdown: &mut Shutdown,
+    ) -> Result<ModelWait> {
+        if self.ready.is_some() {
+            return Ok(ModelWait::Ready);
+        }
+        let Some(load) = self.load.as_mut() else {
+            return Err(Error::Embed("model is unavailable".into()));
+        };
+        let until_deadline = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            loaded = load => {
+                self.load = None;
+                let embedder = loaded.map_err(|e| Error::Embed(format!("model loader failed: {e}")))??;
+                self.ready = Some(embedder);
+                Ok(ModelWait::Ready)
+            }
+            _ = until_deadline => Ok(ModelWait::Deadline),
+            _ = shutdown.recv() => Ok(ModelWait::Stopped),
+        }
+    }
+
     async fn get(&mut self) -> Result<Embedder> {
         if let Some(m) = self.ready.take() {
             return Ok(m);
@@ -98,9 +144,14 @@ impl EmbedStage {
                 }
                 return Ok(EmbedEnd::Drained);
             }
-            let loaded =
-                model.ready.is_some() || model.load.as_ref().is_some_and(|h| h.is_finished());
-            let window = match self.take_window(&mut pending, tokens_per_sec, loaded)? {
+            if !model.is_ready() && self.needs_model(&pending)? {
+                match model.wait_ready(self.deadline, &mut shutdown).await? {
+                    ModelWait::Ready => {}
+                    ModelWait::Deadline => return Ok(EmbedEnd::Budget),
+                    ModelWait::Stopped => return Ok(EmbedEnd::Stopped),
+                }
+            }
+            let window = match self.take_window(&mut pending, tokens_per_sec)? {
                 Some(w) => w,
                 None => return Ok(EmbedEnd::Budget),
             };
@@ -161,16 +212,9 @@ impl EmbedStage {
         &self,
         pending: &mut Vec<Enhanced>,
         tokens_per_sec: f64,
-        loaded: bool,
     ) -> Result<Option<Vec<Enhanced>>> {
         let budget = self.deadline.map(|d| {
-            let left = d.saturating_duration_since(Instant::now());
-            let left = if loaded {
-                left
-            } else {
-                left.saturating_sub(LOAD_ALLOWANCE)
-            };
-            left.as_secs_f64() * tokens_per_sec
+            d.saturating_duration_since(Instant::now()).as_secs_f64() * tokens_per_sec * PLAN_SHARE
         });
         let mut tokens = 0f64;
         let mut texts = 0usize;
@@ -197,6 +241,18 @@ impl EmbedStage {
             return Ok(None);
         }
         Ok(Some(pending.drain(..end).collect()))
+    }
+
+    /// Whether the next window has a chunk that the cache cannot serve.
+    fn needs_model(&self, pending: &[Enhanced]) -> Result<bool> {
+        for item in pending.iter().take(self.config.window_texts) {
+            if let Enhanced::Chunk(c) = item {
+                if !self.is_cached(&c.payload.text)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     fn is_cached(&self, text: &str) -> Result<bool> {
