@@ -29,6 +29,10 @@ pub struct Counters {
     /// counters were created), so a run that has to abandon it still learns how slow the model is today.
     pub inflight_tokens: AtomicU64,
     pub inflight_started_ns: AtomicU64,
+    /// How long the model took to load (0 until loaded).
+    pub model_load_nanos: AtomicU64,
+    /// When the first embedded window finished, ns since the counters were created (0 until then).
+    pub first_embed_done_ns: AtomicU64,
     pub epoch: OnceInstant,
 }
 
@@ -43,6 +47,14 @@ impl Default for OnceInstant {
 }
 
 impl Counters {
+    /// A nanosecond counter in seconds; None while it is 0 (not happened yet).
+    pub fn seconds(counter: &AtomicU64) -> Option<f64> {
+        match Counters::get(counter) {
+            0 => None,
+            ns => Some(ns as f64 / 1e9),
+        }
+    }
+
     /// Nanoseconds since the counters were created.
     pub fn now_ns(&self) -> u64 {
         self.epoch.0.elapsed().as_nanos() as u64

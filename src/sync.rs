@@ -86,6 +86,12 @@ pub struct RunSummary {
     pub texts_embedded: u64,
     pub cache_hits: u64,
     pub embed_secs: f64,
+    /// How long loading the model took, if it was loaded (cold start, with `first_embed_secs`).
+    #[serde(default)]
+    pub model_load_secs: Option<f64>,
+    /// From process start to the end of the first embedded window, if one was embedded.
+    #[serde(default)]
+    pub first_embed_secs: Option<f64>,
     pub batches_committed: u64,
     pub warnings: u64,
     /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
@@ -175,7 +181,16 @@ impl SyncJob {
             max_length: self.config.embed.max_length,
             batch_size: self.config.embed.batch_size,
         };
-        let load = tokio::task::spawn_blocking(move || Embedder::load(&files, settings));
+        let load_counters = reporter.counters().clone();
+        let load = tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
+            let loaded = Embedder::load(&files, settings);
+            Counters::add(
+                &load_counters.model_load_nanos,
+                start.elapsed().as_nanos() as u64,
+            );
+            loaded
+        });
 
         let (notify, _) = broadcast::channel::<()>(1);
         let (parsed_tx, parsed_rx) = async_channel::bounded(self.config.channels.parsed);
@@ -394,6 +409,14 @@ impl SummaryBase {
             texts_embedded: Counters::get(&c.texts_embedded),
             cache_hits: Counters::get(&c.cache_hits),
             embed_secs: Counters::get(&c.embed_nanos) as f64 / 1e9,
+            model_load_secs: Counters::seconds(&c.model_load_nanos),
+            first_embed_secs: Counters::seconds(&c.first_embed_done_ns).map(|since_epoch| {
+                since_epoch
+                    + c.epoch
+                        .0
+                        .saturating_duration_since(self.started)
+                        .as_secs_f64()
+            }),
             batches_committed: up.batches,
             warnings: Counters::get(&c.warnings),
             finished_at_unix: std::time::SystemTime::now()

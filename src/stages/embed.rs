@@ -317,6 +317,12 @@ impl EmbedStage {
             let secs = started.elapsed().as_secs_f64();
             Counters::add(&counters.embed_nanos, (secs * 1e9) as u64);
             Counters::add(&counters.texts_embedded, out.len() as u64);
+            let _ = counters.first_embed_done_ns.compare_exchange(
+                0,
+                counters.now_ns().max(1),
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            );
             if secs > 0.0 {
                 measured = Some(est_tokens as f64 / secs);
             }

@@ -135,6 +135,11 @@ impl EmbeddedStore {
             .map(|v| decode_vector(&v)))
     }
 
+    /// Vectors in the embedding cache: each distinct text embedded (and committed) once.
+    pub fn cached_vector_count(&self) -> usize {
+        self.cache.len()
+    }
+
     pub fn point(&self, id: Uuid) -> Result<Option<StoredPoint>> {
         match self.points.get(id.as_bytes()).map_err(|e| self.err(e))? {
             None => Ok(None),

@@ -1,0 +1,250 @@
+//! The embedding figures, all on the exact texts the pipeline embeds for one seeded synthetic corpus:
+//! - raw embedder throughput (windows sorted by length, as the pipeline does) versus the pipeline end to end
+//!   (process start, model load, parse, enhance, embed, commit), alternated twice so machine noise hits both;
+//! - what is not embedded at all: texts per message stored, reuse of identical texts;
+//! - padding waste (tokens computed / real tokens) with and without length bucketing, computed and timed;
+//! - intra-op thread counts, measured;
+//! - cold start: model load and time to the first embedded window.
+
+use crate::child::{field, mib, run_pipeline};
+use crate::corpus;
+use crate::report::Report;
+use pipeline::config::PipelineConfig;
+use pipeline::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
+use pipeline::transcript::estimate_tokens;
+use std::path::Path;
+use std::time::Instant;
+
+const GOAL_RATIO: f64 = 0.95;
+
+/// What later sections need from this one.
+pub struct EmbedFigures {
+    pub raw_texts_per_s: f64,
+    /// Distinct texts to embed per byte of transcript.
+    pub texts_per_byte: f64,
+}
+
+fn settings(config: &PipelineConfig, threads: usize) -> EmbedderSettings {
+    EmbedderSettings {
+        threads,
+        max_length: config.embed.max_length,
+        batch_size: config.embed.batch_size,
+    }
+}
+
+/// Embeds `texts` in the pipeline's windows, sorted by length inside each window or not; texts per second.
+fn raw_throughput(
+    embedder: &mut Embedder,
+    texts: &[String],
+    window: usize,
+    sorted: bool,
+) -> anyhow::Result<f64> {
+    let start = Instant::now();
+    for w in texts.chunks(window) {
+        let mut w: Vec<&str> = w.iter().map(String::as_str).collect();
+        if sorted {
+            w.sort_by_key(|t| estimate_tokens(t));
+        }
+        embedder.embed(&w)?;
+    }
+    Ok(texts.len() as f64 / start.elapsed().as_secs_f64())
+}
+
+/// Tokens the model computes (each batch padded to its longest text) for windows in order, sorted or not.
+fn computed_tokens(tokens: &[usize], window: usize, batch: usize, sorted: bool) -> usize {
+    tokens
+        .chunks(window)
+        .map(|w| {
+            let mut w = w.to_vec();
+            if sorted {
+                w.sort_unstable();
+            }
+            w.chunks(batch)
+                .map(|b| b.len() * b.iter().copied().max().unwrap_or(0))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+pub fn run(
+    report: &mut Report,
+    config: &PipelineConfig,
+    out_dir: &Path,
+    bytes: u64,
+) -> anyhow::Result<EmbedFigures> {
+    let dir = out_dir.join("embed-corpus");
+    let manifest = corpus::synthetic(&dir, 5, bytes, 2, 400)?;
+    let parsed = corpus::parse(&corpus::jsonl_files(&dir), config, true)?;
+    let texts = &parsed.texts;
+    let window = config.embed.window_texts;
+    let files = ModelFiles::in_dir(&default_model_dir());
+
+    let (mut raw_runs, mut pipe_runs, mut load_secs) = (Vec::new(), Vec::new(), f64::MAX);
+    let mut last = None;
+    for _ in 0..2 {
+        let start = Instant::now();
+        let mut embedder = Embedder::load(&files, settings(config, config.embed.threads))?;
+        load_secs = load_secs.min(start.elapsed().as_secs_f64());
+        raw_runs.push(raw_throughput(&mut embedder, texts, window, true)?);
+        drop(embedder);
+        let data = out_dir.join("embed-data");
+        let _ = std::fs::remove_dir_all(&data);
+        let run = run_pipeline(&data, &dir, &[])?;
+        pipe_runs.push(field(&run.summary, "texts_embedded") / run.wall_secs);
+        last = Some(run);
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let (raw_tps, pipe_tps) = (best(&raw_runs), best(&pipe_runs));
+    let ratio = pipe_tps / raw_tps;
+    let run = last.ok_or_else(|| anyhow::anyhow!("no pipeline run"))?;
+    let s = &run.summary;
+
+    // Padding: computed from real token counts, then timed once without bucketing.
+    let mut embedder = Embedder::load(&files, settings(config, config.embed.threads))?;
+    let tokens: Vec<usize> = embedder
+        .token_counts(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+        .into_iter()
+        .map(|n| n.min(config.embed.max_length))
+        .collect();
+    let real: usize = tokens.iter().sum();
+    let batch = config.embed.batch_size;
+    let waste_sorted = computed_tokens(&tokens, window, batch, true) as f64 / real as f64;
+    let waste_unsorted = computed_tokens(&tokens, window, batch, false) as f64 / real as f64;
+    let unsorted_tps = raw_throughput(&mut embedder, texts, window, false)?;
+    drop(embedder);
+
+    // Threads: the same texts (a slice, to bound the time) with 1, 2 and 4 intra-op threads.
+    let sample = &texts[..texts.len().min(400)];
+    let mut by_threads = Vec::new();
+    for threads in [1usize, 2, 4] {
+        let mut e = Embedder::load(&files, settings(config, threads))?;
+        raw_throughput(&mut e, &sample[..sample.len().min(32)], window, true)?; // warm-up
+        by_threads.push((threads, raw_throughput(&mut e, sample, window, true)?));
+    }
+    let (best_threads, best_tps) =
+        by_threads
+            .iter()
+            .copied()
+            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let default_tps = by_threads
+        .iter()
+        .find(|(t, _)| *t == config.embed.threads)
+        .map_or(0.0, |(_, tps)| *tps);
+
+    let points = field(s, "points_committed");
+    let embedded = field(s, "texts_embedded");
+    let messages = field(s, "messages");
+    report.row(
+        "embed corpus",
+        format!(
+            "{} files, {:.1} MB, {} lines, {} messages, {} chunks, {} distinct texts, {real} real tokens",
+            manifest.files.len(),
+            parsed.bytes as f64 / 1e6,
+            parsed.lines,
+            parsed.messages,
+            parsed.chunks,
+            texts.len()
+        ),
+    );
+    report.row(
+        "raw embedder (sorted windows)",
+        format!("{raw_tps:.1} texts/s"),
+    );
+    report.row(
+        "pipeline end to end (process start to exit)",
+        format!(
+            "{pipe_tps:.1} texts/s ({:.1} s, {embedded:.0} texts)",
+            run.wall_secs
+        ),
+    );
+    report.goal(
+        "ratio pipeline / raw",
+        format!("{ratio:.3}"),
+        format!(">= {GOAL_RATIO}"),
+        ratio >= GOAL_RATIO,
+    );
+    report.row(
+        "texts embedded per message stored",
+        format!(
+            "{:.2} ({embedded:.0} texts for {messages:.0} messages, {points:.0} points; {:.1}% of points reuse an identical text)",
+            embedded / messages.max(1.0),
+            100.0 * (1.0 - embedded / points.max(1.0))
+        ),
+    );
+    report.row(
+        "lines that need no embedding (noise, tool plumbing, merged parts)",
+        format!(
+            "{:.1}% of {} lines",
+            100.0 * (1.0 - parsed.messages as f64 / parsed.lines.max(1) as f64),
+            parsed.lines
+        ),
+    );
+    report.row(
+        "padding: tokens computed / real, bucketed (default)",
+        format!("{waste_sorted:.3}"),
+    );
+    report.row(
+        "padding: tokens computed / real, not bucketed",
+        format!(
+            "{waste_unsorted:.3} (raw speed {unsorted_tps:.1} texts/s, {:.2}x slower)",
+            raw_tps / unsorted_tps
+        ),
+    );
+    for (threads, tps) in &by_threads {
+        report.row(
+            format!("raw embedder, {threads} intra-op threads"),
+            format!("{tps:.1} texts/s"),
+        );
+    }
+    report.goal(
+        "default thread count is the measured best",
+        format!(
+            "default {} ({default_tps:.1}/s), best {best_threads} ({best_tps:.1}/s)",
+            config.embed.threads
+        ),
+        "within 3% of the best",
+        default_tps >= 0.97 * best_tps,
+    );
+    report.row(
+        "cold start: model load / first window embedded",
+        format!(
+            "{:.2} s / {:.2} s after process start",
+            field(s, "model_load_secs"),
+            field(s, "first_embed_secs")
+        ),
+    );
+    report.row(
+        "peak RSS, this sync",
+        format!("{:.0} MiB", mib(run.peak_rss)),
+    );
+    report.json(
+        "embed",
+        serde_json::json!({
+            "files": manifest.files.len(),
+            "bytes": parsed.bytes,
+            "lines": parsed.lines,
+            "messages": parsed.messages,
+            "chunks": parsed.chunks,
+            "distinct_texts": texts.len(),
+            "real_tokens": real,
+            "model_load_s": load_secs,
+            "raw_texts_per_s": raw_tps,
+            "raw_runs_texts_per_s": raw_runs,
+            "pipeline_texts_per_s": pipe_tps,
+            "pipeline_runs_texts_per_s": pipe_runs,
+            "ratio": ratio,
+            "texts_per_message": embedded / messages.max(1.0),
+            "padding_bucketed": waste_sorted,
+            "padding_unbucketed": waste_unsorted,
+            "raw_unbucketed_texts_per_s": unsorted_tps,
+            "threads_texts_per_s": by_threads,
+            "pipeline_model_load_s": s["model_load_secs"],
+            "pipeline_first_embed_s": s["first_embed_secs"],
+            "peak_rss_bytes": run.peak_rss,
+        }),
+    );
+    Ok(EmbedFigures {
+        raw_texts_per_s: raw_tps,
+        texts_per_byte: texts.len() as f64 / parsed.bytes.max(1) as f64,
+    })
+}

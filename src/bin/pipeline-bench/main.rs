@@ -1,0 +1,106 @@
+//! `make bench`: the figures of docs/performance.md, from one run on one machine. Speeds are reported as
+//! ratios measured in the same run where they are compared (machines here are noisy).
+//!
+//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful` picks some):
+//! - parse: parse + chunk (+ enhance) MB/s on one core;
+//! - embed: raw embedder vs pipeline, texts per message, padding with and without bucketing, thread counts,
+//!   cold start (needed by budget, memory and useful, which use its speed to size their corpora);
+//! - budget: ten budgeted runs: share embedding, overshoot, work redone;
+//! - memory: peak RSS of a budgeted run over a 300 MB corpus;
+//! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
+//! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs.
+//!
+//! Results: a table on stdout and JSON in `target/bench/results.json`.
+
+mod budget;
+mod child;
+mod corpus;
+mod embed;
+mod memory;
+mod parse;
+mod report;
+mod store;
+mod useful;
+
+use pipeline::config::PipelineConfig;
+use std::path::PathBuf;
+
+fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() -> anyhow::Result<()> {
+    let out_dir = PathBuf::from("target/bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wanted = |s: &str| only.is_empty() || only.split(',').any(|o| o.trim() == s);
+    let config = PipelineConfig::builtin();
+    let mut report = report::Report::default();
+
+    if wanted("parse") {
+        parse::run(
+            &mut report,
+            &config,
+            &out_dir,
+            env_num("BENCH_PARSE_BYTES", 60_000_000),
+        )?;
+    }
+    let needs_speed = ["embed", "budget", "memory", "useful"]
+        .iter()
+        .any(|s| wanted(s));
+    if needs_speed {
+        let speed = embed::run(
+            &mut report,
+            &config,
+            &out_dir,
+            env_num("BENCH_EMBED_BYTES", 600_000),
+        )?;
+        if wanted("budget") {
+            budget::run(
+                &mut report,
+                &out_dir,
+                env_num("BENCH_BUDGET_RUNS", 10),
+                env_num("BENCH_BUDGET_S", 20),
+                speed.texts_per_byte,
+                speed.raw_texts_per_s,
+                config.embed.window_texts,
+            )?;
+        }
+        if wanted("memory") {
+            memory::run(
+                &mut report,
+                &out_dir,
+                env_num("BENCH_BIG_BYTES", 300_000_000),
+                env_num("BENCH_BIG_BUDGET_S", 60),
+            )?;
+        }
+        if wanted("useful") {
+            useful::run(
+                &mut report,
+                &out_dir,
+                env_num("BENCH_USEFUL_BUDGET_S", 10),
+                env_num("BENCH_USEFUL_RUNS", 20),
+                speed.texts_per_byte,
+                speed.raw_texts_per_s,
+            )?;
+        }
+    }
+    if wanted("store") {
+        let sizes: Vec<usize> = std::env::var("BENCH_STORE_POINTS")
+            .unwrap_or_else(|_| "100000".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        store::run(&mut report, &out_dir, &sizes)?;
+    }
+
+    println!("pipeline benchmark (one run, same machine)");
+    report.print_table();
+    let path = out_dir.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report.to_json())?)?;
+    println!("\nJSON: {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! The embedded store at scale: synthetic points (random unit vectors, Zipf-like text) committed in batches as
+//! the upsert stage does, then the store's size on disk, the time to open it for search (load + index), and
+//! search latency without and with filters.
+
+use crate::report::Report;
+use pipeline::synth::Rng;
+use std::path::Path;
+use std::time::Instant;
+
+pub fn run(report: &mut Report, out_dir: &Path, sizes: &[usize]) -> anyhow::Result<()> {
+    let mut all = Vec::new();
+    for &n in sizes {
+        let s = measure(out_dir, n)?;
+        report.row(
+            format!("store of {n} points: upsert, size on disk"),
+            format!(
+                "{:.0} points/s, {:.0} bytes per point",
+                s.upsert_per_s, s.bytes_per_point
+            ),
+        );
+        report.row(
+            format!("store of {n} points: open for search"),
+            format!("{:.2} s", s.open_s),
+        );
+        report.row(
+            format!("store of {n} points: search p50 / p95"),
+            format!(
+                "{:.1} / {:.1} ms; with project + kind filter {:.1} / {:.1} ms",
+                s.p50_ms, s.p95_ms, s.filtered_p50_ms, s.filtered_p95_ms
+            ),
+        );
+        all.push(serde_json::json!({
+            "points": s.points,
+            "upsert_points_per_s": s.upsert_per_s,
+            "bytes_per_point": s.bytes_per_point,
+            "open_s": s.open_s,
+            "p50_ms": s.p50_ms,
+            "p95_ms": s.p95_ms,
+            "filtered_p50_ms": s.filtered_p50_ms,
+            "filtered_p95_ms": s.filtered_p95_ms,
+        }));
+        std::fs::remove_dir_all(out_dir.join(format!("store-{n}")))?;
+    }
+    report.json("store", serde_json::Value::Array(all));
+    Ok(())
+}
+
+struct SearchBench {
+    points: usize,
+    upsert_per_s: f64,
+    bytes_per_point: f64,
+    open_s: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    filtered_p50_ms: f64,
+    filtered_p95_ms: f64,
+}
+
+/// A random unit vector of the model's dimension.
+fn unit_vector(rng: &mut Rng) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..pipeline::embedder::DIMENSION)
+        .map(|_| (rng.next_u64() % 2001) as f32 / 1000.0 - 1.0)
+        .collect();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+    v.iter_mut().for_each(|x| *x /= n);
+    v
+}
+
+fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
+    use pipeline::message::MessageKind;
+    use pipeline::payload::Payload;
+    use pipeline::search::{search, Filter, SearchIndex, SearchRequest};
+    use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
+
+    let dir = out_dir.join(format!("store-{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A vocabulary with a long tail, so BM25 sees common and rare terms.
+    let mut rng = Rng::new(77);
+    let vocab: Vec<String> = (0..20_000)
+        .map(|i| {
+            let len = 3 + rng.below(8);
+            let mut w: String = (0..len)
+                .map(|_| (b'a' + rng.below(26) as u8) as char)
+                .collect();
+            if i % 50 == 0 {
+                w.push_str(".rs");
+            }
+            w
+        })
+        .collect();
+    let word = |rng: &mut Rng| {
+        // Zipf-like: square the uniform draw to favour the head.
+        let u = rng.below(10_000) as f64 / 10_000.0;
+        &vocab[((u * u) * vocab.len() as f64) as usize]
+    };
+    let store = EmbeddedStore::open(&dir)?;
+    let projects = ["alpha", "beta", "gamma", "delta", "epsilon"];
+    let start = Instant::now();
+    let mut ops = Vec::new();
+    for i in 0..n {
+        let words = 40 + rng.below(120);
+        let text: Vec<&str> = (0..words).map(|_| word(&mut rng).as_str()).collect();
+        let session = format!("s{}", i / 200);
+        let uuid = format!("u{i}");
+        let project = projects[i % projects.len()];
+        let payload = Payload {
+            message_id: pipeline::ids::message_id(&session, &uuid).to_string(),
+            parent_message_id: None,
+            session_id: session.clone(),
+            uuid: uuid.clone(),
+            kind: MessageKind::ALL[i % 5],
+            chunk_index: 0,
+            chunk_count: 1,
+            text: text.join(" "),
+            project: Some(format!("/home/me/{project}")),
+            project_name: Some(project.to_string()),
+            git_branch: None,
+            timestamp: None,
+            timestamp_unix: Some(1_767_225_600 + i as i64 * 60),
+            is_sidechain: false,
+            agent_id: None,
+            source_path: "/bench.jsonl".into(),
+            line_offset: i as u64,
+            tools_used: vec![],
+            files_touched: vec![],
+            has_code: i % 3 == 0,
+            topics: vec![],
+            primary_topic: None,
+            solution_quality: 1.0,
+            is_solution_attempt: i % 4 == 0,
+            solution_category: None,
+            feedback: None,
+            validation: None,
+            content_hash: String::new(),
+            enhancer_version: 1,
+            embedding_model: "bench".into(),
+        };
+        ops.push(SinkOp::Upsert(Box::new(PointWrite {
+            id: pipeline::ids::point_id(&session, &uuid, 0),
+            point: StoredPoint {
+                vector: unit_vector(&mut rng),
+                payload,
+            },
+            cache_key: None,
+        })));
+        if ops.len() == 256 {
+            store.commit(&CommitBatch {
+                ops: std::mem::take(&mut ops),
+                checkpoints: vec![],
+            })?;
+        }
+    }
+    store.commit(&CommitBatch {
+        ops,
+        checkpoints: vec![],
+    })?;
+    let upsert_per_s = n as f64 / start.elapsed().as_secs_f64();
+    store.flush()?;
+    let bytes_per_point = store.size_on_disk() as f64 / n as f64;
+    drop(store);
+
+    let start = Instant::now();
+    let (index, _) = SearchIndex::open(&dir)?;
+    let open_s = start.elapsed().as_secs_f64();
+
+    let run = |filter: Filter, rng: &mut Rng| -> (f64, f64) {
+        let mut times = Vec::new();
+        for _ in 0..100 {
+            let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(rng).as_str()).collect();
+            let req = SearchRequest {
+                query: q.join(" "),
+                limit: 10,
+                filter: filter.clone(),
+                context: 0,
+                current_project: None,
+                now_unix: 1_800_000_000,
+            };
+            let v = unit_vector(rng);
+            let t = Instant::now();
+            let hits = search(&index, &v, &req);
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(hits);
+        }
+        times.sort_by(f64::total_cmp);
+        (times[times.len() / 2], times[times.len() * 95 / 100])
+    };
+    let (p50_ms, p95_ms) = run(Filter::default(), &mut rng);
+    let filtered = Filter {
+        project: Some("beta".into()),
+        kinds: vec![MessageKind::Assistant, MessageKind::ToolCall],
+        ..Filter::default()
+    };
+    let (filtered_p50_ms, filtered_p95_ms) = run(filtered, &mut rng);
+    Ok(SearchBench {
+        points: n,
+        upsert_per_s,
+        bytes_per_point,
+        open_s,
+        p50_ms,
+        p95_ms,
+        filtered_p50_ms,
+        filtered_p95_ms,
+    })
+}
