@@ -33,6 +33,7 @@ pub struct EmbedConfig {
     pub max_length: usize,
     pub batch_size: usize,
     pub window_texts: usize,
+    pub memory_arena: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -91,6 +92,7 @@ impl Default for EmbedConfig {
             max_length: 256,
             batch_size: 32,
             window_texts: 64,
+            memory_arena: true,
         }
     }
 }

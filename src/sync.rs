@@ -176,11 +176,7 @@ impl SyncJob {
         // Load the model on a blocking thread while parsing starts.
         let files = ModelFiles::in_dir(&self.model_dir);
         files.check()?;
-        let settings = EmbedderSettings {
-            threads: self.config.embed.threads,
-            max_length: self.config.embed.max_length,
-            batch_size: self.config.embed.batch_size,
-        };
+        let settings = EmbedderSettings::from_config(&self.config.embed);
         let load_counters = reporter.counters().clone();
         let load = tokio::task::spawn_blocking(move || {
             let start = Instant::now();

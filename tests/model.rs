@@ -8,11 +8,7 @@ use pipeline::embedder::{
 use pipeline::transcript::{chunk_text, estimate_tokens};
 
 fn embedder() -> Embedder {
-    let settings = EmbedderSettings {
-        threads: 2,
-        max_length: 256,
-        batch_size: 32,
-    };
+    let settings = EmbedderSettings::from_config(&pipeline::config::PipelineConfig::builtin().embed);
     Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)
         .unwrap_or_else(|e| panic!("load model (run `make model`): {e}"))
 }

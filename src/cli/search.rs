@@ -80,9 +80,8 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
     // Validate before loading the model, so usage errors are instant.
     query::filter_for(&index, &opts, SystemTime::now()).map_err(usage)?;
     let settings = EmbedderSettings {
-        threads: common.config.embed.threads,
-        max_length: common.config.embed.max_length,
         batch_size: 1,
+        ..EmbedderSettings::from_config(&common.config.embed)
     };
     let mut embedder = Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)?;
     let hits = query::run(&index, &mut embedder, &opts).map_err(usage)?;

@@ -24,6 +24,20 @@ pub struct EmbedderSettings {
     pub max_length: usize,
     /// Texts per forward pass.
     pub batch_size: usize,
+    /// ONNX Runtime's CPU memory arena: faster reuse of buffers, but it keeps the largest batch's worth of memory.
+    pub memory_arena: bool,
+}
+
+impl EmbedderSettings {
+    /// The settings a pipeline definition asks for.
+    pub fn from_config(embed: &crate::config::EmbedConfig) -> Self {
+        EmbedderSettings {
+            threads: embed.threads,
+            max_length: embed.max_length,
+            batch_size: embed.batch_size,
+            memory_arena: embed.memory_arena,
+        }
+    }
 }
 
 /// A loaded model, ready to embed. Not `Sync`: one stage owns it.
@@ -54,7 +68,10 @@ impl Embedder {
             .with_pooling(Pooling::Mean);
         let options = InitOptionsUserDefined::new()
             .with_max_length(settings.max_length)
-            .with_intra_threads(settings.threads.max(1));
+            .with_intra_threads(settings.threads.max(1))
+            .with_execution_providers(vec![ort::ep::CPU::default()
+                .with_arena_allocator(settings.memory_arena)
+                .build()]);
         let model = TextEmbedding::try_new_from_user_defined(model, options)
             .map_err(|e| Error::Embed(format!("loading {}: {e}", files.model.display())))?;
         Ok(Embedder {

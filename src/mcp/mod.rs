@@ -93,9 +93,8 @@ impl McpServer {
         if guard.is_none() {
             let files = ModelFiles::in_dir(&self.model_dir);
             let settings = EmbedderSettings {
-                threads: self.config.embed.threads,
-                max_length: self.config.embed.max_length,
                 batch_size: 1,
+                ..EmbedderSettings::from_config(&self.config.embed)
             };
             *guard = Some(
                 tokio::task::spawn_blocking(move || Embedder::load(&files, settings))

@@ -27,8 +27,7 @@ pub struct EmbedFigures {
 fn settings(config: &PipelineConfig, threads: usize) -> EmbedderSettings {
     EmbedderSettings {
         threads,
-        max_length: config.embed.max_length,
-        batch_size: config.embed.batch_size,
+        ..EmbedderSettings::from_config(&config.embed)
     }
 }
 
