@@ -44,7 +44,7 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
     ];
     // `make torture` runs many cycles: each one syncs from scratch under kills, checks, then resets.
     let cycles = if std::env::var_os("PIPELINE_TORTURE").is_some() {
-        8
+        16
     } else {
         1
     };

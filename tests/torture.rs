@@ -408,15 +408,17 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
     let session =
         |i: u64, lines: usize| pipeline::synth::session_bytes(seed, i, "/home/me/live", lines);
+    let (rounds, lines) = if long_mode() { (300, 600) } else { (10, 120) };
     let mut files: Vec<LiveFile> = (0..2u64)
         .map(|i| LiveFile {
             path: project.join(format!("live-{i}.jsonl")),
-            bytes: session(i, 120),
+            bytes: session(i, lines),
             written: 0,
         })
         .collect();
+    // Appends average the file's size over the rounds, so that most runs have new lines to read when killed.
+    let step_max = (2 * files[0].bytes.len() / rounds).max(4096) as u64;
     let mut replaced: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
-    let rounds = if long_mode() { 300 } else { 10 };
     let (mut kills, mut appends, mut file_events) = (0u64, 0u64, 0u64);
     let args = [
         "--pipeline",
@@ -436,7 +438,7 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
                 .unwrap_or_else(|e| panic!("{e}"));
             f.set_len(cut as u64).unwrap_or_else(|e| panic!("{e}"));
             let mut bytes = files[1].bytes[..cut].to_vec();
-            bytes.extend(session(7, 80));
+            bytes.extend(session(7, lines * 2 / 3));
             files[1].bytes = bytes;
             files[1].written = cut;
             file_events += 1;
@@ -452,13 +454,13 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
             // ... then deleted and recreated under the same name with another session's lines.
             replaced.push(files[0].current_version());
             std::fs::remove_file(&files[0].path).unwrap_or_else(|e| panic!("{e}"));
-            files[0].bytes = session(8, 80);
+            files[0].bytes = session(8, lines * 2 / 3);
             files[0].written = 0;
             file_events += 1;
         }
         // Append a random amount (possibly ending mid-line) to each file.
         for f in files.iter_mut() {
-            let step = 1 + rng.below(30_000) as usize;
+            let step = 1 + rng.below(step_max) as usize;
             f.append_up_to(f.written + step);
             appends += 1;
         }
@@ -494,7 +496,7 @@ fn appends_while_runs_are_killed_end_equal_to_one_clean_run() {
     eprintln!("live files: {appends} appends, {file_events} shrinks, renames and recreations");
     torture_report(
         "live-files",
-        rounds,
+        rounds as u64,
         kills,
         appends + file_events,
         checked,
