@@ -8,7 +8,8 @@ use pipeline::embedder::{
 use pipeline::transcript::{chunk_text, estimate_tokens};
 
 fn embedder() -> Embedder {
-    let settings = EmbedderSettings::from_config(&pipeline::config::PipelineConfig::builtin().embed);
+    let settings =
+        EmbedderSettings::from_config(&pipeline::config::PipelineConfig::builtin().embed);
     Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)
         .unwrap_or_else(|e| panic!("load model (run `make model`): {e}"))
 }

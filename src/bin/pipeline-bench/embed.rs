@@ -120,6 +120,19 @@ pub fn run(
         raw_throughput(&mut e, &sample[..sample.len().min(32)], window, true)?; // warm-up
         by_threads.push((threads, raw_throughput(&mut e, sample, window, true)?));
     }
+    // Batch sizes (texts per forward pass): smaller ones pad less and need less memory, larger ones amortize more.
+    let mut by_batch = Vec::new();
+    for batch_size in [4usize, 8, 16, 32, 64] {
+        let mut e = Embedder::load(
+            &files,
+            EmbedderSettings {
+                batch_size,
+                ..settings(config, config.embed.threads)
+            },
+        )?;
+        raw_throughput(&mut e, &sample[..sample.len().min(32)], window, true)?; // warm-up
+        by_batch.push((batch_size, raw_throughput(&mut e, sample, window, true)?));
+    }
     let (best_threads, best_tps) =
         by_threads
             .iter()
@@ -204,6 +217,12 @@ pub fn run(
         "within 3% of the best",
         default_tps >= 0.97 * best_tps,
     );
+    for (batch_size, tps) in &by_batch {
+        report.row(
+            format!("raw embedder, batches of {batch_size}"),
+            format!("{tps:.1} texts/s"),
+        );
+    }
     report.row(
         "cold start: model load / first window embedded",
         format!(
@@ -237,6 +256,7 @@ pub fn run(
             "padding_unbucketed": waste_unsorted,
             "raw_unbucketed_texts_per_s": unsorted_tps,
             "threads_texts_per_s": by_threads,
+            "batch_size_texts_per_s": by_batch,
             "pipeline_model_load_s": s["model_load_secs"],
             "pipeline_first_embed_s": s["first_embed_secs"],
             "peak_rss_bytes": run.peak_rss,

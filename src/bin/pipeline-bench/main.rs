@@ -6,7 +6,8 @@
 //! - embed: raw embedder vs pipeline, texts per message, padding with and without bucketing, thread counts,
 //!   cold start (needed by budget, memory and useful, which use its speed to size their corpora);
 //! - budget: ten budgeted runs: share embedding, overshoot, work redone;
-//! - memory: peak RSS of a budgeted run over a 300 MB corpus;
+//! - memory: peak RSS of full syncs of the real fixtures (batch sizes, memory arena on and off) and of a budgeted
+//!   run over a 300 MB synthetic corpus;
 //! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
 //! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs.
 //!
@@ -48,9 +49,7 @@ fn main() -> anyhow::Result<()> {
             env_num("BENCH_PARSE_BYTES", 60_000_000),
         )?;
     }
-    let needs_speed = ["embed", "budget", "memory", "useful"]
-        .iter()
-        .any(|s| wanted(s));
+    let needs_speed = ["embed", "budget", "useful"].iter().any(|s| wanted(s));
     if needs_speed {
         let speed = embed::run(
             &mut report,
@@ -69,14 +68,6 @@ fn main() -> anyhow::Result<()> {
                 config.embed.window_texts,
             )?;
         }
-        if wanted("memory") {
-            memory::run(
-                &mut report,
-                &out_dir,
-                env_num("BENCH_BIG_BYTES", 300_000_000),
-                env_num("BENCH_BIG_BUDGET_S", 60),
-            )?;
-        }
         if wanted("useful") {
             useful::run(
                 &mut report,
@@ -87,6 +78,21 @@ fn main() -> anyhow::Result<()> {
                 speed.raw_texts_per_s,
             )?;
         }
+    }
+    if wanted("memory") {
+        let fixtures = std::env::var_os("PIPELINE_FIXTURES")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("../shared/fixtures"))
+            .join("claude-projects");
+        if fixtures.is_dir() {
+            memory::fixtures(&mut report, &out_dir, &fixtures)?;
+        }
+        memory::run(
+            &mut report,
+            &out_dir,
+            env_num("BENCH_BIG_BYTES", 300_000_000),
+            env_num("BENCH_BIG_BUDGET_S", 60),
+        )?;
     }
     if wanted("store") {
         let sizes: Vec<usize> = std::env::var("BENCH_STORE_POINTS")
