@@ -6,6 +6,8 @@
 //! or an indented line with a call or operator. One such line is not enough: ordinary prose with a parenthesis, a
 //! colon or even one odd line never reaches the threshold.
 
+use std::sync::LazyLock;
+
 /// Code-like lines needed (without a fence) for a text to count as containing code.
 pub const MIN_CODE_LINES: usize = 2;
 
@@ -14,7 +16,7 @@ const MAX_CODE_LINE: usize = 240;
 
 /// Whether `text` contains code: a ``` / ~~~ fence, or at least [`MIN_CODE_LINES`] code-like lines.
 pub fn has_code(text: &str) -> bool {
-    if text.contains("```") {
+    if has_fence(text) {
         return true;
     }
     let mut count = 0;
@@ -31,6 +33,43 @@ pub fn has_code(text: &str) -> bool {
     }
     false
 }
+
+/// Whether `text` contains a ``` fence marker.
+pub fn has_fence(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"```").is_some()
+}
+
+/// A list of prefixes grouped by first byte, so that a line is only compared with the prefixes that can match.
+struct Prefixes {
+    by_first: Vec<Vec<&'static str>>,
+}
+
+impl Prefixes {
+    fn new(list: &[&'static str]) -> Self {
+        let mut by_first = vec![Vec::new(); 256];
+        for p in list {
+            if let Some(group) = p
+                .bytes()
+                .next()
+                .and_then(|b| by_first.get_mut(usize::from(b)))
+            {
+                group.push(*p);
+            }
+        }
+        Prefixes { by_first }
+    }
+
+    /// Whether `t` starts with one of the prefixes.
+    fn any_prefix_of(&self, t: &str) -> bool {
+        t.bytes()
+            .next()
+            .and_then(|b| self.by_first.get(usize::from(b)))
+            .is_some_and(|group| group.iter().any(|p| t.starts_with(p)))
+    }
+}
+
+static ALWAYS: LazyLock<Prefixes> = LazyLock::new(|| Prefixes::new(ALWAYS_PREFIXES));
+static COMMANDS: LazyLock<Prefixes> = LazyLock::new(|| Prefixes::new(COMMAND_PREFIXES));
 
 /// Lines starting with these (after indentation) are code whatever follows.
 const ALWAYS_PREFIXES: &[&str] = &[
@@ -168,13 +207,10 @@ pub fn is_code_line(line: &str) -> bool {
     if t.is_empty() {
         return false;
     }
-    if ALWAYS_PREFIXES.iter().any(|p| t.starts_with(p)) {
+    if ALWAYS.any_prefix_of(t) {
         return true;
     }
-    if !t.ends_with('.')
-        && !looks_like_prose(t)
-        && COMMAND_PREFIXES.iter().any(|p| t.starts_with(p))
-    {
+    if !t.ends_with('.') && COMMANDS.any_prefix_of(t) && !looks_like_prose(t) {
         return true;
     }
     if t.starts_with("use ") && (t.contains("::") || t.ends_with(';')) {

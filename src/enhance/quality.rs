@@ -130,6 +130,11 @@ const CATEGORIES: [&[&str]; 4] = [
 /// Score added per distinct phrase of each category.
 const CATEGORY_WEIGHTS: [f32; 4] = [0.3, 0.4, 0.5, 0.4];
 
+/// Every phrase of every category (for the shared [`Vocabulary`](super::words::Vocabulary)).
+pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
+    CATEGORIES.into_iter().flatten().copied()
+}
+
 /// Every phrase of every category, with its category index.
 static PHRASES: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
     let tagged: Vec<(usize, &str)> = CATEGORIES
@@ -145,19 +150,31 @@ static PHRASES: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
 fn category_hits(words: &Words<'_>) -> [usize; 4] {
     let (set, category_of) = &*PHRASES;
     let mut hits = [0; 4];
-    for (i, found) in words.matches_in(set) {
+    words.visit_matches(set, |i, found| {
         if found.iter().any(|&p| !words.is_negated(p, NEGATION_WINDOW)) {
             if let Some(h) = category_of.get(i).and_then(|&c| hits.get_mut(c)) {
                 *h += 1;
             }
         }
-    }
+    });
     hits
 }
 
 /// The quality score of a message, in [[`MIN_QUALITY`], [`MAX_QUALITY`]].
 pub fn solution_quality(text: &str, tools_used: &[String], has_code: bool) -> f32 {
-    let mut hits = with_words(text, category_hits);
+    with_words(text, |words| {
+        solution_quality_in(text, words, tools_used, has_code)
+    })
+}
+
+/// [`solution_quality`] of `text`, whose words are already indexed in `words`.
+pub fn solution_quality_in(
+    text: &str,
+    words: &Words<'_>,
+    tools_used: &[String],
+    has_code: bool,
+) -> f32 {
+    let mut hits = category_hits(words);
     // Symbol markers count as success markers.
     hits[0] += SUCCESS_SYMBOLS
         .iter()
@@ -269,5 +286,10 @@ mod tests {
         for s in [q(""), q("🎉"), q(&"x".repeat(200_000)), score] {
             assert!((MIN_QUALITY..=MAX_QUALITY).contains(&s));
         }
+    }
+
+    #[test]
+    fn every_phrase_is_in_the_vocabulary() {
+        assert!(PHRASES.0.is_fully_indexed());
     }
 }

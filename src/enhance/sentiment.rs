@@ -13,7 +13,7 @@
 
 use std::sync::LazyLock;
 
-use super::words::{phrase_len, with_words, PhraseSet, Words, NEGATORS};
+use super::words::{phrase_len, with_words, PhraseSet, Words};
 use crate::message::{FeedbackSignal, Sentiment};
 
 /// Words before a positive phrase searched for a negator.
@@ -248,6 +248,14 @@ const PARTIAL: &[(&str, u32)] = &[
     ("kind of", 1),
 ];
 
+/// Every phrase of every list (for the shared [`Vocabulary`](super::words::Vocabulary)).
+pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
+    let scored = [POSITIVE, NEGATIVE, PARTIAL].into_iter().flatten();
+    scored
+        .map(|(text, _)| *text)
+        .chain(NON_JUDGING.iter().copied())
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Label {
     Positive,
@@ -307,8 +315,7 @@ fn is_negated(words: &Words<'_>, covered: &[bool], pos: usize) -> bool {
             return false;
         }
         j -= 1;
-        let negator = words.tokens().get(j).is_some_and(|w| NEGATORS.contains(w));
-        if negator && !covered.get(j).copied().unwrap_or(false) {
+        if words.is_negator(j) && !covered.get(j).copied().unwrap_or(false) {
             return true;
         }
     }
@@ -321,11 +328,11 @@ fn totals(words: &Words<'_>) -> [u32; 3] {
     let mut covered = vec![false; words.len()];
     let mut totals = [0_u32; 3];
     // Candidates come in set order: longest phrases first.
-    for (i, starts) in words.matches_in(set) {
+    words.visit_matches(set, |i, starts| {
         let Some(entry) = entries.get(i) else {
-            continue;
+            return;
         };
-        for start in starts {
+        for &start in starts {
             let range = start..start + entry.len;
             let free = covered
                 .get(range.clone())
@@ -347,13 +354,18 @@ fn totals(words: &Words<'_>) -> [u32; 3] {
                 *total += entry.strength;
             }
         }
-    }
+    });
     totals
 }
 
 /// Classifies a human message's reaction (see the module docs for the rule).
 pub fn feedback(text: &str) -> FeedbackSignal {
-    let [pos, neg, partial] = with_words(text, totals);
+    with_words(text, feedback_in)
+}
+
+/// [`feedback`] of a text whose words are already indexed.
+pub fn feedback_in(words: &Words<'_>) -> FeedbackSignal {
+    let [pos, neg, partial] = totals(words);
     let max = pos.max(neg).max(partial);
     if max == 0 {
         return FeedbackSignal {
@@ -509,5 +521,10 @@ mod tests {
         let f = feedback(&"thanks that works, but same error again. ".repeat(5000));
         assert!((0.0..=1.0).contains(&f.strength));
         assert!((0.0..=1.0).contains(&f.confidence));
+    }
+
+    #[test]
+    fn every_phrase_is_in_the_vocabulary() {
+        assert!(PHRASES.0.is_fully_indexed());
     }
 }

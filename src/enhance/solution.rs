@@ -406,6 +406,24 @@ enum Tag {
     Approach,
 }
 
+/// Every phrase and particle of every list (for the shared [`Vocabulary`](super::words::Vocabulary)).
+pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
+    let lists = [
+        STRONG_PHRASES,
+        FIX_VERBS,
+        IMPERATIVE_VERBS,
+        RECOMMENDATIONS,
+        CAUSES,
+        OUTCOMES,
+        NARRATION_OPENERS,
+        CONFIG_MARKERS,
+        DEBUG_MARKERS,
+        APPROACH_MARKERS,
+    ];
+    let particles = VERB_PARTICLES.iter().flat_map(|(v, p)| [*v, *p]);
+    lists.into_iter().flatten().copied().chain(particles)
+}
+
 /// Every phrase of every list, with what it signals (a phrase in several lists appears once per list).
 static PHRASES: LazyLock<(PhraseSet, Vec<Tag>)> = LazyLock::new(|| {
     let mut tagged: Vec<(&str, Tag)> = Vec::new();
@@ -472,8 +490,8 @@ fn particle_follows(words: &Words<'_>, verb: usize, particle: &str) -> bool {
 fn signals(words: &Words<'_>) -> Signals {
     let (set, tags) = &*PHRASES;
     let mut s = Signals::default();
-    for (i, starts) in words.matches_in(set) {
-        let Some(tag) = tags.get(i) else { continue };
+    words.visit_matches(set, |i, starts| {
+        let Some(tag) = tags.get(i) else { return };
         match *tag {
             Tag::Strong => s.strong = true,
             Tag::VerbParticle(particle) => {
@@ -493,7 +511,7 @@ fn signals(words: &Words<'_>) -> Signals {
             Tag::Debug => s.debug += 1,
             Tag::Approach => s.approach += 1,
         }
-    }
+    });
     s
 }
 
@@ -524,9 +542,21 @@ pub fn classify_attempt(
     tools_used: &[String],
     has_code: bool,
 ) -> Option<SolutionCategory> {
+    with_words(text, |words| {
+        classify_attempt_in(text, words, tools_used, has_code)
+    })
+}
+
+/// [`classify_attempt`] of `text`, whose words are already indexed in `words`.
+pub fn classify_attempt_in(
+    text: &str,
+    words: &Words<'_>,
+    tools_used: &[String],
+    has_code: bool,
+) -> Option<SolutionCategory> {
     let edit_tool = tools_used.iter().any(|t| EDIT_TOOLS.contains(&t.as_str()));
-    let fenced = text.contains("```");
-    let (s, word_count) = with_words(text, |words| (signals(words), words.len()));
+    let fenced = super::code::has_fence(text);
+    let (s, word_count) = (signals(words), words.len());
     let attempt = fenced || edit_tool || s.strong || {
         let categories = s.language_categories();
         let narration = s.narration && word_count < NARRATION_MAX_WORDS;
@@ -667,5 +697,10 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", c.as_str()));
         }
+    }
+
+    #[test]
+    fn every_phrase_is_in_the_vocabulary() {
+        assert!(PHRASES.0.is_fully_indexed());
     }
 }

@@ -651,6 +651,11 @@ fn keywords(topic_index: usize) -> &'static [&'static str] {
     }
 }
 
+/// Every keyword of every topic (for the shared [`Vocabulary`](super::words::Vocabulary)).
+pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
+    (0..TOPICS.len()).flat_map(|t| keywords(t).iter().copied())
+}
+
 /// Every keyword of every topic, with the index of its topic in [`TOPICS`].
 static KEYWORDS: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
     let tagged: Vec<(usize, &str)> = (0..TOPICS.len())
@@ -664,15 +669,15 @@ static KEYWORDS: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
 fn weighted_hits(words: &Words<'_>) -> [usize; TOPICS.len()] {
     let (set, topic_of) = &*KEYWORDS;
     let mut hits = [0; TOPICS.len()];
-    for (i, found) in words.matches_in(set) {
+    words.visit_matches(set, |i, found| {
         let (Some(&topic), Some(phrase)) = (topic_of.get(i), set.phrases().get(i)) else {
-            continue;
+            return;
         };
         let weight = if phrase.is_multi_word() { 2 } else { 1 };
         if let Some(h) = hits.get_mut(topic) {
             *h += weight * found.len();
         }
-    }
+    });
     hits
 }
 
@@ -804,5 +809,10 @@ mod tests {
                 assert!(seen.insert(*k), "duplicate keyword {k:?} in {topic}");
             }
         }
+    }
+
+    #[test]
+    fn every_phrase_is_in_the_vocabulary() {
+        assert!(KEYWORDS.0.is_fully_indexed());
     }
 }

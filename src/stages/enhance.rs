@@ -6,6 +6,7 @@
 use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
 use crate::checkpoint::ResumeState;
 use crate::embedder::MODEL_ID;
+use crate::enhance::words::{self, Words};
 use crate::enhance::{code, quality, sentiment, solution, topics, ENHANCER_VERSION};
 use crate::ids;
 use crate::message::{MessageKind, Sentiment};
@@ -93,16 +94,19 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             files_touched.push(p.clone());
         }
     }
+    // The text is normalized and indexed once for every heuristic.
+    let normalized = words::normalize(&m.text);
+    let words = Words::new(&normalized);
     let has_code = code::has_code(&m.text);
-    let detected = topics::detect(&m.text);
+    let detected = topics::detect_in(&words);
     let is_answer = matches!(m.kind, MessageKind::Assistant | MessageKind::ToolCall);
     let solution_quality = if is_answer {
-        quality::solution_quality(&m.text, &tools_used, has_code)
+        quality::solution_quality_in(&m.text, &words, &tools_used, has_code)
     } else {
         0.0
     };
     let category = if is_answer {
-        solution::classify_attempt(&m.text, &tools_used, has_code)
+        solution::classify_attempt_in(&m.text, &words, &tools_used, has_code)
     } else {
         None
     };
@@ -112,7 +116,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     if m.kind == MessageKind::Human {
         let parent = m.parent_message_id.map(|p| p.as_u128());
         if let Some((solution_id, (session, uuid))) = state.solution_above(parent) {
-            let signal = sentiment::feedback(&m.text);
+            let signal = sentiment::feedback_in(&words);
             feedback = Some(Feedback {
                 sentiment: signal.sentiment,
                 strength: signal.strength,
@@ -162,10 +166,14 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
     let chunk_count = parsed.chunks.len() as u32;
+    // Formatted once, cloned per chunk.
+    let message_id = m.message_id.to_string();
+    let parent_message_id = m.parent_message_id.map(|p| p.to_string());
+    let primary_topic = detected.first().map(|t| t.topic.clone());
     for (i, text) in parsed.chunks.iter().enumerate() {
         let payload = Payload {
-            message_id: m.message_id.to_string(),
-            parent_message_id: m.parent_message_id.map(|p| p.to_string()),
+            message_id: message_id.clone(),
+            parent_message_id: parent_message_id.clone(),
             session_id: m.session_id.clone(),
             uuid: m.uuid.clone(),
             kind: m.kind,
@@ -185,7 +193,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             files_touched: files_touched.clone(),
             has_code,
             topics: detected.clone(),
-            primary_topic: detected.first().map(|t| t.topic.clone()),
+            primary_topic: primary_topic.clone(),
             solution_quality,
             is_solution_attempt: category.is_some(),
             solution_category: category,

@@ -108,27 +108,24 @@ impl Assembler {
         if line.iter().all(u8::is_ascii_whitespace) {
             return LineOutcome::Ok;
         }
-        let (owned, repaired) = match std::str::from_utf8(line) {
-            Ok(_) => (None, None),
+        // Validated once here, so serde does not validate every string again.
+        let (text, repaired): (std::borrow::Cow<'_, str>, _) = match std::str::from_utf8(line) {
+            Ok(s) => (s.into(), None),
             Err(e) => (
-                Some(String::from_utf8_lossy(line).into_owned().into_bytes()),
+                String::from_utf8_lossy(line).into_owned().into(),
                 Some(format!(
                     "invalid UTF-8 at line byte {} replaced",
                     e.valid_up_to()
                 )),
             ),
         };
-        let bytes: std::borrow::Cow<'_, [u8]> = match owned {
-            Some(o) => o.into(),
-            None => line.into(),
-        };
-        let first_try = self.feed_decoded(offset, &bytes, out);
+        let first_try = self.feed_decoded(offset, &text, out);
         match first_try {
             Ok(()) => match repaired {
                 Some(r) => LineOutcome::Repaired(r),
                 None => LineOutcome::Ok,
             },
-            Err(err) => match repair_lone_surrogates(&bytes) {
+            Err(err) => match repair_lone_surrogates(&text) {
                 // Decoding fails before any state changes, so the repaired line can simply be fed again.
                 Some(fixed) => match self.feed_decoded(offset, &fixed, out) {
                     Ok(()) => {
@@ -158,11 +155,11 @@ impl Assembler {
     fn feed_decoded(
         &mut self,
         offset: u64,
-        bytes: &[u8],
+        line: &str,
         out: &mut Vec<Message>,
     ) -> Result<(), String> {
         let head: LineHead<'_> =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a JSON object line: {e}"))?;
+            serde_json::from_str(line).map_err(|e| format!("not a JSON object line: {e}"))?;
         let kind = head.kind.as_deref().unwrap_or("");
         if kind != "user" && kind != "assistant" {
             // Noise: keep only the tree link. A compaction boundary has a null parent and a logical one.
@@ -176,8 +173,8 @@ impl Assembler {
             }
             return Ok(());
         }
-        let line: ConversationLine = serde_json::from_slice(bytes)
-            .map_err(|e| format!("unexpected {kind} line shape: {e}"))?;
+        let line: ConversationLine =
+            serde_json::from_str(line).map_err(|e| format!("unexpected {kind} line shape: {e}"))?;
         let parent = self.resolve(head.parent_uuid.as_deref());
         let meta = LineMeta {
             uuid: line
@@ -509,8 +506,7 @@ fn block(v: &Value) -> Block {
 }
 
 /// Replaces `\uD800`-`\uDFFF` escapes that do not form a valid pair with `\uFFFD`, so serde_json accepts the line.
-fn repair_lone_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
-    let s = std::str::from_utf8(bytes).ok()?;
+fn repair_lone_surrogates(s: &str) -> Option<String> {
     if !s.contains("\\u") {
         return None;
     }
@@ -561,7 +557,7 @@ fn repair_lone_surrogates(bytes: &[u8]) -> Option<Vec<u8>> {
         out.push_str(&s[i..i + ch_len]);
         i += ch_len;
     }
-    changed.then(|| out.into_bytes())
+    changed.then_some(out)
 }
 
 #[cfg(test)]

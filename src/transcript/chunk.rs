@@ -6,20 +6,49 @@
 
 /// Estimated WordPiece tokens of `text` (excluding [CLS]/[SEP]).
 pub fn estimate_tokens(text: &str) -> usize {
+    estimate_up_to(text, usize::MAX)
+}
+
+/// Whether `text` is estimated at `max_tokens` or fewer, without reading past the point where it is not.
+fn fits(text: &str, max_tokens: usize) -> bool {
+    // Every token needs at least one byte, so a text this short always fits.
+    text.len() <= max_tokens || estimate_up_to(text, max_tokens) <= max_tokens
+}
+
+/// [`estimate_tokens`], except that it may stop (returning a value above `limit`) once the estimate exceeds
+/// `limit`: the running estimate never decreases, so the answer to "is it within `limit`" is the same.
+fn estimate_up_to(text: &str, limit: usize) -> usize {
+    let bytes = text.as_bytes();
     let mut tokens = 0usize;
     let mut word_len = 0usize;
-    for ch in text.chars() {
-        if ch.is_alphanumeric() && ch.is_ascii() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_alphanumeric() {
             word_len += 1;
+            i += 1;
             continue;
         }
-        tokens += word_tokens(word_len);
+        let Some((space, len)) = boundary_char(text, i, b) else {
+            break;
+        };
+        tokens += word_tokens(word_len) + usize::from(!space);
         word_len = 0;
-        if !ch.is_whitespace() {
-            tokens += 1;
+        i += len;
+        if tokens > limit {
+            return tokens;
         }
     }
     tokens + word_tokens(word_len)
+}
+
+/// The char at byte `i` (whose first byte is `b`), known not to be an ASCII letter or digit: whether it is
+/// whitespace, and its byte length.
+fn boundary_char(text: &str, i: usize, b: u8) -> Option<(bool, usize)> {
+    if b.is_ascii() {
+        return Some((char::from(b).is_whitespace(), 1));
+    }
+    let ch = text.get(i..)?.chars().next()?;
+    Some((ch.is_whitespace(), ch.len_utf8()))
 }
 
 fn word_tokens(len: usize) -> usize {
@@ -35,17 +64,17 @@ fn word_tokens(len: usize) -> usize {
 /// Chunk boundaries depend only on the text before them, so a message that grows keeps its earlier chunks.
 pub fn chunk_text(text: &str, max_tokens: usize) -> Vec<String> {
     let max_tokens = max_tokens.max(8);
-    if estimate_tokens(text) <= max_tokens {
+    if fits(text, max_tokens) {
         return vec![text.to_string()];
     }
     let mut chunks = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        if estimate_tokens(rest) <= max_tokens {
+        let (hard_end, whole) = prefix_within(rest, max_tokens);
+        if whole {
             chunks.push(rest.trim().to_string());
             break;
         }
-        let hard_end = prefix_within(rest, max_tokens);
         let cut = best_cut(&rest[..hard_end]);
         let (head, tail) = rest.split_at(cut);
         let head = head.trim();
@@ -58,30 +87,36 @@ pub fn chunk_text(text: &str, max_tokens: usize) -> Vec<String> {
     chunks
 }
 
-/// Byte length of the longest prefix of `text` whose estimate is within `max_tokens` (at least one char).
-fn prefix_within(text: &str, max_tokens: usize) -> usize {
+/// Byte length of the longest prefix of `text` whose estimate is within `max_tokens` (at least one char), and
+/// whether that is the whole text (its estimate is within `max_tokens`).
+fn prefix_within(text: &str, max_tokens: usize) -> (usize, bool) {
+    let bytes = text.as_bytes();
     let mut tokens = 0usize;
     let mut word_len = 0usize;
-    let mut last_ok = 0usize;
-    for (i, ch) in text.char_indices() {
-        let boundary_cost = if ch.is_alphanumeric() && ch.is_ascii() {
+    let mut end = 0usize;
+    let mut whole = true;
+    while let Some(&b) = bytes.get(end) {
+        let len = if b.is_ascii_alphanumeric() {
             word_len += 1;
-            0
+            1
         } else {
-            let c = word_tokens(word_len) + usize::from(!ch.is_whitespace());
+            let Some((space, len)) = boundary_char(text, end, b) else {
+                break;
+            };
+            tokens += word_tokens(word_len) + usize::from(!space);
             word_len = 0;
-            c
+            len
         };
-        tokens += boundary_cost;
         if tokens + word_tokens(word_len) > max_tokens {
+            whole = false;
             break;
         }
-        last_ok = i + ch.len_utf8();
+        end += len;
     }
-    if last_ok == 0 {
-        text.chars().next().map_or(0, char::len_utf8)
+    if end == 0 {
+        (text.chars().next().map_or(0, char::len_utf8), whole)
     } else {
-        last_ok
+        (end, whole)
     }
 }
 
@@ -143,6 +178,23 @@ mod tests {
         let a = chunk_text(&base, 100);
         let b = chunk_text(&grown, 100);
         assert_eq!(a[..a.len() - 1], b[..a.len() - 1]);
+    }
+
+    #[test]
+    fn fits_agrees_with_the_full_estimate() {
+        for text in [
+            "",
+            "a b",
+            "fn(){}",
+            "internationalization ",
+            "日本語 and\u{a0}more\u{2003}text — ok?",
+            &"word, ".repeat(60),
+        ] {
+            let est = estimate_tokens(text);
+            for max in [0, 1, 2, 3, 8, est.saturating_sub(1), est, est + 1, 500] {
+                assert_eq!(fits(text, max), est <= max, "{text:?} {max}");
+            }
+        }
     }
 
     #[test]
