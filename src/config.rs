@@ -90,7 +90,7 @@ impl Default for EmbedConfig {
         EmbedConfig {
             threads: 2,
             max_length: 256,
-            batch_size: 32,
+            batch_size: 2,
             window_texts: 64,
             memory_arena: true,
         }

@@ -55,7 +55,7 @@ fn main() -> anyhow::Result<()> {
             &mut report,
             &config,
             &out_dir,
-            env_num("BENCH_EMBED_BYTES", 600_000),
+            env_num("BENCH_EMBED_BYTES", 8_000_000),
         )?;
         if wanted("budget") {
             budget::run(
