@@ -66,8 +66,10 @@ torture: model
 fuzz:
 	@bash scripts/fuzz.sh
 
+# Builds both binaries: the benchmark runs the real `pipeline` binary beside it, as a user would.
 bench: model
-	$(CARGO) run --release --locked --bin pipeline-bench
+	$(CARGO) build --release --locked --bins
+	target/release/pipeline-bench
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -6,7 +6,13 @@ use std::time::{Duration, Instant};
 
 /// The `pipeline` binary built beside this one.
 pub fn pipeline_bin() -> anyhow::Result<PathBuf> {
-    Ok(std::env::current_exe()?.with_file_name("pipeline"))
+    let bin = std::env::current_exe()?.with_file_name("pipeline");
+    anyhow::ensure!(
+        bin.is_file(),
+        "{} is missing: build both binaries first (`make bench` does)",
+        bin.display()
+    );
+    Ok(bin)
 }
 
 pub struct ChildRun {
