@@ -91,8 +91,7 @@ impl Model {
         tokio::select! {
             loaded = load => {
                 self.load = None;
-                let embedder = loaded.map_err(|e| Error::Embed(format!("model loader failed: {e}")))??;
-                self.ready = Some(embedder);
+                self.ready = Some(loaded_model(loaded)?);
                 Ok(ModelWait::Ready)
             }
             _ = until_deadline => Ok(ModelWait::Deadline),
@@ -105,12 +104,17 @@ impl Model {
             return Ok(m);
         }
         match self.load.take() {
-            Some(handle) => handle
-                .await
-                .map_err(|e| Error::Embed(format!("model loader failed: {e}")))?,
+            Some(handle) => loaded_model(handle.await),
             None => Err(Error::Embed("model is unavailable".into())),
         }
     }
+}
+
+/// The model out of its finished loader thread.
+fn loaded_model(
+    joined: std::result::Result<Result<Embedder>, tokio::task::JoinError>,
+) -> Result<Embedder> {
+    joined.map_err(|e| Error::Embed(format!("model loader failed: {e}")))?
 }
 
 impl EmbedStage {
@@ -243,13 +247,16 @@ impl EmbedStage {
         Ok(Some(pending.drain(..end).collect()))
     }
 
-    /// Whether the next window has a chunk that the cache cannot serve.
+    /// Whether the next window (its first `window_texts` chunks, as [`Self::take_window`] counts them) has a
+    /// chunk that the cache cannot serve.
     fn needs_model(&self, pending: &[Enhanced]) -> Result<bool> {
-        for item in pending.iter().take(self.config.window_texts) {
-            if let Enhanced::Chunk(c) = item {
-                if !self.is_cached(&c.payload.text)? {
-                    return Ok(true);
-                }
+        let chunks = pending.iter().filter_map(|item| match item {
+            Enhanced::Chunk(c) => Some(c),
+            _ => None,
+        });
+        for c in chunks.take(self.config.window_texts) {
+            if !self.is_cached(&c.payload.text)? {
+                return Ok(true);
             }
         }
         Ok(false)
