@@ -5,6 +5,7 @@
 
 use crate::child::{field, run_pipeline};
 use crate::corpus;
+use crate::embed::EmbedFigures;
 use crate::report::Report;
 use pipeline::store::EmbeddedStore;
 use std::path::Path;
@@ -17,15 +18,13 @@ pub fn run(
     out_dir: &Path,
     runs: usize,
     budget_secs: u64,
-    texts_per_byte: f64,
-    raw_texts_per_s: f64,
+    speed: &EmbedFigures,
     window_texts: usize,
 ) -> anyhow::Result<()> {
     // Twice what the runs can embed, so that every run ends on its budget.
-    let needed =
-        2.0 * runs as f64 * budget_secs as f64 * raw_texts_per_s / texts_per_byte.max(1e-9);
+    let needed = speed.bytes_for_embedding_secs(2.0 * runs as f64 * budget_secs as f64);
     let dir = out_dir.join("budget-corpus");
-    corpus::synthetic(&dir, 21, needed as u64, 3, 600)?;
+    corpus::synthetic(&dir, 21, needed, 3, 600)?;
     let data = out_dir.join("budget-data");
     let _ = std::fs::remove_dir_all(&data);
     let budget = format!("{budget_secs}s");

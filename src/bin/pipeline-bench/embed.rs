@@ -24,6 +24,13 @@ pub struct EmbedFigures {
     pub texts_per_byte: f64,
 }
 
+impl EmbedFigures {
+    /// Bytes of transcript that take about `secs` of embedding at the raw embedder's speed.
+    pub fn bytes_for_embedding_secs(&self, secs: f64) -> u64 {
+        (secs * self.raw_texts_per_s / self.texts_per_byte.max(1e-9)) as u64
+    }
+}
+
 fn settings(config: &PipelineConfig, threads: usize) -> EmbedderSettings {
     EmbedderSettings {
         threads,
@@ -63,6 +70,35 @@ fn computed_tokens(tokens: &[usize], window: usize, batch: usize, sorted: bool) 
                 .sum::<usize>()
         })
         .sum()
+}
+
+/// One row per measured value of a setting (texts/s), then the goal that the default is within `goal.1` of the
+/// best measured value.
+fn report_setting(
+    report: &mut Report,
+    setting: &str,
+    row_label: impl Fn(usize) -> String,
+    measured: &[(usize, f64)],
+    default: usize,
+    goal: (&str, f64),
+) {
+    for (value, tps) in measured {
+        report.row(row_label(*value), format!("{tps:.1} texts/s"));
+    }
+    let (best, best_tps) = measured
+        .iter()
+        .copied()
+        .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let default_tps = measured
+        .iter()
+        .find(|(value, _)| *value == default)
+        .map_or(0.0, |(_, tps)| *tps);
+    report.goal(
+        format!("default {setting} is the measured best"),
+        format!("default {default} ({default_tps:.1}/s), best {best} ({best_tps:.1}/s)"),
+        goal.0,
+        default_tps >= goal.1 * best_tps,
+    );
 }
 
 pub fn run(
@@ -164,15 +200,6 @@ pub fn run(
                 .collect::<Vec<_>>(),
         )?)
         .collect();
-    let (best_threads, best_tps) =
-        by_threads
-            .iter()
-            .copied()
-            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
-    let default_tps = by_threads
-        .iter()
-        .find(|(t, _)| *t == config.embed.threads)
-        .map_or(0.0, |(_, tps)| *tps);
 
     let points = field(s, "points_committed");
     let embedded = field(s, "texts_embedded");
@@ -233,44 +260,21 @@ pub fn run(
             raw_tps / unsorted_tps
         ),
     );
-    for (threads, tps) in &by_threads {
-        report.row(
-            format!("raw embedder, {threads} intra-op threads"),
-            format!("{tps:.1} texts/s"),
-        );
-    }
-    report.goal(
-        "default thread count is the measured best",
-        format!(
-            "default {} ({default_tps:.1}/s), best {best_threads} ({best_tps:.1}/s)",
-            config.embed.threads
-        ),
-        "within 3% of the best",
-        default_tps >= 0.97 * best_tps,
+    report_setting(
+        report,
+        "thread count",
+        |threads| format!("raw embedder, {threads} intra-op threads"),
+        &by_threads,
+        config.embed.threads,
+        ("within 3% of the best", 0.97),
     );
-    for (batch_size, tps) in &by_batch {
-        report.row(
-            format!("raw embedder, batches of {batch_size}"),
-            format!("{tps:.1} texts/s"),
-        );
-    }
-    let (best_batch, best_batch_tps) =
-        by_batch
-            .iter()
-            .copied()
-            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
-    let default_batch_tps = by_batch
-        .iter()
-        .find(|(b, _)| *b == config.embed.batch_size)
-        .map_or(0.0, |(_, tps)| *tps);
-    report.goal(
-        "default batch size is the measured best",
-        format!(
-            "default {} ({default_batch_tps:.1}/s), best {best_batch} ({best_batch_tps:.1}/s)",
-            config.embed.batch_size
-        ),
-        "within 5% of the best (run-to-run noise)",
-        default_batch_tps >= 0.95 * best_batch_tps,
+    report_setting(
+        report,
+        "batch size",
+        |batch_size| format!("raw embedder, batches of {batch_size}"),
+        &by_batch,
+        config.embed.batch_size,
+        ("within 5% of the best (run-to-run noise)", 0.95),
     );
     report.row(
         "cold start: model load / first window embedded",

@@ -63,8 +63,7 @@ fn main() -> anyhow::Result<()> {
                 &out_dir,
                 env_num("BENCH_BUDGET_RUNS", 10),
                 env_num("BENCH_BUDGET_S", 20),
-                speed.texts_per_byte,
-                speed.raw_texts_per_s,
+                &speed,
                 config.embed.window_texts,
             )?;
         }
@@ -74,8 +73,7 @@ fn main() -> anyhow::Result<()> {
                 &out_dir,
                 env_num("BENCH_USEFUL_BUDGET_S", 10),
                 env_num("BENCH_USEFUL_RUNS", 20),
-                speed.texts_per_byte,
-                speed.raw_texts_per_s,
+                &speed,
             )?;
         }
     }

@@ -8,6 +8,7 @@
 
 use crate::child::run_pipeline;
 use crate::corpus;
+use crate::embed::EmbedFigures;
 use crate::report::Report;
 use pipeline::store::EmbeddedStore;
 use pipeline::synth::Rng;
@@ -58,13 +59,11 @@ pub fn run(
     out_dir: &Path,
     budget_secs: u64,
     target_runs: usize,
-    texts_per_byte: f64,
-    raw_texts_per_s: f64,
+    speed: &EmbedFigures,
 ) -> anyhow::Result<()> {
-    let bytes =
-        target_runs as f64 * budget_secs as f64 * raw_texts_per_s / texts_per_byte.max(1e-9);
+    let bytes = speed.bytes_for_embedding_secs(target_runs as f64 * budget_secs as f64);
     let dir = out_dir.join("useful-corpus");
-    let manifest = corpus::synthetic(&dir, 41, bytes as u64, 4, 300)?;
+    let manifest = corpus::synthetic(&dir, 41, bytes, 4, 300)?;
     // Distinct modification times in a seeded random order, one minute apart.
     let mut files = manifest.files.clone();
     let mut rng = Rng::new(41);
