@@ -16,6 +16,55 @@ pub struct PipelineConfig {
     pub channels: ChannelConfig,
     pub budget: BudgetConfig,
     pub snapshot: SnapshotConfig,
+    /// Where points go. Absent: the store this data dir already syncs to, else the embedded store.
+    pub sink: Option<SinkConfig>,
+}
+
+/// Which store a pipeline writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkKind {
+    /// The sled database in the data dir (no server).
+    Embedded,
+    /// A Qdrant server, over gRPC.
+    Qdrant,
+}
+
+/// `[sink]`: the store, and for Qdrant how to reach it and how hard to try.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SinkConfig {
+    pub kind: SinkKind,
+    /// Qdrant's gRPC address (port 6334 by default; `https://` for TLS).
+    pub url: String,
+    pub collection: String,
+    /// The environment variable holding the API key (never the key itself: pipeline files get shared).
+    pub api_key_env: String,
+    /// Use TLS even if `url` says `http://`.
+    pub tls: bool,
+    /// Longest wait for one request.
+    pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    /// Retries of a failed request (unreachable, overloaded, timed out) before the run stops with an error.
+    pub retries: u32,
+    /// First pause between retries; it doubles each time (never past the run's budget).
+    pub backoff_ms: u64,
+}
+
+impl Default for SinkConfig {
+    fn default() -> Self {
+        SinkConfig {
+            kind: SinkKind::Embedded,
+            url: "http://localhost:6334".to_string(),
+            collection: "claude_code".to_string(),
+            api_key_env: "QDRANT_API_KEY".to_string(),
+            tls: false,
+            timeout_ms: 10_000,
+            connect_timeout_ms: 3_000,
+            retries: 4,
+            backoff_ms: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -71,6 +120,7 @@ impl Default for PipelineConfig {
             channels: ChannelConfig::default(),
             budget: BudgetConfig::default(),
             snapshot: SnapshotConfig::default(),
+            sink: None,
         }
     }
 }
@@ -156,6 +206,9 @@ impl PipelineConfig {
                 )));
             }
         }
+        if let Some(sink) = &self.sink {
+            sink.validate(origin)?;
+        }
         if self.parse.chunk_max_tokens + 2 > self.embed.max_length {
             return Err(Error::Config(format!(
                 "pipeline definition {origin}: parse.chunk_max_tokens ({}) must leave room for [CLS]/[SEP] within embed.max_length ({})",
@@ -163,6 +216,52 @@ impl PipelineConfig {
             )));
         }
         Ok(())
+    }
+}
+
+impl SinkConfig {
+    pub fn validate(&self, origin: &str) -> Result<()> {
+        if self.kind == SinkKind::Embedded {
+            return Ok(());
+        }
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(Error::Config(format!(
+                "{origin}: sink.url {:?} must start with http:// or https:// (Qdrant's gRPC port, 6334 by default)",
+                self.url
+            )));
+        }
+        let valid_name = !self.collection.is_empty()
+            && self
+                .collection
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid_name {
+            return Err(Error::Config(format!(
+                "{origin}: sink.collection {:?} must be letters, digits, '_', '-' or '.'",
+                self.collection
+            )));
+        }
+        if self.timeout_ms == 0 || self.connect_timeout_ms == 0 {
+            return Err(Error::Config(format!(
+                "{origin}: sink.timeout_ms and sink.connect_timeout_ms must be at least 1"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The URL to connect to: `tls = true` turns `http://` into `https://`.
+    pub fn effective_url(&self) -> String {
+        match self.url.strip_prefix("http://") {
+            Some(rest) if self.tls => format!("https://{rest}"),
+            _ => self.url.clone(),
+        }
+    }
+
+    /// The API key, read from `api_key_env` now.
+    pub fn api_key(&self) -> Option<String> {
+        std::env::var(&self.api_key_env)
+            .ok()
+            .filter(|k| !k.is_empty())
     }
 }
 
@@ -194,5 +293,27 @@ mod tests {
             "{e:?}"
         );
         assert!(PipelineConfig::from_toml("[parse]\nchunk_max_tokens = 400\n", "z").is_err());
+    }
+
+    #[test]
+    fn the_qdrant_pipeline_file_parses_and_sink_values_are_checked() {
+        let text = include_str!("../pipelines/claude-code-qdrant.toml");
+        let cfg = PipelineConfig::from_toml(text, "claude-code-qdrant.toml");
+        let sink = cfg.ok().and_then(|c| c.sink);
+        assert_eq!(sink.as_ref().map(|s| s.kind), Some(SinkKind::Qdrant));
+        let e = PipelineConfig::from_toml("[sink]\nkind = \"qdrant\"\nurl = \"localhost:6334\"\n", "q.toml")
+            .err()
+            .map(|e| e.to_string());
+        assert!(e.as_deref().is_some_and(|m| m.contains("sink.url")), "{e:?}");
+        let e = PipelineConfig::from_toml("[sink]\nkind = \"qdrant\"\ncollection = \"a b\"\n", "q.toml");
+        assert!(e.is_err());
+        let e = PipelineConfig::from_toml("[sink]\nkind = \"mongo\"\n", "q.toml");
+        assert!(e.is_err());
+        let tls = SinkConfig {
+            tls: true,
+            url: "http://q.example:6334".into(),
+            ..SinkConfig::default()
+        };
+        assert_eq!(tls.effective_url(), "https://q.example:6334");
     }
 }

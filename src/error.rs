@@ -31,6 +31,20 @@ pub enum Error {
     #[error("embedding failed: {0}")]
     Embed(String),
 
+    /// Qdrant refused or failed an operation (after the retries the policy allows, if it was worth retrying).
+    #[error("Qdrant at {url}: {operation} failed after {attempts} attempt(s): {message}")]
+    Qdrant {
+        url: String,
+        operation: String,
+        attempts: u32,
+        message: String,
+    },
+
+    /// The time budget ended while a sink was still confirming a batch: nothing of it was checkpointed, and the
+    /// next run replays it (the point ids are deterministic, so the replay overwrites).
+    #[error("the time budget ended while {sink} was still answering; nothing it had not confirmed was checkpointed (the next run replays it)")]
+    CommitCutByBudget { sink: String },
+
     #[error("stage `{stage}` stopped unexpectedly: {message}")]
     Stage {
         stage: &'static str,

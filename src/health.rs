@@ -28,6 +28,11 @@ pub struct Health {
     pub files_pending: Option<u64>,
     pub last_run: Option<RunSummary>,
     pub snapshot_age_secs: Option<u64>,
+    /// Where the points are: "the embedded store" or "Qdrant at URL, collection NAME".
+    #[serde(default)]
+    pub store: String,
+    /// The Qdrant server's version, when the store is Qdrant and it answered.
+    pub qdrant_version: Option<String>,
 }
 
 /// The sources of the last run, when the store can be read now (no sync running).
@@ -45,6 +50,17 @@ pub fn check(
     data_dir: &Path,
     model_files: &ModelFiles,
     sources: Option<&[std::path::PathBuf]>,
+) -> Health {
+    check_store(data_dir, model_files, sources, None)
+}
+
+/// Like [`check`], for the chosen store: with Qdrant, the server must answer, the collection must have
+/// pipeline's shape, and the points are counted there (the checkpoints stay in the data dir).
+pub fn check_store(
+    data_dir: &Path,
+    model_files: &ModelFiles,
+    sources: Option<&[std::path::PathBuf]>,
+    qdrant: Option<(&crate::config::SinkConfig, tokio::runtime::Handle)>,
 ) -> Health {
     let mut h = Health {
         healthy: true,
@@ -70,6 +86,11 @@ pub fn check(
         files_pending: None,
         last_run: None,
         snapshot_age_secs: None,
+        store: qdrant.as_ref().map_or_else(
+            || "the embedded store".to_string(),
+            |(c, _)| crate::store::target::describe(c),
+        ),
+        qdrant_version: None,
     };
     if !h.model_found {
         h.problems.push(format!(
@@ -96,6 +117,16 @@ pub fn check(
             h.snapshot_age_secs = Some(now.saturating_sub(t));
         }
     }
+    if let Some((config, handle)) = qdrant {
+        check_qdrant(&mut h, config, handle);
+        if !h.sync_running {
+            if let Ok(store) = EmbeddedStore::open_reader(data_dir) {
+                local_checks(&mut h, &store, sources);
+            }
+        }
+        h.healthy = h.problems.is_empty();
+        return h;
+    }
     if h.sync_running {
         // Reachable for readers through the snapshot.
         h.store_reachable = h.snapshot_age_secs.is_some();
@@ -115,30 +146,13 @@ pub fn check(
                         _ => bad_points += 1,
                     }
                 }
-                let cps = store.checkpoints();
-                let bad_cps = cps.iter().filter(|(_, c)| c.is_err()).count() as u64;
                 h.points = Some(points);
                 h.unreadable_points = Some(bad_points);
-                h.checkpoints = Some(cps.len() as u64);
-                h.unreadable_checkpoints = Some(bad_cps);
                 if bad_points > 0 {
                     h.problems
                         .push(format!("{bad_points} stored points cannot be decoded"));
                 }
-                if bad_cps > 0 {
-                    h.problems.push(format!(
-                        "{bad_cps} checkpoints cannot be decoded (those files will be re-read; `pipeline reset --checkpoints-only` resets all)"
-                    ));
-                }
-                h.last_run = crate::history::recent_runs(&store, 1).pop();
-                if let Some(sources) = sources {
-                    let reporter = crate::progress::Reporter::new(
-                        crate::progress::Display::Quiet,
-                        std::sync::Arc::new(crate::progress::Counters::default()),
-                    );
-                    let found = crate::discover::find_files(sources, &reporter);
-                    h.files_pending = Some(crate::discover::pending(&found, &store).len() as u64);
-                }
+                local_checks(&mut h, &store, sources);
             }
             Err(Error::Locked { .. }) => {
                 h.sync_running = true;
@@ -149,4 +163,55 @@ pub fn check(
     }
     h.healthy = h.problems.is_empty();
     h
+}
+
+/// Checkpoints, the last run and pending files: what the data dir itself holds, whatever the store.
+fn local_checks(h: &mut Health, store: &EmbeddedStore, sources: Option<&[std::path::PathBuf]>) {
+    let cps = store.checkpoints();
+    let bad_cps = cps.iter().filter(|(_, c)| c.is_err()).count() as u64;
+    h.checkpoints = Some(cps.len() as u64);
+    h.unreadable_checkpoints = Some(bad_cps);
+    if bad_cps > 0 {
+        h.problems.push(format!(
+            "{bad_cps} checkpoints cannot be decoded (those files will be re-read; `pipeline reset --checkpoints-only` resets all)"
+        ));
+    }
+    h.last_run = crate::history::recent_runs(store, 1).pop();
+    if let Some(sources) = sources {
+        let reporter = crate::progress::Reporter::new(
+            crate::progress::Display::Quiet,
+            std::sync::Arc::new(crate::progress::Counters::default()),
+        );
+        let found = crate::discover::find_files(sources, &reporter);
+        h.files_pending = Some(crate::discover::pending(&found, store).len() as u64);
+    }
+}
+
+/// The server answers, the collection has pipeline's shape, and how many points it holds.
+fn check_qdrant(h: &mut Health, config: &crate::config::SinkConfig, handle: tokio::runtime::Handle) {
+    let q = match crate::store::qdrant::QdrantStore::connect(config, handle) {
+        Ok(q) => q,
+        Err(e) => {
+            h.problems.push(e.to_string());
+            return;
+        }
+    };
+    match q.server_version() {
+        Ok(v) => h.qdrant_version = Some(v),
+        Err(e) => {
+            h.problems.push(format!("store unreachable: {e}"));
+            return;
+        }
+    }
+    if let Err(e) = q.verify_collection() {
+        h.problems.push(e.to_string());
+        return;
+    }
+    match q.count(None) {
+        Ok(n) => {
+            h.store_reachable = true;
+            h.points = Some(n);
+        }
+        Err(e) => h.problems.push(format!("store unreachable: {e}")),
+    }
 }

@@ -48,8 +48,63 @@ pub struct Stats {
     pub estimated_runs_left: Option<u64>,
 }
 
-pub fn compute(store: &EmbeddedStore, found: &[FoundFile], last_runs: Vec<RunSummary>) -> Stats {
-    let mut s = Stats::default();
+impl StoreStats {
+    /// What the chosen store holds: the embedded store's points, or counts asked of Qdrant (on `handle`).
+    pub fn of_sink(
+        local: &EmbeddedStore,
+        sink: &crate::config::SinkConfig,
+        handle: tokio::runtime::Handle,
+    ) -> crate::error::Result<StoreStats> {
+        match sink.kind {
+            crate::config::SinkKind::Embedded => Ok(StoreStats::of_embedded(local)),
+            crate::config::SinkKind::Qdrant => {
+                let q = crate::store::qdrant::QdrantStore::connect(sink, handle)?;
+                q.verify_collection()?;
+                q.store_stats()
+            }
+        }
+    }
+
+    /// What the embedded store holds (read point by point).
+    pub fn of_embedded(store: &EmbeddedStore) -> StoreStats {
+        let mut s = StoreStats::default();
+        for (_, point) in store.points().filter_map(|p| p.ok()) {
+            let p = &point.payload;
+            s.points += 1;
+            if p.chunk_index != 0 {
+                continue;
+            }
+            s.messages += 1;
+            *s.by_kind.entry(p.kind.as_str().to_string()).or_default() += 1;
+            s.with_topics += u64::from(!p.topics.is_empty());
+            s.solution_attempts += u64::from(p.is_solution_attempt);
+            if let Some(v) = &p.validation {
+                if v.strength > 0.0 {
+                    s.validated_solutions += 1;
+                } else if v.strength < 0.0 {
+                    s.refuted_solutions += 1;
+                }
+            }
+            s.feedback_links += u64::from(p.feedback.is_some());
+            s.adjacency_links += u64::from(p.parent_message_id.is_some());
+        }
+        s.size_on_disk_bytes = store.size_on_disk();
+        s
+    }
+}
+
+/// Progress of `found` against the data dir's checkpoints, with `store` (what the store holds) and the last runs.
+pub fn compute(
+    local: &EmbeddedStore,
+    store: StoreStats,
+    found: &[FoundFile],
+    last_runs: Vec<RunSummary>,
+) -> Stats {
+    let mut s = Stats {
+        store,
+        ..Stats::default()
+    };
+    let store = local;
     let checkpoints: BTreeMap<String, _> = store.checkpoints().into_iter().collect();
     for f in found {
         s.files.total += 1;
@@ -88,30 +143,6 @@ pub fn compute(store: &EmbeddedStore, found: &[FoundFile], last_runs: Vec<RunSum
         100.0 * s.files.bytes_done as f64 / s.files.bytes_total as f64
     };
 
-    for (_, point) in store.points().filter_map(|p| p.ok()) {
-        let p = &point.payload;
-        s.store.points += 1;
-        if p.chunk_index != 0 {
-            continue;
-        }
-        s.store.messages += 1;
-        *s.store
-            .by_kind
-            .entry(p.kind.as_str().to_string())
-            .or_default() += 1;
-        s.store.with_topics += u64::from(!p.topics.is_empty());
-        s.store.solution_attempts += u64::from(p.is_solution_attempt);
-        if let Some(v) = &p.validation {
-            if v.strength > 0.0 {
-                s.store.validated_solutions += 1;
-            } else if v.strength < 0.0 {
-                s.store.refuted_solutions += 1;
-            }
-        }
-        s.store.feedback_links += u64::from(p.feedback.is_some());
-        s.store.adjacency_links += u64::from(p.parent_message_id.is_some());
-    }
-    s.store.size_on_disk_bytes = store.size_on_disk();
 
     let (bytes, secs) = last_runs
         .iter()

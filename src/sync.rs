@@ -16,7 +16,7 @@ use crate::shutdown::Shutdown;
 use crate::stages::embed::{EmbedEnd, EmbedStage};
 use crate::stages::parse::ParseStage;
 use crate::stages::{enhance, upsert};
-use crate::store::{snapshot, EmbeddedStore};
+use crate::store::{snapshot, EmbeddedStore, Sink};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -105,13 +105,17 @@ pub struct SyncJob {
     pub model_dir: PathBuf,
     /// Process start: the budget counts from here.
     pub started: Instant,
+    /// Republish the embedded store's search snapshot during the run (`snapshot.every_secs`).
+    pub publish_snapshots: bool,
 }
 
 impl SyncJob {
-    /// Runs the pipeline once. `signal` resolves when the user asks to stop.
+    /// Runs the pipeline once: points go to `sink`; `store` holds the checkpoints and the embedding cache (it
+    /// is the sink too for the embedded store). `signal` resolves when the user asks to stop.
     pub async fn run(
         self,
         store: Arc<EmbeddedStore>,
+        sink: Arc<dyn Sink>,
         reporter: Reporter,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
@@ -220,10 +224,10 @@ impl SyncJob {
             Shutdown::new(notify.subscribe()),
         ));
         let upsert_rx = batch_rx.clone();
-        let mut upsert_task = tokio::spawn(upsert::run(store.clone(), batch_rx, reporter.clone()));
+        let mut upsert_task = tokio::spawn(upsert::run(sink, batch_rx, reporter.clone()));
 
         // Searches during this run read the snapshot: republish it now and then, away from the deadline.
-        let publisher = (self.config.snapshot.every_secs > 0).then(|| {
+        let publisher = (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
             let every = Duration::from_secs(self.config.snapshot.every_secs);
             let store = store.clone();
             let counters = counters.clone();
@@ -294,10 +298,24 @@ impl SyncJob {
             p.abort();
         }
         reporter.finish();
-        let upserted = upsert_result.map_err(|e| Error::Stage {
-            stage: "upsert",
-            message: e.to_string(),
-        })??;
+        let upserted = upsert_result
+            .map_err(|e| Error::Stage {
+                stage: "upsert",
+                message: e.to_string(),
+            })
+            .and_then(|r| r);
+        let upserted = match upserted {
+            Ok(u) => u,
+            Err(e) => {
+                // The sink failed for good: stop every stage; nothing past the last confirmed batch moved.
+                let _ = notify.send(());
+                upsert_rx.close();
+                embed_task.abort();
+                return Err(e);
+            }
+        };
+        // The sink ran out of budget confirming a batch: as if the deadline had passed.
+        timed_out |= upserted.cut_by_budget;
 
         // The other stages have ended (or are abandoned when the deadline passed).
         let embed_end = if timed_out {

@@ -1,14 +1,37 @@
 //! `pipeline export`.
 
 use super::{Common, EXIT_OK};
+use crate::config::SinkKind;
 use crate::error::Error;
+use crate::store::qdrant::client::SCROLL_PAGE;
+use crate::store::qdrant::QdrantStore;
 use crate::store::{snapshot, EmbeddedStore, StoredPoint};
 use std::io::Write;
 use uuid::Uuid;
 
-/// Every point in id order: from the database, or, while a sync is writing it, from the last published
-/// snapshot (committed points only; a note on stderr says so).
+/// Every point in id order, from the store the data dir syncs to. For the embedded store while a sync is writing
+/// it: the last published snapshot (committed points only; a note on stderr says so).
 pub fn execute(common: &Common) -> anyhow::Result<u8> {
+    let chosen = common.chosen_sink()?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if chosen.config.kind == SinkKind::Qdrant {
+        let rt = super::runtime()?;
+        let q = QdrantStore::connect(&chosen.config, rt.handle().clone())?;
+        q.verify_collection()?;
+        let mut offset = None;
+        loop {
+            let page = q.scroll(None, offset, SCROLL_PAGE, false)?;
+            if !write_points(&mut out, page.points)? {
+                return Ok(EXIT_OK);
+            }
+            match page.next {
+                Some(next) => offset = Some(next),
+                None => break,
+            }
+        }
+        return finish(out);
+    }
     let points: Vec<(Uuid, StoredPoint)> = match EmbeddedStore::open_reader(&common.data_dir) {
         Ok(store) => store.points().collect::<Result<_, _>>()?,
         Err(Error::Locked { .. }) => match snapshot::load(&common.data_dir)? {
@@ -29,17 +52,30 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
         },
         Err(e) => return Err(e.into()),
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    if !write_points(&mut out, points)? {
+        return Ok(EXIT_OK);
+    }
+    finish(out)
+}
+
+/// Writes one JSON line per point; false when the reader went away (a closed pipe is not an error).
+fn write_points(
+    out: &mut impl Write,
+    points: impl IntoIterator<Item = (Uuid, StoredPoint)>,
+) -> anyhow::Result<bool> {
     for (id, point) in points {
         let line = serde_json::json!({"id": id.to_string(), "payload": point.payload});
         if let Err(e) = writeln!(out, "{line}") {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return Ok(EXIT_OK);
+                return Ok(false);
             }
             return Err(e.into());
         }
     }
+    Ok(true)
+}
+
+fn finish(mut out: impl Write) -> anyhow::Result<u8> {
     match out.flush() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(EXIT_OK),

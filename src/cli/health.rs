@@ -12,10 +12,15 @@ pub struct HealthArgs {
 
 pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
     let sources = crate::health::last_sources(&common.data_dir);
-    let h = crate::health::check(
+    let chosen = common.chosen_sink()?;
+    let rt = super::runtime()?;
+    let qdrant = (chosen.config.kind == crate::config::SinkKind::Qdrant)
+        .then(|| (&chosen.config, rt.handle().clone()));
+    let h = crate::health::check_store(
         &common.data_dir,
         &ModelFiles::in_dir(&default_model_dir()),
         sources.as_deref(),
+        qdrant,
     );
     if args.json {
         println!("{}", serde_json::to_string(&h)?);
@@ -26,6 +31,13 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
         }
         let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
         println!("  data dir: {}", h.data_dir);
+        println!(
+            "  store: {}{}",
+            h.store,
+            h.qdrant_version
+                .as_deref()
+                .map_or(String::new(), |v| format!(" (Qdrant {v})"))
+        );
         println!(
             "  version {}, model {}, enhancer v{}",
             h.version, h.embedding_model, h.enhancer_version

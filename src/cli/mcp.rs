@@ -8,6 +8,7 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
     let server = McpServer::new(
         common.data_dir.clone(),
         common.config.clone(),
+        common.sink_overrides.clone(),
         default_model_dir(),
     );
     let rt = super::runtime()?;

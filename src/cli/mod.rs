@@ -6,6 +6,7 @@
 mod export;
 mod health;
 mod mcp;
+mod migrate;
 mod reset;
 mod resume;
 mod run;
@@ -13,8 +14,9 @@ mod search;
 mod stats;
 mod synth;
 
-use crate::config::PipelineConfig;
+use crate::config::{PipelineConfig, SinkKind};
 use crate::error::Error;
+use crate::store::target::{self, ChosenSink, SinkOverrides};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -40,8 +42,24 @@ pub struct Cli {
     /// No progress display (warnings are still printed).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// The store: `embedded` (default) or `qdrant` [default: the pipeline file's [sink], else the store this
+    /// data dir already syncs to].
+    #[arg(long, global = true, value_enum, value_name = "KIND")]
+    pub sink: Option<SinkArg>,
+    /// Qdrant's gRPC URL, e.g. http://localhost:6334 (implies --sink qdrant).
+    #[arg(long, global = true, value_name = "URL")]
+    pub qdrant_url: Option<String>,
+    /// Qdrant collection [default: claude_code] (implies --sink qdrant).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub qdrant_collection: Option<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SinkArg {
+    Embedded,
+    Qdrant,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +78,9 @@ pub enum Command {
     Health(health::HealthArgs),
     /// Serve the Model Context Protocol on stdio (for Claude Code: `claude mcp add pipeline -- pipeline mcp`).
     Mcp,
+    /// Copy every point to another store (embedded <-> Qdrant), resumably, verified by counts; the data dir then
+    /// syncs to that store.
+    Migrate(migrate::MigrateArgs),
     /// Hybrid (semantic + lexical) search over the store, with filters that combine.
     Search(search::SearchArgs),
     /// Write a synthetic transcript corpus (for demos and benchmarks).
@@ -73,6 +94,15 @@ pub struct Common {
     pub config: PipelineConfig,
     pub quiet: bool,
     pub started: Instant,
+    /// `--sink`, `--qdrant-url`, `--qdrant-collection`.
+    pub sink_overrides: SinkOverrides,
+}
+
+impl Common {
+    /// The store this command works on (see [`crate::store::target`]).
+    pub fn chosen_sink(&self) -> crate::error::Result<ChosenSink> {
+        target::choose(&self.data_dir, self.config.sink.as_ref(), &self.sink_overrides)
+    }
 }
 
 /// Ends the process with `code` once stdout and stderr are flushed, without running exit-time destructors.
@@ -114,6 +144,14 @@ pub fn main(started: Instant) -> u8 {
         config,
         quiet: cli.quiet,
         started,
+        sink_overrides: SinkOverrides {
+            kind: cli.sink.map(|k| match k {
+                SinkArg::Embedded => SinkKind::Embedded,
+                SinkArg::Qdrant => SinkKind::Qdrant,
+            }),
+            qdrant_url: cli.qdrant_url.clone(),
+            qdrant_collection: cli.qdrant_collection.clone(),
+        },
     };
     let result = match cli.command {
         Command::Run(args) => run::execute(&common, args),
@@ -124,6 +162,7 @@ pub fn main(started: Instant) -> u8 {
         Command::Search(args) => search::execute(&common, args),
         Command::Health(args) => health::execute(&common, args),
         Command::Mcp => mcp::execute(&common),
+        Command::Migrate(args) => migrate::execute(&common, args),
         Command::Synth(args) => synth::execute(args),
     };
     match result {
@@ -133,6 +172,10 @@ pub fn main(started: Instant) -> u8 {
 }
 
 fn fail(e: &anyhow::Error) -> u8 {
+    if let Some(Error::CommitCutByBudget { .. }) = e.downcast_ref::<Error>() {
+        eprintln!("stopped: {e}");
+        return EXIT_WORK_LEFT;
+    }
     eprintln!("error: {e}");
     let usage = e.downcast_ref::<Error>().is_some_and(Error::is_usage);
     if usage {

@@ -5,12 +5,16 @@ use crate::embedder::default_model_dir;
 use crate::error::Error;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
-use crate::store::{snapshot, EmbeddedStore, WriterLock};
+use crate::config::SinkKind;
+use crate::store::{snapshot, target, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A sink's last request must be over this long before the budget ends (the summary and exit follow).
+const SINK_MARGIN: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -54,9 +58,19 @@ pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
 
 /// Runs the pipeline with `settings` and reports; shared by `run` and `resume`.
 pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Result<u8> {
+    let chosen = common.chosen_sink()?;
     let _writer = WriterLock::acquire(&common.data_dir)?;
     let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
     let budget_end = settings.budget.map(|b| common.started + b);
+    let rt = super::runtime()?;
+    let sink = target::open_sink(
+        &common.data_dir,
+        &chosen.config,
+        store.clone(),
+        rt.handle().clone(),
+        budget_end.map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(common.started)),
+    )?;
+    let embedded = chosen.config.kind == SinkKind::Embedded;
     history::save_resume(&store, &settings)?;
     history::save_sources(&store, &settings.sources)?;
     let reporter = Reporter::new(
@@ -68,9 +82,9 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
         config: common.config.clone(),
         model_dir: default_model_dir(),
         started: common.started,
+        publish_snapshots: embedded,
     };
-    let rt = super::runtime()?;
-    let result = rt.block_on(job.run(store.clone(), reporter, stop_signal()));
+    let result = rt.block_on(job.run(store.clone(), sink, reporter, stop_signal()));
     // A late embed batch may still be running on a blocking thread: do not wait for it.
     rt.shutdown_timeout(Duration::from_millis(20));
     let summary = result?;
@@ -79,7 +93,9 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
         history::clear_resume(&store)?;
     }
     store.flush()?;
-    publish_snapshot(&common.data_dir, &store, &summary, budget_end);
+    if embedded {
+        publish_snapshot(&common.data_dir, &store, &summary, budget_end);
+    }
     print_summary(&summary, json)?;
     Ok(if summary.work_left {
         EXIT_WORK_LEFT

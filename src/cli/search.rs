@@ -4,7 +4,7 @@ use super::{Common, EXIT_OK};
 use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use crate::error::Error;
 use crate::search::query::{self, QueryError, SearchOptions};
-use crate::search::{Hit, IndexSource, SearchIndex};
+use crate::search::{open_corpus, Hit, IndexSource};
 use clap::Args;
 use std::time::SystemTime;
 
@@ -53,7 +53,10 @@ pub struct SearchArgs {
 }
 
 pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
-    let (index, source) = SearchIndex::open(&common.data_dir)?;
+    let chosen = common.chosen_sink()?;
+    let rt = super::runtime()?;
+    let (index, source) = open_corpus(&common.data_dir, &chosen.config, rt.handle().clone())?;
+    let index = index.as_ref();
     if let IndexSource::Snapshot { created_unix } = source {
         let age = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -78,13 +81,13 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         cwd,
     };
     // Validate before loading the model, so usage errors are instant.
-    query::filter_for(&index, &opts, SystemTime::now()).map_err(usage)?;
+    query::filter_for(index, &opts, SystemTime::now()).map_err(usage)?;
     let settings = EmbedderSettings {
         batch_size: 1,
         ..EmbedderSettings::from_config(&common.config.embed)
     };
     let mut embedder = Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)?;
-    let hits = query::run(&index, &mut embedder, &opts).map_err(usage)?;
+    let hits = query::run(index, &mut embedder, &opts).map_err(usage)?;
     if args.json {
         println!("{}", serde_json::to_string(&hits)?);
     } else {
@@ -95,7 +98,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
 
 fn usage(e: QueryError) -> anyhow::Error {
     match e {
-        QueryError::Embed(e) => e.into(),
+        QueryError::Failure(e) => e.into(),
         other => Error::Config(other.to_string()).into(),
     }
 }

@@ -4,6 +4,7 @@ use super::{Common, EXIT_OK};
 use crate::discover;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
+use crate::stats::StoreStats;
 use crate::store::EmbeddedStore;
 use clap::Args;
 use indicatif::HumanBytes;
@@ -28,7 +29,10 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     };
     let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
     let found = discover::find_files(&sources, &reporter);
-    let s = crate::stats::compute(&store, &found, history::recent_runs(&store, 5));
+    let chosen = common.chosen_sink()?;
+    let rt = super::runtime()?;
+    let held = StoreStats::of_sink(&store, &chosen.config, rt.handle().clone())?;
+    let s = crate::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
         return Ok(EXIT_OK);
@@ -47,11 +51,16 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let st = &s.store;
     let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!(
-        "store: {} points, {} messages ({}), {} on disk",
+        "store ({}): {} points, {} messages ({}){}",
+        crate::store::target::describe(&chosen.config),
         st.points,
         st.messages,
         kinds.join(", "),
-        HumanBytes(st.size_on_disk_bytes)
+        if st.size_on_disk_bytes > 0 {
+            format!(", {} on disk", HumanBytes(st.size_on_disk_bytes))
+        } else {
+            String::new()
+        }
     );
     println!(
         "enhancement: {} with topics, {} solution attempts ({} validated, {} refuted), {} feedback links, {} adjacency links",

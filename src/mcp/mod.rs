@@ -11,11 +11,12 @@ mod params;
 
 pub use params::{ContextParams, SearchParams, SyncParams};
 
-use crate::config::PipelineConfig;
+use crate::config::{PipelineConfig, SinkConfig, SinkKind};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::progress::{Counters, Display, Reporter};
 use crate::search::query::{self, SearchOptions};
-use crate::search::{IndexSource, SearchIndex};
+use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex};
+use crate::store::target::{self, SinkOverrides};
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, SyncJob};
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -35,6 +36,8 @@ pub const MAX_SYNC_SECONDS: f64 = 110.0;
 pub struct McpServer {
     data_dir: PathBuf,
     config: PipelineConfig,
+    /// `--sink`/`--qdrant-*` given to `pipeline mcp`.
+    overrides: SinkOverrides,
     model_dir: PathBuf,
     embedder: Arc<tokio::sync::Mutex<Option<Embedder>>>,
     /// The last index opened, with the freshness it was read at: reused while the store has not changed.
@@ -43,8 +46,10 @@ pub struct McpServer {
 }
 
 struct CachedIndex {
-    freshness: Vec<(u64, i128)>,
-    index: Arc<SearchIndex>,
+    sink: SinkConfig,
+    /// For the embedded store: the files' fingerprint when read (Qdrant is always current).
+    freshness: Option<Vec<(u64, i128)>>,
+    index: Arc<dyn Corpus>,
     source: IndexSource,
 }
 
@@ -56,10 +61,16 @@ fn json<T: serde::Serialize>(v: &T) -> ToolResult {
 
 #[tool_router]
 impl McpServer {
-    pub fn new(data_dir: PathBuf, config: PipelineConfig, model_dir: PathBuf) -> Self {
+    pub fn new(
+        data_dir: PathBuf,
+        config: PipelineConfig,
+        overrides: SinkOverrides,
+        model_dir: PathBuf,
+    ) -> Self {
         McpServer {
             data_dir,
             config,
+            overrides,
             model_dir,
             embedder: Arc::new(tokio::sync::Mutex::new(None)),
             index: Arc::new(tokio::sync::Mutex::new(None)),
@@ -87,48 +98,64 @@ impl McpServer {
             cwd: p.cwd.map(PathBuf::from),
         };
         let (index, source) = self.current_index().await?;
-        query::filter_for(&index, &opts, std::time::SystemTime::now())
-            .map_err(|e| e.to_string())?;
-        let mut guard = self.embedder.lock().await;
-        if guard.is_none() {
-            let files = ModelFiles::in_dir(&self.model_dir);
-            let settings = EmbedderSettings {
-                batch_size: 1,
-                ..EmbedderSettings::from_config(&self.config.embed)
-            };
-            *guard = Some(
-                tokio::task::spawn_blocking(move || Embedder::load(&files, settings))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?,
-            );
-        }
-        let embedder = guard.as_mut().ok_or("the model is not loaded")?;
-        let hits = query::run(&index, embedder, &opts).map_err(|e| e.to_string())?;
+        let embedder = self.embedder.clone();
+        let files = ModelFiles::in_dir(&self.model_dir);
+        let settings = EmbedderSettings {
+            batch_size: 1,
+            ..EmbedderSettings::from_config(&self.config.embed)
+        };
+        // Embedding and Qdrant requests block: off the async threads.
+        let hits = tokio::task::spawn_blocking(move || {
+            query::filter_for(index.as_ref(), &opts, std::time::SystemTime::now())
+                .map_err(|e| e.to_string())?;
+            let mut guard = embedder.blocking_lock();
+            if guard.is_none() {
+                *guard = Some(Embedder::load(&files, settings).map_err(|e| e.to_string())?);
+            }
+            let embedder = guard.as_mut().ok_or("the model is not loaded")?;
+            query::run(index.as_ref(), embedder, &opts).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
         json(&serde_json::json!({
             "from_snapshot": matches!(source, IndexSource::Snapshot { .. }),
             "hits": hits,
         }))
     }
 
-    /// The index, reopened only when the store or the snapshot changed since it was last read.
-    async fn current_index(&self) -> Result<(Arc<SearchIndex>, IndexSource), String> {
+    /// The store this server searches: chosen again on every call (a run may have bound the data dir to
+    /// another store meanwhile).
+    fn chosen_sink(&self) -> Result<SinkConfig, String> {
+        target::choose(&self.data_dir, self.config.sink.as_ref(), &self.overrides)
+            .map(|c| c.config)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The index: for the embedded store, reopened only when the store or the snapshot changed since it was
+    /// last read; for Qdrant, one connection kept while the store stays the same.
+    async fn current_index(&self) -> Result<(Arc<dyn Corpus>, IndexSource), String> {
+        let sink = self.chosen_sink()?;
         let mut cache = self.index.lock().await;
         let data_dir = self.data_dir.clone();
-        let freshness = SearchIndex::freshness(&data_dir);
+        let freshness =
+            (sink.kind == SinkKind::Embedded).then(|| SearchIndex::freshness(&data_dir));
         if let Some(c) = cache.as_ref() {
-            if c.freshness == freshness {
+            if c.sink == sink && c.freshness == freshness {
                 return Ok((c.index.clone(), c.source));
             }
         }
-        let (index, source) = tokio::task::spawn_blocking(move || SearchIndex::open(&data_dir))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        let index = Arc::new(index);
+        let handle = tokio::runtime::Handle::current();
+        let s = sink.clone();
+        let (index, source) =
+            tokio::task::spawn_blocking(move || open_corpus(&data_dir, &s, handle))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
         // Opening may itself touch the database files: fingerprint again after reading.
         *cache = Some(CachedIndex {
-            freshness: SearchIndex::freshness(&self.data_dir),
+            freshness: (sink.kind == SinkKind::Embedded)
+                .then(|| SearchIndex::freshness(&self.data_dir)),
+            sink,
             index: index.clone(),
             source,
         });
@@ -141,9 +168,12 @@ impl McpServer {
     async fn get_vector_db_health(&self) -> ToolResult {
         let data_dir = self.data_dir.clone();
         let files = ModelFiles::in_dir(&self.model_dir);
+        let sink = self.chosen_sink()?;
+        let handle = tokio::runtime::Handle::current();
         let health = tokio::task::spawn_blocking(move || {
             let sources = crate::health::last_sources(&data_dir);
-            crate::health::check(&data_dir, &files, sources.as_deref())
+            let qdrant = (sink.kind == SinkKind::Qdrant).then_some((&sink, handle));
+            crate::health::check_store(&data_dir, &files, sources.as_deref(), qdrant)
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -162,9 +192,22 @@ impl McpServer {
             ));
         }
         let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
+        let sink_config = self.chosen_sink()?;
         let _writer = WriterLock::acquire(&self.data_dir)
             .map_err(|e| format!("{e}; try again when it ends"))?;
         let store = Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| e.to_string())?);
+        let sink = {
+            let (data_dir, store, config) = (self.data_dir.clone(), store.clone(), sink_config.clone());
+            let handle = tokio::runtime::Handle::current();
+            let deadline = (started + budget).checked_sub(Duration::from_millis(250));
+            tokio::task::spawn_blocking(move || {
+                target::open_sink(&data_dir, &config, store, handle, deadline)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?
+        };
+        let embedded = sink_config.kind == SinkKind::Embedded;
         let sources: Vec<PathBuf> =
             crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
         if sources.is_empty() {
@@ -180,11 +223,12 @@ impl McpServer {
             config: self.config.clone(),
             model_dir: self.model_dir.clone(),
             started,
+            publish_snapshots: embedded,
         };
         let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
         let _ = crate::history::save_resume(&store, &settings);
         let summary = job
-            .run(store.clone(), reporter, std::future::pending())
+            .run(store.clone(), sink, reporter, std::future::pending())
             .await
             .map_err(|e| e.to_string())?;
         let _ = crate::history::record_run(&store, &summary);
@@ -192,7 +236,10 @@ impl McpServer {
             let _ = crate::history::clear_resume(&store);
         }
         let publish_by = started + budget;
-        if summary.points_committed > 0 && Instant::now() + Duration::from_secs(1) < publish_by {
+        if embedded
+            && summary.points_committed > 0
+            && Instant::now() + Duration::from_secs(1) < publish_by
+        {
             let _ = snapshot::publish(&self.data_dir, &store);
         }
         json(&summary)
@@ -203,14 +250,19 @@ impl McpServer {
     )]
     async fn get_sync_stats(&self) -> ToolResult {
         let data_dir = self.data_dir.clone();
+        let sink = self.chosen_sink()?;
+        let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
             let sources: Vec<PathBuf> =
                 crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
             let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
             let found = crate::discover::find_files(&sources, &reporter);
+            let held = crate::stats::StoreStats::of_sink(&store, &sink, handle)
+                .map_err(|e| e.to_string())?;
             json(&crate::stats::compute(
                 &store,
+                held,
                 &found,
                 crate::history::recent_runs(&store, 5),
             ))
@@ -231,11 +283,14 @@ impl McpServer {
         tokio::task::spawn_blocking(move || {
             let message = index
                 .message(&p.message_id)
+                .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no stored message has id {:?}", p.message_id))?;
-            let (before, after) = index.context(&p.message_id, n);
+            let (before, after) = index
+                .context(&p.message_id, n)
+                .map_err(|e| e.to_string())?;
             json(&serde_json::json!({
                 "message": message,
-                "text": index.message_text(&p.message_id),
+                "text": index.message_text(&p.message_id).map_err(|e| e.to_string())?,
                 "before": before,
                 "after": after,
             }))

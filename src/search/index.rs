@@ -1,7 +1,10 @@
 //! An in-memory search index over the stored points: payloads, a flat matrix of normalized vectors, a BM25
 //! inverted index, and the conversation tree (message -> chunks, parent -> children) for context.
 
+use super::corpus::{merge, Candidate, Corpus};
+use super::filter::Filter;
 use super::lexical::Bm25;
+use super::rank::dot;
 use crate::embedder::DIMENSION;
 use crate::error::Result;
 use crate::payload::Payload;
@@ -16,6 +19,8 @@ pub enum IndexSource {
     Store,
     /// The snapshot published by the last run, because a sync is running now.
     Snapshot { created_unix: u64 },
+    /// A Qdrant collection (always current).
+    Qdrant,
 }
 
 pub struct SearchIndex {
@@ -208,5 +213,89 @@ impl SearchIndex {
 
     pub(super) fn vector(&self, doc: usize) -> &[f32] {
         &self.vectors[doc * DIMENSION..(doc + 1) * DIMENSION]
+    }
+}
+
+impl Corpus for SearchIndex {
+    fn point_count(&self) -> Result<u64> {
+        Ok(self.len() as u64)
+    }
+
+    fn project_names(&self) -> Result<Vec<String>> {
+        Ok(self.projects())
+    }
+
+    fn project_paths(&self) -> Result<BTreeSet<String>> {
+        Ok(SearchIndex::project_paths(self))
+    }
+
+    fn candidates(
+        &self,
+        query_vector: &[f32],
+        query: &str,
+        filter: &Filter,
+        per_list: usize,
+    ) -> Result<Vec<Candidate>> {
+        let allowed: Vec<bool> = self.payloads.iter().map(|p| filter.matches(p)).collect();
+        // Semantic list: cosine = dot product of normalized vectors. Ties are broken by point id, as in Qdrant's
+        // results once re-sorted, so both stores list the same candidates.
+        let mut semantic: Vec<(u32, f32)> = (0..self.len())
+            .filter(|d| allowed[*d])
+            .map(|d| (d as u32, dot(self.vector(d), query_vector)))
+            .collect();
+        self.top_by_id(&mut semantic, per_list);
+        let mut lexical: Vec<(u32, f32)> = self
+            .bm25
+            .scores(query, |d| allowed.get(d as usize).copied().unwrap_or(false));
+        self.top_by_id(&mut lexical, per_list);
+        Ok(merge(&semantic, &lexical)
+            .into_iter()
+            .map(|(d, sem, lex)| {
+                let doc = d as usize;
+                Candidate {
+                    id: self.ids[doc],
+                    payload: self.payloads[doc].clone(),
+                    cosine: sem.map_or_else(|| dot(self.vector(doc), query_vector), |s| s.1),
+                    bm25: lex.map_or(0.0, |l| l.1),
+                    semantic_rank: sem.map(|s| s.0),
+                    lexical_rank: lex.map(|l| l.0),
+                }
+            })
+            .collect())
+    }
+
+    fn message(&self, message_id: &str) -> Result<Option<Payload>> {
+        Ok(SearchIndex::message(self, message_id).cloned())
+    }
+
+    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
+        Ok(SearchIndex::message_text(self, message_id))
+    }
+
+    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
+        let (before, after) = SearchIndex::context(self, message_id, n);
+        Ok((
+            before.into_iter().cloned().collect(),
+            after.into_iter().cloned().collect(),
+        ))
+    }
+}
+
+impl SearchIndex {
+    /// The `k` best (document, score) pairs, best first, ties broken by point id.
+    fn top_by_id(&self, list: &mut Vec<(u32, f32)>, k: usize) {
+        // Preselect generously by document, then order the survivors by score and id.
+        if list.len() > k {
+            let cut = k.min(list.len() - 1);
+            list.select_nth_unstable_by(cut, |a, b| b.1.total_cmp(&a.1));
+            let threshold = list[cut].1;
+            // Keep every document tied with the k-th score, so the id order decides among them.
+            list.retain(|e| e.1 >= threshold);
+        }
+        list.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.ids[a.0 as usize].cmp(&self.ids[b.0 as usize]))
+        });
+        list.truncate(k);
     }
 }

@@ -6,12 +6,16 @@
 //! lists. Then explicit, bounded boosts (recency, same project, validated solution), each shown by `--explain`.
 //! Every filter is applied before ranking and they always combine with AND.
 
+pub mod corpus;
 pub mod filter;
 pub mod index;
 pub mod lexical;
+pub mod open;
 pub mod query;
 pub mod rank;
 
+pub use corpus::{Candidate, Corpus};
 pub use filter::{Filter, FilterError};
 pub use index::{IndexSource, SearchIndex};
+pub use open::open_corpus;
 pub use rank::{search, Boost, Hit, SearchRequest};

@@ -1,7 +1,7 @@
 //! One search as the CLI and the MCP server both run it: options in, validated filters, ranked hits out.
 
 use super::filter::{check_topic, parse_kind, parse_time};
-use super::{search, Filter, FilterError, Hit, SearchIndex, SearchRequest};
+use super::{search, Corpus, Filter, FilterError, Hit, SearchRequest};
 use crate::embedder::Embedder;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -35,21 +35,23 @@ pub enum QueryError {
     NotAProject { dir: String, projects: String },
     #[error("the query is empty")]
     EmptyQuery,
+    /// The model or the store failed (not the caller's input).
     #[error(transparent)]
-    Embed(#[from] crate::error::Error),
+    Failure(#[from] crate::error::Error),
 }
 
 /// The stored project path that is `dir` or its nearest ancestor.
-pub fn project_of(index: &SearchIndex, dir: &Path) -> Option<String> {
-    let projects = index.project_paths();
-    dir.ancestors()
+pub fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<String>> {
+    let projects = corpus.project_paths()?;
+    Ok(dir
+        .ancestors()
         .map(|a| a.to_string_lossy().into_owned())
-        .find(|a| projects.contains(a))
+        .find(|a| projects.contains(a)))
 }
 
 /// Validates the options into a filter (unknown values list the valid ones).
 pub fn filter_for(
-    index: &SearchIndex,
+    corpus: &dyn Corpus,
     opts: &SearchOptions,
     now: SystemTime,
 ) -> Result<Filter, QueryError> {
@@ -76,8 +78,8 @@ pub fn filter_for(
         solutions: opts.solutions,
     };
     if let Some(p) = &opts.project {
-        let known = index.projects();
-        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !index.project_paths().contains(p) {
+        let known = corpus.project_names()?;
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !corpus.project_paths()?.contains(p) {
             return Err(FilterError::Project {
                 given: p.clone(),
                 valid: known,
@@ -86,12 +88,12 @@ pub fn filter_for(
         }
         filter.project = Some(p.clone());
     } else if let Some(dir) = &opts.here {
-        match project_of(index, dir) {
+        match project_of(corpus, dir)? {
             Some(p) => filter.project = Some(p),
             None => {
                 return Err(QueryError::NotAProject {
                     dir: dir.display().to_string(),
-                    projects: index.projects().join(", "),
+                    projects: corpus.project_names()?.join(", "),
                 })
             }
         }
@@ -101,7 +103,7 @@ pub fn filter_for(
 
 /// Runs one search.
 pub fn run(
-    index: &SearchIndex,
+    corpus: &dyn Corpus,
     embedder: &mut Embedder,
     opts: &SearchOptions,
 ) -> Result<Vec<Hit>, QueryError> {
@@ -109,7 +111,7 @@ pub fn run(
         return Err(QueryError::EmptyQuery);
     }
     let now = SystemTime::now();
-    let filter = filter_for(index, opts, now)?;
+    let filter = filter_for(corpus, opts, now)?;
     let query_vector = embedder
         .embed(&[opts.query.as_str()])?
         .pop()
@@ -119,11 +121,14 @@ pub fn run(
         limit: opts.limit.max(1),
         filter,
         context: opts.context,
-        current_project: opts.cwd.as_deref().and_then(|d| project_of(index, d)),
+        current_project: match opts.cwd.as_deref() {
+            Some(d) => project_of(corpus, d)?,
+            None => None,
+        },
         now_unix: now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     };
-    Ok(search(index, &query_vector, &req))
+    Ok(search(corpus, &query_vector, &req)?)
 }

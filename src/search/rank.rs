@@ -1,8 +1,9 @@
 //! Hybrid ranking: semantic and lexical candidate lists fused by reciprocal rank, then bounded boosts.
 
+use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
-use super::index::SearchIndex;
 use super::lexical;
+use crate::error::Result;
 use crate::payload::Payload;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -54,85 +55,38 @@ pub struct Hit {
     pub context_after: Vec<Payload>,
 }
 
-/// Runs a query. `query_vector` is the normalized embedding of `req.query`.
-pub fn search(index: &SearchIndex, query_vector: &[f32], req: &SearchRequest) -> Vec<Hit> {
-    let allowed: Vec<bool> = index
-        .payloads
-        .iter()
-        .map(|p| req.filter.matches(p))
-        .collect();
-
-    // Semantic list: cosine = dot product of normalized vectors.
-    let mut semantic: Vec<(u32, f32)> = (0..index.len())
-        .filter(|d| allowed[*d])
-        .map(|d| (d as u32, dot(index.vector(d), query_vector)))
-        .collect();
-    top_k(&mut semantic, CANDIDATES);
-
-    // Lexical list.
-    let mut lexical: Vec<(u32, f32)> = index
-        .bm25
-        .scores(&req.query, |d| {
-            allowed.get(d as usize).copied().unwrap_or(false)
-        })
-        .into_iter()
-        .collect();
-    top_k(&mut lexical, CANDIDATES);
-
-    #[derive(Default)]
-    struct Cand {
-        cosine: f32,
-        bm25: f32,
-        sem: Option<usize>,
-        lex: Option<usize>,
-    }
-    let mut cands: HashMap<u32, Cand> = HashMap::new();
-    for (rank, (d, s)) in semantic.iter().enumerate() {
-        let c = cands.entry(*d).or_default();
-        c.cosine = *s;
-        c.sem = Some(rank + 1);
-    }
-    for (rank, (d, s)) in lexical.iter().enumerate() {
-        let c = cands.entry(*d).or_default();
-        c.bm25 = *s;
-        c.lex = Some(rank + 1);
-    }
-    for (d, c) in cands.iter_mut() {
-        if c.sem.is_none() {
-            // Outside the semantic top list: still report its similarity.
-            c.cosine = dot(index.vector(*d as usize), query_vector);
-        }
-    }
+/// Runs a query over any store. `query_vector` is the normalized embedding of `req.query`.
+pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) -> Result<Vec<Hit>> {
+    let cands = corpus.candidates(query_vector, &req.query, &req.filter, CANDIDATES)?;
 
     // Fuse, keep the best chunk of each message.
-    let mut best: HashMap<&str, Hit> = HashMap::new();
-    for (d, c) in cands {
-        let p = &index.payloads[d as usize];
-        let fused = [c.sem, c.lex]
+    let mut best: HashMap<String, Hit> = HashMap::new();
+    for c in cands {
+        let fused = [c.semantic_rank, c.lexical_rank]
             .iter()
             .flatten()
             .map(|r| 1.0 / (RRF_K + *r as f32))
             .sum::<f32>();
-        let boosts = boosts(p, req);
+        let boosts = boosts(&c.payload, req);
         let score = boosts.iter().fold(fused, |s, b| s * b.factor);
         let hit = Hit {
-            id: index.ids[d as usize].to_string(),
+            id: c.id.to_string(),
             score,
-            payload: p.clone(),
             snippet: String::new(),
             cosine: c.cosine,
             bm25: c.bm25,
-            semantic_rank: c.sem,
-            lexical_rank: c.lex,
+            semantic_rank: c.semantic_rank,
+            lexical_rank: c.lexical_rank,
             fused,
             boosts,
             context_before: Vec::new(),
             context_after: Vec::new(),
+            payload: c.payload,
         };
-        match best.get(p.message_id.as_str()) {
-            Some(h) if h.score >= hit.score => {}
+        match best.get(hit.payload.message_id.as_str()) {
+            Some(h) if (h.score, std::cmp::Reverse(&h.id)) >= (hit.score, std::cmp::Reverse(&hit.id)) => {}
             _ => {
-                best.insert(p.message_id.as_str(), hit);
+                best.insert(hit.payload.message_id.clone(), hit);
             }
         }
     }
@@ -152,12 +106,12 @@ pub fn search(index: &SearchIndex, query_vector: &[f32], req: &SearchRequest) ->
     for h in &mut hits {
         h.snippet = snippet(&h.payload.text, &req.query);
         if req.context > 0 {
-            let (before, after) = index.context(&h.payload.message_id, req.context);
-            h.context_before = before.into_iter().cloned().collect();
-            h.context_after = after.into_iter().cloned().collect();
+            let (before, after) = corpus.context(&h.payload.message_id, req.context)?;
+            h.context_before = before;
+            h.context_after = after;
         }
     }
-    hits
+    Ok(hits)
 }
 
 fn boosts(p: &Payload, req: &SearchRequest) -> Vec<Boost> {
@@ -212,16 +166,6 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Keeps the `k` highest scores, sorted descending (ties by document for determinism).
-fn top_k(list: &mut Vec<(u32, f32)>, k: usize) {
-    let cmp = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if list.len() > k {
-        list.select_nth_unstable_by(k, cmp);
-        list.truncate(k);
-    }
-    list.sort_by(cmp);
-}
-
 /// A window of the text around the first query term found (longest terms first), on char boundaries.
 pub fn snippet(text: &str, query: &str) -> String {
     let lower = text.to_lowercase();
@@ -264,12 +208,5 @@ mod tests {
         let b: Vec<f32> = (0..387).map(|i| (i as f32 * 0.11).cos()).collect();
         let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot(&a, &b) - plain).abs() < 1e-3);
-    }
-
-    #[test]
-    fn top_k_keeps_the_best_in_order() {
-        let mut v = vec![(0, 0.1), (1, 0.9), (2, 0.5), (3, 0.7)];
-        top_k(&mut v, 2);
-        assert_eq!(v, vec![(1, 0.9), (3, 0.7)]);
     }
 }

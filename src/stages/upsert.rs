@@ -16,22 +16,36 @@ pub struct UpsertOutcome {
     pub last_offsets: std::collections::BTreeMap<String, u64>,
     /// Files whose final checkpoint (end of the file as read) was committed.
     pub files_completed: u64,
+    /// The budget ended while the sink was still confirming a batch (not committed; replayed next run).
+    pub cut_by_budget: bool,
 }
 
-pub async fn run<S: Sink + Sync + 'static>(
-    sink: Arc<S>,
+pub async fn run(
+    sink: Arc<dyn Sink>,
     rx: Receiver<CommitBatch>,
     reporter: Reporter,
 ) -> Result<UpsertOutcome> {
     let mut outcome = UpsertOutcome::default();
     while let Ok(batch) = rx.recv().await {
         let s = sink.clone();
-        let batch = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
+        let committed = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
             .await
             .map_err(|e| Error::Stage {
                 stage: "upsert",
                 message: e.to_string(),
-            })??;
+            })?;
+        let batch = match committed {
+            Ok(batch) => batch,
+            Err(Error::CommitCutByBudget { .. }) => {
+                outcome.cut_by_budget = true;
+                rx.close();
+                break;
+            }
+            Err(e) => {
+                rx.close();
+                return Err(e);
+            }
+        };
         let points = batch.points() as u64;
         outcome.batches += 1;
         outcome.points += points;

@@ -214,6 +214,69 @@ impl EmbeddedStore {
     }
 }
 
+impl EmbeddedStore {
+    /// Commits what a batch means for this data dir when its points went to another store: the embedding cache
+    /// entries and the checkpoints, in one transaction, durably. Only call it once that store confirmed them.
+    pub fn commit_progress(&self, batch: &CommitBatch) -> Result<()> {
+        let trees = (&self.cache, &self.checkpoints);
+        let outcome = trees.transaction(|(cache, checkpoints)| {
+            for op in &batch.ops {
+                if let SinkOp::Upsert(w) = op {
+                    if let Some(key) = &w.cache_key {
+                        cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
+                    }
+                }
+            }
+            for cp in &batch.checkpoints {
+                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp))?;
+            }
+            Ok::<(), ConflictableTransactionError<Error>>(())
+        });
+        match outcome {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(self.err(e)),
+        }
+        self.flush()
+    }
+
+    /// Writes points as given (for `pipeline migrate`), durably.
+    pub fn put_points(&self, points: &[(Uuid, StoredPoint)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (id, p) in points {
+            batch.insert(id.as_bytes().as_slice(), encode_point(p));
+        }
+        self.points.apply_batch(batch).map_err(|e| self.err(e))?;
+        self.flush()
+    }
+
+    /// Points after `after` (exclusive) in id order, at most `limit`.
+    pub fn points_after(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<(Uuid, StoredPoint)>> {
+        let range = match after {
+            Some(a) => self.points.range((
+                std::ops::Bound::Excluded(a.as_bytes().to_vec()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => self.points.range::<Vec<u8>, _>(..),
+        };
+        range
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                let id = Uuid::from_slice(&k).map_err(|e| self.err(e))?;
+                let p = decode_point(&v).map_err(|e| self.err(format!("point {id}: {e}")))?;
+                Ok((id, p))
+            })
+            .collect()
+    }
+
+    /// Deletes every point (not the checkpoints, the cache or the history).
+    pub fn clear_points(&self) -> Result<()> {
+        self.points.clear().map_err(|e| self.err(e))?;
+        self.flush()
+    }
+}
+
 impl Sink for EmbeddedStore {
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let trees = (&self.points, &self.cache, &self.checkpoints);

@@ -3,8 +3,11 @@
 
 pub mod embedded;
 pub mod lock;
+pub mod migrate;
 pub mod point;
+pub mod qdrant;
 pub mod snapshot;
+pub mod target;
 
 pub use embedded::EmbeddedStore;
 pub use lock::WriterLock;

@@ -179,7 +179,7 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
             let t = Instant::now();
             let hits = search(&index, &v, &req);
             times.push(t.elapsed().as_secs_f64() * 1000.0);
-            std::hint::black_box(hits);
+            let _ = std::hint::black_box(hits);
         }
         times.sort_by(f64::total_cmp);
         (times[times.len() / 2], times[times.len() * 95 / 100])

@@ -1,0 +1,186 @@
+//! Search over a Qdrant collection: both candidate lists are computed by Qdrant with the filters pushed down
+//! (the dense vector by cosine, the sparse `lexical` vector by BM25 with Qdrant's IDF), then ranked by the same
+//! code as the embedded store's.
+
+use super::client::{QdrantStore, Scored, SCROLL_PAGE};
+use super::filter::{children_of, chunks_of, first_chunk_of, to_qdrant};
+use super::schema::{DENSE, LEXICAL};
+use crate::error::Result;
+use crate::payload::Payload;
+use crate::search::corpus::{merge, Candidate, Corpus};
+use crate::search::lexical;
+use crate::search::rank::dot;
+use crate::search::Filter;
+use qdrant_client::qdrant::VectorInput;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Most distinct projects listed (a facet request's limit).
+const MAX_PROJECTS: u64 = 100_000;
+
+pub struct QdrantCorpus {
+    store: Arc<QdrantStore>,
+}
+
+impl QdrantCorpus {
+    /// A corpus over `store`'s collection, which must exist with pipeline's shape.
+    pub fn open(store: Arc<QdrantStore>) -> Result<Self> {
+        store.verify_collection()?;
+        Ok(QdrantCorpus { store })
+    }
+
+    pub fn store(&self) -> &QdrantStore {
+        &self.store
+    }
+}
+
+/// Qdrant's order among equal scores is unspecified: order them by id, like the embedded store.
+fn by_score_then_id(list: &mut [Scored]) {
+    list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+}
+
+impl Corpus for QdrantCorpus {
+    fn point_count(&self) -> Result<u64> {
+        self.store.count(None)
+    }
+
+    fn project_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .store
+            .facet("project_name", MAX_PROJECTS)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn project_paths(&self) -> Result<BTreeSet<String>> {
+        Ok(self
+            .store
+            .facet("project", MAX_PROJECTS)?
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect())
+    }
+
+    fn candidates(
+        &self,
+        query_vector: &[f32],
+        query: &str,
+        filter: &Filter,
+        per_list: usize,
+    ) -> Result<Vec<Candidate>> {
+        let filter = to_qdrant(filter);
+        let limit = per_list as u64;
+        let mut semantic = self.store.query(
+            DENSE,
+            VectorInput::new_dense(query_vector.to_vec()),
+            filter.clone(),
+            limit,
+        )?;
+        let (dims, weights) = lexical::sparse_query(query);
+        let mut lexical = if dims.is_empty() {
+            Vec::new()
+        } else {
+            self.store.query(
+                LEXICAL,
+                VectorInput::new_sparse(dims, weights),
+                filter,
+                limit,
+            )?
+        };
+        by_score_then_id(&mut semantic);
+        by_score_then_id(&mut lexical);
+        let sem: Vec<(Uuid, f32)> = semantic.iter().map(|s| (s.id, s.score)).collect();
+        let lex: Vec<(Uuid, f32)> = lexical.iter().map(|s| (s.id, s.score)).collect();
+        let mut found: HashMap<Uuid, Scored> = HashMap::new();
+        for s in lexical.into_iter().chain(semantic) {
+            found.insert(s.id, s);
+        }
+        Ok(merge(&sem, &lex)
+            .into_iter()
+            .filter_map(|(id, s, l)| {
+                let point = found.remove(&id)?;
+                let cosine = match s {
+                    Some((_, score)) => score,
+                    None => point
+                        .vector
+                        .as_deref()
+                        .map_or(0.0, |v| dot(v, query_vector)),
+                };
+                Some(Candidate {
+                    id,
+                    payload: point.payload,
+                    cosine,
+                    bm25: l.map_or(0.0, |l| l.1),
+                    semantic_rank: s.map(|s| s.0),
+                    lexical_rank: l.map(|l| l.0),
+                })
+            })
+            .collect())
+    }
+
+    fn message(&self, message_id: &str) -> Result<Option<Payload>> {
+        let page = self
+            .store
+            .scroll(Some(first_chunk_of(message_id)), None, 1, false)?;
+        Ok(page.points.into_iter().next().map(|(_, p)| p.payload))
+    }
+
+    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
+        let mut chunks: Vec<Payload> = self
+            .store
+            .scroll_all(Some(chunks_of(message_id)))?
+            .into_iter()
+            .map(|(_, p)| p.payload)
+            .collect();
+        if chunks.is_empty() {
+            return Ok(None);
+        }
+        chunks.sort_by_key(|p| p.chunk_index);
+        Ok(Some(
+            chunks
+                .iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
+    }
+
+    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
+        let mut before = Vec::new();
+        let mut cursor = self.message(message_id)?.and_then(|p| p.parent_message_id);
+        while before.len() < n {
+            let Some(id) = cursor else { break };
+            let Some(p) = self.message(&id)? else { break };
+            cursor = p.parent_message_id.clone();
+            before.push(p);
+        }
+        before.reverse();
+        let mut after = Vec::new();
+        let mut cursor = message_id.to_string();
+        while after.len() < n {
+            let mut children: Vec<Payload> = self
+                .store
+                .scroll(Some(children_of(&cursor)), None, SCROLL_PAGE, false)?
+                .points
+                .into_iter()
+                .map(|(_, p)| p.payload)
+                .collect();
+            children.sort_by(|a, b| {
+                a.timestamp_unix
+                    .cmp(&b.timestamp_unix)
+                    .then(a.line_offset.cmp(&b.line_offset))
+                    .then(a.message_id.cmp(&b.message_id))
+            });
+            let Some(first) = children.into_iter().next() else {
+                break;
+            };
+            cursor = first.message_id.clone();
+            after.push(first);
+        }
+        Ok((before, after))
+    }
+}

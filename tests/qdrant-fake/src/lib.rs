@@ -1,0 +1,41 @@
+//! An in-memory FAKE of the Qdrant gRPC API, for tests and client-path benchmarks.
+//!
+//! **It proves the wiring, not Qdrant's behaviour.** It is built on the server traits that
+//! `qdrant-client` 1.20 generates (`qdrant_server::Qdrant`, `collections_server::Collections`,
+//! `points_server::Points`), so requests go through the real client, the real protobuf
+//! encoding and a real HTTP/2 connection. Behind that, a few RPCs are implemented over a map in
+//! memory, following Qdrant's documented semantics where we know them:
+//!
+//! * health: `health_check`;
+//! * collections: `create_collection`, `get_collection`, `list_collections`,
+//!   `delete_collection`, `collection_exists`;
+//! * points: `upsert`, `delete`, `set_payload`, `get`, `scroll`, `count`, `query` (exact dense
+//!   or sparse nearest, with IDF), `facet`, `create_field_index`, `delete_field_index`.
+//!
+//! Everything else answers `Unimplemented("qdrant-fake: <rpc> is not implemented")`, and so do
+//! unsupported parts of implemented RPCs (prefetch, geo/datetime/full-text conditions, ...):
+//! a test fails loudly instead of passing against behaviour the fake invented.
+//!
+//! Search is always exact (no HNSW), there is one segment, and writes are applied before the
+//! response whatever `wait` says. Every RPC counts its calls and can be delayed or made to
+//! fail through [`Faults`].
+
+mod collections;
+mod connection;
+mod convert;
+mod errors;
+mod facet;
+mod faults;
+mod filter;
+mod index;
+mod path;
+mod points;
+mod query;
+mod score;
+mod server;
+mod service;
+mod state;
+
+pub use faults::{Faults, RPC_NAMES};
+pub use server::FakeQdrant;
+pub use service::FAKE_VERSION;
