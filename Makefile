@@ -1,7 +1,9 @@
 # pipeline: everything a fresh clone needs is reachable from here.
 #   make run     sync ~/.claude/projects into the default data dir (installs the model first)
 #   make demo    generate a synthetic sample corpus and sync it into target/demo (no real history needed)
-#   make test    install the model if needed, then run every test (unit + integration, real model, real sled)
+#   make test    install the model if needed, then run every test (unit + integration, real model, real sled,
+#                Qdrant through the in-process fake; the real-Qdrant variants say "skipped" without QDRANT_URL)
+#   make test-qdrant  the Qdrant tests against a real server: QDRANT_URL=http://host:6334 make test-qdrant
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
 #   make lint    rustfmt + clippy, warnings are errors
 #   make torture long crash / fault / bad-input runs, with a summary table
@@ -16,7 +18,7 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model build install run demo test test-tools bench lint torture fuzz clean-demo
+.PHONY: all model build install run demo test test-qdrant test-tools bench lint torture fuzz clean-demo
 
 all: build
 
@@ -41,7 +43,12 @@ demo: model build
 	$(BIN) --data-dir $(DEMO)/data stats
 
 test: model test-tools
-	$(CARGO) test --locked --all-targets -- --test-threads=2
+	$(CARGO) test --locked --workspace --all-targets -- --test-threads=2
+
+# The same Qdrant tests, unchanged, against a real Qdrant 1.x (its gRPC port; QDRANT_API_KEY if it needs one).
+test-qdrant: model
+	@test -n "$(QDRANT_URL)" || (echo "set QDRANT_URL, e.g. QDRANT_URL=http://localhost:6334 make test-qdrant" >&2; exit 2)
+	QDRANT_URL=$(QDRANT_URL) $(CARGO) test --locked --test qdrant -- --test-threads=1 real
 
 # Debian's libfaketime, for the clock-jump test (skipped, and says so, where it cannot be installed).
 test-tools:
@@ -52,7 +59,7 @@ test-tools:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # The long versions of the crash, fault and bad-input tests, one at a time, the fuzz run, then their summary table.
 torture: model
@@ -66,9 +73,10 @@ torture: model
 fuzz:
 	@bash scripts/fuzz.sh
 
-# Builds both binaries: the benchmark runs the real `pipeline` binary beside it, as a user would.
+# Builds the binaries: the benchmark runs the real `pipeline` binary beside it, as a user would, and the
+# `qdrant-fake` test double when QDRANT_URL does not name a real Qdrant.
 bench: model
-	$(CARGO) build --release --locked --bins
+	$(CARGO) build --release --locked --workspace --bins
 	target/release/pipeline-bench
 
 clean-demo:

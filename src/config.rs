@@ -301,11 +301,20 @@ mod tests {
         let cfg = PipelineConfig::from_toml(text, "claude-code-qdrant.toml");
         let sink = cfg.ok().and_then(|c| c.sink);
         assert_eq!(sink.as_ref().map(|s| s.kind), Some(SinkKind::Qdrant));
-        let e = PipelineConfig::from_toml("[sink]\nkind = \"qdrant\"\nurl = \"localhost:6334\"\n", "q.toml")
-            .err()
-            .map(|e| e.to_string());
-        assert!(e.as_deref().is_some_and(|m| m.contains("sink.url")), "{e:?}");
-        let e = PipelineConfig::from_toml("[sink]\nkind = \"qdrant\"\ncollection = \"a b\"\n", "q.toml");
+        let e = PipelineConfig::from_toml(
+            "[sink]\nkind = \"qdrant\"\nurl = \"localhost:6334\"\n",
+            "q.toml",
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|m| m.contains("sink.url")),
+            "{e:?}"
+        );
+        let e = PipelineConfig::from_toml(
+            "[sink]\nkind = \"qdrant\"\ncollection = \"a b\"\n",
+            "q.toml",
+        );
         assert!(e.is_err());
         let e = PipelineConfig::from_toml("[sink]\nkind = \"mongo\"\n", "q.toml");
         assert!(e.is_err());

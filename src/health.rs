@@ -188,7 +188,11 @@ fn local_checks(h: &mut Health, store: &EmbeddedStore, sources: Option<&[std::pa
 }
 
 /// The server answers, the collection has pipeline's shape, and how many points it holds.
-fn check_qdrant(h: &mut Health, config: &crate::config::SinkConfig, handle: tokio::runtime::Handle) {
+fn check_qdrant(
+    h: &mut Health,
+    config: &crate::config::SinkConfig,
+    handle: tokio::runtime::Handle,
+) {
     let q = match crate::store::qdrant::QdrantStore::connect(config, handle) {
         Ok(q) => q,
         Err(e) => {

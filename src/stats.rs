@@ -143,7 +143,6 @@ pub fn compute(
         100.0 * s.files.bytes_done as f64 / s.files.bytes_total as f64
     };
 
-
     let (bytes, secs) = last_runs
         .iter()
         .filter(|r| r.bytes_committed > 0)

@@ -227,31 +227,33 @@ impl SyncJob {
         let mut upsert_task = tokio::spawn(upsert::run(sink, batch_rx, reporter.clone()));
 
         // Searches during this run read the snapshot: republish it now and then, away from the deadline.
-        let publisher = (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
-            let every = Duration::from_secs(self.config.snapshot.every_secs);
-            let store = store.clone();
-            let counters = counters.clone();
-            tokio::spawn(async move {
-                let mut published = Counters::get(&counters.points_committed);
-                loop {
-                    tokio::time::sleep(every).await;
-                    let committed = Counters::get(&counters.points_committed);
-                    let room = hard_deadline.is_none_or(|d| {
-                        d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM
-                    });
-                    if committed == published || !room {
-                        continue;
+        let publisher =
+            (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
+                let every = Duration::from_secs(self.config.snapshot.every_secs);
+                let store = store.clone();
+                let counters = counters.clone();
+                tokio::spawn(async move {
+                    let mut published = Counters::get(&counters.points_committed);
+                    loop {
+                        tokio::time::sleep(every).await;
+                        let committed = Counters::get(&counters.points_committed);
+                        let room = hard_deadline.is_none_or(|d| {
+                            d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM
+                        });
+                        if committed == published || !room {
+                            continue;
+                        }
+                        let s = store.clone();
+                        let data_dir = s.data_dir().to_path_buf();
+                        if let Ok(Ok(())) =
+                            tokio::task::spawn_blocking(move || snapshot::publish(&data_dir, &s))
+                                .await
+                        {
+                            published = committed;
+                        }
                     }
-                    let s = store.clone();
-                    let data_dir = s.data_dir().to_path_buf();
-                    if let Ok(Ok(())) =
-                        tokio::task::spawn_blocking(move || snapshot::publish(&data_dir, &s)).await
-                    {
-                        published = committed;
-                    }
-                }
-            })
-        });
+                })
+            });
 
         // Progress display.
         let ticker = {

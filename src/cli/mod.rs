@@ -70,7 +70,7 @@ pub enum Command {
     Resume(resume::ResumeArgs),
     /// Progress per file, what the store holds, and the last runs.
     Stats(stats::StatsArgs),
-    /// Delete checkpoints and store.
+    /// Delete checkpoints and store (with Qdrant: the collection).
     Reset(reset::ResetArgs),
     /// Every stored point as one JSON object per line: {"id", "payload"} (no vector).
     Export,
@@ -101,7 +101,11 @@ pub struct Common {
 impl Common {
     /// The store this command works on (see [`crate::store::target`]).
     pub fn chosen_sink(&self) -> crate::error::Result<ChosenSink> {
-        target::choose(&self.data_dir, self.config.sink.as_ref(), &self.sink_overrides)
+        target::choose(
+            &self.data_dir,
+            self.config.sink.as_ref(),
+            &self.sink_overrides,
+        )
     }
 }
 

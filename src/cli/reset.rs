@@ -1,6 +1,8 @@
 //! `pipeline reset`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE};
+use crate::config::SinkKind;
+use crate::store::qdrant::QdrantStore;
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
@@ -16,10 +18,26 @@ pub struct ResetArgs {
 }
 
 pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
+    let chosen = common.chosen_sink()?;
     let _writer = WriterLock::acquire(&common.data_dir)?;
     let store = EmbeddedStore::open(&common.data_dir)?;
+    let rt = super::runtime()?;
+    // With Qdrant, a full reset deletes the collection (it is created again by the next run).
+    let qdrant = match chosen.config.kind {
+        SinkKind::Qdrant if !args.checkpoints_only => {
+            Some(QdrantStore::connect(&chosen.config, rt.handle().clone())?)
+        }
+        _ => None,
+    };
     let what = if args.checkpoints_only {
         format!("all {} checkpoints", store.checkpoints().len())
+    } else if let Some(q) = &qdrant {
+        let points = q.count(None).unwrap_or(0);
+        format!(
+            "{} ({points} points) and {} checkpoints",
+            q.describe(),
+            store.checkpoints().len()
+        )
     } else {
         format!(
             "{} points and {} checkpoints",
@@ -44,6 +62,9 @@ pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
     if args.checkpoints_only {
         store.clear_checkpoints()?;
     } else {
+        if let Some(q) = &qdrant {
+            q.drop_collection()?;
+        }
         store.clear()?;
         snapshot::remove(&common.data_dir)?;
     }

@@ -1,11 +1,11 @@
 //! `pipeline run`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE, EXIT_WORK_LEFT};
+use crate::config::SinkKind;
 use crate::embedder::default_model_dir;
 use crate::error::Error;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
-use crate::config::SinkKind;
 use crate::store::{snapshot, target, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use clap::Args;

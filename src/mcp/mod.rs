@@ -197,7 +197,8 @@ impl McpServer {
             .map_err(|e| format!("{e}; try again when it ends"))?;
         let store = Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| e.to_string())?);
         let sink = {
-            let (data_dir, store, config) = (self.data_dir.clone(), store.clone(), sink_config.clone());
+            let (data_dir, store, config) =
+                (self.data_dir.clone(), store.clone(), sink_config.clone());
             let handle = tokio::runtime::Handle::current();
             let deadline = (started + budget).checked_sub(Duration::from_millis(250));
             tokio::task::spawn_blocking(move || {
@@ -285,9 +286,7 @@ impl McpServer {
                 .message(&p.message_id)
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no stored message has id {:?}", p.message_id))?;
-            let (before, after) = index
-                .context(&p.message_id, n)
-                .map_err(|e| e.to_string())?;
+            let (before, after) = index.context(&p.message_id, n).map_err(|e| e.to_string())?;
             json(&serde_json::json!({
                 "message": message,
                 "text": index.message_text(&p.message_id).map_err(|e| e.to_string())?,

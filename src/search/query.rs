@@ -79,7 +79,8 @@ pub fn filter_for(
     };
     if let Some(p) = &opts.project {
         let known = corpus.project_names()?;
-        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !corpus.project_paths()?.contains(p) {
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !corpus.project_paths()?.contains(p)
+        {
             return Err(FilterError::Project {
                 given: p.clone(),
                 valid: known,

@@ -84,7 +84,9 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             payload: c.payload,
         };
         match best.get(hit.payload.message_id.as_str()) {
-            Some(h) if (h.score, std::cmp::Reverse(&h.id)) >= (hit.score, std::cmp::Reverse(&hit.id)) => {}
+            Some(h)
+                if (h.score, std::cmp::Reverse(&h.id))
+                    >= (hit.score, std::cmp::Reverse(&hit.id)) => {}
             _ => {
                 best.insert(hit.payload.message_id.clone(), hit);
             }

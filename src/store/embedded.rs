@@ -251,7 +251,11 @@ impl EmbeddedStore {
     }
 
     /// Points after `after` (exclusive) in id order, at most `limit`.
-    pub fn points_after(&self, after: Option<Uuid>, limit: usize) -> Result<Vec<(Uuid, StoredPoint)>> {
+    pub fn points_after(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, StoredPoint)>> {
         let range = match after {
             Some(a) => self.points.range((
                 std::ops::Bound::Excluded(a.as_bytes().to_vec()),

@@ -217,20 +217,29 @@ mod tests {
             ..Default::default()
         };
         let c = choose(dir.path(), None, &flags).unwrap();
-        assert_eq!((c.config.url.as_str(), c.config.collection.as_str()), ("http://a:6334", "y"));
+        assert_eq!(
+            (c.config.url.as_str(), c.config.collection.as_str()),
+            ("http://a:6334", "y")
+        );
         assert!(c.explicit);
 
         let flags = SinkOverrides {
             kind: Some(SinkKind::Embedded),
             ..Default::default()
         };
-        assert_eq!(choose(dir.path(), None, &flags).unwrap().config.kind, SinkKind::Embedded);
+        assert_eq!(
+            choose(dir.path(), None, &flags).unwrap().config.kind,
+            SinkKind::Embedded
+        );
 
         let bad = SinkOverrides {
             qdrant_url: Some("a:6334".into()),
             ..Default::default()
         };
-        assert!(matches!(choose(dir.path(), None, &bad), Err(Error::Config(_))));
+        assert!(matches!(
+            choose(dir.path(), None, &bad),
+            Err(Error::Config(_))
+        ));
     }
 
     #[test]
@@ -239,12 +248,20 @@ mod tests {
         let store = EmbeddedStore::open(dir.path()).unwrap();
         // No checkpoints: any store may claim the data dir.
         claim(dir.path(), &qdrant("http://a:6334", "x"), &store).unwrap();
-        assert_eq!(bound(dir.path()).unwrap().map(|s| s.collection), Some("x".into()));
+        assert_eq!(
+            bound(dir.path()).unwrap().map(|s| s.collection),
+            Some("x".into())
+        );
         claim(dir.path(), &SinkConfig::default(), &store).unwrap();
-        store.put_raw_checkpoint("/t/a.jsonl", b"any bytes").unwrap();
+        store
+            .put_raw_checkpoint("/t/a.jsonl", b"any bytes")
+            .unwrap();
         let e = claim(dir.path(), &qdrant("http://a:6334", "x"), &store).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("the embedded store") && text.contains("migrate"), "{text}");
+        assert!(
+            text.contains("the embedded store") && text.contains("migrate"),
+            "{text}"
+        );
         claim(dir.path(), &SinkConfig::default(), &store).unwrap();
     }
 }

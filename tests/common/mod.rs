@@ -2,6 +2,8 @@
 //! real sled store in a temporary data dir.
 #![allow(dead_code)]
 
+pub mod mcp_client;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 

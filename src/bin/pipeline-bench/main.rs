@@ -1,7 +1,7 @@
 //! `make bench`: the figures of docs/performance.md, from one run on one machine. Speeds are reported as
 //! ratios measured in the same run where they are compared (machines here are noisy).
 //!
-//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful` picks some):
+//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful,qdrant` picks some):
 //! - parse: parse + chunk (+ enhance) MB/s on one core;
 //! - embed: raw embedder vs pipeline, texts per message, padding with and without bucketing, thread counts,
 //!   cold start (needed by budget, memory and useful, which use its speed to size their corpora);
@@ -9,7 +9,9 @@
 //! - memory: peak RSS of full syncs of the real fixtures (batch sizes, memory arena on and off) and of a budgeted
 //!   run over a 300 MB synthetic corpus;
 //! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
-//! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs.
+//! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs;
+//! - qdrant: upsert throughput into Qdrant next to the embedded store's, and search latency (`QDRANT_URL`, else
+//!   the `qdrant-fake` test double, labelled as such; `BENCH_QDRANT_POINTS`, default 20000).
 //!
 //! Results: a table on stdout and JSON in `target/bench/results.json`.
 
@@ -19,6 +21,7 @@ mod corpus;
 mod embed;
 mod memory;
 mod parse;
+mod qdrant;
 mod report;
 mod store;
 mod useful;
@@ -99,6 +102,13 @@ fn main() -> anyhow::Result<()> {
             .filter_map(|s| s.trim().parse().ok())
             .collect();
         store::run(&mut report, &out_dir, &sizes)?;
+    }
+    if wanted("qdrant") {
+        qdrant::run(
+            &mut report,
+            &out_dir,
+            env_num("BENCH_QDRANT_POINTS", 20_000),
+        )?;
     }
 
     println!("pipeline benchmark (one run, same machine)");

@@ -66,17 +66,10 @@ fn unit_vector(rng: &mut Rng) -> Vec<f32> {
     v
 }
 
-fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
-    use pipeline::message::MessageKind;
-    use pipeline::payload::Payload;
-    use pipeline::search::{search, Filter, SearchIndex, SearchRequest};
-    use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
-
-    let dir = out_dir.join(format!("store-{n}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    // A vocabulary with a long tail, so BM25 sees common and rare terms.
+/// A vocabulary with a long tail, so BM25 sees common and rare terms.
+pub fn vocabulary() -> Vec<String> {
     let mut rng = Rng::new(77);
-    let vocab: Vec<String> = (0..20_000)
+    (0..20_000)
         .map(|i| {
             let len = 3 + rng.below(8);
             let mut w: String = (0..len)
@@ -87,74 +80,114 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
             }
             w
         })
-        .collect();
-    let word = |rng: &mut Rng| {
-        // Zipf-like: square the uniform draw to favour the head.
-        let u = rng.below(10_000) as f64 / 10_000.0;
-        &vocab[((u * u) * vocab.len() as f64) as usize]
+        .collect()
+}
+
+/// A Zipf-like draw from the vocabulary: square the uniform draw to favour the head.
+fn word<'a>(vocab: &'a [String], rng: &mut Rng) -> &'a str {
+    let u = rng.below(10_000) as f64 / 10_000.0;
+    &vocab[((u * u) * vocab.len() as f64) as usize]
+}
+
+const PROJECTS: [&str; 5] = ["alpha", "beta", "gamma", "delta", "epsilon"];
+
+/// Point `i` of the synthetic store: 40 to 160 words, a random unit vector, five projects, five kinds.
+pub fn synthetic_point(
+    i: usize,
+    vocab: &[String],
+    rng: &mut Rng,
+) -> (uuid::Uuid, pipeline::store::StoredPoint) {
+    use pipeline::message::MessageKind;
+    use pipeline::payload::Payload;
+    let words = 40 + rng.below(120);
+    let text: Vec<&str> = (0..words).map(|_| word(vocab, rng)).collect();
+    let session = format!("s{}", i / 200);
+    let uuid = format!("u{i}");
+    let project = PROJECTS[i % PROJECTS.len()];
+    let payload = Payload {
+        message_id: pipeline::ids::message_id(&session, &uuid).to_string(),
+        parent_message_id: None,
+        session_id: session.clone(),
+        uuid: uuid.clone(),
+        kind: MessageKind::ALL[i % 5],
+        chunk_index: 0,
+        chunk_count: 1,
+        text: text.join(" "),
+        project: Some(format!("/home/me/{project}")),
+        project_name: Some(project.to_string()),
+        git_branch: None,
+        timestamp: None,
+        timestamp_unix: Some(1_767_225_600 + i as i64 * 60),
+        is_sidechain: false,
+        agent_id: None,
+        source_path: "/bench.jsonl".into(),
+        line_offset: i as u64,
+        tools_used: vec![],
+        files_touched: vec![],
+        has_code: i.is_multiple_of(3),
+        topics: vec![],
+        primary_topic: None,
+        solution_quality: 1.0,
+        is_solution_attempt: i.is_multiple_of(4),
+        solution_category: None,
+        feedback: None,
+        validation: None,
+        content_hash: String::new(),
+        enhancer_version: 1,
+        embedding_model: "bench".into(),
     };
-    let store = EmbeddedStore::open(&dir)?;
-    let projects = ["alpha", "beta", "gamma", "delta", "epsilon"];
-    let start = Instant::now();
+    (
+        pipeline::ids::point_id(&session, &uuid, 0),
+        pipeline::store::StoredPoint {
+            vector: unit_vector(rng),
+            payload,
+        },
+    )
+}
+
+/// Commits `n` synthetic points to `sink` in batches of `batch` as the upsert stage does; points per second.
+pub fn upsert_rate(
+    sink: &dyn pipeline::store::Sink,
+    n: usize,
+    batch: usize,
+    seed: u64,
+) -> anyhow::Result<f64> {
+    use pipeline::store::{CommitBatch, PointWrite, SinkOp};
+    let vocab = vocabulary();
+    let mut rng = Rng::new(seed);
     let mut ops = Vec::new();
+    let mut spent = 0.0;
     for i in 0..n {
-        let words = 40 + rng.below(120);
-        let text: Vec<&str> = (0..words).map(|_| word(&mut rng).as_str()).collect();
-        let session = format!("s{}", i / 200);
-        let uuid = format!("u{i}");
-        let project = projects[i % projects.len()];
-        let payload = Payload {
-            message_id: pipeline::ids::message_id(&session, &uuid).to_string(),
-            parent_message_id: None,
-            session_id: session.clone(),
-            uuid: uuid.clone(),
-            kind: MessageKind::ALL[i % 5],
-            chunk_index: 0,
-            chunk_count: 1,
-            text: text.join(" "),
-            project: Some(format!("/home/me/{project}")),
-            project_name: Some(project.to_string()),
-            git_branch: None,
-            timestamp: None,
-            timestamp_unix: Some(1_767_225_600 + i as i64 * 60),
-            is_sidechain: false,
-            agent_id: None,
-            source_path: "/bench.jsonl".into(),
-            line_offset: i as u64,
-            tools_used: vec![],
-            files_touched: vec![],
-            has_code: i % 3 == 0,
-            topics: vec![],
-            primary_topic: None,
-            solution_quality: 1.0,
-            is_solution_attempt: i % 4 == 0,
-            solution_category: None,
-            feedback: None,
-            validation: None,
-            content_hash: String::new(),
-            enhancer_version: 1,
-            embedding_model: "bench".into(),
-        };
+        let (id, point) = synthetic_point(i, &vocab, &mut rng);
         ops.push(SinkOp::Upsert(Box::new(PointWrite {
-            id: pipeline::ids::point_id(&session, &uuid, 0),
-            point: StoredPoint {
-                vector: unit_vector(&mut rng),
-                payload,
-            },
+            id,
+            point,
             cache_key: None,
         })));
-        if ops.len() == 256 {
-            store.commit(&CommitBatch {
+        if ops.len() == batch || i + 1 == n {
+            let b = CommitBatch {
                 ops: std::mem::take(&mut ops),
                 checkpoints: vec![],
-            })?;
+            };
+            let t = Instant::now();
+            sink.commit(&b)?;
+            spent += t.elapsed().as_secs_f64();
         }
     }
-    store.commit(&CommitBatch {
-        ops,
-        checkpoints: vec![],
-    })?;
-    let upsert_per_s = n as f64 / start.elapsed().as_secs_f64();
+    Ok(n as f64 / spent.max(1e-9))
+}
+
+fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
+    use pipeline::message::MessageKind;
+    use pipeline::search::{search, Filter, SearchIndex, SearchRequest};
+    use pipeline::store::EmbeddedStore;
+
+    let dir = out_dir.join(format!("store-{n}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let vocab = vocabulary();
+    let mut rng = Rng::new(78);
+    let store = EmbeddedStore::open(&dir)?;
+    let upsert_per_s = upsert_rate(&store, n, 256, 77)?;
     store.flush()?;
     let bytes_per_point = store.size_on_disk() as f64 / n as f64;
     drop(store);
@@ -166,7 +199,7 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
     let run = |filter: Filter, rng: &mut Rng| -> (f64, f64) {
         let mut times = Vec::new();
         for _ in 0..100 {
-            let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(rng).as_str()).collect();
+            let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(&vocab, rng)).collect();
             let req = SearchRequest {
                 query: q.join(" "),
                 limit: 10,

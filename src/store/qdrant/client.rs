@@ -10,13 +10,13 @@ use crate::config::SinkConfig;
 use crate::error::{Error, Result};
 use crate::payload::Payload;
 use crate::store::StoredPoint;
+use qdrant_client::qdrant::with_vectors_selector::SelectorOptions;
+use qdrant_client::qdrant::VectorsSelector;
 use qdrant_client::qdrant::{
     facet_value, CountPointsBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder,
     FacetCountsBuilder, Filter, PointId, PointStruct, QueryPointsBuilder, ScoredPoint,
     ScrollPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, VectorInput,
 };
-use qdrant_client::qdrant::with_vectors_selector::SelectorOptions;
-use qdrant_client::qdrant::VectorsSelector;
 use qdrant_client::Qdrant;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -154,11 +154,15 @@ impl QdrantStore {
         }
         let info = self.verify_collection_by(deadline)?;
         for (field, kind) in schema::missing_indexes(&info) {
-            self.call(&format!("create the payload index on {field}"), deadline, || {
-                self.client.create_field_index(
-                    CreateFieldIndexCollectionBuilder::new(name, field, kind).wait(true),
-                )
-            })?;
+            self.call(
+                &format!("create the payload index on {field}"),
+                deadline,
+                || {
+                    self.client.create_field_index(
+                        CreateFieldIndexCollectionBuilder::new(name, field, kind).wait(true),
+                    )
+                },
+            )?;
         }
         Ok(CollectionState {
             created,
@@ -194,6 +198,14 @@ impl QdrantStore {
             return Err(Error::Config(format!("Qdrant at {}: {problem}", self.url)));
         }
         Ok(info)
+    }
+
+    /// Deletes the collection and every point in it.
+    pub fn drop_collection(&self) -> Result<()> {
+        self.call("delete the collection", None, || {
+            self.client.delete_collection(self.collection.as_str())
+        })?;
+        Ok(())
     }
 
     /// Exact number of points matching `filter` (all points without one).
@@ -323,11 +335,7 @@ impl QdrantStore {
             }
             self.client.query(req)
         })?;
-        reply
-            .result
-            .into_iter()
-            .map(|p| self.scored(p))
-            .collect()
+        reply.result.into_iter().map(|p| self.scored(p)).collect()
     }
 
     fn scored(&self, p: ScoredPoint) -> Result<Scored> {
@@ -348,11 +356,21 @@ impl QdrantStore {
     }
 
     /// Like [`Self::facet`], over the points matching `filter`.
-    pub fn facet_filtered(&self, key: &str, filter: Filter, limit: u64) -> Result<Vec<(String, u64)>> {
+    pub fn facet_filtered(
+        &self,
+        key: &str,
+        filter: Filter,
+        limit: u64,
+    ) -> Result<Vec<(String, u64)>> {
         self.facet_where(key, Some(filter), limit)
     }
 
-    fn facet_where(&self, key: &str, filter: Option<Filter>, limit: u64) -> Result<Vec<(String, u64)>> {
+    fn facet_where(
+        &self,
+        key: &str,
+        filter: Option<Filter>,
+        limit: u64,
+    ) -> Result<Vec<(String, u64)>> {
         let reply = self.call(&format!("facet {key}"), None, || {
             let mut req = FacetCountsBuilder::new(self.collection.as_str(), key)
                 .limit(limit)
@@ -377,8 +395,7 @@ impl QdrantStore {
         items
             .iter()
             .map(|(id, p)| {
-                encode::to_point(*id, p)
-                    .map_err(|m| self.decode_error(format!("point {id}: {m}")))
+                encode::to_point(*id, p).map_err(|m| self.decode_error(format!("point {id}: {m}")))
             })
             .collect()
     }

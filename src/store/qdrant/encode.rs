@@ -5,8 +5,8 @@ use crate::payload::Payload;
 use crate::search::lexical;
 use crate::store::StoredPoint;
 use qdrant_client::qdrant::{
-    point_id::PointIdOptions, vector_output, NamedVectors, PointId, PointStruct, Value,
-    Vector, VectorsOutput,
+    point_id::PointIdOptions, vector_output, NamedVectors, PointId, PointStruct, Value, Vector,
+    VectorsOutput,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -18,7 +18,9 @@ pub fn point_id(id: Uuid) -> PointId {
 /// The UUID of a point id (pipeline only writes UUIDs).
 pub fn uuid_of(id: Option<&PointId>) -> Result<Uuid, String> {
     match id.and_then(|p| p.point_id_options.as_ref()) {
-        Some(PointIdOptions::Uuid(s)) => Uuid::parse_str(s).map_err(|e| format!("point id {s}: {e}")),
+        Some(PointIdOptions::Uuid(s)) => {
+            Uuid::parse_str(s).map_err(|e| format!("point id {s}: {e}"))
+        }
         Some(PointIdOptions::Num(n)) => Err(format!(
             "point id {n} is a number; this collection holds points pipeline did not write"
         )),
@@ -39,7 +41,11 @@ pub fn payload_json(p: &Payload) -> Result<serde_json::Value, String> {
         );
         map.insert(
             TOPIC_NAMES.into(),
-            p.topics.iter().map(|t| t.topic.clone()).collect::<Vec<_>>().into(),
+            p.topics
+                .iter()
+                .map(|t| t.topic.clone())
+                .collect::<Vec<_>>()
+                .into(),
         );
     }
     Ok(json)

@@ -3,8 +3,15 @@
 use super::schema::{PROJECT_NAME_LC, TOPIC_NAMES};
 use crate::message::MessageKind;
 use crate::search::Filter as SearchFilter;
+use qdrant_client::qdrant::r#match::MatchValue;
 use qdrant_client::qdrant::{Condition, Filter, Range};
 use uuid::Uuid;
+
+/// An exact keyword match. (`Condition::matches` with a `String` turns a value containing whitespace into a
+/// full-text match: project names and paths may contain spaces.)
+pub fn keyword(field: &str, value: &str) -> Condition {
+    Condition::matches(field, MatchValue::Keyword(value.to_string()))
+}
 
 fn kind_name(kind: MessageKind) -> String {
     serde_json::to_value(kind)
@@ -19,8 +26,8 @@ pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
     if let Some(project) = &f.project {
         must.push(
             Filter::should([
-                Condition::matches(PROJECT_NAME_LC, project.to_ascii_lowercase()),
-                Condition::matches("project", project.clone()),
+                keyword(PROJECT_NAME_LC, &project.to_ascii_lowercase()),
+                keyword("project", project),
             ])
             .into(),
         );
@@ -30,7 +37,7 @@ pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
         must.push(Condition::matches("kind", names));
     }
     if let Some(topic) = &f.topic {
-        must.push(Condition::matches(TOPIC_NAMES, topic.clone()));
+        must.push(keyword(TOPIC_NAMES, topic));
     }
     if f.has_code {
         must.push(Condition::matches("has_code", true));
@@ -46,7 +53,7 @@ pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
         ));
     }
     if let Some(session) = &f.session {
-        must.push(Condition::matches("session_id", session.clone()));
+        must.push(keyword("session_id", session));
     }
     if f.solutions {
         must.push(Condition::matches("is_solution_attempt", true));
@@ -56,17 +63,14 @@ pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
 
 /// The chunks of one message (`session_id` + `uuid`).
 pub fn message_chunks(session_id: &str, uuid: &str) -> Filter {
-    Filter::must([
-        Condition::matches("session_id", session_id.to_string()),
-        Condition::matches("uuid", uuid.to_string()),
-    ])
+    Filter::must([keyword("session_id", session_id), keyword("uuid", uuid)])
 }
 
 /// Chunks of a message from `first_stale` on (left over when a message is re-emitted with fewer chunks).
 pub fn stale_chunks(session_id: &str, uuid: &str, first_stale: u32) -> Filter {
     Filter::must([
-        Condition::matches("session_id", session_id.to_string()),
-        Condition::matches("uuid", uuid.to_string()),
+        keyword("session_id", session_id),
+        keyword("uuid", uuid),
         Condition::range(
             "chunk_index",
             Range {
@@ -80,20 +84,20 @@ pub fn stale_chunks(session_id: &str, uuid: &str, first_stale: u32) -> Filter {
 /// The first chunk of the message `message_id`.
 pub fn first_chunk_of(message_id: &str) -> Filter {
     Filter::must([
-        Condition::matches("message_id", message_id.to_string()),
+        keyword("message_id", message_id),
         Condition::matches("chunk_index", 0i64),
     ])
 }
 
 /// Every chunk of the message `message_id`.
 pub fn chunks_of(message_id: &str) -> Filter {
-    Filter::must([Condition::matches("message_id", message_id.to_string())])
+    Filter::must([keyword("message_id", message_id)])
 }
 
 /// The first chunks of the replies to `message_id`.
 pub fn children_of(message_id: &str) -> Filter {
     Filter::must([
-        Condition::matches("parent_message_id", message_id.to_string()),
+        keyword("parent_message_id", message_id),
         Condition::matches("chunk_index", 0i64),
     ])
 }

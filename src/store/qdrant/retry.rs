@@ -231,7 +231,10 @@ mod tests {
                 async { Err(status(Code::Internal)) }
             })
             .await;
-        assert!(matches!(out, Err(Error::Qdrant { attempts: 3, .. })), "{out:?}");
+        assert!(
+            matches!(out, Err(Error::Qdrant { attempts: 3, .. })),
+            "{out:?}"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 3);
 
         let calls = Arc::new(AtomicU32::new(0));
@@ -242,7 +245,10 @@ mod tests {
                 async { Err(status(Code::InvalidArgument)) }
             })
             .await;
-        assert!(matches!(out, Err(Error::Qdrant { attempts: 1, .. })), "{out:?}");
+        assert!(
+            matches!(out, Err(Error::Qdrant { attempts: 1, .. })),
+            "{out:?}"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
@@ -256,7 +262,10 @@ mod tests {
                 Ok(())
             })
             .await;
-        assert!(matches!(out, Err(Error::CommitCutByBudget { .. })), "{out:?}");
+        assert!(
+            matches!(out, Err(Error::CommitCutByBudget { .. })),
+            "{out:?}"
+        );
         assert!(started.elapsed() < Duration::from_millis(1000));
     }
 
@@ -268,7 +277,9 @@ mod tests {
             backoff: Duration::from_millis(10),
             timeout: Duration::from_secs(1),
         }
-        .run(target(), Some(deadline), || async { Err(status(Code::Unavailable)) })
+        .run(target(), Some(deadline), || async {
+            Err(status(Code::Unavailable))
+        })
         .await;
         match out {
             Err(Error::Qdrant { message, .. }) => assert!(message.contains("budget"), "{message}"),

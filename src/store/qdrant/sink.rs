@@ -19,7 +19,11 @@ pub struct QdrantSink {
 }
 
 impl QdrantSink {
-    pub fn new(qdrant: Arc<QdrantStore>, local: Arc<EmbeddedStore>, deadline: Option<Instant>) -> Self {
+    pub fn new(
+        qdrant: Arc<QdrantStore>,
+        local: Arc<EmbeddedStore>,
+        deadline: Option<Instant>,
+    ) -> Self {
         QdrantSink {
             qdrant,
             local,
@@ -92,4 +96,3 @@ pub fn encode_all(
         points.iter().map(|(id, p)| (*id, p)).collect();
     qdrant.points_of(&refs)
 }
-
