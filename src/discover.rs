@@ -28,7 +28,12 @@ pub struct PendingFile {
 pub fn find_files(sources: &[PathBuf], reporter: &Reporter) -> Vec<FoundFile> {
     let mut out = Vec::new();
     for source in sources {
-        walk(source, reporter, &mut out);
+        if source.is_file() {
+            // A single transcript (the hook path names the session that just ended).
+            push_file(source, &mut out);
+        } else {
+            walk(source, reporter, &mut out);
+        }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
@@ -56,15 +61,7 @@ fn walk(dir: &Path, reporter: &Reporter, out: &mut Vec<FoundFile>) {
         if meta.is_dir() {
             walk(&path, reporter, out);
         } else if meta.is_file() && path.extension().is_some_and(|e| e == "jsonl") {
-            use std::os::unix::fs::MetadataExt;
-            out.push(FoundFile {
-                path: path.to_string_lossy().into_owned(),
-                size: meta.len(),
-                mtime_ns: meta
-                    .mtime()
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(meta.mtime_nsec()),
-            });
+            push_found(&path, &meta, out);
         }
     }
 }
@@ -107,4 +104,24 @@ pub fn pending(found: &[FoundFile], store: &EmbeddedStore) -> Vec<PendingFile> {
             .then_with(|| a.path.cmp(&b.path))
     });
     out
+}
+
+fn push_file(path: &Path, out: &mut Vec<FoundFile>) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_file() {
+            push_found(path, &meta, out);
+        }
+    }
+}
+
+fn push_found(path: &Path, meta: &std::fs::Metadata, out: &mut Vec<FoundFile>) {
+    use std::os::unix::fs::MetadataExt;
+    out.push(FoundFile {
+        path: path.to_string_lossy().into_owned(),
+        size: meta.len(),
+        mtime_ns: meta
+            .mtime()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(meta.mtime_nsec()),
+    });
 }

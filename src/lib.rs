@@ -12,6 +12,7 @@ pub mod enhance;
 pub mod error;
 pub mod health;
 pub mod history;
+pub mod hooks;
 pub mod ids;
 pub mod mcp;
 pub mod message;
@@ -26,6 +27,7 @@ pub mod store;
 pub mod sync;
 pub mod synth;
 pub mod transcript;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub mod cli;

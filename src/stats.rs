@@ -46,6 +46,8 @@ pub struct Stats {
     pub last_runs: Vec<RunSummary>,
     /// Runs of 110 s still needed at the speed of recent runs (None before any run made progress).
     pub estimated_runs_left: Option<u64>,
+    /// Watch mode: lag, events handled, rescans (None if `pipeline watch` never ran here).
+    pub watch: Option<crate::watch::WatchReport>,
 }
 
 impl StoreStats {
@@ -102,6 +104,7 @@ pub fn compute(
 ) -> Stats {
     let mut s = Stats {
         store,
+        watch: crate::watch::WatchReport::of(local),
         ..Stats::default()
     };
     let store = local;

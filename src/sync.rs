@@ -13,7 +13,7 @@ use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Reporter};
 use crate::shutdown::Shutdown;
-use crate::stages::embed::{EmbedEnd, EmbedStage};
+use crate::stages::embed::{EmbedEnd, EmbedStage, ModelSlot};
 use crate::stages::parse::ParseStage;
 use crate::stages::{enhance, upsert};
 use crate::store::{snapshot, EmbeddedStore, Sink};
@@ -107,6 +107,8 @@ pub struct SyncJob {
     pub started: Instant,
     /// Republish the embedded store's search snapshot during the run (`snapshot.every_secs`).
     pub publish_snapshots: bool,
+    /// Keep the model loaded across runs here (`pipeline watch`); `None` loads it for this run only.
+    pub model_slot: Option<ModelSlot>,
 }
 
 impl SyncJob {
@@ -177,20 +179,29 @@ impl SyncJob {
             ));
         }
 
-        // Load the model on a blocking thread while parsing starts.
-        let files = ModelFiles::in_dir(&self.model_dir);
-        files.check()?;
-        let settings = EmbedderSettings::from_config(&self.config.embed);
-        let load_counters = reporter.counters().clone();
-        let load = tokio::task::spawn_blocking(move || {
-            let start = Instant::now();
-            let loaded = Embedder::load(&files, settings);
-            Counters::add(
-                &load_counters.model_load_nanos,
-                start.elapsed().as_nanos() as u64,
-            );
-            loaded
-        });
+        // Load the model on a blocking thread while parsing starts (or take the one a long-lived caller kept).
+        let kept = self
+            .model_slot
+            .as_ref()
+            .and_then(|slot| slot.lock().ok().and_then(|mut m| m.take()));
+        let load = match kept {
+            Some(model) => tokio::task::spawn_blocking(move || Ok(model)),
+            None => {
+                let files = ModelFiles::in_dir(&self.model_dir);
+                files.check()?;
+                let settings = EmbedderSettings::from_config(&self.config.embed);
+                let load_counters = reporter.counters().clone();
+                tokio::task::spawn_blocking(move || {
+                    let start = Instant::now();
+                    let loaded = Embedder::load(&files, settings);
+                    Counters::add(
+                        &load_counters.model_load_nanos,
+                        start.elapsed().as_nanos() as u64,
+                    );
+                    loaded
+                })
+            }
+        };
 
         let (notify, _) = broadcast::channel::<()>(1);
         let (parsed_tx, parsed_rx) = async_channel::bounded(self.config.channels.parsed);
@@ -216,6 +227,7 @@ impl SyncJob {
             reporter: reporter.clone(),
             deadline: hard_deadline,
             known_speed,
+            model_slot: self.model_slot.clone(),
         };
         let embed_task = tokio::spawn(embed.run(
             load,

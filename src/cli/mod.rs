@@ -5,6 +5,7 @@
 
 mod export;
 mod health;
+mod hooks;
 mod mcp;
 mod migrate;
 mod reset;
@@ -13,6 +14,7 @@ mod run;
 mod search;
 mod stats;
 mod synth;
+mod watch;
 
 use crate::config::{PipelineConfig, SinkKind};
 use crate::error::Error;
@@ -78,6 +80,11 @@ pub enum Command {
     Health(health::HealthArgs),
     /// Serve the Model Context Protocol on stdio (for Claude Code: `claude mcp add pipeline -- pipeline mcp`).
     Mcp,
+    /// Follow the transcript directories and sync new lines within seconds (file notifications + rescans),
+    /// locking the data dir only for short cycles.
+    Watch(watch::WatchArgs),
+    /// Claude Code hooks that sync a session when it stops or ends: install, uninstall, and the hook itself.
+    Hooks(hooks::HooksArgs),
     /// Copy every point to another store (embedded <-> Qdrant), resumably, verified by counts; the data dir then
     /// syncs to that store.
     Migrate(migrate::MigrateArgs),
@@ -167,6 +174,8 @@ pub fn main(started: Instant) -> u8 {
         Command::Health(args) => health::execute(&common, args),
         Command::Mcp => mcp::execute(&common),
         Command::Migrate(args) => migrate::execute(&common, args),
+        Command::Watch(args) => watch::execute(&common, args),
+        Command::Hooks(args) => hooks::execute(&common, args),
         Command::Synth(args) => synth::execute(args),
     };
     match result {

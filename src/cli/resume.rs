@@ -37,5 +37,10 @@ pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
     if args.budget.is_some() {
         settings.budget = args.budget;
     }
-    super::run::sync(common, settings, args.json)
+    let report = if args.json {
+        super::run::Report::Json
+    } else {
+        super::run::Report::Text
+    };
+    super::run::sync(common, settings, report, super::run::Remember::Yes)
 }

@@ -37,7 +37,11 @@ pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
     let sources = if args.sources.is_empty() {
         crate::paths::default_sources()
     } else {
-        args.sources.clone()
+        // Absolute, so that a file is keyed (checkpoint, `source_path`) the same whatever the working directory.
+        args.sources
+            .iter()
+            .map(|s| std::path::absolute(s).unwrap_or_else(|_| s.clone()))
+            .collect()
     };
     if sources.is_empty() {
         eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
@@ -53,15 +57,52 @@ pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
         budget: args.budget,
         max_files: args.max_files,
     };
-    sync(common, settings, args.json)
+    let report = if args.json {
+        Report::Json
+    } else {
+        Report::Text
+    };
+    sync(common, settings, report, Remember::Yes)
 }
 
-/// Runs the pipeline with `settings` and reports; shared by `run` and `resume`.
-pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Result<u8> {
+/// How a run reports its summary on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Text,
+    Json,
+    /// Nothing on stdout (the hook: Claude Code reads a hook's stdout).
+    Silent,
+}
+
+/// Whether a run's sources and settings become the data dir's defaults (for `resume`, `stats`, the MCP sync).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remember {
+    Yes,
+    /// The hook's one-file sync: it must not replace the directories the user syncs.
+    No,
+}
+
+/// Longest wait for a `pipeline watch` cycle to release the data dir when no budget says otherwise.
+const WATCH_WAIT: Duration = Duration::from_secs(30);
+
+/// Runs the pipeline with `settings` and reports; shared by `run`, `resume` and the hook.
+pub fn sync(
+    common: &Common,
+    settings: RunSettings,
+    report: Report,
+    remember: Remember,
+) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
-    let _writer = WriterLock::acquire(&common.data_dir)?;
-    let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
     let budget_end = settings.budget.map(|b| common.started + b);
+    // A watch cycle holding the data dir ends within seconds: wait for it (never past the budget).
+    let wait_until = budget_end
+        .map(|end| {
+            end.checked_sub(Duration::from_secs(1))
+                .unwrap_or(common.started)
+        })
+        .unwrap_or_else(|| std::time::Instant::now() + WATCH_WAIT);
+    let _writer = WriterLock::acquire_beside_watch(&common.data_dir, wait_until)?;
+    let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
     let rt = super::runtime()?;
     let sink = target::open_sink(
         &common.data_dir,
@@ -71,10 +112,12 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
         budget_end.map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(common.started)),
     )?;
     let embedded = chosen.config.kind == SinkKind::Embedded;
-    history::save_resume(&store, &settings)?;
-    history::save_sources(&store, &settings.sources)?;
+    if remember == Remember::Yes {
+        history::save_resume(&store, &settings)?;
+        history::save_sources(&store, &settings.sources)?;
+    }
     let reporter = Reporter::new(
-        Display::detect(common.quiet || json),
+        Display::detect(common.quiet || report != Report::Text),
         Arc::new(Counters::default()),
     );
     let job = SyncJob {
@@ -83,20 +126,23 @@ pub fn sync(common: &Common, settings: RunSettings, json: bool) -> anyhow::Resul
         model_dir: default_model_dir(),
         started: common.started,
         publish_snapshots: embedded,
+        model_slot: None,
     };
     let result = rt.block_on(job.run(store.clone(), sink, reporter, stop_signal()));
     // A late embed batch may still be running on a blocking thread: do not wait for it.
     rt.shutdown_timeout(Duration::from_millis(20));
     let summary = result?;
     history::record_run(&store, &summary)?;
-    if !summary.work_left {
+    if !summary.work_left && remember == Remember::Yes {
         history::clear_resume(&store)?;
     }
     store.flush()?;
     if embedded {
         publish_snapshot(&common.data_dir, &store, &summary, budget_end);
     }
-    print_summary(&summary, json)?;
+    if report != Report::Silent {
+        print_summary(&summary, report == Report::Json)?;
+    }
     Ok(if summary.work_left {
         EXIT_WORK_LEFT
     } else {
@@ -131,7 +177,7 @@ fn publish_snapshot(
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,

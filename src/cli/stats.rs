@@ -83,6 +83,27 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
                 .unwrap_or_default()
         );
     }
+    if let Some(w) = &s.watch {
+        let lag = w
+            .lag
+            .as_ref()
+            .map_or("no lag measured yet".to_string(), |l| {
+                format!(
+                    "lag p50 {:.1}s, p95 {:.1}s, last {:.1}s ({} samples)",
+                    l.p50_secs, l.p95_secs, l.last_secs, l.samples
+                )
+            });
+        println!(
+            "watch: {} (pid {}), {} cycles, {} events, {} rescans ({} points found by rescans), {} points; {lag}",
+            if w.running { "running" } else { "not running" },
+            w.pid,
+            w.cycles,
+            w.events,
+            w.rescans,
+            w.points_found_by_rescans,
+            w.points
+        );
+    }
     match s.estimated_runs_left {
         Some(0) => println!("caught up"),
         Some(n) => println!("estimated runs left at a 110s budget: {n}"),

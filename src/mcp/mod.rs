@@ -225,6 +225,7 @@ impl McpServer {
             model_dir: self.model_dir.clone(),
             started,
             publish_snapshots: embedded,
+            model_slot: None,
         };
         let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
         let _ = crate::history::save_resume(&store, &settings);

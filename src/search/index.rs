@@ -91,7 +91,8 @@ impl SearchIndex {
     pub fn open(data_dir: &std::path::Path) -> Result<(Self, IndexSource)> {
         use crate::error::Error;
         use crate::store::{snapshot, WriterLock};
-        if !WriterLock::is_held(data_dir) {
+        // A watch cycle is short: a fresh read is worth a brief wait; a run is not waited for.
+        if WriterLock::wait_out_watch(data_dir, std::time::Duration::from_secs(2)) {
             match EmbeddedStore::open_reader(data_dir) {
                 Ok(store) => return Ok((Self::load(&store)?, IndexSource::Store)),
                 Err(Error::Locked { .. }) => {}

@@ -40,6 +40,10 @@ pub enum EmbedEnd {
 /// The model, loaded on a blocking thread while parsing starts.
 pub type ModelLoad = JoinHandle<Result<Embedder>>;
 
+/// Where a long-lived caller (`pipeline watch`) keeps the loaded model between runs: the stage takes it back
+/// there when it ends.
+pub type ModelSlot = Arc<std::sync::Mutex<Option<Embedder>>>;
+
 pub struct EmbedStage {
     pub config: EmbedConfig,
     pub store: Arc<EmbeddedStore>,
@@ -48,11 +52,25 @@ pub struct EmbedStage {
     pub deadline: Option<Instant>,
     /// Embedding speed measured by earlier runs (estimated tokens per second), if known.
     pub known_speed: Option<f64>,
+    /// Where to leave the model when the stage ends, if the caller keeps it.
+    pub model_slot: Option<ModelSlot>,
 }
 
 struct Model {
     load: Option<ModelLoad>,
     ready: Option<Embedder>,
+    slot: Option<ModelSlot>,
+}
+
+impl Drop for Model {
+    /// Hands a loaded model back to the caller that keeps it (on every way the stage ends).
+    fn drop(&mut self) {
+        if let (Some(slot), Some(model)) = (&self.slot, self.ready.take()) {
+            if let Ok(mut kept) = slot.lock() {
+                *kept = Some(model);
+            }
+        }
+    }
 }
 
 /// How waiting for the model ended.
@@ -128,6 +146,7 @@ impl EmbedStage {
         let mut model = Model {
             load: Some(load),
             ready: None,
+            slot: self.model_slot.clone(),
         };
         let mut tokens_per_sec = self
             .known_speed

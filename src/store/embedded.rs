@@ -12,6 +12,9 @@ use sled::Transactional;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
+/// Longest wait for a `pipeline watch` cycle (at most `--cycle`, 5 s by default) before a reader gives up.
+const WATCH_CYCLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Encoding version of stored points (first byte of each value).
 const POINT_FORMAT: u8 = 1;
 
@@ -51,12 +54,13 @@ impl EmbeddedStore {
         })
     }
 
-    /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs, and retries for a
-    /// few seconds while another reader has it open (readers hold it only to load what they need).
+    /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs (after waiting out a
+    /// `pipeline watch` cycle, which is short), and retries for a few seconds while another reader has it open
+    /// (readers hold it only to load what they need).
     pub fn open_reader(data_dir: &Path) -> Result<Self> {
         let mut attempts = 0;
         loop {
-            if super::WriterLock::is_held(data_dir) {
+            if !super::WriterLock::wait_out_watch(data_dir, WATCH_CYCLE_WAIT) {
                 return Err(Error::Locked {
                     data_dir: data_dir.to_path_buf(),
                 });

@@ -1,6 +1,9 @@
-//! One writer per data dir, many readers. A writer (`run`, `resume`, `reset`) holds an exclusive lock on
-//! `<data dir>/writer.lock` for its whole life; readers never wait for it: while it is held they read the last
-//! published snapshot instead of the database (see `snapshot`).
+//! One writer per data dir, many readers. A writer (`run`, `resume`, `reset`, `migrate`) holds an exclusive lock on
+//! `<data dir>/writer.lock` for its whole life; `watch` holds it only for one short cycle at a time. Readers never
+//! wait for it: while it is held they read the last published snapshot instead of the database (see `snapshot`).
+//!
+//! The holder writes what it is into the file (`run 1234`, `watch 1234`). A writer that finds the lock taken by a
+//! watch cycle waits for it (cycles are short); taken by anything else, it fails at once with [`Error::Locked`].
 
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -26,17 +29,94 @@ fn open(data_dir: &Path) -> Result<File> {
         .map_err(|e| Error::io(&path, e))
 }
 
+/// What holds the writer lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// A one-off writer: run, resume, reset, migrate, the hook.
+    Writer,
+    /// One cycle of `pipeline watch`.
+    Watch,
+}
+
+impl Holder {
+    fn tag(self) -> &'static str {
+        match self {
+            Holder::Writer => "run",
+            Holder::Watch => "watch",
+        }
+    }
+}
+
+/// How often a writer waiting for a watch cycle tries again.
+const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(25);
+
 impl WriterLock {
     /// Takes the lock or fails at once with [`Error::Locked`].
     pub fn acquire(data_dir: &Path) -> Result<Self> {
-        let file = open(data_dir)?;
+        Self::acquire_as(data_dir, Holder::Writer)
+    }
+
+    /// Takes the lock for `holder`, or fails at once with [`Error::Locked`].
+    pub fn acquire_as(data_dir: &Path, holder: Holder) -> Result<Self> {
+        use std::io::{Seek, Write};
+        let mut file = open(data_dir)?;
         match file.try_lock() {
-            Ok(()) => Ok(WriterLock { _file: file }),
+            Ok(()) => {
+                // Say who holds it (best effort: only used to decide whether to wait).
+                let _ = file.set_len(0);
+                let _ = file.seek(std::io::SeekFrom::Start(0));
+                let _ = writeln!(file, "{} {}", holder.tag(), std::process::id());
+                Ok(WriterLock { _file: file })
+            }
             Err(TryLockError::WouldBlock) => Err(Error::Locked {
                 data_dir: data_dir.to_path_buf(),
             }),
             Err(TryLockError::Error(e)) => Err(Error::io(data_dir.join(LOCK_FILE), e)),
         }
+    }
+
+    /// Takes the lock as a one-off writer, waiting (until `until`) while a watch cycle holds it; fails at once
+    /// with [`Error::Locked`] if another writer holds it.
+    pub fn acquire_beside_watch(data_dir: &Path, until: std::time::Instant) -> Result<Self> {
+        loop {
+            match Self::acquire(data_dir) {
+                Err(Error::Locked { .. })
+                    if Self::holder(data_dir) == Some(Holder::Watch)
+                        && std::time::Instant::now() + WAIT_STEP < until =>
+                {
+                    std::thread::sleep(WAIT_STEP);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Waits (at most `max`) while a watch cycle holds the lock; true once it is free. False at once if another
+    /// writer holds it, or if the cycle outlasts `max`.
+    pub fn wait_out_watch(data_dir: &Path, max: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + max;
+        loop {
+            match Self::holder(data_dir) {
+                None => return true,
+                Some(Holder::Watch) if std::time::Instant::now() < until => {
+                    std::thread::sleep(WAIT_STEP)
+                }
+                Some(_) => return false,
+            }
+        }
+    }
+
+    /// What holds the lock, if it is held.
+    pub fn holder(data_dir: &Path) -> Option<Holder> {
+        if !Self::is_held(data_dir) {
+            return None;
+        }
+        let text = std::fs::read_to_string(data_dir.join(LOCK_FILE)).unwrap_or_default();
+        Some(if text.starts_with("watch ") {
+            Holder::Watch
+        } else {
+            Holder::Writer
+        })
     }
 
     /// True while some process holds the writer lock.
@@ -68,8 +148,42 @@ mod tests {
             Err(Error::Locked { .. })
         ));
         assert!(WriterLock::is_held(dir.path()));
+        assert_eq!(WriterLock::holder(dir.path()), Some(Holder::Writer));
         drop(first);
         assert!(!WriterLock::is_held(dir.path()));
+        assert_eq!(WriterLock::holder(dir.path()), None);
         assert!(WriterLock::acquire(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn a_writer_waits_for_a_watch_cycle_but_not_for_another_writer() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cycle =
+            WriterLock::acquire_as(dir.path(), Holder::Watch).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(WriterLock::holder(dir.path()), Some(Holder::Watch));
+        let path = dir.path().to_path_buf();
+        let waiter = std::thread::spawn(move || {
+            let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            WriterLock::acquire_beside_watch(&path, until).map(|_| ())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(cycle);
+        assert!(
+            waiter.join().is_ok_and(|r| r.is_ok()),
+            "took the lock once the cycle ended"
+        );
+
+        let writer = WriterLock::acquire(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let started = std::time::Instant::now();
+        let until = started + std::time::Duration::from_secs(10);
+        assert!(matches!(
+            WriterLock::acquire_beside_watch(dir.path(), until),
+            Err(Error::Locked { .. })
+        ));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "no wait for a writer"
+        );
+        drop(writer);
     }
 }

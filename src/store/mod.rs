@@ -10,7 +10,7 @@ pub mod snapshot;
 pub mod target;
 
 pub use embedded::EmbeddedStore;
-pub use lock::WriterLock;
+pub use lock::{Holder, WriterLock};
 pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};
 
 use crate::error::Result;

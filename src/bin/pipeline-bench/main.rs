@@ -1,7 +1,7 @@
 //! `make bench`: the figures of docs/performance.md, from one run on one machine. Speeds are reported as
 //! ratios measured in the same run where they are compared (machines here are noisy).
 //!
-//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful,qdrant` picks some):
+//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful,watch,qdrant` picks some):
 //! - parse: parse + chunk (+ enhance) MB/s on one core;
 //! - embed: raw embedder vs pipeline, texts per message, padding with and without bucketing, thread counts,
 //!   cold start (needed by budget, memory and useful, which use its speed to size their corpora);
@@ -10,6 +10,8 @@
 //!   run over a 300 MB synthetic corpus;
 //! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
 //! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs;
+//! - watch: with `pipeline watch` running, time from an appended message to `search` finding it, and the hook
+//!   syncing a just-finished session (`BENCH_WATCH_BYTES` backlog, `BENCH_WATCH_TRIALS`);
 //! - qdrant: upsert throughput into Qdrant next to the embedded store's, and search latency (`QDRANT_URL`, else
 //!   the `qdrant-fake` test double, labelled as such; `BENCH_QDRANT_POINTS`, default 20000).
 //!
@@ -25,6 +27,7 @@ mod qdrant;
 mod report;
 mod store;
 mod useful;
+mod watch;
 
 use pipeline::config::PipelineConfig;
 use std::path::PathBuf;
@@ -102,6 +105,14 @@ fn main() -> anyhow::Result<()> {
             .filter_map(|s| s.trim().parse().ok())
             .collect();
         store::run(&mut report, &out_dir, &sizes)?;
+    }
+    if wanted("watch") {
+        watch::run(
+            &mut report,
+            &out_dir,
+            env_num("BENCH_WATCH_BYTES", 1_500_000),
+            env_num("BENCH_WATCH_TRIALS", 12),
+        )?;
     }
     if wanted("qdrant") {
         qdrant::run(
