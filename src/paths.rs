@@ -52,3 +52,12 @@ pub fn default_sources() -> Vec<PathBuf> {
     }
     out
 }
+
+/// Source directories made absolute, so that a file is keyed (checkpoint, `source_path`) the same whatever the
+/// working directory of the command that reads it.
+pub fn absolute_sources(sources: &[PathBuf]) -> Vec<PathBuf> {
+    sources
+        .iter()
+        .map(|s| std::path::absolute(s).unwrap_or_else(|_| s.clone()))
+        .collect()
+}

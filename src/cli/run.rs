@@ -37,11 +37,7 @@ pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
     let sources = if args.sources.is_empty() {
         crate::paths::default_sources()
     } else {
-        // Absolute, so that a file is keyed (checkpoint, `source_path`) the same whatever the working directory.
-        args.sources
-            .iter()
-            .map(|s| std::path::absolute(s).unwrap_or_else(|_| s.clone()))
-            .collect()
+        crate::paths::absolute_sources(&args.sources)
     };
     if sources.is_empty() {
         eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");

@@ -23,7 +23,7 @@ pub struct StatsArgs {
 pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let store = EmbeddedStore::open_reader(&common.data_dir)?;
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
-        args.sources
+        crate::paths::absolute_sources(&args.sources)
     } else {
         history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources)
     };

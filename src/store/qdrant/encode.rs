@@ -58,9 +58,12 @@ pub fn qdrant_payload(p: &Payload) -> Result<qdrant_client::Payload, String> {
 /// A point to upsert: both vectors and the payload.
 pub fn to_point(id: Uuid, p: &StoredPoint) -> Result<PointStruct, String> {
     let (indices, values) = lexical::sparse_document(&p.payload.text);
-    let vectors = NamedVectors::default()
-        .add_vector(DENSE, Vector::new_dense(p.vector.clone()))
-        .add_vector(LEXICAL, Vector::new_sparse(indices, values));
+    let mut vectors =
+        NamedVectors::default().add_vector(DENSE, Vector::new_dense(p.vector.clone()));
+    // A text without a single term has no lexical vector (and, as in the embedded store, does not count in N).
+    if !indices.is_empty() {
+        vectors = vectors.add_vector(LEXICAL, Vector::new_sparse(indices, values));
+    }
     Ok(PointStruct::new(
         point_id(id),
         vectors,
