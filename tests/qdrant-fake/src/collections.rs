@@ -1,7 +1,5 @@
 //! Collection-level operations: create, describe, list, delete.
 
-use std::collections::BTreeMap;
-
 use qdrant_client::qdrant::{
     vectors_config::Config, CollectionConfig, CollectionInfo, CollectionParams, CollectionStatus,
     CreateCollection, Distance, HnswConfigDiff, Modifier, OptimizerStatus, OptimizersConfigDiff,
@@ -24,15 +22,9 @@ pub(crate) fn create(store: &mut Store, request: CreateCollection) -> Result<(),
         )));
     }
     let schema = schema(&request)?;
-    store.collections.insert(
-        name.clone(),
-        Collection {
-            schema,
-            created: request,
-            points: BTreeMap::new(),
-            indexes: BTreeMap::new(),
-        },
-    );
+    store
+        .collections
+        .insert(name.clone(), Collection::new(schema, request));
     Ok(())
 }
 
@@ -110,7 +102,7 @@ pub(crate) fn info(collection: &Collection) -> CollectionInfo {
     let optimizers = created.optimizers_config.unwrap_or_default();
     let wal = created.wal_config.unwrap_or_default();
     let payload_schema = collection
-        .indexes
+        .indexes()
         .iter()
         .map(|(key, field_index)| {
             let info = PayloadSchemaInfo {
@@ -169,7 +161,7 @@ pub(crate) fn info(collection: &Collection) -> CollectionInfo {
             metadata: created.metadata.clone(),
         }),
         payload_schema,
-        points_count: Some(collection.points.len() as u64),
+        points_count: Some(collection.points().len() as u64),
         indexed_vectors_count: Some(0),
         ..Default::default()
     }

@@ -30,7 +30,7 @@ pub(crate) fn facet(
 ) -> Result<Vec<FacetHit>, Status> {
     let path = Path::parse(&request.key)?;
     let data_type = collection
-        .indexes
+        .indexes()
         .get(&request.key)
         .map(|index| index.data_type)
         .filter(|data_type| {
@@ -50,25 +50,18 @@ pub(crate) fn facet(
             ))
         })?;
     let filter = Filter::compile(request.filter.as_ref())?;
-    let mut counts: BTreeMap<Key, u64> = BTreeMap::new();
-    for (id, point) in &collection.points {
-        if !filter.matches(*id, point) {
-            continue;
-        }
-        let distinct: BTreeSet<Key> = index::flat_values(&path, &point.payload)
-            .into_iter()
-            .filter(|value| index::accepts(data_type, value))
-            .filter_map(|value| match &value.kind {
-                Some(Kind::StringValue(s)) => Some(Key::Str(s.clone())),
-                Some(Kind::IntegerValue(i)) => Some(Key::Int(*i)),
-                Some(Kind::BoolValue(b)) => Some(Key::Bool(*b)),
-                _ => None,
-            })
-            .collect();
-        for key in distinct {
-            *counts.entry(key).or_default() += 1;
-        }
-    }
+    // Over all points, a keyword index already has the counts.
+    let indexed = if filter.is_empty() && data_type == PayloadSchemaType::Keyword {
+        collection.keywords().counts(&request.key)
+    } else {
+        None
+    };
+    let counts: BTreeMap<Key, u64> = match indexed {
+        Some(indexed) => indexed
+            .map(|(keyword, n)| (Key::Str(keyword.to_string()), n))
+            .collect(),
+        None => count(collection, &filter, &path, data_type),
+    };
     let mut hits: Vec<(Key, u64)> = counts.into_iter().collect();
     hits.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let limit = usize::try_from(request.limit.unwrap_or(DEFAULT_LIMIT)).unwrap_or(usize::MAX);
@@ -86,4 +79,30 @@ pub(crate) fn facet(
             count,
         })
         .collect())
+}
+
+/// How many of the points matching `filter` hold each value at `path`.
+fn count(
+    collection: &Collection,
+    filter: &Filter,
+    path: &Path,
+    data_type: PayloadSchemaType,
+) -> BTreeMap<Key, u64> {
+    let mut counts: BTreeMap<Key, u64> = BTreeMap::new();
+    for (_, point) in filter.select(collection, None) {
+        let distinct: BTreeSet<Key> = index::flat_values(path, &point.payload)
+            .into_iter()
+            .filter(|value| index::accepts(data_type, value))
+            .filter_map(|value| match &value.kind {
+                Some(Kind::StringValue(s)) => Some(Key::Str(s.clone())),
+                Some(Kind::IntegerValue(i)) => Some(Key::Int(*i)),
+                Some(Kind::BoolValue(b)) => Some(Key::Bool(*b)),
+                _ => None,
+            })
+            .collect();
+        for key in distinct {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    counts
 }

@@ -5,8 +5,14 @@
 //!   matches; `min_should`: at least `min_count` match. All parts combine with AND.
 //! * A field condition looks at every value found at the key; an array value matches when any
 //!   element matches. A missing key never matches `match`/`range` (but satisfies `is_empty`).
+//!
+//! [`Filter::select`] answers a filter over a collection. Like Qdrant, it does not look at every
+//! point when it need not: keyword matches on keys with a keyword index and `has_id` conditions
+//! narrow the candidates down (see [`Filter::narrow`]); every candidate is still checked
+//! against the whole filter, so the answer is the same as checking every point.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use qdrant_client::qdrant::{
     self as proto, condition::ConditionOneOf, r#match::MatchValue, value::Kind, Value,
@@ -15,8 +21,9 @@ use tonic::Status;
 
 use crate::convert;
 use crate::errors;
+use crate::index::KeywordIndex;
 use crate::path::Path;
-use crate::state::{Point, PointKey, StoredVector};
+use crate::state::{Collection, Point, PointKey, StoredVector};
 
 #[derive(Debug, Default)]
 pub(crate) struct Filter {
@@ -31,7 +38,7 @@ enum Condition {
     Field(FieldCondition),
     IsEmpty(Path),
     IsNull(Path),
-    HasId(HashSet<PointKey>),
+    HasId(BTreeSet<PointKey>),
     HasVector(String),
     Filter(Filter),
     Nested(Path, Filter),
@@ -89,6 +96,14 @@ impl Filter {
         })
     }
 
+    /// Whether this filter has no condition at all (it matches every point).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.must.is_empty()
+            && self.should.is_empty()
+            && self.must_not.is_empty()
+            && self.min_should.is_none()
+    }
+
     pub(crate) fn matches(&self, id: PointKey, point: &Point) -> bool {
         self.check(&Subject {
             id: Some(id),
@@ -105,6 +120,138 @@ impl Filter {
                 conditions.iter().filter(|c| c.check(subject)).count() >= *min
             })
     }
+
+    /// The points of `collection` that match, in ascending id order, from `from` (inclusive)
+    /// on. Only the candidates [`Filter::narrow`] leaves are checked, when it leaves fewer
+    /// than the collection holds.
+    pub(crate) fn select<'a>(
+        &'a self,
+        collection: &'a Collection,
+        from: Option<PointKey>,
+    ) -> Box<dyn Iterator<Item = (PointKey, &'a Point)> + 'a> {
+        match self.narrow(collection.keywords()) {
+            Some(narrowed) if narrowed.size < collection.points().len() => {
+                self.check_candidates(collection, narrowed, from)
+            }
+            _ => self.scan(collection, from),
+        }
+    }
+
+    /// [`Filter::select`] through the index whenever it narrows anything (`None` if not).
+    #[cfg(test)]
+    pub(crate) fn select_by_index<'a>(
+        &'a self,
+        collection: &'a Collection,
+        from: Option<PointKey>,
+    ) -> Option<Box<dyn Iterator<Item = (PointKey, &'a Point)> + 'a>> {
+        let narrowed = self.narrow(collection.keywords())?;
+        Some(self.check_candidates(collection, narrowed, from))
+    }
+
+    /// How many candidates the index leaves (`None`: it does not narrow this filter).
+    #[cfg(test)]
+    pub(crate) fn candidates(&self, collection: &Collection) -> Option<usize> {
+        Some(self.narrow(collection.keywords())?.size)
+    }
+
+    /// The candidates that exist and match.
+    fn check_candidates<'a>(
+        &'a self,
+        collection: &'a Collection,
+        narrowed: Narrowed<'a>,
+        from: Option<PointKey>,
+    ) -> Box<dyn Iterator<Item = (PointKey, &'a Point)> + 'a> {
+        let points = collection.points();
+        Box::new(narrowed.keys(from).filter_map(move |key| {
+            let point = points.get(&key)?;
+            self.matches(key, point).then_some((key, point))
+        }))
+    }
+
+    /// [`Filter::select`] by checking every point.
+    pub(crate) fn scan<'a>(
+        &'a self,
+        collection: &'a Collection,
+        from: Option<PointKey>,
+    ) -> Box<dyn Iterator<Item = (PointKey, &'a Point)> + 'a> {
+        let lower = from.map_or(Bound::Unbounded, Bound::Included);
+        Box::new(
+            collection
+                .points()
+                .range((lower, Bound::Unbounded))
+                .filter(|(key, point)| self.matches(**key, point))
+                .map(|(key, point)| (*key, point)),
+        )
+    }
+
+    /// A set of ids that holds every point this filter can match (more, possibly), taken from
+    /// the keyword postings and `has_id` lists; `None` when nothing narrows it down.
+    ///
+    /// `must`: any one condition's set will do (the smallest is kept); `should` (and
+    /// `min_should` with a count of at least 1): the union of its conditions' sets, if every one
+    /// has a set; `must_not` never narrows.
+    fn narrow<'a>(&'a self, index: &'a KeywordIndex) -> Option<Narrowed<'a>> {
+        let mut best = None;
+        for condition in &self.must {
+            keep_smaller(&mut best, condition.narrow(index));
+        }
+        if !self.should.is_empty() {
+            keep_smaller(&mut best, union(&self.should, index));
+        }
+        if let Some((conditions, min)) = &self.min_should {
+            if *min >= 1 {
+                keep_smaller(&mut best, union(conditions, index));
+            }
+        }
+        best
+    }
+}
+
+/// A union of sorted id sets; `size` is the sum of their sizes (at least the union's).
+struct Narrowed<'a> {
+    sets: Vec<&'a BTreeSet<PointKey>>,
+    size: usize,
+}
+
+impl<'a> Narrowed<'a> {
+    fn of(sets: Vec<&'a BTreeSet<PointKey>>) -> Narrowed<'a> {
+        let size = sets.iter().map(|set| set.len()).sum();
+        Narrowed { sets, size }
+    }
+
+    /// The ids in ascending order, each once, from `from` (inclusive) on.
+    fn keys(self, from: Option<PointKey>) -> Box<dyn Iterator<Item = PointKey> + 'a> {
+        let lower = from.map_or(Bound::Unbounded, Bound::Included);
+        match self.sets.as_slice() {
+            [set] => Box::new(set.range((lower, Bound::Unbounded)).copied()),
+            sets => {
+                let mut keys: Vec<PointKey> = sets
+                    .iter()
+                    .flat_map(|set| set.range((lower, Bound::Unbounded)).copied())
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                Box::new(keys.into_iter())
+            }
+        }
+    }
+}
+
+fn keep_smaller<'a>(best: &mut Option<Narrowed<'a>>, candidate: Option<Narrowed<'a>>) {
+    if let Some(candidate) = candidate {
+        if best.as_ref().is_none_or(|best| candidate.size < best.size) {
+            *best = Some(candidate);
+        }
+    }
+}
+
+/// The union of the conditions' sets, if each of them has one.
+fn union<'a>(conditions: &'a [Condition], index: &'a KeywordIndex) -> Option<Narrowed<'a>> {
+    let mut sets = Vec::new();
+    for condition in conditions {
+        sets.extend(condition.narrow(index)?.sets);
+    }
+    Some(Narrowed::of(sets))
 }
 
 impl Condition {
@@ -133,11 +280,17 @@ impl Condition {
 
     fn check(&self, subject: &Subject<'_>) -> bool {
         match self {
-            Condition::Field(field) => field.check(&field.path.values(subject.payload)),
-            Condition::IsEmpty(path) => path.values(subject.payload).iter().all(|v| {
-                is_null(v) || matches!(&v.kind, Some(Kind::ListValue(l)) if l.values.is_empty())
+            Condition::Field(field) => field
+                .path
+                .with_values(subject.payload, |values| field.check(values)),
+            Condition::IsEmpty(path) => path.with_values(subject.payload, |values| {
+                values.iter().all(|v| {
+                    is_null(v) || matches!(&v.kind, Some(Kind::ListValue(l)) if l.values.is_empty())
+                })
             }),
-            Condition::IsNull(path) => path.values(subject.payload).iter().any(|v| is_null(v)),
+            Condition::IsNull(path) => {
+                path.with_values(subject.payload, |values| values.iter().any(|v| is_null(v)))
+            }
             Condition::HasId(ids) => subject.id.is_some_and(|id| ids.contains(&id)),
             Condition::HasVector(name) => subject
                 .vectors
@@ -157,9 +310,47 @@ impl Condition {
             }
         }
     }
+
+    /// See [`Filter::narrow`].
+    fn narrow<'a>(&'a self, index: &'a KeywordIndex) -> Option<Narrowed<'a>> {
+        match self {
+            Condition::Field(field) => {
+                let keywords = field.keywords()?;
+                let sets = keywords
+                    .iter()
+                    .map(|keyword| index.points_with(&field.path, keyword))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(Narrowed::of(sets))
+            }
+            Condition::HasId(ids) => Some(Narrowed::of(vec![ids])),
+            Condition::Filter(filter) => filter.narrow(index),
+            // A nested filter looks at objects inside the payload, not at points.
+            Condition::Nested(..)
+            | Condition::IsEmpty(_)
+            | Condition::IsNull(_)
+            | Condition::HasVector(_) => None,
+        }
+    }
 }
 
 impl FieldCondition {
+    /// The keywords this condition matches, when it is a plain keyword match (one keyword or
+    /// any of a list) and nothing else: a point matches exactly when it holds one of them.
+    fn keywords(&self) -> Option<&[String]> {
+        if self.range.is_some()
+            || self.values_count.is_some()
+            || self.is_empty.is_some()
+            || self.is_null.is_some()
+        {
+            return None;
+        }
+        match self.matcher.as_ref()? {
+            Matcher::Keyword(keyword) => Some(std::slice::from_ref(keyword)),
+            Matcher::AnyKeyword(keywords) => Some(keywords),
+            _ => None,
+        }
+    }
+
     fn compile(field: &proto::FieldCondition) -> Result<FieldCondition, Status> {
         let unsupported = |what: &str| {
             Err(errors::not_implemented(format!(

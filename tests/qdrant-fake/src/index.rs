@@ -1,4 +1,9 @@
-//! Payload indexes: recorded (for `payload_schema` and facets), never needed for filtering.
+//! Payload indexes: recorded (for `payload_schema` and facets), and for keyword indexes the
+//! postings (which points hold which keyword) that let filters skip the points that cannot match.
+//! An index changes how fast a filter is answered, never what it answers: the postings only
+//! narrow down the candidates, which are then checked against the whole filter.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use qdrant_client::qdrant::{
     payload_index_params::IndexParams, value::Kind, CreateFieldIndexCollection, FieldType,
@@ -8,7 +13,7 @@ use tonic::Status;
 
 use crate::errors;
 use crate::path::Path;
-use crate::state::{Collection, FieldIndex};
+use crate::state::{Collection, FastMap, FieldIndex, Point, PointKey};
 
 /// Creating an index that already exists succeeds; a different type replaces it.
 pub(crate) fn create(
@@ -45,7 +50,7 @@ pub(crate) fn create(
             )))
         }
     };
-    collection.indexes.insert(
+    collection.set_index(
         request.field_name.clone(),
         FieldIndex {
             data_type,
@@ -100,10 +105,7 @@ pub(crate) fn accepts(data_type: PayloadSchemaType, value: &Value) -> bool {
 }
 
 /// Values at `path`, with one level of arrays flattened (as conditions and indexes see them).
-pub(crate) fn flat_values<'a>(
-    path: &Path,
-    payload: &'a std::collections::HashMap<String, Value>,
-) -> Vec<&'a Value> {
+pub(crate) fn flat_values<'a>(path: &Path, payload: &'a HashMap<String, Value>) -> Vec<&'a Value> {
     path.values(payload)
         .into_iter()
         .flat_map(|value| match &value.kind {
@@ -123,7 +125,7 @@ pub(crate) fn indexed_points(
         return 0;
     };
     collection
-        .points
+        .points()
         .values()
         .filter(|point| {
             flat_values(&path, &point.payload)
@@ -131,4 +133,167 @@ pub(crate) fn indexed_points(
                 .any(|value| accepts(data_type, value))
         })
         .count() as u64
+}
+
+/// The postings of the keyword indexes: for each indexed key, the points holding each string at
+/// it (a string value, or a string element of an array value: what a keyword `match` sees).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct KeywordIndex {
+    /// By index name (the `field_name` it was created with).
+    fields: BTreeMap<String, Postings>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Postings {
+    path: Path,
+    points: FastMap<String, BTreeSet<PointKey>>,
+}
+
+/// Calls `f` with each string a keyword `match` on `path` compares with: the strings among
+/// [`flat_values`].
+fn for_each_keyword<'a>(
+    path: &Path,
+    payload: &'a HashMap<String, Value>,
+    mut f: impl FnMut(&'a str),
+) {
+    path.with_values(payload, |values| {
+        for value in values {
+            match &value.kind {
+                Some(Kind::StringValue(s)) => f(s),
+                Some(Kind::ListValue(list)) => {
+                    for element in &list.values {
+                        if let Some(Kind::StringValue(s)) = &element.kind {
+                            f(s);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
+fn keywords<'a>(path: &Path, payload: &'a HashMap<String, Value>) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    for_each_keyword(path, payload, |keyword| found.push(keyword));
+    found
+}
+
+impl Postings {
+    fn add(&mut self, key: PointKey, payload: &HashMap<String, Value>) {
+        let Postings { path, points } = self;
+        for_each_keyword(path, payload, |keyword| add_keyword(points, key, keyword));
+    }
+
+    fn remove(&mut self, key: PointKey, payload: &HashMap<String, Value>) {
+        let Postings { path, points } = self;
+        for_each_keyword(path, payload, |keyword| {
+            remove_keyword(points, key, keyword)
+        });
+    }
+
+    /// The point at `key` had `old` as payload and now has `new`: only the keywords that differ
+    /// are touched.
+    fn replace(
+        &mut self,
+        key: PointKey,
+        old: &HashMap<String, Value>,
+        new: &HashMap<String, Value>,
+    ) {
+        let before = keywords(&self.path, old);
+        let after = keywords(&self.path, new);
+        if before == after {
+            return;
+        }
+        for keyword in before.iter().filter(|keyword| !after.contains(keyword)) {
+            remove_keyword(&mut self.points, key, keyword);
+        }
+        for keyword in after.iter().filter(|keyword| !before.contains(keyword)) {
+            add_keyword(&mut self.points, key, keyword);
+        }
+    }
+}
+
+fn add_keyword(points: &mut FastMap<String, BTreeSet<PointKey>>, key: PointKey, keyword: &str) {
+    match points.get_mut(keyword) {
+        Some(keys) => {
+            keys.insert(key);
+        }
+        None => {
+            points.insert(keyword.to_string(), BTreeSet::from([key]));
+        }
+    }
+}
+
+fn remove_keyword(points: &mut FastMap<String, BTreeSet<PointKey>>, key: PointKey, keyword: &str) {
+    if let Some(keys) = points.get_mut(keyword) {
+        keys.remove(&key);
+        if keys.is_empty() {
+            points.remove(keyword);
+        }
+    }
+}
+
+impl KeywordIndex {
+    /// (Re)builds the postings of the index `name` on `path` from every point.
+    pub(crate) fn build(&mut self, name: &str, path: Path, points: &BTreeMap<PointKey, Point>) {
+        let mut postings = Postings {
+            path,
+            points: FastMap::default(),
+        };
+        for (key, point) in points {
+            postings.add(*key, &point.payload);
+        }
+        self.fields.insert(name.to_string(), postings);
+    }
+
+    pub(crate) fn drop_field(&mut self, name: &str) {
+        self.fields.remove(name);
+    }
+
+    pub(crate) fn add(&mut self, key: PointKey, payload: &HashMap<String, Value>) {
+        for postings in self.fields.values_mut() {
+            postings.add(key, payload);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: PointKey, payload: &HashMap<String, Value>) {
+        for postings in self.fields.values_mut() {
+            postings.remove(key, payload);
+        }
+    }
+
+    /// The payload of the point at `key` changes from `old` to `new`.
+    pub(crate) fn replace(
+        &mut self,
+        key: PointKey,
+        old: &HashMap<String, Value>,
+        new: &HashMap<String, Value>,
+    ) {
+        for postings in self.fields.values_mut() {
+            postings.replace(key, old, new);
+        }
+    }
+
+    /// For the keyword index `name`: each keyword with how many points hold it.
+    pub(crate) fn counts(&self, name: &str) -> Option<impl Iterator<Item = (&str, u64)>> {
+        let postings = self.fields.get(name)?;
+        Some(
+            postings
+                .points
+                .iter()
+                .map(|(keyword, points)| (keyword.as_str(), points.len() as u64)),
+        )
+    }
+
+    /// The points a keyword `match` of `keyword` on `path` selects, when a keyword index
+    /// covers `path` (`None`: not indexed, every point has to be checked).
+    pub(crate) fn points_with(&self, path: &Path, keyword: &str) -> Option<&BTreeSet<PointKey>> {
+        static NONE: BTreeSet<PointKey> = BTreeSet::new();
+        let postings = self
+            .fields
+            .values()
+            .find(|postings| postings.path == *path)?;
+        Some(postings.points.get(keyword).unwrap_or(&NONE))
+    }
 }

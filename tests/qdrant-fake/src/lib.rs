@@ -17,7 +17,10 @@
 //! a test fails loudly instead of passing against behaviour the fake invented.
 //!
 //! Search is always exact (no HNSW), there is one segment, and writes are applied before the
-//! response whatever `wait` says. Every RPC counts its calls and can be delayed or made to
+//! response whatever `wait` says. Keyword payload indexes keep postings (kept up to date on
+//! every write, like the sparse vectors' IDF statistics), so a filter with a keyword match on an
+//! indexed key, or a `has_id`, only checks the points that can match; the answer is the same as
+//! without the index. Every RPC counts its calls and can be delayed or made to
 //! fail through [`Faults`].
 
 mod collections;
@@ -30,6 +33,8 @@ mod filter;
 mod index;
 mod path;
 mod points;
+#[cfg(test)]
+mod property_tests;
 mod query;
 mod score;
 mod server;

@@ -66,6 +66,22 @@ impl Path {
         path
     }
 
+    /// `f` of [`Path::values`], without allocating for a plain top-level key.
+    pub(crate) fn with_values<'a, R>(
+        &self,
+        payload: &'a HashMap<String, Value>,
+        f: impl FnOnce(&[&'a Value]) -> R,
+    ) -> R {
+        if self.rest.is_empty() {
+            match payload.get(&self.first) {
+                Some(value) => f(&[value]),
+                None => f(&[]),
+            }
+        } else {
+            f(&self.values(payload))
+        }
+    }
+
     /// The values at this path in a payload (empty when absent).
     pub(crate) fn values<'a>(&self, payload: &'a HashMap<String, Value>) -> Vec<&'a Value> {
         let mut found = Vec::new();

@@ -43,7 +43,7 @@ pub(crate) fn upsert(store: &mut Store, request: UpsertPoints) -> Result<u64, St
     let operation = store.next_operation();
     let collection = store.collection_mut(&request.collection_name)?;
     for (key, vectors, payload) in prepared {
-        collection.points.insert(
+        collection.insert_point(
             key,
             Point {
                 vectors,
@@ -73,11 +73,9 @@ fn selection(selector: Option<&PointsSelector>) -> Result<Selection, Status> {
 }
 
 fn matching(collection: &Collection, filter: &Filter) -> Vec<PointKey> {
-    collection
-        .points
-        .iter()
-        .filter(|(key, point)| filter.matches(**key, point))
-        .map(|(key, _)| *key)
+    filter
+        .select(collection, None)
+        .map(|(key, _)| key)
         .collect()
 }
 
@@ -92,7 +90,7 @@ pub(crate) fn delete(store: &mut Store, request: &DeletePoints) -> Result<u64, S
     let operation = store.next_operation();
     let collection = store.collection_mut(&request.collection_name)?;
     for key in keys {
-        collection.points.remove(&key);
+        collection.remove_point(key);
     }
     Ok(operation)
 }
@@ -109,7 +107,10 @@ pub(crate) fn set_payload(store: &mut Store, request: SetPayloadPoints) -> Resul
     let selection = selection(request.points_selector.as_ref())?;
     let keys = match selection {
         Selection::Ids(keys) => {
-            if let Some(missing) = keys.iter().find(|key| !collection.points.contains_key(key)) {
+            if let Some(missing) = keys
+                .iter()
+                .find(|key| !collection.points().contains_key(key))
+            {
                 return Err(Status::not_found(format!(
                     "Not found: No point with id {} found",
                     convert::describe(*missing)
@@ -122,7 +123,7 @@ pub(crate) fn set_payload(store: &mut Store, request: SetPayloadPoints) -> Resul
     let operation = store.next_operation();
     let collection = store.collection_mut(&request.collection_name)?;
     for key in keys {
-        if let Some(point) = collection.points.get_mut(&key) {
+        collection.update_payload(key, |point| {
             for (field, value) in &request.payload {
                 if matches!(
                     value.kind,
@@ -134,7 +135,7 @@ pub(crate) fn set_payload(store: &mut Store, request: SetPayloadPoints) -> Resul
                 }
             }
             point.version = operation;
-        }
+        });
     }
     Ok(operation)
 }
@@ -167,7 +168,7 @@ pub(crate) fn get(store: &Store, request: &GetPoints) -> Result<Vec<RetrievedPoi
         if !seen.insert(key) {
             continue;
         }
-        if let Some(point) = collection.points.get(&key) {
+        if let Some(point) = collection.points().get(&key) {
             found.push(retrieved(collection, key, point, &payload, &vectors));
         }
     }
@@ -196,16 +197,12 @@ pub(crate) fn scroll(
     };
     let mut page = Vec::new();
     let mut next = None;
-    let candidates = match start {
-        Some(start) => collection.points.range(start..),
-        None => collection.points.range(..),
-    };
-    for (key, point) in candidates.filter(|(key, point)| filter.matches(**key, point)) {
+    for (key, point) in filter.select(collection, start) {
         if page.len() == limit as usize {
-            next = Some(convert::point_id(*key));
+            next = Some(convert::point_id(key));
             break;
         }
-        page.push(retrieved(collection, *key, point, &payload, &vectors));
+        page.push(retrieved(collection, key, point, &payload, &vectors));
     }
     Ok((page, next))
 }
@@ -214,5 +211,8 @@ pub(crate) fn scroll(
 pub(crate) fn count(store: &Store, request: &CountPoints) -> Result<u64, Status> {
     let collection = store.collection(&request.collection_name)?;
     let filter = Filter::compile(request.filter.as_ref())?;
-    Ok(matching(collection, &filter).len() as u64)
+    if filter.is_empty() {
+        return Ok(collection.points().len() as u64);
+    }
+    Ok(filter.select(collection, None).count() as u64)
 }

@@ -126,29 +126,11 @@ impl Scorer {
 /// `idf(i)` for each query index, over all points of the collection that have the vector:
 /// N = how many have it, n(i) = how many of those have a nonzero value at `i`.
 fn idf_weights(collection: &Collection, name: &str, query: &SparseVec) -> HashMap<u32, f32> {
-    let stored: Vec<&SparseVec> = collection
-        .points
-        .values()
-        .filter_map(|point| match point.vectors.get(name) {
-            Some(StoredVector::Sparse(sparse)) => Some(sparse),
-            _ => None,
-        })
-        .collect();
+    let stats = collection.sparse_stats(name);
     query
         .indices
         .iter()
-        .map(|&index| {
-            let with = stored
-                .iter()
-                .filter(|sparse| {
-                    sparse
-                        .indices
-                        .binary_search(&index)
-                        .is_ok_and(|at| sparse.values[at] != 0.0)
-                })
-                .count();
-            (index, score::idf(stored.len(), with))
-        })
+        .map(|&index| (index, stats.idf(index)))
         .collect()
 }
 
@@ -201,13 +183,11 @@ pub(crate) fn query(
         Some(threshold) if higher => score >= threshold,
         Some(threshold) => score <= threshold,
     };
-    let mut hits: Vec<(f32, PointKey, &Point)> = collection
-        .points
-        .iter()
-        .filter(|(key, point)| filter.matches(**key, point))
+    let mut hits: Vec<(f32, PointKey, &Point)> = filter
+        .select(collection, None)
         .filter_map(|(key, point)| {
             let score = scorer.score(point)?;
-            passes(score).then_some((score, *key, point))
+            passes(score).then_some((score, key, point))
         })
         .collect();
     hits.sort_by(|a, b| {

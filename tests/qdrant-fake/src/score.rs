@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use qdrant_client::qdrant::Distance;
 
-use crate::state::SparseVec;
+use crate::state::{FastMap, SparseVec};
 
 /// Scales to unit length, as Qdrant does to Cosine vectors on insert and query.
 /// A zero vector stays zero.
@@ -40,6 +40,44 @@ pub(crate) fn higher_is_better(distance: Distance) -> bool {
 pub(crate) fn idf(n_total: usize, n_with: usize) -> f32 {
     let (total, with) = (n_total as f64, n_with as f64);
     (1.0 + (total - with + 0.5) / (with + 0.5)).ln() as f32
+}
+
+/// What IDF needs about one sparse vector of a collection, kept up to date as points come and
+/// go: how many points have the vector, and for each index how many have a nonzero value there.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct SparseStats {
+    points: usize,
+    with: FastMap<u32, usize>,
+}
+
+impl SparseStats {
+    pub(crate) fn add(&mut self, vector: &SparseVec) {
+        self.points += 1;
+        for (index, value) in vector.indices.iter().zip(&vector.values) {
+            if *value != 0.0 {
+                *self.with.entry(*index).or_default() += 1;
+            }
+        }
+    }
+
+    pub(crate) fn remove(&mut self, vector: &SparseVec) {
+        self.points -= 1;
+        for (index, value) in vector.indices.iter().zip(&vector.values) {
+            if *value != 0.0 {
+                if let Some(n) = self.with.get_mut(index) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.with.remove(index);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `idf(index)` over the points that have the vector.
+    pub(crate) fn idf(&self, index: u32) -> f32 {
+        idf(self.points, self.with.get(&index).copied().unwrap_or(0))
+    }
 }
 
 /// Sum over indices present in both of `query * stored * weight(index)`; `None` when they share

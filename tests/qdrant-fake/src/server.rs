@@ -115,7 +115,7 @@ impl FakeQdrant {
             .unwrap_or_else(PoisonError::into_inner)
             .collections
             .get(collection)
-            .map_or(0, |c| c.points.len())
+            .map_or(0, |c| c.points().len())
     }
 
     /// Whether `collection` exists.
@@ -212,8 +212,15 @@ fn serve(listener: TcpListener, shared: Arc<Shared>) -> Serving {
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         );
     let task = tokio::spawn(async move {
-        let incoming = TcpListenerStream::new(listener)
-            .map(move |accepted| accepted.map(|stream| Cuttable::new(stream, switch.clone())));
+        let incoming = TcpListenerStream::new(listener).map(move |accepted| {
+            accepted.map(|stream| {
+                // What tonic's own listener does (`tcp_nodelay` defaults to true): without
+                // it, Nagle's algorithm holds back the last small write of a response until
+                // the client's delayed ACK arrives (tens of milliseconds per request).
+                let _ = stream.set_nodelay(true);
+                Cuttable::new(stream, switch.clone())
+            })
+        });
         let stop = async {
             // A dropped sender (FakeQdrant dropped) stops the server too.
             let _ = stopped.await;

@@ -287,9 +287,7 @@ fake_service! {
             let mut store = self.write();
             let collection = store.collection_mut(&request.collection_name)?;
             crate::path::Path::parse(&request.field_name)?;
-            collection
-                .indexes
-                .remove(&request.field_name);
+            collection.remove_index(&request.field_name);
             let operation = store.next_operation();
             Ok(Response::new(points_response(started, operation, request.wait)))
         }
