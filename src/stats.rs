@@ -51,20 +51,15 @@ pub struct Stats {
 }
 
 impl StoreStats {
-    /// What the chosen store holds: the embedded store's points, or counts asked of Qdrant (on `handle`).
-    pub fn of_sink(
-        local: &EmbeddedStore,
+    /// What a Qdrant collection holds, counted on the server (on `handle`). Call it before opening the data
+    /// dir's database: these requests may take a while when Qdrant is slow, and nothing else could open it meanwhile.
+    pub fn of_qdrant(
         sink: &crate::config::SinkConfig,
         handle: tokio::runtime::Handle,
     ) -> crate::error::Result<StoreStats> {
-        match sink.kind {
-            crate::config::SinkKind::Embedded => Ok(StoreStats::of_embedded(local)),
-            crate::config::SinkKind::Qdrant => {
-                let q = crate::store::qdrant::QdrantStore::connect(sink, handle)?;
-                q.verify_collection()?;
-                q.store_stats()
-            }
-        }
+        let q = crate::store::qdrant::QdrantStore::connect(sink, handle)?;
+        q.verify_collection()?;
+        q.store_stats()
     }
 
     /// What the embedded store holds (read point by point).

@@ -102,7 +102,14 @@ fn settings_file(s: ScopeArg, project_dir: Option<PathBuf>) -> anyhow::Result<Pa
         Some(d) => d,
         None => std::env::current_dir()?,
     };
-    Ok(hooks::settings_path(scope(s), &project))
+    let path = hooks::settings_path(scope(s), &project);
+    // A settings file that is a symlink (dotfiles managers) is edited where it points, not replaced by a copy.
+    if path.is_symlink() {
+        if let Ok(target) = std::fs::canonicalize(&path) {
+            return Ok(target);
+        }
+    }
+    Ok(path)
 }
 
 fn read_settings(path: &Path) -> anyhow::Result<String> {

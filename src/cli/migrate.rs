@@ -7,6 +7,9 @@ use crate::store::migrate::{self, MigrateReport, Side};
 use crate::store::qdrant::QdrantStore;
 use crate::store::{snapshot, target, EmbeddedStore, WriterLock};
 use clap::Args;
+
+/// Longest wait for a `pipeline watch` cycle to release the data dir.
+const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -25,8 +28,8 @@ pub struct MigrateArgs {
 
 pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
-    let _writer = WriterLock::acquire(&common.data_dir)?;
-    let local = EmbeddedStore::open(&common.data_dir)?;
+    let _writer = WriterLock::acquire_beside_watch(&common.data_dir, common.started + WATCH_WAIT)?;
+    let local = EmbeddedStore::open_writer(&common.data_dir)?;
     let from_config = target::bound(&common.data_dir)?.unwrap_or_default();
     let to_config = match args.to {
         SinkArg::Embedded => migrate::embedded(),

@@ -5,6 +5,9 @@ use crate::config::SinkKind;
 use crate::store::qdrant::QdrantStore;
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use clap::Args;
+
+/// Longest wait for a `pipeline watch` cycle to release the data dir.
+const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(Debug, Args)]
@@ -19,8 +22,8 @@ pub struct ResetArgs {
 
 pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
-    let _writer = WriterLock::acquire(&common.data_dir)?;
-    let store = EmbeddedStore::open(&common.data_dir)?;
+    let _writer = WriterLock::acquire_beside_watch(&common.data_dir, common.started + WATCH_WAIT)?;
+    let store = EmbeddedStore::open_writer(&common.data_dir)?;
     let rt = super::runtime()?;
     // With Qdrant, a full reset deletes the collection (it is created again by the next run).
     let qdrant = match chosen.config.kind {

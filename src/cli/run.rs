@@ -98,7 +98,7 @@ pub fn sync(
         })
         .unwrap_or_else(|| std::time::Instant::now() + WATCH_WAIT);
     let _writer = WriterLock::acquire_beside_watch(&common.data_dir, wait_until)?;
-    let store = Arc::new(EmbeddedStore::open(&common.data_dir)?);
+    let store = Arc::new(EmbeddedStore::open_writer(&common.data_dir)?);
     let rt = super::runtime()?;
     let sink = target::open_sink(
         &common.data_dir,

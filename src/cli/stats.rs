@@ -21,6 +21,15 @@ pub struct StatsArgs {
 }
 
 pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
+    let chosen = common.chosen_sink()?;
+    let rt = super::runtime()?;
+    // Qdrant's counts first: the database is then held only for the local part.
+    let from_qdrant = match chosen.config.kind {
+        crate::config::SinkKind::Qdrant => {
+            Some(StoreStats::of_qdrant(&chosen.config, rt.handle().clone())?)
+        }
+        crate::config::SinkKind::Embedded => None,
+    };
     let store = EmbeddedStore::open_reader(&common.data_dir)?;
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
         crate::paths::absolute_sources(&args.sources)
@@ -29,9 +38,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     };
     let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
     let found = discover::find_files(&sources, &reporter);
-    let chosen = common.chosen_sink()?;
-    let rt = super::runtime()?;
-    let held = StoreStats::of_sink(&store, &chosen.config, rt.handle().clone())?;
+    let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&store));
     let s = crate::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
     if args.json {
         println!("{}", serde_json::to_string(&s)?);

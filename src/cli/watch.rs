@@ -41,11 +41,11 @@ pub fn execute(common: &Common, args: WatchArgs) -> anyhow::Result<u8> {
         eprintln!("error: --cycle must be at least 1s");
         return Ok(EXIT_USAGE);
     }
-    let chosen = common.chosen_sink()?;
+    common.chosen_sink()?; // a bad --sink/--qdrant-* is a usage error now, not a warning every cycle
     let watcher = Watcher {
         data_dir: common.data_dir.clone(),
         config: common.config.clone(),
-        sink: chosen.config,
+        overrides: common.sink_overrides.clone(),
         model_dir: default_model_dir(),
         settings: WatchSettings {
             sources,

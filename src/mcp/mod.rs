@@ -193,9 +193,16 @@ impl McpServer {
         }
         let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
         let sink_config = self.chosen_sink()?;
-        let _writer = WriterLock::acquire(&self.data_dir)
-            .map_err(|e| format!("{e}; try again when it ends"))?;
-        let store = Arc::new(EmbeddedStore::open(&self.data_dir).map_err(|e| e.to_string())?);
+        let (data_dir, until) = (self.data_dir.clone(), started + budget / 2);
+        let (_writer, store) = tokio::task::spawn_blocking(move || {
+            let writer = WriterLock::acquire_beside_watch(&data_dir, until)?;
+            let store = EmbeddedStore::open_writer(&data_dir)?;
+            Ok::<_, crate::error::Error>((writer, store))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{e}; try again when it ends"))?;
+        let store = Arc::new(store);
         let sink = {
             let (data_dir, store, config) =
                 (self.data_dir.clone(), store.clone(), sink_config.clone());
@@ -255,13 +262,20 @@ impl McpServer {
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
+            // Qdrant's counts first: the database is then held only for the local part.
+            let from_qdrant = match sink.kind {
+                SinkKind::Qdrant => Some(
+                    crate::stats::StoreStats::of_qdrant(&sink, handle)
+                        .map_err(|e| e.to_string())?,
+                ),
+                SinkKind::Embedded => None,
+            };
             let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
             let sources: Vec<PathBuf> =
                 crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
             let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
             let found = crate::discover::find_files(&sources, &reporter);
-            let held = crate::stats::StoreStats::of_sink(&store, &sink, handle)
-                .map_err(|e| e.to_string())?;
+            let held = from_qdrant.unwrap_or_else(|| crate::stats::StoreStats::of_embedded(&store));
             json(&crate::stats::compute(
                 &store,
                 held,

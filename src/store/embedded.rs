@@ -54,6 +54,21 @@ impl EmbeddedStore {
         })
     }
 
+    /// Opens the store for a writer that holds the writer lock: the database itself may still be open for a
+    /// moment by a reader that is loading, or by the end of a watch cycle that just released the lock, so this
+    /// waits (up to 5 s) instead of failing at once.
+    pub fn open_writer(data_dir: &Path) -> Result<Self> {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Self::open(data_dir) {
+                Err(Error::Locked { .. }) if std::time::Instant::now() < until => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs (after waiting out a
     /// `pipeline watch` cycle, which is short), and retries for a few seconds while another reader has it open
     /// (readers hold it only to load what they need).
@@ -407,4 +422,4 @@ fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -62,10 +62,12 @@ impl WriterLock {
         let mut file = open(data_dir)?;
         match file.try_lock() {
             Ok(()) => {
-                // Say who holds it (best effort: only used to decide whether to wait).
-                let _ = file.set_len(0);
+                // Say who holds it (best effort: only used to decide whether to wait). Written over the old tag,
+                // then cut to length, so a reader never sees an empty file.
+                let tag = format!("{} {}\n", holder.tag(), std::process::id());
                 let _ = file.seek(std::io::SeekFrom::Start(0));
-                let _ = writeln!(file, "{} {}", holder.tag(), std::process::id());
+                let _ = file.write_all(tag.as_bytes());
+                let _ = file.set_len(tag.len() as u64);
                 Ok(WriterLock { _file: file })
             }
             Err(TryLockError::WouldBlock) => Err(Error::Locked {

@@ -61,10 +61,10 @@ impl Side<'_> {
         }
     }
 
-    fn write(&self, points: &[(Uuid, StoredPoint)]) -> Result<()> {
+    fn write(&self, points: &[(Uuid, StoredPoint)], deadline: Option<Instant>) -> Result<()> {
         match self {
             Side::Embedded(s) => s.put_points(points),
-            Side::Qdrant(q) => q.upsert(encode_all(q, points)?, None),
+            Side::Qdrant(q) => q.upsert(encode_all(q, points)?, deadline),
         }
     }
 
@@ -97,6 +97,9 @@ pub struct MigrateReport {
     pub target_points: u64,
     /// Source points found in the target by the verification pass.
     pub verified: u64,
+    /// Points the verification pass found missing and copied again (written to the source after the copy had
+    /// passed them, e.g. by a run between two budgeted invocations).
+    pub repaired: u64,
 }
 
 fn cursor_key(from: &str, to: &str) -> String {
@@ -139,25 +142,44 @@ pub fn migrate(
         let page = from.page_after(cursor)?;
         let Some((last, _)) = page.last() else { break };
         let last = *last;
-        to.write(&page)?;
+        match to.write(&page, deadline) {
+            Ok(()) => {}
+            Err(Error::CommitCutByBudget { .. }) => {
+                report.target_points = to.count()?;
+                return Ok(report);
+            }
+            Err(e) => return Err(e),
+        }
         local.meta_put(&key, last.as_bytes())?;
         cursor = Some(last);
         report.copied += page.len() as u64;
         progress(report.copied, total);
     }
-    // Verify: every source id is in the target.
+    // Verify: every source id is in the target. A page with missing points (written to the source after the
+    // copy passed them) is copied again; one still missing after that is an error, and the next migration starts
+    // over instead of resuming past it.
     let mut after = None;
     loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            report.target_points = to.count()?;
+            return Ok(report);
+        }
         let page = from.page_after(after)?;
         let Some((last, _)) = page.last() else { break };
         after = Some(*last);
         let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
-        let held = to.holds(&ids)?;
+        let mut held = to.holds(&ids)?;
         if held != ids.len() as u64 {
+            to.write(&page, None)?;
+            report.repaired += ids.len() as u64 - held;
+            held = to.holds(&ids)?;
+        }
+        if held != ids.len() as u64 {
+            local.meta_remove(&key)?;
             return Err(Error::Store {
                 path: report.to.clone().into(),
                 message: format!(
-                    "verification failed: {} of {} points after {} are missing; run the migration again",
+                    "verification failed: {} of {} points after {} are missing even after copying them again",
                     ids.len() as u64 - held,
                     ids.len(),
                     ids.first().map(Uuid::to_string).unwrap_or_default()
@@ -169,10 +191,11 @@ pub fn migrate(
     report.source_points = from.count()?;
     report.target_points = to.count()?;
     if report.verified != report.source_points || report.target_points < report.source_points {
+        local.meta_remove(&key)?;
         return Err(Error::Store {
             path: report.to.clone().into(),
             message: format!(
-                "verification failed: the source holds {} points, {} were found in the target, which holds {}",
+                "verification failed: the source holds {} points, {} were found in the target, which holds {}; run the migration again",
                 report.source_points, report.verified, report.target_points
             ),
         });
@@ -192,5 +215,57 @@ pub fn embedded() -> SinkConfig {
     SinkConfig {
         kind: SinkKind::Embedded,
         ..SinkConfig::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::tests::payload;
+
+    fn point(uuid: &str) -> (Uuid, StoredPoint) {
+        (
+            crate::ids::point_id("s", uuid, 0),
+            StoredPoint {
+                vector: vec![0.5; crate::embedder::DIMENSION],
+                payload: payload("s", uuid, 0, 1),
+            },
+        )
+    }
+
+    #[test]
+    fn a_resumed_migration_copies_what_was_written_behind_its_cursor() {
+        let dirs: Vec<_> = (0..3)
+            .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let open = |i: usize| EmbeddedStore::open(dirs[i].path()).unwrap_or_else(|e| panic!("{e}"));
+        let (local, source, target) = (open(0), open(1), open(2));
+        let mut points: Vec<_> = (0..600).map(|i| point(&format!("u{i}"))).collect();
+        points.sort_by_key(|(id, _)| *id);
+        source.put_points(&points).unwrap_or_else(|e| panic!("{e}"));
+        // A previous invocation stopped after the first half; points then arrived on both sides of its cursor.
+        let (from, to) = (Side::Embedded(&source), Side::Embedded(&target));
+        target
+            .put_points(&points[..300])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let key = cursor_key(&from.describe(), &to.describe());
+        local
+            .meta_put(&key, points[299].0.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let late: Vec<_> = (0..40).map(|i| point(&format!("late{i}"))).collect();
+        source.put_points(&late).unwrap_or_else(|e| panic!("{e}"));
+        let report = migrate(&local, &from, &to, None, |_, _| {}).unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.done && report.resumed, "{report:?}");
+        assert_eq!(report.source_points, 640);
+        assert_eq!(report.verified, 640);
+        assert!(
+            report.repaired > 0,
+            "points behind the cursor were copied by the verification"
+        );
+        assert_eq!(target.point_count(), 640);
+        assert!(
+            local.meta_get(&key).ok().flatten().is_none(),
+            "cursor cleared"
+        );
     }
 }

@@ -14,10 +14,11 @@ pub mod stats;
 
 pub use stats::{WatchReport, WatchStats};
 
-use crate::config::{PipelineConfig, SinkConfig, SinkKind};
+use crate::config::{PipelineConfig, SinkKind};
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Display, Reporter};
 use crate::stages::embed::ModelSlot;
+use crate::store::target::SinkOverrides;
 use crate::store::{snapshot, target, EmbeddedStore, Holder, WriterLock};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use events::DirtyFiles;
@@ -56,8 +57,10 @@ pub struct CycleReport {
 /// A watch over one data dir.
 pub struct Watcher {
     pub data_dir: PathBuf,
+    /// The pipeline definition (its `[sink]`, if any, names the store).
     pub config: PipelineConfig,
-    pub sink: SinkConfig,
+    /// `--sink`/`--qdrant-*`; the store is chosen again every cycle (`pipeline migrate` may move the data dir).
+    pub overrides: SinkOverrides,
     pub model_dir: PathBuf,
     pub settings: WatchSettings,
 }
@@ -218,9 +221,15 @@ impl Watcher {
             Err(e) => return Err(e),
         };
         let started = Instant::now();
-        let store = Arc::new(open_patiently(&self.data_dir).await?);
+        let store = match open_patiently(&self.data_dir).await {
+            // Still held by a reader after the wait: a turn for later, like a busy writer lock.
+            Err(Error::Locked { .. }) => return Ok(None),
+            other => Arc::new(other?),
+        };
+        let chosen = target::choose(&self.data_dir, self.config.sink.as_ref(), &self.overrides)?;
+        let embedded = chosen.config.kind == SinkKind::Embedded;
         let data_dir = self.data_dir.clone();
-        let (sink_config, s) = (self.sink.clone(), store.clone());
+        let (sink_config, s) = (chosen.config, store.clone());
         let budget_end = started + self.settings.cycle;
         let handle = tokio::runtime::Handle::current();
         let sink = tokio::task::spawn_blocking(move || {
@@ -258,12 +267,17 @@ impl Watcher {
         let lags = caught_up(&store, carried);
         stats.record(trigger, events, &summary, &lags);
         stats.save(&store)?;
-        // Searches during later cycles read the snapshot: keep it reasonably fresh, not on every cycle (its cost
-        // grows with the store).
+        // Searches during later cycles read the snapshot: keep it reasonably fresh, not on every cycle, and only
+        // when it fits in what is left of the cycle (its cost grows with the store: ~150 MB/s).
         let every = Duration::from_secs(self.config.snapshot.every_secs.max(1));
-        if self.sink.kind == SinkKind::Embedded
+        let snapshot_bytes =
+            std::fs::metadata(snapshot::path(&self.data_dir)).map_or(0, |m| m.len());
+        let snapshot_cost =
+            Duration::from_millis(50) + Duration::from_secs_f64(snapshot_bytes as f64 / 150e6);
+        if embedded
             && summary.points_committed > 0
             && last_snapshot.elapsed() >= every
+            && started.elapsed() + snapshot_cost < self.settings.cycle
         {
             snapshot::publish(&self.data_dir, &store)?;
             *last_snapshot = Instant::now();
@@ -301,7 +315,8 @@ fn caught_up(store: &EmbeddedStore, carried: &mut HashMap<PathBuf, Instant>) -> 
     lags
 }
 
-/// True when everything after `offset` is an unfinished last line (no newline yet).
+/// True when everything after `offset` is an unfinished last line (no newline yet). Reads until the first
+/// newline only.
 fn ends_mid_line(path: &Path, offset: u64) -> bool {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else {
@@ -310,11 +325,15 @@ fn ends_mid_line(path: &Path, offset: u64) -> bool {
     if f.seek(SeekFrom::Start(offset)).is_err() {
         return false;
     }
-    let mut rest = Vec::new();
-    if f.take(64 << 20).read_to_end(&mut rest).is_err() {
-        return false;
+    let mut block = vec![0u8; 64 << 10];
+    loop {
+        match f.read(&mut block) {
+            Ok(0) => return true,
+            Ok(n) if block[..n].contains(&b'\n') => return false,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
     }
-    !rest.contains(&b'\n')
 }
 
 /// Opens the database, waiting a little while readers have it open (they hold it only to load).

@@ -4,7 +4,7 @@ use crate::message::{MessageKind, Sentiment};
 use crate::payload::{Payload, Validation};
 use crate::store::{PointWrite, ValidationPatch};
 
-fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payload {
+pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payload {
     Payload {
         message_id: ids::message_id(session, uuid).to_string(),
         parent_message_id: None,

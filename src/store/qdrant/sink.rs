@@ -58,10 +58,7 @@ impl Sink for QdrantSink {
         while i < batch.ops.len() {
             match &batch.ops[i] {
                 SinkOp::Upsert(_) => {
-                    let end = batch.ops[i..]
-                        .iter()
-                        .position(|o| !matches!(o, SinkOp::Upsert(_)))
-                        .map_or(batch.ops.len(), |n| i + n);
+                    let end = upsert_run_end(&batch.ops, i);
                     self.upsert_run(&batch.ops[i..end])?;
                     i = end;
                 }
@@ -87,6 +84,21 @@ impl Sink for QdrantSink {
     }
 }
 
+/// Where the run of upserts starting at `start` ends: at the first other op, or before a message whose first chunk
+/// the run already holds (it was written again, maybe with fewer chunks: its stale-chunk delete must come after
+/// the earlier version's upsert, as the embedded store applies them).
+fn upsert_run_end(ops: &[SinkOp], start: usize) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for (n, op) in ops.iter().enumerate().skip(start) {
+        let SinkOp::Upsert(w) = op else { return n };
+        let p = &w.point.payload;
+        if p.chunk_index == 0 && !seen.insert((p.session_id.as_str(), p.uuid.as_str())) {
+            return n;
+        }
+    }
+    ops.len()
+}
+
 /// Points of stored data, for migration.
 pub fn encode_all(
     qdrant: &QdrantStore,
@@ -95,4 +107,47 @@ pub fn encode_all(
     let refs: Vec<(uuid::Uuid, &crate::store::StoredPoint)> =
         points.iter().map(|(id, p)| (*id, p)).collect();
     qdrant.points_of(&refs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::tests::payload;
+    use crate::store::{PointWrite, StoredPoint, ValidationPatch};
+
+    fn up(uuid: &str, chunk: u32, count: u32) -> SinkOp {
+        SinkOp::Upsert(Box::new(PointWrite {
+            id: crate::ids::point_id("s", uuid, chunk),
+            point: StoredPoint {
+                vector: vec![],
+                payload: payload("s", uuid, chunk, count),
+            },
+            cache_key: None,
+        }))
+    }
+
+    #[test]
+    fn runs_end_at_other_ops_and_at_a_message_written_again() {
+        let patch = SinkOp::Patch(ValidationPatch {
+            solution_session_id: "s".into(),
+            solution_uuid: "a".into(),
+            validation: crate::payload::Validation {
+                feedback_message_id: "f".into(),
+                sentiment: crate::message::Sentiment::Positive,
+                strength: 1.0,
+                certainty: 1.0,
+            },
+        });
+        let ops = vec![
+            up("a", 0, 3),
+            up("a", 1, 3),
+            up("b", 0, 1),
+            up("a", 0, 1),
+            patch,
+            up("c", 0, 1),
+        ];
+        assert_eq!(upsert_run_end(&ops, 0), 3, "a is written again at 3");
+        assert_eq!(upsert_run_end(&ops, 3), 4, "the patch ends the run");
+        assert_eq!(upsert_run_end(&ops, 5), 6);
+    }
 }
