@@ -56,16 +56,7 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
             let mut child = spawn(data.path(), &args);
             // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
             let delay = Duration::from_millis(200 + rng.below(if round < 4 { 1500 } else { 4000 }));
-            let start = Instant::now();
-            let mut status = None;
-            while start.elapsed() < delay {
-                if let Ok(Some(s)) = child.try_wait() {
-                    status = Some(s);
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            match status {
+            match exited_within(&mut child, delay) {
                 Some(s) => {
                     assert_eq!(
                         s.code(),

@@ -433,16 +433,7 @@ fn kills_and_budgets_then_resume_equal_a_clean_run(server: &Server) {
         );
         let mut child = spawn(data.path(), &args);
         let delay = Duration::from_millis(300 + rng.below(if round < 4 { 1500 } else { 4000 }));
-        let start = Instant::now();
-        let mut status = None;
-        while start.elapsed() < delay {
-            if let Ok(Some(s)) = child.try_wait() {
-                status = Some(s);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        match status {
+        match exited_within(&mut child, delay) {
             Some(s) => {
                 assert_eq!(s.code(), Some(0), "round {round}: run failed (seed {seed})");
                 finished = true;

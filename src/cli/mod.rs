@@ -206,6 +206,21 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// The transcript directories a command works on: `--source` (made absolute) or the defaults that exist. `None`
+/// (after saying so) when there is none.
+fn transcript_sources(given: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    let sources = if given.is_empty() {
+        crate::paths::default_sources()
+    } else {
+        crate::paths::absolute_sources(given)
+    };
+    if sources.is_empty() {
+        eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
+        return None;
+    }
+    Some(sources)
+}
+
 fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text)
         .map_err(|e| format!("invalid duration {text:?} ({e}); examples: 110s, 2m, 1m30s"))

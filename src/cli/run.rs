@@ -34,15 +34,9 @@ pub struct RunArgs {
 }
 
 pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
-    let sources = if args.sources.is_empty() {
-        crate::paths::default_sources()
-    } else {
-        crate::paths::absolute_sources(&args.sources)
-    };
-    if sources.is_empty() {
-        eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
+    let Some(sources) = super::transcript_sources(&args.sources) else {
         return Ok(EXIT_USAGE);
-    }
+    };
     for s in &sources {
         if !s.is_dir() {
             return Err(Error::Config(format!("--source {}: not a directory", s.display())).into());

@@ -103,12 +103,12 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         println!(
             "watch: {} (pid {}), {} cycles, {} events, {} rescans ({} points found by rescans), {} points; {lag}",
             if w.running { "running" } else { "not running" },
-            w.pid,
-            w.cycles,
-            w.events,
-            w.rescans,
-            w.points_found_by_rescans,
-            w.points
+            w.totals.pid,
+            w.totals.cycles,
+            w.totals.events,
+            w.totals.rescans,
+            w.totals.points_found_by_rescans,
+            w.totals.points
         );
     }
     match s.estimated_runs_left {

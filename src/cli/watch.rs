@@ -28,15 +28,9 @@ pub struct WatchArgs {
 }
 
 pub fn execute(common: &Common, args: WatchArgs) -> anyhow::Result<u8> {
-    let sources = if args.sources.is_empty() {
-        crate::paths::default_sources()
-    } else {
-        crate::paths::absolute_sources(&args.sources)
-    };
-    if sources.is_empty() {
-        eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
+    let Some(sources) = super::transcript_sources(&args.sources) else {
         return Ok(EXIT_USAGE);
-    }
+    };
     if args.cycle < Duration::from_secs(1) {
         eprintln!("error: --cycle must be at least 1s");
         return Ok(EXIT_USAGE);

@@ -23,6 +23,27 @@ pub struct Candidate {
     pub lexical_rank: Option<usize>,
 }
 
+impl Candidate {
+    /// A merged entry: its (rank, score) in each list; `cosine` is asked for only when it is not in the semantic
+    /// list (the similarity is still reported).
+    pub fn ranked(
+        id: Uuid,
+        payload: Payload,
+        semantic: Option<(usize, f32)>,
+        lexical: Option<(usize, f32)>,
+        cosine: impl FnOnce() -> f32,
+    ) -> Self {
+        Candidate {
+            id,
+            payload,
+            cosine: semantic.map_or_else(cosine, |s| s.1),
+            bm25: lexical.map_or(0.0, |l| l.1),
+            semantic_rank: semantic.map(|s| s.0),
+            lexical_rank: lexical.map(|l| l.0),
+        }
+    }
+}
+
 pub trait Corpus: Send + Sync {
     /// Points stored.
     fn point_count(&self) -> Result<u64>;

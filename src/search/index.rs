@@ -253,14 +253,9 @@ impl Corpus for SearchIndex {
             .into_iter()
             .map(|(d, sem, lex)| {
                 let doc = d as usize;
-                Candidate {
-                    id: self.ids[doc],
-                    payload: self.payloads[doc].clone(),
-                    cosine: sem.map_or_else(|| dot(self.vector(doc), query_vector), |s| s.1),
-                    bm25: lex.map_or(0.0, |l| l.1),
-                    semantic_rank: sem.map(|s| s.0),
-                    lexical_rank: lex.map(|l| l.0),
-                }
+                Candidate::ranked(self.ids[doc], self.payloads[doc].clone(), sem, lex, || {
+                    dot(self.vector(doc), query_vector)
+                })
             })
             .collect())
     }

@@ -251,6 +251,14 @@ impl EmbeddedStore {
             }
             Ok::<(), ConflictableTransactionError<Error>>(())
         });
+        self.finish_transaction(outcome)
+    }
+
+    /// The end of every write transaction: its error as ours, then a flush (a batch counts only once durable).
+    fn finish_transaction(
+        &self,
+        outcome: std::result::Result<(), TransactionError<Error>>,
+    ) -> Result<()> {
         match outcome {
             Ok(()) => {}
             Err(TransactionError::Abort(e)) => return Err(e),
@@ -340,12 +348,7 @@ impl Sink for EmbeddedStore {
             }
             Ok::<(), ConflictableTransactionError<Error>>(())
         });
-        match outcome {
-            Ok(()) => {}
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(self.err(e)),
-        }
-        self.flush()
+        self.finish_transaction(outcome)
     }
 }
 

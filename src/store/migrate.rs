@@ -5,7 +5,6 @@
 //! and the counts must agree; only then does the data dir switch to the new store (its checkpoints stay valid,
 //! since the new store now holds the same points).
 
-use super::qdrant::sink::encode_all;
 use super::qdrant::{filter as qfilter, QdrantStore};
 use super::{target, EmbeddedStore, StoredPoint};
 use crate::config::{SinkConfig, SinkKind};
@@ -64,7 +63,10 @@ impl Side<'_> {
     fn write(&self, points: &[(Uuid, StoredPoint)], deadline: Option<Instant>) -> Result<()> {
         match self {
             Side::Embedded(s) => s.put_points(points),
-            Side::Qdrant(q) => q.upsert(encode_all(q, points)?, deadline),
+            Side::Qdrant(q) => q.upsert(
+                q.points_of(points.iter().map(|(id, p)| (*id, p)))?,
+                deadline,
+            ),
         }
     }
 

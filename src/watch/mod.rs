@@ -12,7 +12,7 @@
 pub mod events;
 pub mod stats;
 
-pub use stats::{WatchReport, WatchStats};
+pub use stats::{WatchReport, WatchStats, WatchTotals};
 
 use crate::config::{PipelineConfig, SinkKind};
 use crate::error::{Error, Result};

@@ -11,8 +11,9 @@ const KEY: &str = "watch_stats";
 /// Lag samples kept (the most recent).
 const LAG_SAMPLES: usize = 500;
 
+/// The counters of one watch (saved, and shown as they are).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WatchStats {
+pub struct WatchTotals {
     pub pid: u32,
     pub started_unix: u64,
     pub last_cycle_unix: u64,
@@ -24,6 +25,12 @@ pub struct WatchStats {
     /// Points a rescan stored: work the notifications missed.
     pub points_found_by_rescans: u64,
     pub points: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WatchStats {
+    #[serde(flatten)]
+    pub totals: WatchTotals,
     /// Recent lags, milliseconds.
     pub lag_ms: VecDeque<u64>,
 }
@@ -42,14 +49,8 @@ pub struct LagSummary {
 pub struct WatchReport {
     /// A `pipeline watch` is running for this data dir now.
     pub running: bool,
-    pub pid: u32,
-    pub started_unix: u64,
-    pub last_cycle_unix: u64,
-    pub cycles: u64,
-    pub events: u64,
-    pub rescans: u64,
-    pub points_found_by_rescans: u64,
-    pub points: u64,
+    #[serde(flatten)]
+    pub totals: WatchTotals,
     /// From a line being written (its file's first notification) to its point being stored.
     pub lag: Option<LagSummary>,
 }
@@ -60,15 +61,8 @@ impl WatchReport {
         let s = WatchStats::load(store)?;
         Some(WatchReport {
             running: super::WatchLock::is_held(store.data_dir()),
-            pid: s.pid,
-            started_unix: s.started_unix,
-            last_cycle_unix: s.last_cycle_unix,
-            cycles: s.cycles,
-            events: s.events,
-            rescans: s.rescans,
-            points_found_by_rescans: s.points_found_by_rescans,
-            points: s.points,
             lag: s.lag(),
+            totals: s.totals,
         })
     }
 }
@@ -76,21 +70,25 @@ impl WatchReport {
 impl WatchStats {
     pub fn starting() -> Self {
         WatchStats {
-            pid: std::process::id(),
-            started_unix: super::unix_now(),
-            ..Default::default()
+            totals: WatchTotals {
+                pid: std::process::id(),
+                started_unix: super::unix_now(),
+                ..Default::default()
+            },
+            lag_ms: VecDeque::new(),
         }
     }
 
     pub fn record(&mut self, trigger: &str, events: u64, summary: &RunSummary, lags: &[f64]) {
-        self.cycles += 1;
-        self.events += events;
-        self.points += summary.points_committed;
+        let t = &mut self.totals;
+        t.cycles += 1;
+        t.events += events;
+        t.points += summary.points_committed;
         if trigger == "rescan" {
-            self.rescans += 1;
-            self.points_found_by_rescans += summary.points_committed;
+            t.rescans += 1;
+            t.points_found_by_rescans += summary.points_committed;
         }
-        self.last_cycle_unix = super::unix_now();
+        t.last_cycle_unix = super::unix_now();
         for lag in lags {
             if self.lag_ms.len() == LAG_SAMPLES {
                 self.lag_ms.pop_front();
@@ -155,8 +153,9 @@ mod tests {
         };
         s.record("events", 3, &summary, &[0.5, 1.5]);
         s.record("rescan", 0, &summary, &[1.0]);
-        assert_eq!((s.cycles, s.events, s.rescans, s.points), (2, 3, 1, 4));
-        assert_eq!(s.points_found_by_rescans, 2);
+        let t = &s.totals;
+        assert_eq!((t.cycles, t.events, t.rescans, t.points), (2, 3, 1, 4));
+        assert_eq!(t.points_found_by_rescans, 2);
         let lag = s.lag().unwrap_or_else(|| panic!("lag"));
         assert_eq!(lag.samples, 3);
         assert!((lag.p50_secs - 1.0).abs() < 1e-9 && (lag.last_secs - 1.0).abs() < 1e-9);

@@ -61,6 +61,21 @@ pub fn spawn(data_dir: &Path, args: &[&str]) -> Child {
         .unwrap_or_else(|e| panic!("spawn pipeline: {e}"))
 }
 
+/// Waits up to `within` for `child` to exit: its status, or `None` if it is still running (the caller kills it).
+pub fn exited_within(
+    child: &mut Child,
+    within: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < within {
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    None
+}
+
 pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }

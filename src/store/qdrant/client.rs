@@ -391,11 +391,14 @@ impl QdrantStore {
     }
 
     /// Points for an upsert, built from stored points.
-    pub fn points_of(&self, items: &[(Uuid, &StoredPoint)]) -> Result<Vec<PointStruct>> {
+    pub fn points_of<'a>(
+        &self,
+        items: impl IntoIterator<Item = (Uuid, &'a StoredPoint)>,
+    ) -> Result<Vec<PointStruct>> {
         items
-            .iter()
+            .into_iter()
             .map(|(id, p)| {
-                encode::to_point(*id, p).map_err(|m| self.decode_error(format!("point {id}: {m}")))
+                encode::to_point(id, p).map_err(|m| self.decode_error(format!("point {id}: {m}")))
             })
             .collect()
     }

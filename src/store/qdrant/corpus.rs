@@ -103,21 +103,10 @@ impl Corpus for QdrantCorpus {
             .into_iter()
             .filter_map(|(id, s, l)| {
                 let point = found.remove(&id)?;
-                let cosine = match s {
-                    Some((_, score)) => score,
-                    None => point
-                        .vector
-                        .as_deref()
-                        .map_or(0.0, |v| dot(v, query_vector)),
-                };
-                Some(Candidate {
-                    id,
-                    payload: point.payload,
-                    cosine,
-                    bm25: l.map_or(0.0, |l| l.1),
-                    semantic_rank: s.map(|s| s.0),
-                    lexical_rank: l.map(|l| l.0),
-                })
+                let vector = point.vector;
+                Some(Candidate::ranked(id, point.payload, s, l, || {
+                    vector.as_deref().map_or(0.0, |v| dot(v, query_vector))
+                }))
             })
             .collect())
     }

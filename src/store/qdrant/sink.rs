@@ -5,8 +5,8 @@
 use super::client::QdrantStore;
 use super::filter::{message_chunks, stale_chunks};
 use crate::error::Result;
-use crate::store::{CommitBatch, EmbeddedStore, Sink, SinkOp};
-use qdrant_client::qdrant::{Filter, PointStruct};
+use crate::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp};
+use qdrant_client::qdrant::Filter;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,17 +33,22 @@ impl QdrantSink {
 
     /// Applies a run of consecutive upserts: first the chunks their messages no longer have, then the points.
     fn upsert_run(&self, ops: &[SinkOp]) -> Result<()> {
-        let mut points: Vec<PointStruct> = Vec::with_capacity(ops.len());
-        let mut stale: Vec<Filter> = Vec::new();
-        for op in ops {
-            if let SinkOp::Upsert(w) = op {
-                let p = &w.point.payload;
-                if p.chunk_index == 0 {
-                    stale.push(stale_chunks(&p.session_id, &p.uuid, p.chunk_count));
-                }
-                points.extend(self.qdrant.points_of(&[(w.id, &w.point)])?);
-            }
-        }
+        let writes: Vec<&PointWrite> = ops
+            .iter()
+            .filter_map(|op| match op {
+                SinkOp::Upsert(w) => Some(w.as_ref()),
+                SinkOp::Patch(_) => None,
+            })
+            .collect();
+        let stale: Vec<Filter> = writes
+            .iter()
+            .map(|w| &w.point.payload)
+            .filter(|p| p.chunk_index == 0)
+            .map(|p| stale_chunks(&p.session_id, &p.uuid, p.chunk_count))
+            .collect();
+        let points = self
+            .qdrant
+            .points_of(writes.iter().map(|w| (w.id, &w.point)))?;
         if !stale.is_empty() {
             let any = Filter::should(stale.into_iter().map(Into::into));
             self.qdrant.delete(any, self.deadline)?;
@@ -97,16 +102,6 @@ fn upsert_run_end(ops: &[SinkOp], start: usize) -> usize {
         }
     }
     ops.len()
-}
-
-/// Points of stored data, for migration.
-pub fn encode_all(
-    qdrant: &QdrantStore,
-    points: &[(uuid::Uuid, crate::store::StoredPoint)],
-) -> Result<Vec<PointStruct>> {
-    let refs: Vec<(uuid::Uuid, &crate::store::StoredPoint)> =
-        points.iter().map(|(id, p)| (*id, p)).collect();
-    qdrant.points_of(&refs)
 }
 
 #[cfg(test)]
