@@ -5,6 +5,7 @@
 #                Qdrant through the in-process fake; the real-Qdrant variants say "skipped" without QDRANT_URL)
 #   make test-qdrant  the Qdrant tests against a real server: QDRANT_URL=http://host:6334 make test-qdrant
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
+#   make eval    search quality on the labelled question set (top-k, MRR@50 per style; hybrid vs each half)
 #   make lint    rustfmt + clippy, warnings are errors
 #   make torture long crash / fault / bad-input runs, with a summary table
 #   make fuzz    bounded cargo-fuzz run of the line reader + assembler (FUZZ_SECONDS, default 60)
@@ -18,7 +19,7 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model build install run demo test test-qdrant test-tools bench lint torture fuzz clean-demo
+.PHONY: all model build install run demo test test-qdrant test-tools bench eval lint torture fuzz clean-demo
 
 all: build
 
@@ -78,6 +79,12 @@ fuzz:
 bench: model
 	$(CARGO) build --release --locked --workspace --bins
 	target/release/pipeline-bench
+
+# Search quality on the labelled question set (eval/questions.jsonl): top-1/5/10 and MRR@50 per style, for hybrid,
+# semantic-only and lexical-only ranking; JSON in target/eval/results.json. See docs/search-quality.md.
+eval: model
+	$(CARGO) build --release --locked --bin pipeline --bin pipeline-eval
+	target/release/pipeline-eval
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -142,7 +142,12 @@ pub fn check_store(
                 let mut bad_points = 0u64;
                 for p in store.points() {
                     match p {
-                        Ok((_, sp)) if sp.vector.len() == crate::embedder::DIMENSION => points += 1,
+                        Ok((_, sp))
+                            if sp.vector.is_empty()
+                                || sp.vector.len() == crate::embedder::DIMENSION =>
+                        {
+                            points += 1
+                        }
                         _ => bad_points += 1,
                     }
                 }

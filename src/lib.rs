@@ -19,6 +19,7 @@ pub mod message;
 pub mod paths;
 pub mod payload;
 pub mod progress;
+pub mod reindex;
 pub mod search;
 pub mod shutdown;
 pub mod stages;

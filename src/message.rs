@@ -17,15 +17,20 @@ pub enum MessageKind {
     ToolResult,
     /// A compaction summary (`isCompactSummary`): repeats earlier content.
     Summary,
+    /// Output of a hook that Claude Code injected into the conversation (`PostToolUse:Edit hook additional
+    /// context: [COMPILE ERROR] ...`, `Stop hook feedback: ...`): compiler, linter and test output that the
+    /// transcript holds nowhere else.
+    HookFeedback,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 5] = [
+    pub const ALL: [MessageKind; 6] = [
         MessageKind::Human,
         MessageKind::Assistant,
         MessageKind::ToolCall,
         MessageKind::ToolResult,
         MessageKind::Summary,
+        MessageKind::HookFeedback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +40,7 @@ impl MessageKind {
             MessageKind::ToolCall => "tool_call",
             MessageKind::ToolResult => "tool_result",
             MessageKind::Summary => "summary",
+            MessageKind::HookFeedback => "hook_feedback",
         }
     }
 }
@@ -54,7 +60,11 @@ pub struct ToolCall {
 pub struct Message {
     /// Stable identity of the message: the `uuid` of its first line (an assistant message merged from several lines
     /// takes its first line's uuid), or the documented fallback `line:<file>:<byte offset>` for lines without one.
+    /// Hook feedback is identified by its content instead (`hook:<hash>`), so the copies Claude Code leaves in a
+    /// session and in its compaction log are stored once.
     pub uuid: String,
+    /// The uuid of every line the message was assembled from, in file order.
+    pub line_uuids: Vec<String>,
     /// `sessionId` of the first line (subagent files carry their parent's session id).
     pub session_id: String,
     /// Stable id of the message: UUIDv5 of session and uuid (see `ids`).

@@ -43,6 +43,18 @@ pub struct Payload {
     pub content_hash: String,
     pub enhancer_version: u32,
     pub embedding_model: String,
+    /// The uuid of every transcript line merged into this message, in file order (the first is `uuid`). Hooks,
+    /// links and other tools name lines, so any of them finds the message. Empty in points written before it
+    /// existed (then `uuid` is the only one known).
+    #[serde(default)]
+    pub line_uuids: Vec<String>,
+}
+
+impl Payload {
+    /// Whether `uuid` names one of the lines of this message.
+    pub fn has_uuid(&self, uuid: &str) -> bool {
+        self.uuid == uuid || self.line_uuids.iter().any(|u| u == uuid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

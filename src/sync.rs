@@ -131,6 +131,12 @@ impl SyncJob {
                 .max(started)
         });
 
+        if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(&store)? {
+            reporter.info(&format!(
+                "the index was written by enhancer version {from}; re-reading every transcript for version {} (resumable; searches keep working)",
+                crate::enhance::ENHANCER_VERSION
+            ));
+        }
         let found = discover::find_files(&self.settings.sources, &reporter);
         let mut pending = discover::pending(&found, &store);
         let mut truncated = false;

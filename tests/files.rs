@@ -363,7 +363,8 @@ fn repeated_texts_come_from_the_embedding_cache() {
     assert!(!session.is_empty());
     let copy = text
         .replace(&session, "11111111-2222-4333-8444-555555555555")
-        .replace("\"uuid\":\"", "\"uuid\":\"copy-");
+        .replace("\"uuid\":\"", "\"uuid\":\"copy-")
+        .replace("\"parentUuid\":\"", "\"parentUuid\":\"copy-");
     write(&src.path().join("-p/two.jsonl"), copy.as_bytes());
     let second = summary(&sync_ok(data.path(), src.path(), &["--json"]));
     assert_eq!(second["texts_embedded"], 0, "{second}");

@@ -37,6 +37,8 @@ fn full_sync_of_the_fixtures() {
         ("tool_call", 94),
         ("tool_result", 246),
         ("summary", 1),
+        // 3 PostToolUse reminders only the compaction log holds, 4 `Stop hook feedback` lines (distinct texts).
+        ("hook_feedback", 7),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -70,11 +72,14 @@ fn full_sync_of_the_fixtures() {
         "assistant messages that merged prose and tool calls: {merged}"
     );
 
-    // Subagent files: sidechain messages with their agent id, under the parent's session.
-    let sidechain: Vec<_> = firsts
+    // Subagent files: sidechain messages with their agent id, under the parent's session. The compaction log is
+    // a sidechain too, but only its 3 hook reminders are stored.
+    let (compaction, sidechain): (Vec<&&serde_json::Value>, Vec<_>) = firsts
         .iter()
         .filter(|p| p["is_sidechain"] == true)
-        .collect();
+        .partition(|p| p["agent_id"] == "acompact-e1f845");
+    assert_eq!(compaction.len(), 3);
+    assert!(compaction.iter().all(|p| p["kind"] == "hook_feedback"));
     assert_eq!(
         sidechain.len(),
         46,
@@ -99,7 +104,8 @@ fn full_sync_of_the_fixtures() {
     // Enrichment and identity.
     assert!(firsts
         .iter()
-        .all(|p| p["enhancer_version"].as_u64() == Some(1)));
+        .all(|p| p["enhancer_version"].as_u64()
+            == Some(u64::from(pipeline::enhance::ENHANCER_VERSION))));
     assert!(firsts
         .iter()
         .all(|p| p["project"].as_str().is_some_and(|s| s.starts_with('/'))));
@@ -120,10 +126,12 @@ fn full_sync_of_the_fixtures() {
     let ids: std::collections::BTreeSet<_> = points.iter().map(|p| p["id"].to_string()).collect();
     assert_eq!(ids.len(), points.len());
 
-    // Files with no conversation (medium-conversation.jsonl) and the compaction run yield nothing, without error.
+    // Files with no conversation (medium-conversation.jsonl) yield nothing, without error; the compaction run
+    // only its hook reminders.
     assert!(!firsts.iter().any(|p| p["source_path"]
         .as_str()
-        .is_some_and(|s| s.contains("medium-conversation") || s.contains("acompact"))));
+        .is_some_and(|s| s.contains("medium-conversation")
+            || (s.contains("acompact") && p["kind"] != "hook_feedback"))));
 
     // Nothing left: a second run does nothing and exits 0.
     let again = sync_ok(data.path(), &fixtures, &["--json"]);
@@ -134,7 +142,11 @@ fn full_sync_of_the_fixtures() {
     let stats = stats_json(data.path(), &fixtures);
     assert_eq!(stats["files"]["complete"], 11);
     assert_eq!(stats["files"]["percent_done"], 100.0);
-    assert_eq!(stats["store"]["messages"], 477);
+    assert_eq!(
+        stats["store"]["messages"],
+        477 + 7,
+        "477 conversation messages and 7 hook reminders"
+    );
     assert_eq!(stats["store"]["points"].as_u64(), Some(points.len() as u64));
     assert_eq!(stats["estimated_runs_left"], 0);
 }

@@ -209,6 +209,7 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             content_hash: String::new(),
             enhancer_version: 1,
             embedding_model: "test".into(),
+            line_uuids: vec![],
         };
         // A deterministic unit vector per message.
         let mut v: Vec<f32> = (0..384)

@@ -4,7 +4,7 @@ use super::{Common, EXIT_OK};
 use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use crate::error::Error;
 use crate::search::query::{self, QueryError, SearchOptions};
-use crate::search::{open_corpus, Hit, IndexSource};
+use crate::search::{open_corpus, Hit, IndexSource, SearchMode};
 use clap::Args;
 use std::time::SystemTime;
 
@@ -21,7 +21,7 @@ pub struct SearchArgs {
     /// Only the project of the current directory.
     #[arg(long)]
     pub here: bool,
-    /// Only these kinds: human, assistant, tool_call, tool_result, summary (repeatable).
+    /// Only these kinds: human, assistant, tool_call, tool_result, summary, hook_feedback (repeatable).
     #[arg(long = "kind", value_name = "KIND")]
     pub kinds: Vec<String>,
     /// Only messages about this topic.
@@ -39,6 +39,12 @@ pub struct SearchArgs {
     /// Only this session id.
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+    /// Only the message containing the transcript line with this uuid (any line of a merged message).
+    #[arg(long, value_name = "UUID")]
+    pub uuid: Option<String>,
+    /// Ranking: hybrid (both lists fused), semantic (embedding only) or lexical (BM25 only).
+    #[arg(long, value_name = "MODE", default_value = "hybrid", value_parser = parse_mode)]
+    pub mode: SearchMode,
     /// Only assistant solution attempts, best validated first.
     #[arg(long)]
     pub solutions: bool,
@@ -76,6 +82,8 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         since: args.since.clone(),
         until: args.until.clone(),
         session: args.session.clone(),
+        uuid: args.uuid.clone(),
+        mode: args.mode,
         solutions: args.solutions,
         context: args.context,
         cwd,
@@ -94,6 +102,10 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         print_hits(&hits, args.explain);
     }
     Ok(EXIT_OK)
+}
+
+fn parse_mode(s: &str) -> Result<SearchMode, String> {
+    SearchMode::parse(s).map_err(|e| e.to_string())
 }
 
 fn usage(e: QueryError) -> anyhow::Error {
@@ -147,7 +159,7 @@ fn print_hits(hits: &[Hit], explain: bool) {
                 .map(|b| format!("{} ×{:.3}", b.name, b.factor))
                 .collect();
             println!(
-                "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), rrf {:.4}{}{}",
+                "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
                 rank(h.semantic_rank),
                 h.cosine,
                 rank(h.lexical_rank),

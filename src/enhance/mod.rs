@@ -3,11 +3,13 @@
 //! The stateful part of enhancement (conversation-tree links, feedback linking) lives in `stages::enhance`.
 
 pub mod code;
+pub mod embedding;
 pub mod quality;
 pub mod sentiment;
 pub mod solution;
 pub mod topics;
 pub mod words;
 
-/// Bump whenever any rule in this module changes: it is stamped into every payload.
-pub const ENHANCER_VERSION: u32 = 1;
+/// Bump whenever any rule in this module or the stored text changes: it is stamped into every payload, and a data
+/// dir holding points of another version is re-indexed by the next run (see `crate::reindex`).
+pub const ENHANCER_VERSION: u32 = 2;

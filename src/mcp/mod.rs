@@ -15,7 +15,7 @@ use crate::config::{PipelineConfig, SinkConfig, SinkKind};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::progress::{Counters, Display, Reporter};
 use crate::search::query::{self, SearchOptions};
-use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex};
+use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
 use crate::store::target::{self, SinkOverrides};
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, SyncJob};
@@ -93,6 +93,11 @@ impl McpServer {
             since: p.since,
             until: p.until,
             session: p.session,
+            uuid: p.uuid,
+            mode: match p.mode.as_deref() {
+                None => SearchMode::Hybrid,
+                Some(m) => SearchMode::parse(m).map_err(|e| e.to_string())?,
+            },
             solutions: p.solutions.unwrap_or(false),
             context: p.context.unwrap_or(0).min(10),
             cwd: p.cwd.map(PathBuf::from),

@@ -12,7 +12,7 @@ pub struct SearchParams {
     pub limit: Option<usize>,
     /// Only this project: its name (last path component) or full path.
     pub project: Option<String>,
-    /// Only these kinds: human, assistant, tool_call, tool_result, summary.
+    /// Only these kinds: human, assistant, tool_call, tool_result, summary, hook_feedback.
     pub kind: Option<Vec<String>>,
     /// Only messages about this topic: debugging, performance, authentication, deployment, testing, styling,
     /// database, api, state_management, configuration, framework, devtools.
@@ -25,6 +25,10 @@ pub struct SearchParams {
     pub until: Option<String>,
     /// Only this session id.
     pub session: Option<String>,
+    /// Only the message containing the transcript line with this uuid (any line of a merged message).
+    pub uuid: Option<String>,
+    /// Ranking: hybrid (default), semantic or lexical.
+    pub mode: Option<String>,
     /// Only assistant solution attempts, best validated first.
     pub solutions: Option<bool>,
     /// Neighbouring messages to include on each side of each hit (0-10).

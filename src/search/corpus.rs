@@ -13,8 +13,11 @@ use uuid::Uuid;
 pub struct Candidate {
     pub id: Uuid,
     pub payload: Payload,
-    /// Cosine similarity to the query (computed even outside the semantic list).
+    /// Cosine similarity to the query, computed even outside the semantic list. A chunk kept for lexical search
+    /// only (no vector of its own) takes the best of its message's embedded chunks; 0 when there is none.
     pub cosine: f32,
+    /// Whether `cosine` is evidence at all (false only for a message with no embedded chunk).
+    pub has_cosine: bool,
     /// BM25 score (0 outside the lexical list).
     pub bm25: f32,
     /// 1-based rank in the semantic list.
@@ -25,18 +28,20 @@ pub struct Candidate {
 
 impl Candidate {
     /// A merged entry: its (rank, score) in each list; `cosine` is asked for only when it is not in the semantic
-    /// list (the similarity is still reported).
+    /// list (the similarity is still reported), and is `None` when neither the chunk nor its message has a vector.
     pub fn ranked(
         id: Uuid,
         payload: Payload,
         semantic: Option<(usize, f32)>,
         lexical: Option<(usize, f32)>,
-        cosine: impl FnOnce() -> f32,
+        cosine: impl FnOnce() -> Option<f32>,
     ) -> Self {
+        let cosine = semantic.map_or_else(cosine, |s| Some(s.1));
         Candidate {
             id,
             payload,
-            cosine: semantic.map_or_else(cosine, |s| s.1),
+            cosine: cosine.unwrap_or(0.0),
+            has_cosine: cosine.is_some(),
             bm25: lexical.map_or(0.0, |l| l.1),
             semantic_rank: semantic.map(|s| s.0),
             lexical_rank: lexical.map(|l| l.0),

@@ -19,13 +19,15 @@ pub struct Filter {
     /// Unix seconds, exclusive.
     pub until: Option<i64>,
     pub session: Option<String>,
+    /// The message one of whose transcript lines has this uuid.
+    pub uuid: Option<String>,
     /// Assistant solution attempts only.
     pub solutions: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
-    #[error("unknown kind {0:?}; valid kinds: human, assistant, tool_call, tool_result, summary")]
+    #[error("unknown kind {0:?}; valid kinds: human, assistant, tool_call, tool_result, summary, hook_feedback")]
     Kind(String),
     #[error("unknown topic {given:?}; valid topics: {}", valid.join(", "))]
     Topic { given: String, valid: Vec<String> },
@@ -69,6 +71,11 @@ impl Filter {
         }
         if let Some(session) = &self.session {
             if &p.session_id != session {
+                return false;
+            }
+        }
+        if let Some(uuid) = &self.uuid {
+            if !p.has_uuid(uuid) {
                 return false;
             }
         }

@@ -12,6 +12,9 @@ use crate::store::{EmbeddedStore, StoredPoint};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
+/// `rows` entry of a document without a vector.
+const NO_VECTOR: u32 = u32::MAX;
+
 /// Where an index was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexSource {
@@ -26,8 +29,10 @@ pub enum IndexSource {
 pub struct SearchIndex {
     pub(super) ids: Vec<Uuid>,
     pub(super) payloads: Vec<Payload>,
-    /// `ids.len() * DIMENSION` floats, row-major.
+    /// One row of `DIMENSION` floats per embedded document, row-major.
     pub(super) vectors: Vec<f32>,
+    /// Per document: its row in `vectors`, or `NO_VECTOR` for a chunk kept for lexical search only.
+    rows: Vec<u32>,
     pub(super) bm25: Bm25,
     /// Message id -> document indices, by chunk index.
     by_message: HashMap<String, Vec<u32>>,
@@ -40,12 +45,17 @@ impl SearchIndex {
         let mut ids = Vec::new();
         let mut payloads = Vec::new();
         let mut vectors = Vec::new();
+        let mut rows = Vec::new();
         for (id, p) in points {
-            if p.vector.len() != DIMENSION {
+            if p.vector.len() == DIMENSION {
+                rows.push((vectors.len() / DIMENSION) as u32);
+                vectors.extend_from_slice(&p.vector);
+            } else if p.vector.is_empty() {
+                rows.push(NO_VECTOR);
+            } else {
                 continue;
             }
             ids.push(id);
-            vectors.extend_from_slice(&p.vector);
             payloads.push(p.payload);
         }
         let bm25 = Bm25::build(payloads.iter().map(|p| p.text.as_str()));
@@ -80,6 +90,7 @@ impl SearchIndex {
             ids,
             payloads,
             vectors,
+            rows,
             bm25,
             by_message,
             children,
@@ -212,8 +223,29 @@ impl SearchIndex {
         (before, after)
     }
 
-    pub(super) fn vector(&self, doc: usize) -> &[f32] {
-        &self.vectors[doc * DIMENSION..(doc + 1) * DIMENSION]
+    /// The document's vector, `None` for a lexical-only chunk.
+    pub(super) fn vector(&self, doc: usize) -> Option<&[f32]> {
+        let row = *self.rows.get(doc)? as usize;
+        self.vectors.get(row * DIMENSION..(row + 1) * DIMENSION)
+    }
+
+    /// Every stored chunk's payload, in document order.
+    pub fn payloads(&self) -> &[Payload] {
+        &self.payloads
+    }
+
+    /// Cosine similarity of a document to a normalized query vector; for a lexical-only chunk, the best of its
+    /// message's embedded chunks (`None` if it has none).
+    fn cosine(&self, doc: usize, query_vector: &[f32]) -> Option<f32> {
+        if let Some(v) = self.vector(doc) {
+            return Some(dot(v, query_vector));
+        }
+        let siblings = self.by_message.get(&self.payloads.get(doc)?.message_id)?;
+        siblings
+            .iter()
+            .filter_map(|d| self.vector(*d as usize))
+            .map(|v| dot(v, query_vector))
+            .reduce(f32::max)
     }
 }
 
@@ -242,7 +274,7 @@ impl Corpus for SearchIndex {
         // results once re-sorted, so both stores list the same candidates.
         let mut semantic: Vec<(u32, f32)> = (0..self.len())
             .filter(|d| allowed[*d])
-            .map(|d| (d as u32, dot(self.vector(d), query_vector)))
+            .filter_map(|d| Some((d as u32, dot(self.vector(d)?, query_vector))))
             .collect();
         self.top_by_id(&mut semantic, per_list);
         let mut lexical: Vec<(u32, f32)> = self
@@ -254,7 +286,7 @@ impl Corpus for SearchIndex {
             .map(|(d, sem, lex)| {
                 let doc = d as usize;
                 Candidate::ranked(self.ids[doc], self.payloads[doc].clone(), sem, lex, || {
-                    dot(self.vector(doc), query_vector)
+                    self.cosine(doc, query_vector)
                 })
             })
             .collect())

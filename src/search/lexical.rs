@@ -8,6 +8,7 @@
 //! frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`, is computed at query time over the whole store (Qdrant's `idf`
 //! modifier uses the same formula), so the embedded store and Qdrant rank alike.
 
+use super::stopwords::is_stop_word;
 use std::collections::HashMap;
 
 const K1: f32 = 1.2;
@@ -59,7 +60,10 @@ pub fn sparse_document(text: &str) -> (Vec<u32>, Vec<f32>) {
 
 /// A query as a sparse vector: weight 1 per distinct term (the store multiplies in the IDF).
 pub fn sparse_query(query: &str) -> (Vec<u32>, Vec<f32>) {
-    let mut dims: Vec<u32> = tokens(query).iter().map(|t| term_dimension(t)).collect();
+    let mut dims: Vec<u32> = query_terms(query)
+        .iter()
+        .map(|t| term_dimension(t))
+        .collect();
     dims.sort_unstable();
     dims.dedup();
     let values = vec![1.0; dims.len()];
@@ -129,6 +133,20 @@ pub fn tokens(text: &str) -> Vec<String> {
     out
 }
 
+/// The distinct terms of a query that count as evidence: its tokens without English function words ("why did
+/// we ..."), unless nothing else is left (a query of only such words still searches for them).
+pub fn query_terms(query: &str) -> Vec<String> {
+    let mut terms = tokens(query);
+    terms.sort();
+    terms.dedup();
+    let content: Vec<String> = terms.iter().filter(|t| !is_stop_word(t)).cloned().collect();
+    if content.is_empty() {
+        terms
+    } else {
+        content
+    }
+}
+
 /// An inverted index with BM25 scoring.
 #[derive(Debug, Default)]
 pub struct Bm25 {
@@ -188,9 +206,7 @@ impl Bm25 {
 
     /// BM25 score of every document matching at least one query token, for documents `allowed` accepts.
     pub fn scores(&self, query: &str, allowed: impl Fn(u32) -> bool) -> Vec<(u32, f32)> {
-        let mut q = tokens(query);
-        q.sort();
-        q.dedup();
+        let q = query_terms(query);
         let n = self.docs_with_terms as f32;
         // Dense accumulators: cheaper than hashing when common terms touch many documents.
         let mut scores = vec![0f32; self.doc_len.len()];
@@ -229,6 +245,26 @@ impl Bm25 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn questions_lose_their_function_words_but_not_their_identifiers() {
+        let q = query_terms("Why did we change the slice_builder.ex?");
+        assert_eq!(
+            q,
+            vec!["builder", "change", "ex", "slice", "slice_builder.ex"]
+        );
+        assert_eq!(
+            query_terms("why did we"),
+            vec!["did", "we", "why"],
+            "nothing else left: keep them"
+        );
+        let (dims, _) = sparse_query("what is the mutex for");
+        assert_eq!(
+            dims,
+            vec![term_dimension("mutex")],
+            "Qdrant's query drops the same words"
+        );
+    }
 
     #[test]
     fn compounds_are_indexed_whole_and_in_parts() {

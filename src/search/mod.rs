@@ -8,14 +8,16 @@
 
 pub mod corpus;
 pub mod filter;
+pub mod fuse;
 pub mod index;
 pub mod lexical;
 pub mod open;
 pub mod query;
 pub mod rank;
+pub mod stopwords;
 
 pub use corpus::{Candidate, Corpus};
 pub use filter::{Filter, FilterError};
 pub use index::{IndexSource, SearchIndex};
 pub use open::open_corpus;
-pub use rank::{search, Boost, Hit, SearchRequest};
+pub use rank::{search, Boost, Hit, SearchMode, SearchRequest};

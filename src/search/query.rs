@@ -1,6 +1,7 @@
 //! One search as the CLI and the MCP server both run it: options in, validated filters, ranked hits out.
 
 use super::filter::{check_topic, parse_kind, parse_time};
+use super::rank::SearchMode;
 use super::{search, Corpus, Filter, FilterError, Hit, SearchRequest};
 use crate::embedder::Embedder;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchOptions {
     pub query: String,
+    /// Hybrid (default), semantic-only or lexical-only ranking.
+    pub mode: SearchMode,
     pub limit: usize,
     /// A project name or path.
     pub project: Option<String>,
@@ -21,6 +24,8 @@ pub struct SearchOptions {
     pub since: Option<String>,
     pub until: Option<String>,
     pub session: Option<String>,
+    /// Only the message one of whose transcript lines has this uuid.
+    pub uuid: Option<String>,
     pub solutions: bool,
     pub context: usize,
     /// The caller's directory, for the same-project boost.
@@ -75,6 +80,7 @@ pub fn filter_for(
             .map(|s| parse_time(s, false, now))
             .transpose()?,
         session: opts.session.clone(),
+        uuid: opts.uuid.clone(),
         solutions: opts.solutions,
     };
     if let Some(p) = &opts.project {
@@ -119,6 +125,7 @@ pub fn run(
         .unwrap_or_default();
     let req = SearchRequest {
         query: opts.query.clone(),
+        mode: opts.mode,
         limit: opts.limit.max(1),
         filter,
         context: opts.context,

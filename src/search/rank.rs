@@ -1,15 +1,15 @@
-//! Hybrid ranking: semantic and lexical candidate lists fused by reciprocal rank, then bounded boosts.
+//! Hybrid ranking: semantic and lexical candidate lists fused by standardized scores (see `fuse`), then bounded
+//! boosts.
 
 use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
+use super::fuse::fused_scores;
 use super::lexical;
 use crate::error::Result;
 use crate::payload::Payload;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Reciprocal-rank-fusion constant (the usual 60: damps the head of each list).
-pub const RRF_K: f32 = 60.0;
 /// Candidates taken from each list before fusion.
 const CANDIDATES: usize = 200;
 /// Largest effect of each boost (+10%).
@@ -19,9 +19,51 @@ const RECENCY_DAYS: f32 = 30.0;
 /// Snippet length, characters.
 const SNIPPET_CHARS: usize = 240;
 
+/// Which candidate lists a search ranks by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchMode {
+    /// Both lists, fused (the default).
+    #[default]
+    Hybrid,
+    /// Only the embedding similarity.
+    Semantic,
+    /// Only BM25.
+    Lexical,
+}
+
+impl SearchMode {
+    pub const ALL: [SearchMode; 3] = [
+        SearchMode::Hybrid,
+        SearchMode::Semantic,
+        SearchMode::Lexical,
+    ];
+
+    /// Parses a mode name; the error lists the valid ones.
+    pub fn parse(name: &str) -> Result<Self, UnknownMode> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| UnknownMode(name.to_string()))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::Hybrid => "hybrid",
+            SearchMode::Semantic => "semantic",
+            SearchMode::Lexical => "lexical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown search mode {0:?}; valid modes: hybrid, semantic, lexical")]
+pub struct UnknownMode(pub String);
+
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: String,
+    pub mode: SearchMode,
     pub limit: usize,
     pub filter: Filter,
     /// Neighbouring messages to return on each side.
@@ -61,12 +103,9 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
-    for c in cands {
-        let fused = [c.semantic_rank, c.lexical_rank]
-            .iter()
-            .flatten()
-            .map(|r| 1.0 / (RRF_K + *r as f32))
-            .sum::<f32>();
+    let scores = fused_scores(&cands, req.mode);
+    for (c, fused) in cands.into_iter().zip(scores) {
+        let Some(fused) = fused else { continue };
         let boosts = boosts(&c.payload, req);
         let score = boosts.iter().fold(fused, |s, b| s * b.factor);
         let hit = Hit {

@@ -247,10 +247,10 @@ impl EmbedStage {
                 if texts == self.config.window_texts {
                     break;
                 }
-                let cost = if self.is_cached(&c.payload.text)? {
-                    0.0
-                } else {
-                    (estimate_tokens(&c.payload.text) + 2).min(self.config.max_length) as f64
+                let cost = match &c.embed_text {
+                    None => 0.0,
+                    Some(t) if self.is_cached(t)? => 0.0,
+                    Some(t) => (estimate_tokens(t) + 2).min(self.config.max_length) as f64,
                 };
                 if budget.is_some_and(|b| tokens + cost > b) {
                     break;
@@ -274,8 +274,10 @@ impl EmbedStage {
             _ => None,
         });
         for c in chunks.take(self.config.window_texts) {
-            if !self.is_cached(&c.payload.text)? {
-                return Ok(true);
+            if let Some(t) = &c.embed_text {
+                if !self.is_cached(t)? {
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
@@ -296,7 +298,8 @@ impl EmbedStage {
         let mut to_embed: Vec<([u8; 32], String)> = Vec::new();
         for item in &window {
             if let Enhanced::Chunk(c) = item {
-                let key = cache_key(&c.payload.text);
+                let Some(text) = &c.embed_text else { continue };
+                let key = cache_key(text);
                 if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
                     Counters::add(&counters.cache_hits, 1);
                     continue;
@@ -306,7 +309,7 @@ impl EmbedStage {
                         Counters::add(&counters.cache_hits, 1);
                         vectors.insert(key, v);
                     }
-                    None => to_embed.push((key, c.payload.text.clone())),
+                    None => to_embed.push((key, text.clone())),
                 }
             }
         }
@@ -362,17 +365,24 @@ impl EmbedStage {
         for item in window {
             match item {
                 Enhanced::Chunk(c) => {
-                    let key = cache_key(&c.payload.text);
-                    let Some(vector) = vectors.get(&key).cloned() else {
-                        return Err(Error::Embed(format!("no vector for point {}", c.id)));
-                    };
-                    // Remember a vector in the cache once, with the first point that needed it.
-                    let cache_key = match fresh.iter().position(|k| *k == key) {
-                        Some(i) => {
-                            fresh.swap_remove(i);
-                            Some(key)
+                    let (vector, cache_key) = match &c.embed_text {
+                        // Lexical only: stored without a vector.
+                        None => (Vec::new(), None),
+                        Some(text) => {
+                            let key = cache_key(text);
+                            let Some(vector) = vectors.get(&key).cloned() else {
+                                return Err(Error::Embed(format!("no vector for point {}", c.id)));
+                            };
+                            // Remember a vector in the cache once, with the first point that needed it.
+                            let fresh_key = match fresh.iter().position(|k| *k == key) {
+                                Some(i) => {
+                                    fresh.swap_remove(i);
+                                    Some(key)
+                                }
+                                None => None,
+                            };
+                            (vector, fresh_key)
                         }
-                        None => None,
                     };
                     Counters::add(&counters.chunks, 1);
                     let c = *c;

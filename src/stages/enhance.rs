@@ -7,7 +7,7 @@ use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
 use crate::checkpoint::ResumeState;
 use crate::embedder::MODEL_ID;
 use crate::enhance::words::{self, Words};
-use crate::enhance::{code, quality, sentiment, solution, topics, ENHANCER_VERSION};
+use crate::enhance::{code, embedding, quality, sentiment, solution, topics, ENHANCER_VERSION};
 use crate::ids;
 use crate::message::{MessageKind, Sentiment};
 use crate::payload::{content_hash, Feedback, Payload, Validation};
@@ -34,6 +34,8 @@ struct Node {
     kind: MessageKind,
     /// (session id, uuid) when the message is a solution attempt.
     solution: Option<(String, String)>,
+    /// For a human prompt: its start, the context its answers are embedded with.
+    prompt: Option<String>,
 }
 
 impl EnhancerState {
@@ -55,6 +57,19 @@ impl EnhancerState {
             self.nodes.pop_front();
         }
         self.nodes.push_back(node);
+    }
+
+    /// The human prompt of the exchange `parent` belongs to (the nearest human message above it).
+    fn prompt_above(&self, parent: Option<u128>) -> Option<&str> {
+        let mut cursor = parent;
+        for _ in 0..MAX_WALK {
+            let node = self.find(cursor?)?;
+            if node.kind == MessageKind::Human {
+                return node.prompt.as_deref();
+            }
+            cursor = node.parent;
+        }
+        None
     }
 
     /// The nearest solution attempt above `parent`, within the current turn (stops at a human prompt).
@@ -147,11 +162,18 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         }
     }
 
+    let parent = m.parent_message_id.map(|p| p.as_u128());
+    let prompt = match m.kind {
+        MessageKind::Human => Some(embedding::context_of(&m.text)),
+        _ => state.prompt_above(parent).map(str::to_string),
+    };
+    let embed_texts = embedding::embed_texts(m.kind, &parsed.chunks, prompt.as_deref());
     state.record(Node {
         message_id: m.message_id.as_u128(),
-        parent: m.parent_message_id.map(|p| p.as_u128()),
+        parent,
         kind: m.kind,
         solution: category.map(|_| (m.session_id.clone(), m.uuid.clone())),
+        prompt: (m.kind == MessageKind::Human).then_some(prompt).flatten(),
     });
 
     let project_name = m
@@ -170,7 +192,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     let message_id = m.message_id.to_string();
     let parent_message_id = m.parent_message_id.map(|p| p.to_string());
     let primary_topic = detected.first().map(|t| t.topic.clone());
-    for (i, text) in parsed.chunks.iter().enumerate() {
+    for (i, (text, embed_text)) in parsed.chunks.iter().zip(embed_texts).enumerate() {
         let payload = Payload {
             message_id: message_id.clone(),
             parent_message_id: parent_message_id.clone(),
@@ -202,10 +224,12 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             content_hash: content_hash(text),
             enhancer_version: ENHANCER_VERSION,
             embedding_model: MODEL_ID.to_string(),
+            line_uuids: m.line_uuids.clone(),
         };
         out.push(Enhanced::Chunk(Box::new(ChunkRecord {
             id: ids::point_id(&m.session_id, &m.uuid, i as u32),
             payload,
+            embed_text,
         })));
     }
     if let Some(p) = patch {
@@ -258,6 +282,7 @@ mod tests {
         ParsedMessage {
             message: Message {
                 uuid: uuid.into(),
+                line_uuids: vec![uuid.into()],
                 session_id: "s".into(),
                 message_id: id(uuid),
                 parent_message_id: parent.map(id),

@@ -54,4 +54,7 @@ pub enum Enhanced {
 pub struct ChunkRecord {
     pub id: Uuid,
     pub payload: Payload,
+    /// What the model embeds for this chunk (its text with the context it answers), or `None` for a chunk kept
+    /// for lexical search only (stored without a vector).
+    pub embed_text: Option<String>,
 }

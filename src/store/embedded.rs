@@ -15,8 +15,8 @@ use uuid::Uuid;
 /// Longest wait for a `pipeline watch` cycle (at most `--cycle`, 5 s by default) before a reader gives up.
 const WATCH_CYCLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Encoding version of stored points (first byte of each value).
-const POINT_FORMAT: u8 = 1;
+/// Encoding version of stored points (first byte of each value). Format 1 (no `line_uuids`) is still read.
+const POINT_FORMAT: u8 = 2;
 
 const POINTS: &str = "points";
 const CACHE: &str = "embed_cache";
@@ -388,6 +388,7 @@ fn decode_point(bytes: &[u8]) -> std::result::Result<StoredPoint, String> {
                 .map(|(p, _)| p)
                 .map_err(|e| e.to_string())
         }
+        Some((1, body)) => legacy::decode_v1(body),
         Some((v, _)) => Err(format!("unknown point format {v}")),
         None => Err("empty point record".to_string()),
     }
@@ -424,5 +425,6 @@ fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
     store_error(path, text)
 }
 
+mod legacy;
 #[cfg(test)]
 pub(crate) mod tests;

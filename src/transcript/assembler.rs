@@ -7,13 +7,16 @@
 //!   message stays *open* until a different assistant message or a human prompt arrives. At the end of the bytes
 //!   available it is emitted anyway (and re-emitted, under the same id, if more of it arrives later);
 //! - user lines are human prompts, tool results or compaction summaries; `isMeta` lines, command wrappers and
-//!   interruption notices are skipped; so are synthetic API-error lines and compaction-run (`acompact`) files.
+//!   interruption notices are skipped; so are synthetic API-error lines and compaction-run (`acompact`) files;
+//! - except hook output (an `isMeta` reminder or a hook `attachment` line, in a session or in its compaction log):
+//!   it becomes a `hook_feedback` message identified by its content, so its copies are stored once.
 //!
 //! The whole state is serializable: it is saved with the checkpoint so a run resumes mid-file exactly as if it
 //! had never stopped.
 
 use super::raw::{ConversationLine, LineHead};
-use super::{text, tools};
+use super::repair::repair_lone_surrogates;
+use super::{hook_feedback, text, tools};
 use crate::ids;
 use crate::message::{Message, MessageKind, ToolCall};
 use serde::{Deserialize, Serialize};
@@ -25,8 +28,9 @@ use uuid::Uuid;
 const LINK_WINDOW: usize = 2048;
 /// How many recent tool-call names are remembered to label tool results.
 const TOOL_NAME_WINDOW: usize = 256;
-/// Longest tool result kept, in characters.
-pub const MAX_TOOL_RESULT_CHARS: usize = 2000;
+/// Longest tool result kept, in characters: longer ones lose their middle (the command at the head and the error
+/// at the tail are what is searched for).
+pub const MAX_TOOL_RESULT_CHARS: usize = 100_000;
 
 /// Why a line could not be used. The caller adds the file and byte offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +61,8 @@ struct OpenAssistant {
     message_id: u128,
     parent_message_id: Option<u128>,
     pieces: Vec<String>,
+    /// Uuids of the lines merged so far, in file order.
+    line_uuids: Vec<String>,
     has_prose: bool,
     tool_calls: Vec<ToolCall>,
     /// Changed since it was last emitted.
@@ -161,7 +167,7 @@ impl Assembler {
         let head: LineHead<'_> =
             serde_json::from_str(line).map_err(|e| format!("not a JSON object line: {e}"))?;
         let kind = head.kind.as_deref().unwrap_or("");
-        if kind != "user" && kind != "assistant" {
+        if kind != "user" && kind != "assistant" && kind != "attachment" {
             // Noise: keep only the tree link. A compaction boundary has a null parent and a logical one.
             if let Some(uuid) = head.uuid.as_deref() {
                 let parent = head
@@ -197,9 +203,21 @@ impl Assembler {
             .agent_id
             .as_deref()
             .is_some_and(|a| a.starts_with("acompact"));
+        if kind == "attachment" {
+            let hook = line
+                .attachment
+                .as_ref()
+                .and_then(hook_feedback::from_attachment);
+            self.hook_or_link(hook, meta, parent, out);
+            return Ok(());
+        }
         if compaction_run {
-            // The summarizer's own run: its result reaches the parent session as the compaction summary.
-            self.link(&meta.uuid, parent);
+            // The summarizer's own run: its result reaches the parent session as the compaction summary. Only
+            // the hook output it was shown may exist nowhere else.
+            let hook = (kind == "user" && line.is_meta == Some(true))
+                .then(|| meta_hook_text(&line))
+                .flatten();
+            self.hook_or_link(hook, meta, parent, out);
             return Ok(());
         }
         if kind == "assistant" {
@@ -240,6 +258,7 @@ impl Assembler {
                 message_id,
                 parent_message_id: parent,
                 pieces: Vec::new(),
+                line_uuids: Vec::new(),
                 has_prose: false,
                 tool_calls: Vec::new(),
                 dirty: false,
@@ -247,6 +266,9 @@ impl Assembler {
         }
         let mut new_tools = Vec::new();
         if let Some(open) = self.state.open.as_mut() {
+            if !open.line_uuids.contains(&meta.uuid) {
+                open.line_uuids.push(meta.uuid.clone());
+            }
             for block in content_blocks(message.content.as_ref()) {
                 match block {
                     Block::Text(t) => {
@@ -291,11 +313,12 @@ impl Assembler {
         parent: Option<u128>,
         out: &mut Vec<Message>,
     ) {
-        let content = line.message.and_then(|m| m.content);
         if line.is_meta == Some(true) {
-            self.link(&meta.uuid, parent);
+            let hook = meta_hook_text(&line);
+            self.hook_or_link(hook, meta, parent, out);
             return;
         }
+        let content = line.message.and_then(|m| m.content);
         let blocks = content_blocks(content.as_ref());
         let has_tool_result = blocks.iter().any(|b| matches!(b, Block::ToolResult { .. }));
         let mut tool_name = None;
@@ -320,7 +343,7 @@ impl Assembler {
                         if tool_name.is_none() {
                             tool_name = name;
                         }
-                        let body = text::truncate_chars(&text::clean(&t), MAX_TOOL_RESULT_CHARS);
+                        let body = text::truncate_middle(&text::clean(&t), MAX_TOOL_RESULT_CHARS);
                         parts.push(format!("{label}\n{body}"));
                     }
                     Block::Text(t) => parts.push(t),
@@ -361,6 +384,7 @@ impl Assembler {
         let message_id = ids::message_id(&meta.session_id, &meta.uuid);
         self.link(&meta.uuid, Some(message_id.as_u128()));
         out.push(Message {
+            line_uuids: vec![meta.uuid.clone()],
             uuid: meta.uuid,
             session_id: meta.session_id,
             message_id,
@@ -375,6 +399,48 @@ impl Assembler {
             tool_calls: Vec::new(),
             result_of_tool: tool_name,
             is_error,
+            source_path: self.source_path.clone(),
+            line_offset: meta.line_offset,
+        });
+    }
+
+    /// Emits hook output as a `hook_feedback` message (identified by session and content), or, when the line
+    /// carries none, only keeps its tree link.
+    fn hook_or_link(
+        &mut self,
+        hook: Option<String>,
+        meta: LineMeta,
+        parent: Option<u128>,
+        out: &mut Vec<Message>,
+    ) {
+        let Some(raw) = hook else {
+            self.link(&meta.uuid, parent);
+            return;
+        };
+        let cleaned = text::truncate_middle(&text::clean(&raw), hook_feedback::MAX_HOOK_CHARS);
+        if cleaned.is_empty() {
+            self.link(&meta.uuid, parent);
+            return;
+        }
+        let uuid = format!("hook:{}", crate::payload::content_hash(&cleaned));
+        let message_id = ids::message_id(&meta.session_id, &uuid);
+        self.link(&meta.uuid, Some(message_id.as_u128()));
+        out.push(Message {
+            uuid,
+            line_uuids: vec![meta.uuid],
+            session_id: meta.session_id,
+            message_id,
+            parent_message_id: parent.map(Uuid::from_u128),
+            kind: MessageKind::HookFeedback,
+            text: cleaned,
+            cwd: meta.cwd,
+            git_branch: meta.git_branch,
+            timestamp: meta.timestamp,
+            is_sidechain: meta.is_sidechain,
+            agent_id: meta.agent_id,
+            tool_calls: Vec::new(),
+            result_of_tool: None,
+            is_error: false,
             source_path: self.source_path.clone(),
             line_offset: meta.line_offset,
         });
@@ -437,6 +503,7 @@ fn open_to_message(open: &OpenAssistant, source_path: &str) -> Option<Message> {
     };
     Some(Message {
         uuid: open.meta.uuid.clone(),
+        line_uuids: open.line_uuids.clone(),
         session_id: open.meta.session_id.clone(),
         message_id: Uuid::from_u128(open.message_id),
         parent_message_id: open.parent_message_id.map(Uuid::from_u128),
@@ -453,6 +520,20 @@ fn open_to_message(open: &OpenAssistant, source_path: &str) -> Option<Message> {
         source_path: source_path.to_string(),
         line_offset: open.meta.line_offset,
     })
+}
+
+/// The hook output an `isMeta` user line carries, if any.
+fn meta_hook_text(line: &ConversationLine) -> Option<String> {
+    let content = line.message.as_ref()?.content.as_ref();
+    let text = content_blocks(content)
+        .into_iter()
+        .filter_map(|b| match b {
+            Block::Text(t) => Some(t),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    hook_feedback::from_meta_text(&text)
 }
 
 enum Block {
@@ -503,61 +584,6 @@ fn block(v: &Value) -> Block {
         Some("document") => Block::Document,
         _ => Block::Other,
     }
-}
-
-/// Replaces `\uD800`-`\uDFFF` escapes that do not form a valid pair with `\uFFFD`, so serde_json accepts the line.
-fn repair_lone_surrogates(s: &str) -> Option<String> {
-    if !s.contains("\\u") {
-        return None;
-    }
-    let parse_hex = |h: &str| u16::from_str_radix(h, 16).ok();
-    let mut out = String::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    let mut changed = false;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 1 < b.len() {
-            if b[i + 1] == b'u' && i + 6 <= b.len() {
-                if let Some(cu) = s.get(i + 2..i + 6).and_then(parse_hex) {
-                    if (0xD800..0xDC00).contains(&cu) {
-                        let low = s
-                            .get(i + 6..i + 8)
-                            .filter(|p| *p == "\\u")
-                            .and_then(|_| s.get(i + 8..i + 12))
-                            .and_then(parse_hex);
-                        if low.is_some_and(|lo| (0xDC00..0xE000).contains(&lo)) {
-                            out.push_str(&s[i..i + 12]);
-                            i += 12;
-                            continue;
-                        }
-                        out.push_str("\\uFFFD");
-                        changed = true;
-                        i += 6;
-                        continue;
-                    }
-                    if (0xDC00..0xE000).contains(&cu) {
-                        out.push_str("\\uFFFD");
-                        changed = true;
-                        i += 6;
-                        continue;
-                    }
-                }
-            }
-            // Any other escape: copy both bytes so an escaped backslash is not mistaken for an escape start.
-            if b[i + 1].is_ascii() {
-                out.push_str(&s[i..i + 2]);
-                i += 2;
-            } else {
-                out.push('\\');
-                i += 1;
-            }
-            continue;
-        }
-        let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
-        out.push_str(&s[i..i + ch_len]);
-        i += ch_len;
-    }
-    changed.then_some(out)
 }
 
 #[cfg(test)]

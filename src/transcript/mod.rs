@@ -4,8 +4,10 @@
 
 pub mod assembler;
 pub mod chunk;
+pub mod hook_feedback;
 pub mod lines;
 pub mod raw;
+pub mod repair;
 pub mod text;
 pub mod tools;
 

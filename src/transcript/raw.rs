@@ -47,6 +47,9 @@ pub struct ConversationLine {
     pub request_id: Option<String>,
     #[serde(default)]
     pub message: Option<ApiMessage>,
+    /// On an `attachment` line: what was attached (hook output among others).
+    #[serde(default)]
+    pub attachment: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

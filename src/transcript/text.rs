@@ -122,6 +122,28 @@ fn looks_like_base64(run: &[u8]) -> bool {
 }
 
 /// Truncates to at most `max_chars` characters, marking the cut. Never splits a UTF-8 sequence.
+/// `text` cut to about `max_chars` characters by dropping its middle (three fifths kept from the head, two from
+/// the tail), with a marker saying how much was left out.
+pub fn truncate_middle(text: &str, max_chars: usize) -> String {
+    let total = text.chars().count();
+    if total <= max_chars {
+        return text.to_string();
+    }
+    let head = max_chars * 3 / 5;
+    let tail = max_chars - head;
+    let head_end = text.char_indices().nth(head).map_or(text.len(), |(b, _)| b);
+    let tail_start = text
+        .char_indices()
+        .nth(total - tail)
+        .map_or(text.len(), |(b, _)| b);
+    format!(
+        "{}\n[... {} characters omitted ...]\n{}",
+        &text[..head_end],
+        total - head - tail,
+        &text[tail_start..]
+    )
+}
+
 pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         None => text.to_string(),

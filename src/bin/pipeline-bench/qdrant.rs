@@ -119,6 +119,7 @@ pub fn run(report: &mut Report, out_dir: &Path, n: usize) -> anyhow::Result<()> 
             .join(" ");
         let req = SearchRequest {
             query,
+            mode: Default::default(),
             limit: 10,
             filter: Filter::default(),
             context: 0,

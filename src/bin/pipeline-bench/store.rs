@@ -135,6 +135,7 @@ pub fn synthetic_point(
         content_hash: String::new(),
         enhancer_version: 1,
         embedding_model: "bench".into(),
+        line_uuids: vec![],
     };
     (
         pipeline::ids::point_id(&session, &uuid, 0),
@@ -202,6 +203,7 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
             let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(&vocab, rng)).collect();
             let req = SearchRequest {
                 query: q.join(" "),
+                mode: Default::default(),
                 limit: 10,
                 filter: filter.clone(),
                 context: 0,

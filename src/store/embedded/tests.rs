@@ -36,6 +36,7 @@ pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payl
         content_hash: String::new(),
         enhancer_version: 1,
         embedding_model: "m".into(),
+        line_uuids: vec![],
     }
 }
 

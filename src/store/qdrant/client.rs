@@ -301,12 +301,28 @@ impl QdrantStore {
         })
     }
 
-    /// Every point matching `filter`, in id order.
+    /// Every point matching `filter`, in id order, without vectors.
     pub fn scroll_all(&self, filter: Option<Filter>) -> Result<Vec<(Uuid, StoredPoint)>> {
+        self.scroll_every(filter, false)
+    }
+
+    /// Every point matching `filter`, in id order, with its dense vector (empty for a lexical-only chunk).
+    pub fn scroll_all_with_vectors(
+        &self,
+        filter: Option<Filter>,
+    ) -> Result<Vec<(Uuid, StoredPoint)>> {
+        self.scroll_every(filter, true)
+    }
+
+    fn scroll_every(
+        &self,
+        filter: Option<Filter>,
+        with_vectors: bool,
+    ) -> Result<Vec<(Uuid, StoredPoint)>> {
         let mut out = Vec::new();
         let mut offset = None;
         loop {
-            let page = self.scroll(filter.clone(), offset, SCROLL_PAGE, false)?;
+            let page = self.scroll(filter.clone(), offset, SCROLL_PAGE, with_vectors)?;
             out.extend(page.points);
             match page.next {
                 Some(next) => offset = Some(next),

@@ -3,7 +3,7 @@
 //! code as the embedded store's.
 
 use super::client::{QdrantStore, Scored, SCROLL_PAGE};
-use super::filter::{children_of, chunks_of, first_chunk_of, to_qdrant};
+use super::filter::{any_chunk_of, children_of, chunks_of, first_chunk_of, to_qdrant};
 use super::schema::{DENSE, LEXICAL};
 use crate::error::Result;
 use crate::payload::Payload;
@@ -24,6 +24,32 @@ pub struct QdrantCorpus {
 }
 
 impl QdrantCorpus {
+    /// For messages with a chunk kept for lexical search only: the best cosine of their embedded chunks (one
+    /// scroll for all of them), as the embedded store's index computes it.
+    fn best_cosine_of_messages(
+        &self,
+        message_ids: &BTreeSet<&str>,
+        query_vector: &[f32],
+    ) -> Result<HashMap<String, f32>> {
+        let mut best: HashMap<String, f32> = HashMap::new();
+        if message_ids.is_empty() {
+            return Ok(best);
+        }
+        for (_, p) in self
+            .store
+            .scroll_all_with_vectors(Some(any_chunk_of(message_ids.iter().copied())))?
+        {
+            if p.vector.is_empty() {
+                continue;
+            }
+            let cosine = dot(&p.vector, query_vector);
+            best.entry(p.payload.message_id)
+                .and_modify(|b| *b = b.max(cosine))
+                .or_insert(cosine);
+        }
+        Ok(best)
+    }
+
     /// A corpus over `store`'s collection, which must exist with pipeline's shape.
     pub fn open(store: Arc<QdrantStore>) -> Result<Self> {
         store.verify_collection()?;
@@ -99,14 +125,21 @@ impl Corpus for QdrantCorpus {
         for s in lexical.into_iter().chain(semantic) {
             found.insert(s.id, s);
         }
+        let unembedded: BTreeSet<&str> = found
+            .values()
+            .filter(|s| s.vector.is_none())
+            .map(|s| s.payload.message_id.as_str())
+            .collect();
+        let by_message = self.best_cosine_of_messages(&unembedded, query_vector)?;
         Ok(merge(&sem, &lex)
             .into_iter()
             .filter_map(|(id, s, l)| {
                 let point = found.remove(&id)?;
-                let vector = point.vector;
-                Some(Candidate::ranked(id, point.payload, s, l, || {
-                    vector.as_deref().map_or(0.0, |v| dot(v, query_vector))
-                }))
+                let cosine = match point.vector.as_deref() {
+                    Some(v) => Some(dot(v, query_vector)),
+                    None => by_message.get(&point.payload.message_id).copied(),
+                };
+                Some(Candidate::ranked(id, point.payload, s, l, || cosine))
             })
             .collect())
     }

@@ -58,8 +58,11 @@ pub fn qdrant_payload(p: &Payload) -> Result<qdrant_client::Payload, String> {
 /// A point to upsert: both vectors and the payload.
 pub fn to_point(id: Uuid, p: &StoredPoint) -> Result<PointStruct, String> {
     let (indices, values) = lexical::sparse_document(&p.payload.text);
-    let mut vectors =
-        NamedVectors::default().add_vector(DENSE, Vector::new_dense(p.vector.clone()));
+    let mut vectors = NamedVectors::default();
+    // A chunk kept for lexical search only has no dense vector (named vectors may be absent).
+    if !p.vector.is_empty() {
+        vectors = vectors.add_vector(DENSE, Vector::new_dense(p.vector.clone()));
+    }
     // A text without a single term has no lexical vector (and, as in the embedded store, does not count in N).
     if !indices.is_empty() {
         vectors = vectors.add_vector(LEXICAL, Vector::new_sparse(indices, values));

@@ -55,6 +55,10 @@ pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
     if let Some(session) = &f.session {
         must.push(keyword("session_id", session));
     }
+    if let Some(uuid) = &f.uuid {
+        // Points written before `line_uuids` existed know only their first line's uuid.
+        must.push(Filter::should([keyword("uuid", uuid), keyword("line_uuids", uuid)]).into());
+    }
     if f.solutions {
         must.push(Condition::matches("is_solution_attempt", true));
     }
@@ -92,6 +96,11 @@ pub fn first_chunk_of(message_id: &str) -> Filter {
 /// Every chunk of the message `message_id`.
 pub fn chunks_of(message_id: &str) -> Filter {
     Filter::must([keyword("message_id", message_id)])
+}
+
+/// Every chunk of any of these messages.
+pub fn any_chunk_of<'a>(message_ids: impl Iterator<Item = &'a str>) -> Filter {
+    Filter::should(message_ids.map(|m| keyword("message_id", m)))
 }
 
 /// The first chunks of the replies to `message_id`.

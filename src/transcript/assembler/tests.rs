@@ -273,3 +273,117 @@ fn lines_without_uuid_use_the_documented_fallback() {
     assert_eq!(out[0].uuid, "line:/x/old.jsonl:42");
     assert_eq!(out[0].session_id, "old");
 }
+
+#[test]
+fn a_merged_message_knows_every_line_uuid() {
+    let out = run(&conversation(), None);
+    let a = out.iter().find(|m| m.kind == MessageKind::Assistant);
+    assert_eq!(
+        a.map(|m| m.line_uuids.clone()),
+        Some(vec!["a1".to_string(), "a2".to_string(), "a3".to_string()])
+    );
+    assert_eq!(out[0].line_uuids, vec!["u1".to_string()]);
+    // The same after a restart between the lines of the merged message.
+    let resumed = final_messages(&run(&conversation(), Some(4)));
+    let again = resumed.values().find(|m| m.kind == MessageKind::Assistant);
+    assert_eq!(again.map(|m| m.line_uuids.len()), Some(3));
+}
+
+fn meta_user(uuid: &str, parent: &str, agent: Option<&str>, text: &str) -> Vec<u8> {
+    line(
+        json!({"type": "user", "uuid": uuid, "parentUuid": parent, "sessionId": "s1", "isMeta": true,
+                "agentId": agent, "isSidechain": agent.is_some(), "message": {"role": "user", "content": text}}),
+    )
+}
+
+#[test]
+fn hook_output_is_its_own_kind_in_sessions_compaction_logs_and_attachments() {
+    let reminder = "<system-reminder>\nPostToolUse:Edit hook additional context: [COMPILE ERROR] lib/a.ex\nerror: undefined function find_transcript_file/1\n</system-reminder>";
+    let lines = vec![
+        user("u1", None, json!("fix the build")),
+        meta_user(
+            "h1",
+            "u1",
+            None,
+            "Stop hook feedback:\n[stop.sh]: 3 tests failed",
+        ),
+        meta_user("h2", "h1", Some("acompact-9f"), reminder),
+        // The compaction log replays the conversation: its other lines stay skipped.
+        line(
+            json!({"type": "user", "uuid": "k1", "parentUuid": "h2", "agentId": "acompact-9f",
+                    "message": {"content": "Your task is to create a detailed summary"}}),
+        ),
+        line(
+            json!({"type": "attachment", "uuid": "t1", "parentUuid": "h1", "sessionId": "s1",
+                    "attachment": {"type": "hook_blocking_error", "hookName": "PreToolUse:Bash",
+                                   "blockingError": {"command": "guard.sh", "blockingError": "no force pushes"}}}),
+        ),
+        line(
+            json!({"type": "attachment", "uuid": "t2", "parentUuid": "t1", "sessionId": "s1",
+                    "attachment": {"type": "file", "filename": "a.rs", "content": "fn x() {}"}}),
+        ),
+        // A second copy of the same reminder (the session itself): stored under the same id.
+        meta_user("h3", "t2", None, reminder),
+    ];
+    let out = run(&lines, None);
+    let hooks: Vec<&Message> = out
+        .iter()
+        .filter(|m| m.kind == MessageKind::HookFeedback)
+        .collect();
+    assert_eq!(hooks.len(), 4, "{out:#?}");
+    assert!(hooks[0].text.starts_with("Stop hook feedback:"));
+    assert!(hooks[1]
+        .text
+        .contains("undefined function find_transcript_file/1"));
+    assert!(!hooks[1].text.contains("system-reminder"));
+    assert_eq!(hooks[1].line_uuids, vec!["h2".to_string()]);
+    assert!(hooks[2]
+        .text
+        .contains("blocking error from command \"guard.sh\": no force pushes"));
+    assert_eq!(
+        hooks[1].message_id, hooks[3].message_id,
+        "copies share one id"
+    );
+    assert!(hooks[1].uuid.starts_with("hook:"));
+    assert_eq!(
+        hooks[0].parent_message_id,
+        Some(out[0].message_id),
+        "linked into the conversation tree"
+    );
+    assert_eq!(
+        out.len(),
+        5,
+        "the replayed prompt and the file attachment are skipped"
+    );
+}
+
+#[test]
+fn long_tool_results_keep_their_tail() {
+    let log = format!(
+        "{}\nerror: linker `cc` not found",
+        "compiling crate\n".repeat(20_000)
+    );
+    let lines = vec![
+        assistant(
+            "a1",
+            None,
+            "m1",
+            json!({"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "cargo build"}}),
+        ),
+        user(
+            "t1",
+            Some("a1"),
+            json!([{"type": "tool_result", "tool_use_id": "toolu_1", "content": log}]),
+        ),
+    ];
+    let out = run(&lines, None);
+    let result = out.iter().find(|m| m.kind == MessageKind::ToolResult);
+    let text = result.map(|m| m.text.as_str()).unwrap_or("");
+    assert!(
+        text.ends_with("error: linker `cc` not found"),
+        "{}",
+        &text[text.len().saturating_sub(200)..]
+    );
+    assert!(text.contains("characters omitted"));
+    assert!(text.chars().count() <= MAX_TOOL_RESULT_CHARS + 100);
+}

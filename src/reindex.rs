@@ -1,0 +1,101 @@
+//! Re-indexing a data dir written by an older enhancer: automatic, resumable, and never a loss.
+//!
+//! The store remembers the [`ENHANCER_VERSION`] its points were written with. When a run finds another version, it
+//! forgets the file checkpoints (not the points, nor the embedding cache), so every transcript that still exists
+//! is read again from its start and its points are overwritten under the same ids with the new text; a budgeted
+//! run that stops part-way simply leaves the rest to the next run, as for any backlog. Points of transcripts
+//! Claude Code has since deleted are kept as they are: they cannot be re-derived, and losing them would be worse
+//! than their older text. Searches keep working throughout (old points stay readable until replaced).
+
+use crate::enhance::ENHANCER_VERSION;
+use crate::error::Result;
+use crate::store::EmbeddedStore;
+
+/// Meta key: the enhancer version of the points the checkpoints cover.
+pub const VERSION_KEY: &str = "index.enhancer_version";
+
+/// What [`prepare`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reindex {
+    /// The data dir is current (or new).
+    Current,
+    /// It was written by this older version (0: before versions were recorded): every file is read again.
+    Started { from: u32 },
+}
+
+/// Starts a re-index when the data dir's points were written by another enhancer version. Crash-safe in either
+/// order: the checkpoints are cleared before the new version is recorded, so a run killed in between clears them
+/// again next time (a no-op), and one killed after it finds the files already pending.
+pub fn prepare(store: &EmbeddedStore) -> Result<Reindex> {
+    let stored = store
+        .meta_get(VERSION_KEY)?
+        .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map(u32::from_le_bytes);
+    if stored == Some(ENHANCER_VERSION) {
+        return Ok(Reindex::Current);
+    }
+    let has_history = !store.checkpoints().is_empty();
+    if has_history {
+        store.clear_checkpoints()?;
+    }
+    store.meta_put(VERSION_KEY, &ENHANCER_VERSION.to_le_bytes())?;
+    Ok(if has_history {
+        Reindex::Started {
+            from: stored.unwrap_or(0),
+        }
+    } else {
+        Reindex::Current
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::{FileCheckpoint, CHECKPOINT_FORMAT};
+
+    fn checkpoint(path: &str) -> FileCheckpoint {
+        FileCheckpoint {
+            version: CHECKPOINT_FORMAT,
+            path: path.into(),
+            dev: 1,
+            inode: 2,
+            head_len: 0,
+            head_hash: [0; 16],
+            offset: 10,
+            tail_len: 0,
+            tail_hash: [0; 16],
+            size: 10,
+            mtime_ns: 0,
+            complete: true,
+            state: vec![],
+            lines: 1,
+            malformed_lines: 0,
+            messages: 1,
+            restarts: 0,
+        }
+    }
+
+    #[test]
+    fn an_old_data_dir_is_read_again_once_and_a_new_one_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        assert_eq!(prepare(&store).unwrap(), Reindex::Current, "empty data dir");
+        store.put_checkpoint_now(&checkpoint("/a.jsonl")).unwrap();
+        assert_eq!(prepare(&store).unwrap(), Reindex::Current);
+        assert_eq!(
+            store.checkpoints().len(),
+            1,
+            "a current data dir keeps its checkpoints"
+        );
+
+        store.meta_remove(VERSION_KEY).unwrap();
+        assert_eq!(prepare(&store).unwrap(), Reindex::Started { from: 0 });
+        assert!(store.checkpoints().is_empty());
+        store.put_checkpoint_now(&checkpoint("/a.jsonl")).unwrap();
+        assert_eq!(prepare(&store).unwrap(), Reindex::Current, "only once");
+        assert_eq!(store.checkpoints().len(), 1);
+
+        store.meta_put(VERSION_KEY, &1u32.to_le_bytes()).unwrap();
+        assert_eq!(prepare(&store).unwrap(), Reindex::Started { from: 1 });
+    }
+}
