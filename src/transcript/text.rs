@@ -121,7 +121,6 @@ fn looks_like_base64(run: &[u8]) -> bool {
     upper && lower && digit
 }
 
-/// Truncates to at most `max_chars` characters, marking the cut. Never splits a UTF-8 sequence.
 /// `text` cut to about `max_chars` characters by dropping its middle (three fifths kept from the head, two from
 /// the tail), with a marker saying how much was left out.
 pub fn truncate_middle(text: &str, max_chars: usize) -> String {
@@ -144,6 +143,7 @@ pub fn truncate_middle(text: &str, max_chars: usize) -> String {
     )
 }
 
+/// Truncates to at most `max_chars` characters, marking the cut. Never splits a UTF-8 sequence.
 pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         None => text.to_string(),
