@@ -5,7 +5,9 @@
 #                Qdrant through the in-process fake; the real-Qdrant variants say "skipped" without QDRANT_URL)
 #   make test-qdrant  the Qdrant tests against a real server: QDRANT_URL=http://host:6334 make test-qdrant
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
-#   make eval    search quality on the labelled question set (top-k, MRR@50 per style; hybrid vs each half)
+#   make eval    search quality on the labelled question set (top-k, MRR@50 per style; hybrid vs each half);
+#                EVAL_PIPELINE=pipelines/claude-code-mpnet.toml make eval measures another model
+#   make model-mpnet  all-mpnet-base-v2 exported to ONNX (optional 768-d model; pipelines/claude-code-mpnet.toml)
 #   make lint    rustfmt + clippy, warnings are errors
 #   make torture long crash / fault / bad-input runs, with a summary table
 #   make fuzz    bounded cargo-fuzz run of the line reader + assembler (FUZZ_SECONDS, default 60)
@@ -19,12 +21,15 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model build install run demo test test-qdrant test-tools bench eval lint torture fuzz clean-demo
+.PHONY: all model model-mpnet build install run demo test test-qdrant test-tools bench eval lint torture fuzz clean-demo
 
 all: build
 
 model:
 	@bash scripts/install-model.sh
+
+model-mpnet: model
+	@bash scripts/install-mpnet.sh
 
 build:
 	$(CARGO) build --release --locked

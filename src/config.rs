@@ -83,6 +83,37 @@ pub struct EmbedConfig {
     pub batch_size: usize,
     pub window_texts: usize,
     pub memory_arena: bool,
+    /// Which model embeds, and where its files are.
+    pub model: ModelConfig,
+}
+
+/// `[embed.model]`: an ONNX sentence-embedding model and its tokenizer (the files Hugging Face exports carry).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Names the vectors: it is part of every embedding-cache key and payload, and a data dir holding vectors of
+    /// one id refuses another. Change it whenever the files change.
+    pub id: String,
+    /// The directory holding the files: absolute, or relative to the model directory (`$PIPELINE_MODEL_DIR`).
+    pub dir: String,
+    /// The ONNX graph, relative to `dir` (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`;
+    /// output the last hidden state).
+    pub onnx: String,
+    /// `tokenizer.json`, relative to `dir` (`config.json`, `special_tokens_map.json` and `tokenizer_config.json`
+    /// are read beside it).
+    pub tokenizer: String,
+    /// How token vectors become one: `mean` (sentence-transformers models such as MiniLM and mpnet) or `cls`
+    /// (BGE models).
+    pub pooling: PoolingKind,
+    /// Length of the vectors the model returns.
+    pub dimension: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolingKind {
+    Mean,
+    Cls,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -143,6 +174,21 @@ impl Default for EmbedConfig {
             batch_size: 2,
             window_texts: 64,
             memory_arena: true,
+            model: ModelConfig::default(),
+        }
+    }
+}
+
+impl Default for ModelConfig {
+    /// all-MiniLM-L6-v2 as `make model` installs it.
+    fn default() -> Self {
+        ModelConfig {
+            id: crate::embedder::MODEL_ID.to_string(),
+            dir: "all-minilm-l6-v2".to_string(),
+            onnx: "model.onnx".to_string(),
+            tokenizer: "tokenizer.json".to_string(),
+            pooling: PoolingKind::Mean,
+            dimension: crate::embedder::DIMENSION,
         }
     }
 }
@@ -195,6 +241,7 @@ impl PipelineConfig {
             ("embed.max_length", self.embed.max_length),
             ("embed.batch_size", self.embed.batch_size),
             ("embed.window_texts", self.embed.window_texts),
+            ("embed.model.dimension", self.embed.model.dimension),
             ("channels.parsed", self.channels.parsed),
             ("channels.enhanced", self.channels.enhanced),
             ("channels.embedded", self.channels.embedded),
@@ -208,6 +255,30 @@ impl PipelineConfig {
         }
         if let Some(sink) = &self.sink {
             sink.validate(origin)?;
+        }
+        let model = &self.embed.model;
+        let qdrant = self
+            .sink
+            .as_ref()
+            .is_some_and(|s| s.kind == SinkKind::Qdrant);
+        if qdrant && model.dimension != crate::embedder::DIMENSION {
+            return Err(Error::Config(format!(
+                "pipeline definition {origin}: the Qdrant sink creates {}-d collections; a {}-d embed.model needs the embedded store for now",
+                crate::embedder::DIMENSION,
+                model.dimension
+            )));
+        }
+        for (name, value) in [
+            ("id", &model.id),
+            ("dir", &model.dir),
+            ("onnx", &model.onnx),
+            ("tokenizer", &model.tokenizer),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::Config(format!(
+                    "pipeline definition {origin}: embed.model.{name} must not be empty"
+                )));
+            }
         }
         if self.parse.chunk_max_tokens + 2 > self.embed.max_length {
             return Err(Error::Config(format!(
@@ -273,6 +344,30 @@ mod tests {
     fn shipped_definition_is_the_default() {
         let parsed = PipelineConfig::from_toml(BUILTIN, "builtin");
         assert_eq!(parsed.ok(), Some(PipelineConfig::default()));
+    }
+
+    #[test]
+    fn a_model_is_named_by_its_files_pooling_and_dimension() {
+        let text = include_str!("../pipelines/claude-code-mpnet.toml");
+        let cfg = PipelineConfig::from_toml(text, "claude-code-mpnet.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.embed.model.dimension, 768);
+        assert_eq!(cfg.embed.model.dir, "all-mpnet-base-v2");
+        let bge =
+            "[embed.model]\nid = \"bge-small-en-v1.5\"\ndir = \"/opt/bge\"\npooling = \"cls\"\n";
+        let cfg = PipelineConfig::from_toml(bge, "bge.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.embed.model.pooling, PoolingKind::Cls);
+        assert_eq!(
+            cfg.embed.model.onnx, "model.onnx",
+            "unnamed files keep their usual names"
+        );
+        let e = PipelineConfig::from_toml("[embed.model]\npooling = \"max\"\n", "p.toml").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("p.toml")));
+        let e = PipelineConfig::from_toml("[embed.model]\nid = \" \"\n", "i.toml").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("embed.model.id")));
+        let qdrant_768 = "[embed.model]\ndimension = 768\n[sink]\nkind = \"qdrant\"\n";
+        let e = PipelineConfig::from_toml(qdrant_768, "q.toml").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("768-d")));
     }
 
     #[test]

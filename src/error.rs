@@ -31,6 +31,13 @@ pub enum Error {
     #[error("embedding failed: {0}")]
     Embed(String),
 
+    #[error("{store} holds vectors of the model {stored}; this pipeline embeds with {wanted}, whose vectors cannot be compared with them. Use the model the index was built with (embed.model in the pipeline file), or another --data-dir for the new model")]
+    ModelMismatch {
+        store: String,
+        stored: String,
+        wanted: String,
+    },
+
     /// Qdrant refused or failed an operation (after the retries the policy allows, if it was worth retrying).
     #[error("Qdrant at {url}: {operation} failed after {attempts} attempt(s): {message}")]
     Qdrant {

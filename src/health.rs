@@ -1,6 +1,6 @@
 //! `pipeline health`: is the index usable right now, and if not, why.
 
-use crate::embedder::{ModelFiles, MODEL_ID};
+use crate::embedder::ModelFiles;
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Error;
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
@@ -67,7 +67,7 @@ pub fn check_store(
         problems: Vec::new(),
         data_dir: data_dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        embedding_model: MODEL_ID.to_string(),
+        embedding_model: model_files.id.clone(),
         enhancer_version: ENHANCER_VERSION,
         model_found: [
             &model_files.model,
@@ -143,8 +143,7 @@ pub fn check_store(
                 for p in store.points() {
                     match p {
                         Ok((_, sp))
-                            if sp.vector.is_empty()
-                                || sp.vector.len() == crate::embedder::DIMENSION =>
+                            if sp.vector.is_empty() || sp.vector.len() == model_files.dimension =>
                         {
                             points += 1
                         }

@@ -131,6 +131,8 @@ impl SyncJob {
                 .max(started)
         });
 
+        let model = &self.config.embed.model;
+        crate::store::model_record::check_or_record(&store, &model.id, model.dimension)?;
         if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(&store)? {
             reporter.info(&format!(
                 "the index was written by enhancer version {from}; re-reading every transcript for version {} (resumable; searches keep working)",
@@ -193,7 +195,7 @@ impl SyncJob {
         let load = match kept {
             Some(model) => tokio::task::spawn_blocking(move || Ok(model)),
             None => {
-                let files = ModelFiles::in_dir(&self.model_dir);
+                let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
                 files.check()?;
                 let settings = EmbedderSettings::from_config(&self.config.embed);
                 let load_counters = reporter.counters().clone();

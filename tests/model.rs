@@ -2,6 +2,8 @@
 
 mod common;
 
+use common::*;
+use pipeline::config::{ModelConfig, PipelineConfig};
 use pipeline::embedder::{
     cosine, default_model_dir, Embedder, EmbedderSettings, ModelFiles, DIMENSION,
 };
@@ -76,6 +78,142 @@ fn chunk_estimate_is_conservative_against_the_real_tokenizer() {
         underestimated * 20 <= texts.len(),
         "estimate too low for more than 5% of chunks"
     );
+}
+
+/// The installed model's files under another layout (other names, the tokenizer in a subdirectory), as a user
+/// pointing `[embed.model]` at their own export would have them.
+fn relaid_model(dir: &std::path::Path) -> ModelConfig {
+    let installed = default_model_dir().join("all-minilm-l6-v2");
+    let link = |from: &str, to: &str| {
+        let dest = dir.join(to);
+        std::fs::create_dir_all(dest.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(installed.join(from), dest).unwrap_or_else(|e| panic!("{e}"));
+    };
+    link("model.onnx", "encoder-int8.onnx");
+    for f in [
+        "tokenizer.json",
+        "config.json",
+        "special_tokens_map.json",
+        "tokenizer_config.json",
+    ] {
+        link(f, &format!("tok/{f}"));
+    }
+    ModelConfig {
+        id: "minilm-relaid".to_string(),
+        dir: dir.display().to_string(),
+        onnx: "encoder-int8.onnx".to_string(),
+        tokenizer: "tok/tokenizer.json".to_string(),
+        ..ModelConfig::default()
+    }
+}
+
+#[test]
+fn the_model_a_pipeline_names_is_loaded_from_its_files_and_its_dimension_checked() {
+    let dir = tempdir();
+    let model = relaid_model(dir.path());
+    let settings = EmbedderSettings::from_config(&PipelineConfig::builtin().embed);
+    let files = ModelFiles::from_config(&default_model_dir(), &model);
+    let mut relaid = Embedder::load(&files, settings).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(relaid.id(), "minilm-relaid");
+    assert_eq!(relaid.dimension(), DIMENSION);
+    let text = ["the root layout does not render flash messages"];
+    let a = relaid.embed(&text).unwrap_or_else(|e| panic!("{e}"));
+    let b = embedder().embed(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(cosine(&a[0], &b[0]) > 0.9999, "same files, same vectors");
+
+    let wrong = ModelFiles::from_config(
+        &default_model_dir(),
+        &ModelConfig {
+            dimension: 768,
+            ..model.clone()
+        },
+    );
+    let err = Embedder::load(&wrong, settings)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("384-dimensional") && err.contains("768"),
+        "{err}"
+    );
+    let missing = ModelFiles::from_config(
+        &default_model_dir(),
+        &ModelConfig {
+            onnx: "nope.onnx".into(),
+            ..model
+        },
+    );
+    let err = Embedder::load(&missing, settings)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("nope.onnx"), "{err}");
+}
+
+#[test]
+fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
+    let src = tempdir();
+    let rel = "-tmp-claude-reliability/hello-world-script.jsonl";
+    let dest = src.path().join(rel);
+    std::fs::create_dir_all(dest.parent().unwrap_or(src.path())).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(fixtures().join(rel), &dest).unwrap_or_else(|e| panic!("{e}"));
+    let data = tempdir();
+    sync_ok(data.path(), src.path(), &[]);
+    let before = export(data.path());
+
+    let models = tempdir();
+    let model = relaid_model(models.path());
+    let pipeline_file = models.path().join("other.toml");
+    std::fs::write(
+        &pipeline_file,
+        format!(
+            "[embed.model]\nid = \"{}\"\ndir = \"{}\"\nonnx = \"{}\"\ntokenizer = \"{}\"\n",
+            model.id, model.dir, model.onnx, model.tokenizer
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let other = pipeline_file.to_str().unwrap_or_default();
+    let o = run(
+        data.path(),
+        &[
+            "--pipeline",
+            other,
+            "run",
+            "--source",
+            src.path().to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds vectors of the model all-MiniLM-L6-v2"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("minilm-relaid"), "{}", stderr(&o));
+    let s = run(data.path(), &["--pipeline", other, "search", "hello world"]);
+    assert_ne!(code(&s), 0);
+    assert!(stderr(&s).contains("cannot be compared"), "{}", stderr(&s));
+    assert_eq!(export(data.path()), before, "nothing stored was touched");
+
+    // A new data dir takes the other model.
+    let fresh = tempdir();
+    let o = run(
+        fresh.path(),
+        &[
+            "--pipeline",
+            other,
+            "run",
+            "--source",
+            src.path().to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let hits = run(
+        fresh.path(),
+        &["--pipeline", other, "search", "--json", "hello world"],
+    );
+    assert_eq!(code(&hits), 0, "{}", stderr(&hits));
+    assert!(String::from_utf8_lossy(&hits.stdout).contains("minilm-relaid"));
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

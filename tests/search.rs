@@ -208,7 +208,8 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             }),
             content_hash: String::new(),
             enhancer_version: 1,
-            embedding_model: "test".into(),
+            // Searched with the real model (whose id the index must carry); the vectors are deterministic stand-ins.
+            embedding_model: pipeline::embedder::MODEL_ID.into(),
             line_uuids: vec![],
         };
         // A deterministic unit vector per message.

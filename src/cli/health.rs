@@ -18,7 +18,7 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
         .then(|| (&chosen.config, rt.handle().clone()));
     let h = crate::health::check_store(
         &common.data_dir,
-        &ModelFiles::in_dir(&default_model_dir()),
+        &ModelFiles::from_config(&default_model_dir(), &common.config.embed.model),
         sources.as_deref(),
         qdrant,
     );

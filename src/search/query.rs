@@ -119,6 +119,15 @@ pub fn run(
     }
     let now = SystemTime::now();
     let filter = filter_for(corpus, opts, now)?;
+    if let Some(stored) = corpus.embedding_model()? {
+        if stored != embedder.id() {
+            return Err(QueryError::Failure(crate::error::Error::ModelMismatch {
+                store: "the index".to_string(),
+                stored,
+                wanted: embedder.id().to_string(),
+            }));
+        }
+    }
     let query_vector = embedder
         .embed(&[opts.query.as_str()])?
         .pop()

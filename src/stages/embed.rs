@@ -5,7 +5,7 @@
 use super::Enhanced;
 use crate::checkpoint::FileCheckpoint;
 use crate::config::EmbedConfig;
-use crate::embedder::{Embedder, MODEL_ID};
+use crate::embedder::Embedder;
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Reporter};
 use crate::shutdown::Shutdown;
@@ -284,7 +284,10 @@ impl EmbedStage {
     }
 
     fn is_cached(&self, text: &str) -> Result<bool> {
-        Ok(self.store.cached_vector(&cache_key(text))?.is_some())
+        Ok(self
+            .store
+            .cached_vector(&cache_key(&self.config.model.id, text))?
+            .is_some())
     }
 
     /// Embeds what the cache does not have and builds the commit batch; returns the measured speed.
@@ -299,7 +302,7 @@ impl EmbedStage {
         for item in &window {
             if let Enhanced::Chunk(c) = item {
                 let Some(text) = &c.embed_text else { continue };
-                let key = cache_key(text);
+                let key = cache_key(&self.config.model.id, text);
                 if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
                     Counters::add(&counters.cache_hits, 1);
                     continue;
@@ -369,7 +372,7 @@ impl EmbedStage {
                         // Lexical only: stored without a vector.
                         None => (Vec::new(), None),
                         Some(text) => {
-                            let key = cache_key(text);
+                            let key = cache_key(&self.config.model.id, text);
                             let Some(vector) = vectors.get(&key).cloned() else {
                                 return Err(Error::Embed(format!("no vector for point {}", c.id)));
                             };
@@ -385,7 +388,8 @@ impl EmbedStage {
                         }
                     };
                     Counters::add(&counters.chunks, 1);
-                    let c = *c;
+                    let mut c = *c;
+                    c.payload.embedding_model.clone_from(&self.config.model.id);
                     batch.ops.push(SinkOp::Upsert(Box::new(PointWrite {
                         id: c.id,
                         point: StoredPoint {
@@ -409,10 +413,10 @@ impl EmbedStage {
     }
 }
 
-/// Cache key of a text under the current model: blake3(model id, NUL, text).
-pub fn cache_key(text: &str) -> [u8; 32] {
+/// Cache key of a text under a model: blake3(model id, NUL, text).
+pub fn cache_key(model_id: &str, text: &str) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
-    h.update(MODEL_ID.as_bytes());
+    h.update(model_id.as_bytes());
     h.update(&[0]);
     h.update(text.as_bytes());
     *h.finalize().as_bytes()

@@ -4,6 +4,7 @@
 pub mod embedded;
 pub mod lock;
 pub mod migrate;
+pub mod model_record;
 pub mod point;
 pub mod qdrant;
 pub mod snapshot;

@@ -32,6 +32,8 @@ struct QuestionResult {
 
 #[derive(Serialize)]
 struct Results {
+    /// The embedding model's id.
+    model: String,
     questions: usize,
     points: usize,
     /// Labels whose message is not in the index, or whose stored text lacks the quoted substring.
@@ -49,20 +51,33 @@ fn main() -> anyhow::Result<()> {
     let questions_path = std::env::var_os("EVAL_QUESTIONS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("eval/questions.jsonl"));
+    // EVAL_PIPELINE: a pipeline file naming another model (e.g. pipelines/claude-code-mpnet.toml); each pipeline
+    // gets its own data dir, since a data dir holds one model's vectors.
+    let pipeline_file = std::env::var_os("EVAL_PIPELINE").map(PathBuf::from);
+    let config = match &pipeline_file {
+        Some(p) => PipelineConfig::load(p)?,
+        None => PipelineConfig::builtin(),
+    };
     let out_dir = PathBuf::from("target/eval");
-    let data_dir = out_dir.join("data");
+    let data_dir = match &pipeline_file {
+        Some(_) => out_dir.join(format!("data-{}", config.name)),
+        None => out_dir.join("data"),
+    };
     std::fs::create_dir_all(&out_dir)?;
     let questions = questions::load(&questions_path)?;
 
     let synced = Instant::now();
-    sync(&fixtures.join("claude-projects"), &data_dir)?;
+    sync(
+        &fixtures.join("claude-projects"),
+        &data_dir,
+        pipeline_file.as_deref(),
+    )?;
     let sync_seconds = synced.elapsed().as_secs_f64();
 
     let (index, _) = SearchIndex::open(&data_dir)?;
     let label_problems = check_labels(&index, &questions);
-    let config = PipelineConfig::builtin();
     let mut embedder = Embedder::load(
-        &ModelFiles::in_dir(&default_model_dir()),
+        &ModelFiles::from_config(&default_model_dir(), &config.embed.model),
         EmbedderSettings::from_config(&config.embed),
     )?;
 
@@ -98,6 +113,7 @@ fn main() -> anyhow::Result<()> {
         scores.insert(mode.as_str(), by_style(&ranks));
     }
     let results = Results {
+        model: embedder.id().to_string(),
         questions: questions.len(),
         points: index.len(),
         label_problems,
@@ -114,12 +130,16 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Brings the eval data dir up to date with the fixtures, resuming while a run reports work left (exit 75).
-fn sync(source: &Path, data_dir: &Path) -> anyhow::Result<()> {
+fn sync(source: &Path, data_dir: &Path, pipeline_file: Option<&Path>) -> anyhow::Result<()> {
     let bin = std::env::var_os("PIPELINE_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/release/pipeline"));
     for _ in 0..20 {
-        let status = Command::new(&bin)
+        let mut command = Command::new(&bin);
+        if let Some(p) = pipeline_file {
+            command.arg("--pipeline").arg(p);
+        }
+        let status = command
             .arg("--data-dir")
             .arg(data_dir)
             .arg("run")
@@ -163,7 +183,8 @@ fn check_labels(index: &SearchIndex, questions: &[Question]) -> Vec<String> {
 
 fn print_report(r: &Results) {
     println!(
-        "search quality: {} questions over {} stored points (sync {:.1}s, {} searches in {:.1}s)\n",
+        "search quality ({}): {} questions over {} stored points (sync {:.1}s, {} searches in {:.1}s)\n",
+        r.model,
         r.questions,
         r.points,
         r.sync_seconds,

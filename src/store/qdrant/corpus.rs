@@ -144,6 +144,15 @@ impl Corpus for QdrantCorpus {
             .collect())
     }
 
+    fn embedding_model(&self) -> Result<Option<String>> {
+        let page = self.store.scroll(None, None, 1, false)?;
+        Ok(page
+            .points
+            .into_iter()
+            .next()
+            .map(|(_, p)| p.payload.embedding_model))
+    }
+
     fn message(&self, message_id: &str) -> Result<Option<Payload>> {
         let page = self
             .store

@@ -1,0 +1,85 @@
+//! A data dir holds the vectors of one model. The first run records the model's id and dimension; a later run, or
+//! a search, with another model is refused with a clear message, since vectors of two models cannot be compared
+//! (and mixing them would corrupt every ranking silently).
+
+use super::EmbeddedStore;
+use crate::embedder::{DIMENSION, MODEL_ID};
+use crate::error::{Error, Result};
+
+/// Meta key: `<model id>/<dimension>` of the vectors stored.
+pub const MODEL_KEY: &str = "index.embedding_model";
+
+/// How a model is named in the record and in errors.
+pub fn describe(id: &str, dimension: usize) -> String {
+    format!("{id} ({dimension}-d)")
+}
+
+/// The model whose vectors `store` holds: the recorded one, else, for a data dir with points written before the
+/// record existed, the default model (the only one those versions could use); `None` for an empty data dir.
+pub fn stored_model(store: &EmbeddedStore) -> Result<Option<String>> {
+    if let Some(v) = store.meta_get(MODEL_KEY)? {
+        return Ok(Some(String::from_utf8_lossy(&v).into_owned()));
+    }
+    Ok((store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION)))
+}
+
+/// Refuses a model other than the one the data dir holds; records it when the data dir holds none yet.
+pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Result<()> {
+    let wanted = describe(id, dimension);
+    match stored_model(store)? {
+        Some(stored) if stored != wanted => Err(Error::ModelMismatch {
+            store: store.data_dir().display().to_string(),
+            stored,
+            wanted,
+        }),
+        Some(_) if store.meta_get(MODEL_KEY)?.is_some() => Ok(()),
+        _ => store.meta_put(MODEL_KEY, wanted.as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_model_is_recorded_and_another_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stored_model(&store).ok().flatten(), None);
+        check_or_record(&store, "bge-small", 384).unwrap_or_else(|e| panic!("{e}"));
+        check_or_record(&store, "bge-small", 384).unwrap_or_else(|e| panic!("{e}"));
+        let err = check_or_record(&store, "mpnet", 768)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("bge-small (384-d)") && err.contains("mpnet (768-d)"),
+            "{err}"
+        );
+        let err = check_or_record(&store, "bge-small", 768)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("cannot be compared"), "{err}");
+    }
+
+    #[test]
+    fn an_unrecorded_data_dir_with_points_holds_the_default_model() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let p = super::super::embedded::tests::payload("s", "u", 0, 1);
+        let point = crate::store::StoredPoint {
+            vector: vec![0.0; DIMENSION],
+            payload: p,
+        };
+        store
+            .put_points(&[(uuid::Uuid::from_u128(1), point)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(check_or_record(&store, "other", 384).is_err());
+        check_or_record(&store, MODEL_ID, DIMENSION).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            store.meta_get(MODEL_KEY).ok().flatten().is_some(),
+            "recorded from then on"
+        );
+    }
+}
