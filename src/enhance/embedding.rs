@@ -23,7 +23,7 @@ pub fn embed_texts(
         .iter()
         .enumerate()
         .map(|(i, chunk)| match kind {
-            MessageKind::ToolResult if i != 0 && i != last => None,
+            MessageKind::ToolResult | MessageKind::ToolCall if i != 0 && i != last => None,
             MessageKind::Assistant => Some(with_context(prompt, chunk)),
             _ => Some(chunk.clone()),
         })

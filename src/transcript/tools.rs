@@ -4,14 +4,16 @@ use super::text;
 use crate::message::ToolCall;
 use serde_json::Value;
 
-/// Longest rendering of one tool input (a command, a prompt, the new text of an edit).
-const MAX_INPUT_CHARS: usize = 1200;
+/// Longest rendering of one tool input (a command, a prompt, the whole of a file written): longer ones lose their
+/// middle. Lexical search covers all of it; the embedding only the head and tail of a tool-call message.
+pub const MAX_INPUT_CHARS: usize = 20_000;
 
 /// Input keys naming the file a tool touches, in order of preference.
 const PATH_KEYS: [&str; 3] = ["file_path", "notebook_path", "path"];
 
-/// Input keys worth showing, in order of preference, after the path.
-const SALIENT_KEYS: [&str; 10] = [
+/// Input keys worth showing, in order of preference, after the path. The text an edit replaced comes last, marked:
+/// code that was removed is searched for too ("where did the old handler go?").
+const SALIENT_KEYS: [&str; 11] = [
     "command",
     "pattern",
     "query",
@@ -22,7 +24,11 @@ const SALIENT_KEYS: [&str; 10] = [
     "new_string",
     "content",
     "new_source",
+    "old_string",
 ];
+
+/// Heads the replaced text of an edit.
+const REPLACED_MARK: &str = "[replaced]";
 
 /// Builds a [`ToolCall`] from a `tool_use` block's `name` and `input`.
 pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
@@ -38,7 +44,12 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
         for key in SALIENT_KEYS {
             if let Some(s) = o.get(key).and_then(Value::as_str) {
                 let s = s.trim();
-                if !s.is_empty() {
+                if s.is_empty() {
+                    continue;
+                }
+                if key == "old_string" {
+                    parts.push(format!("{REPLACED_MARK}\n{s}"));
+                } else {
                     parts.push(s.to_string());
                 }
             }
@@ -57,7 +68,7 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
     let joined = parts.join("\n");
     ToolCall {
         name: name.to_string(),
-        input_summary: text::truncate_chars(&text::clean(&joined), MAX_INPUT_CHARS),
+        input_summary: text::truncate_middle(&text::clean(&joined), MAX_INPUT_CHARS),
         file_path,
     }
 }
@@ -123,7 +134,25 @@ mod tests {
             ),
         );
         assert_eq!(call.file_path.as_deref(), Some("/src/lib.rs"));
-        assert_eq!(call.input_summary, "fn b() {}");
+        assert_eq!(call.input_summary, "fn b() {}\n[replaced]\na");
+    }
+
+    #[test]
+    fn a_long_write_keeps_its_head_and_tail() {
+        let content = format!(
+            "defmodule A do\n{}  def last_function, do: :ok\nend",
+            "  # filler\n".repeat(5000)
+        );
+        let call = tool_call(
+            "Write",
+            Some(&json!({"file_path": "/a.ex", "content": content})),
+        );
+        assert!(call.input_summary.starts_with("defmodule A do"));
+        assert!(call
+            .input_summary
+            .ends_with("def last_function, do: :ok\nend"));
+        assert!(call.input_summary.chars().count() <= MAX_INPUT_CHARS + 100);
+        assert!(call.input_summary.contains("characters omitted"));
     }
 
     #[test]
