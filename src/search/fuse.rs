@@ -14,30 +14,31 @@ use super::rank::SearchMode;
 const MIN_STD: f32 = 1e-6;
 
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
-/// (semantic-only ignores candidates only the lexical list holds, and the other way round).
+/// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
+/// z-score units, so boosts weigh the same in each.
 pub fn fused_scores(cands: &[Candidate], mode: SearchMode) -> Vec<Option<f32>> {
+    let semantic = Standardizer::of(
+        cands
+            .iter()
+            .filter(|c| c.semantic_rank.is_some())
+            .map(|c| c.cosine),
+    );
+    let lexical = Standardizer::of(
+        cands
+            .iter()
+            .filter(|c| c.lexical_rank.is_some())
+            .map(|c| c.bm25),
+    );
     match mode {
         SearchMode::Semantic => cands
             .iter()
-            .map(|c| c.semantic_rank.map(|_| c.cosine))
+            .map(|c| c.semantic_rank.map(|_| semantic.z(c.cosine)))
             .collect(),
         SearchMode::Lexical => cands
             .iter()
-            .map(|c| c.lexical_rank.map(|_| c.bm25))
+            .map(|c| c.lexical_rank.map(|_| lexical.z(c.bm25)))
             .collect(),
         SearchMode::Hybrid => {
-            let semantic = Standardizer::of(
-                cands
-                    .iter()
-                    .filter(|c| c.semantic_rank.is_some())
-                    .map(|c| c.cosine),
-            );
-            let lexical = Standardizer::of(
-                cands
-                    .iter()
-                    .filter(|c| c.lexical_rank.is_some())
-                    .map(|c| c.bm25),
-            );
             cands
                 .iter()
                 .map(|c| {
@@ -183,14 +184,13 @@ mod tests {
             cand(0, Some((1, 0.9)), None, 0.9),
             cand(1, None, Some((1, 7.0)), 0.1),
         ];
-        assert_eq!(
-            fused_scores(&cands, SearchMode::Semantic),
-            vec![Some(0.9), None]
+        let semantic = fused_scores(&cands, SearchMode::Semantic);
+        assert!(
+            semantic[0].is_some() && semantic[1].is_none(),
+            "{semantic:?}"
         );
-        assert_eq!(
-            fused_scores(&cands, SearchMode::Lexical),
-            vec![None, Some(7.0)]
-        );
+        let lexical = fused_scores(&cands, SearchMode::Lexical);
+        assert!(lexical[0].is_none() && lexical[1].is_some(), "{lexical:?}");
         let hybrid = fused_scores(&cands, SearchMode::Hybrid);
         assert!(hybrid.iter().all(Option::is_some));
     }

@@ -107,7 +107,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
         let boosts = boosts(&c.payload, req);
-        let score = boosts.iter().fold(fused, |s, b| s * b.factor);
+        let score = boosted(fused, &boosts);
         let hit = Hit {
             id: c.id.to_string(),
             score,
@@ -153,6 +153,13 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
         }
     }
     Ok(hits)
+}
+
+/// A fused score (a z-score, so possibly negative) with its boosts: each multiplies `exp(fused)`, i.e. adds
+/// `ln(factor)`, which raises a hit alike whatever the sign of its score (multiplying a negative score by 1.1 would
+/// lower it).
+fn boosted(fused: f32, boosts: &[Boost]) -> f32 {
+    fused + boosts.iter().map(|b| b.factor.ln()).sum::<f32>()
 }
 
 fn boosts(p: &Payload, req: &SearchRequest) -> Vec<Boost> {
@@ -241,6 +248,18 @@ mod tests {
         assert!(s.contains("needle"), "{s}");
         assert!(s.starts_with("..."));
         assert!(s.chars().count() <= SNIPPET_CHARS + 6);
+    }
+
+    #[test]
+    fn a_boost_raises_negative_and_positive_scores_alike() {
+        let boost = [Boost {
+            name: "same_project",
+            factor: 1.0 + MAX_BOOST,
+        }];
+        for fused in [-1.5f32, 0.0, 2.0] {
+            assert!(boosted(fused, &boost) > boosted(fused, &[]), "{fused}");
+            assert!((boosted(fused, &boost) - fused - (1.0 + MAX_BOOST).ln()).abs() < 1e-6);
+        }
     }
 
     #[test]
