@@ -257,6 +257,15 @@ impl PipelineConfig {
             sink.validate(origin)?;
         }
         let model = &self.embed.model;
+        let default = ModelConfig::default();
+        let files = (&model.dir, &model.onnx, &model.tokenizer);
+        let other_files = files != (&default.dir, &default.onnx, &default.tokenizer)
+            || (model.pooling, model.dimension) != (default.pooling, default.dimension);
+        if other_files && model.id == default.id {
+            return Err(Error::Config(format!(
+                "pipeline definition {origin}: embed.model names other files, pooling or dimension than the default model; give it its own embed.model.id (the id keys the embedding cache and the data dir's model record)"
+            )));
+        }
         let qdrant = self
             .sink
             .as_ref()
@@ -353,6 +362,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cfg.embed.model.dimension, 768);
         assert_eq!(cfg.embed.model.dir, "all-mpnet-base-v2");
+        let e = PipelineConfig::from_toml("[embed.model]\ndir = \"/opt/bge\"\n", "noid.toml").err();
+        assert!(e.is_some_and(|e| e.to_string().contains("its own embed.model.id")));
         let bge =
             "[embed.model]\nid = \"bge-small-en-v1.5\"\ndir = \"/opt/bge\"\npooling = \"cls\"\n";
         let cfg = PipelineConfig::from_toml(bge, "bge.toml").unwrap_or_else(|e| panic!("{e}"));
@@ -365,7 +376,7 @@ mod tests {
         assert!(e.is_some_and(|e| e.to_string().contains("p.toml")));
         let e = PipelineConfig::from_toml("[embed.model]\nid = \" \"\n", "i.toml").err();
         assert!(e.is_some_and(|e| e.to_string().contains("embed.model.id")));
-        let qdrant_768 = "[embed.model]\ndimension = 768\n[sink]\nkind = \"qdrant\"\n";
+        let qdrant_768 = "[embed.model]\nid = \"m\"\ndimension = 768\n[sink]\nkind = \"qdrant\"\n";
         let e = PipelineConfig::from_toml(qdrant_768, "q.toml").err();
         assert!(e.is_some_and(|e| e.to_string().contains("768-d")));
     }

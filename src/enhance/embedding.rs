@@ -2,7 +2,7 @@
 //! (tens of texts per second), so not every chunk earns a vector: lexical search covers every chunk, and the
 //! embedding goes where it adds meaning that words alone miss.
 //!
-//! - An assistant chunk is embedded with the prompt it answers in front, so a question asked weeks later in other
+//! - An assistant chunk is embedded with the start of the prompt it answers after it, so a question asked weeks later in other
 //!   words finds the answer through the question it shared with the prompt.
 //! - A long tool result is embedded at its head (the command's output starts) and its tail (where errors and
 //!   summaries land); its middle is kept for lexical search only.
@@ -30,10 +30,11 @@ pub fn embed_texts(
         .collect()
 }
 
-/// The context line, then the chunk.
+/// The chunk, then the context line: the model sees at most `embed.max_length` tokens and the tokenizer cuts
+/// the end, so a chunk near the limit loses some of its context, never some of itself.
 fn with_context(prompt: Option<&str>, chunk: &str) -> String {
     match prompt.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => format!("{}\n\n{chunk}", context_of(p)),
+        Some(p) => format!("{chunk}\n\n{}", context_of(p)),
         None => chunk.to_string(),
     }
 }
@@ -77,7 +78,7 @@ mod tests {
         assert_eq!(
             got,
             vec![Some(
-                "why does the counter race?\n\nUse a mutex.".to_string()
+                "Use a mutex.\n\nwhy does the counter race?".to_string()
             )]
         );
         let human = embed_texts(MessageKind::Human, &chunks, Some("x"));

@@ -10,8 +10,11 @@
 use super::corpus::Candidate;
 use super::rank::SearchMode;
 
-/// Smallest standard deviation used (a list of equal scores would otherwise divide by zero).
-const MIN_STD: f32 = 1e-6;
+/// Smallest standard deviation used, absolute and relative to the mean: a list of one candidate (an identifier
+/// that occurs once) or of equal scores would otherwise divide by almost zero, and push every candidate outside it
+/// so far down that f32 could no longer order them.
+const MIN_STD: f32 = 1e-3;
+const MIN_RELATIVE_STD: f32 = 0.1;
 
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
 /// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
@@ -84,7 +87,7 @@ impl Standardizer {
         let var = scores.iter().map(|s| (s - mean) * (s - mean)).sum::<f32>() / n;
         Standardizer {
             mean,
-            std: var.sqrt().max(MIN_STD),
+            std: var.sqrt().max(MIN_STD).max(MIN_RELATIVE_STD * mean.abs()),
         }
     }
 
@@ -176,6 +179,31 @@ mod tests {
             s[..9].iter().all(|x| x.unwrap_or(f32::MAX) < lexical_only),
             "{s:?}"
         );
+    }
+
+    #[test]
+    fn a_single_lexical_match_keeps_the_semantic_order_of_everything_else() {
+        let mut cands: Vec<Candidate> = (1..6u128)
+            .map(|i| {
+                cand(
+                    i,
+                    Some((6 - i as usize, 0.3 + i as f32 * 0.001)),
+                    None,
+                    0.3 + i as f32 * 0.001,
+                )
+            })
+            .collect();
+        cands.push(cand(0, Some((6, 0.2)), Some((1, 12.0)), 0.2));
+        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid)
+            .into_iter()
+            .map(|s| s.unwrap_or(f32::MIN))
+            .collect();
+        assert!(s[5] > s[4], "the only exact match first: {s:?}");
+        assert!(
+            s[..5].windows(2).all(|w| w[0] < w[1]),
+            "cosine order kept: {s:?}"
+        );
+        assert!(s.iter().all(|x| x.abs() < 100.0), "{s:?}");
     }
 
     #[test]

@@ -231,7 +231,11 @@ impl SearchIndex {
 
     /// The document's vector, `None` for a lexical-only chunk.
     pub(super) fn vector(&self, doc: usize) -> Option<&[f32]> {
-        let row = *self.rows.get(doc)? as usize;
+        let row = *self.rows.get(doc)?;
+        if row == NO_VECTOR {
+            return None;
+        }
+        let row = row as usize;
         self.vectors
             .get(row * self.dimension..(row + 1) * self.dimension)
     }

@@ -23,16 +23,17 @@ pub fn stored_model(store: &EmbeddedStore) -> Result<Option<String>> {
     Ok((store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION)))
 }
 
-/// Refuses a model other than the one the data dir holds; records it when the data dir holds none yet.
+/// Refuses a model other than the one the data dir holds; records it when the data dir holds no vectors yet
+/// (an empty data dir takes whatever model it is given, even after a first run that failed to load one).
 pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Result<()> {
     let wanted = describe(id, dimension);
     match stored_model(store)? {
-        Some(stored) if stored != wanted => Err(Error::ModelMismatch {
+        Some(stored) if stored != wanted && store.point_count() > 0 => Err(Error::ModelMismatch {
             store: store.data_dir().display().to_string(),
             stored,
             wanted,
         }),
-        Some(_) if store.meta_get(MODEL_KEY)?.is_some() => Ok(()),
+        Some(stored) if stored == wanted && store.meta_get(MODEL_KEY)?.is_some() => Ok(()),
         _ => store.meta_put(MODEL_KEY, wanted.as_bytes()),
     }
 }
@@ -41,26 +42,39 @@ pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Res
 mod tests {
     use super::*;
 
+    fn add_point(store: &EmbeddedStore, dimension: usize) {
+        let p = super::super::embedded::tests::payload("s", "u", 0, 1);
+        let point = crate::store::StoredPoint {
+            vector: vec![0.0; dimension],
+            payload: p,
+        };
+        store
+            .put_points(&[(uuid::Uuid::from_u128(1), point)])
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     #[test]
-    fn the_first_model_is_recorded_and_another_is_refused() {
+    fn the_first_model_is_recorded_and_another_is_refused_once_vectors_exist() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(stored_model(&store).ok().flatten(), None);
+        check_or_record(&store, "typo", 768).unwrap_or_else(|e| panic!("{e}"));
+        // No vectors yet (say the model failed to load): the record follows the model actually used.
         check_or_record(&store, "bge-small", 384).unwrap_or_else(|e| panic!("{e}"));
+        add_point(&store, 384);
         check_or_record(&store, "bge-small", 384).unwrap_or_else(|e| panic!("{e}"));
-        let err = check_or_record(&store, "mpnet", 768)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let refused = |id: &str, dim: usize| {
+            check_or_record(&store, id, dim)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let err = refused("mpnet", 768);
         assert!(
             err.contains("bge-small (384-d)") && err.contains("mpnet (768-d)"),
             "{err}"
         );
-        let err = check_or_record(&store, "bge-small", 768)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("cannot be compared"), "{err}");
+        assert!(refused("bge-small", 768).contains("cannot be compared"));
     }
 
     #[test]

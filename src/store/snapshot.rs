@@ -10,7 +10,14 @@ use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 const FILE: &str = "search.snapshot";
-const FORMAT: u32 = 1;
+/// 2: payloads carry `line_uuids`.
+const FORMAT: u32 = 2;
+
+/// The first field of every format, read before the rest: a snapshot of another format is ignored, not an error.
+#[derive(Debug, Deserialize)]
+struct Header {
+    format: u32,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Snapshot {
@@ -83,6 +90,12 @@ pub fn load(data_dir: &Path) -> Result<Option<Published>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(&p, e)),
     };
+    let format =
+        bincode::serde::decode_from_slice::<Header, _>(&bytes, bincode::config::standard())
+            .map(|(h, _)| h.format);
+    if format.is_ok_and(|f| f != FORMAT) {
+        return Ok(None);
+    }
     let (snapshot, _): (Snapshot, usize) =
         bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(|e| {
             Error::Store {
