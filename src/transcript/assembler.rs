@@ -381,27 +381,45 @@ impl Assembler {
             // A new turn: the assistant message before it is complete.
             self.close_open(out);
         }
-        let message_id = ids::message_id(&meta.session_id, &meta.uuid);
-        self.link(&meta.uuid, Some(message_id.as_u128()));
+        let uuid = meta.uuid.clone();
         out.push(Message {
-            line_uuids: vec![meta.uuid.clone()],
-            uuid: meta.uuid,
+            result_of_tool: tool_name,
+            is_error,
+            ..self.line_message(meta, uuid, parent, kind, cleaned)
+        });
+    }
+
+    /// The message of one transcript line (everything but a merged assistant message), under `uuid`, linked into
+    /// the conversation tree in place of the line.
+    fn line_message(
+        &mut self,
+        meta: LineMeta,
+        uuid: String,
+        parent: Option<u128>,
+        kind: MessageKind,
+        text: String,
+    ) -> Message {
+        let message_id = ids::message_id(&meta.session_id, &uuid);
+        self.link(&meta.uuid, Some(message_id.as_u128()));
+        Message {
+            uuid,
+            line_uuids: vec![meta.uuid],
             session_id: meta.session_id,
             message_id,
             parent_message_id: parent.map(Uuid::from_u128),
             kind,
-            text: cleaned,
+            text,
             cwd: meta.cwd,
             git_branch: meta.git_branch,
             timestamp: meta.timestamp,
             is_sidechain: meta.is_sidechain,
             agent_id: meta.agent_id,
             tool_calls: Vec::new(),
-            result_of_tool: tool_name,
-            is_error,
+            result_of_tool: None,
+            is_error: false,
             source_path: self.source_path.clone(),
             line_offset: meta.line_offset,
-        });
+        }
     }
 
     /// Emits hook output as a `hook_feedback` message (identified by session and content), or, when the line
@@ -423,27 +441,8 @@ impl Assembler {
             return;
         }
         let uuid = format!("hook:{}", crate::payload::content_hash(&cleaned));
-        let message_id = ids::message_id(&meta.session_id, &uuid);
-        self.link(&meta.uuid, Some(message_id.as_u128()));
-        out.push(Message {
-            uuid,
-            line_uuids: vec![meta.uuid],
-            session_id: meta.session_id,
-            message_id,
-            parent_message_id: parent.map(Uuid::from_u128),
-            kind: MessageKind::HookFeedback,
-            text: cleaned,
-            cwd: meta.cwd,
-            git_branch: meta.git_branch,
-            timestamp: meta.timestamp,
-            is_sidechain: meta.is_sidechain,
-            agent_id: meta.agent_id,
-            tool_calls: Vec::new(),
-            result_of_tool: None,
-            is_error: false,
-            source_path: self.source_path.clone(),
-            line_offset: meta.line_offset,
-        });
+        let message = self.line_message(meta, uuid, parent, MessageKind::HookFeedback, cleaned);
+        out.push(message);
     }
 
     fn close_open(&mut self, out: &mut Vec<Message>) {
