@@ -17,25 +17,38 @@ pub fn describe(id: &str, dimension: usize) -> String {
 /// The model whose vectors `store` holds: the recorded one, else, for a data dir with points written before the
 /// record existed, the default model (the only one those versions could use); `None` for an empty data dir.
 pub fn stored_model(store: &EmbeddedStore) -> Result<Option<String>> {
-    if let Some(v) = store.meta_get(MODEL_KEY)? {
-        return Ok(Some(String::from_utf8_lossy(&v).into_owned()));
-    }
-    Ok((store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION)))
+    Ok(recorded(store)?.or_else(|| unrecorded_model(store)))
 }
 
 /// Refuses a model other than the one the data dir holds; records it when the data dir holds no vectors yet
 /// (an empty data dir takes whatever model it is given, even after a first run that failed to load one).
 pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Result<()> {
     let wanted = describe(id, dimension);
-    match stored_model(store)? {
-        Some(stored) if stored != wanted && store.point_count() > 0 => Err(Error::ModelMismatch {
-            store: store.data_dir().display().to_string(),
-            stored,
-            wanted,
-        }),
-        Some(stored) if stored == wanted && store.meta_get(MODEL_KEY)?.is_some() => Ok(()),
-        _ => store.meta_put(MODEL_KEY, wanted.as_bytes()),
+    let recorded = recorded(store)?;
+    if recorded.as_deref() == Some(wanted.as_str()) {
+        return Ok(());
     }
+    if let Some(stored) = recorded.or_else(|| unrecorded_model(store)) {
+        if stored != wanted && store.point_count() > 0 {
+            return Err(Error::ModelMismatch {
+                store: store.data_dir().display().to_string(),
+                stored,
+                wanted,
+            });
+        }
+    }
+    store.meta_put(MODEL_KEY, wanted.as_bytes())
+}
+
+fn recorded(store: &EmbeddedStore) -> Result<Option<String>> {
+    Ok(store
+        .meta_get(MODEL_KEY)?
+        .map(|v| String::from_utf8_lossy(&v).into_owned()))
+}
+
+/// Points written before the record existed come from the default model.
+fn unrecorded_model(store: &EmbeddedStore) -> Option<String> {
+    (store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION))
 }
 
 #[cfg(test)]
