@@ -7,25 +7,7 @@ use common::mcp_client::Mcp;
 use common::*;
 use serde_json::{json, Value};
 use std::io::BufRead;
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn small_corpus(src: &Path) {
-    for (rel, to) in [
-        (
-            "-tmp-claude-reliability/hello-world-script.jsonl",
-            "-tmp-demo/hello.jsonl",
-        ),
-        (
-            "-home-user-episodic-memory/tiny-conversation.jsonl",
-            "-tmp-demo/tiny.jsonl",
-        ),
-    ] {
-        let dest = src.join(to);
-        std::fs::create_dir_all(dest.parent().unwrap_or(src)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(fixtures().join(rel), &dest).unwrap_or_else(|e| panic!("{e}"));
-    }
-}
 
 #[test]
 fn every_tool_answers_like_the_cli() {

@@ -154,9 +154,7 @@ fn the_model_a_pipeline_names_is_loaded_from_its_files_and_its_dimension_checked
 fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
     let src = tempdir();
     let rel = "-tmp-claude-reliability/hello-world-script.jsonl";
-    let dest = src.path().join(rel);
-    std::fs::create_dir_all(dest.parent().unwrap_or(src.path())).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::copy(fixtures().join(rel), &dest).unwrap_or_else(|e| panic!("{e}"));
+    copy_fixture(rel, &src.path().join(rel));
     let data = tempdir();
     sync_ok(data.path(), src.path(), &[]);
     let before = export(data.path());

@@ -705,25 +705,6 @@ fn mcp_tools_search_and_sync_against_qdrant(server: &Server) {
     mcp.finish();
 }
 
-/// Two small real transcripts.
-fn small_corpus(dst: &Path) {
-    let fx = fixtures();
-    for (rel, to) in [
-        (
-            "-tmp-claude-reliability/hello-world-script.jsonl",
-            "-tmp-demo/hello.jsonl",
-        ),
-        (
-            "-home-user-episodic-memory/tiny-conversation.jsonl",
-            "-tmp-demo/tiny.jsonl",
-        ),
-    ] {
-        let target = dst.join(to);
-        std::fs::create_dir_all(target.parent().unwrap_or(dst)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(fx.join(rel), &target).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
-    }
-}
-
 // ---- Failure injection: the fake only. ----
 
 /// Points of the clean export that the checkpoints say are stored, and whether each is in `exported`.

@@ -15,9 +15,7 @@ fn corpus(src: &Path) {
         "-home-user-episodic-memory/medium-conversation.jsonl",
         "-home-user-spotter/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-a2898e3.jsonl",
     ] {
-        let dest = src.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap_or(src)).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(fixtures().join(rel), &dest).unwrap_or_else(|e| panic!("{e}"));
+        copy_fixture(rel, &src.join(rel));
     }
 }
 

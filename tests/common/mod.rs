@@ -21,6 +21,30 @@ pub fn fixtures() -> PathBuf {
     dir
 }
 
+/// Copies the fixture transcript `rel` (relative to [`fixtures`]) to `dest`, creating its directory.
+pub fn copy_fixture(rel: &str, dest: &Path) {
+    if let Some(dir) = dest.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    std::fs::copy(fixtures().join(rel), dest).unwrap_or_else(|e| panic!("copy {rel}: {e}"));
+}
+
+/// Two small real transcripts under one project directory of `dst`.
+pub fn small_corpus(dst: &Path) {
+    for (rel, to) in [
+        (
+            "-tmp-claude-reliability/hello-world-script.jsonl",
+            "-tmp-demo/hello.jsonl",
+        ),
+        (
+            "-home-user-episodic-memory/tiny-conversation.jsonl",
+            "-tmp-demo/tiny.jsonl",
+        ),
+    ] {
+        copy_fixture(rel, &dst.join(to));
+    }
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_pipeline")
 }
