@@ -18,20 +18,30 @@ const MIN_RELATIVE_STD: f32 = 0.1;
 
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
 /// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
-/// z-score units, so boosts weigh the same in each.
-pub fn fused_scores(cands: &[Candidate], mode: SearchMode) -> Vec<Option<f32>> {
+/// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for: a
+/// lexical list that long may have been cut, one shorter holds every chunk sharing a term with the query.
+pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) -> Vec<Option<f32>> {
     let semantic = Standardizer::of(
         cands
             .iter()
             .filter(|c| c.semantic_rank.is_some())
             .map(|c| c.cosine),
     );
-    let lexical = Standardizer::of(
-        cands
+    let lexical_listed: Vec<f32> = cands
+        .iter()
+        .filter(|c| c.lexical_rank.is_some())
+        .map(|c| c.bm25)
+        .collect();
+    let lexical = Standardizer::of(lexical_listed.iter().copied());
+    let lexical_floor = if lexical_listed.len() >= list_limit {
+        lexical_listed
             .iter()
-            .filter(|c| c.lexical_rank.is_some())
-            .map(|c| c.bm25),
-    );
+            .copied()
+            .reduce(f32::min)
+            .unwrap_or(0.0)
+    } else {
+        0.0
+    };
     match mode {
         SearchMode::Semantic => cands
             .iter()
@@ -45,11 +55,14 @@ pub fn fused_scores(cands: &[Candidate], mode: SearchMode) -> Vec<Option<f32>> {
             cands
                 .iter()
                 .map(|c| {
-                    // Outside the lexical list a candidate's BM25 is 0 (no query term) or below the list's last.
+                    // Outside a lexical list that was cut, a candidate's BM25 is at most the list's last, and may
+                    // be 0 (no query term). Scoring it as the last, not as 0, keeps a paraphrase the embedding finds
+                    // clearly from being sunk by a natural-language question's many weak word matches: 0 lies
+                    // several standard deviations below a list of 200 partial matches.
                     let bm25 = if c.lexical_rank.is_some() {
                         c.bm25
                     } else {
-                        0.0
+                        lexical_floor
                     };
                     // A chunk kept for lexical search only (the middle of a long tool result) is judged by its
                     // message's embedded chunks; without any, it has no semantic evidence either way: neutral.
@@ -102,6 +115,9 @@ mod tests {
     use crate::store::embedded::tests::payload;
     use uuid::Uuid;
 
+    /// Each list of these tests was asked for this many candidates.
+    const LIMIT: usize = 30;
+
     fn cand(
         n: u128,
         semantic: Option<(usize, f32)>,
@@ -136,7 +152,7 @@ mod tests {
             .collect();
         cands.push(cand(0, Some((20, 0.40)), Some((1, 30.0)), 0.40));
         cands.push(cand(20, Some((1, 0.80)), None, 0.80));
-        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid)
+        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
             .into_iter()
             .map(|s| s.unwrap_or(f32::MIN))
             .collect();
@@ -148,6 +164,31 @@ mod tests {
             1.0 / (60.0 + a as f32) + b.map_or(0.0, |b| 1.0 / (60.0 + b as f32))
         };
         assert!(rrf(2, Some(2)) > rrf(1, None) && rrf(2, Some(2)) > rrf(20, Some(1)));
+    }
+
+    #[test]
+    fn a_clear_semantic_find_is_not_sunk_by_many_weak_word_matches() {
+        // A natural-language question: thirty candidates share a few common words with it (BM25 5.0-5.9, close
+        // together) and are weak by cosine; the answer shares none of its words but is first by cosine by far.
+        let mut cands: Vec<Candidate> = (1..=30u128)
+            .map(|i| {
+                let cosine = 0.40 + i as f32 * 0.003;
+                let rank = 31 - i as usize;
+                cand(
+                    i,
+                    Some((rank + 1, cosine)),
+                    Some((rank, 5.0 + i as f32 * 0.03)),
+                    cosine,
+                )
+            })
+            .collect();
+        cands.push(cand(0, Some((1, 0.70)), None, 0.70));
+        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
+            .into_iter()
+            .map(|s| s.unwrap_or(f32::MIN))
+            .collect();
+        let best_word_match = s[..30].iter().copied().fold(f32::MIN, f32::max);
+        assert!(s[30] > best_word_match, "{s:?}");
     }
 
     #[test]
@@ -172,7 +213,7 @@ mod tests {
             Some((1, 20.0)),
             || None,
         ));
-        let s = fused_scores(&cands, SearchMode::Hybrid);
+        let s = fused_scores(&cands, SearchMode::Hybrid, LIMIT);
         let lexical_only = s[9].unwrap_or(f32::MIN);
         assert!(!cands[9].has_cosine);
         assert!(
@@ -194,7 +235,7 @@ mod tests {
             })
             .collect();
         cands.push(cand(0, Some((6, 0.2)), Some((1, 12.0)), 0.2));
-        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid)
+        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
             .into_iter()
             .map(|s| s.unwrap_or(f32::MIN))
             .collect();
@@ -212,14 +253,14 @@ mod tests {
             cand(0, Some((1, 0.9)), None, 0.9),
             cand(1, None, Some((1, 7.0)), 0.1),
         ];
-        let semantic = fused_scores(&cands, SearchMode::Semantic);
+        let semantic = fused_scores(&cands, SearchMode::Semantic, LIMIT);
         assert!(
             semantic[0].is_some() && semantic[1].is_none(),
             "{semantic:?}"
         );
-        let lexical = fused_scores(&cands, SearchMode::Lexical);
+        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT);
         assert!(lexical[0].is_none() && lexical[1].is_some(), "{lexical:?}");
-        let hybrid = fused_scores(&cands, SearchMode::Hybrid);
+        let hybrid = fused_scores(&cands, SearchMode::Hybrid, LIMIT);
         assert!(hybrid.iter().all(Option::is_some));
     }
 }

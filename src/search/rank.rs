@@ -103,7 +103,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
-    let scores = fused_scores(&cands, req.mode);
+    let scores = fused_scores(&cands, req.mode, CANDIDATES);
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
         let boosts = boosts(&c.payload, req);
