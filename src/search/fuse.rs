@@ -1,11 +1,13 @@
 //! How a candidate's two pieces of evidence, its cosine similarity and its BM25 score, become one score.
 //!
-//! Hybrid search standardizes each score over its own candidate list (z-scores) and adds the two with equal
-//! weight. Unlike reciprocal rank fusion, this keeps *how far* a candidate stands out: an exact error message that
-//! BM25 ranks first by a wide margin stays first even when the embedding ranks it 30th, and a paraphrase that the
-//! embedding finds clearly is not buried under candidates that are mediocre in both lists. Measured on the
-//! labelled set (`make eval`, docs/search-quality.md): top-5 62 -> 67 of 92 and MRR@50 0.54 -> 0.61 over RRF
-//! (k = 60), every style's top-5 as good or better; weights other than equal gained nothing beyond noise, so none are tuned.
+//! Hybrid search standardizes each score (z-scores) and adds the two with equal weight. Unlike reciprocal rank
+//! fusion, this keeps *how far* a candidate stands out: an exact error message that BM25 ranks first by a wide
+//! margin stays first even when the embedding ranks it 30th, and a paraphrase that the embedding finds clearly is
+//! not buried under candidates that are mediocre in both lists. The two scores are not symmetric evidence: a low
+//! cosine says a chunk is about something else, but missing words say little (a paraphrase's answer uses other
+//! words), so BM25 only ever adds. Measured on the labelled set (`make eval`, docs/search-quality.md): top-5 62 ->
+//! 67 of 92 and MRR@50 0.54 -> 0.61 over RRF (k = 60); BM25 counted only for a chunk, 67 -> 71 and 0.626 -> 0.648,
+//! paraphrases 14 -> 18 of 34. Weights other than equal gained nothing beyond noise, so none are tuned.
 
 use super::corpus::Candidate;
 use super::rank::SearchMode;
@@ -18,8 +20,7 @@ const MIN_RELATIVE_STD: f32 = 0.1;
 
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
 /// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
-/// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for: a
-/// lexical list that long may have been cut, one shorter holds every chunk sharing a term with the query.
+/// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for.
 pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) -> Vec<Option<f32>> {
     let semantic = Standardizer::of(
         cands
@@ -27,20 +28,21 @@ pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) ->
             .filter(|c| c.semantic_rank.is_some())
             .map(|c| c.cosine),
     );
-    let lexical_listed: Vec<f32> = cands
-        .iter()
-        .filter(|c| c.lexical_rank.is_some())
-        .map(|c| c.bm25)
-        .collect();
-    let lexical = Standardizer::of(lexical_listed.iter().copied());
-    let lexical_floor = if lexical_listed.len() >= list_limit {
-        lexical_listed
+    let lexical = Standardizer::of(
+        cands
             .iter()
-            .copied()
-            .reduce(f32::min)
-            .unwrap_or(0.0)
+            .filter(|c| c.lexical_rank.is_some())
+            .map(|c| c.bm25),
+    );
+    // For hybrid ranking BM25 needs a baseline. A lexical list cut at `list_limit` (a question sharing common words
+    // with hundreds of chunks) is its own: what stands out of it. A shorter list holds every chunk that shares a
+    // query term; every other candidate scores 0, so the baseline is all candidates, and one exact match of a rare
+    // identifier stands out of them by far.
+    let lexical_listed = cands.iter().filter(|c| c.lexical_rank.is_some()).count();
+    let lexical_baseline = if lexical_listed >= list_limit {
+        lexical
     } else {
-        0.0
+        Standardizer::of(cands.iter().map(listed_bm25))
     };
     match mode {
         SearchMode::Semantic => cands
@@ -51,31 +53,45 @@ pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) ->
             .iter()
             .map(|c| c.lexical_rank.map(|_| lexical.z(c.bm25)))
             .collect(),
-        SearchMode::Hybrid => {
-            cands
-                .iter()
-                .map(|c| {
-                    // Outside a lexical list that was cut, a candidate's BM25 is at most the list's last, and may
-                    // be 0 (no query term). Scoring it as the last, not as 0, keeps a paraphrase the embedding finds
-                    // clearly from being sunk by a natural-language question's many weak word matches: 0 lies
-                    // several standard deviations below a list of 200 partial matches.
-                    let bm25 = if c.lexical_rank.is_some() {
-                        c.bm25
-                    } else {
-                        lexical_floor
-                    };
-                    // A chunk kept for lexical search only (the middle of a long tool result) is judged by its
-                    // message's embedded chunks; without any, it has no semantic evidence either way: neutral.
-                    let semantic_z = if c.has_cosine {
-                        semantic.z(c.cosine)
-                    } else {
-                        0.0
-                    };
-                    let listed = c.semantic_rank.is_some() || c.lexical_rank.is_some();
-                    listed.then(|| 0.5 * semantic_z + 0.5 * lexical.z(bm25))
+        SearchMode::Hybrid => cands
+            .iter()
+            .map(|c| {
+                let listed = c.semantic_rank.is_some() || c.lexical_rank.is_some();
+                listed.then(|| {
+                    0.5 * semantic_evidence(c, &semantic)
+                        + 0.5 * lexical_evidence(c, &lexical_baseline)
                 })
-                .collect()
-        }
+            })
+            .collect(),
+    }
+}
+
+/// The embedding's evidence, in either direction: a low cosine says the chunk is about something else. A chunk
+/// kept for lexical search only (the middle of a long tool result) is judged by its message's embedded chunks;
+/// without any, it has no semantic evidence either way: neutral.
+fn semantic_evidence(c: &Candidate, semantic: &Standardizer) -> f32 {
+    if c.has_cosine {
+        semantic.z(c.cosine)
+    } else {
+        0.0
+    }
+}
+
+/// BM25's evidence counts only for a chunk: shared rare words say it is about the question, but few or no shared
+/// words say little against it, because a paraphrase's answer uses other words. So a score below the baseline's
+/// mean, or none (outside the lexical list), is neutral. Scored in both directions, the 200 partial matches a natural-language
+/// question gets put a chunk without them several standard deviations down and sank what the embedding found
+/// clearly (`make eval`: a paraphrase first by cosine was 19th).
+fn lexical_evidence(c: &Candidate, baseline: &Standardizer) -> f32 {
+    baseline.z(listed_bm25(c)).max(0.0)
+}
+
+/// A candidate's BM25, 0 outside the lexical list.
+fn listed_bm25(c: &Candidate) -> f32 {
+    if c.lexical_rank.is_some() {
+        c.bm25
+    } else {
+        0.0
     }
 }
 
@@ -224,24 +240,26 @@ mod tests {
 
     #[test]
     fn a_single_lexical_match_keeps_the_semantic_order_of_everything_else() {
-        let mut cands: Vec<Candidate> = (1..6u128)
+        // An identifier that occurs in one chunk only: the lexical list holds it alone, and that chunk is the
+        // embedding's weakest candidate.
+        let mut cands: Vec<Candidate> = (1..50u128)
             .map(|i| {
                 cand(
                     i,
-                    Some((6 - i as usize, 0.3 + i as f32 * 0.001)),
+                    Some((50 - i as usize, 0.3 + i as f32 * 0.001)),
                     None,
                     0.3 + i as f32 * 0.001,
                 )
             })
             .collect();
-        cands.push(cand(0, Some((6, 0.2)), Some((1, 12.0)), 0.2));
+        cands.push(cand(0, Some((50, 0.2)), Some((1, 12.0)), 0.2));
         let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
             .into_iter()
             .map(|s| s.unwrap_or(f32::MIN))
             .collect();
-        assert!(s[5] > s[4], "the only exact match first: {s:?}");
+        assert!(s[49] > s[48], "the only exact match first: {s:?}");
         assert!(
-            s[..5].windows(2).all(|w| w[0] < w[1]),
+            s[..49].windows(2).all(|w| w[0] < w[1]),
             "cosine order kept: {s:?}"
         );
         assert!(s.iter().all(|x| x.abs() < 100.0), "{s:?}");
