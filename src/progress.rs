@@ -23,6 +23,8 @@ pub struct Counters {
     pub points_committed: AtomicU64,
     pub batches_committed: AtomicU64,
     pub warnings: AtomicU64,
+    /// Files skipped for this run because they could not be read (permission denied, an I/O error).
+    pub files_unreadable: AtomicU64,
     /// Latest measured embedding speed, estimated tokens per second (f64 bits).
     pub embed_speed_bits: AtomicU64,
     /// The window being embedded now: its estimated tokens (0 when idle) and when it started (ns since the

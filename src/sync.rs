@@ -94,6 +94,9 @@ pub struct RunSummary {
     pub first_embed_secs: Option<f64>,
     pub batches_committed: u64,
     pub warnings: u64,
+    /// Files skipped because they could not be read (a warning each); the next run tries them again.
+    #[serde(default)]
+    pub files_unreadable: u64,
     /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
     pub finished_at_unix: u64,
     pub first_warnings: Vec<String>,
@@ -362,8 +365,9 @@ impl SyncJob {
         };
         let _ = enhance_task.await;
 
-        let all_read =
-            parse_outcome.is_some_and(|p| !p.stopped_early && p.files_finished == files_pending);
+        let all_read = parse_outcome.is_some_and(|p| {
+            !p.stopped_early && p.files_finished + p.files_unreadable == files_pending
+        });
         let caught_up = all_read && embed_end == EmbedEnd::Drained && !timed_out;
         let (reason, work_left) = match (caught_up, signalled, truncated) {
             (true, _, false) => (StopReason::CaughtUp, false),
@@ -455,6 +459,7 @@ impl SummaryBase {
             }),
             batches_committed: up.batches,
             warnings: Counters::get(&c.warnings),
+            files_unreadable: Counters::get(&c.files_unreadable),
             finished_at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

@@ -260,74 +260,47 @@ fn bad_input_is_reported_with_file_and_offset_and_the_rest_is_processed() {
     );
 }
 
-/// A directory the user cannot read is reported and skipped; the rest is synced. Permissions do not apply to
-/// root, so when the tests run as root the binary runs as `nobody` through `setpriv`.
-#[test]
-fn unreadable_directory_is_reported_and_skipped() {
+/// Sets a path's permission bits.
+fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// `pipeline run --json --source <src>` with file permissions applying (see `unprivileged_command`).
+fn run_unprivileged(data: &Path, src: &Path) -> Option<std::process::Output> {
     let Some(mut cmd) = unprivileged_command() else {
         eprintln!("skipped: running as root without setpriv");
-        return;
+        return None;
     };
-    let root = tempdir();
-    let open = |p: &Path, mode: u32| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
-    open(root.path(), 0o777);
-    let src = root.path().join("src");
-    let data = root.path().join("data");
-    let models = root.path().join("models");
+    let o = cmd
+        .arg("--data-dir")
+        .arg(data)
+        .args(["--quiet", "run", "--json", "--source"])
+        .arg(src)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    Some(o)
+}
+
+/// A directory the user cannot read is reported and skipped; the rest is synced.
+#[test]
+fn unreadable_directory_is_reported_and_skipped() {
+    let src = tempdir();
+    let data = tempdir();
     write(
-        &src.join("-ok/a.jsonl"),
+        &src.path().join("-ok/a.jsonl"),
         &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
     );
     write(
-        &src.join("-locked/b.jsonl"),
+        &src.path().join("-locked/b.jsonl"),
         &fixture_bytes("-home-user-spotter/short.jsonl"),
     );
-    // The model must be readable by the unprivileged user: hard-link (or copy) it next to the data.
-    let real_models = pipeline::embedder::default_model_dir();
-    for sub in ["all-minilm-l6-v2", "onnxruntime"] {
-        std::fs::create_dir_all(models.join(sub)).unwrap_or_else(|e| panic!("{e}"));
-        for entry in std::fs::read_dir(real_models.join(sub))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let to = models.join(sub).join(entry.file_name());
-            if std::fs::hard_link(entry.path(), &to).is_err() {
-                std::fs::copy(entry.path(), &to).unwrap_or_else(|e| panic!("{e}"));
-            }
-        }
-    }
-    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
-    for p in [
-        &src,
-        &src.join("-ok"),
-        &data,
-        &models,
-        &models.join("all-minilm-l6-v2"),
-        &models.join("onnxruntime"),
-    ] {
-        open(p, 0o777);
-    }
-    for f in [src.join("-ok/a.jsonl"), src.join("-locked/b.jsonl")] {
-        open(&f, 0o666);
-    }
-    open(&src.join("-locked"), 0o000);
-
-    let o = cmd
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["--quiet", "run", "--json", "--source"])
-        .arg(&src)
-        .env("PIPELINE_MODEL_DIR", &models)
-        .env("HOME", root.path())
-        .env_remove("ORT_DYLIB_PATH")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    open(&src.join("-locked"), 0o755);
+    set_mode(&src.path().join("-locked"), 0o000);
+    let o = run_unprivileged(data.path(), src.path());
+    set_mode(&src.path().join("-locked"), 0o755);
+    let Some(o) = o else { return };
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stderr(&o).contains("-locked: cannot list directory"),
@@ -337,6 +310,58 @@ fn unreadable_directory_is_reported_and_skipped() {
     let s = summary(&o);
     assert_eq!(s["files_completed"], 1);
     assert!(s["points_committed"].as_u64().unwrap_or(0) > 0);
+}
+
+/// A file that cannot be read is a warning counted in the summary, not work left: the run exits 0 when
+/// everything readable is caught up (a loop on exit code 75 ends), the warning names the path once, and the next
+/// run reads the file once it is readable.
+#[test]
+fn unreadable_file_is_a_warning_not_work_left() {
+    let src = tempdir();
+    let data = tempdir();
+    let ok = src.path().join("-p/a.jsonl");
+    let locked = src.path().join("-p/b.jsonl");
+    write(
+        &ok,
+        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
+    );
+    write(&locked, &fixture_bytes("-home-user-spotter/short.jsonl"));
+    set_mode(&locked, 0o000);
+    let o = run_unprivileged(data.path(), src.path());
+    set_mode(&locked, 0o644);
+    let Some(o) = o else { return };
+    assert_eq!(
+        code(&o),
+        0,
+        "caught up on everything readable: {}",
+        stderr(&o)
+    );
+    let err = stderr(&o);
+    let locked_name = locked.to_string_lossy();
+    let warning = err
+        .lines()
+        .find(|l| l.contains(locked_name.as_ref()))
+        .unwrap_or_else(|| panic!("no warning names {locked_name}: {err}"));
+    assert_eq!(
+        warning.matches(locked_name.as_ref()).count(),
+        1,
+        "{warning}"
+    );
+    assert!(warning.contains("Permission denied"), "{warning}");
+    let s = summary(&o);
+    assert_eq!(s["stop_reason"], "caught_up", "{s}");
+    assert_eq!(s["work_left"], false, "{s}");
+    assert_eq!(s["files_unreadable"], 1, "{s}");
+    assert_eq!(s["files_completed"], 1, "{s}");
+
+    // Readable again: the next run reads it.
+    let again = summary(&sync_ok(data.path(), src.path(), &["--json"]));
+    assert_eq!(again["files_unreadable"], 0, "{again}");
+    assert_eq!(again["files_completed"], 1, "{again}");
+    assert!(
+        again["points_committed"].as_u64().unwrap_or(0) > 0,
+        "{again}"
+    );
 }
 
 /// Text embedded once is never embedded again: a second copy of a session (other ids, same texts) is stored

@@ -212,5 +212,11 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
         s.malformed_lines,
         s.warnings,
     );
+    if s.files_unreadable > 0 {
+        println!(
+            "  {} file(s) could not be read (see the warnings); the next run tries them again",
+            s.files_unreadable
+        );
+    }
     Ok(())
 }

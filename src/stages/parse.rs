@@ -22,6 +22,9 @@ const MARKER_EVERY_BYTES: u64 = 4 << 20;
 pub struct ParseOutcome {
     /// Files read to the end of their current size.
     pub files_finished: u64,
+    /// Files skipped for this run because they could not be read (permission denied, an I/O error). They are
+    /// not work left: the next run tries them again, but a run that read everything else is caught up.
+    pub files_unreadable: u64,
     /// Stopped before reading everything (shutdown, or the next stage went away).
     pub stopped_early: bool,
 }
@@ -58,8 +61,16 @@ impl ParseStage {
                 }
                 Err(e) => {
                     // The file is left as it was checkpointed; the next run tries again.
-                    self.reporter
-                        .warn(format!("{}: {e}; skipped for this run", file.path));
+                    outcome.files_unreadable += 1;
+                    Counters::add(&self.reporter.counters().files_unreadable, 1);
+                    let why = match &e {
+                        // Already names the path.
+                        crate::error::Error::Io { .. } => e.to_string(),
+                        _ => format!("{}: {e}", file.path),
+                    };
+                    self.reporter.warn(format!(
+                        "{why}; skipped for this run, tried again by the next"
+                    ));
                 }
             }
             Counters::add(&self.reporter.counters().files_read, 1);

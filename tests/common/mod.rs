@@ -237,8 +237,10 @@ pub fn torture_report(
     );
 }
 
-/// A command running the binary as an unprivileged user, so that file permissions apply: the binary itself when
-/// the tests are not root, `setpriv` to `nobody` when they are. None when neither is possible.
+/// A command running the binary so that file permissions apply: the binary itself when the tests are not root;
+/// when they are, through `setpriv` without the two capabilities that let root ignore permissions
+/// (`CAP_DAC_OVERRIDE`, `CAP_DAC_READ_SEARCH`). It stays uid 0, so what root owns (the model, temp dirs) stays
+/// readable, while a file or directory of mode 000 is not. None when neither is possible.
 pub fn unprivileged_command() -> Option<Command> {
     let is_root = Command::new("id")
         .arg("-u")
@@ -253,6 +255,10 @@ pub fn unprivileged_command() -> Option<Command> {
         return None;
     }
     let mut c = Command::new(setpriv);
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()]);
+    c.args([
+        "--inh-caps=-dac_override,-dac_read_search",
+        "--bounding-set=-dac_override,-dac_read_search",
+        bin(),
+    ]);
     Some(c)
 }
