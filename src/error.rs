@@ -16,6 +16,10 @@ pub enum Error {
     #[error("another `pipeline` process is writing to {data_dir} (its database is locked); wait for it to finish, or stop it")]
     Locked { data_dir: PathBuf },
 
+    /// A search or an export found nothing stored where it looked.
+    #[error("no search index in {data_dir} yet (nothing has been stored there): build it with `pipeline run` (or `make run`), or pass the --data-dir that a sync used")]
+    NoIndex { data_dir: PathBuf },
+
     #[error("store at {path}: {message}")]
     Store { path: PathBuf, message: String },
 

@@ -93,6 +93,61 @@ fn known_answers_on_the_fixtures() {
     assert_in_top5(data, "Access.get/2 inside a guard", &expected, &[]);
 }
 
+/// `pipeline search ... | head` and `export | head`: the reader goes away before the output is written, and the
+/// command ends quietly with 0 (it panicked with "failed printing to stdout: Broken pipe").
+#[test]
+fn a_closed_pipe_ends_search_and_export_quietly() {
+    let data = fixture_store();
+    for args in [
+        &["search", "--limit", "50", "--explain", "error"][..],
+        &["search", "--json", "--limit", "50", "error"],
+        &["export"],
+    ] {
+        let mut child = command(data, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Close the read end before the command has written anything (it is still opening the store).
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = stderr(&o);
+        assert_eq!(code(&o), 0, "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Searching a data dir that holds no index says so, where it looked and what to run (it printed "no results"
+/// and exited 0), and creates nothing there.
+#[test]
+fn search_without_an_index_says_what_to_run() {
+    let root = tempdir();
+    let missing = root.path().join("never-synced");
+    for args in [&["search", "anything"][..], &["export"]] {
+        let o = run(&missing, args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("no search index")
+                && err.contains(missing.to_string_lossy().as_ref())
+                && err.contains("pipeline run"),
+            "{args:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(!missing.exists(), "{args:?} created the data dir");
+    }
+    // A data dir whose store holds nothing (a sync of an empty source) has no index either.
+    let empty_src = tempdir();
+    let data = tempdir();
+    sync_ok(data.path(), empty_src.path(), &[]);
+    let o = run(data.path(), &["search", "anything"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no search index"), "{}", stderr(&o));
+}
+
 #[test]
 fn explain_context_and_unknown_values() {
     let data = fixture_store();

@@ -32,6 +32,12 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
         }
         return finish(out);
     }
+    if !EmbeddedStore::exists(&common.data_dir) {
+        return Err(Error::NoIndex {
+            data_dir: common.data_dir.clone(),
+        }
+        .into());
+    }
     let points: Vec<(Uuid, StoredPoint)> = match EmbeddedStore::open_reader(&common.data_dir) {
         Ok(store) => store.points().collect::<Result<_, _>>()?,
         Err(Error::Locked { .. }) => match snapshot::load(&common.data_dir)? {

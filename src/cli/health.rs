@@ -23,30 +23,33 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
         qdrant,
     );
     if args.json {
-        println!("{}", serde_json::to_string(&h)?);
+        outln!("{}", serde_json::to_string(&h)?);
     } else {
-        println!("{}", if h.healthy { "healthy" } else { "UNHEALTHY" });
+        outln!("{}", if h.healthy { "healthy" } else { "UNHEALTHY" });
         for p in &h.problems {
-            println!("  problem: {p}");
+            outln!("  problem: {p}");
         }
         let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
-        println!("  data dir: {}", h.data_dir);
-        println!(
+        outln!("  data dir: {}", h.data_dir);
+        outln!(
             "  store: {}{}",
             h.store,
             h.qdrant_version
                 .as_deref()
                 .map_or(String::new(), |v| format!(" (Qdrant {v})"))
         );
-        println!(
+        outln!(
             "  version {}, model {}, enhancer v{}",
-            h.version, h.embedding_model, h.enhancer_version
+            h.version,
+            h.embedding_model,
+            h.enhancer_version
         );
-        println!(
+        outln!(
             "  model found: {}, runtime found: {}",
-            h.model_found, h.runtime_found
+            h.model_found,
+            h.runtime_found
         );
-        println!(
+        outln!(
             "  store reachable: {}, sync running: {}, points: {}, checkpoints: {} ({} unreadable), files pending: {}",
             h.store_reachable,
             h.sync_running,
@@ -56,9 +59,11 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
             opt(h.files_pending)
         );
         if let Some(r) = &h.last_run {
-            println!(
+            outln!(
                 "  last run: {:.1}s, {} points, work left: {}",
-                r.duration_secs, r.points_committed, r.work_left
+                r.duration_secs,
+                r.points_committed,
+                r.work_left
             );
         }
     }

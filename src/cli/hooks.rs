@@ -85,7 +85,7 @@ pub fn execute(common: &Common, args: HooksArgs) -> anyhow::Result<u8> {
         } => {
             let path = settings_file(s, project_dir)?;
             if !path.exists() {
-                println!("nothing to remove: {} does not exist", path.display());
+                outln!("nothing to remove: {} does not exist", path.display());
                 return Ok(EXIT_OK);
             }
             let text = read_settings(&path)?;
@@ -124,7 +124,7 @@ fn read_settings(path: &Path) -> anyhow::Result<String> {
 fn apply(path: &Path, edit: Edit, done: &str, nothing: &str) -> anyhow::Result<u8> {
     let text = match edit {
         Edit::Unchanged => {
-            println!("{nothing}: {}", path.display());
+            outln!("{nothing}: {}", path.display());
             return Ok(EXIT_OK);
         }
         Edit::Changed(t) => t,
@@ -146,7 +146,7 @@ fn apply(path: &Path, edit: Edit, done: &str, nothing: &str) -> anyhow::Result<u
         std::fs::set_permissions(&tmp, meta.permissions())?;
     }
     std::fs::rename(&tmp, path)?;
-    println!(
+    outln!(
         "{done}: Stop and SessionEnd hooks in {} (they run `pipeline hooks run`)",
         path.display()
     );

@@ -105,16 +105,16 @@ fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
     bar
 }
 
-fn print_report(r: &MigrateReport, json: bool) -> Result<(), Error> {
+fn print_report(r: &MigrateReport, json: bool) -> anyhow::Result<()> {
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(r).map_err(|e| Error::Config(e.to_string()))?
         );
         return Ok(());
     }
     if r.done {
-        println!(
+        outln!(
             "migrated {} -> {}: {} points copied{}, all {} source points verified in the target (which holds {}); this data dir now syncs to {}",
             r.from,
             r.to,
@@ -125,7 +125,7 @@ fn print_report(r: &MigrateReport, json: bool) -> Result<(), Error> {
             r.to
         );
     } else {
-        println!(
+        outln!(
             "stopped by the budget after copying {} points ({} -> {}); run `pipeline migrate` again to continue",
             r.copied, r.from, r.to
         );

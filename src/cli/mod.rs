@@ -3,6 +3,15 @@
 //! Exit codes: 0 everything caught up; 75 stopped early with work left (budget, signal or `--max-files`), so
 //! `until pipeline resume; [ $? -ne 75 ]; do :; done`-style loops work; 2 bad usage or configuration; 1 failure.
 
+/// `println!` for command output that returns the write error instead of panicking, so a closed pipe
+/// (`pipeline search ... | head`) ends the command quietly (see `fail`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod export;
 mod health;
 mod hooks;
@@ -185,6 +194,10 @@ pub fn main(started: Instant) -> u8 {
 }
 
 fn fail(e: &anyhow::Error) -> u8 {
+    if is_closed_pipe(e) {
+        // The reader went away (`| head`): nothing more to say, as ripgrep does.
+        return EXIT_OK;
+    }
     if let Some(Error::CommitCutByBudget { .. }) = e.downcast_ref::<Error>() {
         eprintln!("stopped: {e}");
         return EXIT_WORK_LEFT;
@@ -196,6 +209,15 @@ fn fail(e: &anyhow::Error) -> u8 {
     } else {
         EXIT_FAILURE
     }
+}
+
+/// The error is a write to a closed pipe.
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// A multi-threaded runtime sized for this work: the stages are light, the model uses its own threads.

@@ -71,6 +71,6 @@ pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
         store.clear()?;
         snapshot::remove(&common.data_dir)?;
     }
-    println!("deleted {what}");
+    outln!("deleted {what}");
     Ok(EXIT_OK)
 }

@@ -23,12 +23,12 @@ pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
     };
     let Some(mut settings) = saved else {
         if args.json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({"stop_reason": "nothing_to_resume", "work_left": false})
             );
         } else {
-            println!(
+            outln!(
                 "nothing to resume: the last run finished (use `pipeline run` to pick up new work)"
             );
         }

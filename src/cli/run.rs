@@ -184,7 +184,7 @@ pub(super) async fn stop_signal() {
 
 fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string(s)?);
+        outln!("{}", serde_json::to_string(s)?);
         return Ok(());
     }
     let reason = match s.stop_reason {
@@ -197,7 +197,7 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
             "--max-files reached, work left: run `pipeline resume`"
         }
     };
-    println!(
+    outln!(
         "{reason}\n  {:.1}s: {} of {} pending files completed, {} committed, {} messages ({:.0}/s), {} points stored\n  embedded {} texts in {:.1}s, {} reused from the cache, {} malformed lines, {} warnings",
         s.duration_secs,
         s.files_completed,
@@ -213,7 +213,7 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
         s.warnings,
     );
     if s.files_unreadable > 0 {
-        println!(
+        outln!(
             "  {} file(s) could not be read (see the warnings); the next run tries them again",
             s.files_unreadable
         );

@@ -100,9 +100,9 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
     )?;
     let hits = query::run(index, &mut embedder, &opts).map_err(usage)?;
     if args.json {
-        println!("{}", serde_json::to_string(&hits)?);
+        outln!("{}", serde_json::to_string(&hits)?);
     } else {
-        print_hits(&hits, args.explain);
+        print_hits(&hits, args.explain)?;
     }
     Ok(EXIT_OK)
 }
@@ -118,14 +118,14 @@ fn usage(e: QueryError) -> anyhow::Error {
     }
 }
 
-fn print_hits(hits: &[Hit], explain: bool) {
+fn print_hits(hits: &[Hit], explain: bool) -> anyhow::Result<()> {
     if hits.is_empty() {
-        println!("no results");
-        return;
+        outln!("no results");
+        return Ok(());
     }
     for (i, h) in hits.iter().enumerate() {
         let p = &h.payload;
-        println!(
+        outln!(
             "{:>2}. {:.4}  [{}] {} · {} · session {}{}",
             i + 1,
             h.score,
@@ -140,15 +140,15 @@ fn print_hits(hits: &[Hit], explain: bool) {
             }
         );
         for c in &h.context_before {
-            println!(
+            outln!(
                 "      ↑ [{}] {}",
                 c.kind.as_str(),
                 crate::search::rank::snippet(&c.text, "")
             );
         }
-        println!("    {}", h.snippet);
+        outln!("    {}", h.snippet);
         for c in &h.context_after {
-            println!(
+            outln!(
                 "      ↓ [{}] {}",
                 c.kind.as_str(),
                 crate::search::rank::snippet(&c.text, "")
@@ -161,7 +161,7 @@ fn print_hits(hits: &[Hit], explain: bool) {
                 .iter()
                 .map(|b| format!("{} ×{:.3}", b.name, b.factor))
                 .collect();
-            println!(
+            outln!(
                 "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
                 rank(h.semantic_rank),
                 h.cosine,
@@ -173,4 +173,5 @@ fn print_hits(hits: &[Hit], explain: bool) {
             );
         }
     }
+    Ok(())
 }

@@ -41,15 +41,19 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&store));
     let s = crate::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
     if args.json {
-        println!("{}", serde_json::to_string(&s)?);
+        outln!("{}", serde_json::to_string(&s)?);
         return Ok(EXIT_OK);
     }
     let f = &s.files;
-    println!(
+    outln!(
         "files: {} total, {} complete, {} partial, {} pending ({} deleted, points kept)",
-        f.total, f.complete, f.partial, f.pending, f.deleted
+        f.total,
+        f.complete,
+        f.partial,
+        f.pending,
+        f.deleted
     );
-    println!(
+    outln!(
         "bytes: {} of {} ({:.1}%)",
         HumanBytes(f.bytes_done),
         HumanBytes(f.bytes_total),
@@ -57,7 +61,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     );
     let st = &s.store;
     let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    println!(
+    outln!(
         "store ({}): {} points, {} messages ({}){}",
         crate::store::target::describe(&chosen.config),
         st.points,
@@ -69,16 +73,17 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
             String::new()
         }
     );
-    println!(
+    outln!(
         "enhancement: {} with topics, {} solution attempts ({} validated, {} refuted), {} feedback links, {} adjacency links",
         st.with_topics, st.solution_attempts, st.validated_solutions, st.refuted_solutions, st.feedback_links, st.adjacency_links
     );
-    println!(
+    outln!(
         "malformed lines: {}, unreadable checkpoints: {}",
-        s.malformed_lines, s.unreadable_checkpoints
+        s.malformed_lines,
+        s.unreadable_checkpoints
     );
     for r in &s.last_runs {
-        println!(
+        outln!(
             "run: {:.1}s, {} messages ({:.0}/s), {} points, {}",
             r.duration_secs,
             r.messages,
@@ -100,7 +105,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
                     l.p50_secs, l.p95_secs, l.last_secs, l.samples
                 )
             });
-        println!(
+        outln!(
             "watch: {} (pid {}), {} cycles, {} events, {} rescans ({} points found by rescans), {} points; {lag}",
             if w.running { "running" } else { "not running" },
             w.totals.pid,
@@ -112,9 +117,9 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         );
     }
     match s.estimated_runs_left {
-        Some(0) => println!("caught up"),
-        Some(n) => println!("estimated runs left at a 110s budget: {n}"),
-        None => println!("estimated runs left: unknown until a run has made progress"),
+        Some(0) => outln!("caught up"),
+        Some(n) => outln!("estimated runs left at a 110s budget: {n}"),
+        None => outln!("estimated runs left: unknown until a run has made progress"),
     }
     Ok(EXIT_OK)
 }

@@ -29,7 +29,7 @@ pub fn execute(args: SynthArgs) -> anyhow::Result<u8> {
         lines_per_session: args.lines_per_session.max(10),
     };
     let m = generate(&args.out, &spec)?;
-    println!(
+    outln!(
         "wrote {} files, {} bytes, {} lines ({} prompts, {} assistant messages, {} tool results) to {}",
         m.files.len(),
         m.total_bytes,

@@ -64,7 +64,9 @@ pub fn execute(common: &Common, args: WatchArgs) -> anyhow::Result<u8> {
         points += c.summary.points_committed;
         if json {
             if let Ok(line) = serde_json::to_string(c) {
-                println!("{line}");
+                // A closed pipe must not stop the watch (it keeps syncing); the line is lost with the reader.
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
             }
         }
         let lag = c

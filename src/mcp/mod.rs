@@ -155,7 +155,13 @@ impl McpServer {
             tokio::task::spawn_blocking(move || open_corpus(&data_dir, &s, handle))
                 .await
                 .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    crate::error::Error::NoIndex { data_dir } => format!(
+                        "no conversation index in {} yet: call force_conversation_sync to build it",
+                        data_dir.display()
+                    ),
+                    other => other.to_string(),
+                })?;
         // Opening may itself touch the database files: fingerprint again after reading.
         *cache = Some(CachedIndex {
             freshness: (sink.kind == SinkKind::Embedded)

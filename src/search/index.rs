@@ -108,10 +108,23 @@ impl SearchIndex {
     pub fn open(data_dir: &std::path::Path) -> Result<(Self, IndexSource)> {
         use crate::error::Error;
         use crate::store::{snapshot, WriterLock};
+        let no_index = || Error::NoIndex {
+            data_dir: data_dir.to_path_buf(),
+        };
         // A watch cycle is short: a fresh read is worth a brief wait; a run is not waited for.
         if WriterLock::wait_out_watch(data_dir, std::time::Duration::from_secs(2)) {
+            if !EmbeddedStore::exists(data_dir) {
+                // Nobody is writing and nothing was ever stored (a reader must not create the store).
+                return Err(no_index());
+            }
             match EmbeddedStore::open_reader(data_dir) {
-                Ok(store) => return Ok((Self::load(&store)?, IndexSource::Store)),
+                Ok(store) => {
+                    let index = Self::load(&store)?;
+                    if index.is_empty() {
+                        return Err(no_index());
+                    }
+                    return Ok((index, IndexSource::Store));
+                }
                 Err(Error::Locked { .. }) => {}
                 Err(e) => return Err(e),
             }

@@ -72,6 +72,11 @@ impl EmbeddedStore {
     /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs (after waiting out a
     /// `pipeline watch` cycle, which is short), and retries for a few seconds while another reader has it open
     /// (readers hold it only to load what they need).
+    /// A store has been created in this data dir (by a sync; readers must not create one).
+    pub fn exists(data_dir: &Path) -> bool {
+        data_dir.join("store").is_dir()
+    }
+
     pub fn open_reader(data_dir: &Path) -> Result<Self> {
         let mut attempts = 0;
         loop {

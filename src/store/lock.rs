@@ -47,6 +47,10 @@ impl Holder {
     }
 }
 
+/// How long a writer keeps trying when it finds the lock taken, before it concludes another writer holds it: a
+/// reader's probe (`is_held`) holds a shared lock for microseconds, a writer for its whole run.
+const PROBE_GRACE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// How often a writer waiting for a watch cycle tries again.
 const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(25);
 
@@ -60,7 +64,16 @@ impl WriterLock {
     pub fn acquire_as(data_dir: &Path, holder: Holder) -> Result<Self> {
         use std::io::{Seek, Write};
         let mut file = open(data_dir)?;
-        match file.try_lock() {
+        let probe_gone_by = std::time::Instant::now() + PROBE_GRACE;
+        let locked = loop {
+            match file.try_lock() {
+                Err(TryLockError::WouldBlock) if std::time::Instant::now() < probe_gone_by => {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                other => break other,
+            }
+        };
+        match locked {
             Ok(()) => {
                 // Say who holds it (best effort: only used to decide whether to wait). Written over the old tag,
                 // then cut to length, so a reader never sees an empty file.
@@ -121,9 +134,10 @@ impl WriterLock {
         })
     }
 
-    /// True while some process holds the writer lock.
+    /// True while some process holds the writer lock. Probing takes a shared lock for an instant (flock has no
+    /// query), which `acquire` rides out; a data dir without a lock file is not held, and is not created.
     pub fn is_held(data_dir: &Path) -> bool {
-        let Ok(file) = open(data_dir) else {
+        let Ok(file) = File::open(data_dir.join(LOCK_FILE)) else {
             return false;
         };
         match file.try_lock_shared() {
@@ -187,5 +201,53 @@ mod tests {
             "no wait for a writer"
         );
         drop(writer);
+    }
+
+    #[test]
+    fn a_reader_probing_never_makes_a_writer_fail() {
+        // Readers probe (`is_held`) every 25 ms while they wait out a watch cycle; a probe must never look like a
+        // second writer to a process taking the lock.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+        drop(WriterLock::acquire(dir.path()).unwrap_or_else(|e| panic!("{e}")));
+        let stop = Arc::new(AtomicBool::new(false));
+        let probes = Arc::new(AtomicU64::new(0));
+        let probing = {
+            let (path, stop, probes) = (dir.path().to_path_buf(), stop.clone(), probes.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = WriterLock::is_held(&path);
+                    probes.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        while probes.load(Ordering::Relaxed) == 0 {
+            std::thread::yield_now();
+        }
+        let mut refused = 0;
+        for _ in 0..3000 {
+            match WriterLock::acquire(dir.path()) {
+                Ok(lock) => drop(lock),
+                Err(_) => refused += 1,
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let _ = probing.join();
+        let probes = probes.load(Ordering::Relaxed);
+        assert_eq!(refused, 0, "a probe refused a writer ({probes} probes)");
+    }
+
+    #[test]
+    fn probing_a_data_dir_that_does_not_exist_creates_nothing() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let missing = root.path().join("none");
+        assert!(!WriterLock::is_held(&missing));
+        assert_eq!(WriterLock::holder(&missing), None);
+        assert!(WriterLock::wait_out_watch(
+            &missing,
+            std::time::Duration::from_millis(10)
+        ));
+        assert!(!missing.exists());
     }
 }

@@ -148,6 +148,7 @@ mod tests {
             first_embed_secs: None,
             batches_committed: 1,
             warnings: 0,
+            files_unreadable: 0,
             finished_at_unix: 0,
             first_warnings: vec![],
         };
