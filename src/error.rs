@@ -29,6 +29,10 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A record could not be encoded for storage; nothing of it was stored.
+    #[error("could not encode the {what} for storage: {message}")]
+    Encode { what: &'static str, message: String },
+
     #[error("{message}. Install the model and runtime with `make model` (or set PIPELINE_MODEL_DIR to a directory that holds them)")]
     ModelMissing { message: String },
 

@@ -17,7 +17,7 @@ pub fn record_run(store: &EmbeddedStore, summary: &RunSummary) -> Result<()> {
         .last()
         .and_then(|(k, _)| k.strip_prefix(RUN_PREFIX)?.parse::<u64>().ok())
         .map_or(1, |n| n + 1);
-    let json = serde_json::to_vec(summary).unwrap_or_default();
+    let json = crate::codec::json_bytes("run summary", summary)?;
     store.meta_put(&format!("{RUN_PREFIX}{next:016}"), &json)?;
     if runs.len() + 1 > KEEP_RUNS {
         for (k, _) in runs.iter().take(runs.len() + 1 - KEEP_RUNS) {
@@ -49,7 +49,7 @@ pub fn saved_sources(store: &EmbeddedStore) -> Option<Vec<std::path::PathBuf>> {
 pub fn save_sources(store: &EmbeddedStore, sources: &[std::path::PathBuf]) -> Result<()> {
     store.meta_put(
         SOURCES_KEY,
-        &serde_json::to_vec(sources).unwrap_or_default(),
+        &crate::codec::json_bytes("source list", sources)?,
     )
 }
 
@@ -57,7 +57,7 @@ pub fn save_sources(store: &EmbeddedStore, sources: &[std::path::PathBuf]) -> Re
 pub fn save_resume(store: &EmbeddedStore, settings: &RunSettings) -> Result<()> {
     store.meta_put(
         RESUME_KEY,
-        &serde_json::to_vec(settings).unwrap_or_default(),
+        &crate::codec::json_bytes("resume settings", settings)?,
     )
 }
 

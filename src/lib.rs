@@ -5,6 +5,7 @@
 //! be killed at any instant and resumed with nothing lost and nothing duplicated.
 
 pub mod checkpoint;
+pub mod codec;
 pub mod config;
 pub mod discover;
 pub mod embedder;

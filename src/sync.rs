@@ -363,7 +363,16 @@ impl SyncJob {
         } else {
             parse_task.await.ok()
         };
-        let _ = enhance_task.await;
+        match enhance_task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(e) => {
+                return Err(Error::Stage {
+                    stage: "enhance",
+                    message: e.to_string(),
+                })
+            }
+        }
 
         let all_read = parse_outcome.is_some_and(|p| {
             !p.stopped_early && p.files_finished + p.files_unreadable == files_pending
@@ -397,7 +406,7 @@ impl SyncJob {
         if speed > 0.0 {
             store.meta_put(
                 EMBED_SPEED_KEY,
-                &serde_json::to_vec(&speed).unwrap_or_default(),
+                &crate::codec::json_bytes("embedding speed", &speed)?,
             )?;
         }
         Ok(summary_base.finish(&reporter, reason, work_left, &upserted))

@@ -292,7 +292,7 @@ fn damaged_checkpoints_are_recovered_by_rereading_the_file() {
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| panic!("checkpoint"));
-            let mut bytes = pipeline::checkpoint::encode(&cp);
+            let mut bytes = pipeline::checkpoint::encode(&cp).unwrap_or_else(|e| panic!("{e}"));
             match damage {
                 "truncate" => bytes.truncate(bytes.len() / 2),
                 "garbage" => bytes.iter_mut().skip(4).for_each(|b| *b = !*b),

@@ -48,8 +48,8 @@ pub struct ResumeState {
 }
 
 impl ResumeState {
-    pub fn to_bytes(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        crate::codec::bincode_bytes("parser and enhancer state", self)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
@@ -63,10 +63,10 @@ impl ResumeState {
 }
 
 /// Encodes a checkpoint: a little-endian format version, then bincode.
-pub fn encode(cp: &FileCheckpoint) -> Vec<u8> {
+pub fn encode(cp: &FileCheckpoint) -> Result<Vec<u8>> {
     let mut out = CHECKPOINT_FORMAT.to_le_bytes().to_vec();
-    out.extend(bincode::serde::encode_to_vec(cp, bincode::config::standard()).unwrap_or_default());
-    out
+    out.extend(crate::codec::bincode_bytes("checkpoint", cp)?);
+    Ok(out)
 }
 
 /// Decodes a checkpoint, rejecting other versions and truncated or corrupted records with a clear error.
@@ -124,7 +124,9 @@ mod tests {
             size: 120,
             mtime_ns: 5,
             complete: false,
-            state: ResumeState::default().to_bytes(),
+            state: ResumeState::default()
+                .to_bytes()
+                .unwrap_or_else(|e| panic!("{e}")),
             lines: 7,
             malformed_lines: 1,
             messages: 3,
@@ -135,13 +137,16 @@ mod tests {
     #[test]
     fn round_trips() {
         let cp = sample();
-        assert_eq!(decode(&cp.path, &encode(&cp)).ok(), Some(cp));
+        assert_eq!(
+            decode(&cp.path, &encode(&cp).unwrap_or_else(|e| panic!("{e}"))).ok(),
+            Some(cp)
+        );
     }
 
     #[test]
     fn rejects_truncated_corrupted_and_foreign_records() {
         let cp = sample();
-        let bytes = encode(&cp);
+        let bytes = encode(&cp).unwrap_or_else(|e| panic!("{e}"));
         assert!(decode(&cp.path, &bytes[..bytes.len() / 2]).is_err());
         assert!(decode(&cp.path, &bytes[..2]).is_err());
         let mut wrong_version = bytes.clone();

@@ -237,8 +237,9 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     }
 }
 
-/// Runs the stage until the input ends or the output is closed.
-pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) {
+/// Runs the stage until the input ends or the output is closed. Fails (closing its output, so nothing after the
+/// last good checkpoint moves) if the carry-over state cannot be encoded.
+pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) -> crate::error::Result<()> {
     let mut state = EnhancerState::default();
     let mut out = Vec::new();
     while let Ok(item) = rx.recv().await {
@@ -253,16 +254,17 @@ pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) {
                     assembler: *assembler,
                     enhancer: state.clone(),
                 }
-                .to_bytes();
+                .to_bytes()?;
                 out.push(Enhanced::Progress(checkpoint));
             }
         }
         for e in out.drain(..) {
             if tx.send(e).await.is_err() {
-                return;
+                return Ok(());
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

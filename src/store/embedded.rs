@@ -7,7 +7,8 @@ use super::Sink;
 use crate::checkpoint::{self, FileCheckpoint};
 use crate::error::{Error, Result};
 use crate::ids;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::transaction::ConflictableTransactionError::{self, Abort};
+use sled::transaction::{TransactionError, TransactionalTree};
 use sled::Transactional;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -124,7 +125,7 @@ impl EmbeddedStore {
     /// Writes a checkpoint outside a batch and makes it durable now (used to persist a reset at once).
     pub fn put_checkpoint_now(&self, cp: &FileCheckpoint) -> Result<()> {
         self.checkpoints
-            .insert(cp.path.as_bytes(), checkpoint::encode(cp))
+            .insert(cp.path.as_bytes(), checkpoint::encode(cp)?)
             .map_err(|e| self.err(e))?;
         self.flush()
     }
@@ -252,7 +253,7 @@ impl EmbeddedStore {
                 }
             }
             for cp in &batch.checkpoints {
-                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp))?;
+                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp).map_err(Abort)?)?;
             }
             Ok::<(), ConflictableTransactionError<Error>>(())
         });
@@ -276,7 +277,7 @@ impl EmbeddedStore {
     pub fn put_points(&self, points: &[(Uuid, StoredPoint)]) -> Result<()> {
         let mut batch = sled::Batch::default();
         for (id, p) in points {
-            batch.insert(id.as_bytes().as_slice(), encode_point(p));
+            batch.insert(id.as_bytes().as_slice(), encode_point(p)?);
         }
         self.points.apply_batch(batch).map_err(|e| self.err(e))?;
         self.flush()
@@ -323,7 +324,10 @@ impl Sink for EmbeddedStore {
                         if w.point.payload.chunk_index == 0 {
                             delete_stale_chunks(points, w.id, &w.point)?;
                         }
-                        points.insert(w.id.as_bytes().as_slice(), encode_point(&w.point))?;
+                        points.insert(
+                            w.id.as_bytes().as_slice(),
+                            encode_point(&w.point).map_err(Abort)?,
+                        )?;
                         if let Some(key) = &w.cache_key {
                             cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
                         }
@@ -341,7 +345,10 @@ impl Sink for EmbeddedStore {
                             if let Some(v) = points.get(id.as_bytes())? {
                                 if let Ok(mut sp) = decode_point(&v) {
                                     sp.payload.validation = Some(p.validation.clone());
-                                    points.insert(id.as_bytes().as_slice(), encode_point(&sp))?;
+                                    points.insert(
+                                        id.as_bytes().as_slice(),
+                                        encode_point(&sp).map_err(Abort)?,
+                                    )?;
                                 }
                             }
                         }
@@ -349,7 +356,7 @@ impl Sink for EmbeddedStore {
                 }
             }
             for cp in &batch.checkpoints {
-                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp))?;
+                checkpoints.insert(cp.path.as_bytes(), checkpoint::encode(cp).map_err(Abort)?)?;
             }
             Ok::<(), ConflictableTransactionError<Error>>(())
         });
@@ -380,10 +387,10 @@ fn delete_stale_chunks(
     Ok(())
 }
 
-fn encode_point(p: &StoredPoint) -> Vec<u8> {
+fn encode_point(p: &StoredPoint) -> Result<Vec<u8>> {
     let mut out = vec![POINT_FORMAT];
-    out.extend(bincode::serde::encode_to_vec(p, bincode::config::standard()).unwrap_or_default());
-    out
+    out.extend(crate::codec::bincode_bytes("point", p)?);
+    Ok(out)
 }
 
 fn decode_point(bytes: &[u8]) -> std::result::Result<StoredPoint, String> {

@@ -111,7 +111,7 @@ impl WatchStats {
     }
 
     pub fn save(&self, store: &EmbeddedStore) -> Result<()> {
-        store.meta_put(KEY, &serde_json::to_vec(self).unwrap_or_default())
+        store.meta_put(KEY, &crate::codec::json_bytes("watch statistics", self)?)
     }
 
     pub fn load(store: &EmbeddedStore) -> Option<WatchStats> {
