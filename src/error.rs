@@ -16,6 +16,9 @@ pub enum Error {
     #[error("another `pipeline` process is writing to {data_dir} (its database is locked); wait for it to finish, or stop it")]
     Locked { data_dir: PathBuf },
 
+    #[error("a `pipeline watch` is already running for {data_dir}; it keeps the index current (stop it first to start another)")]
+    WatchRunning { data_dir: PathBuf },
+
     /// A search or an export found nothing stored where it looked.
     #[error("no search index in {data_dir} yet (nothing has been stored there): build it with `pipeline run` (or `make run`), or pass the --data-dir that a sync used")]
     NoIndex { data_dir: PathBuf },
@@ -78,5 +81,10 @@ impl Error {
     /// True when the error comes from the user's input or configuration (exit code 2) rather than a failure (1).
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Config(_))
+    }
+
+    /// True when another `pipeline` process holds the data dir (exit code 3): trying again later may work.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Error::Locked { .. } | Error::WatchRunning { .. })
     }
 }

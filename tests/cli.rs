@@ -105,7 +105,7 @@ fn a_second_writer_fails_fast_and_sigterm_stops_cleanly() {
         data.path(),
         &["run", "--source", fixtures.to_str().unwrap_or_default()],
     );
-    assert_eq!(code(&second), 1, "{}", stderr(&second));
+    assert_eq!(code(&second), 3, "busy: {}", stderr(&second));
     assert!(
         stderr(&second).contains("another `pipeline` process"),
         "{}",

@@ -186,7 +186,7 @@ fn run_search_export_and_stats_work_beside_a_running_watch() {
         data.path(),
         &["watch", "--source", src.path().to_str().unwrap_or_default()],
     );
-    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(code(&o), 3, "busy, as a second writer: {}", stderr(&o));
     assert!(stderr(&o).contains("already running"), "{}", stderr(&o));
     // `run` over another directory: it takes its turn between cycles instead of failing.
     let more = tempdir();

@@ -1,7 +1,9 @@
 //! The command line (the edge of the program: errors become messages and exit codes here).
 //!
 //! Exit codes: 0 everything caught up; 75 stopped early with work left (budget, signal or `--max-files`), so
-//! `until pipeline resume; [ $? -ne 75 ]; do :; done`-style loops work; 2 bad usage or configuration; 1 failure.
+//! `until pipeline resume; [ $? -ne 75 ]; do :; done`-style loops work; 2 bad usage or configuration; 3 busy:
+//! another `pipeline` process holds the data dir (a writer, or a second `watch`), try again later; 1 any other
+//! failure.
 
 /// `println!` for command output that returns the write error instead of panicking, so a closed pipe
 /// (`pipeline search ... | head`) ends the command quietly (see `fail`).
@@ -35,6 +37,7 @@ use std::time::Instant;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_BUSY: u8 = 3;
 pub const EXIT_WORK_LEFT: u8 = 75;
 
 #[derive(Debug, Parser)]
@@ -203,11 +206,10 @@ fn fail(e: &anyhow::Error) -> u8 {
         return EXIT_WORK_LEFT;
     }
     eprintln!("error: {e}");
-    let usage = e.downcast_ref::<Error>().is_some_and(Error::is_usage);
-    if usage {
-        EXIT_USAGE
-    } else {
-        EXIT_FAILURE
+    match e.downcast_ref::<Error>() {
+        Some(e) if e.is_usage() => EXIT_USAGE,
+        Some(e) if e.is_busy() => EXIT_BUSY,
+        _ => EXIT_FAILURE,
     }
 }
 

@@ -82,10 +82,9 @@ impl WatchLock {
             .map_err(|e| Error::io(&path, e))?;
         match file.try_lock() {
             Ok(()) => Ok(WatchLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Config(format!(
-                "a `pipeline watch` is already running for {}",
-                data_dir.display()
-            ))),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::WatchRunning {
+                data_dir: data_dir.to_path_buf(),
+            }),
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
         }
     }
