@@ -247,7 +247,13 @@ impl SyncJob {
             Shutdown::new(notify.subscribe()),
         ));
         let upsert_rx = batch_rx.clone();
-        let mut upsert_task = tokio::spawn(upsert::run(sink, batch_rx, reporter.clone()));
+        let past_deadline = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut upsert_task = tokio::spawn(upsert::run(
+            sink,
+            batch_rx,
+            reporter.clone(),
+            past_deadline.clone(),
+        ));
 
         // Searches during this run read the snapshot: republish it now and then, away from the deadline.
         let publisher =
@@ -310,8 +316,10 @@ impl SyncJob {
                     hard_deadline = Some(hard_deadline.map_or(grace, |d| d.min(grace)));
                 }
                 _ = deadline_sleep => {
-                    // Abandon whatever is still being embedded; let the commit in progress (if any) finish.
+                    // Abandon whatever is still being embedded or queued; let the commit in progress (if any)
+                    // finish.
                     timed_out = true;
+                    past_deadline.store(true, std::sync::atomic::Ordering::SeqCst);
                     let _ = notify.send(());
                     upsert_rx.close();
                     break (&mut upsert_task).await;

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Counters, Reporter};
 use crate::store::{CommitBatch, Sink};
 use async_channel::Receiver;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// What was committed.
@@ -20,13 +21,21 @@ pub struct UpsertOutcome {
     pub cut_by_budget: bool,
 }
 
+/// Commits batches until the input ends, the sink fails, or `past_deadline` is set: from then on no further batch
+/// is committed, not even one already queued (closing the channel leaves queued batches deliverable); the commit
+/// in progress, if any, finishes.
 pub async fn run(
     sink: Arc<dyn Sink>,
     rx: Receiver<CommitBatch>,
     reporter: Reporter,
+    past_deadline: Arc<AtomicBool>,
 ) -> Result<UpsertOutcome> {
     let mut outcome = UpsertOutcome::default();
     while let Ok(batch) = rx.recv().await {
+        if past_deadline.load(Ordering::SeqCst) {
+            rx.close();
+            break;
+        }
         let s = sink.clone();
         let committed = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
             .await
@@ -59,4 +68,60 @@ pub async fn run(
         Counters::add(&reporter.counters().batches_committed, 1);
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Display;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// A test double of a sink: records each batch it is given, the first one slowly.
+    struct SlowFirstFakeSink {
+        committed: Mutex<Vec<usize>>,
+    }
+
+    impl Sink for SlowFirstFakeSink {
+        fn commit(&self, batch: &CommitBatch) -> Result<()> {
+            let mut committed = self.committed.lock().unwrap_or_else(|e| e.into_inner());
+            if committed.is_empty() {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            committed.push(batch.checkpoints.len());
+            Ok(())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn batches_queued_when_the_deadline_passes_are_not_committed() {
+        let sink = Arc::new(SlowFirstFakeSink {
+            committed: Mutex::new(Vec::new()),
+        });
+        let (tx, rx) = async_channel::bounded(4);
+        for _ in 0..3 {
+            let _ = tx.send(CommitBatch::default()).await;
+        }
+        let past_deadline = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(run(
+            sink.clone(),
+            rx.clone(),
+            Reporter::new(
+                Display::Quiet,
+                Arc::new(crate::progress::Counters::default()),
+            ),
+            past_deadline.clone(),
+        ));
+        // The deadline passes while the first batch is being committed; two more are queued.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        past_deadline.store(true, Ordering::SeqCst);
+        rx.close();
+        let outcome = task.await.ok().and_then(|r| r.ok()).unwrap_or_default();
+        assert_eq!(outcome.batches, 1, "only the commit in progress finishes");
+        assert_eq!(
+            sink.committed.lock().map(|c| c.len()).unwrap_or(0),
+            1,
+            "the queued batches were not handed to the sink"
+        );
+    }
 }
