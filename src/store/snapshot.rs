@@ -31,6 +31,25 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE)
 }
 
+/// Deletes half-written snapshots other processes left behind (killed while publishing). A publisher holds the
+/// store open, which only one process can, so a temporary file of another process id is never being written.
+fn remove_stale_temporaries(data_dir: &Path) {
+    let ours = format!("{FILE}.{}.", std::process::id());
+    let Ok(entries) = std::fs::read_dir(data_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&format!("{FILE}."))
+            && name.ends_with(".tmp")
+            && !name.starts_with(&ours)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Publishes every point of `store` as the new snapshot.
 pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
     let points = store
@@ -57,6 +76,7 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
+    remove_stale_temporaries(data_dir);
     let tmp = data_dir.join(format!("{FILE}.{}.{unique}.tmp", std::process::id()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -122,5 +142,36 @@ pub fn remove(data_dir: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(path(data_dir), e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishing_removes_what_a_killed_publisher_left_and_keeps_nothing_of_its_own() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let stale = dir.path().join(format!("{FILE}.4194304.17.tmp"));
+        std::fs::write(&stale, b"half a snapshot").unwrap_or_else(|e| panic!("{e}"));
+        let unrelated = dir.path().join("notes.tmp");
+        std::fs::write(&unrelated, b"not ours").unwrap_or_else(|e| panic!("{e}"));
+        publish(dir.path(), &store).unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!stale.exists(), "{names:?}");
+        assert!(unrelated.exists());
+        assert!(names.iter().any(|n| n == FILE), "{names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with(FILE) && n.ends_with(".tmp")),
+            "{names:?}"
+        );
     }
 }

@@ -23,12 +23,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
+mod publisher;
+use publisher::SnapshotPublisher;
+
 /// Grace after SIGINT/SIGTERM for the batch in flight.
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 /// Where the measured embedding speed is remembered between runs (it decides whether a window fits the budget).
 const EMBED_SPEED_KEY: &str = "embed_speed";
-/// A mid-run snapshot is only published with at least this much time before the hard deadline.
-const SNAPSHOT_ROOM: Duration = Duration::from_secs(5);
 /// Kept free at the very end for the summary and process exit.
 const EXIT_MARGIN: Duration = Duration::from_millis(150);
 
@@ -258,30 +259,13 @@ impl SyncJob {
         // Searches during this run read the snapshot: republish it now and then, away from the deadline.
         let publisher =
             (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
-                let every = Duration::from_secs(self.config.snapshot.every_secs);
                 let store = store.clone();
-                let counters = counters.clone();
-                tokio::spawn(async move {
-                    let mut published = Counters::get(&counters.points_committed);
-                    loop {
-                        tokio::time::sleep(every).await;
-                        let committed = Counters::get(&counters.points_committed);
-                        let room = hard_deadline.is_none_or(|d| {
-                            d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM
-                        });
-                        if committed == published || !room {
-                            continue;
-                        }
-                        let s = store.clone();
-                        let data_dir = s.data_dir().to_path_buf();
-                        if let Ok(Ok(())) =
-                            tokio::task::spawn_blocking(move || snapshot::publish(&data_dir, &s))
-                                .await
-                        {
-                            published = committed;
-                        }
-                    }
-                })
+                SnapshotPublisher::spawn(
+                    Duration::from_secs(self.config.snapshot.every_secs),
+                    hard_deadline,
+                    counters.clone(),
+                    move || snapshot::publish(store.data_dir(), &store),
+                )
             });
 
         // Progress display.
@@ -328,7 +312,7 @@ impl SyncJob {
         };
         ticker.abort();
         if let Some(p) = publisher {
-            p.abort();
+            p.stop().await;
         }
         reporter.finish();
         let upserted = upsert_result

@@ -1,0 +1,140 @@
+//! Republishes the search snapshot now and then during a run, so searches see its progress, and stops cleanly:
+//! a publish in progress is waited for, never abandoned. (Aborting the task could not stop the blocking publish
+//! inside it, which then outlived the run, kept the database open after an MCP sync returned, and left a
+//! half-written `search.snapshot.*.tmp` behind when the process exited.)
+
+use crate::error::Result;
+use crate::progress::Counters;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A mid-run snapshot is only published with at least this much time before the hard deadline.
+pub const SNAPSHOT_ROOM: Duration = Duration::from_secs(5);
+
+/// The running publisher; [`SnapshotPublisher::stop`] ends it.
+pub struct SnapshotPublisher {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl SnapshotPublisher {
+    /// Every `every`, if points were committed since the last publish and the hard deadline (if any) is more than
+    /// [`SNAPSHOT_ROOM`] away, runs `publish` on a blocking thread.
+    pub fn spawn(
+        every: Duration,
+        hard_deadline: Option<Instant>,
+        counters: Arc<Counters>,
+        publish: impl Fn() -> Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        let (stop, mut stopped) = watch::channel(false);
+        let publish = Arc::new(publish);
+        let mut published = Counters::get(&counters.points_committed);
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.changed() => return,
+                }
+                let committed = Counters::get(&counters.points_committed);
+                let room = hard_deadline
+                    .is_none_or(|d| d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM);
+                if committed == published || !room {
+                    continue;
+                }
+                let publish = publish.clone();
+                // Not raced against `stopped`: a publish that has started is finished.
+                if let Ok(Ok(())) = tokio::task::spawn_blocking(move || publish()).await {
+                    published = committed;
+                }
+            }
+        });
+        SnapshotPublisher { stop, task }
+    }
+
+    /// Stops publishing; returns once a publish in progress (if any) has finished, so nothing it holds (the
+    /// store) outlives this call.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stop_waits_for_the_publish_in_progress_and_releases_what_it_holds() {
+        let counters = Arc::new(Counters::default());
+        // Stands in for the store a real publish reads.
+        let held = Arc::new(());
+        let started = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicBool::new(false));
+        let publisher = {
+            let (held, started, finished) = (held.clone(), started.clone(), finished.clone());
+            let slow_publish = move || {
+                let _store = held.clone();
+                started.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(300));
+                finished.store(true, Ordering::SeqCst);
+                Ok(())
+            };
+            SnapshotPublisher::spawn(
+                Duration::from_millis(10),
+                None,
+                counters.clone(),
+                slow_publish,
+            )
+        };
+        Counters::add(&counters.points_committed, 1);
+        while !started.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        publisher.stop().await;
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the publish in progress finished"
+        );
+        assert_eq!(
+            Arc::strong_count(&held),
+            1,
+            "nothing of the publisher outlives stop"
+        );
+    }
+
+    /// Runs a publisher for 60 ms, new points committed just after it starts (if `new_points`); returns how many
+    /// times it published.
+    async fn publishes(new_points: bool, hard_deadline: Option<Instant>) -> u64 {
+        let counters = Arc::new(Counters::default());
+        let calls = Arc::new(AtomicU64::new(0));
+        let publisher = {
+            let calls = calls.clone();
+            SnapshotPublisher::spawn(
+                Duration::from_millis(5),
+                hard_deadline,
+                counters.clone(),
+                move || {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                },
+            )
+        };
+        if new_points {
+            Counters::add(&counters.points_committed, 1);
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        publisher.stop().await;
+        calls.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn publishes_once_per_new_points_and_never_near_the_deadline() {
+        assert_eq!(publishes(false, None).await, 0, "no new points");
+        assert_eq!(publishes(true, None).await, 1, "once for the new points");
+        let near = Some(Instant::now() + SNAPSHOT_ROOM / 2);
+        assert_eq!(publishes(true, near).await, 0, "too close to the deadline");
+    }
+}
