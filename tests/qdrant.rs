@@ -802,6 +802,98 @@ fn a_failing_qdrant_stops_the_run_with_exit_1_and_no_checkpoint_passes_it() {
     assert_same_export(&export(data.path()), clean_export(), "after recovery");
 }
 
+/// A session in which the user confirms that an assistant's fix worked: the confirmation becomes a validation
+/// patch of the fix's points (Qdrant `set_payload`), committed in the batch after the confirmation's own point.
+fn session_with_a_confirmed_fix(dir: &Path) {
+    let line = |v: Value| v.to_string() + "\n";
+    let base = |kind: &str, uuid: &str, parent: Option<&str>, t: u32| {
+        json!({
+            "type": kind, "uuid": uuid, "parentUuid": parent, "sessionId": "5e551011-0000-4000-8000-00000000c0de",
+            "cwd": "/home/me/app", "timestamp": format!("2026-11-29T12:00:{t:02}.000Z"),
+        })
+    };
+    let with = |mut v: Value, message: Value| {
+        v["message"] = message;
+        v
+    };
+    let fix = "The login fails because the token check is inverted. Here's the fix:\n```rust\nif !valid { return Err(e); }\n```";
+    let text = [
+        line(with(base("user", "h1", None, 1), json!({"role": "user", "content": "login fails with 401 after the refactor"}))),
+        line(with(base("assistant", "a1", Some("h1"), 2), json!({"role": "assistant", "content": [
+            {"type": "text", "text": fix},
+            {"type": "tool_use", "id": "tu1", "name": "Edit", "input": {"file_path": "/home/me/app/src/auth.rs", "old_string": "if valid", "new_string": "if !valid"}},
+        ]}))),
+        line(with(base("user", "t1", Some("a1"), 3), json!({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "tu1", "content": "The file has been updated."},
+        ]}))),
+        line(with(base("user", "h2", Some("t1"), 4), json!({"role": "user", "content": "perfect, that works now, thanks!"}))),
+    ]
+    .concat();
+    let project = dir.join("-home-me-app");
+    std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        project.join("5e551011-0000-4000-8000-00000000c0de.jsonl"),
+        text,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The sink contract (src/store/mod.rs): a batch that fails part-way may leave some of its points stored, but no
+/// checkpoint moves, and the replay by the next run leaves the store as one clean run would. Here the batch's
+/// upsert succeeds and the validation patch after it fails, so the failing batch is partly applied.
+#[test]
+fn a_failed_batch_partly_applied_is_replayed_to_the_same_store() {
+    let server = Server::fake();
+    let fake = server.fake.as_ref().unwrap_or_else(|| panic!("fake"));
+    let src = tempdir();
+    session_with_a_confirmed_fix(src.path());
+    let clean = {
+        let data = tempdir();
+        sync_ok(data.path(), src.path(), &[]);
+        export(data.path())
+    };
+    assert!(
+        clean.iter().any(|l| l.contains("\"validation\":{")),
+        "the fix is validated in a clean run"
+    );
+
+    let c = server.collection("partial");
+    fake.faults()
+        .fail_from("set_payload", 1, 1_000_000, tonic::Code::Unavailable);
+    let data = tempdir();
+    let o = qsync(data.path(), &c, src.path(), &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("set_payload"), "{}", stderr(&o));
+    fake.faults().clear();
+    let partial = export(data.path());
+    // Partly applied: Qdrant holds the confirmation's point, which no checkpoint covers yet.
+    let store = pipeline::store::EmbeddedStore::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
+    let offsets: BTreeMap<String, u64> = store
+        .checkpoints()
+        .into_iter()
+        .filter_map(|(path, cp)| Some((path, cp.ok()?.offset)))
+        .collect();
+    drop(store);
+    let uncovered: Vec<&String> = partial
+        .iter()
+        .filter(|line| {
+            let v: Value = serde_json::from_str(line).unwrap_or_default();
+            let path = v["payload"]["source_path"].as_str().unwrap_or_default();
+            let at = v["payload"]["line_offset"].as_u64().unwrap_or(0);
+            offsets.get(path).is_none_or(|off| at >= *off)
+        })
+        .collect();
+    assert!(
+        uncovered.iter().any(|l| l.contains("that works now")),
+        "the failing batch was partly applied: {uncovered:?}"
+    );
+    assert!(!partial.iter().any(|l| l.contains("\"validation\":{")));
+    // The replay: the same store as a clean run, nothing twice.
+    let o = qsync(data.path(), &c, src.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_same_export(&export(data.path()), &clean, "after the replay");
+}
+
 #[test]
 fn a_slow_or_stopped_qdrant_cannot_break_the_budget() {
     let mut server = Server::fake();

@@ -17,8 +17,17 @@ pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};
 use crate::error::Result;
 
 /// A destination for points.
+///
+/// The contract every sink keeps: `commit` applies the batch's ops in order and then moves its checkpoints, and
+/// returns once all of it is durable. **On error no checkpoint moves**, but the ops may be partly applied (the
+/// embedded store applies none, in one sled transaction; Qdrant has no multi-request transaction, so upserts it
+/// confirmed before a failing request stay). That is safe because a batch is **replay-idempotent**: the next run
+/// re-reads from the unmoved checkpoint and commits the same ops again, with the same deterministic point ids,
+/// whole payloads and stale-chunk deletes, which leaves the store exactly as one successful commit would have.
+/// (tests/qdrant.rs: a_failed_batch_partly_applied_is_replayed_to_the_same_store.)
 pub trait Sink: Send + Sync {
-    /// Applies `batch` (ops in order, then checkpoints) atomically; returns once it is durable. On error nothing
-    /// of the batch is applied and no checkpoint moves.
+    /// Applies `batch` (ops in order, then checkpoints); returns once it is durable. On error no checkpoint has
+    /// moved; ops may have been partly applied, and committing the same batch again yields the state of one
+    /// successful commit.
     fn commit(&self, batch: &CommitBatch) -> Result<()>;
 }
