@@ -5,18 +5,7 @@
 mod common;
 
 use common::*;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// The clean single-run export of the fixtures (computed once per test binary).
-fn clean_export() -> &'static Vec<String> {
-    static CLEAN: OnceLock<Vec<String>> = OnceLock::new();
-    CLEAN.get_or_init(|| {
-        let data = tempdir();
-        sync_ok(data.path(), &fixtures(), &[]);
-        export(data.path())
-    })
-}
 
 /// The two tests below measure time: they take turns instead of competing for the two cores.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {

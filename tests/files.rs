@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use std::io::Write;
 use std::path::Path;
 
 fn fixture_bytes(rel: &str) -> Vec<u8> {
@@ -16,14 +15,6 @@ fn write(path: &Path, bytes: &[u8]) {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
     }
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(path)
-        .unwrap_or_else(|e| panic!("{e}"));
-    f.write_all(bytes).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn summary(o: &std::process::Output) -> serde_json::Value {

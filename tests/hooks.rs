@@ -315,18 +315,6 @@ fn the_installed_hook_syncs_the_finished_session_within_its_budget() {
     assert!(log.contains("hook input"), "{log}");
 }
 
-fn walk(p: &Path) -> Vec<std::path::PathBuf> {
-    if p.is_dir() {
-        std::fs::read_dir(p)
-            .map(|rd| rd.flatten().flat_map(|e| walk(&e.path())).collect())
-            .unwrap_or_default()
-    } else if p.extension().is_some_and(|e| e == "jsonl") {
-        vec![p.to_path_buf()]
-    } else {
-        Vec::new()
-    }
-}
-
 fn count_files(dir: &Path) -> usize {
     walk(dir).len()
 }

@@ -213,18 +213,3 @@ fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
     assert_eq!(code(&hits), 0, "{}", stderr(&hits));
     assert!(String::from_utf8_lossy(&hits.stdout).contains("minilm-relaid"));
 }
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else if p.extension().is_some_and(|x| x == "jsonl") {
-                out.push(p);
-            }
-        }
-    }
-    out
-}

@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// A Qdrant server for one test: the fake, or the real one at `QDRANT_URL`. Each test uses its own
@@ -144,16 +143,6 @@ against_qdrant!(
     a_data_dir_stays_with_its_store_and_a_lost_collection_is_reported,
     mcp_tools_search_and_sync_against_qdrant,
 );
-
-/// The clean embedded export of the fixtures (once per test binary).
-fn clean_export() -> &'static Vec<String> {
-    static CLEAN: OnceLock<Vec<String>> = OnceLock::new();
-    CLEAN.get_or_init(|| {
-        let data = tempdir();
-        sync_ok(data.path(), &fixtures(), &[]);
-        export(data.path())
-    })
-}
 
 fn with_flags<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {
     flags
@@ -707,15 +696,19 @@ fn mcp_tools_search_and_sync_against_qdrant(server: &Server) {
 
 // ---- Failure injection: the fake only. ----
 
-/// Points of the clean export that the checkpoints say are stored, and whether each is in `exported`.
-fn assert_checkpoints_covered_by(data: &Path, exported: &[String], what: &str) {
+/// Each file's checkpointed byte offset in the data dir.
+fn checkpoint_offsets(data: &Path) -> BTreeMap<String, u64> {
     let store = pipeline::store::EmbeddedStore::open(data).unwrap_or_else(|e| panic!("open: {e}"));
-    let offsets: BTreeMap<String, u64> = store
+    store
         .checkpoints()
         .into_iter()
         .filter_map(|(path, cp)| Some((path, cp.ok()?.offset)))
-        .collect();
-    drop(store);
+        .collect()
+}
+
+/// Points of the clean export that the checkpoints say are stored, and whether each is in `exported`.
+fn assert_checkpoints_covered_by(data: &Path, exported: &[String], what: &str) {
+    let offsets = checkpoint_offsets(data);
     let have: std::collections::HashSet<&str> = exported.iter().map(String::as_str).collect();
     let mut covered = 0;
     for line in clean_export() {
@@ -867,13 +860,7 @@ fn a_failed_batch_partly_applied_is_replayed_to_the_same_store() {
     fake.faults().clear();
     let partial = export(data.path());
     // Partly applied: Qdrant holds the confirmation's point, which no checkpoint covers yet.
-    let store = pipeline::store::EmbeddedStore::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
-    let offsets: BTreeMap<String, u64> = store
-        .checkpoints()
-        .into_iter()
-        .filter_map(|(path, cp)| Some((path, cp.ok()?.offset)))
-        .collect();
-    drop(store);
+    let offsets = checkpoint_offsets(data.path());
     let uncovered: Vec<&String> = partial
         .iter()
         .filter(|line| {

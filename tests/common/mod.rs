@@ -262,3 +262,42 @@ pub fn unprivileged_command() -> Option<Command> {
     ]);
     Some(c)
 }
+
+/// The export of the fixtures synced into a fresh embedded store: what any correct sync of them must end equal to
+/// (computed once per test binary).
+pub fn clean_export() -> &'static Vec<String> {
+    static CLEAN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    CLEAN.get_or_init(|| {
+        let data = tempdir();
+        sync_ok(data.path(), &fixtures(), &[]);
+        export(data.path())
+    })
+}
+
+/// Appends `bytes` to the file at `path` (created if missing), as Claude Code appends to a live transcript.
+pub fn append(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    f.write_all(bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Every `*.jsonl` file under `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else if p.extension().is_some_and(|x| x == "jsonl") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
