@@ -10,7 +10,7 @@ pub fn bincode_bytes<T: Serialize + ?Sized>(what: &'static str, value: &T) -> Re
     bincode::serde::encode_to_vec(value, bincode::config::standard()).map_err(|source| {
         Error::Encode {
             what,
-            message: source.to_string(),
+            source: Box::new(source),
         }
     })
 }
@@ -19,7 +19,7 @@ pub fn bincode_bytes<T: Serialize + ?Sized>(what: &'static str, value: &T) -> Re
 pub fn json_bytes<T: Serialize + ?Sized>(what: &'static str, value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|source| Error::Encode {
         what,
-        message: source.to_string(),
+        source: Box::new(source),
     })
 }
 
@@ -43,11 +43,14 @@ mod tests {
             bincode_bytes("parser state", &Unencodable),
             json_bytes("parser state", &Unencodable),
         ] {
-            let err = result.err().map(|e| e.to_string()).unwrap_or_default();
+            let err = result.err();
+            let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
             assert!(
-                err.contains("parser state") && err.contains("refuses to be encoded"),
-                "{err}"
+                text.contains("parser state") && text.contains("refuses to be encoded"),
+                "{text}"
             );
+            let cause = err.as_ref().and_then(std::error::Error::source);
+            assert!(cause.is_some(), "the encoder's error is kept as the source");
         }
     }
 

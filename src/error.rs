@@ -33,8 +33,12 @@ pub enum Error {
     Config(String),
 
     /// A record could not be encoded for storage; nothing of it was stored.
-    #[error("could not encode the {what} for storage: {message}")]
-    Encode { what: &'static str, message: String },
+    #[error("could not encode the {what} for storage: {source}")]
+    Encode {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 
     #[error("{message}. Install the model and runtime with `make model` (or set PIPELINE_MODEL_DIR to a directory that holds them)")]
     ModelMissing { message: String },
