@@ -17,6 +17,16 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
+/// Two small real sessions, written (not copied: the fixtures are read-only, and tests rewrite these) at `a`
+/// and `b`.
+fn two_small_sessions(a: &Path, b: &Path) {
+    write(
+        a,
+        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
+    );
+    write(b, &fixture_bytes("-home-user-spotter/short.jsonl"));
+}
+
 fn summary(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("summary json: {e}; stderr: {}", stderr(o)))
@@ -91,11 +101,7 @@ fn rewritten_file_is_resynced_and_deleted_file_keeps_its_points() {
     let data = tempdir();
     let a = src.path().join("-p/a.jsonl");
     let b = src.path().join("-p/b.jsonl");
-    write(
-        &a,
-        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
-    );
-    write(&b, &fixture_bytes("-home-user-spotter/short.jsonl"));
+    two_small_sessions(&a, &b);
     sync_ok(data.path(), src.path(), &[]);
     let before = export_json(data.path());
     let from = |pts: &[serde_json::Value], f: &Path| {
@@ -280,13 +286,9 @@ fn run_unprivileged(data: &Path, src: &Path) -> Option<std::process::Output> {
 fn unreadable_directory_is_reported_and_skipped() {
     let src = tempdir();
     let data = tempdir();
-    write(
+    two_small_sessions(
         &src.path().join("-ok/a.jsonl"),
-        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
-    );
-    write(
         &src.path().join("-locked/b.jsonl"),
-        &fixture_bytes("-home-user-spotter/short.jsonl"),
     );
     set_mode(&src.path().join("-locked"), 0o000);
     let o = run_unprivileged(data.path(), src.path());
@@ -312,11 +314,7 @@ fn unreadable_file_is_a_warning_not_work_left() {
     let data = tempdir();
     let ok = src.path().join("-p/a.jsonl");
     let locked = src.path().join("-p/b.jsonl");
-    write(
-        &ok,
-        &fixture_bytes("-home-user-episodic-memory/tiny-conversation.jsonl"),
-    );
-    write(&locked, &fixture_bytes("-home-user-spotter/short.jsonl"));
+    two_small_sessions(&ok, &locked);
     set_mode(&locked, 0o000);
     let o = run_unprivileged(data.path(), src.path());
     set_mode(&locked, 0o644);

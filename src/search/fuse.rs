@@ -79,9 +79,9 @@ fn semantic_evidence(c: &Candidate, semantic: &Standardizer) -> f32 {
 
 /// BM25's evidence counts only for a chunk: shared rare words say it is about the question, but few or no shared
 /// words say little against it, because a paraphrase's answer uses other words. So a score below the baseline's
-/// mean, or none (outside the lexical list), is neutral. Scored in both directions, the 200 partial matches a natural-language
-/// question gets put a chunk without them several standard deviations down and sank what the embedding found
-/// clearly (`make eval`: a paraphrase first by cosine was 19th).
+/// mean, or none (outside the lexical list), is neutral. Scored in both directions, the 200 partial matches a
+/// natural-language question gets put a chunk without them several standard deviations down and sank what the
+/// embedding found clearly (`make eval`: a paraphrase first by cosine was 19th).
 fn lexical_evidence(c: &Candidate, baseline: &Standardizer) -> f32 {
     baseline.z(listed_bm25(c)).max(0.0)
 }
@@ -134,6 +134,14 @@ mod tests {
     /// Each list of these tests was asked for this many candidates.
     const LIMIT: usize = 30;
 
+    /// Hybrid scores, `f32::MIN` for an unlisted candidate.
+    fn hybrid_scores(cands: &[Candidate]) -> Vec<f32> {
+        fused_scores(cands, SearchMode::Hybrid, LIMIT)
+            .into_iter()
+            .map(|s| s.unwrap_or(f32::MIN))
+            .collect()
+    }
+
     fn cand(
         n: u128,
         semantic: Option<(usize, f32)>,
@@ -168,10 +176,7 @@ mod tests {
             .collect();
         cands.push(cand(0, Some((20, 0.40)), Some((1, 30.0)), 0.40));
         cands.push(cand(20, Some((1, 0.80)), None, 0.80));
-        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
-            .into_iter()
-            .map(|s| s.unwrap_or(f32::MIN))
-            .collect();
+        let s = hybrid_scores(&cands);
         let best_middling = s[..19].iter().copied().fold(f32::MIN, f32::max);
         assert!(s[19] > best_middling, "lexical standout: {s:?}");
         assert!(s[20] > best_middling, "semantic standout: {s:?}");
@@ -199,10 +204,7 @@ mod tests {
             })
             .collect();
         cands.push(cand(0, Some((1, 0.70)), None, 0.70));
-        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
-            .into_iter()
-            .map(|s| s.unwrap_or(f32::MIN))
-            .collect();
+        let s = hybrid_scores(&cands);
         let best_word_match = s[..30].iter().copied().fold(f32::MIN, f32::max);
         assert!(s[30] > best_word_match, "{s:?}");
     }
@@ -253,10 +255,7 @@ mod tests {
             })
             .collect();
         cands.push(cand(0, Some((50, 0.2)), Some((1, 12.0)), 0.2));
-        let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT)
-            .into_iter()
-            .map(|s| s.unwrap_or(f32::MIN))
-            .collect();
+        let s = hybrid_scores(&cands);
         assert!(s[49] > s[48], "the only exact match first: {s:?}");
         assert!(
             s[..49].windows(2).all(|w| w[0] < w[1]),

@@ -94,14 +94,7 @@ mod tests {
     fn an_unrecorded_data_dir_with_points_holds_the_default_model() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        let p = super::super::embedded::tests::payload("s", "u", 0, 1);
-        let point = crate::store::StoredPoint {
-            vector: vec![0.0; DIMENSION],
-            payload: p,
-        };
-        store
-            .put_points(&[(uuid::Uuid::from_u128(1), point)])
-            .unwrap_or_else(|e| panic!("{e}"));
+        add_point(&store, DIMENSION);
         assert!(check_or_record(&store, "other", 384).is_err());
         check_or_record(&store, MODEL_ID, DIMENSION).unwrap_or_else(|e| panic!("{e}"));
         assert!(

@@ -34,6 +34,7 @@ pub fn path(data_dir: &Path) -> PathBuf {
 /// Deletes half-written snapshots other processes left behind (killed while publishing). A publisher holds the
 /// store open, which only one process can, so a temporary file of another process id is never being written.
 fn remove_stale_temporaries(data_dir: &Path) {
+    let snapshots = format!("{FILE}.");
     let ours = format!("{FILE}.{}.", std::process::id());
     let Ok(entries) = std::fs::read_dir(data_dir) else {
         return;
@@ -41,10 +42,7 @@ fn remove_stale_temporaries(data_dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&format!("{FILE}."))
-            && name.ends_with(".tmp")
-            && !name.starts_with(&ours)
-        {
+        if name.starts_with(&snapshots) && name.ends_with(".tmp") && !name.starts_with(&ours) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -64,13 +62,7 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
             .unwrap_or(0),
         points,
     };
-    let bytes =
-        bincode::serde::encode_to_vec(&snapshot, bincode::config::standard()).map_err(|e| {
-            Error::Store {
-                path: path(data_dir),
-                message: e.to_string(),
-            }
-        })?;
+    let bytes = crate::codec::bincode_bytes("search snapshot", &snapshot)?;
     // A name of its own, so two publishers (the end of a run and a mid-run refresh) never share a file.
     let unique = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
