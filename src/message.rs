@@ -84,6 +84,10 @@ pub struct Message {
     pub tool_calls: Vec<ToolCall>,
     /// For a tool result: the name of the tool that produced it, when known.
     pub result_of_tool: Option<String>,
+    /// For a tool result: the files its calls read or wrote (their `file_path`), so the result is found as about
+    /// that file too.
+    #[serde(default)]
+    pub result_files: Vec<String>,
     /// For a tool result: the tool reported an error.
     pub is_error: bool,
     /// Path of the transcript file the message came from.

@@ -93,6 +93,58 @@ fn known_answers_on_the_fixtures() {
     assert_in_top5(data, "Access.get/2 inside a guard", &expected, &[]);
 }
 
+/// A question naming a file: the messages whose tool calls read or wrote it, and those calls' results, are boosted
+/// (`names_the_file`), and nothing else is.
+#[test]
+fn a_named_file_boosts_the_calls_that_touched_it_and_their_results() {
+    let data = fixture_store();
+    let touches = |p: &serde_json::Value| {
+        p["files_touched"].as_array().is_some_and(|files| {
+            files.iter().any(|f| {
+                f.as_str()
+                    .is_some_and(|f| f.ends_with("/src/list_utils.rs"))
+            })
+        })
+    };
+    // The Write's result knows the file its call named.
+    let created = export_json(data)
+        .into_iter()
+        .map(|p| p["payload"].clone())
+        .find(|p| {
+            p["text"].as_str().is_some_and(|t| {
+                t.contains("File created successfully at") && t.ends_with("/src/list_utils.rs")
+            })
+        })
+        .unwrap_or_else(|| panic!("the Write result of list_utils.rs is stored"));
+    assert_eq!(created["kind"], "tool_result");
+    assert!(touches(&created), "{created}");
+
+    let hits = search_json(
+        data,
+        &[
+            "What went into src/list_utils.rs in the Rust port?",
+            "--limit",
+            "10",
+        ],
+    );
+    let boosted = |h: &serde_json::Value| {
+        h["boosts"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["name"] == "names_the_file"))
+    };
+    assert!(
+        hits.iter()
+            .take(5)
+            .filter(|h| touches(&h["payload"]))
+            .count()
+            >= 2,
+        "{hits:#?}"
+    );
+    for h in &hits {
+        assert_eq!(boosted(h), touches(&h["payload"]), "{h}");
+    }
+}
+
 /// `pipeline search ... | head` and `export | head`: the reader goes away before the output is written, and the
 /// command ends quietly with 0 (it panicked with "failed printing to stdout: Broken pipe").
 #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the encoding below. A record of another version is treated as unreadable: the file starts over
 /// (ids are stable, so that re-writes the same points; nothing is lost or duplicated).
-pub const CHECKPOINT_FORMAT: u32 = 1;
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileCheckpoint {

@@ -2,15 +2,16 @@
 //!
 //! Ranking: the semantic list (cosine similarity of normalized vectors) and the lexical list (BM25 over the stored
 //! text, so exact identifiers, error messages and file names are found even when the embedding misses them) are
-//! fused with reciprocal-rank fusion, `score = Σ 1 / (60 + rank)`, which needs no score calibration between the two
-//! lists. Then explicit, bounded boosts (recency, same project, validated solution), each shown by `--explain`.
-//! Every filter is applied before ranking and they always combine with AND.
+//! fused by standardized scores ([`fuse`]). Then explicit boosts (a file the query names, recency, same project,
+//! validated solution), each shown by `--explain` ([`rank`]). Every filter is applied before ranking and they always
+//! combine with AND.
 
 pub mod corpus;
 pub mod filter;
 pub mod fuse;
 pub mod index;
 pub mod lexical;
+pub mod named_file;
 pub mod open;
 pub mod query;
 pub mod rank;

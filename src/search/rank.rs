@@ -5,6 +5,7 @@ use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
 use super::lexical;
+use super::named_file::{is_named, named_files};
 use crate::error::Result;
 use crate::payload::Payload;
 use serde::Serialize;
@@ -14,6 +15,9 @@ use std::collections::HashMap;
 const CANDIDATES: usize = 200;
 /// Largest effect of each boost (+10%).
 pub const MAX_BOOST: f32 = 0.10;
+/// The boost of a message whose tool call read, wrote or edited a file the query names: `e^NAMED_FILE_EVIDENCE`,
+/// i.e. it adds this much to the fused score, as much as one standard deviation of either list's evidence does.
+const NAMED_FILE_EVIDENCE: f32 = 0.5;
 /// Recency half-life scale, days.
 const RECENCY_DAYS: f32 = 30.0;
 /// Snippet length, characters.
@@ -104,9 +108,10 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
     let scores = fused_scores(&cands, req.mode, CANDIDATES);
+    let named = named_files(&req.query);
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
-        let boosts = boosts(&c.payload, req);
+        let boosts = boosts(&c.payload, req, &named);
         let score = boosted(fused, &boosts);
         let hit = Hit {
             id: c.id.to_string(),
@@ -162,8 +167,17 @@ fn boosted(fused: f32, boosts: &[Boost]) -> f32 {
     fused + boosts.iter().map(|b| b.factor.ln()).sum::<f32>()
 }
 
-fn boosts(p: &Payload, req: &SearchRequest) -> Vec<Boost> {
+fn boosts(p: &Payload, req: &SearchRequest, named_files: &[String]) -> Vec<Boost> {
     let mut out = Vec::new();
+    if p.files_touched
+        .iter()
+        .any(|path| named_files.iter().any(|n| is_named(path, n)))
+    {
+        out.push(Boost {
+            name: "names_the_file",
+            factor: NAMED_FILE_EVIDENCE.exp(),
+        });
+    }
     if let Some(ts) = p.timestamp_unix {
         let age_days = ((req.now_unix - ts).max(0) as f32) / DAY.as_secs() as f32;
         let factor = 1.0 + MAX_BOOST * (-age_days / RECENCY_DAYS).exp();

@@ -104,7 +104,8 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         }
     }
     let mut files_touched: Vec<String> = Vec::new();
-    for p in m.tool_calls.iter().filter_map(|c| c.file_path.as_ref()) {
+    let called_files = m.tool_calls.iter().filter_map(|c| c.file_path.as_ref());
+    for p in called_files.chain(&m.result_files) {
         if !files_touched.contains(p) {
             files_touched.push(p.clone());
         }
@@ -304,6 +305,7 @@ mod tests {
                     })
                     .collect(),
                 result_of_tool: None,
+                result_files: Vec::new(),
                 is_error: false,
                 source_path: "/x.jsonl".into(),
                 line_offset: 0,

@@ -48,10 +48,18 @@ pub enum LineOutcome {
 pub struct AssemblerState {
     /// (line uuid key, message id the line resolves to), oldest first.
     links: VecDeque<(u128, Option<u128>)>,
-    /// (tool_use id, tool name), oldest first.
-    tool_names: VecDeque<(String, String)>,
+    /// The tool calls whose results may still come, oldest first.
+    tool_uses: VecDeque<ToolUse>,
     /// The assistant message still receiving lines.
     open: Option<OpenAssistant>,
+}
+
+/// A tool call, remembered so that its result can say which tool and which file it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ToolUse {
+    id: String,
+    name: String,
+    file_path: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -289,11 +297,15 @@ impl Assembler {
                     Block::ToolUse { id, name, input } => {
                         let call = tools::tool_call(&name, input.as_ref());
                         open.pieces.push(tools::render_call(&call));
+                        if let Some(id) = id {
+                            new_tools.push(ToolUse {
+                                id,
+                                name,
+                                file_path: call.file_path.clone(),
+                            });
+                        }
                         open.tool_calls.push(call);
                         open.dirty = true;
-                        if let Some(id) = id {
-                            new_tools.push((id, name));
-                        }
                     }
                     Block::ToolResult { .. } | Block::Image | Block::Document | Block::Other => {}
                 }
@@ -301,8 +313,8 @@ impl Assembler {
             let id = open.message_id;
             self.link(&meta.uuid, Some(id));
         }
-        for (id, name) in new_tools {
-            push_bounded(&mut self.state.tool_names, (id, name), TOOL_NAME_WINDOW);
+        for tool_use in new_tools {
+            push_bounded(&mut self.state.tool_uses, tool_use, TOOL_NAME_WINDOW);
         }
     }
 
@@ -322,6 +334,7 @@ impl Assembler {
         let blocks = content_blocks(content.as_ref());
         let has_tool_result = blocks.iter().any(|b| matches!(b, Block::ToolResult { .. }));
         let mut tool_name = None;
+        let mut result_files: Vec<String> = Vec::new();
         let mut is_error = false;
         let (kind, raw_text) = if has_tool_result {
             let mut parts = Vec::new();
@@ -332,7 +345,13 @@ impl Assembler {
                         text: t,
                         is_error: err,
                     } => {
-                        let name = tool_use_id.as_deref().and_then(|id| self.tool_name(id));
+                        let tool_use = tool_use_id.as_deref().and_then(|id| self.tool_use(id));
+                        let name = tool_use.map(|u| u.name.clone());
+                        if let Some(file) = tool_use.and_then(|u| u.file_path.as_ref()) {
+                            if !result_files.contains(file) {
+                                result_files.push(file.clone());
+                            }
+                        }
                         is_error |= err;
                         let label = match (&name, err) {
                             (Some(n), true) => format!("[result: {n}, error]"),
@@ -384,6 +403,7 @@ impl Assembler {
         let uuid = meta.uuid.clone();
         out.push(Message {
             result_of_tool: tool_name,
+            result_files,
             is_error,
             ..self.line_message(meta, uuid, parent, kind, cleaned)
         });
@@ -416,6 +436,7 @@ impl Assembler {
             agent_id: meta.agent_id,
             tool_calls: Vec::new(),
             result_of_tool: None,
+            result_files: Vec::new(),
             is_error: false,
             source_path: self.source_path.clone(),
             line_offset: meta.line_offset,
@@ -474,13 +495,12 @@ impl Assembler {
         );
     }
 
-    fn tool_name(&self, tool_use_id: &str) -> Option<String> {
+    fn tool_use(&self, tool_use_id: &str) -> Option<&ToolUse> {
         self.state
-            .tool_names
+            .tool_uses
             .iter()
             .rev()
-            .find(|(id, _)| id == tool_use_id)
-            .map(|(_, n)| n.clone())
+            .find(|u| u.id == tool_use_id)
     }
 }
 
@@ -515,6 +535,7 @@ fn open_to_message(open: &OpenAssistant, source_path: &str) -> Option<Message> {
         agent_id: open.meta.agent_id.clone(),
         tool_calls: open.tool_calls.clone(),
         result_of_tool: None,
+        result_files: Vec::new(),
         is_error: false,
         source_path: source_path.to_string(),
         line_offset: open.meta.line_offset,

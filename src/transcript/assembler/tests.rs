@@ -113,6 +113,11 @@ fn merges_split_assistant_message_across_tool_result() {
     );
     assert_eq!(a.tool_calls.len(), 1);
     assert_eq!(out[1].result_of_tool.as_deref(), Some("Read"));
+    assert_eq!(
+        out[1].result_files,
+        ["src/main.rs"],
+        "a result knows the file its call named"
+    );
     assert!(out[1].text.starts_with("[result: Read]\nfn main() {}"));
 }
 
