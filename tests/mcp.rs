@@ -62,26 +62,33 @@ fn every_tool_answers_like_the_cli() {
         );
     }
 
-    // search_conversations == pipeline search --json
+    // search_conversations with format json == pipeline search --json: one schema, the same ranking; the structured
+    // content is the text content's JSON.
     let query = "hello world script";
-    let via_mcp = mcp.call_json(
+    let result = mcp.call_result(
         3,
         "search_conversations",
-        json!({"query": query, "limit": 3}),
+        json!({"query": query, "limit": 3, "format": "json"}),
     );
-    let o = run(data.path(), &["search", "--json", query, "--limit", "3"]);
-    let via_cli: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let via_mcp = result["structuredContent"].clone();
+    let text: Value =
+        serde_json::from_str(result["content"][0]["text"].as_str().unwrap_or_default())
+            .unwrap_or_default();
+    assert_eq!(text, via_mcp);
+    let via_cli = search_report(data.path(), &[query, "--limit", "3"]);
     let ids = |v: &Value| -> Vec<String> {
-        v.as_array()
+        v["hits"]
+            .as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|h| h["id"].as_str().map(str::to_string))
+                    .filter_map(|h| h["message_id"].as_str().map(str::to_string))
                     .collect()
             })
             .unwrap_or_default()
     };
     assert!(!ids(&via_cli).is_empty());
-    assert_eq!(ids(&via_mcp["hits"]), ids(&via_cli));
+    assert_eq!(ids(&via_mcp), ids(&via_cli));
+    assert_eq!(via_mcp, via_cli, "the same schema and values");
 
     // get_vector_db_health == pipeline health --json (point counts)
     let health = mcp.call_json(4, "get_vector_db_health", json!({}));
@@ -103,7 +110,11 @@ fn every_tool_answers_like_the_cli() {
     assert_eq!(stats["files"]["complete"], 2);
 
     // get_conversation_context: the hit and its tree neighbours.
-    let hit = &via_mcp["hits"][0]["payload"];
+    let hit = &export_json(data.path())
+        .into_iter()
+        .map(|p| p["payload"].clone())
+        .find(|p| p["message_id"] == via_mcp["hits"][0]["message_id"])
+        .unwrap_or_default();
     let ctx = mcp.call_json(
         6,
         "get_conversation_context",
@@ -134,10 +145,10 @@ fn every_tool_answers_like_the_cli() {
     let fresh = mcp.call_json(
         13,
         "search_conversations",
-        json!({"query": "zebra quasar frobnicator", "limit": 1}),
+        json!({"query": "zebra quasar frobnicator", "limit": 1, "format": "json"}),
     );
     assert!(
-        fresh["hits"][0]["payload"]["text"]
+        fresh["hits"][0]["snippet"]
             .as_str()
             .is_some_and(|t| t.contains("frobnicator")),
         "{fresh}"
@@ -203,5 +214,96 @@ fn budgeted_sync_returns_within_the_budget_and_reports_remaining_work() {
     // While idle, the server holds no lock: a shell run proceeds.
     let o = sync(data.path(), src.path(), &["--budget", "2s"]);
     assert!(matches!(code(&o), 0 | 75), "{}", stderr(&o));
+    mcp.finish();
+}
+
+/// What a model gets from `search_conversations`: compact text within the byte budget, every hit naming its stored
+/// message, a line saying how to get more, pages that continue where the last one stopped, and clear refusals.
+#[test]
+fn search_answers_fit_the_budget_name_their_messages_and_page() {
+    let data = tempdir();
+    sync_ok(data.path(), &fixtures(), &[]);
+    let stored: std::collections::HashSet<String> = export_json(data.path())
+        .iter()
+        .filter_map(|p| p["payload"]["message_id"].as_str().map(str::to_string))
+        .collect();
+    let mut mcp = Mcp::start(data.path());
+    let query = "error when running the tests";
+
+    // The default: text, at most 4 KB, for a 10-hit search over the fixtures.
+    let (err, text) = mcp.call(
+        2,
+        "search_conversations",
+        json!({"query": query, "limit": 10}),
+    );
+    assert!(!err, "{text}");
+    assert!(text.len() <= 4096, "{} bytes:\n{text}", text.len());
+    let ids: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.split_once(". [")
+                .is_some_and(|(n, _)| n.parse::<usize>().is_ok())
+        })
+        .filter_map(|l| {
+            l.rsplit_once(" · id ")
+                .map(|(_, id)| id.split(' ').next().unwrap_or(id))
+        })
+        .collect();
+    assert!(ids.len() >= 3, "several hits fit in 4 KB:\n{text}");
+    for id in &ids {
+        assert!(stored.contains(*id), "hit names a stored message: {id}");
+    }
+    let next: usize = text
+        .rsplit_once("more with offset=")
+        .and_then(|(_, rest)| rest.split('.').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("the text says how to get more:\n{text}"));
+    assert_eq!(next, ids.len(), "the next page starts after the hits shown");
+
+    // The next page, as JSON: it starts at rank next + 1, as the CLI's --offset does.
+    let page = mcp.call_json(
+        3,
+        "search_conversations",
+        json!({"query": query, "limit": 3, "offset": next, "format": "json"}),
+    );
+    assert_eq!(page["offset"], next);
+    assert_eq!(page["hits"][0]["rank"], next + 1, "{page}");
+    let cli = search_report(
+        data.path(),
+        &[query, "--limit", "3", "--offset", &next.to_string()],
+    );
+    assert_eq!(page["hits"], cli["hits"], "MCP and CLI pages agree");
+    assert!(!ids.contains(&page["hits"][0]["message_id"].as_str().unwrap_or_default()));
+
+    // A larger budget holds all 10; JSON is held to the budget too.
+    let (_, big) = mcp.call(
+        4,
+        "search_conversations",
+        json!({"query": query, "limit": 10, "max_bytes": 20000}),
+    );
+    assert!(big.len() <= 20000 && big.contains("\n10. ["), "{big}");
+    let (_, as_json) = mcp.call(
+        5,
+        "search_conversations",
+        json!({"query": query, "limit": 10, "format": "json"}),
+    );
+    assert!(as_json.len() <= 4096, "{} bytes", as_json.len());
+
+    // Refusals name what is wrong.
+    for (id, args, needle) in [
+        (6, json!({"query": "x".repeat(1001)}), "at most 1000"),
+        (
+            7,
+            json!({"query": query, "max_bytes": 100}),
+            "max_bytes must be between",
+        ),
+        (
+            8,
+            json!({"query": query, "format": "xml"}),
+            "valid formats: text, json",
+        ),
+    ] {
+        let (err, text) = mcp.call(id, "search_conversations", args);
+        assert!(err && text.contains(needle), "{needle}: {text}");
+    }
     mcp.finish();
 }

@@ -211,5 +211,17 @@ fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
         &["--pipeline", other, "search", "--json", "hello world"],
     );
     assert_eq!(code(&hits), 0, "{}", stderr(&hits));
-    assert!(String::from_utf8_lossy(&hits.stdout).contains("minilm-relaid"));
+    let report: serde_json::Value = serde_json::from_slice(&hits.stdout).unwrap_or_default();
+    assert!(
+        report["hits"].as_array().is_some_and(|h| !h.is_empty()),
+        "{report}"
+    );
+    assert!(
+        export_json(fresh.path())
+            .iter()
+            .all(|p| p["payload"]["embedding_model"]
+                .as_str()
+                .is_some_and(|m| m.contains("minilm-relaid"))),
+        "the new data dir holds the other model's vectors"
+    );
 }

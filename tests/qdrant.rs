@@ -167,26 +167,18 @@ fn json_of(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
 
-/// `search --json` hits as (message id, fused score, semantic rank, lexical rank).
+/// `search --json --explain` hits as (message id, score, semantic rank, lexical rank).
 fn hits(data: &Path, args: &[&str]) -> Vec<(String, f64, Value, Value)> {
-    let mut all = vec!["search", "--json"];
+    let mut all = vec!["--explain"];
     all.extend_from_slice(args);
-    let o = run(data, &all);
-    assert_eq!(code(&o), 0, "search {args:?}: {}", stderr(&o));
-    json_of(&o)
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    search_hits(data, &all)
         .into_iter()
         .map(|h| {
             (
-                h["payload"]["message_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
+                h["message_id"].as_str().unwrap_or_default().to_string(),
                 h["score"].as_f64().unwrap_or_default(),
-                h["semantic_rank"].clone(),
-                h["lexical_rank"].clone(),
+                h["explain"]["semantic_rank"].clone(),
+                h["explain"]["lexical_rank"].clone(),
             )
         })
         .collect()
@@ -327,16 +319,9 @@ fn same_export_stats_search_and_health_as_the_embedded_store(server: &Server) {
     }
     // Context comes from the conversation tree in both stores.
     let ctx = |d: &Path| {
-        let o = run(
-            d,
-            &["search", "--json", "--context", "2", "memory conversation"],
-        );
-        json_of(&o)
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        search_hits(d, &["--context", "2", "memory conversation"])
             .iter()
-            .map(|h| (h["context_before"].clone(), h["context_after"].clone()))
+            .map(|h| (h["before"].clone(), h["after"].clone()))
             .collect::<Vec<_>>()
     };
     if server.fake.is_some() {
@@ -656,19 +641,14 @@ fn mcp_tools_search_and_sync_against_qdrant(server: &Server) {
     let found = mcp.call_json(
         3,
         "search_conversations",
-        json!({"query": "hello world", "limit": 5}),
+        json!({"query": "hello world", "limit": 5, "format": "json"}),
     );
     let via_mcp: Vec<String> = found["hits"]
         .as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|h| {
-            h["payload"]["message_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
+        .map(|h| h["message_id"].as_str().unwrap_or_default().to_string())
         .collect();
     let via_cli: Vec<String> = hits(data.path(), &["hello world", "--limit", "5"])
         .into_iter()

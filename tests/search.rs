@@ -23,11 +23,17 @@ fn fixture_store() -> &'static Path {
 }
 
 fn search_json(data: &Path, args: &[&str]) -> Vec<serde_json::Value> {
-    let mut full = vec!["search", "--json"];
-    full.extend_from_slice(args);
-    let o = run(data, &full);
-    assert_eq!(code(&o), 0, "search {args:?} failed: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("search json: {e}"))
+    search_hits(data, args)
+}
+
+/// The payload of each stored message's first chunk, by message id.
+fn payloads_by_message(data: &Path) -> std::collections::HashMap<String, serde_json::Value> {
+    export_json(data)
+        .into_iter()
+        .map(|p| p["payload"].clone())
+        .filter(|p| p["chunk_index"] == 0)
+        .filter_map(|p| Some((p["message_id"].as_str()?.to_string(), p)))
+        .collect()
 }
 
 /// Message ids of the stored messages whose text contains `needle`.
@@ -52,7 +58,7 @@ fn assert_in_top5(data: &Path, query: &str, expected: &[String], extra: &[&str])
     let hits = search_json(data, &args);
     let got: Vec<&str> = hits
         .iter()
-        .filter_map(|h| h["payload"]["message_id"].as_str())
+        .filter_map(|h| h["message_id"].as_str())
         .collect();
     assert!(
         got.iter().any(|g| expected.iter().any(|e| e == g)),
@@ -125,23 +131,28 @@ fn a_named_file_boosts_the_calls_that_touched_it_and_their_results() {
             "What went into src/list_utils.rs in the Rust port?",
             "--limit",
             "10",
+            "--explain",
         ],
     );
+    let payloads = payloads_by_message(data);
+    let payload = |h: &serde_json::Value| {
+        h["message_id"]
+            .as_str()
+            .and_then(|id| payloads.get(id))
+            .cloned()
+            .unwrap_or_else(|| panic!("a hit names a stored message: {h}"))
+    };
     let boosted = |h: &serde_json::Value| {
-        h["boosts"]
+        h["explain"]["boosts"]
             .as_array()
             .is_some_and(|b| b.iter().any(|b| b["name"] == "names_the_file"))
     };
     assert!(
-        hits.iter()
-            .take(5)
-            .filter(|h| touches(&h["payload"]))
-            .count()
-            >= 2,
+        hits.iter().take(5).filter(|h| touches(&payload(h))).count() >= 2,
         "{hits:#?}"
     );
     for h in &hits {
-        assert_eq!(boosted(h), touches(&h["payload"]), "{h}");
+        assert_eq!(boosted(h), touches(&payload(h)), "{h}");
     }
 }
 
@@ -232,7 +243,7 @@ fn explain_context_and_unknown_values() {
             "2",
         ],
     );
-    let before = hits[0]["context_before"].as_array().map_or(0, |a| a.len());
+    let before = hits[0]["before"].as_array().map_or(0, |a| a.len());
     assert!(
         before >= 1,
         "a tool result has its tool call before it: {}",
@@ -240,8 +251,9 @@ fn explain_context_and_unknown_values() {
     );
     // The context follows the tree: the first message before is the hit's parent.
     assert_eq!(
-        hits[0]["context_before"][before - 1]["message_id"],
-        hits[0]["payload"]["parent_message_id"]
+        hits[0]["before"][before - 1]["message_id"],
+        payloads_by_message(data)[hits[0]["message_id"].as_str().unwrap_or_default()]
+            ["parent_message_id"]
     );
 
     for (args, needle) in [
@@ -429,14 +441,16 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
             }),
         ),
     ];
+    let by_id = |h: &serde_json::Value| {
+        all.iter()
+            .find(|p| h["message_id"] == p.message_id.as_str())
+            .unwrap_or_else(|| panic!("a hit names a stored message: {h}"))
+    };
     for (args, pred) in cases {
         let mut full = vec!["message about", "--limit", "1000"];
         full.extend(args.iter().copied());
         let hits = search_json(data.path(), &full);
-        let mut got: Vec<String> = hits
-            .iter()
-            .filter_map(|h| h["payload"]["uuid"].as_str().map(str::to_string))
-            .collect();
+        let mut got: Vec<String> = hits.iter().map(|h| by_id(h).uuid.clone()).collect();
         let mut want: Vec<String> = all
             .iter()
             .filter(|p| pred(p))
@@ -455,9 +469,10 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
     let strengths: Vec<f64> = hits
         .iter()
         .map(|h| {
-            h["payload"]["validation"]["strength"]
-                .as_f64()
-                .unwrap_or(0.0)
+            by_id(h)
+                .validation
+                .as_ref()
+                .map_or(0.0, |v| f64::from(v.strength))
         })
         .collect();
     let mut sorted = strengths.clone();
@@ -487,8 +502,9 @@ fn search_during_a_sync_reads_the_published_snapshot_and_never_waits() {
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("a sync is running"), "{}", stderr(&o));
-    let hits: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
-    assert!(!hits.is_empty());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(report["from_snapshot"], true, "{report}");
+    assert!(report["hits"].as_array().is_some_and(|h| !h.is_empty()));
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
     // A second writer is refused while the lock is held.
     let o = run(
@@ -549,9 +565,9 @@ fn a_long_sync_republishes_the_snapshot_so_searches_see_its_progress() {
     let _ = child.wait();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("a sync is running"), "{}", stderr(&o));
-    let hits: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert!(
-        !hits.is_empty(),
-        "points committed by the running sync are searchable"
+        report["hits"].as_array().is_some_and(|h| !h.is_empty()),
+        "points committed by the running sync are searchable: {report}"
     );
 }

@@ -4,7 +4,8 @@ use super::{Common, EXIT_OK};
 use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use crate::error::Error;
 use crate::search::query::{self, QueryError, SearchOptions};
-use crate::search::{open_corpus, Hit, IndexSource, SearchMode};
+use crate::search::report::SearchReport;
+use crate::search::{open_corpus, IndexSource, SearchMode};
 use clap::Args;
 use std::time::SystemTime;
 
@@ -15,6 +16,9 @@ pub struct SearchArgs {
     /// Number of results.
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Skip this many of the best hits (the next page: the `next_offset` of `--json`).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
     /// Only this project (its name, e.g. `spotter`, or its full path).
     #[arg(long, value_name = "NAME", conflicts_with = "here")]
     pub project: Option<String>,
@@ -54,6 +58,7 @@ pub struct SearchArgs {
     /// Show how each score was made (ranks, similarities, boosts).
     #[arg(long)]
     pub explain: bool,
+    /// One JSON object: the page's hits in the documented schema (README, "Search output"), and `next_offset`.
     #[arg(long)]
     pub json: bool,
 }
@@ -74,6 +79,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
     let opts = SearchOptions {
         query: args.query.clone(),
         limit: args.limit,
+        offset: args.offset,
         project: args.project.clone(),
         here: if args.here { cwd.clone() } else { None },
         kinds: args.kinds.clone(),
@@ -99,10 +105,12 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         settings,
     )?;
     let hits = query::run(index, &mut embedder, &opts).map_err(usage)?;
+    let from_snapshot = matches!(source, IndexSource::Snapshot { .. });
+    let report = SearchReport::page(hits, args.offset, args.limit, from_snapshot, args.explain);
     if args.json {
-        outln!("{}", serde_json::to_string(&hits)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        print_hits(&hits, args.explain)?;
+        print_hits(&report)?;
     }
     Ok(EXIT_OK)
 }
@@ -118,60 +126,53 @@ fn usage(e: QueryError) -> anyhow::Error {
     }
 }
 
-fn print_hits(hits: &[Hit], explain: bool) -> anyhow::Result<()> {
-    if hits.is_empty() {
+fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
+    if report.hits.is_empty() {
         outln!("no results");
         return Ok(());
     }
-    for (i, h) in hits.iter().enumerate() {
-        let p = &h.payload;
+    for h in &report.hits {
         outln!(
             "{:>2}. {:.4}  [{}] {} · {} · session {}{}",
-            i + 1,
+            h.rank,
             h.score,
-            p.kind.as_str(),
-            p.project_name.as_deref().unwrap_or("?"),
-            p.timestamp.as_deref().unwrap_or("?"),
-            p.session_id.get(..8).unwrap_or(&p.session_id),
-            if p.chunk_count > 1 {
-                format!(" · part {}/{}", p.chunk_index + 1, p.chunk_count)
-            } else {
-                String::new()
-            }
+            h.kind.as_str(),
+            h.project.as_deref().unwrap_or("?"),
+            h.timestamp.as_deref().unwrap_or("?"),
+            h.session_id.get(..8).unwrap_or(&h.session_id),
+            h.part
+                .as_ref()
+                .map(|p| format!(" · part {p}"))
+                .unwrap_or_default()
         );
-        for c in &h.context_before {
-            outln!(
-                "      ↑ [{}] {}",
-                c.kind.as_str(),
-                crate::search::rank::snippet(&c.text, "")
-            );
+        for c in &h.before {
+            outln!("      ↑ [{}] {}", c.kind.as_str(), c.snippet);
         }
         outln!("    {}", h.snippet);
-        for c in &h.context_after {
-            outln!(
-                "      ↓ [{}] {}",
-                c.kind.as_str(),
-                crate::search::rank::snippet(&c.text, "")
-            );
+        for c in &h.after {
+            outln!("      ↓ [{}] {}", c.kind.as_str(), c.snippet);
         }
-        if explain {
+        if let Some(e) = &h.explain {
             let rank = |r: Option<usize>| r.map_or("-".to_string(), |r| format!("#{r}"));
-            let boosts: Vec<String> = h
+            let boosts: Vec<String> = e
                 .boosts
                 .iter()
                 .map(|b| format!("{} ×{:.3}", b.name, b.factor))
                 .collect();
             outln!(
                 "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
-                rank(h.semantic_rank),
-                h.cosine,
-                rank(h.lexical_rank),
-                h.bm25,
-                h.fused,
+                rank(e.semantic_rank),
+                e.cosine,
+                rank(e.lexical_rank),
+                e.bm25,
+                e.fused,
                 if boosts.is_empty() { "" } else { ", " },
                 boosts.join(", ")
             );
         }
+    }
+    if let Some(next) = report.next_offset {
+        outln!("more: --offset {next}");
     }
     Ok(())
 }

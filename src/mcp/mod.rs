@@ -15,13 +15,16 @@ use crate::config::{PipelineConfig, SinkConfig, SinkKind};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::progress::{Counters, Display, Reporter};
 use crate::search::query::{self, SearchOptions};
+use crate::search::report::{
+    ReportFormat, SearchReport, DEFAULT_MAX_BYTES, MAX_MAX_BYTES, MIN_MAX_BYTES,
+};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
 use crate::store::target::{self, SinkOverrides};
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use crate::sync::{RunSettings, SyncJob};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{tool, tool_handler, tool_router, ServerHandler, ServiceExt};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +34,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_SYNC_SECONDS: f64 = 100.0;
 /// Largest budget accepted: below the 2-minute MCP call limit with room for the reply.
 pub const MAX_SYNC_SECONDS: f64 = 110.0;
+/// Deepest page of search results: hits come from at most 200 candidates per list.
+const MAX_OFFSET: usize = 400;
 
 #[derive(Clone)]
 pub struct McpServer {
@@ -79,12 +84,26 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Search past Claude Code conversations (hybrid semantic + keyword ranking). Finds earlier solutions, error messages, file names and discussions. Filters combine with AND. Returns ranked hits with score, project, session, timestamp, kind, snippet, full chunk text and optional neighbouring messages."
+        description = "Search the user's past Claude Code conversations (hybrid semantic + keyword ranking). Use it when the user refers to earlier work (\"how did we ...\", \"last time\", \"that bug again\"), when an error looks familiar, or before re-solving something that was likely solved before. Query with distinctive words, an error line, an identifier or a file name. Filters (project, kind, topic, since/until, session, uuid, has_code, solutions) combine with AND. Returns one short block per hit with its message id, within a byte budget, and says how to get more (offset); read around a hit with get_conversation_context."
     )]
-    async fn search_conversations(&self, Parameters(p): Parameters<SearchParams>) -> ToolResult {
+    async fn search_conversations(
+        &self,
+        Parameters(p): Parameters<SearchParams>,
+    ) -> Result<CallToolResult, String> {
+        let format = match p.format.as_deref() {
+            None => ReportFormat::Text,
+            Some(f) => ReportFormat::parse(f)?,
+        };
+        let max_bytes = p.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+        if !(MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&max_bytes) {
+            return Err(format!(
+                "max_bytes must be between {MIN_MAX_BYTES} and {MAX_MAX_BYTES}"
+            ));
+        }
         let opts = SearchOptions {
             query: p.query,
             limit: p.limit.unwrap_or(10).clamp(1, 100),
+            offset: p.offset.unwrap_or(0).min(MAX_OFFSET),
             project: p.project,
             here: None,
             kinds: p.kind.unwrap_or_default(),
@@ -109,6 +128,7 @@ impl McpServer {
             batch_size: 1,
             ..EmbedderSettings::from_config(&self.config.embed)
         };
+        let (offset, limit) = (opts.offset, opts.limit);
         // Embedding and Qdrant requests block: off the async threads.
         let hits = tokio::task::spawn_blocking(move || {
             query::filter_for(index.as_ref(), &opts, std::time::SystemTime::now())
@@ -122,10 +142,17 @@ impl McpServer {
         })
         .await
         .map_err(|e| e.to_string())??;
-        json(&serde_json::json!({
-            "from_snapshot": matches!(source, IndexSource::Snapshot { .. }),
-            "hits": hits,
-        }))
+        let from_snapshot = matches!(source, IndexSource::Snapshot { .. });
+        let report =
+            SearchReport::page(hits, offset, limit, from_snapshot, false).fit(max_bytes, format);
+        Ok(match format {
+            ReportFormat::Text => {
+                CallToolResult::success(vec![ContentBlock::text(report.to_text())])
+            }
+            ReportFormat::Json => CallToolResult::structured(
+                serde_json::to_value(&report).map_err(|e| e.to_string())?,
+            ),
+        })
     }
 
     /// The store this server searches: chosen again on every call (a run may have bound the data dir to

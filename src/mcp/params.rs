@@ -6,10 +6,17 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// What to look for: words, an error message, a file name, or a question.
+    /// What to look for: a few distinctive words, an error line, an identifier, a file name, or a short question
+    /// (at most 1,000 characters; do not paste whole prompts).
     pub query: String,
-    /// Number of results (1-100, default 10).
+    /// Most hits to return (1-100, default 10); fewer when `max_bytes` is reached.
     pub limit: Option<usize>,
+    /// Skip this many of the best hits: pass the `offset` a previous answer gave to see the next ones.
+    pub offset: Option<usize>,
+    /// Byte budget of the answer (default 4096, 1024-20000): hits that do not fit are left for the next page.
+    pub max_bytes: Option<usize>,
+    /// "text" (default): one short block per hit. "json": the documented hit schema (also as structured content).
+    pub format: Option<String>,
     /// Only this project: its name (last path component) or full path.
     pub project: Option<String>,
     /// Only these kinds: human, assistant, tool_call, tool_result, summary, hook_feedback.

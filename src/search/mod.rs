@@ -15,6 +15,7 @@ pub mod named_file;
 pub mod open;
 pub mod query;
 pub mod rank;
+pub mod report;
 pub mod stopwords;
 
 pub use corpus::{Candidate, Corpus};

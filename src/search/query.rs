@@ -14,6 +14,8 @@ pub struct SearchOptions {
     /// Hybrid (default), semantic-only or lexical-only ranking.
     pub mode: SearchMode,
     pub limit: usize,
+    /// Hits to skip (the ones an earlier page showed).
+    pub offset: usize,
     /// A project name or path.
     pub project: Option<String>,
     /// Restrict to the stored project containing this directory (`--here`).
@@ -32,6 +34,10 @@ pub struct SearchOptions {
     pub cwd: Option<PathBuf>,
 }
 
+/// Longest query accepted, in characters: agents paste whole prompts into queries, and the model reads only its
+/// first 256 tokens anyway.
+pub const MAX_QUERY_CHARS: usize = 1000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error(transparent)]
@@ -40,6 +46,8 @@ pub enum QueryError {
     NotAProject { dir: String, projects: String },
     #[error("the query is empty")]
     EmptyQuery,
+    #[error("the query is {chars} characters long; at most {MAX_QUERY_CHARS}: search for its distinctive part (an error line, an identifier, a file name, a few words)")]
+    QueryTooLong { chars: usize },
     /// The model or the store failed (not the caller's input).
     #[error(transparent)]
     Failure(#[from] crate::error::Error),
@@ -108,7 +116,8 @@ pub fn filter_for(
     Ok(filter)
 }
 
-/// Runs one search.
+/// Runs one search: the best `offset + limit` hits, and one more when there is one (so a page knows whether
+/// another follows; see [`super::report::SearchReport::page`]).
 pub fn run(
     corpus: &dyn Corpus,
     embedder: &mut Embedder,
@@ -116,6 +125,10 @@ pub fn run(
 ) -> Result<Vec<Hit>, QueryError> {
     if opts.query.trim().is_empty() {
         return Err(QueryError::EmptyQuery);
+    }
+    let chars = opts.query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(QueryError::QueryTooLong { chars });
     }
     let now = SystemTime::now();
     let filter = filter_for(corpus, opts, now)?;
@@ -135,7 +148,10 @@ pub fn run(
     let req = SearchRequest {
         query: opts.query.clone(),
         mode: opts.mode,
-        limit: opts.limit.max(1),
+        limit: opts
+            .offset
+            .saturating_add(opts.limit.max(1))
+            .saturating_add(1),
         filter,
         context: opts.context,
         current_project: match opts.cwd.as_deref() {

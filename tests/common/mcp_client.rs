@@ -92,6 +92,17 @@ impl Mcp {
         (result["isError"] == true, text)
     }
 
+    /// The whole `result` of a successful tool call (content and structured content).
+    pub fn call_result(&mut self, id: u64, name: &str, args: Value) -> Value {
+        let r = self.request(id, "tools/call", json!({"name": name, "arguments": args}));
+        let result = r["result"].clone();
+        assert!(
+            result.is_object() && result["isError"] != true,
+            "{name}: {r}"
+        );
+        result
+    }
+
     pub fn call_json(&mut self, id: u64, name: &str, args: Value) -> Value {
         let (err, text) = self.call(id, name, args);
         assert!(!err, "{name} failed: {text}");

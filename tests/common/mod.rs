@@ -145,6 +145,28 @@ pub fn export(data_dir: &Path) -> Vec<String> {
     lines
 }
 
+/// `pipeline [pre_args] search --json args...`: the report (`hits`, `next_offset`, ...); the command must succeed.
+pub fn search_report(data_dir: &Path, args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["search", "--json"];
+    full.extend_from_slice(args);
+    let o = run(data_dir, &full);
+    assert_eq!(code(&o), 0, "search {args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "search --json is not JSON ({e}): {}",
+            String::from_utf8_lossy(&o.stdout)
+        )
+    })
+}
+
+/// The hits of [`search_report`].
+pub fn search_hits(data_dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    search_report(data_dir, args)["hits"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 pub fn export_json(data_dir: &Path) -> Vec<serde_json::Value> {
     export(data_dir)
         .iter()

@@ -93,7 +93,8 @@ fn main() -> anyhow::Result<()> {
                 ..SearchOptions::default()
             };
             let hits = query::run(&index, &mut embedder, &opts)?;
-            ranks.insert(mode.as_str(), rank_of(q, hits.iter().map(|h| &h.payload)));
+            let top = hits.iter().take(MRR_DEPTH).map(|h| &h.payload);
+            ranks.insert(mode.as_str(), rank_of(q, top));
         }
         per_question.push(QuestionResult {
             id: q.id.clone(),
