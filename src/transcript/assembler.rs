@@ -14,13 +14,13 @@
 //! The whole state is serializable: it is saved with the checkpoint so a run resumes mid-file exactly as if it
 //! had never stopped.
 
+use super::blocks::{content_blocks, Block};
 use super::raw::{ConversationLine, LineHead};
 use super::repair::repair_lone_surrogates;
 use super::{hook_feedback, text, tools};
 use crate::ids;
 use crate::message::{Message, MessageKind, ToolCall};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::VecDeque;
 use uuid::Uuid;
 
@@ -554,56 +554,6 @@ fn meta_hook_text(line: &ConversationLine) -> Option<String> {
         .collect::<Vec<_>>()
         .join("\n");
     hook_feedback::from_meta_text(&text)
-}
-
-enum Block {
-    Text(String),
-    Thinking(String),
-    ToolUse {
-        id: Option<String>,
-        name: String,
-        input: Option<Value>,
-    },
-    ToolResult {
-        tool_use_id: Option<String>,
-        text: String,
-        is_error: bool,
-    },
-    Image,
-    Document,
-    Other,
-}
-
-/// Content as blocks: a plain string is one text block; unknown block types are `Other`.
-fn content_blocks(content: Option<&Value>) -> Vec<Block> {
-    match content {
-        Some(Value::String(s)) => vec![Block::Text(s.clone())],
-        Some(Value::Array(items)) => items.iter().map(block).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn block(v: &Value) -> Block {
-    let str_field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    match v.get("type").and_then(Value::as_str) {
-        Some("text") => str_field("text").map(Block::Text).unwrap_or(Block::Other),
-        Some("thinking") => str_field("thinking")
-            .map(Block::Thinking)
-            .unwrap_or(Block::Other),
-        Some("tool_use") => Block::ToolUse {
-            id: str_field("id"),
-            name: str_field("name").unwrap_or_else(|| "unknown".to_string()),
-            input: v.get("input").cloned(),
-        },
-        Some("tool_result") => Block::ToolResult {
-            tool_use_id: str_field("tool_use_id"),
-            text: tools::result_text(v.get("content")),
-            is_error: v.get("is_error").and_then(Value::as_bool).unwrap_or(false),
-        },
-        Some("image") => Block::Image,
-        Some("document") => Block::Document,
-        _ => Block::Other,
-    }
 }
 
 #[cfg(test)]

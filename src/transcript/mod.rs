@@ -3,6 +3,7 @@
 //! Pure and synchronous: the async `stages::parse` drives it. See `../shared/notes/transcript-format.md`.
 
 pub mod assembler;
+mod blocks;
 pub mod chunk;
 pub mod hook_feedback;
 pub mod lines;
