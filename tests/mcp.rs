@@ -7,7 +7,20 @@ use common::mcp_client::Mcp;
 use common::*;
 use serde_json::{json, Value};
 use std::io::BufRead;
+use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// The fixtures synced once for this test binary.
+fn fixture_store() -> &'static Path {
+    static DATA: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = tempdir();
+        sync_ok(data.path(), &fixtures(), &[]);
+        data
+    })
+    .path()
+}
 
 #[test]
 fn every_tool_answers_like_the_cli() {
@@ -118,7 +131,7 @@ fn every_tool_answers_like_the_cli() {
     let ctx = mcp.call_json(
         6,
         "get_conversation_context",
-        json!({"message_id": hit["message_id"], "n": 2}),
+        json!({"message_id": hit["message_id"], "n": 2, "format": "json"}),
     );
     assert_eq!(ctx["message"]["message_id"], hit["message_id"]);
     if let Some(parent) = hit["parent_message_id"].as_str() {
@@ -221,13 +234,12 @@ fn budgeted_sync_returns_within_the_budget_and_reports_remaining_work() {
 /// message, a line saying how to get more, pages that continue where the last one stopped, and clear refusals.
 #[test]
 fn search_answers_fit_the_budget_name_their_messages_and_page() {
-    let data = tempdir();
-    sync_ok(data.path(), &fixtures(), &[]);
-    let stored: std::collections::HashSet<String> = export_json(data.path())
+    let data = fixture_store();
+    let stored: std::collections::HashSet<String> = export_json(data)
         .iter()
         .filter_map(|p| p["payload"]["message_id"].as_str().map(str::to_string))
         .collect();
-    let mut mcp = Mcp::start(data.path());
+    let mut mcp = Mcp::start(data);
     let query = "error when running the tests";
 
     // The default: text, at most 4 KB, for a 10-hit search over the fixtures.
@@ -268,7 +280,7 @@ fn search_answers_fit_the_budget_name_their_messages_and_page() {
     assert_eq!(page["offset"], next);
     assert_eq!(page["hits"][0]["rank"], next + 1, "{page}");
     let cli = search_report(
-        data.path(),
+        data,
         &[query, "--limit", "3", "--offset", &next.to_string()],
     );
     assert_eq!(page["hits"], cli["hits"], "MCP and CLI pages agree");
@@ -305,5 +317,82 @@ fn search_answers_fit_the_budget_name_their_messages_and_page() {
         let (err, text) = mcp.call(id, "search_conversations", args);
         assert!(err && text.contains(needle), "{needle}: {text}");
     }
+    mcp.finish();
+}
+
+/// `get_conversation_context` as a model reads it: a long message in parts within the budget, continued from the
+/// `start` it names; the neighbours asked for on each side, in short; farther ones left out (and said so) when the
+/// budget is small.
+#[test]
+fn context_reads_a_long_message_in_parts_and_its_neighbours_within_the_budget() {
+    let data = fixture_store();
+    let payloads: Vec<Value> = export_json(data)
+        .into_iter()
+        .map(|p| p["payload"].clone())
+        .collect();
+    let longest = payloads
+        .iter()
+        .filter(|p| p["chunk_count"].as_u64() > Some(3) && p["chunk_index"] == 0)
+        .max_by_key(|p| p["chunk_count"].as_u64())
+        .unwrap_or_else(|| panic!("the fixtures hold a long message"));
+    let id = longest["message_id"].clone();
+    let mut mcp = Mcp::start(data);
+
+    let (err, text) = mcp.call(2, "get_conversation_context", json!({"message_id": id}));
+    assert!(!err, "{text}");
+    assert!(text.len() <= 4096, "{} bytes:\n{text}", text.len());
+    assert!(
+        text.contains(&format!("id {}", id.as_str().unwrap_or_default())),
+        "{text}"
+    );
+    let start: usize = text
+        .rsplit_once("the rest with start=")
+        .and_then(|(_, rest)| rest.split(']').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("a long message says where it continues:\n{text}"));
+
+    let part = mcp.call_json(
+        3,
+        "get_conversation_context",
+        json!({"message_id": id, "start": start, "before": 0, "after": 0, "format": "json"}),
+    );
+    let m = &part["message"];
+    assert_eq!(m["text_start"], start, "{part}");
+    let shown = m["text"].as_str().unwrap_or_default();
+    assert!(!shown.is_empty());
+    assert!(
+        part["before"].as_array().is_some_and(Vec::is_empty),
+        "{part}"
+    );
+    assert!(m["text_chars"].as_u64() > Some(start as u64));
+
+    // Two earlier messages, none later: the nearest earlier one is the message's parent.
+    let ctx = mcp.call_json(
+        4,
+        "get_conversation_context",
+        json!({"message_id": id, "before": 2, "after": 0, "format": "json"}),
+    );
+    let before = ctx["before"].as_array().cloned().unwrap_or_default();
+    assert!(!before.is_empty() && before.len() <= 2, "{ctx}");
+    assert_eq!(
+        before.last().map(|b| b["message_id"].clone()),
+        Some(longest["parent_message_id"].clone())
+    );
+    assert!(ctx["after"].as_array().is_some_and(Vec::is_empty), "{ctx}");
+
+    // Twenty on each side in 1 KB: the message's text keeps its room, the farthest neighbours give way.
+    let (_, small) = mcp.call(
+        5,
+        "get_conversation_context",
+        json!({"message_id": id, "before": 20, "after": 20, "max_bytes": 1024}),
+    );
+    assert!(small.len() <= 1024, "{} bytes:\n{small}", small.len());
+    assert!(small.contains("left out for the byte budget"), "{small}");
+
+    let (err, text) = mcp.call(
+        6,
+        "get_conversation_context",
+        json!({"message_id": id, "format": "xml"}),
+    );
+    assert!(err && text.contains("valid formats"), "{text}");
     mcp.finish();
 }

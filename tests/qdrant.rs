@@ -660,7 +660,7 @@ fn mcp_tools_search_and_sync_against_qdrant(server: &Server) {
     let ctx = mcp.call_json(
         4,
         "get_conversation_context",
-        json!({"message_id": first, "n": 2}),
+        json!({"message_id": first, "n": 2, "format": "json"}),
     );
     assert_eq!(ctx["message"]["message_id"], json!(first), "{ctx}");
     let h = mcp.call_json(5, "get_vector_db_health", json!({}));

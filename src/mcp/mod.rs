@@ -18,6 +18,7 @@ use crate::search::query::{self, SearchOptions};
 use crate::search::report::{
     ReportFormat, SearchReport, DEFAULT_MAX_BYTES, MAX_MAX_BYTES, MIN_MAX_BYTES,
 };
+use crate::search::window::{ConversationWindow, WindowRequest, MAX_NEIGHBOURS};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
 use crate::store::target::{self, SinkOverrides};
 use crate::store::{snapshot, EmbeddedStore, WriterLock};
@@ -94,12 +95,7 @@ impl McpServer {
             None => ReportFormat::Text,
             Some(f) => ReportFormat::parse(f)?,
         };
-        let max_bytes = p.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
-        if !(MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&max_bytes) {
-            return Err(format!(
-                "max_bytes must be between {MIN_MAX_BYTES} and {MAX_MAX_BYTES}"
-            ));
-        }
+        let max_bytes = checked_max_bytes(p.max_bytes)?;
         let opts = SearchOptions {
             query: p.query,
             limit: p.limit.unwrap_or(10).clamp(1, 100),
@@ -326,29 +322,54 @@ impl McpServer {
     }
 
     #[tool(
-        description = "A stored message (by the `message_id` of a search hit) with its neighbours in the conversation tree: up to `n` messages before it (its ancestors) and after it."
+        description = "Read a stored message (by the `message_id` a search hit names) with its neighbours in the conversation: `before` earlier messages (what led to it) and `after` replies (what came of it), each in short. A long message is shown in parts within `max_bytes`; the answer says the `start` to read on. Use it to follow a search hit instead of searching again."
     )]
     async fn get_conversation_context(
         &self,
         Parameters(p): Parameters<ContextParams>,
-    ) -> ToolResult {
-        let n = p.n.unwrap_or(3).min(20);
+    ) -> Result<CallToolResult, String> {
+        let format = match p.format.as_deref() {
+            None => ReportFormat::Text,
+            Some(f) => ReportFormat::parse(f)?,
+        };
+        let max_bytes = checked_max_bytes(p.max_bytes)?;
+        let both = p.n.unwrap_or(3);
+        let req = WindowRequest {
+            message_id: p.message_id,
+            before: p.before.unwrap_or(both).min(MAX_NEIGHBOURS),
+            after: p.after.unwrap_or(both).min(MAX_NEIGHBOURS),
+            start: p.start.unwrap_or(0),
+            max_bytes,
+            format,
+        };
         let (index, _) = self.current_index().await?;
-        tokio::task::spawn_blocking(move || {
-            let message = index
-                .message(&p.message_id)
+        let window = tokio::task::spawn_blocking(move || {
+            ConversationWindow::read(index.as_ref(), &req)
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no stored message has id {:?}", p.message_id))?;
-            let (before, after) = index.context(&p.message_id, n).map_err(|e| e.to_string())?;
-            json(&serde_json::json!({
-                "message": message,
-                "text": index.message_text(&p.message_id).map_err(|e| e.to_string())?,
-                "before": before,
-                "after": after,
-            }))
+                .ok_or_else(|| format!("no stored message has id {:?}", req.message_id))
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())??;
+        Ok(match format {
+            ReportFormat::Text => {
+                CallToolResult::success(vec![ContentBlock::text(window.to_text())])
+            }
+            ReportFormat::Json => CallToolResult::structured(
+                serde_json::to_value(&window).map_err(|e| e.to_string())?,
+            ),
+        })
+    }
+}
+
+/// The byte budget asked for, or the default; out of range is an error naming the range.
+fn checked_max_bytes(asked: Option<usize>) -> Result<usize, String> {
+    let max_bytes = asked.unwrap_or(DEFAULT_MAX_BYTES);
+    if (MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&max_bytes) {
+        Ok(max_bytes)
+    } else {
+        Err(format!(
+            "max_bytes must be between {MIN_MAX_BYTES} and {MAX_MAX_BYTES}"
+        ))
     }
 }
 

@@ -54,8 +54,18 @@ pub struct SyncParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContextParams {
-    /// The `message_id` of a stored message (from a search hit's payload).
+    /// The `message_id` of a stored message (every search hit names one).
     pub message_id: String,
-    /// Messages to include on each side (default 3, at most 20).
+    /// Messages to show on each side (default 3, at most 20); `before` and `after` override it per side.
     pub n: Option<usize>,
+    /// Earlier messages (ancestors) to show, at most 20.
+    pub before: Option<usize>,
+    /// Later messages (replies) to show, at most 20.
+    pub after: Option<usize>,
+    /// First character of the message's text to show: pass the `start` a previous answer gave to read on.
+    pub start: Option<usize>,
+    /// Byte budget of the answer (default 4096, 1024-20000): a long message is shown in parts.
+    pub max_bytes: Option<usize>,
+    /// "text" (default) or "json" (also as structured content).
+    pub format: Option<String>,
 }

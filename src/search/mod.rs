@@ -17,6 +17,7 @@ pub mod query;
 pub mod rank;
 pub mod report;
 pub mod stopwords;
+pub mod window;
 
 pub use corpus::{Candidate, Corpus};
 pub use filter::{Filter, FilterError};
