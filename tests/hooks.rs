@@ -1,7 +1,7 @@
 //! `pipeline hooks`: install and uninstall on real-looking Claude Code settings files (other hooks present, other
 //! keys, old entries, broken files), idempotent and leaving everything else as it was; and the installed hook
-//! command itself, run as Claude Code runs it (`sh -c` with the hook input on stdin), syncing the session that just
-//! ended within its budget.
+//! command itself, run as Claude Code runs it (`sh -c` with the hook input on stdin): it queues the session and
+//! returns, a background drainer syncs it, and events close together fold into one sync.
 
 mod common;
 
@@ -117,11 +117,15 @@ fn install_and_uninstall_touch_only_their_own_entries() {
             mine[0]
         );
     }
-    let timeout = v["hooks"]["SessionEnd"][0]["hooks"][0]["timeout"].as_u64();
+    let hook = &v["hooks"]["SessionEnd"][0]["hooks"][0];
     assert_eq!(
-        timeout,
-        Some(30),
-        "Claude Code's timeout (seconds) covers the budget"
+        hook["async"], true,
+        "Claude Code does not wait for the hook: {hook}"
+    );
+    assert_eq!(
+        hook["timeout"].as_u64(),
+        Some(10),
+        "the hook process only queues the event; the sync runs in the background: {hook}"
     );
 
     // Idempotent: a second install changes nothing, not even the file's bytes.
@@ -193,7 +197,7 @@ fn scopes_missing_files_old_entries_and_broken_files() {
         "{}",
         stop[0]
     );
-    assert_eq!(v["hooks"]["Stop"][0]["hooks"][0]["timeout"], 25);
+    assert_eq!(v["hooks"]["Stop"][0]["hooks"][0]["async"], true);
 
     // A broken file (comments are not JSON) is refused and left as it was.
     let broken = "{\n  // my settings\n  \"model\": \"opus\"\n}\n";
@@ -276,6 +280,7 @@ fn the_installed_hook_syncs_the_finished_session_within_its_budget() {
     })
     .to_string();
     let (out, took) = run_hook_command(&command, &input);
+    wait_for_drain(data.path());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -313,6 +318,100 @@ fn the_installed_hook_syncs_the_finished_session_within_its_budget() {
     assert!(out.stdout.is_empty());
     let log = read(&data.path().join("hooks.log"));
     assert!(log.contains("hook input"), "{log}");
+}
+
+/// Waits until the hook queue is empty and no drainer runs (at most 60 s).
+fn wait_for_drain(data: &Path) {
+    let start = Instant::now();
+    loop {
+        let queued = std::fs::read_dir(data.join("hook-queue"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                    .count()
+            })
+            .unwrap_or(0);
+        if queued == 0 && !pipeline::hooks::queue::RunnerLock::is_held(data) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the hook queue never drained ({queued} queued)"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Ten hook events within a second (five sessions, each stopping twice): one sync covers them all, and stores
+/// what a clean run over the same files stores.
+#[test]
+fn ten_events_within_a_second_start_one_sync() {
+    let home = tempdir();
+    let data = tempdir();
+    let src = tempdir();
+    let project = src.path().join("-tmp-demo");
+    std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
+    let fx = fixtures();
+    let sources = [
+        "-tmp-claude-reliability/hello-world-script.jsonl",
+        "-tmp-claude-reliability/coverage-test-fix.jsonl",
+        "-home-user-episodic-memory/tiny-conversation.jsonl",
+    ];
+    let mut transcripts = Vec::new();
+    for i in 0..5 {
+        let session = format!("5e55{i:04}-0000-4000-8000-000000000000");
+        let path = project.join(format!("{session}.jsonl"));
+        let text = read(&fx.join(sources[i % sources.len()]));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        transcripts.push((session, path));
+    }
+    // The user's sources, remembered by a run over an empty directory first.
+    let empty = tempdir();
+    sync_ok(data.path(), empty.path(), &[]);
+    let runs_before = runs(data.path());
+
+    let o = hooks(data.path(), home.path(), &["install"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&read(&home.path().join(".claude/settings.json")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let command = ours(&v, "Stop")
+        .pop()
+        .unwrap_or_else(|| panic!("no hook in {v}"));
+    let fired = Instant::now();
+    for round in 0..2 {
+        for (session, path) in &transcripts {
+            let input = json!({
+                "session_id": session,
+                "transcript_path": path,
+                "hook_event_name": "Stop",
+                "stop_hook_active": round > 0,
+            })
+            .to_string();
+            let (out, _) = run_hook_command(&command, &input);
+            assert_eq!(out.status.code(), Some(0));
+            assert!(out.stdout.is_empty());
+        }
+    }
+    eprintln!("10 hook events fired in {:?}", fired.elapsed());
+    wait_for_drain(data.path());
+    assert_eq!(
+        runs(data.path()) - runs_before,
+        1,
+        "one sync for the ten events"
+    );
+    let clean = tempdir();
+    sync_ok(clean.path(), src.path(), &[]);
+    assert_same_export(
+        &export(data.path()),
+        &export(clean.path()),
+        "after the hooks",
+    );
+}
+
+/// Runs recorded in the data dir's history.
+fn runs(data: &Path) -> usize {
+    let store = pipeline::store::EmbeddedStore::open_reader(data).unwrap_or_else(|e| panic!("{e}"));
+    pipeline::history::recent_runs(&store, 1000).len()
 }
 
 fn count_files(dir: &Path) -> usize {

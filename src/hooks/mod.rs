@@ -4,6 +4,7 @@
 //! marker comment at the end of their command; everything else in the file is left as it was (key order included).
 
 pub mod payload;
+pub mod queue;
 pub mod settings;
 
 pub use payload::HookInput;

@@ -1,9 +1,9 @@
 //! What Claude Code sends a hook on stdin (the fields this hook uses; others are ignored).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HookInput {
     pub session_id: Option<String>,
     pub transcript_path: Option<PathBuf>,

@@ -55,7 +55,9 @@ fn is_ours(hook: &Value) -> bool {
 /// Adds a `Stop` and a `SessionEnd` hook running `command` (replacing older pipeline entries).
 pub fn install(text: &str, command: &str, timeout_secs: u64) -> Result<Edit, SettingsError> {
     let mut root = parse(text)?;
-    let ours = json!({"type": "command", "command": command, "timeout": timeout_secs});
+    // `async`: Claude Code does not wait for the hook (it also returns at once by itself, for clients that ignore it).
+    let ours =
+        json!({"type": "command", "command": command, "timeout": timeout_secs, "async": true});
     let hooks = root
         .entry("hooks")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -157,6 +159,10 @@ mod tests {
             assert_eq!(v["hooks"][e][0]["hooks"][0]["command"], CMD);
             assert_eq!(v["hooks"][e][0]["hooks"][0]["timeout"], 30);
             assert_eq!(v["hooks"][e][0]["hooks"][0]["type"], "command");
+            assert_eq!(
+                v["hooks"][e][0]["hooks"][0]["async"], true,
+                "Claude Code does not wait"
+            );
         }
         assert_eq!(install(&installed, CMD, 30).unwrap(), Edit::Unchanged);
         assert_eq!(text(uninstall(&installed).unwrap()), "{}\n");
@@ -178,6 +184,19 @@ mod tests {
             install(r#"{"hooks": {"Stop": {}}}"#, CMD, 30),
             Err(SettingsError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn an_entry_of_the_previous_version_is_replaced_and_removed() {
+        let previous = format!(
+            r#"{{"hooks": {{"Stop": [{{"hooks": [{{"type": "command", "command": "{CMD}", "timeout": 30}}]}}]}}}}"#
+        );
+        let new = text(install(&previous, CMD, 10).unwrap());
+        let v: Value = serde_json::from_str(&new).unwrap();
+        let stop = v["hooks"]["Stop"].as_array().unwrap();
+        assert_eq!(stop.len(), 1, "{new}");
+        assert_eq!(stop[0]["hooks"][0]["async"], true);
+        assert_eq!(text(uninstall(&previous).unwrap()), "{}\n");
     }
 
     #[test]

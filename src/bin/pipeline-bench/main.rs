@@ -1,7 +1,7 @@
 //! `make bench`: the figures of docs/performance.md, from one run on one machine. Speeds are reported as
 //! ratios measured in the same run where they are compared (machines here are noisy).
 //!
-//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful,watch,qdrant` picks some):
+//! Sections (all by default; `BENCH_ONLY=parse,embed,budget,memory,store,useful,watch,hook,qdrant` picks some):
 //! - parse: parse + chunk (+ enhance) MB/s on one core;
 //! - embed: raw embedder vs pipeline, texts per message, padding with and without bucketing, thread counts,
 //!   cold start (needed by budget, memory and useful, which use its speed to size their corpora);
@@ -10,8 +10,10 @@
 //!   run over a 300 MB synthetic corpus;
 //! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
 //! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs;
-//! - watch: with `pipeline watch` running, time from an appended message to `search` finding it, and the hook
-//!   syncing a just-finished session (`BENCH_WATCH_BYTES` backlog, `BENCH_WATCH_TRIALS`);
+//! - watch: with `pipeline watch` running, time from an appended message to `search` finding it
+//!   (`BENCH_WATCH_BYTES` backlog, `BENCH_WATCH_TRIALS`);
+//! - hook: the installed hook command's run time as Claude Code sees it (p95), syncs started by a burst of events,
+//!   and a finished session searchable after its event (`BENCH_HOOK_TRIALS`, default 40);
 //! - qdrant: upsert throughput into Qdrant next to the embedded store's, and search latency (`QDRANT_URL`, else
 //!   the `qdrant-fake` test double, labelled as such; `BENCH_QDRANT_POINTS`, default 20000).
 //!
@@ -21,6 +23,7 @@ mod budget;
 mod child;
 mod corpus;
 mod embed;
+mod hook;
 mod memory;
 mod parse;
 mod qdrant;
@@ -112,6 +115,14 @@ fn main() -> anyhow::Result<()> {
             &out_dir,
             env_num("BENCH_WATCH_BYTES", 1_500_000),
             env_num("BENCH_WATCH_TRIALS", 12),
+        )?;
+    }
+    if wanted("hook") {
+        hook::run(
+            &mut report,
+            &out_dir,
+            env_num("BENCH_HOOK_BYTES", 1_500_000),
+            env_num("BENCH_HOOK_TRIALS", 40),
         )?;
     }
     if wanted("qdrant") {
