@@ -1,6 +1,6 @@
 //! Claude Code hooks: `pipeline hooks install` adds a `Stop` and a `SessionEnd` hook to a Claude Code settings
-//! file (the documented `settings.json` format); each runs `pipeline hooks run`, a short budgeted sync of the
-//! session that just stopped or ended. `uninstall` removes exactly the entries `install` adds, recognized by a
+//! file (the documented `settings.json` format); each runs `pipeline hooks run`, which queues the session that just
+//! stopped or ended and returns at once; a background drainer syncs the queue ([`queue`]). `uninstall` removes exactly the entries `install` adds, recognized by a
 //! marker comment at the end of their command; everything else in the file is left as it was (key order included).
 
 pub mod payload;
