@@ -4,6 +4,7 @@
 #   make test    install the model if needed, then run every test (unit + integration, real model, real sled,
 #                Qdrant through the in-process fake; the real-Qdrant variants say "skipped" without QDRANT_URL)
 #   make test-qdrant  the Qdrant tests against a real server: QDRANT_URL=http://host:6334 make test-qdrant
+#   make test-claude  Claude Code itself (from npm) registers `pipeline mcp` and reports it connected (optional)
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
 #   make eval    search quality on the labelled question set (top-k, MRR@50 per style; hybrid vs each half);
 #                EVAL_PIPELINE=pipelines/claude-code-mpnet.toml make eval measures another model
@@ -21,7 +22,7 @@ BIN := target/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
-.PHONY: all model model-mpnet build install run demo test test-qdrant test-tools bench eval lint torture fuzz clean-demo
+.PHONY: all model model-mpnet build install run demo test test-qdrant test-tools test-claude mcp-client bench eval lint torture fuzz clean-demo
 
 all: build
 
@@ -48,13 +49,24 @@ demo: model build
 	  test $$code -eq 0
 	$(BIN) --data-dir $(DEMO)/data stats
 
-test: model test-tools
+test: model test-tools mcp-client
 	$(CARGO) test --locked --workspace --all-targets -- --test-threads=2
 
 # The same Qdrant tests, unchanged, against a real Qdrant 1.x (its gRPC port; QDRANT_API_KEY if it needs one).
 test-qdrant: model
 	@test -n "$(QDRANT_URL)" || (echo "set QDRANT_URL, e.g. QDRANT_URL=http://localhost:6334 make test-qdrant" >&2; exit 2)
 	QDRANT_URL=$(QDRANT_URL) $(CARGO) test --locked --test qdrant -- --test-threads=1 real
+
+# The official MCP TypeScript SDK client that tests/mcp_sdk.rs drives `pipeline mcp` with (from npm, versions
+# pinned by its package-lock.json); where npm cannot install it, that test says "skipped".
+mcp-client:
+	@test -d tests/mcp-client/node_modules/@modelcontextprotocol/sdk || \
+	  (cd tests/mcp-client && npm ci --no-audit --no-fund --silent >/dev/null 2>&1) || \
+	  echo "MCP SDK client not installed (npm unreachable?): tests/mcp_sdk.rs will be skipped"
+
+# Optional: the package is large. Says "skipped" where npm cannot install it.
+test-claude: model
+	@bash scripts/test-claude.sh
 
 # Debian's libfaketime, for the clock-jump test (skipped, and says so, where it cannot be installed).
 test-tools:
