@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod embedding;
+pub mod lists;
 pub mod quality;
 pub mod sentiment;
 pub mod solution;

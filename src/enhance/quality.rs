@@ -17,6 +17,7 @@
 
 use std::sync::LazyLock;
 
+use super::lists;
 use super::words::{with_words, PhraseSet, Words};
 
 pub const MIN_QUALITY: f32 = 0.1;
@@ -32,115 +33,16 @@ pub const MODIFYING_TOOLS: [&str; 5] = ["Edit", "Write", "MultiEdit", "Bash", "N
 /// Symbol markers of success (matched as characters, since they are not words).
 const SUCCESS_SYMBOLS: &[char] = &['✅', '✔', '☑'];
 
-const SUCCESS_MARKERS: &[&str] = &[
-    "fixed",
-    "working",
-    "works",
-    "done",
-    "resolved",
-    "passes",
-    "passing",
-    "passed",
-    "success",
-    "successful",
-    "succeeded",
-    "solved",
-    "complete",
-    "completed",
-];
-
-const QUALITY_INDICATORS: &[&str] = &[
-    "tested",
-    "verified",
-    "validated",
-    "confirmed",
-    "all tests pass",
-    "all tests passed",
-    "all tests passing",
-    "tests pass",
-    "tests passed",
-    "tests are passing",
-    "no errors",
-    "no warnings",
-    "zero warnings",
-    "edge cases",
-    "best practice",
-    "best practices",
-    "well-tested",
-    "production-ready",
-    "type-safe",
-    "error handling",
-];
-
-const IMPLEMENTATION_SUCCESS: &[&str] = &[
-    "successfully implemented",
-    "successfully added",
-    "successfully created",
-    "successfully updated",
-    "successfully fixed",
-    "successfully refactored",
-    "successfully integrated",
-    "successfully migrated",
-    "now works",
-    "now working",
-    "works now",
-    "is now working",
-    "now correctly",
-    "works correctly",
-    "working correctly",
-    "works as expected",
-    "working as expected",
-    "implementation is complete",
-    "implementation complete",
-    "feature is complete",
-    "is now fixed",
-    "has been fixed",
-    "has been resolved",
-];
-
-const CODE_SUCCESS: &[&str] = &[
-    "compiles",
-    "compiled successfully",
-    "compiles cleanly",
-    "compiles without errors",
-    "build succeeded",
-    "build successful",
-    "build passes",
-    "build passed",
-    "builds successfully",
-    "builds cleanly",
-    "clean build",
-    "no compilation errors",
-    "no compile errors",
-    "type checks",
-    "typechecks",
-    "type-checks",
-    "lint passes",
-    "clippy is clean",
-    "no type errors",
-];
-
-/// The four categories, in the order of [`CATEGORY_WEIGHTS`].
-const CATEGORIES: [&[&str]; 4] = [
-    SUCCESS_MARKERS,
-    QUALITY_INDICATORS,
-    IMPLEMENTATION_SUCCESS,
-    CODE_SUCCESS,
-];
 /// Score added per distinct phrase of each category.
 const CATEGORY_WEIGHTS: [f32; 4] = [0.3, 0.4, 0.5, 0.4];
 
-/// Every phrase of every category (for the shared [`Vocabulary`](super::words::Vocabulary)).
-pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
-    CATEGORIES.into_iter().flatten().copied()
-}
-
 /// Every phrase of every category, with its category index.
 static PHRASES: LazyLock<(PhraseSet, Vec<usize>)> = LazyLock::new(|| {
-    let tagged: Vec<(usize, &str)> = CATEGORIES
-        .iter()
+    // The categories, in order: success markers, quality indicators, implementation success, code success.
+    let tagged: Vec<(usize, &str)> = lists::QUALITY
+        .into_iter()
         .enumerate()
-        .flat_map(|(c, list)| list.iter().map(move |p| (c, *p)))
+        .flat_map(|(c, list)| lists::entries(list).map(move |p| (c, p)))
         .collect();
     let set = PhraseSet::new(tagged.iter().map(|(_, p)| *p));
     (set, tagged.into_iter().map(|(c, _)| c).collect())

@@ -13,248 +13,12 @@
 
 use std::sync::LazyLock;
 
+use super::lists;
 use super::words::{phrase_len, with_words, PhraseSet, Words};
 use crate::message::{FeedbackSignal, Sentiment};
 
 /// Words before a positive phrase searched for a negator.
 pub const NEGATION_WINDOW: usize = 2;
-
-/// Apostrophes may be written or not: phrases are normalized like the text (apostrophes removed).
-const POSITIVE: &[(&str, u32)] = &[
-    // strong
-    ("that works", 3),
-    ("it works", 3),
-    ("this works", 3),
-    ("works now", 3),
-    ("working now", 3),
-    ("now works", 3),
-    ("now it works", 3),
-    ("its working", 3),
-    ("it's working now", 3),
-    ("perfect", 3),
-    ("perfectly", 3),
-    ("fixed it", 3),
-    ("that fixed it", 3),
-    ("that did it", 3),
-    ("thanks that did it", 3),
-    ("did the trick", 3),
-    ("works perfectly", 3),
-    ("works great", 3),
-    ("works like a charm", 3),
-    ("problem solved", 3),
-    ("solved it", 3),
-    ("awesome", 3),
-    ("excellent", 3),
-    ("exactly what i needed", 3),
-    ("exactly what i wanted", 3),
-    ("all tests pass", 3),
-    ("all tests passing", 3),
-    ("tests pass now", 3),
-    ("nailed it", 3),
-    ("great job", 3),
-    ("well done", 3),
-    ("love it", 3),
-    ("brilliant", 3),
-    ("flawless", 3),
-    ("it worked", 3),
-    ("that worked", 3),
-    ("worked perfectly", 3),
-    ("still works", 2),
-    ("still working", 2),
-    // medium
-    ("great", 2),
-    ("thanks", 2),
-    ("thank you", 2),
-    ("nice", 2),
-    ("good job", 2),
-    ("looks good", 2),
-    ("looks great", 2),
-    ("lgtm", 2),
-    ("fixed", 2),
-    ("resolved", 2),
-    ("solved", 2),
-    ("success", 2),
-    ("successful", 2),
-    ("that helped", 2),
-    ("helpful", 2),
-    ("much better", 2),
-    ("no errors", 2),
-    ("no more errors", 2),
-    ("no error", 2),
-    ("without errors", 2),
-    ("error is gone", 2),
-    ("errors are gone", 2),
-    ("amazing", 2),
-    ("tests pass", 2),
-    ("worked", 2),
-    ("no problems", 2),
-    // weak
-    ("works", 1),
-    ("working", 1),
-    ("good", 1),
-    ("ok", 1),
-    ("okay", 1),
-    ("better", 1),
-    ("helps", 1),
-    ("cool", 1),
-    ("yes", 1),
-    ("yep", 1),
-    ("correct", 1),
-    ("thx", 1),
-    ("ty", 1),
-    ("not bad", 1),
-    ("no problem", 1),
-];
-
-const NEGATIVE: &[(&str, u32)] = &[
-    // strong
-    ("still broken", 3),
-    ("doesnt work", 3),
-    ("does not work", 3),
-    ("didnt work", 3),
-    ("did not work", 3),
-    ("dont work", 3),
-    ("doesnt seem to work", 3),
-    ("same error", 3),
-    ("same issue", 3),
-    ("same problem", 3),
-    ("same result", 3),
-    ("still failing", 3),
-    ("still fails", 3),
-    ("still not working", 3),
-    ("still doesnt work", 3),
-    ("still getting", 3),
-    ("still seeing", 3),
-    ("still happening", 3),
-    ("still the same", 3),
-    ("still an error", 3),
-    ("thats wrong", 3),
-    ("thats not right", 3),
-    ("not working", 3),
-    ("isnt working", 3),
-    ("is not working", 3),
-    ("not fixed", 3),
-    ("broke everything", 3),
-    ("made it worse", 3),
-    ("nothing changed", 3),
-    ("no change", 3),
-    ("completely wrong", 3),
-    ("not what i asked", 3),
-    ("not what i wanted", 3),
-    ("wrong again", 3),
-    ("didnt fix", 3),
-    ("did not fix", 3),
-    ("doesnt fix", 3),
-    ("didnt help", 3),
-    ("still wrong", 3),
-    // medium
-    ("broken", 2),
-    ("wrong", 2),
-    ("incorrect", 2),
-    ("error", 2),
-    ("errors", 2),
-    ("fails", 2),
-    ("failed", 2),
-    ("failing", 2),
-    ("failure", 2),
-    ("crash", 2),
-    ("crashes", 2),
-    ("crashed", 2),
-    ("worse", 2),
-    ("nope", 2),
-    ("revert", 2),
-    ("undo", 2),
-    ("ugh", 2),
-    ("doesnt", 2),
-    ("didnt", 2),
-    ("exception", 2),
-    ("bug", 2),
-    // weak
-    ("no", 1),
-    ("hmm", 1),
-    ("problem", 1),
-    ("issue", 1),
-    ("still", 1),
-    ("no thanks", 1),
-];
-
-/// Phrases that mention working or failing without judging it (questions, doubts, goals). They score nothing but
-/// cover their words, so "not sure it works" or "does it work?" is not read as feedback.
-const NON_JUDGING: &[&str] = &[
-    "not sure if it works",
-    "not sure it works",
-    "not sure if that works",
-    "not sure that works",
-    "not sure if this works",
-    "not sure if it worked",
-    "does it work",
-    "does that work",
-    "does this work",
-    "did it work",
-    "did that work",
-    "is it working",
-    "is that working",
-    "is this working",
-    "how it works",
-    "how does it work",
-    "how this works",
-    "how that works",
-    "if it works",
-    "whether it works",
-    "make it work",
-    "get it working",
-    "will it work",
-    "would that work",
-    "would it work",
-    "would this work",
-    "what went wrong",
-    "what is wrong",
-    "whats wrong",
-    "no idea",
-];
-
-const PARTIAL: &[(&str, u32)] = &[
-    // strong
-    ("almost", 3),
-    ("almost there", 3),
-    ("partially", 3),
-    ("partly", 3),
-    ("mostly works", 3),
-    ("mostly working", 3),
-    ("better but", 3),
-    ("closer", 3),
-    ("getting closer", 3),
-    ("half working", 3),
-    ("some progress", 3),
-    ("sort of works", 3),
-    ("kind of works", 3),
-    ("kinda works", 3),
-    ("works but", 3),
-    ("working but", 3),
-    ("not quite", 3),
-    ("close but", 3),
-    // medium
-    ("progress", 2),
-    ("improvement", 2),
-    ("improved", 2),
-    ("some of", 2),
-    ("mostly", 2),
-    ("except", 2),
-    ("only some", 2),
-    // weak
-    ("somewhat", 1),
-    ("kinda", 1),
-    ("sort of", 1),
-    ("kind of", 1),
-];
-
-/// Every phrase of every list (for the shared [`Vocabulary`](super::words::Vocabulary)).
-pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
-    let scored = [POSITIVE, NEGATIVE, PARTIAL].into_iter().flatten();
-    scored
-        .map(|(text, _)| *text)
-        .chain(NON_JUDGING.iter().copied())
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Label {
@@ -275,17 +39,16 @@ struct Entry {
 /// Every phrase, longest (in words) first; ties keep the list order (positive, negative, partial). The set and the
 /// entries are parallel.
 static PHRASES: LazyLock<(PhraseSet, Vec<Entry>)> = LazyLock::new(|| {
-    let lists = [
-        (POSITIVE, Label::Positive),
-        (NEGATIVE, Label::Negative),
-        (PARTIAL, Label::Partial),
+    let scored = [
+        (lists::POSITIVE, Label::Positive),
+        (lists::NEGATIVE, Label::Negative),
+        (lists::PARTIAL, Label::Partial),
     ];
-    let non_judging = NON_JUDGING.iter().map(|text| (*text, Label::NonJudging, 0));
-    let mut all: Vec<(&str, Entry)> = lists
-        .iter()
+    let non_judging = lists::entries(lists::NON_JUDGING).map(|text| (text, Label::NonJudging, 0));
+    let mut all: Vec<(&str, Entry)> = scored
+        .into_iter()
         .flat_map(|(list, label)| {
-            list.iter()
-                .map(|&(text, strength)| (text, *label, strength))
+            lists::weighted(list).map(move |(text, strength)| (text, label, strength))
         })
         .chain(non_judging)
         .map(|(text, label, strength)| {

@@ -20,6 +20,7 @@
 
 use std::sync::LazyLock;
 
+use super::lists;
 use super::words::{with_words, PhraseSet, Words};
 use serde::{Deserialize, Serialize};
 
@@ -66,323 +67,7 @@ pub const MIN_CODE_CHARS: usize = 75;
 /// Tools that edit files.
 pub const EDIT_TOOLS: [&str; 4] = ["Edit", "Write", "MultiEdit", "NotebookEdit"];
 
-const STRONG_PHRASES: &[&str] = &[
-    "try this",
-    "try the following",
-    "try running",
-    "heres the fix",
-    "here is the fix",
-    "heres a fix",
-    "here is a fix",
-    "the fix is",
-    "the fix was",
-    "the solution is",
-    "this fixes",
-    "this should fix",
-    "this will fix",
-    "to fix this",
-    "to fix it",
-    "npm install",
-    "npm i",
-    "npm run",
-    "npx",
-    "yarn add",
-    "pnpm add",
-    "pip install",
-    "cargo add",
-    "cargo install",
-    "apt-get install",
-    "apt install",
-    "brew install",
-    "go get",
-    "ive fixed",
-    "ive updated",
-    "ive changed",
-    "ive added",
-    "ive replaced",
-    "ive modified",
-    "ive refactored",
-    "ive implemented",
-    "ive removed",
-    "ive rewritten",
-    "i have fixed",
-    "i have updated",
-    "i have changed",
-    "i have added",
-    "ive made the following changes",
-    "i made the following changes",
-];
-
-/// `verb ... particle` within a few words of the same clause: "change the timeout to 30".
-const VERB_PARTICLES: &[(&str, &str)] = &[
-    ("change", "to"),
-    ("replace", "with"),
-    ("rename", "to"),
-    ("set", "to"),
-    ("update", "to"),
-    ("upgrade", "to"),
-    ("move", "to"),
-];
 const VERB_PARTICLE_GAP: usize = 5;
-
-const FIX_VERBS: &[&str] = &[
-    "fix",
-    "fixes",
-    "fixed",
-    "patch",
-    "patched",
-    "resolve",
-    "resolves",
-    "resolved",
-    "replace",
-    "replaced",
-    "update",
-    "updated",
-    "modify",
-    "modified",
-    "rewrite",
-    "rewrote",
-    "refactor",
-    "refactored",
-    "remove",
-    "removed",
-    "add",
-    "added",
-    "change",
-    "changed",
-    "rename",
-    "renamed",
-    "install",
-    "implement",
-    "implemented",
-    "correct",
-    "corrected",
-    "adjust",
-    "adjusted",
-];
-
-/// Verbs that, opening a clause, make it an instruction.
-const IMPERATIVE_VERBS: &[&str] = &[
-    "set",
-    "add",
-    "change",
-    "replace",
-    "remove",
-    "update",
-    "install",
-    "run",
-    "use",
-    "try",
-    "move",
-    "rename",
-    "delete",
-    "enable",
-    "disable",
-    "wrap",
-    "pass",
-    "call",
-    "import",
-    "create",
-    "upgrade",
-    "downgrade",
-    "restart",
-    "increase",
-    "decrease",
-    "export",
-    "define",
-    "switch",
-    "edit",
-    "modify",
-    "put",
-    "insert",
-    "configure",
-];
-
-const RECOMMENDATIONS: &[&str] = &[
-    "should",
-    "you should",
-    "instead",
-    "instead of",
-    "need to",
-    "needs to",
-    "make sure",
-    "ensure",
-    "recommend",
-    "suggest",
-    "try",
-    "consider",
-    "better to",
-    "you can",
-    "you could",
-    "id suggest",
-    "id recommend",
-];
-
-const CAUSES: &[&str] = &[
-    "because",
-    "the problem is",
-    "the problem was",
-    "the issue is",
-    "the issue was",
-    "the error is",
-    "caused by",
-    "the cause",
-    "root cause",
-    "the reason",
-    "this happens",
-    "this is happening",
-    "due to",
-    "the bug is",
-    "the bug was",
-];
-
-const OUTCOMES: &[&str] = &[
-    "this will",
-    "that will",
-    "will fix",
-    "should fix",
-    "should work",
-    "should now",
-    "will now",
-    "now works",
-    "is now",
-    "are now",
-    "now handles",
-    "this ensures",
-    "so that",
-    "which means",
-    "to prevent",
-    "to avoid",
-    "that way",
-    "no longer",
-    "tests pass",
-    "now passes",
-    "now pass",
-    "now compiles",
-    "is fixed",
-    "should be fixed",
-];
-
-const NARRATION_OPENERS: &[&str] = &[
-    "let me",
-    "now let me",
-    "lets",
-    "now lets",
-    "ill",
-    "i will",
-    "im going to",
-    "i need to",
-    "first let me",
-    "next",
-    "now ill",
-    "i am going to",
-    "going to",
-];
-
-const CONFIG_MARKERS: &[&str] = &[
-    "config",
-    "configuration",
-    "config file",
-    "settings",
-    "setting",
-    "env",
-    "environment variable",
-    "environment variables",
-    "env var",
-    "env vars",
-    "dotenv",
-    "package.json",
-    "tsconfig",
-    "cargo.toml",
-    "pyproject.toml",
-    "yaml",
-    "yml",
-    "toml",
-    "ini",
-    "eslintrc",
-    "settings.json",
-    "docker-compose",
-    "npmrc",
-    "gitignore",
-    "feature flag",
-    "webpack.config",
-    "vite.config",
-    "next.config",
-    "claude.md",
-    "dockerfile",
-];
-
-const CONFIG_FENCE_LANGS: &[&str] = &[
-    "json",
-    "jsonc",
-    "json5",
-    "yaml",
-    "yml",
-    "toml",
-    "ini",
-    "env",
-    "dotenv",
-    "properties",
-    "conf",
-    "cfg",
-    "dockerfile",
-    "editorconfig",
-    "nginx",
-];
-
-const DEBUG_MARKERS: &[&str] = &[
-    "let me check",
-    "let me look",
-    "let me see",
-    "let me investigate",
-    "let me debug",
-    "the error is",
-    "the error",
-    "error message",
-    "stack trace",
-    "stacktrace",
-    "traceback",
-    "backtrace",
-    "logs",
-    "log output",
-    "debug",
-    "debugging",
-    "console.log",
-    "println",
-    "print statement",
-    "breakpoint",
-    "investigate",
-    "reproduce",
-    "check if",
-    "check whether",
-    "add logging",
-    "verbose",
-    "diagnose",
-];
-
-const APPROACH_MARKERS: &[&str] = &[
-    "you could",
-    "you can",
-    "i suggest",
-    "id suggest",
-    "i recommend",
-    "id recommend",
-    "approach",
-    "approaches",
-    "alternatively",
-    "another option",
-    "one option",
-    "options",
-    "consider",
-    "instead",
-    "better approach",
-    "strategy",
-    "the best way",
-    "a better way",
-    "trade-off",
-    "tradeoff",
-    "pattern",
-];
 
 /// What a phrase of the combined list signals.
 #[derive(Debug, Clone, Copy)]
@@ -406,42 +91,26 @@ enum Tag {
     Approach,
 }
 
-/// Every phrase and particle of every list (for the shared [`Vocabulary`](super::words::Vocabulary)).
-pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
-    let lists = [
-        STRONG_PHRASES,
-        FIX_VERBS,
-        IMPERATIVE_VERBS,
-        RECOMMENDATIONS,
-        CAUSES,
-        OUTCOMES,
-        NARRATION_OPENERS,
-        CONFIG_MARKERS,
-        DEBUG_MARKERS,
-        APPROACH_MARKERS,
-    ];
-    let particles = VERB_PARTICLES.iter().flat_map(|(v, p)| [*v, *p]);
-    lists.into_iter().flatten().copied().chain(particles)
-}
-
 /// Every phrase of every list, with what it signals (a phrase in several lists appears once per list).
 static PHRASES: LazyLock<(PhraseSet, Vec<Tag>)> = LazyLock::new(|| {
     let mut tagged: Vec<(&str, Tag)> = Vec::new();
-    let mut add = |list: &[&'static str], tag: Tag| tagged.extend(list.iter().map(|p| (*p, tag)));
-    add(STRONG_PHRASES, Tag::Strong);
-    add(IMPERATIVE_VERBS, Tag::Imperative);
-    add(RECOMMENDATIONS, Tag::Recommendation);
-    add(CAUSES, Tag::Cause);
-    add(OUTCOMES, Tag::Outcome);
-    add(NARRATION_OPENERS, Tag::Narration);
-    add(CONFIG_MARKERS, Tag::Config);
-    add(DEBUG_MARKERS, Tag::Debug);
-    add(APPROACH_MARKERS, Tag::Approach);
-    for verb in FIX_VERBS {
-        let imperative = IMPERATIVE_VERBS.contains(verb);
+    let mut add =
+        |list: &'static str, tag: Tag| tagged.extend(lists::entries(list).map(|p| (p, tag)));
+    add(lists::STRONG_PHRASES, Tag::Strong);
+    add(lists::IMPERATIVE_VERBS, Tag::Imperative);
+    add(lists::RECOMMENDATIONS, Tag::Recommendation);
+    add(lists::CAUSES, Tag::Cause);
+    add(lists::OUTCOMES, Tag::Outcome);
+    add(lists::NARRATION_OPENERS, Tag::Narration);
+    add(lists::CONFIG_MARKERS, Tag::Config);
+    add(lists::DEBUG_MARKERS, Tag::Debug);
+    add(lists::APPROACH_MARKERS, Tag::Approach);
+    let imperatives: Vec<&str> = lists::entries(lists::IMPERATIVE_VERBS).collect();
+    for verb in lists::entries(lists::FIX_VERBS) {
+        let imperative = imperatives.contains(&verb);
         tagged.push((verb, Tag::FixVerb { imperative }));
     }
-    for &(verb, particle) in VERB_PARTICLES {
+    for (verb, particle) in lists::pairs(lists::VERB_PARTICLES) {
         tagged.push((verb, Tag::VerbParticle(particle)));
     }
     let set = PhraseSet::new(tagged.iter().map(|(p, _)| *p));
@@ -522,7 +191,7 @@ fn has_config_fence(text: &str) -> bool {
             return false;
         };
         let lang = rest.trim().to_ascii_lowercase();
-        CONFIG_FENCE_LANGS.contains(&lang.as_str())
+        lists::entries(lists::CONFIG_FENCE_LANGS).any(|l| l == lang)
     })
 }
 

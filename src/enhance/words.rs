@@ -317,15 +317,9 @@ impl Vocabulary {
     }
 }
 
-/// The vocabulary of every built-in list (topics, quality, solution, sentiment, negators).
-static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
-    Vocabulary::new(
-        super::topics::vocabulary()
-            .chain(super::quality::vocabulary())
-            .chain(super::solution::vocabulary())
-            .chain(super::sentiment::vocabulary()),
-    )
-});
+/// The vocabulary of every built-in list (the files under `lists/`, and the negators).
+static VOCABULARY: LazyLock<Vocabulary> =
+    LazyLock::new(|| Vocabulary::new(super::lists::all_phrases()));
 
 /// A phrase normalized and tokenized once, for lists matched against many texts (build them in a `LazyLock`).
 #[derive(Debug, Clone, PartialEq, Eq)]
