@@ -12,4 +12,4 @@ mod record;
 pub use identity::{
     head_fingerprint, tail_hash, validate, FileStat, Validity, HEAD_BYTES, TAIL_BYTES,
 };
-pub use record::{decode, encode, FileCheckpoint, ResumeState, CHECKPOINT_FORMAT};
+pub use record::{decode, encode, FileCheckpoint, CHECKPOINT_FORMAT};

@@ -1,8 +1,6 @@
 //! The checkpoint record and its versioned binary encoding.
 
 use crate::error::{Error, Result};
-use crate::stages::enhance::EnhancerState;
-use crate::transcript::AssemblerState;
 use serde::{Deserialize, Serialize};
 
 /// Version of the encoding below. A record of another version is treated as unreadable: the file starts over
@@ -28,7 +26,7 @@ pub struct FileCheckpoint {
     pub mtime_ns: i64,
     /// The read reached `size`: whatever lies between `offset` and `size` is an unfinished last line.
     pub complete: bool,
-    /// Parser and enhancer carry-over state (bincode of [`ResumeState`]).
+    /// Parser and enhancer carry-over state, opaque here (bincode of `stages::ResumeState`).
     pub state: Vec<u8>,
     /// Lines read up to `offset`.
     pub lines: u64,
@@ -38,28 +36,6 @@ pub struct FileCheckpoint {
     pub messages: u64,
     /// Times the file was found rewritten and started over.
     pub restarts: u32,
-}
-
-/// The carry-over state saved in a checkpoint.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ResumeState {
-    pub assembler: AssemblerState,
-    pub enhancer: EnhancerState,
-}
-
-impl ResumeState {
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        crate::codec::bincode_bytes("parser and enhancer state", self)
-    }
-
-    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        if bytes.is_empty() {
-            return Some(ResumeState::default());
-        }
-        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
-            .ok()
-            .map(|(s, _)| s)
-    }
 }
 
 /// Encodes a checkpoint: a little-endian format version, then bincode.
@@ -124,9 +100,7 @@ mod tests {
             size: 120,
             mtime_ns: 5,
             complete: false,
-            state: ResumeState::default()
-                .to_bytes()
-                .unwrap_or_else(|e| panic!("{e}")),
+            state: vec![1, 2, 3],
             lines: 7,
             malformed_lines: 1,
             messages: 3,

@@ -3,8 +3,8 @@
 //! attempt it answers, copied back onto that solution. The context follows `parentUuid` (resolved by the parser
 //! into message ids), not file order, and is saved with each checkpoint.
 
+use super::ResumeState;
 use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
-use crate::checkpoint::ResumeState;
 use crate::embedder::MODEL_ID;
 use crate::enhance::words::{self, Words};
 use crate::enhance::{code, embedding, quality, sentiment, solution, topics, ENHANCER_VERSION};

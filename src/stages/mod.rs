@@ -8,7 +8,10 @@
 pub mod embed;
 pub mod enhance;
 pub mod parse;
+mod resume_state;
 pub mod upsert;
+
+pub use resume_state::ResumeState;
 
 use crate::checkpoint::FileCheckpoint;
 use crate::message::Message;

@@ -1,8 +1,9 @@
 //! Stage 1: read each pending file from its checkpoint, decode complete lines, assemble messages, chunk them,
 //! and send them on, followed by checkpoint markers. Runs on a blocking thread (it is CPU and file bound).
 
+use super::ResumeState;
 use super::{Parsed, ParsedMessage};
-use crate::checkpoint::{self, FileCheckpoint, FileStat, ResumeState, Validity, CHECKPOINT_FORMAT};
+use crate::checkpoint::{self, FileCheckpoint, FileStat, Validity, CHECKPOINT_FORMAT};
 use crate::config::ParseConfig;
 use crate::discover::PendingFile;
 use crate::error::Result;
