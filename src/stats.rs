@@ -3,6 +3,7 @@
 use crate::checkpoint::FileStat;
 use crate::discover::FoundFile;
 use crate::store::EmbeddedStore;
+pub use crate::store::StoreStats;
 use crate::sync::RunSummary;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,20 +22,6 @@ pub struct FileProgressStats {
     pub bytes_total: u64,
     pub bytes_done: u64,
     pub percent_done: f64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct StoreStats {
-    pub points: u64,
-    pub messages: u64,
-    pub by_kind: BTreeMap<String, u64>,
-    pub with_topics: u64,
-    pub solution_attempts: u64,
-    pub validated_solutions: u64,
-    pub refuted_solutions: u64,
-    pub feedback_links: u64,
-    pub adjacency_links: u64,
-    pub size_on_disk_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

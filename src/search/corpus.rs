@@ -1,5 +1,5 @@
 //! What a search reads, whichever store holds the points: the embedded store's in-memory [`SearchIndex`] or a
-//! Qdrant collection ([`crate::store::qdrant::QdrantCorpus`]). A store produces the two candidate lists (it
+//! Qdrant collection ([`super::QdrantCorpus`]). A store produces the two candidate lists (it
 //! applies the filters); ranking, fusion and boosts are the same code for both ([`super::rank`]).
 
 use super::filter::Filter;

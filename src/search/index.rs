@@ -3,9 +3,9 @@
 
 use super::corpus::{merge, Candidate, Corpus};
 use super::filter::Filter;
-use super::lexical::Bm25;
 use super::rank::dot;
 use crate::error::Result;
+use crate::lexical::Bm25;
 use crate::payload::Payload;
 use crate::store::{EmbeddedStore, StoredPoint};
 use std::collections::{BTreeSet, HashMap};

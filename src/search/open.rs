@@ -2,9 +2,10 @@
 
 use super::corpus::Corpus;
 use super::index::{IndexSource, SearchIndex};
+use super::qdrant::QdrantCorpus;
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::Result;
-use crate::store::qdrant::{QdrantCorpus, QdrantStore};
+use crate::store::qdrant::QdrantStore;
 use std::path::Path;
 use std::sync::Arc;
 

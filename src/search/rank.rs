@@ -4,9 +4,9 @@
 use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
-use super::lexical;
 use super::named_file::{is_named, named_files};
 use crate::error::Result;
+use crate::lexical;
 use crate::payload::Payload;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! Where points go. A [`Sink`] applies one batch atomically and durably; the checkpoint advances it carries are
 //! committed only together with the points they cover (acknowledgement-driven checkpointing).
 
+mod contents;
 pub mod embedded;
 pub mod lock;
 pub mod migrate;
@@ -10,6 +11,7 @@ pub mod qdrant;
 pub mod snapshot;
 pub mod target;
 
+pub use contents::StoreStats;
 pub use embedded::EmbeddedStore;
 pub use lock::{Holder, WriterLock};
 pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};

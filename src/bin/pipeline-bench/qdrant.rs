@@ -7,8 +7,9 @@
 use crate::report::Report;
 use crate::store::{synthetic_point, upsert_rate, vocabulary};
 use pipeline::config::{SinkConfig, SinkKind};
+use pipeline::search::QdrantCorpus;
 use pipeline::search::{search, Filter, SearchRequest};
-use pipeline::store::qdrant::{QdrantCorpus, QdrantSink, QdrantStore};
+use pipeline::store::qdrant::{QdrantSink, QdrantStore};
 use pipeline::store::EmbeddedStore;
 use pipeline::synth::Rng;
 use std::io::BufRead;

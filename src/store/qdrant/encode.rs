@@ -1,8 +1,8 @@
 //! Points to Qdrant and back: ids, vectors, and the payload as JSON plus the derived filter fields.
 
 use super::schema::{DENSE, LEXICAL, PROJECT_NAME_LC, TOPIC_NAMES};
+use crate::lexical;
 use crate::payload::Payload;
-use crate::search::lexical;
 use crate::store::StoredPoint;
 use qdrant_client::qdrant::{
     point_id::PointIdOptions, vector_output, NamedVectors, PointId, PointStruct, Value, Vector,

@@ -1,8 +1,6 @@
-//! Search filters pushed down to Qdrant, with the same meaning as [`crate::search::Filter::matches`].
+//! Qdrant filters for the store's own requests (a message's chunks, stale chunks, a set of ids). Search filters are
+//! translated where search runs, in `crate::search::qdrant`.
 
-use super::schema::{PROJECT_NAME_LC, TOPIC_NAMES};
-use crate::message::MessageKind;
-use crate::search::Filter as SearchFilter;
 use qdrant_client::qdrant::r#match::MatchValue;
 use qdrant_client::qdrant::{Condition, Filter, Range};
 use uuid::Uuid;
@@ -11,58 +9,6 @@ use uuid::Uuid;
 /// full-text match: project names and paths may contain spaces.)
 pub fn keyword(field: &str, value: &str) -> Condition {
     Condition::matches(field, MatchValue::Keyword(value.to_string()))
-}
-
-fn kind_name(kind: MessageKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// The Qdrant filter for a search filter (`None` when nothing is filtered).
-pub fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
-    let mut must: Vec<Condition> = Vec::new();
-    if let Some(project) = &f.project {
-        must.push(
-            Filter::should([
-                keyword(PROJECT_NAME_LC, &project.to_ascii_lowercase()),
-                keyword("project", project),
-            ])
-            .into(),
-        );
-    }
-    if !f.kinds.is_empty() {
-        let names: Vec<String> = f.kinds.iter().map(|k| kind_name(*k)).collect();
-        must.push(Condition::matches("kind", names));
-    }
-    if let Some(topic) = &f.topic {
-        must.push(keyword(TOPIC_NAMES, topic));
-    }
-    if f.has_code {
-        must.push(Condition::matches("has_code", true));
-    }
-    if f.since.is_some() || f.until.is_some() {
-        must.push(Condition::range(
-            "timestamp_unix",
-            Range {
-                gte: f.since.map(|s| s as f64),
-                lt: f.until.map(|u| u as f64),
-                ..Default::default()
-            },
-        ));
-    }
-    if let Some(session) = &f.session {
-        must.push(keyword("session_id", session));
-    }
-    if let Some(uuid) = &f.uuid {
-        // Points written before `line_uuids` existed know only their first line's uuid.
-        must.push(Filter::should([keyword("uuid", uuid), keyword("line_uuids", uuid)]).into());
-    }
-    if f.solutions {
-        must.push(Condition::matches("is_solution_attempt", true));
-    }
-    (!must.is_empty()).then(|| Filter::must(must))
 }
 
 /// The chunks of one message (`session_id` + `uuid`).

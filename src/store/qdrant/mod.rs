@@ -9,7 +9,6 @@
 //! retries with doubling pauses, never past the run's deadline.
 
 pub mod client;
-pub mod corpus;
 pub mod encode;
 pub mod filter;
 pub mod retry;
@@ -18,6 +17,5 @@ pub mod sink;
 pub mod summary;
 
 pub use client::QdrantStore;
-pub use corpus::QdrantCorpus;
 
 pub use sink::QdrantSink;

@@ -3,7 +3,7 @@
 use super::client::QdrantStore;
 use super::schema::TOPIC_NAMES;
 use crate::error::Result;
-use crate::stats::StoreStats;
+use crate::store::StoreStats;
 use qdrant_client::qdrant::{Condition, Filter, Range};
 
 fn first_chunks(mut more: Vec<Condition>, not: Vec<Condition>) -> Filter {
@@ -20,7 +20,7 @@ fn strength(range: Range) -> Condition {
 }
 
 impl QdrantStore {
-    /// Counts like [`StoreStats::of_embedded`]; `size_on_disk_bytes` is 0 (the server's business).
+    /// Counts like `StoreStats::of_embedded` (in `crate::stats`); `size_on_disk_bytes` is 0 (the server's business).
     pub fn store_stats(&self) -> Result<StoreStats> {
         let count = |f: Filter| self.count(Some(f));
         let mut s = StoreStats {

@@ -2,16 +2,17 @@
 //! (the dense vector by cosine, the sparse `lexical` vector by BM25 with Qdrant's IDF), then ranked by the same
 //! code as the embedded store's.
 
-use super::client::{QdrantStore, Scored, SCROLL_PAGE};
-use super::filter::{any_chunk_of, children_of, chunks_of, first_chunk_of, to_qdrant};
-use super::schema::{DENSE, LEXICAL};
+use super::corpus::{merge, Candidate, Corpus};
+use super::rank::dot;
+use super::Filter as SearchFilter;
 use crate::error::Result;
+use crate::lexical;
+use crate::message::MessageKind;
 use crate::payload::Payload;
-use crate::search::corpus::{merge, Candidate, Corpus};
-use crate::search::lexical;
-use crate::search::rank::dot;
-use crate::search::Filter;
-use qdrant_client::qdrant::VectorInput;
+use crate::store::qdrant::client::{QdrantStore, Scored, SCROLL_PAGE};
+use crate::store::qdrant::filter::{any_chunk_of, children_of, chunks_of, first_chunk_of, keyword};
+use crate::store::qdrant::schema::{DENSE, LEXICAL, PROJECT_NAME_LC, TOPIC_NAMES};
+use qdrant_client::qdrant::{Condition, Filter, Range, VectorInput};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -95,7 +96,7 @@ impl Corpus for QdrantCorpus {
         &self,
         query_vector: &[f32],
         query: &str,
-        filter: &Filter,
+        filter: &SearchFilter,
         per_list: usize,
     ) -> Result<Vec<Candidate>> {
         let filter = to_qdrant(filter);
@@ -214,4 +215,56 @@ impl Corpus for QdrantCorpus {
         }
         Ok((before, after))
     }
+}
+
+fn kind_name(kind: MessageKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The Qdrant filter for a search filter (`None` when nothing is filtered).
+fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
+    let mut must: Vec<Condition> = Vec::new();
+    if let Some(project) = &f.project {
+        must.push(
+            Filter::should([
+                keyword(PROJECT_NAME_LC, &project.to_ascii_lowercase()),
+                keyword("project", project),
+            ])
+            .into(),
+        );
+    }
+    if !f.kinds.is_empty() {
+        let names: Vec<String> = f.kinds.iter().map(|k| kind_name(*k)).collect();
+        must.push(Condition::matches("kind", names));
+    }
+    if let Some(topic) = &f.topic {
+        must.push(keyword(TOPIC_NAMES, topic));
+    }
+    if f.has_code {
+        must.push(Condition::matches("has_code", true));
+    }
+    if f.since.is_some() || f.until.is_some() {
+        must.push(Condition::range(
+            "timestamp_unix",
+            Range {
+                gte: f.since.map(|s| s as f64),
+                lt: f.until.map(|u| u as f64),
+                ..Default::default()
+            },
+        ));
+    }
+    if let Some(session) = &f.session {
+        must.push(keyword("session_id", session));
+    }
+    if let Some(uuid) = &f.uuid {
+        // Points written before `line_uuids` existed know only their first line's uuid.
+        must.push(Filter::should([keyword("uuid", uuid), keyword("line_uuids", uuid)]).into());
+    }
+    if f.solutions {
+        must.push(Condition::matches("is_solution_attempt", true));
+    }
+    (!must.is_empty()).then(|| Filter::must(must))
 }

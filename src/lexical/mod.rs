@@ -8,8 +8,10 @@
 //! frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`, is computed at query time over the whole store (Qdrant's `idf`
 //! modifier uses the same formula), so the embedded store and Qdrant rank alike.
 
-use super::stopwords::is_stop_word;
+mod stopwords;
+
 use std::collections::HashMap;
+use stopwords::is_stop_word;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;

@@ -1,0 +1,21 @@
+//! What a store holds, counted: the same figures for the embedded store and for Qdrant (`pipeline stats`, the MCP
+//! `get_sync_stats` tool). The counting lives with each store (`crate::stats` for the embedded one, `qdrant::summary`
+//! for Qdrant).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Points and messages held, by kind and enhancement.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StoreStats {
+    pub points: u64,
+    pub messages: u64,
+    pub by_kind: BTreeMap<String, u64>,
+    pub with_topics: u64,
+    pub solution_attempts: u64,
+    pub validated_solutions: u64,
+    pub refuted_solutions: u64,
+    pub feedback_links: u64,
+    pub adjacency_links: u64,
+    pub size_on_disk_bytes: u64,
+}
