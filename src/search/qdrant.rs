@@ -22,6 +22,9 @@ const MAX_PROJECTS: u64 = 100_000;
 
 pub struct QdrantCorpus {
     store: Arc<QdrantStore>,
+    /// The model id of the collection's vectors, once seen: a collection never changes model (the sink refuses
+    /// vectors of another), so later searches skip the request. Not kept while the collection is empty.
+    model: std::sync::OnceLock<String>,
 }
 
 impl QdrantCorpus {
@@ -54,7 +57,10 @@ impl QdrantCorpus {
     /// A corpus over `store`'s collection, which must exist with pipeline's shape.
     pub fn open(store: Arc<QdrantStore>) -> Result<Self> {
         store.verify_collection()?;
-        Ok(QdrantCorpus { store })
+        Ok(QdrantCorpus {
+            store,
+            model: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn store(&self) -> &QdrantStore {
@@ -146,12 +152,19 @@ impl Corpus for QdrantCorpus {
     }
 
     fn embedding_model(&self) -> Result<Option<String>> {
+        if let Some(model) = self.model.get() {
+            return Ok(Some(model.clone()));
+        }
         let page = self.store.scroll(None, None, 1, false)?;
-        Ok(page
+        let model = page
             .points
             .into_iter()
             .next()
-            .map(|(_, p)| p.payload.embedding_model))
+            .map(|(_, p)| p.payload.embedding_model);
+        if let Some(m) = &model {
+            let _ = self.model.set(m.clone());
+        }
+        Ok(model)
     }
 
     fn message(&self, message_id: &str) -> Result<Option<Payload>> {
