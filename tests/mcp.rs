@@ -284,6 +284,13 @@ fn search_answers_fit_the_budget_name_their_messages_and_page() {
         &[query, "--limit", "3", "--offset", &next.to_string()],
     );
     assert_eq!(page["hits"], cli["hits"], "MCP and CLI pages agree");
+    let matched = page["matched"].as_u64().unwrap_or(0) as usize;
+    assert_eq!(page["matched"], cli["matched"]);
+    assert!(matched > next, "{page}");
+    assert!(
+        text.contains(&format!("of {matched}; more with offset={next}")),
+        "the text says how many matched:\n{text}"
+    );
     assert!(!ids.contains(&page["hits"][0]["message_id"].as_str().unwrap_or_default()));
 
     // A larger budget holds all 10; JSON is held to the budget too.

@@ -23,4 +23,4 @@ pub use filter::{Filter, FilterError};
 pub use index::{IndexSource, SearchIndex};
 pub use open::open_corpus;
 pub use qdrant::QdrantCorpus;
-pub use rank::{search, Boost, Hit, SearchMode, SearchRequest};
+pub use rank::{search, Boost, Hit, Ranked, SearchMode, SearchRequest};

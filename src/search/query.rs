@@ -2,7 +2,7 @@
 
 use super::filter::{check_topic, parse_kind, parse_time};
 use super::rank::SearchMode;
-use super::{search, Corpus, Filter, FilterError, Hit, SearchRequest};
+use super::{search, Corpus, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -122,7 +122,7 @@ pub fn run(
     corpus: &dyn Corpus,
     embedder: &mut Embedder,
     opts: &SearchOptions,
-) -> Result<Vec<Hit>, QueryError> {
+) -> Result<Ranked, QueryError> {
     if opts.query.trim().is_empty() {
         return Err(QueryError::EmptyQuery);
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Candidates taken from each list before fusion.
-const CANDIDATES: usize = 200;
+pub const CANDIDATES: usize = 200;
 /// Largest effect of each boost (+10%).
 pub const MAX_BOOST: f32 = 0.10;
 /// The boost of a message whose tool call read, wrote or edited a file the query names: `e^NAMED_FILE_EVIDENCE`,
@@ -101,8 +101,17 @@ pub struct Hit {
     pub context_after: Vec<Payload>,
 }
 
+/// A search's best hits, and how many messages it matched in all.
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    /// The best `limit` hits, best first.
+    pub hits: Vec<Hit>,
+    /// Messages among the candidates of either list (at most [`CANDIDATES`] chunks each): what paging can reach.
+    pub matched: usize,
+}
+
 /// Runs a query over any store. `query_vector` is the normalized embedding of `req.query`.
-pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) -> Result<Vec<Hit>> {
+pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) -> Result<Ranked> {
     let cands = corpus.candidates(query_vector, &req.query, &req.filter, CANDIDATES)?;
 
     // Fuse, keep the best chunk of each message.
@@ -136,6 +145,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             }
         }
     }
+    let matched = best.len();
     let mut hits: Vec<Hit> = best.into_values().collect();
     let validation = |h: &Hit| h.payload.validation.as_ref().map_or(0.0, |v| v.strength);
     if req.filter.solutions {
@@ -157,7 +167,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             h.context_after = after;
         }
     }
-    Ok(hits)
+    Ok(Ranked { hits, matched })
 }
 
 /// A fused score (a z-score, so possibly negative) with its boosts: each multiplies `exp(fused)`, i.e. adds

@@ -2,7 +2,7 @@
 //! MCP tool's `format: "json"`), and a compact text form (the MCP tool's default). Both can be held to a byte
 //! budget: hits that do not fit are left for the next page, and the result says where it continues.
 
-use super::rank::{snippet, Boost, Hit};
+use super::rank::{snippet, Boost, Hit, Ranked};
 use crate::message::MessageKind;
 use serde::Serialize;
 
@@ -24,6 +24,8 @@ pub struct SearchReport {
     pub hits: Vec<HitSummary>,
     /// More hits follow: ask again with `offset` set to this.
     pub next_offset: Option<usize>,
+    /// Messages the search matched in all (what paging can reach: the candidates of both lists).
+    pub matched: usize,
     /// The search read the snapshot a running sync published (committed data only).
     pub from_snapshot: bool,
 }
@@ -84,14 +86,16 @@ impl SearchReport {
     /// The page of `limit` hits after the first `offset` of `ranked` (every hit of the search, best first; ask the
     /// search for `offset + limit + 1` so that a following page is known to exist).
     pub fn page(
-        ranked: Vec<Hit>,
+        ranked: Ranked,
         offset: usize,
         limit: usize,
         from_snapshot: bool,
         explain: bool,
     ) -> Self {
-        let more = ranked.len() > offset + limit;
+        let more = ranked.hits.len() > offset + limit;
+        let matched = ranked.matched;
         let hits: Vec<HitSummary> = ranked
+            .hits
             .into_iter()
             .enumerate()
             .skip(offset)
@@ -101,6 +105,7 @@ impl SearchReport {
         SearchReport {
             offset,
             next_offset: more.then_some(offset + hits.len()),
+            matched,
             hits,
             from_snapshot,
         }
@@ -147,7 +152,8 @@ impl SearchReport {
         let last = self.offset + self.hits.len();
         match self.next_offset {
             Some(next) => out.push_str(&format!(
-                "Hits {first}-{last}; more with offset={next}. Read around a hit: get_conversation_context with its id.\n"
+                "Hits {first}-{last} of {}; more with offset={next}. Read around a hit: get_conversation_context with its id.\n",
+                self.matched
             )),
             None => out.push_str(&format!(
                 "Hits {first}-{last}, all there are. Read around a hit: get_conversation_context with its id.\n"
@@ -273,8 +279,8 @@ mod tests {
     use super::*;
     use crate::store::embedded::tests::payload;
 
-    fn hits(n: usize, snippet_chars: usize) -> Vec<Hit> {
-        (0..n)
+    fn hits(n: usize, snippet_chars: usize) -> Ranked {
+        let hits: Vec<Hit> = (0..n)
             .map(|i| Hit {
                 id: format!("p{i}"),
                 score: 10.0 - i as f32,
@@ -289,7 +295,11 @@ mod tests {
                 context_before: Vec::new(),
                 context_after: Vec::new(),
             })
-            .collect()
+            .collect();
+        Ranked {
+            matched: n + 5,
+            hits,
+        }
     }
 
     #[test]
@@ -298,6 +308,10 @@ mod tests {
         let ranks: Vec<usize> = page.hits.iter().map(|h| h.rank).collect();
         assert_eq!(ranks, [4, 5, 6, 7]);
         assert_eq!(page.next_offset, Some(7));
+        assert_eq!(page.matched, 13);
+        assert!(page
+            .to_text()
+            .contains("Hits 4-7 of 13; more with offset=7"));
         let last = SearchReport::page(hits(8, 10), 4, 4, false, false);
         assert_eq!(
             last.next_offset, None,

@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<()> {
                 limit: MRR_DEPTH,
                 ..SearchOptions::default()
             };
-            let hits = query::run(&index, &mut embedder, &opts)?;
+            let hits = query::run(&index, &mut embedder, &opts)?.hits;
             let top = hits.iter().take(MRR_DEPTH).map(|h| &h.payload);
             ranks.insert(mode.as_str(), rank_of(q, top));
         }
