@@ -7,6 +7,7 @@
 //! events that arrive during a sync are taken by the drainer's next round.
 
 use super::HookInput;
+use crate::store::lock::{is_locked, try_lock_file};
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -115,30 +116,12 @@ impl RunnerLock {
     /// Takes the lock, or `None` when another process drains the queue.
     pub fn try_acquire(data_dir: &Path) -> io::Result<Option<Self>> {
         std::fs::create_dir_all(data_dir)?;
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(data_dir.join(RUNNER_LOCK))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(RunnerLock { file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(e),
-        }
+        Ok(try_lock_file(&data_dir.join(RUNNER_LOCK))?.map(|file| RunnerLock { file }))
     }
 
     /// True while a process drains the queue (checked without taking the lock from it).
     pub fn is_held(data_dir: &Path) -> bool {
-        let Ok(file) = File::open(data_dir.join(RUNNER_LOCK)) else {
-            return false;
-        };
-        match file.try_lock_shared() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
-            }
-            Err(_) => true,
-        }
+        is_locked(&data_dir.join(RUNNER_LOCK))
     }
 }
 

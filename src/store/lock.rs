@@ -11,6 +11,36 @@ use std::path::Path;
 
 const LOCK_FILE: &str = "writer.lock";
 
+/// An exclusive `flock` on `path` (created if missing, never truncated; its directory must exist), or `None` while
+/// another process holds it. Released when the file is dropped, and by the OS if the process dies.
+pub fn try_lock_file(path: &Path) -> std::io::Result<Option<File>> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// True while some process holds a lock on `path`. Probing takes a shared lock for an instant (flock has no query);
+/// a missing file is not held, and is not created.
+pub fn is_locked(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
 /// Held while a process writes to the data dir; released on drop (and by the OS if the process dies).
 #[derive(Debug)]
 pub struct WriterLock {
@@ -134,19 +164,10 @@ impl WriterLock {
         })
     }
 
-    /// True while some process holds the writer lock. Probing takes a shared lock for an instant (flock has no
-    /// query), which `acquire` rides out; a data dir without a lock file is not held, and is not created.
+    /// True while some process holds the writer lock ([`is_locked`]: the probe's instant shared lock is what
+    /// `acquire` rides out); a data dir without a lock file is not held, and is not created.
     pub fn is_held(data_dir: &Path) -> bool {
-        let Ok(file) = File::open(data_dir.join(LOCK_FILE)) else {
-            return false;
-        };
-        match file.try_lock_shared() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
-            }
-            Err(_) => true,
-        }
+        is_locked(&data_dir.join(LOCK_FILE))
     }
 }
 

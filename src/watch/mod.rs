@@ -18,6 +18,7 @@ use crate::config::{PipelineConfig, SinkKind};
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Display, Reporter};
 use crate::stages::embed::ModelSlot;
+use crate::store::lock::{is_locked, try_lock_file};
 use crate::store::target::SinkOverrides;
 use crate::store::{snapshot, target, EmbeddedStore, Holder, WriterLock};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
@@ -74,36 +75,17 @@ impl WatchLock {
     pub fn acquire(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("watch.lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(WatchLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::WatchRunning {
+        match try_lock_file(&path).map_err(|e| Error::io(&path, e))? {
+            Some(file) => Ok(WatchLock { _file: file }),
+            None => Err(Error::WatchRunning {
                 data_dir: data_dir.to_path_buf(),
             }),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
         }
     }
 
     /// True while a watch runs for `data_dir`.
     pub fn is_held(data_dir: &Path) -> bool {
-        let Ok(file) = std::fs::OpenOptions::new()
-            .read(true)
-            .open(data_dir.join("watch.lock"))
-        else {
-            return false;
-        };
-        match file.try_lock_shared() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
-            }
-            Err(_) => true,
-        }
+        is_locked(&data_dir.join("watch.lock"))
     }
 }
 
