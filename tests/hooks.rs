@@ -324,19 +324,15 @@ fn the_installed_hook_syncs_the_finished_session_within_its_budget() {
 fn wait_for_drain(data: &Path) {
     let start = Instant::now();
     loop {
-        let queued = std::fs::read_dir(data.join("hook-queue"))
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                    .count()
-            })
-            .unwrap_or(0);
-        if queued == 0 && !pipeline::hooks::queue::RunnerLock::is_held(data) {
+        let queued = pipeline::hooks::queue::quiet_for(data)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_some();
+        if !queued && !pipeline::hooks::queue::RunnerLock::is_held(data) {
             return;
         }
         assert!(
             start.elapsed() < Duration::from_secs(60),
-            "the hook queue never drained ({queued} queued)"
+            "the hook queue never drained (queued: {queued})"
         );
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -7,20 +7,7 @@ use common::mcp_client::Mcp;
 use common::*;
 use serde_json::{json, Value};
 use std::io::BufRead;
-use std::path::Path;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// The fixtures synced once for this test binary.
-fn fixture_store() -> &'static Path {
-    static DATA: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let data = tempdir();
-        sync_ok(data.path(), &fixtures(), &[]);
-        data
-    })
-    .path()
-}
 
 #[test]
 fn every_tool_answers_like_the_cli() {
@@ -36,16 +23,7 @@ fn every_tool_answers_like_the_cli() {
         .map(|a| a.iter().filter_map(|t| t["name"].as_str()).collect())
         .unwrap_or_default();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "force_conversation_sync",
-            "get_conversation_context",
-            "get_sync_stats",
-            "get_vector_db_health",
-            "search_conversations"
-        ]
-    );
+    assert_eq!(names, MCP_TOOLS);
     let search_tool = tools["result"]["tools"]
         .as_array()
         .and_then(|a| {

@@ -53,16 +53,7 @@ fn the_official_typescript_sdk_client_lists_and_calls_the_tools() {
         .map(|t| t.iter().filter_map(|t| t["name"].as_str()).collect())
         .unwrap_or_default();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "force_conversation_sync",
-            "get_conversation_context",
-            "get_sync_stats",
-            "get_vector_db_health",
-            "search_conversations"
-        ]
-    );
+    assert_eq!(names, MCP_TOOLS);
     for tool in got["tools"].as_array().cloned().unwrap_or_default() {
         assert!(
             tool["description"].as_str().is_some_and(|d| d.len() > 40),

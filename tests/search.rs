@@ -9,22 +9,6 @@ use pipeline::message::{MessageKind, Sentiment, TopicScore};
 use pipeline::payload::{Payload, Validation};
 use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
 use std::path::Path;
-use std::sync::OnceLock;
-
-/// The fixtures synced once for this test binary.
-fn fixture_store() -> &'static Path {
-    static DATA: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let data = tempdir();
-        sync_ok(data.path(), &fixtures(), &[]);
-        data
-    })
-    .path()
-}
-
-fn search_json(data: &Path, args: &[&str]) -> Vec<serde_json::Value> {
-    search_hits(data, args)
-}
 
 /// The payload of each stored message's first chunk, by message id.
 fn payloads_by_message(data: &Path) -> std::collections::HashMap<String, serde_json::Value> {
@@ -55,7 +39,7 @@ fn assert_in_top5(data: &Path, query: &str, expected: &[String], extra: &[&str])
     assert!(!expected.is_empty(), "no expected message for {query:?}");
     let mut args = vec![query, "--limit", "5"];
     args.extend_from_slice(extra);
-    let hits = search_json(data, &args);
+    let hits = search_hits(data, &args);
     let got: Vec<&str> = hits
         .iter()
         .filter_map(|h| h["message_id"].as_str())
@@ -125,7 +109,7 @@ fn a_named_file_boosts_the_calls_that_touched_it_and_their_results() {
     assert_eq!(created["kind"], "tool_result");
     assert!(touches(&created), "{created}");
 
-    let hits = search_json(
+    let hits = search_hits(
         data,
         &[
             "What went into src/list_utils.rs in the Rust port?",
@@ -233,7 +217,7 @@ fn explain_context_and_unknown_values() {
         "{out}"
     );
     assert!(out.contains("recency ×"), "{out}");
-    let hits = search_json(
+    let hits = search_hits(
         data,
         &[
             "x-api-key header is required",
@@ -449,7 +433,7 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
     for (args, pred) in cases {
         let mut full = vec!["message about", "--limit", "1000"];
         full.extend(args.iter().copied());
-        let hits = search_json(data.path(), &full);
+        let hits = search_hits(data.path(), &full);
         let mut got: Vec<String> = hits.iter().map(|h| by_id(h).uuid.clone()).collect();
         let mut want: Vec<String> = all
             .iter()
@@ -465,7 +449,7 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
         assert_eq!(got, want, "filters {args:?}");
     }
     // --solutions orders the best validated first.
-    let hits = search_json(data.path(), &["message", "--solutions", "--limit", "3"]);
+    let hits = search_hits(data.path(), &["message", "--solutions", "--limit", "3"]);
     let strengths: Vec<f64> = hits
         .iter()
         .map(|h| {

@@ -167,6 +167,26 @@ pub fn search_hits(data_dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The fixtures synced once per test binary, shared by its tests (read-only).
+pub fn fixture_store() -> &'static Path {
+    static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = tempdir();
+        sync_ok(data.path(), &fixtures(), &[]);
+        data
+    })
+    .path()
+}
+
+/// The tools `pipeline mcp` serves, sorted.
+pub const MCP_TOOLS: [&str; 5] = [
+    "force_conversation_sync",
+    "get_conversation_context",
+    "get_sync_stats",
+    "get_vector_db_health",
+    "search_conversations",
+];
+
 pub fn export_json(data_dir: &Path) -> Vec<serde_json::Value> {
     export(data_dir)
         .iter()
