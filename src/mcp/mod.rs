@@ -91,11 +91,7 @@ impl McpServer {
         &self,
         Parameters(p): Parameters<SearchParams>,
     ) -> Result<CallToolResult, String> {
-        let format = match p.format.as_deref() {
-            None => ReportFormat::Text,
-            Some(f) => ReportFormat::parse(f)?,
-        };
-        let max_bytes = checked_max_bytes(p.max_bytes)?;
+        let (format, max_bytes) = output_form(p.format.as_deref(), p.max_bytes)?;
         let opts = SearchOptions {
             query: p.query,
             limit: p.limit.unwrap_or(10).clamp(1, 100),
@@ -141,14 +137,7 @@ impl McpServer {
         let from_snapshot = matches!(source, IndexSource::Snapshot { .. });
         let report =
             SearchReport::page(hits, offset, limit, from_snapshot, false).fit(max_bytes, format);
-        Ok(match format {
-            ReportFormat::Text => {
-                CallToolResult::success(vec![ContentBlock::text(report.to_text())])
-            }
-            ReportFormat::Json => CallToolResult::structured(
-                serde_json::to_value(&report).map_err(|e| e.to_string())?,
-            ),
-        })
+        answer(format, &report, SearchReport::to_text)
     }
 
     /// The store this server searches: chosen again on every call (a run may have bound the data dir to
@@ -328,11 +317,7 @@ impl McpServer {
         &self,
         Parameters(p): Parameters<ContextParams>,
     ) -> Result<CallToolResult, String> {
-        let format = match p.format.as_deref() {
-            None => ReportFormat::Text,
-            Some(f) => ReportFormat::parse(f)?,
-        };
-        let max_bytes = checked_max_bytes(p.max_bytes)?;
+        let (format, max_bytes) = output_form(p.format.as_deref(), p.max_bytes)?;
         let both = p.n.unwrap_or(3);
         let req = WindowRequest {
             message_id: p.message_id,
@@ -350,27 +335,38 @@ impl McpServer {
         })
         .await
         .map_err(|e| e.to_string())??;
-        Ok(match format {
-            ReportFormat::Text => {
-                CallToolResult::success(vec![ContentBlock::text(window.to_text())])
-            }
-            ReportFormat::Json => CallToolResult::structured(
-                serde_json::to_value(&window).map_err(|e| e.to_string())?,
-            ),
-        })
+        answer(format, &window, ConversationWindow::to_text)
     }
 }
 
-/// The byte budget asked for, or the default; out of range is an error naming the range.
-fn checked_max_bytes(asked: Option<usize>) -> Result<usize, String> {
-    let max_bytes = asked.unwrap_or(DEFAULT_MAX_BYTES);
-    if (MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&max_bytes) {
-        Ok(max_bytes)
-    } else {
-        Err(format!(
+/// The form asked for (text by default) and the byte budget (or the default); an unknown format or a budget out
+/// of range is an error naming what is valid.
+fn output_form(
+    format: Option<&str>,
+    max_bytes: Option<usize>,
+) -> Result<(ReportFormat, usize), String> {
+    let format = format.map_or(Ok(ReportFormat::Text), ReportFormat::parse)?;
+    let max_bytes = max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
+    if !(MIN_MAX_BYTES..=MAX_MAX_BYTES).contains(&max_bytes) {
+        return Err(format!(
             "max_bytes must be between {MIN_MAX_BYTES} and {MAX_MAX_BYTES}"
-        ))
+        ));
     }
+    Ok((format, max_bytes))
+}
+
+/// A tool's answer in the form asked for: compact text, or the value as JSON (text and structured content).
+fn answer<T: serde::Serialize>(
+    format: ReportFormat,
+    value: &T,
+    text: impl FnOnce(&T) -> String,
+) -> Result<CallToolResult, String> {
+    Ok(match format {
+        ReportFormat::Text => CallToolResult::success(vec![ContentBlock::text(text(value))]),
+        ReportFormat::Json => {
+            CallToolResult::structured(serde_json::to_value(value).map_err(|e| e.to_string())?)
+        }
+    })
 }
 
 #[tool_handler(router = self.tool_router)]
