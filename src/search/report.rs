@@ -197,7 +197,7 @@ impl ReportFormat {
 impl HitSummary {
     fn of(h: Hit, rank: usize, explain: bool) -> Self {
         let neighbour = |p: crate::payload::Payload| Neighbour {
-            snippet: short(&p.text),
+            snippet: text_start(&p.text, NEIGHBOUR_SNIPPET_CHARS),
             message_id: p.message_id,
             kind: p.kind,
         };
@@ -232,23 +232,26 @@ fn four_decimals(x: f32) -> f64 {
     (f64::from(x) * 1e4).round() / 1e4
 }
 
-/// The start of a text on one line, at most [`NEIGHBOUR_SNIPPET_CHARS`] characters.
-fn short(text: &str) -> String {
+/// The start of a text on one line, at most `chars` characters (then `...`).
+pub(super) fn text_start(text: &str, chars: usize) -> String {
     let s = snippet(text, "");
-    match s.char_indices().nth(NEIGHBOUR_SNIPPET_CHARS) {
+    match s.char_indices().nth(chars) {
         Some((at, _)) => format!("{}...", s.get(..at).unwrap_or(&s)),
         None => s,
     }
 }
 
-/// One hit in the compact text form.
-fn text_block(h: &HitSummary) -> String {
-    let when = h
-        .timestamp
-        .as_deref()
+/// A timestamp to the minute, `2026-02-12 20:30`, or `?`.
+pub(super) fn short_time(timestamp: Option<&str>) -> String {
+    timestamp
         .and_then(|t| t.get(..16))
         .map(|t| t.replace('T', " "))
-        .unwrap_or_else(|| "?".into());
+        .unwrap_or_else(|| "?".into())
+}
+
+/// One hit in the compact text form.
+fn text_block(h: &HitSummary) -> String {
+    let when = short_time(h.timestamp.as_deref());
     let mut out = format!(
         "{}. [{}] {} · {} · session {} · id {}{}\n   {}\n",
         h.rank,

@@ -2,8 +2,7 @@
 //! long, with where to continue), and its neighbours in the conversation tree in short, within a byte budget.
 
 use super::corpus::Corpus;
-use super::rank::snippet;
-use super::report::ReportFormat;
+use super::report::{short_time, text_start, ReportFormat};
 use crate::error::Result;
 use crate::message::MessageKind;
 use crate::payload::Payload;
@@ -177,16 +176,11 @@ impl ConversationWindow {
 
 impl WindowNeighbour {
     fn of(p: Payload) -> Self {
-        let s = snippet(&p.text, "");
-        let snippet = match s.char_indices().nth(NEIGHBOUR_CHARS) {
-            Some((at, _)) => format!("{}...", s.get(..at).unwrap_or(&s)),
-            None => s,
-        };
         WindowNeighbour {
+            snippet: text_start(&p.text, NEIGHBOUR_CHARS),
             message_id: p.message_id,
             kind: p.kind,
             timestamp: p.timestamp,
-            snippet,
         }
     }
 }
@@ -204,12 +198,6 @@ fn neighbour_line(n: &WindowNeighbour) -> String {
 /// A neighbour's size in either form, with room for its JSON field names.
 fn neighbour_bytes(n: &WindowNeighbour) -> usize {
     neighbour_line(n).len() + 60
-}
-
-fn short_time(t: Option<&str>) -> String {
-    t.and_then(|t| t.get(..16))
-        .map(|t| t.replace('T', " "))
-        .unwrap_or_else(|| "?".into())
 }
 
 /// The longest prefix of `chars` whose encoding (raw for text, escaped for JSON) takes at most `room` bytes.
