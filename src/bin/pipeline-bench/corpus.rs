@@ -29,6 +29,22 @@ pub fn synthetic(
     )?)
 }
 
+/// A fresh synthetic backlog in `src` (300-line sessions) synced into a fresh data dir `data` by the real binary;
+/// its run.
+pub fn synced_backlog(
+    src: &Path,
+    data: &Path,
+    seed: u64,
+    bytes: u64,
+    projects: usize,
+) -> anyhow::Result<crate::child::ChildRun> {
+    let _ = std::fs::remove_dir_all(data);
+    synthetic(src, seed, bytes, projects, 300)?;
+    let synced = crate::child::run_pipeline(data, src, &[])?;
+    anyhow::ensure!(synced.exit_code == 0, "backlog sync failed");
+    Ok(synced)
+}
+
 /// Every `.jsonl` file under `dir`, sorted.
 pub fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -2,9 +2,9 @@
 //! `Stop`, so it must not make anyone wait), how many syncs a burst of events starts, and how soon a just-finished
 //! session is searchable after its event.
 
-use crate::child::{pipeline_bin, run_pipeline};
+use crate::child::pipeline_bin;
 use crate::corpus;
-use crate::report::Report;
+use crate::report::{percentile, Report};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -76,14 +76,8 @@ pub fn run(
     let src = out_dir.join("hook-src");
     let data = out_dir.join("hook-data");
     let home = out_dir.join("hook-home");
-    for d in [&data, &home] {
-        let _ = std::fs::remove_dir_all(d);
-    }
-    corpus::synthetic(&src, 37, backlog_bytes, 2, 300)?;
-    anyhow::ensure!(
-        run_pipeline(&data, &src, &[])?.exit_code == 0,
-        "backlog sync failed"
-    );
+    let _ = std::fs::remove_dir_all(&home);
+    corpus::synced_backlog(&src, &data, 37, backlog_bytes, 2)?;
     let installed = Command::new(&bin)
         .arg("--data-dir")
         .arg(&data)
@@ -154,8 +148,11 @@ pub fn run(
     std::thread::sleep(Duration::from_secs(2));
     let syncs = runs_recorded(&bin, &data, &src)?.saturating_sub(drained_before);
     times.sort_by(f64::total_cmp);
-    let pct = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    let (p50, p95, max) = (pct(0.5), pct(0.95), times[times.len() - 1]);
+    let (p50, p95, max) = (
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        times[times.len() - 1],
+    );
     report.goal(
         format!("hook: run time of the installed command as Claude Code sees it, {trials} events (p50 / p95 / max)"),
         format!("{p50:.0} / {p95:.0} / {max:.0} ms"),

@@ -74,3 +74,8 @@ impl Report {
         Value::Object(all)
     }
 }
+
+/// The `q` quantile of ascending `sorted` (nearest rank).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}

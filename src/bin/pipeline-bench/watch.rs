@@ -3,9 +3,9 @@
 //! figure includes each polling search's own start-up, so it is pessimistic) and the watch's own lag metric. The
 //! hook path is `hook.rs`.
 
-use crate::child::{pipeline_bin, run_pipeline};
+use crate::child::pipeline_bin;
 use crate::corpus;
-use crate::report::Report;
+use crate::report::{percentile, Report};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -37,10 +37,6 @@ fn append(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
 pub fn run(
     report: &mut Report,
     out_dir: &Path,
@@ -50,10 +46,7 @@ pub fn run(
     let bin = pipeline_bin()?;
     let src = out_dir.join("watch-src");
     let data = out_dir.join("watch-data");
-    let _ = std::fs::remove_dir_all(&data);
-    corpus::synthetic(&src, 31, backlog_bytes, 3, 300)?;
-    let synced = run_pipeline(&data, &src, &[])?;
-    anyhow::ensure!(synced.exit_code == 0, "backlog sync failed");
+    let synced = corpus::synced_backlog(&src, &data, 31, backlog_bytes, 3)?;
     let points = synced.summary["points_committed"].as_u64().unwrap_or(0);
 
     let mut watch = Command::new(&bin)
