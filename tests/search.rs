@@ -140,6 +140,54 @@ fn a_named_file_boosts_the_calls_that_touched_it_and_their_results() {
     }
 }
 
+/// A question in everyday words is also searched, by meaning, with the technical terms they stand for (the
+/// built-in thesaurus): "upload our work to the server" reaches the `git push` the transcripts hold, and the
+/// report says which terms were added and which hits owe their cosine to them.
+#[test]
+fn everyday_words_are_also_searched_by_their_technical_terms() {
+    let data = fixture_store();
+    let report = search_report(
+        data,
+        &[
+            "how did we upload our work to the server",
+            "--limit",
+            "10",
+            "--explain",
+        ],
+    );
+    let added: Vec<&str> = report["expanded_with"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+        .unwrap_or_default();
+    assert!(added.contains(&"push"), "{report:#}");
+    let payloads = payloads_by_message(data);
+    let via_expansion: Vec<&serde_json::Value> = report["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["explain"]["cosine_from_expansion"] == true)
+        .collect();
+    assert!(
+        via_expansion.iter().any(|h| {
+            h["message_id"]
+                .as_str()
+                .and_then(|id| payloads.get(id))
+                .and_then(|p| p["text"].as_str())
+                .is_some_and(|t| t.contains("git push"))
+        }),
+        "a `git push` message is found through the expansion: {report:#}"
+    );
+
+    // Technical words need no expansion: none is added, no cosine comes from one.
+    let plain = search_report(data, &["git push", "--limit", "10", "--explain"]);
+    assert!(plain.get("expanded_with").is_none(), "{plain:#}");
+    assert!(plain["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|h| h["explain"].get("cosine_from_expansion").is_none()));
+}
+
 /// `pipeline search ... | head` and `export | head`: the reader goes away before the output is written, and the
 /// command ends quietly with 0 (it panicked with "failed printing to stdout: Broken pipe").
 #[test]

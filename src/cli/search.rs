@@ -160,9 +160,14 @@ fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
                 .map(|b| format!("{} ×{:.3}", b.name, b.factor))
                 .collect();
             outln!(
-                "    explain: semantic {} (cosine {:.3}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
+                "    explain: semantic {} (cosine {:.3}{}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
                 rank(e.semantic_rank),
                 e.cosine,
+                if e.cosine_from_expansion {
+                    " with the expansion"
+                } else {
+                    ""
+                },
                 rank(e.lexical_rank),
                 e.bm25,
                 e.fused,
@@ -170,6 +175,12 @@ fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
                 boosts.join(", ")
             );
         }
+    }
+    if !report.expanded_with.is_empty() {
+        outln!(
+            "also searched by meaning with: {}",
+            report.expanded_with.join(" ")
+        );
     }
     if let Some(next) = report.next_offset {
         outln!("more: --offset {next}");

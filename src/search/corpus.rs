@@ -24,6 +24,9 @@ pub struct Candidate {
     pub semantic_rank: Option<usize>,
     /// 1-based rank in the lexical list.
     pub lexical_rank: Option<usize>,
+    /// `cosine` is the similarity to the query's second phrasing (its expansion, see [`super::expand`]), which
+    /// was the higher.
+    pub cosine_from_expansion: bool,
 }
 
 impl Candidate {
@@ -45,6 +48,37 @@ impl Candidate {
             bm25: lexical.map_or(0.0, |l| l.1),
             semantic_rank: semantic.map(|s| s.0),
             lexical_rank: lexical.map(|l| l.0),
+            cosine_from_expansion: false,
+        }
+    }
+}
+
+/// Adds the semantic candidates of the query's second phrasing (see [`super::expand`]) to the query's own: a
+/// chunk in both keeps the better cosine and the better semantic rank; a chunk only the second phrasing found
+/// joins the list. (A chunk only the query found keeps its cosine: its similarity to the second phrasing is not
+/// known, and was not among the best.)
+pub fn add_second_phrasing(cands: &mut Vec<Candidate>, second: Vec<Candidate>) {
+    let mut at: std::collections::HashMap<Uuid, usize> =
+        cands.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    for mut c in second {
+        c.cosine_from_expansion = c.has_cosine;
+        match at.get(&c.id) {
+            Some(&i) => {
+                let kept = &mut cands[i];
+                if c.has_cosine && (!kept.has_cosine || c.cosine > kept.cosine) {
+                    kept.cosine = c.cosine;
+                    kept.has_cosine = true;
+                    kept.cosine_from_expansion = true;
+                }
+                kept.semantic_rank = match (kept.semantic_rank, c.semantic_rank) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                at.insert(c.id, cands.len());
+                cands.push(c);
+            }
         }
     }
 }
@@ -100,4 +134,63 @@ pub fn merge<K: Copy + Eq + std::hash::Hash>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::tests::payload;
+
+    fn candidate(
+        n: u128,
+        semantic: Option<(usize, f32)>,
+        lexical: Option<(usize, f32)>,
+    ) -> Candidate {
+        Candidate::ranked(
+            Uuid::from_u128(n),
+            payload("s", &format!("u{n}"), 0, 1),
+            semantic,
+            lexical,
+            || Some(0.1),
+        )
+    }
+
+    #[test]
+    fn the_second_phrasing_keeps_the_better_cosine_and_adds_what_only_it_found() {
+        let mut cands = vec![
+            candidate(1, Some((1, 0.6)), None),
+            candidate(2, Some((2, 0.3)), Some((1, 5.0))),
+            candidate(3, None, Some((2, 4.0))),
+        ];
+        let second = vec![
+            candidate(2, Some((1, 0.5)), None),
+            candidate(1, Some((2, 0.4)), None),
+            candidate(4, Some((3, 0.35)), None),
+        ];
+        add_second_phrasing(&mut cands, second);
+        let by_id = |n: u128| cands.iter().find(|c| c.id == Uuid::from_u128(n)).cloned();
+        let one = by_id(1).expect("kept");
+        assert_eq!(
+            (one.cosine, one.cosine_from_expansion, one.semantic_rank),
+            (0.6, false, Some(1))
+        );
+        let two = by_id(2).expect("kept");
+        assert_eq!(
+            (two.cosine, two.cosine_from_expansion, two.semantic_rank),
+            (0.5, true, Some(1))
+        );
+        assert_eq!(
+            (two.bm25, two.lexical_rank),
+            (5.0, Some(1)),
+            "the lexical evidence stays"
+        );
+        let three = by_id(3).expect("kept");
+        assert!(!three.cosine_from_expansion && three.semantic_rank.is_none());
+        let four = by_id(4).expect("added");
+        assert_eq!(
+            (four.cosine, four.cosine_from_expansion, four.lexical_rank),
+            (0.35, true, None)
+        );
+        assert_eq!(cands.len(), 4);
+    }
 }

@@ -2,11 +2,13 @@
 //!
 //! Ranking: the semantic list (cosine similarity of normalized vectors) and the lexical list (BM25 over the stored
 //! text, so exact identifiers, error messages and file names are found even when the embedding misses them) are
-//! fused by standardized scores ([`fuse`]). Then explicit boosts (a file the query names, recency, same project,
+//! fused by standardized scores ([`fuse`]); a question in everyday words is also embedded with the technical
+//! terms they stand for, and a chunk takes the better of its two cosines ([`expand`]). Then explicit boosts (a file the query names, recency, same project,
 //! validated solution), each shown by `--explain` ([`rank`]). Every filter is applied before ranking and they always
 //! combine with AND.
 
 pub mod corpus;
+pub mod expand;
 pub mod filter;
 pub mod fuse;
 pub mod index;
@@ -23,4 +25,4 @@ pub use filter::{Filter, FilterError};
 pub use index::{IndexSource, SearchIndex};
 pub use open::open_corpus;
 pub use qdrant::QdrantCorpus;
-pub use rank::{search, Boost, Hit, Ranked, SearchMode, SearchRequest};
+pub use rank::{search, Boost, Expansion, Hit, Ranked, SearchMode, SearchRequest};

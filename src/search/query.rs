@@ -2,7 +2,7 @@
 
 use super::filter::{check_topic, parse_kind, parse_time};
 use super::rank::SearchMode;
-use super::{search, Corpus, Filter, FilterError, Ranked, SearchRequest};
+use super::{search, Corpus, Expansion, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -141,12 +141,19 @@ pub fn run(
             }));
         }
     }
-    let query_vector = embedder
-        .embed(&[opts.query.as_str()])?
-        .pop()
-        .unwrap_or_default();
+    let terms = super::expand::expansion(&opts.query);
+    let second_phrasing = super::expand::expanded_query(&opts.query, &terms);
+    let mut vectors = if terms.is_empty() || opts.mode == SearchMode::Lexical {
+        embedder.embed(&[opts.query.as_str()])?
+    } else {
+        embedder.embed(&[opts.query.as_str(), second_phrasing.as_str()])?
+    }
+    .into_iter();
+    let query_vector = vectors.next().unwrap_or_default();
+    let expansion = vectors.next().map(|vector| Expansion { terms, vector });
     let req = SearchRequest {
         query: opts.query.clone(),
+        expansion,
         mode: opts.mode,
         limit: opts
             .offset

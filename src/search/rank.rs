@@ -1,7 +1,7 @@
 //! Hybrid ranking: semantic and lexical candidate lists fused by standardized scores (see `fuse`), then bounded
 //! boosts.
 
-use super::corpus::Corpus;
+use super::corpus::{add_second_phrasing, Corpus};
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
 use super::named_file::{is_named, named_files};
@@ -67,6 +67,8 @@ pub struct UnknownMode(pub String);
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: String,
+    /// The query's second phrasing ([`super::expand`]): its technical terms and its embedding.
+    pub expansion: Option<Expansion>,
     pub mode: SearchMode,
     pub limit: usize,
     pub filter: Filter,
@@ -76,6 +78,13 @@ pub struct SearchRequest {
     pub current_project: Option<String>,
     /// "Now", Unix seconds (for recency).
     pub now_unix: i64,
+}
+
+/// The technical terms a query's everyday words stand for, and the embedding of the query with them appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expansion {
+    pub terms: Vec<String>,
+    pub vector: Vec<f32>,
 }
 
 /// A multiplicative boost, shown by `--explain`.
@@ -95,6 +104,8 @@ pub struct Hit {
     pub bm25: f32,
     pub semantic_rank: Option<usize>,
     pub lexical_rank: Option<usize>,
+    /// `cosine` is the similarity to the query's expansion, which was the higher.
+    pub cosine_from_expansion: bool,
     pub fused: f32,
     pub boosts: Vec<Boost>,
     pub context_before: Vec<Payload>,
@@ -108,11 +119,18 @@ pub struct Ranked {
     pub hits: Vec<Hit>,
     /// Messages among the candidates of either list (at most [`CANDIDATES`] chunks each): what paging can reach.
     pub matched: usize,
+    /// The technical terms the query was also searched by (its expansion), if any.
+    pub expanded_with: Vec<String>,
 }
 
 /// Runs a query over any store. `query_vector` is the normalized embedding of `req.query`.
 pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) -> Result<Ranked> {
-    let cands = corpus.candidates(query_vector, &req.query, &req.filter, CANDIDATES)?;
+    let mut cands = corpus.candidates(query_vector, &req.query, &req.filter, CANDIDATES)?;
+    if let Some(expansion) = &req.expansion {
+        // The lexical list is the query's own (an empty query asks for none): only the embedding differs.
+        let second = corpus.candidates(&expansion.vector, "", &req.filter, CANDIDATES)?;
+        add_second_phrasing(&mut cands, second);
+    }
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
@@ -130,6 +148,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             bm25: c.bm25,
             semantic_rank: c.semantic_rank,
             lexical_rank: c.lexical_rank,
+            cosine_from_expansion: c.cosine_from_expansion,
             fused,
             boosts,
             context_before: Vec::new(),
@@ -167,7 +186,15 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             h.context_after = after;
         }
     }
-    Ok(Ranked { hits, matched })
+    Ok(Ranked {
+        hits,
+        matched,
+        expanded_with: req
+            .expansion
+            .as_ref()
+            .map(|e| e.terms.clone())
+            .unwrap_or_default(),
+    })
 }
 
 /// A fused score (a z-score, so possibly negative) with its boosts: each multiplies `exp(fused)`, i.e. adds

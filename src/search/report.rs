@@ -28,6 +28,9 @@ pub struct SearchReport {
     pub matched: usize,
     /// The search read the snapshot a running sync published (committed data only).
     pub from_snapshot: bool,
+    /// Technical terms the query's everyday words stand for, which it was also searched by (by meaning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expanded_with: Vec<String>,
 }
 
 /// One hit: enough to judge it and to read the message it names.
@@ -75,6 +78,9 @@ pub struct Neighbour {
 pub struct Explain {
     pub semantic_rank: Option<usize>,
     pub cosine: f64,
+    /// The cosine is the similarity to the query with its expansion (`expanded_with`), which was the higher.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cosine_from_expansion: bool,
     pub lexical_rank: Option<usize>,
     pub bm25: f64,
     /// The fused score before boosts.
@@ -94,6 +100,7 @@ impl SearchReport {
     ) -> Self {
         let more = ranked.hits.len() > offset + limit;
         let matched = ranked.matched;
+        let expanded_with = ranked.expanded_with;
         let hits: Vec<HitSummary> = ranked
             .hits
             .into_iter()
@@ -108,16 +115,29 @@ impl SearchReport {
             matched,
             hits,
             from_snapshot,
+            expanded_with,
         }
     }
 
     /// Keeps the hits whose rendering fits `max_bytes` with the closing lines (always at least one hit); the rest
     /// are left to the next page.
     pub fn fit(mut self, max_bytes: usize, format: ReportFormat) -> Self {
-        let mut used = match format {
-            ReportFormat::Text => FOOTER_ROOM,
-            ReportFormat::Json => JSON_ROOM,
+        let expansion_room: usize = match self.expanded_with.len() {
+            0 => 0,
+            n => {
+                40 + self
+                    .expanded_with
+                    .iter()
+                    .map(|t| t.len() + 3)
+                    .sum::<usize>()
+                    + n
+            }
         };
+        let mut used = expansion_room
+            + match format {
+                ReportFormat::Text => FOOTER_ROOM,
+                ReportFormat::Json => JSON_ROOM,
+            };
         let mut keep = 0;
         for h in &self.hits {
             let size = match format {
@@ -158,6 +178,12 @@ impl SearchReport {
             None => out.push_str(&format!(
                 "Hits {first}-{last}, all there are. Read around a hit: get_conversation_context with its id.\n"
             )),
+        }
+        if !self.expanded_with.is_empty() {
+            out.push_str(&format!(
+                "Also searched by meaning with: {}.\n",
+                self.expanded_with.join(" ")
+            ));
         }
         if self.from_snapshot {
             out.push_str("(A sync is running: searched the last published snapshot.)\n");
@@ -217,6 +243,7 @@ impl HitSummary {
             explain: explain.then(|| Explain {
                 semantic_rank: h.semantic_rank,
                 cosine: four_decimals(h.cosine),
+                cosine_from_expansion: h.cosine_from_expansion,
                 lexical_rank: h.lexical_rank,
                 bm25: four_decimals(h.bm25),
                 fused: four_decimals(h.fused),
@@ -293,6 +320,7 @@ mod tests {
                 bm25: 1.0,
                 semantic_rank: Some(i + 1),
                 lexical_rank: None,
+                cosine_from_expansion: false,
                 fused: 1.0,
                 boosts: Vec::new(),
                 context_before: Vec::new(),
@@ -302,6 +330,7 @@ mod tests {
         Ranked {
             matched: n + 5,
             hits,
+            expanded_with: Vec::new(),
         }
     }
 

@@ -120,6 +120,7 @@ pub fn run(report: &mut Report, out_dir: &Path, n: usize) -> anyhow::Result<()> 
             .join(" ");
         let req = SearchRequest {
             query,
+            expansion: None,
             mode: Default::default(),
             limit: 10,
             filter: Filter::default(),

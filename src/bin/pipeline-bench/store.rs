@@ -203,6 +203,7 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
             let q: Vec<&str> = (0..2 + rng.below(4)).map(|_| word(&vocab, rng)).collect();
             let req = SearchRequest {
                 query: q.join(" "),
+                expansion: None,
                 mode: Default::default(),
                 limit: 10,
                 filter: filter.clone(),
