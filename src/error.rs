@@ -26,6 +26,14 @@ pub enum Error {
     #[error("store at {path}: {message}")]
     Store { path: PathBuf, message: String },
 
+    /// The embedded database (sled) failed an operation.
+    #[error("store at {path}: {source}")]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+
     #[error("checkpoint for {path} is unreadable: {message}")]
     CorruptCheckpoint { path: String, message: String },
 

@@ -44,7 +44,7 @@ impl EmbeddedStore {
             .flush_every_ms(Some(1000))
             .open()
             .map_err(|e| open_error(data_dir, &path, e))?;
-        let tree = |name: &str| db.open_tree(name).map_err(|e| store_error(&path, e));
+        let tree = |name: &str| db.open_tree(name).map_err(|e| database_error(&path, e));
         Ok(EmbeddedStore {
             points: tree(POINTS)?,
             cache: tree(CACHE)?,
@@ -105,8 +105,16 @@ impl EmbeddedStore {
         &self.path
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> Error {
-        store_error(&self.path, e)
+    fn err(&self, e: sled::Error) -> Error {
+        database_error(&self.path, e)
+    }
+
+    /// A stored record that does not decode.
+    fn corrupt(&self, what: String) -> Error {
+        Error::Store {
+            path: self.path.clone(),
+            message: what,
+        }
     }
 
     /// The checkpoint of `path`, if any. A record that cannot be decoded is an error the caller can recover from
@@ -168,7 +176,7 @@ impl EmbeddedStore {
     pub fn point(&self, id: Uuid) -> Result<Option<StoredPoint>> {
         match self.points.get(id.as_bytes()).map_err(|e| self.err(e))? {
             None => Ok(None),
-            Some(v) => decode_point(&v).map(Some).map_err(|e| self.err(e)),
+            Some(v) => decode_point(&v).map(Some).map_err(|e| self.corrupt(e)),
         }
     }
 
@@ -180,8 +188,8 @@ impl EmbeddedStore {
     pub fn points(&self) -> impl Iterator<Item = Result<(Uuid, StoredPoint)>> + '_ {
         self.points.iter().map(move |kv| {
             let (k, v) = kv.map_err(|e| self.err(e))?;
-            let id = Uuid::from_slice(&k).map_err(|e| self.err(e))?;
-            let p = decode_point(&v).map_err(|e| self.err(format!("point {id}: {e}")))?;
+            let id = Uuid::from_slice(&k).map_err(|e| self.corrupt(format!("point key: {e}")))?;
+            let p = decode_point(&v).map_err(|e| self.corrupt(format!("point {id}: {e}")))?;
             Ok((id, p))
         })
     }
@@ -300,8 +308,9 @@ impl EmbeddedStore {
             .take(limit)
             .map(|kv| {
                 let (k, v) = kv.map_err(|e| self.err(e))?;
-                let id = Uuid::from_slice(&k).map_err(|e| self.err(e))?;
-                let p = decode_point(&v).map_err(|e| self.err(format!("point {id}: {e}")))?;
+                let id =
+                    Uuid::from_slice(&k).map_err(|e| self.corrupt(format!("point key: {e}")))?;
+                let p = decode_point(&v).map_err(|e| self.corrupt(format!("point {id}: {e}")))?;
                 Ok((id, p))
             })
             .collect()
@@ -417,10 +426,10 @@ fn decode_vector(bytes: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-fn store_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Store {
+fn database_error(path: &Path, source: sled::Error) -> Error {
+    Error::Database {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     }
 }
 
@@ -434,7 +443,7 @@ fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
             data_dir: data_dir.to_path_buf(),
         };
     }
-    store_error(path, text)
+    database_error(path, e)
 }
 
 mod legacy;

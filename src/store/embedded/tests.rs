@@ -203,3 +203,19 @@ fn corrupted_checkpoint_is_an_error_not_a_panic() {
         Err(Error::CorruptCheckpoint { .. })
     ));
 }
+
+/// A database failure keeps sled's error as its source, and its text stays in the message the CLI prints.
+#[test]
+fn a_database_failure_keeps_its_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The database directory is a regular file: sled cannot open it.
+    std::fs::write(dir.path().join("store"), b"not a database").expect("write");
+    let e = match EmbeddedStore::open(dir.path()) {
+        Ok(_) => panic!("a file in the database's place opened"),
+        Err(e) => e,
+    };
+    assert!(matches!(e, Error::Database { .. }), "{e:?}");
+    let cause = std::error::Error::source(&e).expect("the sled error is its source");
+    assert!(e.to_string().contains(&cause.to_string()), "{e}");
+    assert!(e.to_string().contains("store"), "{e}");
+}
