@@ -142,13 +142,12 @@ pub fn run(
         }
     }
     let terms = super::expand::expansion(&opts.query);
-    let second_phrasing = super::expand::expanded_query(&opts.query, &terms);
-    let mut vectors = if terms.is_empty() || opts.mode == SearchMode::Lexical {
-        embedder.embed(&[opts.query.as_str()])?
-    } else {
-        embedder.embed(&[opts.query.as_str(), second_phrasing.as_str()])?
-    }
-    .into_iter();
+    let second_phrasing = (!terms.is_empty() && opts.mode != SearchMode::Lexical)
+        .then(|| super::expand::expanded_query(&opts.query, &terms));
+    let texts: Vec<&str> = std::iter::once(opts.query.as_str())
+        .chain(second_phrasing.as_deref())
+        .collect();
+    let mut vectors = embedder.embed(&texts)?.into_iter();
     let query_vector = vectors.next().unwrap_or_default();
     let expansion = vectors.next().map(|vector| Expansion { terms, vector });
     let req = SearchRequest {
