@@ -271,17 +271,6 @@ impl PipelineConfig {
                 "pipeline definition {origin}: embed.model names other files, pooling or dimension than the default model; give it its own embed.model.id (the id keys the embedding cache and the data dir's model record)"
             )));
         }
-        let qdrant = self
-            .sink
-            .as_ref()
-            .is_some_and(|s| s.kind == SinkKind::Qdrant);
-        if qdrant && model.dimension != DEFAULT_DIMENSION {
-            return Err(Error::Config(format!(
-                "pipeline definition {origin}: the Qdrant sink creates {}-d collections; a {}-d embed.model needs the embedded store for now",
-                DEFAULT_DIMENSION,
-                model.dimension
-            )));
-        }
         for (name, value) in [
             ("id", &model.id),
             ("dir", &model.dir),
@@ -382,8 +371,11 @@ mod tests {
         let e = PipelineConfig::from_toml("[embed.model]\nid = \" \"\n", "i.toml").err();
         assert!(e.is_some_and(|e| e.to_string().contains("embed.model.id")));
         let qdrant_768 = "[embed.model]\nid = \"m\"\ndimension = 768\n[sink]\nkind = \"qdrant\"\n";
-        let e = PipelineConfig::from_toml(qdrant_768, "q.toml").err();
-        assert!(e.is_some_and(|e| e.to_string().contains("768-d")));
+        let cfg = PipelineConfig::from_toml(qdrant_768, "q.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cfg.embed.model.dimension, 768,
+            "a Qdrant collection is made for the model's dimension"
+        );
     }
 
     #[test]

@@ -5,12 +5,12 @@ use crate::config::SinkKind;
 use crate::error::Error;
 use crate::store::migrate::{self, MigrateReport, Side};
 use crate::store::qdrant::QdrantStore;
-use crate::store::{snapshot, target, EmbeddedStore, WriterLock};
+use crate::store::{model_record, snapshot, target, EmbeddedStore, WriterLock};
 use clap::Args;
+use std::time::Duration;
 
 /// Longest wait for a `pipeline watch` cycle to release the data dir.
-const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-use std::time::Duration;
+const WATCH_WAIT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -59,7 +59,9 @@ pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
     let to_qdrant = match to_config.kind {
         SinkKind::Qdrant => {
             let q = connect(&to_config)?;
-            q.ensure_collection(None)?;
+            let dimension = model_record::stored_dimension(&local)?
+                .unwrap_or(common.config.embed.model.dimension);
+            q.ensure_collection(None, dimension)?;
             Some(q)
         }
         SinkKind::Embedded => None,

@@ -97,6 +97,7 @@ pub fn sync(
     let sink = target::open_sink(
         &common.data_dir,
         &chosen.config,
+        common.config.embed.model.dimension,
         store.clone(),
         rt.handle().clone(),
         budget_end.map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(common.started)),

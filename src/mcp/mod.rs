@@ -231,8 +231,9 @@ impl McpServer {
                 (self.data_dir.clone(), store.clone(), sink_config.clone());
             let handle = tokio::runtime::Handle::current();
             let deadline = (started + budget).checked_sub(Duration::from_millis(250));
+            let dimension = self.config.embed.model.dimension;
             tokio::task::spawn_blocking(move || {
-                target::open_sink(&data_dir, &config, store, handle, deadline)
+                target::open_sink(&data_dir, &config, dimension, store, handle, deadline)
             })
             .await
             .map_err(|e| e.to_string())?

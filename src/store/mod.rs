@@ -26,7 +26,7 @@ use crate::error::Result;
 /// confirmed before a failing request stay). That is safe because a batch is **replay-idempotent**: the next run
 /// re-reads from the unmoved checkpoint and commits the same ops again, with the same deterministic point ids,
 /// whole payloads and stale-chunk deletes, which leaves the store exactly as one successful commit would have.
-/// (tests/qdrant.rs: a_failed_batch_partly_applied_is_replayed_to_the_same_store.)
+/// (tests/qdrant/faults.rs: a_failed_batch_partly_applied_is_replayed_to_the_same_store.)
 pub trait Sink: Send + Sync {
     /// Applies `batch` (ops in order, then checkpoints); returns once it is durable. On error no checkpoint has
     /// moved; ops may have been partly applied, and committing the same batch again yields the state of one

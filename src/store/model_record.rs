@@ -20,6 +20,17 @@ pub fn stored_model(store: &EmbeddedStore) -> Result<Option<String>> {
     Ok(recorded(store)?.or_else(|| unrecorded_model(store)))
 }
 
+/// The dimension of the vectors `store` holds (see [`stored_model`]); `None` for an empty data dir.
+pub fn stored_dimension(store: &EmbeddedStore) -> Result<Option<usize>> {
+    Ok(stored_model(store)?.and_then(|m| dimension_of(&m)))
+}
+
+/// The `N` of a record `id (N-d)`.
+fn dimension_of(record: &str) -> Option<usize> {
+    let (_, tail) = record.rsplit_once(" (")?;
+    tail.strip_suffix("-d)")?.parse().ok()
+}
+
 /// Refuses a model other than the one the data dir holds; records it when the data dir holds no vectors yet
 /// (an empty data dir takes whatever model it is given, even after a first run that failed to load one).
 pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Result<()> {
@@ -29,7 +40,7 @@ pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Res
         return Ok(());
     }
     if let Some(stored) = recorded.or_else(|| unrecorded_model(store)) {
-        if stored != wanted && store.point_count() > 0 {
+        if stored != wanted && holds_vectors(store)? {
             return Err(Error::ModelMismatch {
                 store: store.data_dir().display().to_string(),
                 stored,
@@ -46,6 +57,20 @@ fn recorded(store: &EmbeddedStore) -> Result<Option<String>> {
         .map(|v| String::from_utf8_lossy(&v).into_owned()))
 }
 
+/// The data dir's vectors exist: stored here, or in the Qdrant collection its checkpoints say it filled.
+fn holds_vectors(store: &EmbeddedStore) -> Result<bool> {
+    if store.point_count() > 0 {
+        return Ok(true);
+    }
+    let in_qdrant = super::target::bound(store.data_dir())?
+        .is_some_and(|sink| sink.kind == crate::config::SinkKind::Qdrant);
+    Ok(in_qdrant
+        && store
+            .checkpoints()
+            .iter()
+            .any(|(_, cp)| cp.as_ref().is_ok_and(|c| c.offset > 0)))
+}
+
 /// Points written before the record existed come from the default model.
 fn unrecorded_model(store: &EmbeddedStore) -> Option<String> {
     (store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION))
@@ -54,6 +79,13 @@ fn unrecorded_model(store: &EmbeddedStore) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dimension_is_read_back_from_the_record() {
+        assert_eq!(dimension_of(&describe("all-mpnet-base-v2", 768)), Some(768));
+        assert_eq!(dimension_of(&describe("a (b) c", 384)), Some(384));
+        assert_eq!(dimension_of("no dimension"), None);
+    }
 
     fn add_point(store: &EmbeddedStore, dimension: usize) {
         let p = super::super::embedded::tests::payload("s", "u", 0, 1);
@@ -101,5 +133,38 @@ mod tests {
             store.meta_get(MODEL_KEY).ok().flatten().is_some(),
             "recorded from then on"
         );
+    }
+
+    #[test]
+    fn a_data_dir_whose_vectors_are_in_qdrant_keeps_its_model() {
+        use crate::config::{SinkConfig, SinkKind};
+        let stores: Vec<_> = (0..2)
+            .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let qdrant = SinkConfig {
+            kind: SinkKind::Qdrant,
+            ..SinkConfig::default()
+        };
+        super::super::target::bind(stores[1].path(), &qdrant).unwrap_or_else(|e| panic!("{e}"));
+        let checkpoint = super::super::embedded::tests::checkpoint("/p/s.jsonl", 100);
+        let [embedded, in_qdrant] = [0, 1].map(|i| {
+            let store = EmbeddedStore::open(stores[i].path()).unwrap_or_else(|e| panic!("{e}"));
+            check_or_record(&store, "minilm", 384).unwrap_or_else(|e| panic!("{e}"));
+            store
+                .put_checkpoint_now(&checkpoint)
+                .unwrap_or_else(|e| panic!("{e}"));
+            store
+        });
+        // No point here, but the checkpoints say the collection holds this model's vectors.
+        let err = check_or_record(&in_qdrant, "bge-small", 384)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("minilm (384-d)") && err.contains("bge-small"),
+            "{err}"
+        );
+        // Checkpoints of an embedded data dir without points: the files held nothing to embed.
+        check_or_record(&embedded, "bge-small", 384).unwrap_or_else(|e| panic!("{e}"));
     }
 }

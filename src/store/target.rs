@@ -154,11 +154,13 @@ pub fn claim(data_dir: &Path, chosen: &SinkConfig, store: &EmbeddedStore) -> Res
 }
 
 /// Opens the sink a run writes to. For Qdrant: connects, creates or checks the collection, and refuses to go on
-/// if the collection lost the points this data dir's checkpoints say it holds. `handle` is the runtime Qdrant
-/// requests run on; `deadline` bounds every commit.
+/// if the collection lost the points this data dir's checkpoints say it holds. `dimension` is the model's (a new
+/// collection is made for it, an existing one must match it); `handle` is the runtime Qdrant requests run on;
+/// `deadline` bounds every commit.
 pub fn open_sink(
     data_dir: &Path,
     chosen: &SinkConfig,
+    dimension: usize,
     store: Arc<EmbeddedStore>,
     handle: tokio::runtime::Handle,
     deadline: Option<Instant>,
@@ -168,7 +170,7 @@ pub fn open_sink(
         SinkKind::Embedded => Ok(store),
         SinkKind::Qdrant => {
             let qdrant = QdrantStore::connect(chosen, handle)?;
-            let state = qdrant.ensure_collection(deadline)?;
+            let state = qdrant.ensure_collection(deadline, dimension)?;
             let synced = store
                 .checkpoints()
                 .iter()

@@ -213,10 +213,12 @@ impl Watcher {
         let (sink_config, s) = (chosen.config, store.clone());
         let budget_end = started + self.settings.cycle;
         let handle = tokio::runtime::Handle::current();
+        let dimension = self.config.embed.model.dimension;
         let sink = tokio::task::spawn_blocking(move || {
             target::open_sink(
                 &data_dir,
                 &sink_config,
+                dimension,
                 s,
                 handle,
                 budget_end.checked_sub(Duration::from_millis(250)),

@@ -81,7 +81,7 @@ pub fn run(report: &mut Report, out_dir: &Path, n: usize) -> anyhow::Result<()> 
         ..SinkConfig::default()
     };
     let qdrant = Arc::new(QdrantStore::connect(&config, rt.handle().clone())?);
-    qdrant.ensure_collection(None)?;
+    qdrant.ensure_collection(None, pipeline::embedder::DIMENSION)?;
     let local_dir = out_dir.join("qdrant-local");
     let embedded_dir = out_dir.join("qdrant-vs-embedded");
     for d in [&local_dir, &embedded_dir] {

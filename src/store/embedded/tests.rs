@@ -51,7 +51,7 @@ fn upsert(session: &str, uuid: &str, chunk: u32, count: u32) -> SinkOp {
     }))
 }
 
-fn checkpoint(path: &str, offset: u64) -> FileCheckpoint {
+pub(crate) fn checkpoint(path: &str, offset: u64) -> FileCheckpoint {
     FileCheckpoint {
         version: CHECKPOINT_FORMAT,
         path: path.into(),

@@ -133,9 +133,13 @@ impl QdrantStore {
         Ok(reply.version)
     }
 
-    /// Creates the collection and its payload indexes if missing; refuses a collection of another shape. No
-    /// request runs past `deadline`.
-    pub fn ensure_collection(&self, deadline: Option<Instant>) -> Result<CollectionState> {
+    /// Creates the collection, for vectors of `dimension` floats, and its payload indexes if missing; refuses a
+    /// collection of another shape or dimension. No request runs past `deadline`.
+    pub fn ensure_collection(
+        &self,
+        deadline: Option<Instant>,
+        dimension: usize,
+    ) -> Result<CollectionState> {
         let name = self.collection.as_str();
         let exists = self.call("check the collection", deadline, || {
             self.client.collection_exists(name)
@@ -143,7 +147,8 @@ impl QdrantStore {
         let mut created = false;
         if !exists {
             let made = self.call("create the collection", deadline, || {
-                self.client.create_collection(schema::create_request(name))
+                self.client
+                    .create_collection(schema::create_request(name, dimension))
             });
             match made {
                 Ok(_) => created = true,
@@ -152,7 +157,7 @@ impl QdrantStore {
                 Err(e) => return Err(e),
             }
         }
-        let info = self.verify_collection_by(deadline)?;
+        let info = self.verify_collection_by(deadline, Some(dimension))?;
         for (field, kind) in schema::missing_indexes(&info) {
             self.call(
                 &format!("create the payload index on {field}"),
@@ -170,14 +175,16 @@ impl QdrantStore {
         })
     }
 
-    /// Checks that the collection exists and has pipeline's shape (for readers: nothing is created).
+    /// Checks that the collection exists and has pipeline's shape, of any dimension (for readers: nothing is
+    /// created).
     pub fn verify_collection(&self) -> Result<qdrant_client::qdrant::CollectionInfo> {
-        self.verify_collection_by(None)
+        self.verify_collection_by(None, None)
     }
 
     fn verify_collection_by(
         &self,
         deadline: Option<Instant>,
+        dimension: Option<usize>,
     ) -> Result<qdrant_client::qdrant::CollectionInfo> {
         let name = self.collection.as_str();
         let info = self
@@ -194,7 +201,7 @@ impl QdrantStore {
                 e => e,
             })?;
         let info = info.result.unwrap_or_default();
-        if let Some(problem) = schema::mismatch(name, &info) {
+        if let Some(problem) = schema::mismatch(name, &info, dimension) {
             return Err(Error::Config(format!("Qdrant at {}: {problem}", self.url)));
         }
         Ok(info)

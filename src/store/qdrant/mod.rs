@@ -1,6 +1,6 @@
 //! Qdrant as the store, over gRPC with `qdrant-client`.
 //!
-//! Layout of the collection ([`schema`]): a 384-d cosine vector named `dense`, a sparse vector named `lexical`
+//! Layout of the collection ([`schema`]): a cosine vector named `dense` of the model's dimension, a sparse vector named `lexical`
 //! holding each chunk's BM25 term weights (Qdrant multiplies in the IDF at query time), the payload as JSON plus
 //! two fields derived for filtering, and payload indexes on every field search filters on.
 //!

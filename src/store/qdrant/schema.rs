@@ -1,6 +1,5 @@
 //! The collection's shape: what is created on first use, and what an existing collection must look like.
 
-use crate::embedder::DIMENSION;
 use qdrant_client::qdrant::{
     vectors_config, CollectionInfo, CreateCollectionBuilder, Distance, FieldType, Modifier,
     SparseVectorParamsBuilder, SparseVectorsConfigBuilder, VectorParamsBuilder,
@@ -34,12 +33,12 @@ pub const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
     ("chunk_index", FieldType::Integer),
 ];
 
-/// The request that creates the collection.
-pub fn create_request(collection: &str) -> CreateCollectionBuilder {
+/// The request that creates the collection, for vectors of `dimension` floats (the model's).
+pub fn create_request(collection: &str, dimension: usize) -> CreateCollectionBuilder {
     let mut dense = VectorsConfigBuilder::default();
     dense.add_named_vector_params(
         DENSE,
-        VectorParamsBuilder::new(DIMENSION as u64, Distance::Cosine),
+        VectorParamsBuilder::new(dimension as u64, Distance::Cosine),
     );
     let mut sparse = SparseVectorsConfigBuilder::default();
     sparse.add_named_vector_params(
@@ -51,14 +50,20 @@ pub fn create_request(collection: &str) -> CreateCollectionBuilder {
         .sparse_vectors_config(sparse)
 }
 
-/// Why an existing collection cannot be used, if it cannot.
-pub fn mismatch(collection: &str, info: &CollectionInfo) -> Option<String> {
+/// Why an existing collection cannot be used, if it cannot. `dimension` is the model's, when known (a writer);
+/// a reader accepts any size, since the data dir's model record already guards the query's model.
+pub fn mismatch(
+    collection: &str,
+    info: &CollectionInfo,
+    dimension: Option<usize>,
+) -> Option<String> {
     let params = info.config.as_ref().and_then(|c| c.params.as_ref());
     let dense = params
         .and_then(|p| p.vectors_config.as_ref())
         .and_then(|v| v.config.as_ref());
+    let size = dimension.map(|d| format!("{d}-d ")).unwrap_or_default();
     let want = format!(
-        "pipeline needs a {DIMENSION}-d cosine vector named {DENSE:?} and a sparse vector named {LEXICAL:?} with the idf modifier"
+        "pipeline needs a {size}cosine vector named {DENSE:?} and a sparse vector named {LEXICAL:?} with the idf modifier"
     );
     let found_dense = match dense {
         Some(vectors_config::Config::ParamsMap(map)) => map.map.get(DENSE).map(|p| {
@@ -77,7 +82,7 @@ pub fn mismatch(collection: &str, info: &CollectionInfo) -> Option<String> {
         None => None,
     };
     match found_dense {
-        Some((size, Distance::Cosine)) if size == DIMENSION as u64 => {}
+        Some((size, Distance::Cosine)) if dimension.is_none_or(|d| size == d as u64) => {}
         Some((size, distance)) => {
             return Some(format!(
                 "collection {collection:?} has vector {DENSE:?} with {size} dimensions and {distance:?} distance; {want}. Use another collection (sink.collection or --qdrant-collection)"
@@ -110,4 +115,39 @@ pub fn missing_indexes(info: &CollectionInfo) -> Vec<(&'static str, FieldType)> 
         .filter(|(name, _)| !info.payload_schema.contains_key(*name))
         .copied()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qdrant_client::qdrant::{CollectionConfig, CollectionParams};
+
+    /// The collection a server would report after `create_request`.
+    fn created(dimension: usize) -> CollectionInfo {
+        let request = create_request("c", dimension).build();
+        CollectionInfo {
+            config: Some(CollectionConfig {
+                params: Some(CollectionParams {
+                    vectors_config: request.vectors_config,
+                    sparse_vectors_config: request.sparse_vectors_config,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_collection_is_made_for_the_models_dimension_and_checked_against_it() {
+        let wide = created(768);
+        assert_eq!(mismatch("c", &wide, Some(768)), None);
+        assert_eq!(mismatch("c", &wide, None), None, "a reader takes any size");
+        let problem = mismatch("c", &wide, Some(384)).unwrap_or_default();
+        assert!(
+            problem.contains("768 dimensions") && problem.contains("384-d"),
+            "{problem}"
+        );
+        assert_eq!(mismatch("c", &created(384), Some(384)), None);
+    }
 }
