@@ -83,6 +83,32 @@ pub fn add_second_phrasing(cands: &mut Vec<Candidate>, second: Vec<Candidate>) {
     }
 }
 
+/// A candidate list entry's (1-based rank, score), if the key is in that list.
+pub type Placed = Option<(usize, f32)>;
+
+/// Candidates from one semantic list per phrasing and the lexical list (each (key, score), best first): the first
+/// phrasing's list merged with the lexical one, each further one added by [`add_second_phrasing`].
+/// `make(key, phrasing, semantic, lexical)` builds a candidate (`None` drops the key).
+pub fn from_lists<K: Copy + Eq + std::hash::Hash>(
+    semantic: &[Vec<(K, f32)>],
+    lexical: &[(K, f32)],
+    mut make: impl FnMut(K, usize, Placed, Placed) -> Option<Candidate>,
+) -> Vec<Candidate> {
+    let first = semantic.first().map(Vec::as_slice).unwrap_or_default();
+    let mut cands: Vec<Candidate> = merge(first, lexical)
+        .into_iter()
+        .filter_map(|(k, s, l)| make(k, 0, s, l))
+        .collect();
+    for (phrasing, list) in semantic.iter().enumerate().skip(1) {
+        let more = merge(list, &[])
+            .into_iter()
+            .filter_map(|(k, s, _)| make(k, phrasing, s, None))
+            .collect();
+        add_second_phrasing(&mut cands, more);
+    }
+    cands
+}
+
 pub trait Corpus: Send + Sync {
     /// Points stored.
     fn point_count(&self) -> Result<u64>;
@@ -90,11 +116,13 @@ pub trait Corpus: Send + Sync {
     fn project_names(&self) -> Result<Vec<String>>;
     /// Project paths present.
     fn project_paths(&self) -> Result<BTreeSet<String>>;
-    /// The best `per_list` points by cosine similarity to `query_vector` and by BM25 for `query`, among the
-    /// points `filter` accepts; each list ordered by score, ties by id.
+    /// The best `per_list` points by cosine similarity to each of `phrasings` (the query's embedding first, then
+    /// any further phrasing of it, see [`super::expand`]) and by BM25 for `query`, among the points `filter`
+    /// accepts, in one pass over the store; each list ordered by score, ties by id, and the lists joined by
+    /// [`from_lists`].
     fn candidates(
         &self,
-        query_vector: &[f32],
+        phrasings: &[&[f32]],
         query: &str,
         filter: &Filter,
         per_list: usize,
@@ -111,7 +139,7 @@ pub trait Corpus: Send + Sync {
 }
 
 /// A key's (1-based rank, score) in the semantic and the lexical list.
-pub type Ranked<K> = (K, Option<(usize, f32)>, Option<(usize, f32)>);
+pub type Ranked<K> = (K, Placed, Placed);
 
 /// Merges two ranked lists into candidates. `semantic` and `lexical` hold (key, score) best first.
 pub fn merge<K: Copy + Eq + std::hash::Hash>(

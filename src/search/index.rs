@@ -1,7 +1,7 @@
 //! An in-memory search index over the stored points: payloads, a flat matrix of normalized vectors, a BM25
 //! inverted index, and the conversation tree (message -> chunks, parent -> children) for context.
 
-use super::corpus::{merge, Candidate, Corpus};
+use super::corpus::{from_lists, Candidate, Corpus};
 use super::filter::Filter;
 use super::rank::dot;
 use crate::error::Result;
@@ -288,32 +288,38 @@ impl Corpus for SearchIndex {
 
     fn candidates(
         &self,
-        query_vector: &[f32],
+        phrasings: &[&[f32]],
         query: &str,
         filter: &Filter,
         per_list: usize,
     ) -> Result<Vec<Candidate>> {
         let allowed: Vec<bool> = self.payloads.iter().map(|p| filter.matches(p)).collect();
-        // Semantic list: cosine = dot product of normalized vectors. Ties are broken by point id, as in Qdrant's
-        // results once re-sorted, so both stores list the same candidates.
-        let mut semantic: Vec<(u32, f32)> = (0..self.len())
-            .filter(|d| allowed[*d])
-            .filter_map(|d| Some((d as u32, dot(self.vector(d)?, query_vector))))
-            .collect();
-        self.top_by_id(&mut semantic, per_list);
+        // Semantic lists, one per phrasing, in one pass: cosine = dot product of normalized vectors. Ties are
+        // broken by point id, as in Qdrant's results once re-sorted, so both stores list the same candidates.
+        let mut semantic: Vec<Vec<(u32, f32)>> = vec![Vec::new(); phrasings.len()];
+        for doc in (0..self.len()).filter(|d| allowed[*d]) {
+            let Some(v) = self.vector(doc) else { continue };
+            for (list, phrasing) in semantic.iter_mut().zip(phrasings) {
+                list.push((doc as u32, dot(v, phrasing)));
+            }
+        }
+        for list in &mut semantic {
+            self.top_by_id(list, per_list);
+        }
         let mut lexical: Vec<(u32, f32)> = self
             .bm25
             .scores(query, |d| allowed.get(d as usize).copied().unwrap_or(false));
         self.top_by_id(&mut lexical, per_list);
-        Ok(merge(&semantic, &lexical)
-            .into_iter()
-            .map(|(d, sem, lex)| {
-                let doc = d as usize;
-                Candidate::ranked(self.ids[doc], self.payloads[doc].clone(), sem, lex, || {
-                    self.cosine(doc, query_vector)
-                })
-            })
-            .collect())
+        Ok(from_lists(&semantic, &lexical, |d, phrasing, sem, lex| {
+            let doc = d as usize;
+            Some(Candidate::ranked(
+                self.ids[doc],
+                self.payloads[doc].clone(),
+                sem,
+                lex,
+                || self.cosine(doc, phrasings[phrasing]),
+            ))
+        }))
     }
 
     fn embedding_model(&self) -> Result<Option<String>> {
@@ -355,5 +361,76 @@ impl SearchIndex {
                 .then_with(|| self.ids[a.0 as usize].cmp(&self.ids[b.0 as usize]))
         });
         list.truncate(k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::corpus::add_second_phrasing;
+    use crate::store::embedded::tests::payload;
+
+    /// Chunks with 2-d unit vectors at `angles` (radians), plus one without a vector, each with some text.
+    fn index(angles: &[f32]) -> SearchIndex {
+        let points = angles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (vec![a.cos(), a.sin()], format!("chunk {i} about deploy")))
+            .chain(std::iter::once((Vec::new(), "deploy log tail".to_string())))
+            .enumerate()
+            .map(|(i, (vector, text))| {
+                let mut p = payload("s", &format!("u{i}"), 0, 1);
+                p.text = text;
+                (
+                    Uuid::from_u128(i as u128 + 1),
+                    StoredPoint { vector, payload: p },
+                )
+            });
+        SearchIndex::from_points(points)
+    }
+
+    /// (id, cosine to 5 places, semantic rank, lexical rank, cosine from the expansion).
+    type Summary = (Uuid, String, Option<usize>, Option<usize>, bool);
+
+    fn summary(cands: &[Candidate]) -> Vec<Summary> {
+        let mut out: Vec<_> = cands
+            .iter()
+            .map(|c| {
+                let cosine = format!("{:.5}", c.cosine);
+                (
+                    c.id,
+                    cosine,
+                    c.semantic_rank,
+                    c.lexical_rank,
+                    c.cosine_from_expansion,
+                )
+            })
+            .collect();
+        out.sort_by_key(|s| s.0);
+        out
+    }
+
+    #[test]
+    fn two_phrasings_in_one_pass_equal_two_searches_joined() {
+        let index = index(&[0.0, 0.4, 0.9, 1.3, 1.6, 2.2, 3.0]);
+        let (query, second) = ([1.0f32, 0.0], [0.0f32, 1.0]);
+        let filter = Filter::default();
+        for per_list in [2, 3, 10] {
+            let one_pass = index
+                .candidates(&[&query, &second], "deploy", &filter, per_list)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut joined = index
+                .candidates(&[&query], "deploy", &filter, per_list)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let more = index
+                .candidates(&[&second], "", &filter, per_list)
+                .unwrap_or_else(|e| panic!("{e}"));
+            add_second_phrasing(&mut joined, more);
+            assert_eq!(summary(&one_pass), summary(&joined), "per_list {per_list}");
+            assert!(
+                one_pass.iter().any(|c| c.cosine_from_expansion),
+                "the second phrasing found chunks near it"
+            );
+        }
     }
 }

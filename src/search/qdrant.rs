@@ -2,7 +2,7 @@
 //! (the dense vector by cosine, the sparse `lexical` vector by BM25 with Qdrant's IDF), then ranked by the same
 //! code as the embedded store's.
 
-use super::corpus::{merge, Candidate, Corpus};
+use super::corpus::{from_lists, Candidate, Corpus};
 use super::rank::dot;
 use super::Filter as SearchFilter;
 use crate::error::Result;
@@ -69,8 +69,8 @@ impl QdrantCorpus {
 }
 
 /// Qdrant's order among equal scores is unspecified: order them by id, like the embedded store.
-fn by_score_then_id(list: &mut [Scored]) {
-    list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+fn by_score_then_id(list: &mut [(Uuid, f32)]) {
+    list.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 }
 
 impl Corpus for QdrantCorpus {
@@ -100,55 +100,56 @@ impl Corpus for QdrantCorpus {
 
     fn candidates(
         &self,
-        query_vector: &[f32],
+        phrasings: &[&[f32]],
         query: &str,
         filter: &SearchFilter,
         per_list: usize,
     ) -> Result<Vec<Candidate>> {
-        let filter = to_qdrant(filter);
-        let limit = per_list as u64;
-        let mut semantic = self.store.query(
-            DENSE,
-            VectorInput::new_dense(query_vector.to_vec()),
-            filter.clone(),
-            limit,
-        )?;
+        // Every list in one request: a dense query per phrasing, then the sparse one if the query has terms.
+        let mut queries: Vec<(&str, VectorInput)> = phrasings
+            .iter()
+            .map(|v| (DENSE, VectorInput::new_dense(v.to_vec())))
+            .collect();
         let (dims, weights) = lexical::sparse_query(query);
-        let mut lexical = if dims.is_empty() {
-            Vec::new()
-        } else {
-            self.store.query(
-                LEXICAL,
-                VectorInput::new_sparse(dims, weights),
-                filter,
-                limit,
-            )?
+        let has_terms = !dims.is_empty();
+        if has_terms {
+            queries.push((LEXICAL, VectorInput::new_sparse(dims, weights)));
+        }
+        let mut lists = self
+            .store
+            .query_batch(&queries, to_qdrant(filter), per_list as u64)?;
+        let lexical = if has_terms { lists.pop() } else { None }.unwrap_or_default();
+        let semantic = lists;
+
+        let keyed = |list: &[Scored]| -> Vec<(Uuid, f32)> {
+            let mut list: Vec<(Uuid, f32)> = list.iter().map(|s| (s.id, s.score)).collect();
+            by_score_then_id(&mut list);
+            list
         };
-        by_score_then_id(&mut semantic);
-        by_score_then_id(&mut lexical);
-        let sem: Vec<(Uuid, f32)> = semantic.iter().map(|s| (s.id, s.score)).collect();
-        let lex: Vec<(Uuid, f32)> = lexical.iter().map(|s| (s.id, s.score)).collect();
+        let sem: Vec<Vec<(Uuid, f32)>> = semantic.iter().map(|l| keyed(l)).collect();
+        let lex = keyed(&lexical);
         let mut found: HashMap<Uuid, Scored> = HashMap::new();
-        for s in lexical.into_iter().chain(semantic) {
+        for s in lexical.into_iter().chain(semantic.into_iter().flatten()) {
             found.insert(s.id, s);
         }
+        // A chunk without a vector is in the lexical list only, so only the query's own embedding scores it.
         let unembedded: BTreeSet<&str> = found
             .values()
             .filter(|s| s.vector.is_none())
             .map(|s| s.payload.message_id.as_str())
             .collect();
+        let query_vector = phrasings.first().copied().unwrap_or_default();
         let by_message = self.best_cosine_of_messages(&unembedded, query_vector)?;
-        Ok(merge(&sem, &lex)
-            .into_iter()
-            .filter_map(|(id, s, l)| {
-                let point = found.remove(&id)?;
-                let cosine = match point.vector.as_deref() {
-                    Some(v) => Some(dot(v, query_vector)),
-                    None => by_message.get(&point.payload.message_id).copied(),
-                };
-                Some(Candidate::ranked(id, point.payload, s, l, || cosine))
-            })
-            .collect())
+        Ok(from_lists(&sem, &lex, |id, phrasing, s, l| {
+            let point = found.get(&id)?;
+            let cosine = match point.vector.as_deref() {
+                Some(v) => phrasings.get(phrasing).map(|q| dot(v, q)),
+                None => by_message.get(&point.payload.message_id).copied(),
+            };
+            Some(Candidate::ranked(id, point.payload.clone(), s, l, || {
+                cosine
+            }))
+        }))
     }
 
     fn embedding_model(&self) -> Result<Option<String>> {

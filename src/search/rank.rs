@@ -1,7 +1,7 @@
 //! Hybrid ranking: semantic and lexical candidate lists fused by standardized scores (see `fuse`), then bounded
 //! boosts.
 
-use super::corpus::{add_second_phrasing, Corpus};
+use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
 use super::named_file::{is_named, named_files};
@@ -125,12 +125,11 @@ pub struct Ranked {
 
 /// Runs a query over any store. `query_vector` is the normalized embedding of `req.query`.
 pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) -> Result<Ranked> {
-    let mut cands = corpus.candidates(query_vector, &req.query, &req.filter, CANDIDATES)?;
-    if let Some(expansion) = &req.expansion {
-        // The lexical list is the query's own (an empty query asks for none): only the embedding differs.
-        let second = corpus.candidates(&expansion.vector, "", &req.filter, CANDIDATES)?;
-        add_second_phrasing(&mut cands, second);
-    }
+    // The expansion is a second phrasing by meaning only: the lexical list is the query's own.
+    let phrasings: Vec<&[f32]> = std::iter::once(query_vector)
+        .chain(req.expansion.as_ref().map(|e| e.vector.as_slice()))
+        .collect();
+    let cands = corpus.candidates(&phrasings, &req.query, &req.filter, CANDIDATES)?;
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();

@@ -62,6 +62,8 @@ pub(crate) fn same_export_stats_search_and_health_as_the_embedded_store(server: 
             "2020-01-01".into(),
         ],
         vec!["test".into(), "--solutions".into()],
+        // Expanded by the thesaurus: a second phrasing, in the same request as the query's own lists.
+        vec!["the tests broke after my change".into()],
         vec![
             "memory conversation".into(),
             "--until".into(),

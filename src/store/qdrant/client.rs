@@ -14,8 +14,9 @@ use qdrant_client::qdrant::with_vectors_selector::SelectorOptions;
 use qdrant_client::qdrant::VectorsSelector;
 use qdrant_client::qdrant::{
     facet_value, CountPointsBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder,
-    FacetCountsBuilder, Filter, PointId, PointStruct, QueryPointsBuilder, ScoredPoint,
-    ScrollPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, VectorInput,
+    FacetCountsBuilder, Filter, PointId, PointStruct, QueryBatchPointsBuilder, QueryPoints,
+    QueryPointsBuilder, ScoredPoint, ScrollPointsBuilder, SetPayloadPointsBuilder,
+    UpsertPointsBuilder, VectorInput,
 };
 use qdrant_client::Qdrant;
 use std::future::Future;
@@ -359,6 +360,50 @@ impl QdrantStore {
             self.client.query(req)
         })?;
         reply.result.into_iter().map(|p| self.scored(p)).collect()
+    }
+
+    /// Several queries (`using`, input) under one filter and limit, in one request: each one's points, best first.
+    pub fn query_batch(
+        &self,
+        queries: &[(&str, VectorInput)],
+        filter: Option<Filter>,
+        limit: u64,
+    ) -> Result<Vec<Vec<Scored>>> {
+        if queries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let collection = self.collection.as_str();
+        let requests: Vec<QueryPoints> = queries
+            .iter()
+            .map(|(using, input)| {
+                let mut req = QueryPointsBuilder::new(collection)
+                    .query(input.clone())
+                    .using(*using)
+                    .limit(limit)
+                    .with_payload(true)
+                    .with_vectors(dense_only());
+                if let Some(f) = filter.clone() {
+                    req = req.filter(f);
+                }
+                req.build()
+            })
+            .collect();
+        let reply = self.call(&format!("query ({} lists)", queries.len()), None, || {
+            self.client
+                .query_batch(QueryBatchPointsBuilder::new(collection, requests.clone()))
+        })?;
+        if reply.result.len() != queries.len() {
+            return Err(self.decode_error(format!(
+                "a batch of {} queries got {} answers",
+                queries.len(),
+                reply.result.len()
+            )));
+        }
+        reply
+            .result
+            .into_iter()
+            .map(|list| list.result.into_iter().map(|p| self.scored(p)).collect())
+            .collect()
     }
 
     fn scored(&self, p: ScoredPoint) -> Result<Scored> {

@@ -336,6 +336,29 @@ fake_service! {
             }))
         }
 
+        async fn query_batch(
+            &self,
+            request: Request<pb::QueryBatchPoints>,
+        ) -> Result<Response<pb::QueryBatchResponse>, Status> {
+            let started = self.enter("query_batch").await?;
+            let request = request.get_ref();
+            let result = {
+                let store = self.read();
+                // Qdrant answers every query of the batch from the batch's collection.
+                let collection = store.collection(&request.collection_name)?;
+                request
+                    .query_points
+                    .iter()
+                    .map(|q| Ok(pb::BatchResult { result: query::query(collection, q)? }))
+                    .collect::<Result<Vec<_>, Status>>()?
+            };
+            Ok(Response::new(pb::QueryBatchResponse {
+                result,
+                time: seconds(started),
+                usage: None,
+            }))
+        }
+
         async fn facet(
             &self,
             request: Request<pb::FacetCounts>,
@@ -370,7 +393,6 @@ fake_service! {
         discover as "discover": DiscoverPoints => DiscoverResponse;
         discover_batch as "discover_batch": DiscoverBatchPoints => DiscoverBatchResponse;
         update_batch as "update_batch": UpdateBatchPoints => UpdateBatchResponse;
-        query_batch as "query_batch": QueryBatchPoints => QueryBatchResponse;
         query_groups as "query_groups": QueryPointGroups => QueryGroupsResponse;
         search_matrix_pairs as "search_matrix_pairs": SearchMatrixPoints => SearchMatrixPairsResponse;
         search_matrix_offsets as "search_matrix_offsets": SearchMatrixPoints => SearchMatrixOffsetsResponse;
