@@ -4,6 +4,14 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Any underlying error kept as a cause.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// ": cause" when there is one (for messages that show their cause).
+fn colon(cause: &Option<Cause>) -> String {
+    cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -51,8 +59,12 @@ pub enum Error {
     #[error("{message}. Install the model and runtime with `make model` (or set PIPELINE_MODEL_DIR to a directory that holds them)")]
     ModelMissing { message: String },
 
-    #[error("embedding failed: {0}")]
-    Embed(String),
+    #[error("embedding failed: {message}{}", colon(source))]
+    Embed {
+        message: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     #[error("{store} holds vectors of the model {stored}; this pipeline embeds with {wanted}, whose vectors cannot be compared with them. Use the model the index was built with (embed.model in the pipeline file), or another --data-dir for the new model")]
     ModelMismatch {
@@ -67,7 +79,11 @@ pub enum Error {
         url: String,
         operation: String,
         attempts: u32,
+        /// What went wrong, with a hint where one helps (the last failure's text is in it).
         message: String,
+        /// The client's error of the last attempt (none when it timed out).
+        #[source]
+        source: Option<Cause>,
     },
 
     /// The time budget ended while a sink was still confirming a batch: nothing of it was checkpointed, and the
@@ -75,10 +91,11 @@ pub enum Error {
     #[error("the time budget ended while {sink} was still answering; nothing it had not confirmed was checkpointed (the next run replays it)")]
     CommitCutByBudget { sink: String },
 
-    #[error("stage `{stage}` stopped unexpectedly: {message}")]
+    #[error("stage `{stage}` stopped unexpectedly: {source}")]
     Stage {
         stage: &'static str,
-        message: String,
+        #[source]
+        source: Cause,
     },
 }
 
@@ -90,6 +107,30 @@ impl Error {
         }
     }
 
+    /// The embedder failed: `message` says at what, `source` is the runtime's error.
+    pub fn embed(message: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Error::Embed {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The embedder gave something unusable (no underlying error).
+    pub fn embed_result(message: impl Into<String>) -> Self {
+        Error::Embed {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A task of `stage` ended abnormally (it panicked, was cancelled, or its service failed).
+    pub fn stage(stage: &'static str, source: impl Into<Cause>) -> Self {
+        Error::Stage {
+            stage,
+            source: source.into(),
+        }
+    }
+
     /// True when the error comes from the user's input or configuration (exit code 2) rather than a failure (1).
     pub fn is_usage(&self) -> bool {
         matches!(self, Error::Config(_))
@@ -98,5 +139,39 @@ impl Error {
     /// True when another `pipeline` process holds the data dir (exit code 3): trying again later may work.
     pub fn is_busy(&self) -> bool {
         matches!(self, Error::Locked { .. } | Error::WatchRunning { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[tokio::test]
+    async fn a_failed_stage_keeps_the_task_error_as_its_cause() {
+        let joined = tokio::spawn(async { panic!("boom") }).await;
+        let err = joined.map_err(|e| Error::stage("embed", e)).err();
+        let err = err.unwrap_or_else(|| panic!("the task panicked"));
+        assert!(err.to_string().contains("stage `embed`"), "{err}");
+        let cause = err
+            .source()
+            .and_then(|s| s.downcast_ref::<tokio::task::JoinError>());
+        assert!(cause.is_some_and(|j| j.is_panic()), "{:?}", err.source());
+    }
+
+    #[test]
+    fn an_embedding_error_shows_and_keeps_its_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, "bad graph");
+        let err = Error::embed("loading model.onnx", io);
+        assert_eq!(
+            err.to_string(),
+            "embedding failed: loading model.onnx: bad graph"
+        );
+        assert!(err
+            .source()
+            .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some()));
+        let plain = Error::embed_result("model is unavailable");
+        assert_eq!(plain.to_string(), "embedding failed: model is unavailable");
+        assert!(plain.source().is_none());
     }
 }

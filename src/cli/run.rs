@@ -1,20 +1,15 @@
 //! `pipeline run`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE, EXIT_WORK_LEFT};
-use crate::config::SinkKind;
 use crate::embedder::default_model_dir;
 use crate::error::Error;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
-use crate::store::{snapshot, target, EmbeddedStore, WriterLock};
-use crate::sync::{RunSettings, RunSummary, SyncJob};
+use crate::sync::{LockWait, RunSettings, RunSummary, SessionSpec, SyncJob, WriterSession};
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// A sink's last request must be over this long before the budget ends (the summary and exit follow).
-const SINK_MARGIN: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -85,27 +80,25 @@ pub fn sync(
     let chosen = common.chosen_sink()?;
     let budget_end = settings.budget.map(|b| common.started + b);
     // A watch cycle holding the data dir ends within seconds: wait for it (never past the budget).
-    let wait_until = budget_end
+    let until = budget_end
         .map(|end| {
             end.checked_sub(Duration::from_secs(1))
                 .unwrap_or(common.started)
         })
         .unwrap_or_else(|| std::time::Instant::now() + WATCH_WAIT);
-    let _writer = WriterLock::acquire_beside_watch(&common.data_dir, wait_until)?;
-    let store = Arc::new(EmbeddedStore::open_writer(&common.data_dir)?);
     let rt = super::runtime()?;
-    let sink = target::open_sink(
-        &common.data_dir,
-        &chosen.config,
-        common.config.embed.model.dimension,
-        store.clone(),
-        rt.handle().clone(),
-        budget_end.map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(common.started)),
-    )?;
-    let embedded = chosen.config.kind == SinkKind::Embedded;
+    let spec = SessionSpec {
+        data_dir: &common.data_dir,
+        sink: &chosen.config,
+        dimension: common.config.embed.model.dimension,
+        lock: LockWait::BesideWatch { until },
+        budget_end,
+    };
+    let session = WriterSession::open(&spec, rt.handle().clone())?
+        .ok_or_else(|| anyhow::anyhow!("the data dir is busy"))?;
     if remember == Remember::Yes {
-        history::save_resume(&store, &settings)?;
-        history::save_sources(&store, &settings.sources)?;
+        history::save_resume(session.store(), &settings)?;
+        history::save_sources(session.store(), &settings.sources)?;
     }
     let reporter = Reporter::new(
         Display::detect(common.quiet || report != Report::Text),
@@ -116,21 +109,18 @@ pub fn sync(
         config: common.config.clone(),
         model_dir: default_model_dir(),
         started: common.started,
-        publish_snapshots: embedded,
+        publish_snapshots: session.is_embedded(),
         model_slot: None,
     };
-    let result = rt.block_on(job.run(store.clone(), sink, reporter, stop_signal()));
+    let result = rt.block_on(session.run(job, reporter, stop_signal()));
     // A late embed batch may still be running on a blocking thread: do not wait for it.
     rt.shutdown_timeout(Duration::from_millis(20));
     let summary = result?;
-    history::record_run(&store, &summary)?;
-    if !summary.work_left && remember == Remember::Yes {
-        history::clear_resume(&store)?;
+    session.record(&summary, remember == Remember::Yes)?;
+    if let Err(e) = session.publish_snapshot(&summary, None) {
+        eprintln!("warning: could not publish the search snapshot: {e}");
     }
-    store.flush()?;
-    if embedded {
-        publish_snapshot(&common.data_dir, &store, &summary, budget_end);
-    }
+    drop(session);
     if report != Report::Silent {
         print_summary(&summary, report == Report::Json)?;
     }
@@ -139,32 +129,6 @@ pub fn sync(
     } else {
         EXIT_OK
     })
-}
-
-/// Publishes the search snapshot if this run changed the store (or none exists) and the budget leaves time for
-/// it (estimated from the last snapshot's size); otherwise searches during the next sync see an older one.
-fn publish_snapshot(
-    data_dir: &std::path::Path,
-    store: &EmbeddedStore,
-    summary: &RunSummary,
-    budget_end: Option<std::time::Instant>,
-) {
-    let path = snapshot::path(data_dir);
-    let previous = std::fs::metadata(&path).map(|m| m.len()).ok();
-    if summary.points_committed == 0 && previous.is_some() {
-        return;
-    }
-    // ~150 MB/s to read, encode and write, plus a fixed cost; guessed from the point count without a previous file.
-    let bytes = previous.unwrap_or(store.point_count() as u64 * 3000);
-    let needed = Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 150e6);
-    if budget_end
-        .is_some_and(|end| std::time::Instant::now() + needed + Duration::from_millis(100) > end)
-    {
-        return;
-    }
-    if let Err(e) = snapshot::publish(data_dir, store) {
-        eprintln!("warning: could not publish the search snapshot: {e}");
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

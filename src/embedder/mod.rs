@@ -79,7 +79,7 @@ impl Embedder {
                 .with_arena_allocator(settings.memory_arena)
                 .build()]);
         let model = TextEmbedding::try_new_from_user_defined(model, options)
-            .map_err(|e| Error::Embed(format!("loading {}: {e}", files.model.display())))?;
+            .map_err(|e| Error::embed(format!("loading {}", files.model.display()), e))?;
         let mut embedder = Embedder {
             model,
             batch_size: settings.batch_size.max(1),
@@ -90,10 +90,10 @@ impl Embedder {
         let probe = embedder
             .model
             .embed(["dimension probe"], Some(1))
-            .map_err(|e| Error::Embed(format!("{}: {e}", files.model.display())))?;
+            .map_err(|e| Error::embed(files.model.display().to_string(), e))?;
         let got = probe.first().map_or(0, Vec::len);
         if got != files.dimension {
-            return Err(Error::Embed(format!(
+            return Err(Error::embed_result(format!(
                 "{} returns {got}-dimensional vectors, but embed.model.dimension is {}",
                 files.model.display(),
                 files.dimension
@@ -121,9 +121,9 @@ impl Embedder {
         let vectors = self
             .model
             .embed(texts, Some(self.batch_size))
-            .map_err(|e| Error::Embed(e.to_string()))?;
+            .map_err(|e| Error::embed(format!("{} texts", texts.len()), e))?;
         if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != self.dimension) {
-            return Err(Error::Embed(format!(
+            return Err(Error::embed_result(format!(
                 "model returned {} vectors for {} texts",
                 vectors.len(),
                 texts.len()

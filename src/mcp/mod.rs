@@ -13,6 +13,7 @@ pub use params::{ContextParams, SearchParams, SyncParams};
 
 use crate::config::{PipelineConfig, SinkConfig, SinkKind};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
+use crate::error::Error;
 use crate::progress::{Counters, Display, Reporter};
 use crate::search::query::{self, SearchOptions};
 use crate::search::report::{
@@ -21,8 +22,8 @@ use crate::search::report::{
 use crate::search::window::{ConversationWindow, WindowRequest, MAX_NEIGHBOURS};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
 use crate::store::target::{self, SinkOverrides};
-use crate::store::{snapshot, EmbeddedStore, WriterLock};
-use crate::sync::{RunSettings, SyncJob};
+use crate::store::EmbeddedStore;
+use crate::sync::{LockWait, RunSettings, SessionSpec, SyncJob, WriterSession};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
@@ -216,32 +217,31 @@ impl McpServer {
         }
         let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
         let sink_config = self.chosen_sink()?;
-        let (data_dir, until) = (self.data_dir.clone(), started + budget / 2);
-        let (_writer, store) = tokio::task::spawn_blocking(move || {
-            let writer = WriterLock::acquire_beside_watch(&data_dir, until)?;
-            let store = EmbeddedStore::open_writer(&data_dir)?;
-            Ok::<_, crate::error::Error>((writer, store))
+        let (data_dir, dimension) = (self.data_dir.clone(), self.config.embed.model.dimension);
+        let handle = tokio::runtime::Handle::current();
+        let session = tokio::task::spawn_blocking(move || {
+            let spec = SessionSpec {
+                data_dir: &data_dir,
+                sink: &sink_config,
+                dimension,
+                lock: LockWait::BesideWatch {
+                    until: started + budget / 2,
+                },
+                budget_end: Some(started + budget),
+            };
+            WriterSession::open(&spec, handle)
         })
         .await
         .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{e}; try again when it ends"))?;
-        let store = Arc::new(store);
-        let sink = {
-            let (data_dir, store, config) =
-                (self.data_dir.clone(), store.clone(), sink_config.clone());
-            let handle = tokio::runtime::Handle::current();
-            let deadline = (started + budget).checked_sub(Duration::from_millis(250));
-            let dimension = self.config.embed.model.dimension;
-            tokio::task::spawn_blocking(move || {
-                target::open_sink(&data_dir, &config, dimension, store, handle, deadline)
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?
-        };
-        let embedded = sink_config.kind == SinkKind::Embedded;
-        let sources: Vec<PathBuf> =
-            crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
+        .map_err(|e| match e {
+            e @ (Error::Locked { .. } | Error::WatchRunning { .. }) => {
+                format!("{e}; try again when it ends")
+            }
+            e => e.to_string(),
+        })?
+        .ok_or("the data dir is busy; try again when the other writer ends")?;
+        let sources: Vec<PathBuf> = crate::history::saved_sources(session.store())
+            .unwrap_or_else(crate::paths::default_sources);
         if sources.is_empty() {
             return Err("no transcript directory found (~/.claude/projects); run `pipeline run --source DIR` once".into());
         }
@@ -255,26 +255,18 @@ impl McpServer {
             config: self.config.clone(),
             model_dir: self.model_dir.clone(),
             started,
-            publish_snapshots: embedded,
+            publish_snapshots: session.is_embedded(),
             model_slot: None,
         };
         let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
-        let _ = crate::history::save_resume(&store, &settings);
-        let summary = job
-            .run(store.clone(), sink, reporter, std::future::pending())
+        let _ = crate::history::save_resume(session.store(), &settings);
+        let summary = session
+            .run(job, reporter, std::future::pending())
             .await
             .map_err(|e| e.to_string())?;
-        let _ = crate::history::record_run(&store, &summary);
-        if !summary.work_left {
-            let _ = crate::history::clear_resume(&store);
-        }
-        let publish_by = started + budget;
-        if embedded
-            && summary.points_committed > 0
-            && Instant::now() + Duration::from_secs(1) < publish_by
-        {
-            let _ = snapshot::publish(&self.data_dir, &store);
-        }
+        let _ = session.record(&summary, true);
+        let _ = session.publish_snapshot(&summary, None);
+        drop(session);
         json(&summary)
     }
 
@@ -384,20 +376,13 @@ impl ServerHandler for McpServer {
 
 /// Serves MCP on stdin/stdout until the client disconnects.
 pub async fn serve(server: McpServer) -> crate::error::Result<()> {
-    let running =
-        server
-            .serve(rmcp::transport::stdio())
-            .await
-            .map_err(|e| crate::error::Error::Stage {
-                stage: "mcp",
-                message: e.to_string(),
-            })?;
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| crate::error::Error::stage("mcp", e))?;
     running
         .waiting()
         .await
-        .map_err(|e| crate::error::Error::Stage {
-            stage: "mcp",
-            message: e.to_string(),
-        })?;
+        .map_err(|e| crate::error::Error::stage("mcp", e))?;
     Ok(())
 }

@@ -98,7 +98,7 @@ impl Model {
             return Ok(ModelWait::Ready);
         }
         let Some(load) = self.load.as_mut() else {
-            return Err(Error::Embed("model is unavailable".into()));
+            return Err(Error::embed_result("model is unavailable"));
         };
         let until_deadline = async {
             match deadline {
@@ -123,7 +123,7 @@ impl Model {
         }
         match self.load.take() {
             Some(handle) => loaded_model(handle.await),
-            None => Err(Error::Embed("model is unavailable".into())),
+            None => Err(Error::embed_result("model is unavailable")),
         }
     }
 }
@@ -132,7 +132,7 @@ impl Model {
 fn loaded_model(
     joined: std::result::Result<Result<Embedder>, tokio::task::JoinError>,
 ) -> Result<Embedder> {
-    joined.map_err(|e| Error::Embed(format!("model loader failed: {e}")))?
+    joined.map_err(|e| Error::embed("model loader failed", e))?
 }
 
 impl EmbedStage {
@@ -340,7 +340,7 @@ impl EmbedStage {
                 (embedder, r)
             })
             .await
-            .map_err(|e| Error::Embed(format!("embedding thread failed: {e}")))?;
+            .map_err(|e| Error::embed("embedding thread failed", e))?;
             counters
                 .inflight_tokens
                 .store(0, std::sync::atomic::Ordering::Relaxed);
@@ -374,7 +374,10 @@ impl EmbedStage {
                         Some(text) => {
                             let key = cache_key(&self.config.model.id, text);
                             let Some(vector) = vectors.get(&key).cloned() else {
-                                return Err(Error::Embed(format!("no vector for point {}", c.id)));
+                                return Err(Error::embed_result(format!(
+                                    "no vector for point {}",
+                                    c.id
+                                )));
                             };
                             // Remember a vector in the cache once, with the first point that needed it.
                             let fresh_key = match fresh.iter().position(|k| *k == key) {

@@ -39,10 +39,7 @@ pub async fn run(
         let s = sink.clone();
         let committed = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
             .await
-            .map_err(|e| Error::Stage {
-                stage: "upsert",
-                message: e.to_string(),
-            })?;
+            .map_err(|e| Error::stage("upsert", e))?;
         let batch = match committed {
             Ok(batch) => batch,
             Err(Error::CommitCutByBudget { .. }) => {

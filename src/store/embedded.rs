@@ -38,6 +38,11 @@ impl EmbeddedStore {
     pub fn open(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("store");
+        if lock_held_elsewhere(&path) {
+            return Err(Error::Locked {
+                data_dir: data_dir.to_path_buf(),
+            });
+        }
         let db = sled::Config::new()
             .path(&path)
             .cache_capacity(64 << 20)
@@ -70,14 +75,14 @@ impl EmbeddedStore {
         }
     }
 
-    /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs (after waiting out a
-    /// `pipeline watch` cycle, which is short), and retries for a few seconds while another reader has it open
-    /// (readers hold it only to load what they need).
     /// A store has been created in this data dir (by a sync; readers must not create one).
     pub fn exists(data_dir: &Path) -> bool {
         data_dir.join("store").is_dir()
     }
 
+    /// Opens the store to read it: fails with [`Error::Locked`] at once while a writer runs (after waiting out a
+    /// `pipeline watch` cycle, which is short), and retries for a few seconds while another reader has it open
+    /// (readers hold it only to load what they need).
     pub fn open_reader(data_dir: &Path) -> Result<Self> {
         let mut attempts = 0;
         loop {
@@ -433,6 +438,18 @@ fn database_error(path: &Path, source: sled::Error) -> Error {
     }
 }
 
+/// Whether another open database (in this process or another) holds sled's lock on `store/db`, tested by the lock
+/// itself: the same exclusive `flock` sled takes, taken and released at once. sled 0.34 reports a held lock only
+/// as text (`ErrorKind::Other`, "could not acquire lock ..."), so this is how contention is recognised by its kind.
+fn lock_held_elsewhere(store: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(store.join("db")) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+}
+
+/// A failed sled open. The lock is probed before opening ([`lock_held_elsewhere`]); sled's own lock text is
+/// matched only for the moment between that probe and sled's attempt.
 fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
     let text = e.to_string();
     if text.contains("could not acquire lock")

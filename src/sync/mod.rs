@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 mod publisher;
+mod session;
 use publisher::SnapshotPublisher;
+pub use session::{LockWait, SessionSpec, WriterSession};
 
 /// Grace after SIGINT/SIGTERM for the batch in flight.
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
@@ -54,10 +56,11 @@ mod opt_duration_ms {
 }
 
 /// Why a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// Everything pending was stored.
+    #[default]
     CaughtUp,
     /// The time budget ran out with work left.
     Budget,
@@ -67,8 +70,9 @@ pub enum StopReason {
     MaxFiles,
 }
 
-/// The end-of-run report (printed, `--json`, and kept in the run history).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The end-of-run report (printed, `--json`, and kept in the run history). The default is a run that found
+/// nothing to do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub stop_reason: StopReason,
     /// Work remains for another run.
@@ -316,10 +320,7 @@ impl SyncJob {
         }
         reporter.finish();
         let upserted = upsert_result
-            .map_err(|e| Error::Stage {
-                stage: "upsert",
-                message: e.to_string(),
-            })
+            .map_err(|e| Error::stage("upsert", e))
             .and_then(|r| r);
         let upserted = match upserted {
             Ok(u) => u,
@@ -341,12 +342,7 @@ impl SyncJob {
         } else {
             match embed_task.await {
                 Ok(r) => r?,
-                Err(e) => {
-                    return Err(Error::Stage {
-                        stage: "embed",
-                        message: e.to_string(),
-                    })
-                }
+                Err(e) => return Err(Error::stage("embed", e)),
             }
         };
         let _ = notify.send(());
@@ -358,12 +354,7 @@ impl SyncJob {
         match enhance_task.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
-            Err(e) => {
-                return Err(Error::Stage {
-                    stage: "enhance",
-                    message: e.to_string(),
-                })
-            }
+            Err(e) => return Err(Error::stage("enhance", e)),
         }
 
         let all_read = parse_outcome.is_some_and(|p| {

@@ -14,22 +14,20 @@ pub mod stats;
 
 pub use stats::{WatchReport, WatchStats, WatchTotals};
 
-use crate::config::{PipelineConfig, SinkKind};
+use crate::config::PipelineConfig;
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Display, Reporter};
 use crate::stages::embed::ModelSlot;
 use crate::store::lock::{is_locked, try_lock_file};
 use crate::store::target::SinkOverrides;
-use crate::store::{snapshot, target, EmbeddedStore, Holder, WriterLock};
-use crate::sync::{RunSettings, RunSummary, SyncJob};
+use crate::store::{target, EmbeddedStore};
+use crate::sync::{LockWait, RunSettings, RunSummary, SessionSpec, SyncJob, WriterSession};
 use events::DirtyFiles;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-/// How long a cycle waits for readers that have the database open to let go.
-const OPEN_PATIENCE: Duration = Duration::from_secs(5);
 /// Pause between two cycles when work is left, so other writers and readers get their turn.
 const GAP: Duration = Duration::from_millis(100);
 
@@ -196,39 +194,28 @@ impl Watcher {
         events: u64,
         last_snapshot: &mut Instant,
     ) -> Result<Option<(RunSummary, Vec<f64>)>> {
-        let lock = match WriterLock::acquire_as(&self.data_dir, Holder::Watch) {
-            Ok(l) => l,
-            Err(Error::Locked { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
         let started = Instant::now();
-        let store = match open_patiently(&self.data_dir).await {
-            // Still held by a reader after the wait: a turn for later, like a busy writer lock.
-            Err(Error::Locked { .. }) => return Ok(None),
-            other => Arc::new(other?),
-        };
         let chosen = target::choose(&self.data_dir, self.config.sink.as_ref(), &self.overrides)?;
-        let embedded = chosen.config.kind == SinkKind::Embedded;
-        let data_dir = self.data_dir.clone();
-        let (sink_config, s) = (chosen.config, store.clone());
-        let budget_end = started + self.settings.cycle;
-        let handle = tokio::runtime::Handle::current();
+        let (data_dir, sink_config) = (self.data_dir.clone(), chosen.config);
         let dimension = self.config.embed.model.dimension;
-        let sink = tokio::task::spawn_blocking(move || {
-            target::open_sink(
-                &data_dir,
-                &sink_config,
+        let handle = tokio::runtime::Handle::current();
+        let budget_end = started + self.settings.cycle;
+        let session = tokio::task::spawn_blocking(move || {
+            let spec = SessionSpec {
+                data_dir: &data_dir,
+                sink: &sink_config,
                 dimension,
-                s,
-                handle,
-                budget_end.checked_sub(Duration::from_millis(250)),
-            )
+                lock: LockWait::AsWatch,
+                budget_end: Some(budget_end),
+            };
+            WriterSession::open(&spec, handle)
         })
         .await
-        .map_err(|e| Error::Stage {
-            stage: "watch",
-            message: e.to_string(),
-        })??;
+        .map_err(|e| Error::stage("watch", e))??;
+        // Another writer holds the data dir, or a reader still has it open: a turn for later.
+        let Some(session) = session else {
+            return Ok(None);
+        };
         let job = SyncJob {
             settings: RunSettings {
                 sources: self.settings.sources.clone(),
@@ -246,27 +233,17 @@ impl Watcher {
         let signal = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
-        let summary = job.run(store.clone(), sink, reporter, signal).await?;
-        let lags = caught_up(&store, carried);
+        let summary = session.run(job, reporter, signal).await?;
+        let lags = caught_up(session.store(), carried);
         stats.record(trigger, events, &summary, &lags);
-        stats.save(&store)?;
+        stats.save(session.store())?;
         // Searches during later cycles read the snapshot: keep it reasonably fresh, not on every cycle, and only
-        // when it fits in what is left of the cycle (its cost grows with the store: ~150 MB/s).
+        // when it fits in what is left of the cycle.
         let every = Duration::from_secs(self.config.snapshot.every_secs.max(1));
-        let snapshot_bytes =
-            std::fs::metadata(snapshot::path(&self.data_dir)).map_or(0, |m| m.len());
-        let snapshot_cost =
-            Duration::from_millis(50) + Duration::from_secs_f64(snapshot_bytes as f64 / 150e6);
-        if embedded
-            && summary.points_committed > 0
-            && last_snapshot.elapsed() >= every
-            && started.elapsed() + snapshot_cost < self.settings.cycle
-        {
-            snapshot::publish(&self.data_dir, &store)?;
+        if session.publish_snapshot(&summary, Some(*last_snapshot + every))? {
             *last_snapshot = Instant::now();
         }
-        drop(store);
-        drop(lock);
+        drop(session);
         Ok(Some((summary, lags)))
     }
 }
@@ -315,19 +292,6 @@ fn ends_mid_line(path: &Path, offset: u64) -> bool {
             Ok(n) if block[..n].contains(&b'\n') => return false,
             Ok(_) => {}
             Err(_) => return false,
-        }
-    }
-}
-
-/// Opens the database, waiting a little while readers have it open (they hold it only to load).
-async fn open_patiently(data_dir: &Path) -> Result<EmbeddedStore> {
-    let until = Instant::now() + OPEN_PATIENCE;
-    loop {
-        match EmbeddedStore::open(data_dir) {
-            Err(Error::Locked { .. }) if Instant::now() < until => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            other => return other,
         }
     }
 }

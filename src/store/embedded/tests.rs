@@ -175,9 +175,22 @@ fn validation_patch_reaches_every_chunk() {
 #[test]
 fn second_open_of_the_same_dir_is_refused_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let _first = open(dir.path());
-    // sled's lock is per process file handle: a second process is refused; within one process the lock is
-    // re-entrant on Linux (flock per open file description), so this checks the message mapping instead.
+    let first = open(dir.path());
+    // The lock is sled's `flock` on store/db, held per open file: a second open is refused even in-process.
+    let second = EmbeddedStore::open(dir.path());
+    assert!(
+        matches!(second, Err(Error::Locked { .. })),
+        "{:?}",
+        second.err()
+    );
+    assert!(lock_held_elsewhere(&dir.path().join("store")));
+    drop(first);
+    assert!(
+        !lock_held_elsewhere(&dir.path().join("store")),
+        "released with the database"
+    );
+    assert!(EmbeddedStore::open(dir.path()).is_ok());
+    // Between the probe and sled's own attempt, sled's lock message is recognised.
     let err = open_error(
         dir.path(),
         dir.path(),

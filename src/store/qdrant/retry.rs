@@ -4,7 +4,7 @@
 //! that timed out (`Cancelled`, `DeadlineExceeded`), overload (`ResourceExhausted`, honouring its retry-after) and
 //! `Unknown`/`Aborted`. Everything else (a bad request, a missing collection, a wrong API key) fails at once.
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use qdrant_client::QdrantError;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -96,7 +96,8 @@ impl RetryPolicy {
     {
         let mut backoff = self.backoff;
         let mut attempts = 0u32;
-        let mut last_failure: Option<String> = None;
+        // The last failure's text and the client's error, if it was one (not a timeout).
+        let mut last_failure: Option<(String, Option<QdrantError>)> = None;
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             if left == Some(Duration::ZERO) {
@@ -104,20 +105,23 @@ impl RetryPolicy {
             }
             let limit = left.map_or(self.timeout, |l| l.min(self.timeout));
             attempts += 1;
-            let failure = match tokio::time::timeout(limit, attempt()).await {
+            let (failure, cause) = match tokio::time::timeout(limit, attempt()).await {
                 Ok(Ok(v)) => return Ok(v),
-                Ok(Err(e)) => classify(&e),
+                Ok(Err(e)) => (classify(&e), Some(e)),
                 Err(_) if left.is_some_and(|l| l <= self.timeout) => {
                     return Err(self.out_of_time(&target, attempts, last_failure));
                 }
-                Err(_) => Failure::Transient {
-                    message: format!("no answer within {}", humantime::format_duration(limit)),
-                    retry_after: None,
-                },
+                Err(_) => (
+                    Failure::Transient {
+                        message: format!("no answer within {}", humantime::format_duration(limit)),
+                        retry_after: None,
+                    },
+                    None,
+                ),
             };
             let (message, retry_after) = match failure {
                 Failure::Permanent(message) => {
-                    return Err(qdrant_error(&target, attempts, message));
+                    return Err(qdrant_error(&target, attempts, message, cause));
                 }
                 Failure::Transient {
                     message,
@@ -125,7 +129,7 @@ impl RetryPolicy {
                 } => (message, retry_after),
             };
             if attempts > self.retries {
-                return Err(qdrant_error(&target, attempts, message));
+                return Err(qdrant_error(&target, attempts, message, cause));
             }
             let pause = retry_after.map_or(backoff, |r| r.max(backoff));
             if deadline.is_some_and(|d| Instant::now() + pause >= d) {
@@ -133,29 +137,41 @@ impl RetryPolicy {
                     &target,
                     attempts,
                     format!("{message} (no time left in the budget to retry)"),
+                    cause,
                 ));
             }
-            last_failure = Some(message);
+            last_failure = Some((message, cause));
             tokio::time::sleep(pause).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
 
-    fn out_of_time(&self, target: &Target<'_>, attempts: u32, last: Option<String>) -> Error {
+    fn out_of_time(
+        &self,
+        target: &Target<'_>,
+        attempts: u32,
+        last: Option<(String, Option<QdrantError>)>,
+    ) -> Error {
         match last {
             None => Error::CommitCutByBudget {
                 sink: format!("Qdrant at {}", target.url),
             },
-            Some(message) => qdrant_error(
+            Some((message, cause)) => qdrant_error(
                 target,
                 attempts,
                 format!("{message} (the budget ended while retrying)"),
+                cause,
             ),
         }
     }
 }
 
-fn qdrant_error(target: &Target<'_>, attempts: u32, message: String) -> Error {
+fn qdrant_error(
+    target: &Target<'_>,
+    attempts: u32,
+    message: String,
+    source: Option<QdrantError>,
+) -> Error {
     let hint = if message.contains("transport error")
         || message.contains("onnect")
         || message.starts_with("Unavailable")
@@ -171,6 +187,7 @@ fn qdrant_error(target: &Target<'_>, attempts: u32, message: String) -> Error {
         operation: target.operation.to_string(),
         attempts,
         message: format!("{message}{hint}"),
+        source: source.map(Cause::from),
     }
 }
 
@@ -236,6 +253,16 @@ mod tests {
             "{out:?}"
         );
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+        // The client's error is kept as the cause.
+        let cause = out
+            .as_ref()
+            .err()
+            .and_then(std::error::Error::source)
+            .and_then(|s| s.downcast_ref::<QdrantError>());
+        assert!(
+            matches!(cause, Some(QdrantError::ResponseError { status }) if status.code() == Code::Internal),
+            "{cause:?}"
+        );
 
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();

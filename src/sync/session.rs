@@ -1,0 +1,237 @@
+//! A writer session: the one sequence every sync follows, whoever starts it (`run`, `resume` and the hook
+//! through `cli::run::sync`, a `pipeline watch` cycle, the MCP sync tool). Take the writer lock, open the
+//! store, open the sink, run the job, record the run, publish the search snapshot when it is due and fits,
+//! close the store, release the lock.
+
+use super::{RunSummary, SyncJob};
+use crate::config::{SinkConfig, SinkKind};
+use crate::error::{Error, Result};
+use crate::history;
+use crate::progress::Reporter;
+use crate::store::lock::Holder;
+use crate::store::{snapshot, target, EmbeddedStore, Sink, WriterLock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Kept between the sink's last request and the end of the budget, for the checkpoint commit after it.
+const SINK_MARGIN: Duration = Duration::from_millis(250);
+/// Kept free after a snapshot publish, before the end of the budget.
+const SNAPSHOT_MARGIN: Duration = Duration::from_millis(100);
+
+/// How a session waits for the writer lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockWait {
+    /// A one-off writer (run, resume, the hook, the MCP sync): waits until `until` for a `pipeline watch` cycle
+    /// to release the data dir; any other writer is refused at once ([`Error::Locked`]).
+    BesideWatch { until: Instant },
+    /// A `pipeline watch` cycle: a data dir held by another writer, or still open by a reader after a short
+    /// wait, is a turn skipped (`Ok(None)` from [`WriterSession::open`]), never an error.
+    AsWatch,
+}
+
+/// What a session is opened with.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSpec<'a> {
+    pub data_dir: &'a Path,
+    pub sink: &'a SinkConfig,
+    /// The model's vector length (a new Qdrant collection is made for it).
+    pub dimension: usize,
+    pub lock: LockWait,
+    /// When the budget ends (`None`: no budget). The sink's requests end [`SINK_MARGIN`] before it, and a
+    /// snapshot is published only if it fits before it.
+    pub budget_end: Option<Instant>,
+}
+
+/// The data dir held for writing. Dropping it closes the store, then releases the lock.
+pub struct WriterSession {
+    // Drop order is declaration order: the sink and the store close before the lock is released.
+    sink: Arc<dyn Sink>,
+    store: Arc<EmbeddedStore>,
+    embedded: bool,
+    data_dir: PathBuf,
+    budget_end: Option<Instant>,
+    _lock: WriterLock,
+}
+
+impl WriterSession {
+    /// Takes the lock, opens the store and the sink. Blocking: call it from `spawn_blocking` in async code;
+    /// `handle` is the runtime Qdrant requests run on. `Ok(None)` only for [`LockWait::AsWatch`].
+    pub fn open(spec: &SessionSpec<'_>, handle: tokio::runtime::Handle) -> Result<Option<Self>> {
+        let as_watch = spec.lock == LockWait::AsWatch;
+        let lock = match spec.lock {
+            LockWait::BesideWatch { until } => {
+                WriterLock::acquire_beside_watch(spec.data_dir, until)?
+            }
+            LockWait::AsWatch => match WriterLock::acquire_as(spec.data_dir, Holder::Watch) {
+                Err(Error::Locked { .. }) => return Ok(None),
+                other => other?,
+            },
+        };
+        // A reader may still have the database open for a moment (it holds it only to load): open_writer waits.
+        let store = match EmbeddedStore::open_writer(spec.data_dir) {
+            Err(Error::Locked { .. }) if as_watch => return Ok(None),
+            other => Arc::new(other?),
+        };
+        let sink_deadline = spec
+            .budget_end
+            .map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(end));
+        let sink = target::open_sink(
+            spec.data_dir,
+            spec.sink,
+            spec.dimension,
+            store.clone(),
+            handle,
+            sink_deadline,
+        )?;
+        Ok(Some(WriterSession {
+            sink,
+            store,
+            embedded: spec.sink.kind == SinkKind::Embedded,
+            data_dir: spec.data_dir.to_path_buf(),
+            budget_end: spec.budget_end,
+            _lock: lock,
+        }))
+    }
+
+    /// The store: checkpoints, the embedding cache, run history (and the points, for the embedded store).
+    pub fn store(&self) -> &Arc<EmbeddedStore> {
+        &self.store
+    }
+
+    /// The points go to the embedded store (not Qdrant): it has a search snapshot.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
+    }
+
+    /// Runs `job` into this session's sink; `signal` resolves when the user asks to stop.
+    pub async fn run(
+        &self,
+        job: SyncJob,
+        reporter: Reporter,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<RunSummary> {
+        job.run(self.store.clone(), self.sink.clone(), reporter, signal)
+            .await
+    }
+
+    /// Records the run in the data dir's history and makes it durable. A resumable session (one that saved its
+    /// settings for `pipeline resume`) forgets them once no work is left.
+    pub fn record(&self, summary: &RunSummary, resumable: bool) -> Result<()> {
+        history::record_run(&self.store, summary)?;
+        if resumable && !summary.work_left {
+            history::clear_resume(&self.store)?;
+        }
+        self.store.flush()
+    }
+
+    /// Publishes the search snapshot (embedded store only) when it is stale (points were committed, or there is
+    /// none yet), not before `not_before` (a watch publishes at most every `snapshot.every_secs`), and only if it
+    /// fits before the end of the budget (estimated from the last snapshot's size). Returns whether it did.
+    pub fn publish_snapshot(
+        &self,
+        summary: &RunSummary,
+        not_before: Option<Instant>,
+    ) -> Result<bool> {
+        let previous = std::fs::metadata(snapshot::path(&self.data_dir))
+            .map(|m| m.len())
+            .ok();
+        let stale = summary.points_committed > 0 || previous.is_none();
+        let now = Instant::now();
+        let fits = |cost: Duration| {
+            self.budget_end
+                .is_none_or(|end| now + cost + SNAPSHOT_MARGIN <= end)
+        };
+        if !self.embedded
+            || !stale
+            || not_before.is_some_and(|t| now < t)
+            || !fits(publish_cost(previous, &self.store))
+        {
+            return Ok(false);
+        }
+        snapshot::publish(&self.data_dir, &self.store)?;
+        Ok(true)
+    }
+}
+
+/// How long publishing the snapshot takes: ~150 MB/s to read, encode and write, plus a fixed cost; guessed from
+/// the point count when there is no previous snapshot.
+fn publish_cost(previous_bytes: Option<u64>, store: &EmbeddedStore) -> Duration {
+    let bytes = previous_bytes.unwrap_or(store.point_count() as u64 * 3000);
+    Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 150e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec<'a>(data_dir: &'a Path, sink: &'a SinkConfig, lock: LockWait) -> SessionSpec<'a> {
+        SessionSpec {
+            data_dir,
+            sink,
+            dimension: crate::embedder::DIMENSION,
+            lock,
+            budget_end: None,
+        }
+    }
+
+    #[test]
+    fn a_watch_cycle_skips_a_busy_data_dir_and_a_writer_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let sink = SinkConfig::default();
+        let now = Instant::now();
+        let beside = LockWait::BesideWatch { until: now };
+        let first = WriterSession::open(&spec(dir.path(), &sink, beside), rt.handle().clone());
+        let first = first.ok().flatten().unwrap_or_else(|| panic!("opened"));
+        assert!(first.is_embedded());
+        let watch = WriterSession::open(
+            &spec(dir.path(), &sink, LockWait::AsWatch),
+            rt.handle().clone(),
+        );
+        assert!(matches!(watch, Ok(None)), "a watch turn is skipped");
+        let writer = WriterSession::open(&spec(dir.path(), &sink, beside), rt.handle().clone());
+        assert!(matches!(writer, Err(Error::Locked { .. })));
+        drop(first);
+        let again = WriterSession::open(
+            &spec(dir.path(), &sink, LockWait::AsWatch),
+            rt.handle().clone(),
+        );
+        assert!(matches!(again, Ok(Some(_))), "closed and released on drop");
+    }
+
+    #[test]
+    fn the_snapshot_is_published_when_stale_due_and_in_time() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let sink = SinkConfig::default();
+        let open = |budget_end: Option<Instant>| {
+            let mut s = spec(dir.path(), &sink, LockWait::AsWatch);
+            s.budget_end = budget_end;
+            WriterSession::open(&s, rt.handle().clone())
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("opened"))
+        };
+        let idle = RunSummary::default();
+        let busy = RunSummary {
+            points_committed: 3,
+            ..RunSummary::default()
+        };
+        let later = Some(Instant::now() + Duration::from_secs(3600));
+        let ok = |r: Result<bool>| r.unwrap_or_else(|e| panic!("{e}"));
+
+        let session = open(Some(Instant::now()));
+        assert!(!ok(session.publish_snapshot(&busy, None)), "no time left");
+        drop(session);
+        let session = open(None);
+        assert!(!ok(session.publish_snapshot(&busy, later)), "not due yet");
+        assert!(ok(session.publish_snapshot(&idle, None)), "none exists yet");
+        assert!(snapshot::path(dir.path()).exists());
+        assert!(!ok(session.publish_snapshot(&idle, None)), "nothing new");
+        assert!(
+            ok(session.publish_snapshot(&busy, None)),
+            "points committed"
+        );
+    }
+}
