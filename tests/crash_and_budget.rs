@@ -44,7 +44,8 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
         for round in 0..40 {
             let mut child = spawn(data.path(), &args);
             // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
-            let delay = Duration::from_millis(200 + rng.below(if round < 4 { 1500 } else { 4000 }));
+            let delay =
+                Duration::from_millis(200 + rng.below_u64(if round < 4 { 1500 } else { 4000 }));
             match exited_within(&mut child, delay) {
                 Some(s) => {
                     assert_eq!(

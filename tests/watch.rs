@@ -236,14 +236,14 @@ fn a_watch_killed_mid_batch_while_sessions_grow_ends_equal_to_one_clean_run() {
     for round in 0..rounds {
         let watch = Watch::start(data.path(), src.path());
         // Appends in random steps, often ending mid-line, while the watch runs; then a kill at a random instant.
-        let until = Instant::now() + Duration::from_millis(400 + rng.below(2500));
+        let until = Instant::now() + Duration::from_millis(400 + rng.below_u64(2500));
         while Instant::now() < until {
-            let f = &mut files[rng.below(3) as usize];
-            let step = 1 + rng.below(6000) as usize;
+            let f = &mut files[rng.below(3)];
+            let step = 1 + rng.below(6000);
             let end = (f.written + step).min(f.bytes.len());
             append(&f.path, &f.bytes[f.written..end]);
             f.written = end;
-            std::thread::sleep(Duration::from_millis(rng.below(300)));
+            std::thread::sleep(Duration::from_millis(rng.below_u64(300)));
         }
         watch.kill(); // SIGKILL, often mid-cycle
         kills += 1;

@@ -17,6 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
+mod calls;
 mod lines;
 mod rng;
 #[cfg(test)]

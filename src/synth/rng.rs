@@ -19,8 +19,13 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+    /// Uniform in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % (n.max(1) as u64)) as usize
+        self.below_u64(n as u64) as usize
+    }
+    /// Uniform in `0..n` (0 when `n` is 0), for durations and byte counts.
+    pub fn below_u64(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
     /// Uniform in `lo..=hi`.
     pub(super) fn range(&mut self, lo: usize, hi: usize) -> usize {

@@ -230,24 +230,9 @@ pub fn assert_same_export(actual: &[String], expected: &[String], what: &str) {
     );
 }
 
-/// Small deterministic PRNG for test schedules (seed printed by the caller).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+/// The deterministic PRNG of test schedules (seed printed by the caller): the synthetic generator's own.
+#[allow(unused_imports)] // not every test file draws random schedules
+pub use pipeline::synth::Rng;
 
 /// The seed: `$PIPELINE_TEST_SEED`, else derived from the clock.
 pub fn seed() -> u64 {

@@ -175,7 +175,7 @@ pub(crate) fn kills_and_budgets_then_resume_equal_a_clean_run(server: &Server) {
             ],
         );
         let mut child = spawn(data.path(), &args);
-        let delay = Duration::from_millis(300 + rng.below(if round < 4 { 1500 } else { 4000 }));
+        let delay = Duration::from_millis(300 + rng.below_u64(if round < 4 { 1500 } else { 4000 }));
         match exited_within(&mut child, delay) {
             Some(s) => {
                 assert_eq!(s.code(), Some(0), "round {round}: run failed (seed {seed})");
