@@ -13,20 +13,25 @@ use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Reporter};
 use crate::shutdown::Shutdown;
-use crate::stages::embed::{EmbedEnd, EmbedStage, ModelSlot};
-use crate::stages::parse::ParseStage;
-use crate::stages::{enhance, upsert};
-use crate::store::{snapshot, EmbeddedStore, Sink};
+use crate::stages::embed::{EmbedEnd, EmbedStage, ModelLoad, ModelSlot};
+use crate::stages::enhance;
+use crate::stages::parse::{ParseOutcome, ParseStage};
+use crate::stages::upsert::{self, UpsertOutcome};
+use crate::store::{snapshot, CommitBatch, EmbeddedStore, Sink};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
 
 mod publisher;
 mod session;
+mod summary;
 use publisher::SnapshotPublisher;
 pub use session::{LockWait, SessionSpec, WriterSession};
+use summary::SummaryBase;
 
 /// Grace after SIGINT/SIGTERM for the batch in flight.
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
@@ -122,6 +127,9 @@ pub struct SyncJob {
 impl SyncJob {
     /// Runs the pipeline once: points go to `sink`; `store` holds the checkpoints and the embedding cache (it
     /// is the sink too for the embedded store). `signal` resolves when the user asks to stop.
+    ///
+    /// Four steps: [`plan`](Self::plan) the work, [`spawn`](Self::spawn) the stages, [`Stages::supervise`] them
+    /// until the upsert stage ends (or the deadline or a signal ends the run), then [`Stages::conclude`].
     pub async fn run(
         self,
         store: Arc<EmbeddedStore>,
@@ -129,26 +137,49 @@ impl SyncJob {
         reporter: Reporter,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
-        let started = self.started;
-        let budget = self.settings.budget;
-        let reserve = Duration::from_millis(self.config.budget.commit_reserve_ms);
-        let budget_end = budget.map(|b| started + b);
-        let mut hard_deadline = budget_end.map(|end| {
-            end.checked_sub(reserve + EXIT_MARGIN)
-                .unwrap_or(started)
-                .max(started)
-        });
+        let hard_deadline = self.hard_deadline();
+        let Plan {
+            pending,
+            truncated,
+            mut base,
+        } = self.plan(&store, &reporter)?;
+        if pending.is_empty() {
+            return Ok(base.finish(&reporter, StopReason::CaughtUp, false, &Default::default()));
+        }
+        if hard_deadline.is_some_and(|d| d <= Instant::now()) {
+            return Ok(base.finish(&reporter, StopReason::Budget, true, &Default::default()));
+        }
+        let stages = self.spawn(pending, &store, sink, &reporter, hard_deadline)?;
+        let supervised = stages.supervise(signal, hard_deadline, &reporter).await;
+        let end = supervised.conclude(base.files_pending, truncated).await?;
+        remember_embed_speed(&store, reporter.counters(), end.known_speed, end.timed_out)?;
+        Ok(base.finish(&reporter, end.reason, end.work_left, &end.upserted))
+    }
 
+    /// When the stages must have stopped: the budget's end, less the commit reserve and the exit margin.
+    fn hard_deadline(&self) -> Option<Instant> {
+        let reserve = Duration::from_millis(self.config.budget.commit_reserve_ms);
+        self.settings.budget.map(|b| {
+            (self.started + b)
+                .checked_sub(reserve + EXIT_MARGIN)
+                .unwrap_or(self.started)
+                .max(self.started)
+        })
+    }
+
+    /// Checks the model against the data dir's, starts a re-index if the enhancer changed, and lists the files
+    /// with bytes past their checkpoint (newest first, at most `max_files`).
+    fn plan(&self, store: &EmbeddedStore, reporter: &Reporter) -> Result<Plan> {
         let model = &self.config.embed.model;
-        crate::store::model_record::check_or_record(&store, &model.id, model.dimension)?;
-        if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(&store)? {
+        crate::store::model_record::check_or_record(store, &model.id, model.dimension)?;
+        if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(store)? {
             reporter.info(&format!(
                 "the index was written by enhancer version {from}; re-reading every transcript for version {} (resumable; searches keep working)",
                 crate::enhance::ENHANCER_VERSION
             ));
         }
-        let found = discover::find_files(&self.settings.sources, &reporter);
-        let mut pending = discover::pending(&found, &store);
+        let found = discover::find_files(&self.settings.sources, reporter);
+        let mut pending = discover::pending(&found, store);
         let mut truncated = false;
         if let Some(max) = self.settings.max_files {
             if pending.len() > max {
@@ -156,69 +187,64 @@ impl SyncJob {
                 truncated = true;
             }
         }
-        let counters = reporter.counters().clone();
-        counters
-            .files_total
-            .store(pending.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let counters = reporter.counters();
         let bytes_pending: u64 = pending.iter().map(|p| p.pending_bytes).sum();
         counters
-            .bytes_total
-            .store(bytes_pending, std::sync::atomic::Ordering::Relaxed);
-        let start_offsets: Vec<(String, u64)> = pending
-            .iter()
-            .map(|p| (p.path.clone(), p.size - p.pending_bytes))
-            .collect();
-        let files_pending = pending.len() as u64;
-
-        let mut summary_base = SummaryBase {
-            started,
-            budget,
-            files_pending,
+            .files_total
+            .store(pending.len() as u64, Ordering::Relaxed);
+        counters.bytes_total.store(bytes_pending, Ordering::Relaxed);
+        let base = SummaryBase {
+            started: self.started,
+            budget: self.settings.budget,
+            files_pending: pending.len() as u64,
             bytes_pending,
-            start_offsets,
+            start_offsets: pending
+                .iter()
+                .map(|p| (p.path.clone(), p.size - p.pending_bytes))
+                .collect(),
         };
+        Ok(Plan {
+            pending,
+            truncated,
+            base,
+        })
+    }
 
-        if pending.is_empty() {
-            return Ok(summary_base.finish(
-                &reporter,
-                StopReason::CaughtUp,
-                false,
-                &Default::default(),
-            ));
-        }
-        if hard_deadline.is_some_and(|d| d <= Instant::now()) {
-            return Ok(summary_base.finish(
-                &reporter,
-                StopReason::Budget,
-                true,
-                &Default::default(),
-            ));
-        }
-
-        // Load the model on a blocking thread while parsing starts (or take the one a long-lived caller kept).
+    /// Loads the model on a blocking thread while parsing starts (or takes the one a long-lived caller kept).
+    fn start_model_load(&self, reporter: &Reporter) -> Result<ModelLoad> {
         let kept = self
             .model_slot
             .as_ref()
             .and_then(|slot| slot.lock().ok().and_then(|mut m| m.take()));
-        let load = match kept {
-            Some(model) => tokio::task::spawn_blocking(move || Ok(model)),
-            None => {
-                let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
-                files.check()?;
-                let settings = EmbedderSettings::from_config(&self.config.embed);
-                let load_counters = reporter.counters().clone();
-                tokio::task::spawn_blocking(move || {
-                    let start = Instant::now();
-                    let loaded = Embedder::load(&files, settings);
-                    Counters::add(
-                        &load_counters.model_load_nanos,
-                        start.elapsed().as_nanos() as u64,
-                    );
-                    loaded
-                })
-            }
-        };
+        if let Some(model) = kept {
+            return Ok(tokio::task::spawn_blocking(move || Ok(model)));
+        }
+        let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
+        files.check()?;
+        let settings = EmbedderSettings::from_config(&self.config.embed);
+        let counters = reporter.counters().clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
+            let loaded = Embedder::load(&files, settings);
+            Counters::add(
+                &counters.model_load_nanos,
+                start.elapsed().as_nanos() as u64,
+            );
+            loaded
+        }))
+    }
 
+    /// Starts the four stages, connected by bounded channels, plus the snapshot publisher and the progress
+    /// ticker.
+    fn spawn(
+        &self,
+        pending: Vec<PendingFile>,
+        store: &Arc<EmbeddedStore>,
+        sink: Arc<dyn Sink>,
+        reporter: &Reporter,
+        hard_deadline: Option<Instant>,
+    ) -> Result<Stages> {
+        let load = self.start_model_load(reporter)?;
         let (notify, _) = broadcast::channel::<()>(1);
         let (parsed_tx, parsed_rx) = async_channel::bounded(self.config.channels.parsed);
         let (enhanced_tx, enhanced_rx) = async_channel::bounded(self.config.channels.enhanced);
@@ -230,10 +256,9 @@ impl SyncJob {
             reporter: reporter.clone(),
         };
         let parse_shutdown = Shutdown::new(notify.subscribe());
-        let parse_files: Vec<PendingFile> = pending;
-        let parse_task =
-            tokio::task::spawn_blocking(move || parse.run(parse_files, parsed_tx, parse_shutdown));
-        let enhance_task = tokio::spawn(enhance::run(parsed_rx, enhanced_tx));
+        let parse =
+            tokio::task::spawn_blocking(move || parse.run(pending, parsed_tx, parse_shutdown));
+        let enhance = tokio::spawn(enhance::run(parsed_rx, enhanced_tx));
         let known_speed = store
             .meta_get(EMBED_SPEED_KEY)?
             .and_then(|v| serde_json::from_slice::<f64>(&v).ok());
@@ -245,17 +270,16 @@ impl SyncJob {
             known_speed,
             model_slot: self.model_slot.clone(),
         };
-        let embed_task = tokio::spawn(embed.run(
+        let embed = tokio::spawn(embed.run(
             load,
             enhanced_rx,
             batch_tx,
             Shutdown::new(notify.subscribe()),
         ));
-        let upsert_rx = batch_rx.clone();
-        let past_deadline = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let mut upsert_task = tokio::spawn(upsert::run(
+        let past_deadline = Arc::new(AtomicBool::new(false));
+        let upsert = tokio::spawn(upsert::run(
             sink,
-            batch_rx,
+            batch_rx.clone(),
             reporter.clone(),
             past_deadline.clone(),
         ));
@@ -267,14 +291,13 @@ impl SyncJob {
                 SnapshotPublisher::spawn(
                     Duration::from_secs(self.config.snapshot.every_secs),
                     hard_deadline,
-                    counters.clone(),
+                    reporter.counters().clone(),
                     move || snapshot::publish(store.data_dir(), &store),
                 )
             });
-
-        // Progress display.
         let ticker = {
-            let reporter = reporter.clone();
+            let (reporter, started) = (reporter.clone(), self.started);
+            let budget_end = self.settings.budget.map(|b| started + b);
             tokio::spawn(async move {
                 let mut last_line = Instant::now();
                 loop {
@@ -283,7 +306,74 @@ impl SyncJob {
                 }
             })
         };
+        Ok(Stages {
+            notify,
+            parse,
+            enhance,
+            embed,
+            upsert,
+            upsert_rx: batch_rx,
+            past_deadline,
+            publisher,
+            ticker,
+            known_speed,
+        })
+    }
+}
 
+/// The work a run found.
+struct Plan {
+    pending: Vec<PendingFile>,
+    /// `max_files` left files for later.
+    truncated: bool,
+    base: SummaryBase,
+}
+
+/// The running stages and their helpers.
+struct Stages {
+    /// Tells the parse and embed stages to stop taking new work.
+    notify: broadcast::Sender<()>,
+    parse: JoinHandle<ParseOutcome>,
+    enhance: JoinHandle<Result<()>>,
+    embed: JoinHandle<Result<EmbedEnd>>,
+    upsert: JoinHandle<Result<UpsertOutcome>>,
+    /// The upsert stage's queue, closed at the deadline so that no queued batch is committed after it.
+    upsert_rx: async_channel::Receiver<CommitBatch>,
+    /// Set at the deadline: the upsert stage commits nothing more.
+    past_deadline: Arc<AtomicBool>,
+    publisher: Option<SnapshotPublisher>,
+    ticker: JoinHandle<()>,
+    /// The embedding speed remembered from earlier runs.
+    known_speed: Option<f64>,
+}
+
+/// The stages once the upsert stage has ended.
+struct Supervised {
+    stages: Stages,
+    upserted: Result<UpsertOutcome>,
+    signalled: bool,
+    timed_out: bool,
+}
+
+/// How a run ended.
+struct RunEnd {
+    reason: StopReason,
+    work_left: bool,
+    upserted: UpsertOutcome,
+    timed_out: bool,
+    known_speed: Option<f64>,
+}
+
+impl Stages {
+    /// Waits for the upsert stage to end, meanwhile turning a signal into a short grace period and the hard
+    /// deadline into the end of the run: whatever is still being embedded or queued is abandoned, and the
+    /// commit in progress (if any) finishes.
+    async fn supervise(
+        mut self,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+        mut hard_deadline: Option<Instant>,
+        reporter: &Reporter,
+    ) -> Supervised {
         let mut signal = Box::pin(signal);
         let mut signalled = false;
         let mut timed_out = false;
@@ -295,68 +385,80 @@ impl SyncJob {
                 }
             };
             tokio::select! {
-                r = &mut upsert_task => break r,
+                r = &mut self.upsert => break r,
                 _ = &mut signal, if !signalled => {
                     signalled = true;
                     reporter.info("stopping: committing what is in flight");
-                    let _ = notify.send(());
+                    let _ = self.notify.send(());
                     let grace = Instant::now() + SIGNAL_GRACE;
                     hard_deadline = Some(hard_deadline.map_or(grace, |d| d.min(grace)));
                 }
                 _ = deadline_sleep => {
-                    // Abandon whatever is still being embedded or queued; let the commit in progress (if any)
-                    // finish.
                     timed_out = true;
-                    past_deadline.store(true, std::sync::atomic::Ordering::SeqCst);
-                    let _ = notify.send(());
-                    upsert_rx.close();
-                    break (&mut upsert_task).await;
+                    self.past_deadline.store(true, Ordering::SeqCst);
+                    let _ = self.notify.send(());
+                    self.upsert_rx.close();
+                    break (&mut self.upsert).await;
                 }
             }
         };
-        ticker.abort();
-        if let Some(p) = publisher {
+        self.ticker.abort();
+        if let Some(p) = self.publisher.take() {
             p.stop().await;
         }
         reporter.finish();
-        let upserted = upsert_result
-            .map_err(|e| Error::stage("upsert", e))
-            .and_then(|r| r);
+        Supervised {
+            stages: self,
+            upserted: upsert_result
+                .map_err(|e| Error::stage("upsert", e))
+                .and_then(|r| r),
+            signalled,
+            timed_out,
+        }
+    }
+}
+
+impl Supervised {
+    /// Ends the other stages (abandoning them when the deadline passed) and says why the run ended.
+    async fn conclude(self, files_pending: u64, truncated: bool) -> Result<RunEnd> {
+        let Supervised {
+            stages,
+            upserted,
+            signalled,
+            mut timed_out,
+        } = self;
         let upserted = match upserted {
             Ok(u) => u,
             Err(e) => {
                 // The sink failed for good: stop every stage; nothing past the last confirmed batch moved.
-                let _ = notify.send(());
-                upsert_rx.close();
-                embed_task.abort();
+                let _ = stages.notify.send(());
+                stages.upsert_rx.close();
+                stages.embed.abort();
                 return Err(e);
             }
         };
         // The sink ran out of budget confirming a batch: as if the deadline had passed.
         timed_out |= upserted.cut_by_budget;
-
-        // The other stages have ended (or are abandoned when the deadline passed).
         let embed_end = if timed_out {
-            embed_task.abort();
+            stages.embed.abort();
             EmbedEnd::Budget
         } else {
-            match embed_task.await {
+            match stages.embed.await {
                 Ok(r) => r?,
                 Err(e) => return Err(Error::stage("embed", e)),
             }
         };
-        let _ = notify.send(());
+        let _ = stages.notify.send(());
         let parse_outcome = if timed_out {
             None
         } else {
-            parse_task.await.ok()
+            stages.parse.await.ok()
         };
-        match enhance_task.await {
+        match stages.enhance.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
             Err(e) => return Err(Error::stage("enhance", e)),
         }
-
         let all_read = parse_outcome.is_some_and(|p| {
             !p.stopped_early && p.files_finished + p.files_unreadable == files_pending
         });
@@ -367,96 +469,43 @@ impl SyncJob {
             (false, true, _) => (StopReason::Signal, true),
             (false, false, _) => (StopReason::Budget, true),
         };
-        let mut speed = f64::from_bits(
-            counters
-                .embed_speed_bits
-                .load(std::sync::atomic::Ordering::Relaxed),
-        );
-        if speed <= 0.0 {
-            speed = known_speed.unwrap_or(0.0);
-        }
-        if timed_out {
-            // A window was still running at the deadline: the model is slower than planned today. Plan the next
-            // run with at most 80% of the speed this window has shown so far, so that it makes progress.
-            if let Some(bound) = counters.inflight_speed_bound() {
-                speed = if speed > 0.0 {
-                    speed.min(bound * 0.8)
-                } else {
-                    bound * 0.8
-                };
-            }
-        }
-        if speed > 0.0 {
-            store.meta_put(
-                EMBED_SPEED_KEY,
-                &crate::codec::json_bytes("embedding speed", &speed)?,
-            )?;
-        }
-        Ok(summary_base.finish(&reporter, reason, work_left, &upserted))
-    }
-}
-
-struct SummaryBase {
-    started: Instant,
-    budget: Option<Duration>,
-    files_pending: u64,
-    bytes_pending: u64,
-    start_offsets: Vec<(String, u64)>,
-}
-
-impl SummaryBase {
-    fn finish(
-        &mut self,
-        reporter: &Reporter,
-        reason: StopReason,
-        work_left: bool,
-        up: &upsert::UpsertOutcome,
-    ) -> RunSummary {
-        let c = reporter.counters();
-        let duration = self.started.elapsed().as_secs_f64();
-        let messages = Counters::get(&c.messages);
-        let bytes_committed = self
-            .start_offsets
-            .iter()
-            .filter_map(|(path, start)| {
-                up.last_offsets
-                    .get(path)
-                    .map(|end| end.saturating_sub(*start))
-            })
-            .sum();
-        RunSummary {
-            stop_reason: reason,
+        Ok(RunEnd {
+            reason,
             work_left,
-            duration_secs: duration,
-            budget_secs: self.budget.map(|b| b.as_secs_f64()),
-            files_pending_at_start: self.files_pending,
-            files_completed: up.files_completed,
-            bytes_pending_at_start: self.bytes_pending,
-            bytes_committed,
-            lines: Counters::get(&c.lines),
-            malformed_lines: Counters::get(&c.malformed_lines),
-            messages,
-            messages_per_sec: messages as f64 / duration.max(0.001),
-            points_committed: up.points,
-            texts_embedded: Counters::get(&c.texts_embedded),
-            cache_hits: Counters::get(&c.cache_hits),
-            embed_secs: Counters::get(&c.embed_nanos) as f64 / 1e9,
-            model_load_secs: Counters::seconds(&c.model_load_nanos),
-            first_embed_secs: Counters::seconds(&c.first_embed_done_ns).map(|since_epoch| {
-                since_epoch
-                    + c.epoch
-                        .0
-                        .saturating_duration_since(self.started)
-                        .as_secs_f64()
-            }),
-            batches_committed: up.batches,
-            warnings: Counters::get(&c.warnings),
-            files_unreadable: Counters::get(&c.files_unreadable),
-            finished_at_unix: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
-            first_warnings: reporter.kept_warnings(),
+            upserted,
+            timed_out,
+            known_speed: stages.known_speed,
+        })
+    }
+}
+
+/// Remembers the embedding speed this run measured, for the next run's planning. A window still running at the
+/// deadline means the model is slower than planned today: the next run plans with at most 80% of the speed
+/// that window showed, so that it makes progress.
+fn remember_embed_speed(
+    store: &EmbeddedStore,
+    counters: &Counters,
+    known_speed: Option<f64>,
+    timed_out: bool,
+) -> Result<()> {
+    let mut speed = f64::from_bits(counters.embed_speed_bits.load(Ordering::Relaxed));
+    if speed <= 0.0 {
+        speed = known_speed.unwrap_or(0.0);
+    }
+    if timed_out {
+        if let Some(bound) = counters.inflight_speed_bound() {
+            speed = if speed > 0.0 {
+                speed.min(bound * 0.8)
+            } else {
+                bound * 0.8
+            };
         }
     }
+    if speed > 0.0 {
+        store.meta_put(
+            EMBED_SPEED_KEY,
+            &crate::codec::json_bytes("embedding speed", &speed)?,
+        )?;
+    }
+    Ok(())
 }
