@@ -23,6 +23,7 @@ pub mod payload;
 pub mod progress;
 pub mod reindex;
 pub mod search;
+pub mod session;
 pub mod shutdown;
 pub mod stages;
 pub mod stats;

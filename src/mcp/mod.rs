@@ -21,9 +21,10 @@ use crate::search::report::{
 };
 use crate::search::window::{ConversationWindow, WindowRequest, MAX_NEIGHBOURS};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
+use crate::session::{LockWait, SessionSpec, WriterSession};
 use crate::store::target::{self, SinkOverrides};
 use crate::store::EmbeddedStore;
-use crate::sync::{LockWait, RunSettings, SessionSpec, SyncJob, WriterSession};
+use crate::sync::{RunSettings, SyncJob};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};

@@ -27,10 +27,8 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 mod publisher;
-mod session;
 mod summary;
 use publisher::SnapshotPublisher;
-pub use session::{LockWait, SessionSpec, WriterSession};
 use summary::SummaryBase;
 
 /// Grace after SIGINT/SIGTERM for the batch in flight.

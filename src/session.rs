@@ -3,13 +3,13 @@
 //! store, open the sink, run the job, record the run, publish the search snapshot when it is due and fits,
 //! close the store, release the lock.
 
-use super::{RunSummary, SyncJob};
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::progress::Reporter;
 use crate::store::lock::Holder;
 use crate::store::{snapshot, target, EmbeddedStore, Sink, WriterLock};
+use crate::sync::{RunSummary, SyncJob};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
