@@ -7,6 +7,7 @@ use std::path::Path;
 /// The definition shipped in `pipelines/claude-code.toml`, compiled in.
 pub const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
 
+/// A pipeline definition (`pipelines/*.toml`): every setting of a run, with defaults for what the file omits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
@@ -67,6 +68,7 @@ impl Default for SinkConfig {
     }
 }
 
+/// `[parse]`: line size limit, chunk size and how often the parse stage emits a checkpoint.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ParseConfig {
@@ -75,6 +77,7 @@ pub struct ParseConfig {
     pub checkpoint_every_messages: usize,
 }
 
+/// `[embed]`: the model, its threads, batch sizes and token limit.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmbedConfig {
@@ -109,6 +112,7 @@ pub struct ModelConfig {
     pub dimension: usize,
 }
 
+/// How a model's token vectors become one sentence vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PoolingKind {
@@ -116,6 +120,7 @@ pub enum PoolingKind {
     Cls,
 }
 
+/// `[channels]`: the capacity of each bounded channel between stages (backpressure).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelConfig {
@@ -124,6 +129,7 @@ pub struct ChannelConfig {
     pub embedded: usize,
 }
 
+/// `[snapshot]`: how often a run republishes the search snapshot (0: only at the end).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SnapshotConfig {
@@ -136,6 +142,7 @@ impl Default for SnapshotConfig {
     }
 }
 
+/// `[budget]`: the time kept at the end of a budget for the last commit.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BudgetConfig {

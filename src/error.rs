@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+/// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Any underlying error kept as a cause.
@@ -12,6 +13,7 @@ fn colon(cause: &Option<Cause>) -> String {
     cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default()
 }
 
+/// Everything the library can fail with; each variant names the file, store or stage involved.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]

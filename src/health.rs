@@ -8,6 +8,7 @@ use crate::sync::RunSummary;
 use serde::Serialize;
 use std::path::Path;
 
+/// What `pipeline health` (and the MCP health tool) reports: the model, the store and any problem found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Health {
     pub healthy: bool,

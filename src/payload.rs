@@ -5,6 +5,7 @@ use crate::enhance::solution::SolutionCategory;
 use crate::message::{MessageKind, Sentiment, TopicScore};
 use serde::{Deserialize, Serialize};
 
+/// Everything stored with one chunk of one message: identity, place in the conversation, text and enrichments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payload {
     pub message_id: String,
@@ -57,6 +58,7 @@ impl Payload {
     }
 }
 
+/// The user's reaction a human message expresses (to the answer before it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Feedback {
     pub sentiment: Sentiment,
@@ -66,6 +68,7 @@ pub struct Feedback {
     pub solution_message_id: String,
 }
 
+/// A later human message's verdict on a solution attempt, copied onto the attempt's chunks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Validation {
     pub feedback_message_id: String,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Live counters a run's stages update and the progress display, the budget and the summary read.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub files_total: AtomicU64,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 /// Budget the "runs left" estimate is made for (the 2-minute tool-call limit, less a margin).
 pub const ESTIMATE_BUDGET_SECS: f64 = 110.0;
 
+/// Transcript files by progress: complete, partly stored, not started, with their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FileProgressStats {
     pub total: u64,
@@ -24,6 +25,8 @@ pub struct FileProgressStats {
     pub percent_done: f64,
 }
 
+/// What `pipeline stats` (and the MCP `get_sync_stats` tool) reports: file progress, store counts, recent runs
+/// and the number of budgeted runs still needed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {
     pub files: FileProgressStats,

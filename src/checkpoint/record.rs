@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// (ids are stable, so that re-writes the same points; nothing is lost or duplicated).
 pub const CHECKPOINT_FORMAT: u32 = 2;
 
+/// How far a file is stored: the byte offset, and what identifies the file's bytes before it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileCheckpoint {
     pub version: u32,

@@ -17,6 +17,7 @@ pub enum Edit {
     Unchanged,
 }
 
+/// Why Claude Code's settings.json could not be read or updated.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
     #[error(

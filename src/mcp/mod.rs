@@ -40,6 +40,7 @@ pub const MAX_SYNC_SECONDS: f64 = 110.0;
 /// Deepest page of search results: hits come from at most 200 candidates per list.
 const MAX_OFFSET: usize = 400;
 
+/// The MCP server: search, context, sync, stats and health tools over one data dir.
 #[derive(Clone)]
 pub struct McpServer {
     data_dir: PathBuf,

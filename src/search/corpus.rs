@@ -109,6 +109,7 @@ pub fn from_lists<K: Copy + Eq + std::hash::Hash>(
     cands
 }
 
+/// What a search reads, whichever store holds the points.
 pub trait Corpus: Send + Sync {
     /// Points stored.
     fn point_count(&self) -> Result<u64>;

@@ -6,6 +6,7 @@ use crate::message::MessageKind;
 use crate::payload::Payload;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// What a search is restricted to (project, kinds, topic, time, session, ...); the default accepts everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     /// Project name (last path component) or full project path.
@@ -25,6 +26,7 @@ pub struct Filter {
     pub solutions: bool,
 }
 
+/// A filter value that names nothing valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
     #[error("unknown kind {0:?}; valid kinds: human, assistant, tool_call, tool_result, summary, hook_feedback")]

@@ -25,6 +25,8 @@ pub enum IndexSource {
     Qdrant,
 }
 
+/// The embedded store's points in memory for search: payloads, the vector matrix, BM25 and the conversation
+/// tree.
 pub struct SearchIndex {
     pub(super) ids: Vec<Uuid>,
     pub(super) payloads: Vec<Payload>,

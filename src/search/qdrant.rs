@@ -20,6 +20,7 @@ use uuid::Uuid;
 /// Most distinct projects listed (a facet request's limit).
 const MAX_PROJECTS: u64 = 100_000;
 
+/// Search over a Qdrant collection (the [`Corpus`] of a data dir bound to Qdrant).
 pub struct QdrantCorpus {
     store: Arc<QdrantStore>,
     /// The model id of the collection's vectors, once seen: a collection never changes model (the sink refuses

@@ -38,6 +38,7 @@ pub struct SearchOptions {
 /// first 256 tokens anyway.
 pub const MAX_QUERY_CHARS: usize = 1000;
 
+/// Why a search could not run: bad input (a usage error) or a failure.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     #[error(transparent)]

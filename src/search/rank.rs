@@ -60,10 +60,13 @@ impl SearchMode {
     }
 }
 
+/// A `--mode` value that is not a search mode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown search mode {0:?}; valid modes: hybrid, semantic, lexical")]
 pub struct UnknownMode(pub String);
 
+/// One search: the query (and its expansion), mode, limit, filter, context size, and what the boosts need
+/// (the current project, the time).
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: String,
@@ -94,6 +97,7 @@ pub struct Boost {
     pub factor: f32,
 }
 
+/// One message found: its best chunk, score and how the score was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,

@@ -44,6 +44,8 @@ pub type ModelLoad = JoinHandle<Result<Embedder>>;
 /// there when it ends.
 pub type ModelSlot = Arc<std::sync::Mutex<Option<Embedder>>>;
 
+/// The embed stage: turns enhanced messages into batches of points with vectors, window by window, within the
+/// budget.
 pub struct EmbedStage {
     pub config: EmbedConfig,
     pub store: Arc<EmbeddedStore>,

@@ -30,6 +30,7 @@ pub struct ParseOutcome {
     pub stopped_early: bool,
 }
 
+/// The parse stage: reads pending files from their checkpoints and sends assembled messages and checkpoints.
 pub struct ParseStage {
     pub config: ParseConfig,
     pub store: Arc<EmbeddedStore>,

@@ -24,6 +24,7 @@ const CACHE: &str = "embed_cache";
 const CHECKPOINTS: &str = "checkpoints";
 const META: &str = "meta";
 
+/// The data dir's sled database: points, the embedding cache, checkpoints and run metadata.
 pub struct EmbeddedStore {
     db: sled::Db,
     points: sled::Tree,

@@ -85,6 +85,7 @@ impl Side<'_> {
     }
 }
 
+/// What `pipeline migrate` did: from where to where, points copied and verified, whether it is done.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MigrateReport {
     pub from: String,

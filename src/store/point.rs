@@ -29,6 +29,7 @@ pub struct ValidationPatch {
     pub validation: Validation,
 }
 
+/// One operation of a commit batch.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SinkOp {
     Upsert(Box<PointWrite>),

@@ -110,6 +110,7 @@ pub struct RunSummary {
     pub first_warnings: Vec<String>,
 }
 
+/// One run of the pipeline: what to read, with which settings, from when the budget counts.
 pub struct SyncJob {
     pub settings: RunSettings,
     pub config: PipelineConfig,

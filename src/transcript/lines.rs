@@ -15,6 +15,7 @@ pub enum RawLineItem<'a> {
     Oversized { offset: u64, len: u64 },
 }
 
+/// Reads complete lines from a byte offset, never a half-written last line, each with its offset.
 pub struct LineReader {
     file: File,
     /// Absolute offset of `buf[0]`.

@@ -52,6 +52,7 @@ pub struct ConversationLine {
     pub attachment: Option<Value>,
 }
 
+/// The `message` object of a user or assistant line (the API message Claude Code logged).
 #[derive(Debug, Deserialize)]
 pub struct ApiMessage {
     #[serde(default)]

@@ -32,6 +32,8 @@ use std::time::{Duration, Instant, SystemTime};
 /// Pause between two cycles when work is left, so other writers and readers get their turn.
 const GAP: Duration = Duration::from_millis(100);
 
+/// How `pipeline watch` runs: which directories, how long a cycle may hold the data dir, how long it lets a
+/// burst of appends settle, and how often it rescans without notifications.
 #[derive(Debug, Clone)]
 pub struct WatchSettings {
     pub sources: Vec<PathBuf>,

@@ -27,6 +27,7 @@ pub struct WatchTotals {
     pub points: u64,
 }
 
+/// What `pipeline watch` measured: cycles, triggers and the lag from a file change to its points being stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WatchStats {
     #[serde(flatten)]

@@ -15,6 +15,7 @@ pub fn pipeline_bin() -> anyhow::Result<PathBuf> {
     Ok(bin)
 }
 
+/// How one run of the binary went: wall time, peak memory, exit code and its `--json` summary.
 pub struct ChildRun {
     /// From spawn to exit.
     pub wall_secs: f64,

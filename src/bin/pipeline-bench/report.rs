@@ -10,6 +10,7 @@ pub struct Row {
     pub goal: Option<(String, bool)>,
 }
 
+/// The benchmark's table rows and JSON figures, printed and written at the end.
 #[derive(Default)]
 pub struct Report {
     rows: Vec<Row>,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 /// Results beyond this rank count as misses for MRR.
 pub const MRR_DEPTH: usize = 50;
 
+/// Hit counts and reciprocal ranks for one mode and one style.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Scores {
     pub questions: usize,

@@ -5,6 +5,7 @@ use pipeline::payload::Payload;
 use serde::Deserialize;
 use std::path::Path;
 
+/// One labelled question of `eval/questions.jsonl`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Question {
     pub id: String,
@@ -13,6 +14,7 @@ pub struct Question {
     pub answers: Vec<Answer>,
 }
 
+/// A message that answers a question.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Answer {
     /// Transcript path relative to `claude-projects/`.

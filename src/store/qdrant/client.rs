@@ -36,6 +36,7 @@ fn dense_only() -> VectorsSelector {
     }
 }
 
+/// A connection to one collection on one Qdrant server.
 pub struct QdrantStore {
     client: Qdrant,
     handle: Handle,

@@ -13,6 +13,7 @@ use tonic::Code;
 /// Longest pause between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// How Qdrant requests are retried: how often, with which pauses, and each attempt's time limit.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.

@@ -10,6 +10,8 @@ use qdrant_client::qdrant::Filter;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The Qdrant sink: points go to the collection, checkpoints and the embedding cache to the local store, only
+/// after Qdrant confirmed the points.
 pub struct QdrantSink {
     qdrant: Arc<QdrantStore>,
     /// Checkpoints and the embedding cache.
