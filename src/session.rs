@@ -19,17 +19,6 @@ const SINK_MARGIN: Duration = Duration::from_millis(250);
 /// Kept free after a snapshot publish, before the end of the budget.
 const SNAPSHOT_MARGIN: Duration = Duration::from_millis(100);
 
-/// How a session waits for the writer lock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockWait {
-    /// A one-off writer (run, resume, the hook, the MCP sync): waits until `until` for a `pipeline watch` cycle
-    /// to release the data dir; any other writer is refused at once ([`Error::Locked`]).
-    BesideWatch { until: Instant },
-    /// A `pipeline watch` cycle: a data dir held by another writer, or still open by a reader after a short
-    /// wait, is a turn skipped (`Ok(None)` from [`WriterSession::open`]), never an error.
-    AsWatch,
-}
-
 /// What a session is opened with.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionSpec<'a> {
@@ -37,7 +26,6 @@ pub struct SessionSpec<'a> {
     pub sink: &'a SinkConfig,
     /// The model's vector length (a new Qdrant collection is made for it).
     pub dimension: usize,
-    pub lock: LockWait,
     /// When the budget ends (`None`: no budget). The sink's requests end [`SINK_MARGIN`] before it, and a
     /// snapshot is published only if it fits before it.
     pub budget_end: Option<Instant>,
@@ -55,24 +43,44 @@ pub struct WriterSession {
 }
 
 impl WriterSession {
-    /// Takes the lock, opens the store and the sink. Blocking: call it from `spawn_blocking` in async code;
-    /// `handle` is the runtime Qdrant requests run on. `Ok(None)` only for [`LockWait::AsWatch`].
-    pub fn open(spec: &SessionSpec<'_>, handle: tokio::runtime::Handle) -> Result<Option<Self>> {
-        let as_watch = spec.lock == LockWait::AsWatch;
-        let lock = match spec.lock {
-            LockWait::BesideWatch { until } => {
-                WriterLock::acquire_beside_watch(spec.data_dir, until)?
-            }
-            LockWait::AsWatch => match WriterLock::acquire_as(spec.data_dir, Holder::Watch) {
-                Err(Error::Locked { .. }) => return Ok(None),
-                other => other?,
-            },
-        };
+    /// Opens the session of a one-off writer (run, resume, the hook, the MCP sync): waits until `until` for a
+    /// `pipeline watch` cycle to release the data dir; any other writer is refused at once ([`Error::Locked`]).
+    /// Blocking: call it from `spawn_blocking` in async code; `handle` is the runtime Qdrant requests run on.
+    pub fn open(
+        spec: &SessionSpec<'_>,
+        until: Instant,
+        handle: tokio::runtime::Handle,
+    ) -> Result<Self> {
+        let lock = WriterLock::acquire_beside_watch(spec.data_dir, until)?;
         // A reader may still have the database open for a moment (it holds it only to load): open_writer waits.
+        let store = Arc::new(EmbeddedStore::open_writer(spec.data_dir)?);
+        Self::with_store(spec, lock, store, handle)
+    }
+
+    /// Opens the session of a `pipeline watch` cycle: a data dir held by another writer, or still open by a
+    /// reader after a short wait, is a turn skipped (`Ok(None)`), never an error. Blocking, like [`Self::open`].
+    pub fn open_for_watch(
+        spec: &SessionSpec<'_>,
+        handle: tokio::runtime::Handle,
+    ) -> Result<Option<Self>> {
+        let lock = match WriterLock::acquire_as(spec.data_dir, Holder::Watch) {
+            Err(Error::Locked { .. }) => return Ok(None),
+            other => other?,
+        };
         let store = match EmbeddedStore::open_writer(spec.data_dir) {
-            Err(Error::Locked { .. }) if as_watch => return Ok(None),
+            Err(Error::Locked { .. }) => return Ok(None),
             other => Arc::new(other?),
         };
+        Self::with_store(spec, lock, store, handle).map(Some)
+    }
+
+    /// Opens the sink, the lock taken and the store open.
+    fn with_store(
+        spec: &SessionSpec<'_>,
+        lock: WriterLock,
+        store: Arc<EmbeddedStore>,
+        handle: tokio::runtime::Handle,
+    ) -> Result<Self> {
         let sink_deadline = spec
             .budget_end
             .map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(end));
@@ -84,14 +92,14 @@ impl WriterSession {
             handle,
             sink_deadline,
         )?;
-        Ok(Some(WriterSession {
+        Ok(WriterSession {
             sink,
             store,
             embedded: spec.sink.kind == SinkKind::Embedded,
             data_dir: spec.data_dir.to_path_buf(),
             budget_end: spec.budget_end,
             _lock: lock,
-        }))
+        })
     }
 
     /// The store: checkpoints, the embedding cache, run history (and the points, for the embedded store).
@@ -133,6 +141,9 @@ impl WriterSession {
         summary: &RunSummary,
         not_before: Option<Instant>,
     ) -> Result<bool> {
+        if !self.embedded {
+            return Ok(false);
+        }
         let previous = std::fs::metadata(snapshot::path(&self.data_dir))
             .map(|m| m.len())
             .ok();
@@ -142,8 +153,7 @@ impl WriterSession {
             self.budget_end
                 .is_none_or(|end| now + cost + SNAPSHOT_MARGIN <= end)
         };
-        if !self.embedded
-            || !stale
+        if !stale
             || not_before.is_some_and(|t| now < t)
             || !fits(publish_cost(previous, &self.store))
         {
@@ -165,12 +175,11 @@ fn publish_cost(previous_bytes: Option<u64>, store: &EmbeddedStore) -> Duration 
 mod tests {
     use super::*;
 
-    fn spec<'a>(data_dir: &'a Path, sink: &'a SinkConfig, lock: LockWait) -> SessionSpec<'a> {
+    fn spec<'a>(data_dir: &'a Path, sink: &'a SinkConfig) -> SessionSpec<'a> {
         SessionSpec {
             data_dir,
             sink,
             dimension: crate::embedder::DIMENSION,
-            lock,
             budget_end: None,
         }
     }
@@ -180,23 +189,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         let sink = SinkConfig::default();
+        let spec = spec(dir.path(), &sink);
         let now = Instant::now();
-        let beside = LockWait::BesideWatch { until: now };
-        let first = WriterSession::open(&spec(dir.path(), &sink, beside), rt.handle().clone());
-        let first = first.ok().flatten().unwrap_or_else(|| panic!("opened"));
+        let first = WriterSession::open(&spec, now, rt.handle().clone())
+            .unwrap_or_else(|e| panic!("opened: {e}"));
         assert!(first.is_embedded());
-        let watch = WriterSession::open(
-            &spec(dir.path(), &sink, LockWait::AsWatch),
-            rt.handle().clone(),
-        );
+        let watch = WriterSession::open_for_watch(&spec, rt.handle().clone());
         assert!(matches!(watch, Ok(None)), "a watch turn is skipped");
-        let writer = WriterSession::open(&spec(dir.path(), &sink, beside), rt.handle().clone());
+        let writer = WriterSession::open(&spec, now, rt.handle().clone());
         assert!(matches!(writer, Err(Error::Locked { .. })));
         drop(first);
-        let again = WriterSession::open(
-            &spec(dir.path(), &sink, LockWait::AsWatch),
-            rt.handle().clone(),
-        );
+        let again = WriterSession::open_for_watch(&spec, rt.handle().clone());
         assert!(matches!(again, Ok(Some(_))), "closed and released on drop");
     }
 
@@ -206,9 +209,9 @@ mod tests {
         let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         let sink = SinkConfig::default();
         let open = |budget_end: Option<Instant>| {
-            let mut s = spec(dir.path(), &sink, LockWait::AsWatch);
+            let mut s = spec(dir.path(), &sink);
             s.budget_end = budget_end;
-            WriterSession::open(&s, rt.handle().clone())
+            WriterSession::open_for_watch(&s, rt.handle().clone())
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| panic!("opened"))

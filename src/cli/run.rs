@@ -5,7 +5,7 @@ use crate::embedder::default_model_dir;
 use crate::error::Error;
 use crate::history;
 use crate::progress::{Counters, Display, Reporter};
-use crate::session::{LockWait, SessionSpec, WriterSession};
+use crate::session::{SessionSpec, WriterSession};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use clap::Args;
 use std::path::PathBuf;
@@ -92,11 +92,9 @@ pub fn sync(
         data_dir: &common.data_dir,
         sink: &chosen.config,
         dimension: common.config.embed.model.dimension,
-        lock: LockWait::BesideWatch { until },
         budget_end,
     };
-    let session = WriterSession::open(&spec, rt.handle().clone())?
-        .ok_or_else(|| anyhow::anyhow!("the data dir is busy"))?;
+    let session = WriterSession::open(&spec, until, rt.handle().clone())?;
     if remember == Remember::Yes {
         history::save_resume(session.store(), &settings)?;
         history::save_sources(session.store(), &settings.sources)?;

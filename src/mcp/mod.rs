@@ -21,7 +21,7 @@ use crate::search::report::{
 };
 use crate::search::window::{ConversationWindow, WindowRequest, MAX_NEIGHBOURS};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
-use crate::session::{LockWait, SessionSpec, WriterSession};
+use crate::session::{SessionSpec, WriterSession};
 use crate::store::target::{self, SinkOverrides};
 use crate::store::EmbeddedStore;
 use crate::sync::{RunSettings, SyncJob};
@@ -226,12 +226,9 @@ impl McpServer {
                 data_dir: &data_dir,
                 sink: &sink_config,
                 dimension,
-                lock: LockWait::BesideWatch {
-                    until: started + budget / 2,
-                },
                 budget_end: Some(started + budget),
             };
-            WriterSession::open(&spec, handle)
+            WriterSession::open(&spec, started + budget / 2, handle)
         })
         .await
         .map_err(|e| e.to_string())?
@@ -240,8 +237,7 @@ impl McpServer {
                 format!("{e}; try again when it ends")
             }
             e => e.to_string(),
-        })?
-        .ok_or("the data dir is busy; try again when the other writer ends")?;
+        })?;
         let sources: Vec<PathBuf> = crate::history::saved_sources(session.store())
             .unwrap_or_else(crate::paths::default_sources);
         if sources.is_empty() {

@@ -17,7 +17,7 @@ pub use stats::{WatchReport, WatchStats, WatchTotals};
 use crate::config::PipelineConfig;
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Display, Reporter};
-use crate::session::{LockWait, SessionSpec, WriterSession};
+use crate::session::{SessionSpec, WriterSession};
 use crate::stages::embed::ModelSlot;
 use crate::store::lock::{is_locked, try_lock_file};
 use crate::store::target::SinkOverrides;
@@ -208,10 +208,9 @@ impl Watcher {
                 data_dir: &data_dir,
                 sink: &sink_config,
                 dimension,
-                lock: LockWait::AsWatch,
                 budget_end: Some(budget_end),
             };
-            WriterSession::open(&spec, handle)
+            WriterSession::open_for_watch(&spec, handle)
         })
         .await
         .map_err(|e| Error::stage("watch", e))??;

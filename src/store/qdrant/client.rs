@@ -348,19 +348,29 @@ impl QdrantStore {
         filter: Option<Filter>,
         limit: u64,
     ) -> Result<Vec<Scored>> {
-        let reply = self.call("query", None, || {
-            let mut req = QueryPointsBuilder::new(self.collection.as_str())
-                .query(input.clone())
-                .using(using)
-                .limit(limit)
-                .with_payload(true)
-                .with_vectors(dense_only());
-            if let Some(f) = filter.clone() {
-                req = req.filter(f);
-            }
-            self.client.query(req)
-        })?;
+        let request = self.query_request(using, input, filter, limit);
+        let reply = self.call("query", None, || self.client.query(request.clone()))?;
         reply.result.into_iter().map(|p| self.scored(p)).collect()
+    }
+
+    /// A query on one vector (`using`) of this collection, with payloads and dense vectors in the answer.
+    fn query_request(
+        &self,
+        using: &str,
+        input: VectorInput,
+        filter: Option<Filter>,
+        limit: u64,
+    ) -> QueryPoints {
+        let mut req = QueryPointsBuilder::new(self.collection.as_str())
+            .query(input)
+            .using(using)
+            .limit(limit)
+            .with_payload(true)
+            .with_vectors(dense_only());
+        if let Some(f) = filter {
+            req = req.filter(f);
+        }
+        req.build()
     }
 
     /// Several queries (`using`, input) under one filter and limit, in one request: each one's points, best first.
@@ -373,25 +383,15 @@ impl QdrantStore {
         if queries.is_empty() {
             return Ok(Vec::new());
         }
-        let collection = self.collection.as_str();
         let requests: Vec<QueryPoints> = queries
             .iter()
-            .map(|(using, input)| {
-                let mut req = QueryPointsBuilder::new(collection)
-                    .query(input.clone())
-                    .using(*using)
-                    .limit(limit)
-                    .with_payload(true)
-                    .with_vectors(dense_only());
-                if let Some(f) = filter.clone() {
-                    req = req.filter(f);
-                }
-                req.build()
-            })
+            .map(|(using, input)| self.query_request(using, input.clone(), filter.clone(), limit))
             .collect();
         let reply = self.call(&format!("query ({} lists)", queries.len()), None, || {
-            self.client
-                .query_batch(QueryBatchPointsBuilder::new(collection, requests.clone()))
+            self.client.query_batch(QueryBatchPointsBuilder::new(
+                self.collection.as_str(),
+                requests.clone(),
+            ))
         })?;
         if reply.result.len() != queries.len() {
             return Err(self.decode_error(format!(
