@@ -75,7 +75,10 @@ impl Thesaurus {
 
     fn expansion(&self, query: &str) -> Vec<String> {
         let words = stems(query);
-        let lower = query.to_lowercase();
+        // A term the query already holds as a whole lexical token is not re-added ("push" to "git push"), but
+        // one inside a longer token is ("push" to "pushover").
+        let present: std::collections::HashSet<String> =
+            crate::lexical::tokens(query).into_iter().collect();
         let mut out: Vec<String> = Vec::new();
         for entry in &self.entries {
             if !entry.phrases.iter().any(|p| contains_run(&words, p)) {
@@ -83,7 +86,7 @@ impl Thesaurus {
             }
             for term in &entry.terms {
                 for word in term.split_whitespace() {
-                    let new = !out.iter().any(|t| t == word) && !contains_word(&lower, word);
+                    let new = !out.iter().any(|t| t == word) && !present.contains(word);
                     if new && out.len() < MAX_EXPANSION_TERMS {
                         out.push(word.to_string());
                     }
@@ -101,14 +104,6 @@ fn split_side(side: &str) -> impl Iterator<Item = &str> {
 /// Whether `haystack` holds `needle` as a contiguous run.
 fn contains_run(haystack: &[String], needle: &[String]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Whether a lowercase text holds `word` as a whole token (so "push" is not re-added to "git push", but is to
-/// "pushover").
-fn contains_word(lower: &str, word: &str) -> bool {
-    lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == '_' || c == '-'))
-        .any(|t| t.trim_matches('.') == word)
 }
 
 /// The stems of a text's words, in order.
