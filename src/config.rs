@@ -149,6 +149,21 @@ pub struct BudgetConfig {
     pub commit_reserve_ms: u64,
 }
 
+impl BudgetConfig {
+    /// A run's budget of `length` from `started` (`None`: no budget), with this commit reserve.
+    pub fn budget(
+        &self,
+        started: std::time::Instant,
+        length: Option<std::time::Duration>,
+    ) -> crate::budget::Budget {
+        crate::budget::Budget::new(
+            started,
+            length,
+            std::time::Duration::from_millis(self.commit_reserve_ms),
+        )
+    }
+}
+
 impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig {

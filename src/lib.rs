@@ -4,6 +4,7 @@
 //! progress is checkpointed per byte offset in the same sled transaction as the points it covers, so a run can
 //! be killed at any instant and resumed with nothing lost and nothing duplicated.
 
+pub mod budget;
 pub mod checkpoint;
 pub mod codec;
 pub mod config;

@@ -3,6 +3,7 @@
 //! store, open the sink, run the job, record the run, publish the search snapshot when it is due and fits,
 //! close the store, release the lock.
 
+use crate::budget::Budget;
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::{Error, Result};
 use crate::history;
@@ -14,11 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Kept between the sink's last request and the end of the budget, for the checkpoint commit after it.
-const SINK_MARGIN: Duration = Duration::from_millis(250);
-/// Kept free after a snapshot publish, before the end of the budget.
-const SNAPSHOT_MARGIN: Duration = Duration::from_millis(100);
-
 /// What a session is opened with.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionSpec<'a> {
@@ -26,9 +22,9 @@ pub struct SessionSpec<'a> {
     pub sink: &'a SinkConfig,
     /// The model's vector length (a new Qdrant collection is made for it).
     pub dimension: usize,
-    /// When the budget ends (`None`: no budget). The sink's requests end [`SINK_MARGIN`] before it, and a
-    /// snapshot is published only if it fits before it.
-    pub budget_end: Option<Instant>,
+    /// The run's budget: the sink's requests end at [`Budget::sink_end`], and a snapshot is published only if
+    /// it [`fits`](Budget::fits).
+    pub budget: Budget,
 }
 
 /// The data dir held for writing. Dropping it closes the store, then releases the lock.
@@ -38,7 +34,7 @@ pub struct WriterSession {
     store: Arc<EmbeddedStore>,
     embedded: bool,
     data_dir: PathBuf,
-    budget_end: Option<Instant>,
+    budget: Budget,
     _lock: WriterLock,
 }
 
@@ -81,23 +77,20 @@ impl WriterSession {
         store: Arc<EmbeddedStore>,
         handle: tokio::runtime::Handle,
     ) -> Result<Self> {
-        let sink_deadline = spec
-            .budget_end
-            .map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(end));
         let sink = target::open_sink(
             spec.data_dir,
             spec.sink,
             spec.dimension,
             store.clone(),
             handle,
-            sink_deadline,
+            spec.budget.sink_end(),
         )?;
         Ok(WriterSession {
             sink,
             store,
             embedded: spec.sink.kind == SinkKind::Embedded,
             data_dir: spec.data_dir.to_path_buf(),
-            budget_end: spec.budget_end,
+            budget: spec.budget,
             _lock: lock,
         })
     }
@@ -149,13 +142,9 @@ impl WriterSession {
             .ok();
         let stale = summary.points_committed > 0 || previous.is_none();
         let now = Instant::now();
-        let fits = |cost: Duration| {
-            self.budget_end
-                .is_none_or(|end| now + cost + SNAPSHOT_MARGIN <= end)
-        };
         if !stale
             || not_before.is_some_and(|t| now < t)
-            || !fits(publish_cost(previous, &self.store))
+            || !self.budget.fits(now, publish_cost(previous, &self.store))
         {
             return Ok(false);
         }
@@ -180,7 +169,7 @@ mod tests {
             data_dir,
             sink,
             dimension: crate::embedder::DIMENSION,
-            budget_end: None,
+            budget: Budget::unlimited(Instant::now()),
         }
     }
 
@@ -208,9 +197,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         let sink = SinkConfig::default();
-        let open = |budget_end: Option<Instant>| {
+        let open = |budget: Budget| {
             let mut s = spec(dir.path(), &sink);
-            s.budget_end = budget_end;
+            s.budget = budget;
             WriterSession::open_for_watch(&s, rt.handle().clone())
                 .ok()
                 .flatten()
@@ -224,10 +213,14 @@ mod tests {
         let later = Some(Instant::now() + Duration::from_secs(3600));
         let ok = |r: Result<bool>| r.unwrap_or_else(|e| panic!("{e}"));
 
-        let session = open(Some(Instant::now()));
+        let session = open(Budget::new(
+            Instant::now(),
+            Some(Duration::ZERO),
+            Duration::ZERO,
+        ));
         assert!(!ok(session.publish_snapshot(&busy, None)), "no time left");
         drop(session);
-        let session = open(None);
+        let session = open(Budget::unlimited(Instant::now()));
         assert!(!ok(session.publish_snapshot(&busy, later)), "not due yet");
         assert!(ok(session.publish_snapshot(&idle, None)), "none exists yet");
         assert!(snapshot::path(dir.path()).exists());

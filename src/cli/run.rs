@@ -79,20 +79,15 @@ pub fn sync(
     remember: Remember,
 ) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
-    let budget_end = settings.budget.map(|b| common.started + b);
+    let budget = common.config.budget.budget(common.started, settings.budget);
     // A watch cycle holding the data dir ends within seconds: wait for it (never past the budget).
-    let until = budget_end
-        .map(|end| {
-            end.checked_sub(Duration::from_secs(1))
-                .unwrap_or(common.started)
-        })
-        .unwrap_or_else(|| std::time::Instant::now() + WATCH_WAIT);
+    let until = budget.lock_wait_until(std::time::Instant::now(), WATCH_WAIT);
     let rt = super::runtime()?;
     let spec = SessionSpec {
         data_dir: &common.data_dir,
         sink: &chosen.config,
         dimension: common.config.embed.model.dimension,
-        budget_end,
+        budget,
     };
     let session = WriterSession::open(&spec, until, rt.handle().clone())?;
     if remember == Remember::Yes {
@@ -107,7 +102,7 @@ pub fn sync(
         settings,
         config: common.config.clone(),
         model_dir: default_model_dir(),
-        started: common.started,
+        budget,
         publish_snapshots: session.is_embedded(),
         model_slot: None,
     };

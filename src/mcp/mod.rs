@@ -220,15 +220,17 @@ impl McpServer {
         let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
         let sink_config = self.chosen_sink()?;
         let (data_dir, dimension) = (self.data_dir.clone(), self.config.embed.model.dimension);
+        let run_budget = self.config.budget.budget(started, Some(budget));
         let handle = tokio::runtime::Handle::current();
         let session = tokio::task::spawn_blocking(move || {
             let spec = SessionSpec {
                 data_dir: &data_dir,
                 sink: &sink_config,
                 dimension,
-                budget_end: Some(started + budget),
+                budget: run_budget,
             };
-            WriterSession::open(&spec, started + budget / 2, handle)
+            // Half the budget at most waiting for a watch cycle: the other half syncs.
+            WriterSession::open(&spec, run_budget.share(0.5).unwrap_or(started), handle)
         })
         .await
         .map_err(|e| e.to_string())?
@@ -252,7 +254,7 @@ impl McpServer {
             settings: settings.clone(),
             config: self.config.clone(),
             model_dir: self.model_dir.clone(),
-            started,
+            budget: run_budget,
             publish_snapshots: session.is_embedded(),
             model_slot: None,
         };

@@ -7,6 +7,7 @@
 //! the batch is abandoned (its checkpoint never moved) and redone next run. SIGINT/SIGTERM stop intake at once
 //! and leave a short grace for the batch in flight.
 
+use crate::budget::Budget;
 use crate::config::PipelineConfig;
 use crate::discover::{self, PendingFile};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
@@ -35,8 +36,6 @@ use summary::SummaryBase;
 const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 /// Where the measured embedding speed is remembered between runs (it decides whether a window fits the budget).
 const EMBED_SPEED_KEY: &str = "embed_speed";
-/// Kept free at the very end for the summary and process exit.
-const EXIT_MARGIN: Duration = Duration::from_millis(150);
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,8 +114,8 @@ pub struct SyncJob {
     pub settings: RunSettings,
     pub config: PipelineConfig,
     pub model_dir: PathBuf,
-    /// Process start: the budget counts from here.
-    pub started: Instant,
+    /// The run's budget (from process start); its length is `settings.budget`.
+    pub budget: Budget,
     /// Republish the embedded store's search snapshot during the run (`snapshot.every_secs`).
     pub publish_snapshots: bool,
     /// Keep the model loaded across runs here (`pipeline watch`); `None` loads it for this run only.
@@ -136,7 +135,7 @@ impl SyncJob {
         reporter: Reporter,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
-        let hard_deadline = self.hard_deadline();
+        let hard_deadline = self.budget.stages_end();
         let Plan {
             pending,
             truncated,
@@ -153,17 +152,6 @@ impl SyncJob {
         let end = supervised.conclude(base.files_pending, truncated).await?;
         remember_embed_speed(&store, reporter.counters(), end.known_speed, end.timed_out)?;
         Ok(base.finish(&reporter, end.reason, end.work_left, &end.upserted))
-    }
-
-    /// When the stages must have stopped: the budget's end, less the commit reserve and the exit margin.
-    fn hard_deadline(&self) -> Option<Instant> {
-        let reserve = Duration::from_millis(self.config.budget.commit_reserve_ms);
-        self.settings.budget.map(|b| {
-            (self.started + b)
-                .checked_sub(reserve + EXIT_MARGIN)
-                .unwrap_or(self.started)
-                .max(self.started)
-        })
     }
 
     /// Checks the model against the data dir's, starts a re-index if the enhancer changed, and lists the files
@@ -193,8 +181,8 @@ impl SyncJob {
             .store(pending.len() as u64, Ordering::Relaxed);
         counters.bytes_total.store(bytes_pending, Ordering::Relaxed);
         let base = SummaryBase {
-            started: self.started,
-            budget: self.settings.budget,
+            started: self.budget.started(),
+            budget: self.budget.length(),
             files_pending: pending.len() as u64,
             bytes_pending,
             start_offsets: pending
@@ -289,14 +277,14 @@ impl SyncJob {
                 let store = store.clone();
                 SnapshotPublisher::spawn(
                     Duration::from_secs(self.config.snapshot.every_secs),
-                    hard_deadline,
+                    self.budget,
                     reporter.counters().clone(),
                     move || snapshot::publish(store.data_dir(), &store),
                 )
             });
         let ticker = {
-            let (reporter, started) = (reporter.clone(), self.started);
-            let budget_end = self.settings.budget.map(|b| started + b);
+            let (reporter, started) = (reporter.clone(), self.budget.started());
+            let budget_end = self.budget.end();
             tokio::spawn(async move {
                 let mut last_line = Instant::now();
                 loop {

@@ -3,15 +3,13 @@
 //! inside it, which then outlived the run, kept the database open after an MCP sync returned, and left a
 //! half-written `search.snapshot.*.tmp` behind when the process exited.)
 
+use crate::budget::Budget;
 use crate::error::Result;
 use crate::progress::Counters;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// A mid-run snapshot is only published with at least this much time before the hard deadline.
-pub const SNAPSHOT_ROOM: Duration = Duration::from_secs(5);
 
 /// The running publisher; [`SnapshotPublisher::stop`] ends it.
 pub struct SnapshotPublisher {
@@ -20,11 +18,11 @@ pub struct SnapshotPublisher {
 }
 
 impl SnapshotPublisher {
-    /// Every `every`, if points were committed since the last publish and the hard deadline (if any) is more than
-    /// [`SNAPSHOT_ROOM`] away, runs `publish` on a blocking thread.
+    /// Every `every`, if points were committed since the last publish and the budget has
+    /// [room](Budget::room_for_mid_run_snapshot) for it, runs `publish` on a blocking thread.
     pub fn spawn(
         every: Duration,
-        hard_deadline: Option<Instant>,
+        budget: Budget,
         counters: Arc<Counters>,
         publish: impl Fn() -> Result<()> + Send + Sync + 'static,
     ) -> Self {
@@ -38,8 +36,7 @@ impl SnapshotPublisher {
                     _ = stopped.changed() => return,
                 }
                 let committed = Counters::get(&counters.points_committed);
-                let room = hard_deadline
-                    .is_none_or(|d| d.saturating_duration_since(Instant::now()) > SNAPSHOT_ROOM);
+                let room = budget.room_for_mid_run_snapshot(Instant::now());
                 if committed == published || !room {
                     continue;
                 }
@@ -84,7 +81,7 @@ mod tests {
             };
             SnapshotPublisher::spawn(
                 Duration::from_millis(10),
-                None,
+                Budget::unlimited(Instant::now()),
                 counters.clone(),
                 slow_publish,
             )
@@ -107,14 +104,14 @@ mod tests {
 
     /// Runs a publisher for 60 ms, new points committed just after it starts (if `new_points`); returns how many
     /// times it published.
-    async fn publishes(new_points: bool, hard_deadline: Option<Instant>) -> u64 {
+    async fn publishes(new_points: bool, budget: Budget) -> u64 {
         let counters = Arc::new(Counters::default());
         let calls = Arc::new(AtomicU64::new(0));
         let publisher = {
             let calls = calls.clone();
             SnapshotPublisher::spawn(
                 Duration::from_millis(5),
-                hard_deadline,
+                budget,
                 counters.clone(),
                 move || {
                     calls.fetch_add(1, Ordering::SeqCst);
@@ -132,9 +129,15 @@ mod tests {
 
     #[tokio::test]
     async fn publishes_once_per_new_points_and_never_near_the_deadline() {
-        assert_eq!(publishes(false, None).await, 0, "no new points");
-        assert_eq!(publishes(true, None).await, 1, "once for the new points");
-        let near = Some(Instant::now() + SNAPSHOT_ROOM / 2);
+        let unlimited = Budget::unlimited(Instant::now());
+        assert_eq!(publishes(false, unlimited).await, 0, "no new points");
+        assert_eq!(
+            publishes(true, unlimited).await,
+            1,
+            "once for the new points"
+        );
+        let room = crate::budget::MID_RUN_SNAPSHOT_ROOM;
+        let near = Budget::new(Instant::now(), Some(room / 2), Duration::ZERO);
         assert_eq!(publishes(true, near).await, 0, "too close to the deadline");
     }
 }

@@ -202,13 +202,16 @@ impl Watcher {
         let (data_dir, sink_config) = (self.data_dir.clone(), chosen.config);
         let dimension = self.config.embed.model.dimension;
         let handle = tokio::runtime::Handle::current();
-        let budget_end = started + self.settings.cycle;
+        let budget = self
+            .config
+            .budget
+            .budget(started, Some(self.settings.cycle));
         let session = tokio::task::spawn_blocking(move || {
             let spec = SessionSpec {
                 data_dir: &data_dir,
                 sink: &sink_config,
                 dimension,
-                budget_end: Some(budget_end),
+                budget,
             };
             WriterSession::open_for_watch(&spec, handle)
         })
@@ -226,7 +229,7 @@ impl Watcher {
             },
             config: self.config.clone(),
             model_dir: self.model_dir.clone(),
-            started,
+            budget,
             publish_snapshots: false,
             model_slot: Some(model.clone()),
         };
