@@ -183,10 +183,9 @@ fn local_checks(h: &mut Health, store: &EmbeddedStore, sources: Option<&[std::pa
     }
     h.last_run = crate::history::recent_runs(store, 1).pop();
     if let Some(sources) = sources {
-        let reporter = crate::progress::Reporter::new(
-            crate::progress::Display::Quiet,
-            std::sync::Arc::new(crate::progress::Counters::default()),
-        );
+        let reporter = crate::progress::Reporter::quiet(std::sync::Arc::new(
+            crate::progress::Counters::default(),
+        ));
         let found = crate::discover::find_files(sources, &reporter);
         h.files_pending = Some(crate::discover::pending(&found, store).len() as u64);
     }

@@ -35,4 +35,3 @@ pub mod transcript;
 pub mod watch;
 
 pub use error::{Error, Result};
-pub mod cli;

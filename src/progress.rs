@@ -1,11 +1,10 @@
-//! Live counters shared by the stages, and their display: an indicatif bar on a terminal, a plain line every
-//! few seconds otherwise, nothing with `--quiet`.
+//! Live counters shared by the stages, and the [`Reporter`] that hands progress, notices and warnings to a
+//! [`ProgressView`]. The library only reports; how it is drawn (an indicatif bar on a terminal, a plain line now
+//! and then, nothing) is the binary's choice.
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Live counters a run's stages update and the progress display, the budget and the summary read.
 #[derive(Debug, Default)]
@@ -84,34 +83,51 @@ impl Counters {
     }
 }
 
-/// How progress and warnings are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Display {
-    /// An interactive bar (stderr is a terminal).
-    Bar,
-    /// A plain status line every few seconds (stderr is a pipe or file).
-    Lines,
-    /// Warnings only.
-    Quiet,
+/// A run's progress at one instant, for a [`ProgressView`] to draw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Status {
+    pub files_read: u64,
+    pub files_total: u64,
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+    pub messages: u64,
+    pub messages_per_sec: f64,
+    pub points_committed: u64,
+    /// Seconds left of the budget, if the run has one.
+    pub budget_left_secs: Option<f64>,
 }
 
-impl Display {
-    pub fn detect(quiet: bool) -> Self {
-        if quiet {
-            Display::Quiet
-        } else if std::io::stderr().is_terminal() {
-            Display::Bar
-        } else {
-            Display::Lines
-        }
+/// Where a run's progress, notices and warnings are shown. Implementations must not block for long: the stages
+/// call them.
+pub trait ProgressView: Send + Sync {
+    /// A warning: always shown, without breaking the display.
+    fn warning(&self, line: &str);
+    /// A notice about the run (shown unless the view is quiet).
+    fn info(&self, line: &str);
+    /// The current progress, about five times a second.
+    fn status(&self, status: &Status);
+    /// The run ended: clear the display.
+    fn finish(&self);
+}
+
+/// Warnings on stderr, nothing else: for `--quiet`, the MCP server, `watch` cycles and tests.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct QuietView;
+
+impl ProgressView for QuietView {
+    fn warning(&self, line: &str) {
+        eprintln!("{line}");
     }
+    fn info(&self, _line: &str) {}
+    fn status(&self, _status: &Status) {}
+    fn finish(&self) {}
 }
 
-/// Prints warnings without breaking the bar, and keeps the first ones for the summary.
+/// Hands a run's progress and warnings to its view, counts the warnings, and keeps the first ones for the
+/// summary.
 #[derive(Clone)]
 pub struct Reporter {
-    bar: Option<ProgressBar>,
-    display: Display,
+    view: Arc<dyn ProgressView>,
     counters: Arc<Counters>,
     kept: Arc<Mutex<Vec<String>>>,
 }
@@ -122,39 +138,36 @@ const KEPT_WARNINGS: usize = 50;
 const PRINTED_WARNINGS: u64 = 200;
 
 impl Reporter {
-    pub fn new(display: Display, counters: Arc<Counters>) -> Self {
-        let bar = (display == Display::Bar).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
-            bar.set_style(
-                ProgressStyle::with_template("{spinner} [{bar:30}] {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            bar
-        });
+    /// A reporter drawing with `view`.
+    pub fn new(view: Arc<dyn ProgressView>, counters: Arc<Counters>) -> Self {
         Reporter {
-            bar,
-            display,
+            view,
             counters,
             kept: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// A reporter that shows warnings only ([`QuietView`]).
+    pub fn quiet(counters: Arc<Counters>) -> Self {
+        Self::new(Arc::new(QuietView), counters)
     }
 
     pub fn counters(&self) -> &Arc<Counters> {
         &self.counters
     }
 
+    /// Counts a warning, shows it (the first [`PRINTED_WARNINGS`] of a run) and keeps it for the summary.
     pub fn warn(&self, message: String) {
         let n = self.counters.warnings.fetch_add(1, Ordering::Relaxed) + 1;
         if n > PRINTED_WARNINGS {
             if n == PRINTED_WARNINGS + 1 {
-                self.print(format!(
+                self.view.warning(&format!(
                     "warning: more than {PRINTED_WARNINGS} warnings; the rest are only counted (see the summary)"
                 ));
             }
             return;
         }
-        self.print(format!("warning: {message}"));
+        self.view.warning(&format!("warning: {message}"));
         if let Ok(mut kept) = self.kept.lock() {
             if kept.len() < KEPT_WARNINGS {
                 kept.push(message);
@@ -162,66 +175,75 @@ impl Reporter {
         }
     }
 
-    fn print(&self, line: String) {
-        match &self.bar {
-            Some(bar) => bar.println(&line),
-            None => eprintln!("{line}"),
-        }
-    }
-
+    /// A notice about the run.
     pub fn info(&self, message: &str) {
-        match (&self.bar, self.display) {
-            (Some(bar), _) => bar.println(message),
-            (None, Display::Lines) => eprintln!("{message}"),
-            _ => {}
-        }
+        self.view.info(message);
     }
 
     pub fn kept_warnings(&self) -> Vec<String> {
         self.kept.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
-    /// Redraws with the current counters. `deadline`: when the budget ends.
-    pub fn tick(&self, started: Instant, deadline: Option<Instant>, last_line: &mut Instant) {
+    /// Shows the current counters. `deadline`: when the budget ends.
+    pub fn tick(&self, started: Instant, deadline: Option<Instant>) {
         let c = &self.counters;
         let elapsed = started.elapsed().as_secs_f64().max(0.001);
-        let msgs = Counters::get(&c.messages);
-        let status = format!(
-            "files {}/{}  {} / {}  {} msgs ({:.0}/s)  {} points{}",
-            Counters::get(&c.files_read),
-            Counters::get(&c.files_total),
-            HumanBytes(Counters::get(&c.bytes_read)),
-            HumanBytes(Counters::get(&c.bytes_total)),
-            msgs,
-            msgs as f64 / elapsed,
-            Counters::get(&c.points_committed),
-            match deadline {
-                Some(d) => format!(
-                    "  budget left {:.0}s",
-                    d.saturating_duration_since(Instant::now()).as_secs_f64()
-                ),
-                None => String::new(),
-            }
-        );
-        match &self.bar {
-            Some(bar) => {
-                bar.set_length(Counters::get(&c.bytes_total).max(1));
-                bar.set_position(Counters::get(&c.bytes_read));
-                bar.set_message(status);
-            }
-            None if self.display == Display::Lines
-                && last_line.elapsed() >= Duration::from_secs(10) =>
-            {
-                *last_line = Instant::now();
-                eprintln!("progress: {status}");
-            }
-            None => {}
-        }
+        let messages = Counters::get(&c.messages);
+        self.view.status(&Status {
+            files_read: Counters::get(&c.files_read),
+            files_total: Counters::get(&c.files_total),
+            bytes_read: Counters::get(&c.bytes_read),
+            bytes_total: Counters::get(&c.bytes_total),
+            messages,
+            messages_per_sec: messages as f64 / elapsed,
+            points_committed: Counters::get(&c.points_committed),
+            budget_left_secs: deadline
+                .map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64()),
+        });
     }
 
     pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+        self.view.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test double that records what it was shown.
+    #[derive(Default)]
+    struct RecordingView(Mutex<Vec<String>>);
+
+    impl ProgressView for RecordingView {
+        fn warning(&self, line: &str) {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(line.to_string());
         }
+        fn info(&self, _line: &str) {}
+        fn status(&self, _status: &Status) {}
+        fn finish(&self) {}
+    }
+
+    #[test]
+    fn warnings_past_the_printed_limit_are_counted_not_shown_and_the_first_are_kept() {
+        let view = Arc::new(RecordingView::default());
+        let counters = Arc::new(Counters::default());
+        let reporter = Reporter::new(view.clone(), counters.clone());
+        for i in 0..PRINTED_WARNINGS + 10 {
+            reporter.warn(format!("w{i}"));
+        }
+        let shown = view.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert_eq!(
+            shown.len() as u64,
+            PRINTED_WARNINGS + 1,
+            "the limit, then one notice"
+        );
+        assert!(shown[shown.len() - 1].contains("only counted"));
+        assert_eq!(Counters::get(&counters.warnings), PRINTED_WARNINGS + 10);
+        assert_eq!(reporter.kept_warnings().len(), KEPT_WARNINGS);
+        assert_eq!(reporter.kept_warnings()[0], "w0");
     }
 }

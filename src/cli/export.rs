@@ -1,11 +1,11 @@
 //! `pipeline export`.
 
 use super::{Common, EXIT_OK};
-use crate::config::SinkKind;
-use crate::error::Error;
-use crate::store::qdrant::client::SCROLL_PAGE;
-use crate::store::qdrant::QdrantStore;
-use crate::store::{snapshot, EmbeddedStore, StoredPoint};
+use pipeline::config::SinkKind;
+use pipeline::error::Error;
+use pipeline::store::qdrant::client::SCROLL_PAGE;
+use pipeline::store::qdrant::QdrantStore;
+use pipeline::store::{snapshot, EmbeddedStore, StoredPoint};
 use std::io::Write;
 use uuid::Uuid;
 

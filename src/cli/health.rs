@@ -1,8 +1,8 @@
 //! `pipeline health`.
 
 use super::{Common, EXIT_FAILURE, EXIT_OK};
-use crate::embedder::{default_model_dir, ModelFiles};
 use clap::Args;
+use pipeline::embedder::{default_model_dir, ModelFiles};
 
 #[derive(Debug, Args)]
 pub struct HealthArgs {
@@ -11,12 +11,12 @@ pub struct HealthArgs {
 }
 
 pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
-    let sources = crate::health::last_sources(&common.data_dir);
+    let sources = pipeline::health::last_sources(&common.data_dir);
     let chosen = common.chosen_sink()?;
     let rt = super::runtime()?;
-    let qdrant = (chosen.config.kind == crate::config::SinkKind::Qdrant)
+    let qdrant = (chosen.config.kind == pipeline::config::SinkKind::Qdrant)
         .then(|| (&chosen.config, rt.handle().clone()));
-    let h = crate::health::check_store(
+    let h = pipeline::health::check_store(
         &common.data_dir,
         &ModelFiles::from_config(&default_model_dir(), &common.config.embed.model),
         sources.as_deref(),

@@ -2,11 +2,11 @@
 
 use super::run::{sync, Remember, Report};
 use super::{Common, EXIT_OK};
-use crate::hooks::queue::{self, RunnerLock};
-use crate::hooks::{self, Edit, HookInput, Scope};
-use crate::store::EmbeddedStore;
-use crate::sync::RunSettings;
 use clap::{Args, Subcommand, ValueEnum};
+use pipeline::hooks::queue::{self, RunnerLock};
+use pipeline::hooks::{self, Edit, HookInput, Scope};
+use pipeline::store::EmbeddedStore;
+use pipeline::sync::RunSettings;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -277,10 +277,10 @@ fn wait_for_quiet(data_dir: &Path) -> std::io::Result<()> {
 /// again for the next round.
 fn sync_sessions(common: &Common, inputs: &[HookInput], budget: Duration) -> anyhow::Result<()> {
     let sources = match EmbeddedStore::open_reader(&common.data_dir) {
-        Ok(store) => crate::history::saved_sources(&store),
+        Ok(store) => pipeline::history::saved_sources(&store),
         Err(_) => None,
     }
-    .unwrap_or_else(crate::paths::default_sources);
+    .unwrap_or_else(pipeline::paths::default_sources);
     let mut files: Vec<PathBuf> = Vec::new();
     for input in inputs {
         match input.files(&sources) {
@@ -331,6 +331,6 @@ fn log(data_dir: &Path, message: &str) {
         .append(true)
         .open(&path)
     {
-        let _ = writeln!(f, "{} {message}", crate::watch::unix_now());
+        let _ = writeln!(f, "{} {message}", pipeline::watch::unix_now());
     }
 }

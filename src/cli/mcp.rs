@@ -1,8 +1,8 @@
 //! `pipeline mcp`.
 
 use super::{Common, EXIT_OK};
-use crate::embedder::default_model_dir;
-use crate::mcp::{serve, McpServer};
+use pipeline::embedder::default_model_dir;
+use pipeline::mcp::{serve, McpServer};
 
 pub fn execute(common: &Common) -> anyhow::Result<u8> {
     let server = McpServer::new(

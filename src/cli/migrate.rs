@@ -1,12 +1,12 @@
 //! `pipeline migrate`.
 
 use super::{Common, SinkArg, EXIT_OK, EXIT_USAGE, EXIT_WORK_LEFT};
-use crate::config::SinkKind;
-use crate::error::Error;
-use crate::store::migrate::{self, MigrateReport, Side};
-use crate::store::qdrant::QdrantStore;
-use crate::store::{model_record, snapshot, target, EmbeddedStore, WriterLock};
 use clap::Args;
+use pipeline::config::SinkKind;
+use pipeline::error::Error;
+use pipeline::store::migrate::{self, MigrateReport, Side};
+use pipeline::store::qdrant::QdrantStore;
+use pipeline::store::{model_record, snapshot, target, EmbeddedStore, WriterLock};
 use std::time::Duration;
 
 /// Longest wait for a `pipeline watch` cycle to release the data dir.

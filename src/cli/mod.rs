@@ -19,6 +19,7 @@ mod health;
 mod hooks;
 mod mcp;
 mod migrate;
+mod progress;
 mod reset;
 mod resume;
 mod run;
@@ -27,10 +28,10 @@ mod stats;
 mod synth;
 mod watch;
 
-use crate::config::{PipelineConfig, SinkKind};
-use crate::error::Error;
-use crate::store::target::{self, ChosenSink, SinkOverrides};
 use clap::{Parser, Subcommand};
+use pipeline::config::{PipelineConfig, SinkKind};
+use pipeline::error::Error;
+use pipeline::store::target::{self, ChosenSink, SinkOverrides};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -118,8 +119,8 @@ pub struct Common {
 }
 
 impl Common {
-    /// The store this command works on (see [`crate::store::target`]).
-    pub fn chosen_sink(&self) -> crate::error::Result<ChosenSink> {
+    /// The store this command works on (see [`pipeline::store::target`]).
+    pub fn chosen_sink(&self) -> pipeline::error::Result<ChosenSink> {
         target::choose(
             &self.data_dir,
             self.config.sink.as_ref(),
@@ -163,7 +164,7 @@ pub fn main(started: Instant) -> u8 {
         data_dir: cli
             .data_dir
             .clone()
-            .unwrap_or_else(crate::paths::default_data_dir),
+            .unwrap_or_else(pipeline::paths::default_data_dir),
         config,
         quiet: cli.quiet,
         started,
@@ -234,9 +235,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// (after saying so) when there is none.
 fn transcript_sources(given: &[PathBuf]) -> Option<Vec<PathBuf>> {
     let sources = if given.is_empty() {
-        crate::paths::default_sources()
+        pipeline::paths::default_sources()
     } else {
-        crate::paths::absolute_sources(given)
+        pipeline::paths::absolute_sources(given)
     };
     if sources.is_empty() {
         eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");

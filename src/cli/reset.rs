@@ -1,10 +1,10 @@
 //! `pipeline reset`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE};
-use crate::config::SinkKind;
-use crate::store::qdrant::QdrantStore;
-use crate::store::{snapshot, EmbeddedStore, WriterLock};
 use clap::Args;
+use pipeline::config::SinkKind;
+use pipeline::store::qdrant::QdrantStore;
+use pipeline::store::{snapshot, EmbeddedStore, WriterLock};
 
 /// Longest wait for a `pipeline watch` cycle to release the data dir.
 const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);

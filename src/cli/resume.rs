@@ -1,9 +1,9 @@
 //! `pipeline resume`.
 
 use super::{Common, EXIT_OK};
-use crate::history;
-use crate::store::EmbeddedStore;
 use clap::Args;
+use pipeline::history;
+use pipeline::store::EmbeddedStore;
 use std::time::Duration;
 
 #[derive(Debug, Args)]

@@ -1,13 +1,14 @@
 //! `pipeline run`.
 
+use super::progress::Display;
 use super::{Common, EXIT_OK, EXIT_USAGE, EXIT_WORK_LEFT};
-use crate::embedder::default_model_dir;
-use crate::error::Error;
-use crate::history;
-use crate::progress::{Counters, Display, Reporter};
-use crate::session::{SessionSpec, WriterSession};
-use crate::sync::{RunSettings, RunSummary, SyncJob};
 use clap::Args;
+use pipeline::embedder::default_model_dir;
+use pipeline::error::Error;
+use pipeline::history;
+use pipeline::progress::Counters;
+use pipeline::session::{SessionSpec, WriterSession};
+use pipeline::sync::{RunSettings, RunSummary, SyncJob};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,10 +95,8 @@ pub fn sync(
         history::save_resume(session.store(), &settings)?;
         history::save_sources(session.store(), &settings.sources)?;
     }
-    let reporter = Reporter::new(
-        Display::detect(common.quiet || report != Report::Text),
-        Arc::new(Counters::default()),
-    );
+    let reporter = Display::detect(common.quiet || report != Report::Text)
+        .reporter(Arc::new(Counters::default()));
     let job = SyncJob {
         settings,
         config: common.config.clone(),
@@ -147,12 +146,12 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let reason = match s.stop_reason {
-        crate::sync::StopReason::CaughtUp => "caught up",
-        crate::sync::StopReason::Budget => {
+        pipeline::sync::StopReason::CaughtUp => "caught up",
+        pipeline::sync::StopReason::Budget => {
             "stopped by the budget, work left: run `pipeline resume`"
         }
-        crate::sync::StopReason::Signal => "interrupted, work left: run `pipeline resume`",
-        crate::sync::StopReason::MaxFiles => {
+        pipeline::sync::StopReason::Signal => "interrupted, work left: run `pipeline resume`",
+        pipeline::sync::StopReason::MaxFiles => {
             "--max-files reached, work left: run `pipeline resume`"
         }
     };

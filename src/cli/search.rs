@@ -1,12 +1,12 @@
 //! `pipeline search`.
 
 use super::{Common, EXIT_OK};
-use crate::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
-use crate::error::Error;
-use crate::search::query::{self, QueryError, SearchOptions};
-use crate::search::report::SearchReport;
-use crate::search::{open_corpus, IndexSource, SearchMode};
 use clap::Args;
+use pipeline::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
+use pipeline::error::Error;
+use pipeline::search::query::{self, QueryError, SearchOptions};
+use pipeline::search::report::SearchReport;
+use pipeline::search::{open_corpus, IndexSource, SearchMode};
 use std::time::SystemTime;
 
 #[derive(Debug, Args)]

@@ -1,13 +1,13 @@
 //! `pipeline stats`.
 
 use super::{Common, EXIT_OK};
-use crate::discover;
-use crate::history;
-use crate::progress::{Counters, Display, Reporter};
-use crate::stats::StoreStats;
-use crate::store::EmbeddedStore;
 use clap::Args;
 use indicatif::HumanBytes;
+use pipeline::discover;
+use pipeline::history;
+use pipeline::progress::{Counters, Reporter};
+use pipeline::stats::StoreStats;
+use pipeline::store::EmbeddedStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,21 +25,21 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let rt = super::runtime()?;
     // Qdrant's counts first: the database is then held only for the local part.
     let from_qdrant = match chosen.config.kind {
-        crate::config::SinkKind::Qdrant => {
+        pipeline::config::SinkKind::Qdrant => {
             Some(StoreStats::of_qdrant(&chosen.config, rt.handle().clone())?)
         }
-        crate::config::SinkKind::Embedded => None,
+        pipeline::config::SinkKind::Embedded => None,
     };
     let store = EmbeddedStore::open_reader(&common.data_dir)?;
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
-        crate::paths::absolute_sources(&args.sources)
+        pipeline::paths::absolute_sources(&args.sources)
     } else {
-        history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources)
+        history::saved_sources(&store).unwrap_or_else(pipeline::paths::default_sources)
     };
-    let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+    let reporter = Reporter::quiet(Arc::new(Counters::default()));
     let found = discover::find_files(&sources, &reporter);
     let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&store));
-    let s = crate::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
+    let s = pipeline::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
     if args.json {
         outln!("{}", serde_json::to_string(&s)?);
         return Ok(EXIT_OK);
@@ -63,7 +63,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
     outln!(
         "store ({}): {} points, {} messages ({}){}",
-        crate::store::target::describe(&chosen.config),
+        pipeline::store::target::describe(&chosen.config),
         st.points,
         st.messages,
         kinds.join(", "),

@@ -1,8 +1,8 @@
 //! `pipeline synth` (hidden): writes a seeded synthetic corpus.
 
 use super::EXIT_OK;
-use crate::synth::{generate, SynthSpec};
 use clap::Args;
+use pipeline::synth::{generate, SynthSpec};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

@@ -1,9 +1,9 @@
 //! `pipeline watch`.
 
 use super::{Common, EXIT_OK, EXIT_USAGE};
-use crate::embedder::default_model_dir;
-use crate::watch::{CycleReport, WatchSettings, Watcher};
 use clap::Args;
+use pipeline::embedder::default_model_dir;
+use pipeline::watch::{CycleReport, WatchSettings, Watcher};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;

@@ -14,7 +14,7 @@ pub use params::{ContextParams, SearchParams, SyncParams};
 use crate::config::{PipelineConfig, SinkConfig, SinkKind};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
 use crate::error::Error;
-use crate::progress::{Counters, Display, Reporter};
+use crate::progress::{Counters, Reporter};
 use crate::search::query::{self, SearchOptions};
 use crate::search::report::{
     ReportFormat, SearchReport, DEFAULT_MAX_BYTES, MAX_MAX_BYTES, MIN_MAX_BYTES,
@@ -258,7 +258,7 @@ impl McpServer {
             publish_snapshots: session.is_embedded(),
             model_slot: None,
         };
-        let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+        let reporter = Reporter::quiet(Arc::new(Counters::default()));
         let _ = crate::history::save_resume(session.store(), &settings);
         let summary = session
             .run(job, reporter, std::future::pending())
@@ -289,7 +289,7 @@ impl McpServer {
             let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
             let sources: Vec<PathBuf> =
                 crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
-            let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+            let reporter = Reporter::quiet(Arc::new(Counters::default()));
             let found = crate::discover::find_files(&sources, &reporter);
             let held = from_qdrant.unwrap_or_else(|| crate::stats::StoreStats::of_embedded(&store));
             json(&crate::stats::compute(

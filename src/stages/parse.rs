@@ -312,14 +312,13 @@ impl ParseStage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::Display;
     use crate::stages::Parsed;
 
     fn stage(dir: &std::path::Path) -> ParseStage {
         ParseStage {
             config: ParseConfig::default(),
             store: Arc::new(EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("{e}"))),
-            reporter: Reporter::new(Display::Quiet, Arc::new(Counters::default())),
+            reporter: Reporter::quiet(Arc::new(Counters::default())),
         }
     }
 

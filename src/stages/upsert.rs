@@ -70,7 +70,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::Display;
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -103,10 +102,7 @@ mod tests {
         let task = tokio::spawn(run(
             sink.clone(),
             rx.clone(),
-            Reporter::new(
-                Display::Quiet,
-                Arc::new(crate::progress::Counters::default()),
-            ),
+            Reporter::quiet(Arc::new(crate::progress::Counters::default())),
             past_deadline.clone(),
         ));
         // The deadline passes while the first batch is being committed; two more are queued.

@@ -286,9 +286,8 @@ impl SyncJob {
             let (reporter, started) = (reporter.clone(), self.budget.started());
             let budget_end = self.budget.end();
             tokio::spawn(async move {
-                let mut last_line = Instant::now();
                 loop {
-                    reporter.tick(started, budget_end, &mut last_line);
+                    reporter.tick(started, budget_end);
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             })

@@ -16,7 +16,7 @@ pub use stats::{WatchReport, WatchStats, WatchTotals};
 
 use crate::config::PipelineConfig;
 use crate::error::{Error, Result};
-use crate::progress::{Counters, Display, Reporter};
+use crate::progress::{Counters, Reporter};
 use crate::session::{SessionSpec, WriterSession};
 use crate::stages::embed::ModelSlot;
 use crate::store::lock::{is_locked, try_lock_file};
@@ -233,7 +233,7 @@ impl Watcher {
             publish_snapshots: false,
             model_slot: Some(model.clone()),
         };
-        let reporter = Reporter::new(Display::Quiet, Arc::new(Counters::default()));
+        let reporter = Reporter::quiet(Arc::new(Counters::default()));
         let mut stop = stop.clone();
         let signal = async move {
             let _ = stop.wait_for(|s| *s).await;
