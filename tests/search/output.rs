@@ -1,0 +1,118 @@
+//! What `search` prints and how it ends: a closed pipe, no index, `--explain`, context and bad values.
+
+use crate::common::*;
+use crate::payloads_by_message;
+
+/// `pipeline search ... | head` and `export | head`: the reader goes away before the output is written, and the
+/// command ends quietly with 0 (it panicked with "failed printing to stdout: Broken pipe").
+#[test]
+fn a_closed_pipe_ends_search_and_export_quietly() {
+    let data = fixture_store();
+    for args in [
+        &["search", "--limit", "50", "--explain", "error"][..],
+        &["search", "--json", "--limit", "50", "error"],
+        &["export"],
+    ] {
+        let mut child = command(data, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Close the read end before the command has written anything (it is still opening the store).
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = stderr(&o);
+        assert_eq!(code(&o), 0, "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Searching a data dir that holds no index says so, where it looked and what to run (it printed "no results"
+/// and exited 0), and creates nothing there.
+#[test]
+fn search_without_an_index_says_what_to_run() {
+    let root = tempdir();
+    let missing = root.path().join("never-synced");
+    for args in [&["search", "anything"][..], &["export"]] {
+        let o = run(&missing, args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("no search index")
+                && err.contains(missing.to_string_lossy().as_ref())
+                && err.contains("pipeline run"),
+            "{args:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(!missing.exists(), "{args:?} created the data dir");
+    }
+    // A data dir whose store holds nothing (a sync of an empty source) has no index either.
+    let empty_src = tempdir();
+    let data = tempdir();
+    sync_ok(data.path(), empty_src.path(), &[]);
+    let o = run(data.path(), &["search", "anything"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no search index"), "{}", stderr(&o));
+}
+
+#[test]
+fn explain_context_and_unknown_values() {
+    let data = fixture_store();
+    let o = run(
+        data,
+        &[
+            "search",
+            "x-api-key header is required",
+            "--limit",
+            "2",
+            "--explain",
+            "--context",
+            "1",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("explain: semantic") && out.contains("lexical #1"),
+        "{out}"
+    );
+    assert!(out.contains("recency ×"), "{out}");
+    let hits = search_hits(
+        data,
+        &[
+            "x-api-key header is required",
+            "--limit",
+            "1",
+            "--context",
+            "2",
+        ],
+    );
+    let before = hits[0]["before"].as_array().map_or(0, |a| a.len());
+    assert!(
+        before >= 1,
+        "a tool result has its tool call before it: {}",
+        hits[0]
+    );
+    // The context follows the tree: the first message before is the hit's parent.
+    assert_eq!(
+        hits[0]["before"][before - 1]["message_id"],
+        payloads_by_message(data)[hits[0]["message_id"].as_str().unwrap_or_default()]
+            ["parent_message_id"]
+    );
+
+    for (args, needle) in [
+        (vec!["x", "--kind", "robot"], "valid kinds"),
+        (vec!["x", "--topic", "astrology"], "valid topics"),
+        (vec!["x", "--project", "nope"], "projects in the store"),
+        (vec!["x", "--since", "someday"], "invalid time"),
+    ] {
+        let mut full = vec!["search"];
+        full.extend(args);
+        let o = run(data, &full);
+        assert_eq!(code(&o), 2, "{full:?}");
+        assert!(stderr(&o).contains(needle), "{full:?}: {}", stderr(&o));
+    }
+}
