@@ -7,19 +7,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use qdrant_client::qdrant::{
-    CountPointsBuilder, QueryPointsBuilder, ScrollPointsBuilder, UpsertPointsBuilder,
-};
+use qdrant_client::qdrant::{QueryPointsBuilder, ScrollPointsBuilder, UpsertPointsBuilder};
 use qdrant_fake::FakeQdrant;
 use tonic::Code;
 
+/// Every point of the shared collection, counted exactly.
 async fn total(client: &qdrant_client::Qdrant) -> Result<u64, qdrant_client::QdrantError> {
-    Ok(client
-        .count(CountPointsBuilder::new(COLLECTION).exact(true))
-        .await?
-        .result
-        .expect("count result")
-        .count)
+    try_count(client, COLLECTION, None).await
 }
 
 #[tokio::test]

@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{client, id_string};
+use common::{client, count, id_string};
 use qdrant_client::qdrant::{
-    r#match::MatchValue, Condition, CountPointsBuilder, CreateCollectionBuilder,
-    CreateFieldIndexCollectionBuilder, DeletePointsBuilder, Distance, FacetCountsBuilder,
-    FieldType, Filter, MinShould, PointStruct, QueryPointsBuilder, Range, RepeatedStrings,
-    ScrollPointsBuilder, SetPayloadPointsBuilder, UpsertPointsBuilder, VectorParamsBuilder,
+    r#match::MatchValue, Condition, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder,
+    DeletePointsBuilder, Distance, FacetCountsBuilder, FieldType, Filter, MinShould, PointStruct,
+    QueryPointsBuilder, Range, RepeatedStrings, ScrollPointsBuilder, SetPayloadPointsBuilder,
+    UpsertPointsBuilder, VectorParamsBuilder,
 };
 use qdrant_client::{Payload, Qdrant};
 use qdrant_fake::FakeQdrant;
@@ -117,20 +117,6 @@ async fn upsert(client: &Qdrant, points: &[PointStruct]) {
                 .expect("upsert");
         }
     }
-}
-
-async fn count(client: &Qdrant, name: &str, filter: &Filter) -> u64 {
-    client
-        .count(
-            CountPointsBuilder::new(name)
-                .filter(filter.clone())
-                .exact(true),
-        )
-        .await
-        .expect("count")
-        .result
-        .expect("count result")
-        .count
 }
 
 /// Every matching id, read in pages of 7 (so offsets land inside the candidates).

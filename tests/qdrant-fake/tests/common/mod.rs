@@ -23,6 +23,35 @@ pub const P3: &str = "0a000000-0000-4000-8000-000000000000";
 pub const P4: &str = "c0000000-0000-4000-8000-000000000000";
 pub const SORTED: [&str; 5] = [P3, P1, P2, P4, P0];
 
+/// The points of `collection` that `filter` (`None`: all) accepts, counted exactly; the client's error as is.
+pub async fn try_count(
+    client: &Qdrant,
+    collection: &str,
+    filter: Option<&qdrant_client::qdrant::Filter>,
+) -> Result<u64, QdrantError> {
+    let mut request = qdrant_client::qdrant::CountPointsBuilder::new(collection).exact(true);
+    if let Some(f) = filter {
+        request = request.filter(f.clone());
+    }
+    Ok(client
+        .count(request)
+        .await?
+        .result
+        .expect("count result")
+        .count)
+}
+
+/// The points of `collection` that `filter` accepts, counted exactly.
+pub async fn count(
+    client: &Qdrant,
+    collection: &str,
+    filter: &qdrant_client::qdrant::Filter,
+) -> u64 {
+    try_count(client, collection, Some(filter))
+        .await
+        .expect("count")
+}
+
 pub fn client(url: &str) -> Qdrant {
     Qdrant::from_url(url)
         .skip_compatibility_check()

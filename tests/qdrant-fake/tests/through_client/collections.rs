@@ -98,7 +98,7 @@ async fn upsert_count_get_and_read_vectors_back() {
     seed(&client).await;
 
     assert_eq!(fake.point_count(COLLECTION), 5);
-    assert_eq!(count(&client, Filter::default()).await, 5);
+    assert_eq!(count(&client, COLLECTION, &Filter::default()).await, 5);
 
     // Indexes were created again: idempotent.
     create_index_again(&client).await;

@@ -20,17 +20,3 @@ use qdrant_client::Payload;
 use qdrant_fake::FakeQdrant;
 use serde_json::json;
 use tonic::Code;
-
-async fn count(client: &qdrant_client::Qdrant, filter: Filter) -> u64 {
-    client
-        .count(
-            CountPointsBuilder::new(COLLECTION)
-                .filter(filter)
-                .exact(true),
-        )
-        .await
-        .expect("count")
-        .result
-        .expect("count result")
-        .count
-}

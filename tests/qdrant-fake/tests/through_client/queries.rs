@@ -289,7 +289,8 @@ async fn filters_follow_qdrant_semantics() {
     assert_eq!(
         count(
             &client,
-            Filter::must([Condition::matches(
+            COLLECTION,
+            &Filter::must([Condition::matches(
                 "project",
                 !qdrant_client::qdrant::r#match::MatchValue::Keyword("alpha".into())
             )])
@@ -298,7 +299,7 @@ async fn filters_follow_qdrant_semantics() {
         3
     );
     assert_eq!(
-        count(&client, Filter::must([kw("project", "beta")])).await,
+        count(&client, COLLECTION, &Filter::must([kw("project", "beta")])).await,
         2
     );
 

@@ -23,7 +23,8 @@ async fn set_payload_and_delete_by_filter() {
     assert_eq!(
         count(
             &client,
-            Filter::must([Condition::matches("archived", true)])
+            COLLECTION,
+            &Filter::must([Condition::matches("archived", true)])
         )
         .await,
         3
