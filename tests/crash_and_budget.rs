@@ -46,7 +46,7 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
             // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
             let delay =
                 Duration::from_millis(200 + rng.below_u64(if round < 4 { 1500 } else { 4000 }));
-            match exited_within(&mut child, delay) {
+            match exited_or_killed(&mut child, delay) {
                 Some(s) => {
                     assert_eq!(
                         s.code(),
@@ -56,11 +56,7 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
                     finished = true;
                     break;
                 }
-                None => {
-                    let _ = child.kill(); // SIGKILL
-                    let _ = child.wait();
-                    kills += 1;
-                }
+                None => kills += 1,
             }
         }
         assert!(

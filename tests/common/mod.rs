@@ -85,8 +85,9 @@ pub fn spawn(data_dir: &Path, args: &[&str]) -> Child {
         .unwrap_or_else(|e| panic!("spawn pipeline: {e}"))
 }
 
-/// Waits up to `within` for `child` to exit: its status, or `None` if it is still running (the caller kills it).
-pub fn exited_within(
+/// Waits up to `within` for `child` to exit: its status, or `None` if it was still running, in which case it is
+/// killed with SIGKILL (the crash a kill-anywhere test simulates) and reaped.
+pub fn exited_or_killed(
     child: &mut Child,
     within: std::time::Duration,
 ) -> Option<std::process::ExitStatus> {
@@ -97,6 +98,8 @@ pub fn exited_within(
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
     None
 }
 
