@@ -81,21 +81,13 @@ pub fn pending(found: &[FoundFile], store: &EmbeddedStore) -> Vec<PendingFile> {
                 size: f.size,
                 mtime_ns: f.mtime_ns,
             });
-            match cp {
-                Some(cp) if !cp.needs_work(&stat) => None,
-                Some(cp) if cp.offset <= stat.size => Some(PendingFile {
-                    path: f.path.clone(),
-                    size: stat.size,
-                    mtime_ns: stat.mtime_ns,
-                    pending_bytes: stat.size - cp.offset,
-                }),
-                _ => Some(PendingFile {
-                    path: f.path.clone(),
-                    size: stat.size,
-                    mtime_ns: stat.mtime_ns,
-                    pending_bytes: stat.size,
-                }),
-            }
+            let pending_bytes = crate::checkpoint::pending_bytes(cp.as_ref(), &stat)?;
+            Some(PendingFile {
+                path: f.path.clone(),
+                size: stat.size,
+                mtime_ns: stat.mtime_ns,
+                pending_bytes,
+            })
         })
         .collect();
     out.sort_by(|a, b| {

@@ -3,7 +3,7 @@
 
 use super::ResumeState;
 use super::{Parsed, ParsedMessage};
-use crate::checkpoint::{self, FileCheckpoint, FileStat, Validity, CHECKPOINT_FORMAT};
+use crate::checkpoint::{self, FileCheckpoint, FileStat, Start};
 use crate::config::ParseConfig;
 use crate::discover::PendingFile;
 use crate::error::Result;
@@ -186,8 +186,9 @@ impl ParseStage {
         Ok(FileEnd::Finished)
     }
 
-    /// Where to start reading `path`, and with what state. A rewritten file, or one whose checkpoint cannot be
-    /// read, starts over at byte 0, and that reset is persisted at once.
+    /// Where to start reading `path`, and with what state ([`checkpoint::starting_point`] decides). A rewritten
+    /// file, or one whose checkpoint or saved state cannot be read, starts over at byte 0, and that reset is
+    /// persisted at once.
     fn starting_point(
         &self,
         path: &str,
@@ -195,71 +196,37 @@ impl ParseStage {
         stat: &FileStat,
     ) -> Result<(FileCheckpoint, ResumeState)> {
         let io = |e| crate::error::Error::io(path, e);
-        let (head_len, head_hash) = checkpoint::head_fingerprint(file, stat.size).map_err(io)?;
-        let fresh = |restarts: u32| FileCheckpoint {
-            version: CHECKPOINT_FORMAT,
-            path: path.to_string(),
-            dev: stat.dev,
-            inode: stat.inode,
-            head_len,
-            head_hash,
-            offset: 0,
-            tail_len: 0,
-            tail_hash: checkpoint::tail_hash(file, 0)
-                .map(|t| t.1)
-                .unwrap_or_default(),
-            size: stat.size,
-            mtime_ns: stat.mtime_ns,
-            complete: false,
-            state: Vec::new(),
-            lines: 0,
-            malformed_lines: 0,
-            messages: 0,
-            restarts,
+        let restart = |restarts: u32, warning: String| -> Result<(FileCheckpoint, ResumeState)> {
+            self.reporter.warn(warning);
+            let cp = checkpoint::fresh(path, file, stat, restarts).map_err(io)?;
+            self.store.put_checkpoint_now(&cp)?;
+            Ok((cp, ResumeState::default()))
         };
         let stored = match self.store.checkpoint(path) {
             Ok(cp) => cp,
             Err(e) => {
-                self.reporter.warn(format!("{e}; reading {path} again from the start (ids are stable, nothing is duplicated)"));
-                let cp = fresh(1);
-                self.store.put_checkpoint_now(&cp)?;
-                return Ok((cp, ResumeState::default()));
+                return restart(
+                    1,
+                    format!("{e}; reading {path} again from the start (ids are stable, nothing is duplicated)"),
+                )
             }
         };
-        let Some(stored) = stored else {
-            return Ok((fresh(0), ResumeState::default()));
-        };
-        let verdict = checkpoint::validate(file, stat, &stored).map_err(io)?;
-        match verdict {
-            Validity::Resume | Validity::Moved => {
-                let Some(state) = ResumeState::from_bytes(&stored.state) else {
-                    self.reporter.warn(format!(
+        match checkpoint::starting_point(path, file, stat, stored).map_err(io)? {
+            Start::New(cp) => Ok((cp, ResumeState::default())),
+            Start::Resume(cp) => match ResumeState::from_bytes(&cp.state) {
+                Some(state) => Ok((cp, state)),
+                None => restart(
+                    cp.restarts + 1,
+                    format!(
                         "{path}: saved parser state is unreadable; reading again from the start"
-                    ));
-                    let cp = fresh(stored.restarts + 1);
-                    self.store.put_checkpoint_now(&cp)?;
-                    return Ok((cp, ResumeState::default()));
-                };
-                let mut cp = stored;
-                cp.dev = stat.dev;
-                cp.inode = stat.inode;
-                cp.size = stat.size;
-                cp.mtime_ns = stat.mtime_ns;
-                cp.complete = false;
-                // Widen the head fingerprint while the file is young.
-                if cp.head_len < head_len {
-                    cp.head_len = head_len;
-                    cp.head_hash = head_hash;
-                }
-                Ok((cp, state))
-            }
-            Validity::Rewritten(why) => {
-                self.reporter.warn(format!(
-                    "{path}: {why}; the file was rewritten, reading it again from the start"
-                ));
-                let cp = fresh(stored.restarts + 1);
-                self.store.put_checkpoint_now(&cp)?;
-                Ok((cp, ResumeState::default()))
+                    ),
+                ),
+            },
+            Start::Restart { checkpoint, why } => {
+                self.reporter
+                    .warn(format!("{path}: {why}, reading it again from the start"));
+                self.store.put_checkpoint_now(&checkpoint)?;
+                Ok((checkpoint, ResumeState::default()))
             }
         }
     }
