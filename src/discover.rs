@@ -3,7 +3,7 @@
 
 use crate::checkpoint::FileStat;
 use crate::progress::Reporter;
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 use std::path::{Path, PathBuf};
 
 /// A transcript file on disk.
@@ -67,7 +67,7 @@ fn walk(dir: &Path, reporter: &Reporter, out: &mut Vec<FoundFile>) {
 }
 
 /// The files that need reading, newest first (by mtime, then path for a stable order).
-pub fn pending(found: &[FoundFile], store: &EmbeddedStore) -> Vec<PendingFile> {
+pub fn pending(found: &[FoundFile], store: &SyncState) -> Vec<PendingFile> {
     let mut out: Vec<PendingFile> = found
         .iter()
         .filter_map(|f| {

@@ -3,7 +3,7 @@
 use crate::embedder::ModelFiles;
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Error;
-use crate::store::{snapshot, EmbeddedStore, WriterLock};
+use crate::store::{snapshot, EmbeddedStore, SyncState, WriterLock};
 use crate::sync::RunSummary;
 use serde::Serialize;
 use std::path::Path;
@@ -41,7 +41,7 @@ pub fn last_sources(data_dir: &Path) -> Option<Vec<std::path::PathBuf>> {
     if WriterLock::is_held(data_dir) {
         return None;
     }
-    let store = EmbeddedStore::open_reader(data_dir).ok()?;
+    let store = SyncState::open_reader(data_dir).ok()?;
     crate::history::saved_sources(&store)
 }
 
@@ -121,7 +121,7 @@ pub fn check_store(
     if let Some((config, handle)) = qdrant {
         check_qdrant(&mut h, config, handle);
         if !h.sync_running {
-            if let Ok(store) = EmbeddedStore::open_reader(data_dir) {
+            if let Ok(store) = SyncState::open_reader(data_dir) {
                 local_checks(&mut h, &store, sources);
             }
         }
@@ -157,7 +157,7 @@ pub fn check_store(
                     h.problems
                         .push(format!("{bad_points} stored points cannot be decoded"));
                 }
-                local_checks(&mut h, &store, sources);
+                local_checks(&mut h, store.state(), sources);
             }
             Err(Error::Locked { .. }) => {
                 h.sync_running = true;
@@ -171,7 +171,7 @@ pub fn check_store(
 }
 
 /// Checkpoints, the last run and pending files: what the data dir itself holds, whatever the store.
-fn local_checks(h: &mut Health, store: &EmbeddedStore, sources: Option<&[std::path::PathBuf]>) {
+fn local_checks(h: &mut Health, store: &SyncState, sources: Option<&[std::path::PathBuf]>) {
     let cps = store.checkpoints();
     let bad_cps = cps.iter().filter(|(_, c)| c.is_err()).count() as u64;
     h.checkpoints = Some(cps.len() as u64);

@@ -1,7 +1,7 @@
 //! Run history and resume settings, kept in the store's `meta` tree.
 
 use crate::error::Result;
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 use crate::sync::{RunSettings, RunSummary};
 
 const RUN_PREFIX: &str = "run/";
@@ -11,7 +11,7 @@ const SOURCES_KEY: &str = "sources";
 const KEEP_RUNS: usize = 50;
 
 /// Appends a run to the history (dropping the oldest beyond [`KEEP_RUNS`]).
-pub fn record_run(store: &EmbeddedStore, summary: &RunSummary) -> Result<()> {
+pub fn record_run(store: &SyncState, summary: &RunSummary) -> Result<()> {
     let runs = store.meta_scan(RUN_PREFIX);
     let next = runs
         .last()
@@ -28,7 +28,7 @@ pub fn record_run(store: &EmbeddedStore, summary: &RunSummary) -> Result<()> {
 }
 
 /// The most recent runs, oldest first.
-pub fn recent_runs(store: &EmbeddedStore, n: usize) -> Vec<RunSummary> {
+pub fn recent_runs(store: &SyncState, n: usize) -> Vec<RunSummary> {
     let runs = store.meta_scan(RUN_PREFIX);
     let skip = runs.len().saturating_sub(n);
     runs.into_iter()
@@ -38,7 +38,7 @@ pub fn recent_runs(store: &EmbeddedStore, n: usize) -> Vec<RunSummary> {
 }
 
 /// The transcript directories of the last run.
-pub fn saved_sources(store: &EmbeddedStore) -> Option<Vec<std::path::PathBuf>> {
+pub fn saved_sources(store: &SyncState) -> Option<Vec<std::path::PathBuf>> {
     store
         .meta_get(SOURCES_KEY)
         .ok()
@@ -46,7 +46,7 @@ pub fn saved_sources(store: &EmbeddedStore) -> Option<Vec<std::path::PathBuf>> {
         .and_then(|v| serde_json::from_slice(&v).ok())
 }
 
-pub fn save_sources(store: &EmbeddedStore, sources: &[std::path::PathBuf]) -> Result<()> {
+pub fn save_sources(store: &SyncState, sources: &[std::path::PathBuf]) -> Result<()> {
     store.meta_put(
         SOURCES_KEY,
         &crate::codec::json_bytes("source list", sources)?,
@@ -54,18 +54,18 @@ pub fn save_sources(store: &EmbeddedStore, sources: &[std::path::PathBuf]) -> Re
 }
 
 /// Remembers the settings of a run that stopped early, for `pipeline resume`.
-pub fn save_resume(store: &EmbeddedStore, settings: &RunSettings) -> Result<()> {
+pub fn save_resume(store: &SyncState, settings: &RunSettings) -> Result<()> {
     store.meta_put(
         RESUME_KEY,
         &crate::codec::json_bytes("resume settings", settings)?,
     )
 }
 
-pub fn clear_resume(store: &EmbeddedStore) -> Result<()> {
+pub fn clear_resume(store: &SyncState) -> Result<()> {
     store.meta_remove(RESUME_KEY)
 }
 
-pub fn load_resume(store: &EmbeddedStore) -> Result<Option<RunSettings>> {
+pub fn load_resume(store: &SyncState) -> Result<Option<RunSettings>> {
     Ok(store
         .meta_get(RESUME_KEY)?
         .and_then(|v| serde_json::from_slice(&v).ok()))

@@ -9,7 +9,7 @@
 
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Result;
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 
 /// Meta key: the enhancer version of the points the checkpoints cover.
 pub const VERSION_KEY: &str = "index.enhancer_version";
@@ -26,7 +26,7 @@ pub enum Reindex {
 /// Starts a re-index when the data dir's points were written by another enhancer version. Crash-safe in either
 /// order: the checkpoints are cleared before the new version is recorded, so a run killed in between clears them
 /// again next time (a no-op), and one killed after it finds the files already pending.
-pub fn prepare(store: &EmbeddedStore) -> Result<Reindex> {
+pub fn prepare(store: &SyncState) -> Result<Reindex> {
     let stored = store
         .meta_get(VERSION_KEY)?
         .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
@@ -78,7 +78,7 @@ mod tests {
     #[test]
     fn an_old_data_dir_is_read_again_once_and_a_new_one_never() {
         let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let store = SyncState::open(dir.path()).unwrap();
         assert_eq!(prepare(&store).unwrap(), Reindex::Current, "empty data dir");
         store.put_checkpoint_now(&checkpoint("/a.jsonl")).unwrap();
         assert_eq!(prepare(&store).unwrap(), Reindex::Current);

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::history;
 use crate::progress::Reporter;
 use crate::store::lock::Holder;
-use crate::store::{snapshot, target, EmbeddedStore, Sink, WriterLock};
+use crate::store::{snapshot, target, EmbeddedStore, Sink, SyncState, WriterLock};
 use crate::sync::{RunSummary, SyncJob};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,7 +31,7 @@ pub struct SessionSpec<'a> {
 pub struct WriterSession {
     // Drop order is declaration order: the sink and the store close before the lock is released.
     sink: Arc<dyn Sink>,
-    store: Arc<EmbeddedStore>,
+    state: Arc<SyncState>,
     embedded: bool,
     data_dir: PathBuf,
     budget: Budget,
@@ -49,8 +49,8 @@ impl WriterSession {
     ) -> Result<Self> {
         let lock = WriterLock::acquire_beside_watch(spec.data_dir, until)?;
         // A reader may still have the database open for a moment (it holds it only to load): open_writer waits.
-        let store = Arc::new(EmbeddedStore::open_writer(spec.data_dir)?);
-        Self::with_store(spec, lock, store, handle)
+        let store = Arc::new(SyncState::open_writer(spec.data_dir)?);
+        Self::with_state(spec, lock, store, handle)
     }
 
     /// Opens the session of a `pipeline watch` cycle: a data dir held by another writer, or still open by a
@@ -63,31 +63,31 @@ impl WriterSession {
             Err(Error::Locked { .. }) => return Ok(None),
             other => other?,
         };
-        let store = match EmbeddedStore::open_writer(spec.data_dir) {
+        let store = match SyncState::open_writer(spec.data_dir) {
             Err(Error::Locked { .. }) => return Ok(None),
             other => Arc::new(other?),
         };
-        Self::with_store(spec, lock, store, handle).map(Some)
+        Self::with_state(spec, lock, store, handle).map(Some)
     }
 
-    /// Opens the sink, the lock taken and the store open.
-    fn with_store(
+    /// Opens the sink, the lock taken and the database open.
+    fn with_state(
         spec: &SessionSpec<'_>,
         lock: WriterLock,
-        store: Arc<EmbeddedStore>,
+        state: Arc<SyncState>,
         handle: tokio::runtime::Handle,
     ) -> Result<Self> {
         let sink = target::open_sink(
             spec.data_dir,
             spec.sink,
             spec.dimension,
-            store.clone(),
+            state.clone(),
             handle,
             spec.budget.sink_end(),
         )?;
         Ok(WriterSession {
             sink,
-            store,
+            state,
             embedded: spec.sink.kind == SinkKind::Embedded,
             data_dir: spec.data_dir.to_path_buf(),
             budget: spec.budget,
@@ -95,9 +95,9 @@ impl WriterSession {
         })
     }
 
-    /// The store: checkpoints, the embedding cache, run history (and the points, for the embedded store).
-    pub fn store(&self) -> &Arc<EmbeddedStore> {
-        &self.store
+    /// The sync's state: checkpoints, the embedding cache, run history.
+    pub fn state(&self) -> &Arc<SyncState> {
+        &self.state
     }
 
     /// The points go to the embedded store (not Qdrant): it has a search snapshot.
@@ -112,18 +112,18 @@ impl WriterSession {
         reporter: Reporter,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
-        job.run(self.store.clone(), self.sink.clone(), reporter, signal)
+        job.run(self.state.clone(), self.sink.clone(), reporter, signal)
             .await
     }
 
     /// Records the run in the data dir's history and makes it durable. A resumable session (one that saved its
     /// settings for `pipeline resume`) forgets them once no work is left.
     pub fn record(&self, summary: &RunSummary, resumable: bool) -> Result<()> {
-        history::record_run(&self.store, summary)?;
+        history::record_run(&self.state, summary)?;
         if resumable && !summary.work_left {
-            history::clear_resume(&self.store)?;
+            history::clear_resume(&self.state)?;
         }
-        self.store.flush()
+        self.state.flush()
     }
 
     /// Publishes the search snapshot (embedded store only) when it is stale (points were committed, or there is
@@ -142,13 +142,14 @@ impl WriterSession {
             .ok();
         let stale = summary.points_committed > 0 || previous.is_none();
         let now = Instant::now();
+        let points = EmbeddedStore::of(&self.state);
         if !stale
             || not_before.is_some_and(|t| now < t)
-            || !self.budget.fits(now, publish_cost(previous, &self.store))
+            || !self.budget.fits(now, publish_cost(previous, &points))
         {
             return Ok(false);
         }
-        snapshot::publish(&self.data_dir, &self.store)?;
+        snapshot::publish(&self.data_dir, &points)?;
         Ok(true)
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::checkpoint::FileStat;
 use crate::discover::FoundFile;
-use crate::store::EmbeddedStore;
 pub use crate::store::StoreStats;
+use crate::store::{EmbeddedStore, SyncState};
 use crate::sync::RunSummary;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -75,14 +75,14 @@ impl StoreStats {
             s.feedback_links += u64::from(p.feedback.is_some());
             s.adjacency_links += u64::from(p.parent_message_id.is_some());
         }
-        s.size_on_disk_bytes = store.size_on_disk();
+        s.size_on_disk_bytes = store.state().size_on_disk();
         s
     }
 }
 
 /// Progress of `found` against the data dir's checkpoints, with `store` (what the store holds) and the last runs.
 pub fn compute(
-    local: &EmbeddedStore,
+    local: &SyncState,
     store: StoreStats,
     found: &[FoundFile],
     last_runs: Vec<RunSummary>,

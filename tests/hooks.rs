@@ -406,7 +406,7 @@ fn ten_events_within_a_second_start_one_sync() {
 
 /// Runs recorded in the data dir's history.
 fn runs(data: &Path) -> usize {
-    let store = pipeline::store::EmbeddedStore::open_reader(data).unwrap_or_else(|e| panic!("{e}"));
+    let store = pipeline::store::SyncState::open_reader(data).unwrap_or_else(|e| panic!("{e}"));
     pipeline::history::recent_runs(&store, 1000).len()
 }
 

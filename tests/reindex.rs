@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::{EmbeddedStore, SyncState};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -22,8 +22,9 @@ fn corpus(src: &Path) {
 /// Makes a synced data dir look as an older version left it: no recorded enhancer version, older text in every
 /// point, no hook feedback, and an empty embedding cache (so re-embedding takes several budgeted runs).
 fn age(data_dir: &Path) -> usize {
-    let store = EmbeddedStore::open(data_dir).unwrap_or_else(|e| panic!("{e}"));
-    let points: Vec<_> = store
+    let store = SyncState::open(data_dir).unwrap_or_else(|e| panic!("{e}"));
+    let embedded = EmbeddedStore::of(&store);
+    let points: Vec<_> = embedded
         .points()
         .collect::<Result<_, _>>()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -46,7 +47,7 @@ fn age(data_dir: &Path) -> usize {
     assert!(!checkpoints.is_empty());
     // Everything goes (the cache, the run history and the recorded version with it) but the points and checkpoints.
     store.clear().unwrap_or_else(|e| panic!("{e}"));
-    store.put_points(&aged).unwrap_or_else(|e| panic!("{e}"));
+    embedded.put_points(&aged).unwrap_or_else(|e| panic!("{e}"));
     for cp in &checkpoints {
         store
             .put_checkpoint_now(cp)

@@ -5,7 +5,7 @@ use pipeline::config::SinkKind;
 use pipeline::error::Error;
 use pipeline::store::qdrant::client::SCROLL_PAGE;
 use pipeline::store::qdrant::QdrantStore;
-use pipeline::store::{snapshot, EmbeddedStore, StoredPoint};
+use pipeline::store::{snapshot, EmbeddedStore, StoredPoint, SyncState};
 use std::io::Write;
 use uuid::Uuid;
 
@@ -32,7 +32,7 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
         }
         return finish(out);
     }
-    if !EmbeddedStore::exists(&common.data_dir) {
+    if !SyncState::exists(&common.data_dir) {
         return Err(Error::NoIndex {
             data_dir: common.data_dir.clone(),
         }

@@ -5,7 +5,7 @@ use super::{Common, EXIT_OK};
 use clap::{Args, Subcommand, ValueEnum};
 use pipeline::hooks::queue::{self, RunnerLock};
 use pipeline::hooks::{self, Edit, HookInput, Scope};
-use pipeline::store::EmbeddedStore;
+use pipeline::store::SyncState;
 use pipeline::sync::RunSettings;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -276,7 +276,7 @@ fn wait_for_quiet(data_dir: &Path) -> std::io::Result<()> {
 /// One budgeted sync of the sessions' transcripts and subagent logs. Sessions the budget did not finish are queued
 /// again for the next round.
 fn sync_sessions(common: &Common, inputs: &[HookInput], budget: Duration) -> anyhow::Result<()> {
-    let sources = match EmbeddedStore::open_reader(&common.data_dir) {
+    let sources = match SyncState::open_reader(&common.data_dir) {
         Ok(store) => pipeline::history::saved_sources(&store),
         Err(_) => None,
     }

@@ -6,7 +6,7 @@ use pipeline::config::SinkKind;
 use pipeline::error::Error;
 use pipeline::store::migrate::{self, MigrateReport, Side};
 use pipeline::store::qdrant::QdrantStore;
-use pipeline::store::{model_record, snapshot, target, EmbeddedStore, WriterLock};
+use pipeline::store::{model_record, snapshot, target, EmbeddedStore, SyncState, WriterLock};
 use std::time::Duration;
 
 /// Longest wait for a `pipeline watch` cycle to release the data dir.
@@ -29,7 +29,7 @@ pub struct MigrateArgs {
 pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
     let _writer = WriterLock::acquire_beside_watch(&common.data_dir, common.started + WATCH_WAIT)?;
-    let local = EmbeddedStore::open_writer(&common.data_dir)?;
+    let local = SyncState::open_writer(&common.data_dir)?;
     let from_config = target::bound(&common.data_dir)?.unwrap_or_default();
     let to_config = match args.to {
         SinkArg::Embedded => migrate::embedded(),
@@ -66,7 +66,8 @@ pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
         }
         SinkKind::Embedded => None,
     };
-    let (from, to) = (side(&from_qdrant, &local), side(&to_qdrant, &local));
+    let points = EmbeddedStore::of(&local);
+    let (from, to) = (side(&from_qdrant, &points), side(&to_qdrant, &points));
     let deadline = args.budget.map(|b| common.started + b);
     let bar = progress_bar(common.quiet || args.json);
     let report = migrate::migrate(&local, &from, &to, deadline, |done, total| {
@@ -77,7 +78,7 @@ pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
     if report.done {
         migrate::switch_to(&common.data_dir, &to_config)?;
         if to_config.kind == SinkKind::Embedded {
-            if let Err(e) = snapshot::publish(&common.data_dir, &local) {
+            if let Err(e) = snapshot::publish(&common.data_dir, &points) {
                 eprintln!("warning: could not publish the search snapshot: {e}");
             }
         }

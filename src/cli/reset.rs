@@ -4,7 +4,7 @@ use super::{Common, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use pipeline::config::SinkKind;
 use pipeline::store::qdrant::QdrantStore;
-use pipeline::store::{snapshot, EmbeddedStore, WriterLock};
+use pipeline::store::{snapshot, EmbeddedStore, SyncState, WriterLock};
 
 /// Longest wait for a `pipeline watch` cycle to release the data dir.
 const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -23,7 +23,7 @@ pub struct ResetArgs {
 pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
     let chosen = common.chosen_sink()?;
     let _writer = WriterLock::acquire_beside_watch(&common.data_dir, common.started + WATCH_WAIT)?;
-    let store = EmbeddedStore::open_writer(&common.data_dir)?;
+    let store = SyncState::open_writer(&common.data_dir)?;
     let rt = super::runtime()?;
     // With Qdrant, a full reset deletes the collection (it is created again by the next run).
     let qdrant = match chosen.config.kind {
@@ -44,7 +44,7 @@ pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
     } else {
         format!(
             "{} points and {} checkpoints",
-            store.point_count(),
+            EmbeddedStore::of(&store).point_count(),
             store.checkpoints().len()
         )
     };

@@ -3,7 +3,7 @@
 use super::{Common, EXIT_OK};
 use clap::Args;
 use pipeline::history;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::SyncState;
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -18,7 +18,7 @@ pub struct ResumeArgs {
 
 pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
     let saved = {
-        let store = EmbeddedStore::open_reader(&common.data_dir)?;
+        let store = SyncState::open_reader(&common.data_dir)?;
         history::load_resume(&store)?
     };
     let Some(mut settings) = saved else {

@@ -92,8 +92,8 @@ pub fn sync(
     };
     let session = WriterSession::open(&spec, until, rt.handle().clone())?;
     if remember == Remember::Yes {
-        history::save_resume(session.store(), &settings)?;
-        history::save_sources(session.store(), &settings.sources)?;
+        history::save_resume(session.state(), &settings)?;
+        history::save_sources(session.state(), &settings.sources)?;
     }
     let reporter = Display::detect(common.quiet || report != Report::Text)
         .reporter(Arc::new(Counters::default()));

@@ -7,7 +7,7 @@ use pipeline::discover;
 use pipeline::history;
 use pipeline::progress::{Counters, Reporter};
 use pipeline::stats::StoreStats;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::{EmbeddedStore, SyncState};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         }
         pipeline::config::SinkKind::Embedded => None,
     };
-    let store = EmbeddedStore::open_reader(&common.data_dir)?;
+    let store = SyncState::open_reader(&common.data_dir)?;
     let sources: Vec<PathBuf> = if !args.sources.is_empty() {
         pipeline::paths::absolute_sources(&args.sources)
     } else {
@@ -38,7 +38,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     };
     let reporter = Reporter::quiet(Arc::new(Counters::default()));
     let found = discover::find_files(&sources, &reporter);
-    let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&store));
+    let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&EmbeddedStore::of(&store)));
     let s = pipeline::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
     if args.json {
         outln!("{}", serde_json::to_string(&s)?);

@@ -23,7 +23,7 @@ use crate::search::window::{ConversationWindow, WindowRequest, MAX_NEIGHBOURS};
 use crate::search::{open_corpus, Corpus, IndexSource, SearchIndex, SearchMode};
 use crate::session::{SessionSpec, WriterSession};
 use crate::store::target::{self, SinkOverrides};
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 use crate::sync::{RunSettings, SyncJob};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -240,7 +240,7 @@ impl McpServer {
             }
             e => e.to_string(),
         })?;
-        let sources: Vec<PathBuf> = crate::history::saved_sources(session.store())
+        let sources: Vec<PathBuf> = crate::history::saved_sources(session.state())
             .unwrap_or_else(crate::paths::default_sources);
         if sources.is_empty() {
             return Err("no transcript directory found (~/.claude/projects); run `pipeline run --source DIR` once".into());
@@ -259,7 +259,7 @@ impl McpServer {
             model_slot: None,
         };
         let reporter = Reporter::quiet(Arc::new(Counters::default()));
-        let _ = crate::history::save_resume(session.store(), &settings);
+        let _ = crate::history::save_resume(session.state(), &settings);
         let summary = session
             .run(job, reporter, std::future::pending())
             .await
@@ -286,12 +286,14 @@ impl McpServer {
                 ),
                 SinkKind::Embedded => None,
             };
-            let store = EmbeddedStore::open_reader(&data_dir).map_err(|e| e.to_string())?;
+            let store = SyncState::open_reader(&data_dir).map_err(|e| e.to_string())?;
             let sources: Vec<PathBuf> =
                 crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
             let reporter = Reporter::quiet(Arc::new(Counters::default()));
             let found = crate::discover::find_files(&sources, &reporter);
-            let held = from_qdrant.unwrap_or_else(|| crate::stats::StoreStats::of_embedded(&store));
+            let held = from_qdrant.unwrap_or_else(|| {
+                crate::stats::StoreStats::of_embedded(&crate::store::EmbeddedStore::of(&store))
+            });
             json(&crate::stats::compute(
                 &store,
                 held,

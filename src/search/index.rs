@@ -7,7 +7,7 @@ use super::rank::dot;
 use crate::error::Result;
 use crate::lexical::Bm25;
 use crate::payload::Payload;
-use crate::store::{EmbeddedStore, StoredPoint};
+use crate::store::{EmbeddedStore, StoredPoint, SyncState};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -115,7 +115,7 @@ impl SearchIndex {
         };
         // A watch cycle is short: a fresh read is worth a brief wait; a run is not waited for.
         if WriterLock::wait_out_watch(data_dir, std::time::Duration::from_secs(2)) {
-            if !EmbeddedStore::exists(data_dir) {
+            if !SyncState::exists(data_dir) {
                 // Nobody is writing and nothing was ever stored (a reader must not create the store).
                 return Err(no_index());
             }

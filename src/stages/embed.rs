@@ -9,7 +9,7 @@ use crate::embedder::Embedder;
 use crate::error::{Error, Result};
 use crate::progress::{Counters, Reporter};
 use crate::shutdown::Shutdown;
-use crate::store::{CommitBatch, EmbeddedStore, PointWrite, SinkOp, StoredPoint};
+use crate::store::{CommitBatch, PointWrite, SinkOp, StoredPoint, SyncState};
 use crate::transcript::estimate_tokens;
 use async_channel::{Receiver, Sender, TryRecvError};
 use std::collections::HashMap;
@@ -48,7 +48,7 @@ pub type ModelSlot = Arc<std::sync::Mutex<Option<Embedder>>>;
 /// budget.
 pub struct EmbedStage {
     pub config: EmbedConfig,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<SyncState>,
     pub reporter: Reporter,
     /// Every window must be committed by then.
     pub deadline: Option<Instant>,

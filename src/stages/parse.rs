@@ -9,7 +9,7 @@ use crate::discover::PendingFile;
 use crate::error::Result;
 use crate::progress::{Counters, Reporter};
 use crate::shutdown::Shutdown;
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 use crate::transcript::{chunk_text, Assembler, LineOutcome, LineReader, RawLineItem};
 use async_channel::Sender;
 use std::fs::File;
@@ -33,7 +33,7 @@ pub struct ParseOutcome {
 /// The parse stage: reads pending files from their checkpoints and sends assembled messages and checkpoints.
 pub struct ParseStage {
     pub config: ParseConfig,
-    pub store: Arc<EmbeddedStore>,
+    pub store: Arc<SyncState>,
     pub reporter: Reporter,
 }
 
@@ -284,7 +284,7 @@ mod tests {
     fn stage(dir: &std::path::Path) -> ParseStage {
         ParseStage {
             config: ParseConfig::default(),
-            store: Arc::new(EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("{e}"))),
+            store: Arc::new(SyncState::open(dir).unwrap_or_else(|e| panic!("{e}"))),
             reporter: Reporter::quiet(Arc::new(Counters::default())),
         }
     }

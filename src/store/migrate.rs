@@ -6,7 +6,7 @@
 //! since the new store now holds the same points).
 
 use super::qdrant::{filter as qfilter, QdrantStore};
-use super::{target, EmbeddedStore, StoredPoint};
+use super::{target, EmbeddedStore, StoredPoint, SyncState};
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -112,7 +112,7 @@ fn cursor_key(from: &str, to: &str) -> String {
 /// Copies `from` into `to`, resuming a cursor kept in `local` (the data dir's database); stops between pages
 /// once `deadline` has passed. `progress` is told the points copied so far.
 pub fn migrate(
-    local: &EmbeddedStore,
+    local: &SyncState,
     from: &Side<'_>,
     to: &Side<'_>,
     deadline: Option<Instant>,
@@ -241,8 +241,9 @@ mod tests {
         let dirs: Vec<_> = (0..3)
             .map(|_| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")))
             .collect();
-        let open = |i: usize| EmbeddedStore::open(dirs[i].path()).unwrap_or_else(|e| panic!("{e}"));
+        let open = |i: usize| SyncState::open(dirs[i].path()).unwrap_or_else(|e| panic!("{e}"));
         let (local, source, target) = (open(0), open(1), open(2));
+        let (source, target) = (EmbeddedStore::of(&source), EmbeddedStore::of(&target));
         let mut points: Vec<_> = (0..600).map(|i| point(&format!("u{i}"))).collect();
         points.sort_by_key(|(id, _)| *id);
         source.put_points(&points).unwrap_or_else(|e| panic!("{e}"));

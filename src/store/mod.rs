@@ -9,12 +9,14 @@ pub mod model_record;
 pub mod point;
 pub mod qdrant;
 pub mod snapshot;
+mod state;
 pub mod target;
 
 pub use contents::StoreStats;
 pub use embedded::EmbeddedStore;
 pub use lock::{Holder, WriterLock};
 pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};
+pub use state::SyncState;
 
 use crate::error::Result;
 

@@ -2,7 +2,7 @@
 //! a search, with another model is refused with a clear message, since vectors of two models cannot be compared
 //! (and mixing them would corrupt every ranking silently).
 
-use super::EmbeddedStore;
+use super::SyncState;
 use crate::embedder::{DIMENSION, MODEL_ID};
 use crate::error::{Error, Result};
 
@@ -16,12 +16,12 @@ pub fn describe(id: &str, dimension: usize) -> String {
 
 /// The model whose vectors `store` holds: the recorded one, else, for a data dir with points written before the
 /// record existed, the default model (the only one those versions could use); `None` for an empty data dir.
-pub fn stored_model(store: &EmbeddedStore) -> Result<Option<String>> {
+pub fn stored_model(store: &SyncState) -> Result<Option<String>> {
     Ok(recorded(store)?.or_else(|| unrecorded_model(store)))
 }
 
 /// The dimension of the vectors `store` holds (see [`stored_model`]); `None` for an empty data dir.
-pub fn stored_dimension(store: &EmbeddedStore) -> Result<Option<usize>> {
+pub fn stored_dimension(store: &SyncState) -> Result<Option<usize>> {
     Ok(stored_model(store)?.and_then(|m| dimension_of(&m)))
 }
 
@@ -33,7 +33,7 @@ fn dimension_of(record: &str) -> Option<usize> {
 
 /// Refuses a model other than the one the data dir holds; records it when the data dir holds no vectors yet
 /// (an empty data dir takes whatever model it is given, even after a first run that failed to load one).
-pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Result<()> {
+pub fn check_or_record(store: &SyncState, id: &str, dimension: usize) -> Result<()> {
     let wanted = describe(id, dimension);
     let recorded = recorded(store)?;
     if recorded.as_deref() == Some(wanted.as_str()) {
@@ -51,15 +51,15 @@ pub fn check_or_record(store: &EmbeddedStore, id: &str, dimension: usize) -> Res
     store.meta_put(MODEL_KEY, wanted.as_bytes())
 }
 
-fn recorded(store: &EmbeddedStore) -> Result<Option<String>> {
+fn recorded(store: &SyncState) -> Result<Option<String>> {
     Ok(store
         .meta_get(MODEL_KEY)?
         .map(|v| String::from_utf8_lossy(&v).into_owned()))
 }
 
 /// The data dir's vectors exist: stored here, or in the Qdrant collection its checkpoints say it filled.
-fn holds_vectors(store: &EmbeddedStore) -> Result<bool> {
-    if store.point_count() > 0 {
+fn holds_vectors(store: &SyncState) -> Result<bool> {
+    if super::EmbeddedStore::of(store).point_count() > 0 {
         return Ok(true);
     }
     let in_qdrant = super::target::bound(store.data_dir())?
@@ -72,8 +72,8 @@ fn holds_vectors(store: &EmbeddedStore) -> Result<bool> {
 }
 
 /// Points written before the record existed come from the default model.
-fn unrecorded_model(store: &EmbeddedStore) -> Option<String> {
-    (store.point_count() > 0).then(|| describe(MODEL_ID, DIMENSION))
+fn unrecorded_model(store: &SyncState) -> Option<String> {
+    (super::EmbeddedStore::of(store).point_count() > 0).then(|| describe(MODEL_ID, DIMENSION))
 }
 
 #[cfg(test)]
@@ -87,13 +87,13 @@ mod tests {
         assert_eq!(dimension_of("no dimension"), None);
     }
 
-    fn add_point(store: &EmbeddedStore, dimension: usize) {
+    fn add_point(store: &SyncState, dimension: usize) {
         let p = super::super::embedded::tests::payload("s", "u", 0, 1);
         let point = crate::store::StoredPoint {
             vector: vec![0.0; dimension],
             payload: p,
         };
-        store
+        crate::store::EmbeddedStore::of(store)
             .put_points(&[(uuid::Uuid::from_u128(1), point)])
             .unwrap_or_else(|e| panic!("{e}"));
     }
@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn the_first_model_is_recorded_and_another_is_refused_once_vectors_exist() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let store = SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(stored_model(&store).ok().flatten(), None);
         check_or_record(&store, "typo", 768).unwrap_or_else(|e| panic!("{e}"));
         // No vectors yet (say the model failed to load): the record follows the model actually used.
@@ -125,7 +125,7 @@ mod tests {
     #[test]
     fn an_unrecorded_data_dir_with_points_holds_the_default_model() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let store = SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         add_point(&store, DIMENSION);
         assert!(check_or_record(&store, "other", 384).is_err());
         check_or_record(&store, MODEL_ID, DIMENSION).unwrap_or_else(|e| panic!("{e}"));
@@ -148,7 +148,7 @@ mod tests {
         super::super::target::bind(stores[1].path(), &qdrant).unwrap_or_else(|e| panic!("{e}"));
         let checkpoint = super::super::embedded::tests::checkpoint("/p/s.jsonl", 100);
         let [embedded, in_qdrant] = [0, 1].map(|i| {
-            let store = EmbeddedStore::open(stores[i].path()).unwrap_or_else(|e| panic!("{e}"));
+            let store = SyncState::open(stores[i].path()).unwrap_or_else(|e| panic!("{e}"));
             check_or_record(&store, "minilm", 384).unwrap_or_else(|e| panic!("{e}"));
             store
                 .put_checkpoint_now(&checkpoint)

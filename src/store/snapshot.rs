@@ -144,7 +144,9 @@ mod tests {
     #[test]
     fn publishing_removes_what_a_killed_publisher_left_and_keeps_nothing_of_its_own() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = EmbeddedStore::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let store = EmbeddedStore::of(
+            &crate::store::SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}")),
+        );
         let stale = dir.path().join(format!("{FILE}.4194304.17.tmp"));
         std::fs::write(&stale, b"half a snapshot").unwrap_or_else(|e| panic!("{e}"));
         let unrelated = dir.path().join("notes.tmp");

@@ -7,7 +7,7 @@
 //! everything already synced): `pipeline migrate` moves the points and the binding together.
 
 use super::qdrant::{QdrantSink, QdrantStore};
-use super::{EmbeddedStore, Sink};
+use super::{EmbeddedStore, Sink, SyncState};
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -131,7 +131,7 @@ pub fn describe(sink: &SinkConfig) -> String {
 }
 
 /// Checks a writer's store against the data dir's checkpoints, and records it.
-pub fn claim(data_dir: &Path, chosen: &SinkConfig, store: &EmbeddedStore) -> Result<()> {
+pub fn claim(data_dir: &Path, chosen: &SinkConfig, store: &SyncState) -> Result<()> {
     let has_checkpoints = !store.checkpoints().is_empty();
     let current = bound(data_dir)?;
     let owner = current.clone().unwrap_or_default();
@@ -161,13 +161,13 @@ pub fn open_sink(
     data_dir: &Path,
     chosen: &SinkConfig,
     dimension: usize,
-    store: Arc<EmbeddedStore>,
+    store: Arc<SyncState>,
     handle: tokio::runtime::Handle,
     deadline: Option<Instant>,
 ) -> Result<Arc<dyn Sink>> {
     claim(data_dir, chosen, &store)?;
     match chosen.kind {
-        SinkKind::Embedded => Ok(store),
+        SinkKind::Embedded => Ok(Arc::new(EmbeddedStore::of(&store))),
         SinkKind::Qdrant => {
             let qdrant = QdrantStore::connect(chosen, handle)?;
             let state = qdrant.ensure_collection(deadline, dimension)?;
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn a_writer_cannot_take_over_checkpoints_of_another_store() {
         let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(dir.path()).unwrap();
+        let store = SyncState::open(dir.path()).unwrap();
         // No checkpoints: any store may claim the data dir.
         claim(dir.path(), &qdrant("http://a:6334", "x"), &store).unwrap();
         assert_eq!(

@@ -18,7 +18,7 @@ use crate::stages::embed::{EmbedEnd, EmbedStage, ModelLoad, ModelSlot};
 use crate::stages::enhance;
 use crate::stages::parse::{ParseOutcome, ParseStage};
 use crate::stages::upsert::{self, UpsertOutcome};
-use crate::store::{snapshot, CommitBatch, EmbeddedStore, Sink};
+use crate::store::{snapshot, CommitBatch, Sink, SyncState};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -123,14 +123,14 @@ pub struct SyncJob {
 }
 
 impl SyncJob {
-    /// Runs the pipeline once: points go to `sink`; `store` holds the checkpoints and the embedding cache (it
-    /// is the sink too for the embedded store). `signal` resolves when the user asks to stop.
+    /// Runs the pipeline once: points go to `sink`; `store` holds the sync's state (checkpoints, the embedding
+    /// cache, run metadata), whichever store the points go to. `signal` resolves when the user asks to stop.
     ///
     /// Four steps: [`plan`](Self::plan) the work, [`spawn`](Self::spawn) the stages, [`Stages::supervise`] them
     /// until the upsert stage ends (or the deadline or a signal ends the run), then [`Stages::conclude`].
     pub async fn run(
         self,
-        store: Arc<EmbeddedStore>,
+        store: Arc<SyncState>,
         sink: Arc<dyn Sink>,
         reporter: Reporter,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
@@ -156,7 +156,7 @@ impl SyncJob {
 
     /// Checks the model against the data dir's, starts a re-index if the enhancer changed, and lists the files
     /// with bytes past their checkpoint (newest first, at most `max_files`).
-    fn plan(&self, store: &EmbeddedStore, reporter: &Reporter) -> Result<Plan> {
+    fn plan(&self, store: &SyncState, reporter: &Reporter) -> Result<Plan> {
         let model = &self.config.embed.model;
         crate::store::model_record::check_or_record(store, &model.id, model.dimension)?;
         if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(store)? {
@@ -226,7 +226,7 @@ impl SyncJob {
     fn spawn(
         &self,
         pending: Vec<PendingFile>,
-        store: &Arc<EmbeddedStore>,
+        store: &Arc<SyncState>,
         sink: Arc<dyn Sink>,
         reporter: &Reporter,
         hard_deadline: Option<Instant>,
@@ -274,12 +274,12 @@ impl SyncJob {
         // Searches during this run read the snapshot: republish it now and then, away from the deadline.
         let publisher =
             (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
-                let store = store.clone();
+                let points = crate::store::EmbeddedStore::of(store);
                 SnapshotPublisher::spawn(
                     Duration::from_secs(self.config.snapshot.every_secs),
                     self.budget,
                     reporter.counters().clone(),
-                    move || snapshot::publish(store.data_dir(), &store),
+                    move || snapshot::publish(points.data_dir(), &points),
                 )
             });
         let ticker = {
@@ -469,7 +469,7 @@ impl Supervised {
 /// deadline means the model is slower than planned today: the next run plans with at most 80% of the speed
 /// that window showed, so that it makes progress.
 fn remember_embed_speed(
-    store: &EmbeddedStore,
+    store: &SyncState,
     counters: &Counters,
     known_speed: Option<f64>,
     timed_out: bool,

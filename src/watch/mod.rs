@@ -21,7 +21,7 @@ use crate::session::{SessionSpec, WriterSession};
 use crate::stages::embed::ModelSlot;
 use crate::store::lock::{is_locked, try_lock_file};
 use crate::store::target::SinkOverrides;
-use crate::store::{target, EmbeddedStore};
+use crate::store::{target, SyncState};
 use crate::sync::{RunSettings, RunSummary, SyncJob};
 use events::DirtyFiles;
 use std::collections::HashMap;
@@ -239,9 +239,9 @@ impl Watcher {
             let _ = stop.wait_for(|s| *s).await;
         };
         let summary = session.run(job, reporter, signal).await?;
-        let lags = caught_up(session.store(), carried);
+        let lags = caught_up(session.state(), carried);
         stats.record(trigger, events, &summary, &lags);
-        stats.save(session.store())?;
+        stats.save(session.state())?;
         // Searches during later cycles read the snapshot: keep it reasonably fresh, not on every cycle, and only
         // when it fits in what is left of the cycle.
         let every = Duration::from_secs(self.config.snapshot.every_secs.max(1));
@@ -254,7 +254,7 @@ impl Watcher {
 }
 
 /// Files noticed dirty whose lines are now all stored: their lag; they are forgotten.
-fn caught_up(store: &EmbeddedStore, carried: &mut HashMap<PathBuf, Instant>) -> Vec<f64> {
+fn caught_up(store: &SyncState, carried: &mut HashMap<PathBuf, Instant>) -> Vec<f64> {
     let now = Instant::now();
     let mut lags = Vec::new();
     carried.retain(|path, at| {

@@ -2,7 +2,7 @@
 //! change to its lines being stored), events handled, rescans, cycles.
 
 use crate::error::Result;
-use crate::store::EmbeddedStore;
+use crate::store::SyncState;
 use crate::sync::RunSummary;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -58,7 +58,7 @@ pub struct WatchReport {
 
 impl WatchReport {
     /// The metrics of the last (or current) watch of this data dir, if there ever was one.
-    pub fn of(store: &EmbeddedStore) -> Option<WatchReport> {
+    pub fn of(store: &SyncState) -> Option<WatchReport> {
         let s = WatchStats::load(store)?;
         Some(WatchReport {
             running: super::WatchLock::is_held(store.data_dir()),
@@ -111,11 +111,11 @@ impl WatchStats {
         })
     }
 
-    pub fn save(&self, store: &EmbeddedStore) -> Result<()> {
+    pub fn save(&self, store: &SyncState) -> Result<()> {
         store.meta_put(KEY, &crate::codec::json_bytes("watch statistics", self)?)
     }
 
-    pub fn load(store: &EmbeddedStore) -> Option<WatchStats> {
+    pub fn load(store: &SyncState) -> Option<WatchStats> {
         let bytes = store.meta_get(KEY).ok()??;
         serde_json::from_slice(&bytes).ok()
     }

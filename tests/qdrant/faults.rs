@@ -4,7 +4,7 @@ use super::*;
 
 /// Each file's checkpointed byte offset in the data dir.
 fn checkpoint_offsets(data: &Path) -> BTreeMap<String, u64> {
-    let store = pipeline::store::EmbeddedStore::open(data).unwrap_or_else(|e| panic!("open: {e}"));
+    let store = pipeline::store::SyncState::open(data).unwrap_or_else(|e| panic!("open: {e}"));
     store
         .checkpoints()
         .into_iter()
@@ -255,6 +255,6 @@ fn an_unreachable_url_fails_fast_with_exit_1_and_stores_nothing() {
         stderr(&o)
     );
     assert!(started.elapsed() < Duration::from_secs(30));
-    let store = pipeline::store::EmbeddedStore::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
+    let store = pipeline::store::SyncState::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
     assert!(store.checkpoints().is_empty(), "nothing checkpointed");
 }

@@ -6,15 +6,16 @@ use super::*;
 use pipeline::store::model_record::{describe, MODEL_KEY};
 use pipeline::store::qdrant::schema::DENSE;
 use pipeline::store::qdrant::QdrantStore;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::{EmbeddedStore, SyncState};
 use qdrant_client::qdrant::{vectors_config, VectorInput};
 
 const WIDE: usize = 768;
 
 /// Pads every stored vector of `data` to [`WIDE`] floats and records a 768-d model.
 fn widen_to_768(data: &Path) -> Vec<(uuid::Uuid, Vec<f32>)> {
-    let store = EmbeddedStore::open(data).unwrap_or_else(|e| panic!("open: {e}"));
-    let mut points: Vec<_> = store
+    let store = SyncState::open(data).unwrap_or_else(|e| panic!("open: {e}"));
+    let embedded = EmbeddedStore::of(&store);
+    let mut points: Vec<_> = embedded
         .points()
         .map(|p| p.unwrap_or_else(|e| panic!("read: {e}")))
         .collect();
@@ -24,7 +25,7 @@ fn widen_to_768(data: &Path) -> Vec<(uuid::Uuid, Vec<f32>)> {
             p.vector.resize(WIDE, 0.0);
         }
     }
-    store
+    embedded
         .put_points(&points)
         .unwrap_or_else(|e| panic!("write: {e}"));
     store

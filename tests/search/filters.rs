@@ -4,13 +4,15 @@ use crate::common::*;
 use pipeline::ids;
 use pipeline::message::{MessageKind, Sentiment, TopicScore};
 use pipeline::payload::{Payload, Validation};
-use pipeline::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint};
+use pipeline::store::{
+    CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint, SyncState,
+};
 use std::path::Path;
 
 /// A store with known contents: 60 messages cycling through kinds, 2 projects, 3 sessions, topics, code,
 /// solution attempts and validations, one day apart.
 fn synthetic_store(dir: &Path) -> Vec<Payload> {
-    let store = EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("{e}"));
+    let store = EmbeddedStore::of(&SyncState::open(dir).unwrap_or_else(|e| panic!("{e}")));
     let mut payloads = Vec::new();
     let mut ops = Vec::new();
     for i in 0..60u32 {

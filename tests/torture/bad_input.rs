@@ -256,7 +256,7 @@ fn damaged_checkpoints_are_recovered_by_rereading_the_file() {
     for damage in ["truncate", "garbage", "wrong-version"] {
         {
             let store =
-                pipeline::store::EmbeddedStore::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
+                pipeline::store::SyncState::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
             let cp = store
                 .checkpoint(&key)
                 .ok()

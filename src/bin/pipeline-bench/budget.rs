@@ -7,7 +7,7 @@ use crate::child::{field, run_pipeline};
 use crate::corpus;
 use crate::embed::EmbedFigures;
 use crate::report::Report;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::SyncState;
 use std::path::Path;
 
 const GOAL_EMBED_SHARE: f64 = 0.85;
@@ -47,7 +47,7 @@ pub fn run(
             "points_committed": field(&r.summary, "points_committed"),
         }));
     }
-    let distinct = EmbeddedStore::open_reader(&data)?.cached_vector_count() as f64;
+    let distinct = SyncState::open_reader(&data)?.cached_vector_count() as f64;
     let redone_per_run = (embedded_total - distinct).max(0.0) / (runs.max(2) - 1) as f64;
     let b = budget_secs as f64;
     let shares: Vec<f64> = per_run

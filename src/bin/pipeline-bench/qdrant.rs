@@ -10,7 +10,7 @@ use pipeline::config::{SinkConfig, SinkKind};
 use pipeline::search::QdrantCorpus;
 use pipeline::search::{search, Filter, SearchRequest};
 use pipeline::store::qdrant::{QdrantSink, QdrantStore};
-use pipeline::store::EmbeddedStore;
+use pipeline::store::SyncState;
 use pipeline::synth::Rng;
 use std::io::BufRead;
 use std::path::Path;
@@ -87,9 +87,9 @@ pub fn run(report: &mut Report, out_dir: &Path, n: usize) -> anyhow::Result<()> 
     for d in [&local_dir, &embedded_dir] {
         let _ = std::fs::remove_dir_all(d);
     }
-    let local = Arc::new(EmbeddedStore::open(&local_dir)?);
+    let local = Arc::new(SyncState::open(&local_dir)?);
     let sink = QdrantSink::new(qdrant.clone(), local, None);
-    let embedded = EmbeddedStore::open(&embedded_dir)?;
+    let embedded = pipeline::store::EmbeddedStore::of(&SyncState::open(&embedded_dir)?);
     // The upsert stage commits one embedding window at a time (64 texts).
     let batch = 64;
     let (mut e, mut q) = (Vec::new(), Vec::new());

@@ -181,16 +181,18 @@ pub fn upsert_rate(
 fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
     use pipeline::message::MessageKind;
     use pipeline::search::{search, Filter, SearchIndex, SearchRequest};
-    use pipeline::store::EmbeddedStore;
+    use pipeline::store::SyncState;
 
     let dir = out_dir.join(format!("store-{n}"));
     let _ = std::fs::remove_dir_all(&dir);
     let vocab = vocabulary();
     let mut rng = Rng::new(78);
-    let store = EmbeddedStore::open(&dir)?;
+    let state = SyncState::open(&dir)?;
+    let store = pipeline::store::EmbeddedStore::of(&state);
     let upsert_per_s = upsert_rate(&store, n, 256, 77)?;
-    store.flush()?;
-    let bytes_per_point = store.size_on_disk() as f64 / n as f64;
+    state.flush()?;
+    let bytes_per_point = state.size_on_disk() as f64 / n as f64;
+    drop(state);
     drop(store);
 
     let start = Instant::now();

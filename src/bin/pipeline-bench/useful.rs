@@ -10,7 +10,7 @@ use crate::child::run_pipeline;
 use crate::corpus;
 use crate::embed::EmbedFigures;
 use crate::report::Report;
-use pipeline::store::EmbeddedStore;
+use pipeline::store::SyncState;
 use pipeline::synth::Rng;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ struct Progress {
 }
 
 fn progress(data: &Path, by_age: &[(PathBuf, u64)]) -> anyhow::Result<Progress> {
-    let store = EmbeddedStore::open_reader(data)?;
+    let store = SyncState::open_reader(data)?;
     let done: HashMap<String, (bool, u64)> = store
         .checkpoints()
         .into_iter()

@@ -2,6 +2,7 @@ use super::*;
 use crate::checkpoint::{FileCheckpoint, CHECKPOINT_FORMAT};
 use crate::message::{MessageKind, Sentiment};
 use crate::payload::{Payload, Validation};
+use crate::store::SyncState;
 use crate::store::{PointWrite, ValidationPatch};
 
 pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payload {
@@ -74,7 +75,7 @@ pub(crate) fn checkpoint(path: &str, offset: u64) -> FileCheckpoint {
 }
 
 fn open(dir: &std::path::Path) -> EmbeddedStore {
-    EmbeddedStore::open(dir).unwrap_or_else(|e| panic!("open: {e}"))
+    EmbeddedStore::of(&SyncState::open(dir).unwrap_or_else(|e| panic!("open: {e}")))
 }
 
 #[test]
@@ -92,6 +93,7 @@ fn commit_stores_points_cache_and_checkpoint_together_and_survives_reopen() {
     assert_eq!(store.point_count(), 2);
     assert_eq!(
         store
+            .state()
             .checkpoint("/p/s.jsonl")
             .ok()
             .flatten()
@@ -99,7 +101,7 @@ fn commit_stores_points_cache_and_checkpoint_together_and_survives_reopen() {
         Some(100)
     );
     assert_eq!(
-        store.cached_vector(&[1; 32]).ok().flatten(),
+        store.state().cached_vector(&[1; 32]).ok().flatten(),
         Some(vec![0.5; 4])
     );
 }
@@ -170,65 +172,4 @@ fn validation_patch_reaches_every_chunk() {
             .map(|p| p.payload.validation);
         assert_eq!(p, Some(Some(validation.clone())), "chunk {i}");
     }
-}
-
-#[test]
-fn second_open_of_the_same_dir_is_refused_with_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let first = open(dir.path());
-    // The lock is sled's `flock` on store/db, held per open file: a second open is refused even in-process.
-    let second = EmbeddedStore::open(dir.path());
-    assert!(
-        matches!(second, Err(Error::Locked { .. })),
-        "{:?}",
-        second.err()
-    );
-    assert!(lock_held_elsewhere(&dir.path().join("store")));
-    drop(first);
-    assert!(
-        !lock_held_elsewhere(&dir.path().join("store")),
-        "released with the database"
-    );
-    assert!(EmbeddedStore::open(dir.path()).is_ok());
-    // Between the probe and sled's own attempt, sled's lock message is recognised.
-    let err = open_error(
-        dir.path(),
-        dir.path(),
-        sled::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::WouldBlock,
-            "could not acquire lock",
-        )),
-    );
-    assert!(matches!(err, Error::Locked { .. }));
-    assert!(err.to_string().contains("another `pipeline` process"));
-}
-
-#[test]
-fn corrupted_checkpoint_is_an_error_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let store = open(dir.path());
-    store
-        .checkpoints
-        .insert("/p/x.jsonl", &b"\x01\x00\x00\x00garbage"[..])
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(
-        store.checkpoint("/p/x.jsonl"),
-        Err(Error::CorruptCheckpoint { .. })
-    ));
-}
-
-/// A database failure keeps sled's error as its source, and its text stays in the message the CLI prints.
-#[test]
-fn a_database_failure_keeps_its_cause() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // The database directory is a regular file: sled cannot open it.
-    std::fs::write(dir.path().join("store"), b"not a database").expect("write");
-    let e = match EmbeddedStore::open(dir.path()) {
-        Ok(_) => panic!("a file in the database's place opened"),
-        Err(e) => e,
-    };
-    assert!(matches!(e, Error::Database { .. }), "{e:?}");
-    let cause = std::error::Error::source(&e).expect("the sled error is its source");
-    assert!(e.to_string().contains(&cause.to_string()), "{e}");
-    assert!(e.to_string().contains("store"), "{e}");
 }

@@ -5,7 +5,7 @@
 use super::client::QdrantStore;
 use super::filter::{message_chunks, stale_chunks};
 use crate::error::Result;
-use crate::store::{CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp};
+use crate::store::{CommitBatch, PointWrite, Sink, SinkOp, SyncState};
 use qdrant_client::qdrant::Filter;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,17 +15,13 @@ use std::time::Instant;
 pub struct QdrantSink {
     qdrant: Arc<QdrantStore>,
     /// Checkpoints and the embedding cache.
-    local: Arc<EmbeddedStore>,
+    local: Arc<SyncState>,
     /// No request may still be running after this (the run's budget).
     deadline: Option<Instant>,
 }
 
 impl QdrantSink {
-    pub fn new(
-        qdrant: Arc<QdrantStore>,
-        local: Arc<EmbeddedStore>,
-        deadline: Option<Instant>,
-    ) -> Self {
+    pub fn new(qdrant: Arc<QdrantStore>, local: Arc<SyncState>, deadline: Option<Instant>) -> Self {
         QdrantSink {
             qdrant,
             local,
