@@ -25,12 +25,6 @@ pub struct Counters {
     pub warnings: AtomicU64,
     /// Files skipped for this run because they could not be read (permission denied, an I/O error).
     pub files_unreadable: AtomicU64,
-    /// Latest measured embedding speed, estimated tokens per second (f64 bits).
-    pub embed_speed_bits: AtomicU64,
-    /// The window being embedded now: its estimated tokens (0 when idle) and when it started (ns since the
-    /// counters were created), so a run that has to abandon it still learns how slow the model is today.
-    pub inflight_tokens: AtomicU64,
-    pub inflight_started_ns: AtomicU64,
     /// How long the model took to load (0 until loaded).
     pub model_load_nanos: AtomicU64,
     /// When the first embedded window finished, ns since the counters were created (0 until then).
@@ -38,7 +32,7 @@ pub struct Counters {
     pub epoch: OnceInstant,
 }
 
-/// The moment the counters were created (for in-flight timing).
+/// The moment the counters were created (for event times such as the first embedded window).
 #[derive(Debug)]
 pub struct OnceInstant(pub Instant);
 
@@ -60,18 +54,6 @@ impl Counters {
     /// Nanoseconds since the counters were created.
     pub fn now_ns(&self) -> u64 {
         self.epoch.0.elapsed().as_nanos() as u64
-    }
-
-    /// An upper bound on today's embedding speed when a window is still running: tokens / time so far.
-    pub fn inflight_speed_bound(&self) -> Option<f64> {
-        let tokens = Counters::get(&self.inflight_tokens);
-        if tokens == 0 {
-            return None;
-        }
-        let elapsed = self
-            .now_ns()
-            .saturating_sub(Counters::get(&self.inflight_started_ns));
-        (elapsed > 0).then(|| tokens as f64 / (elapsed as f64 / 1e9))
     }
 
     pub fn add(counter: &AtomicU64, n: u64) {

@@ -1,7 +1,8 @@
 //! Stopping early, mini-redis style: one broadcast notifies every stage; each stage holds a [`Shutdown`] token.
 //!
 //! Two signals exist: *stop intake* (the budget is nearly spent, or SIGINT/SIGTERM arrived: read nothing new,
-//! finish what is in flight) and the hard deadline (handled by the orchestrator, which stops waiting).
+//! finish what is in flight) and *abandon* (the hard deadline passed: the embed stage gives up the window it is
+//! embedding). Each is its own broadcast; see `sync::stages`.
 
 use tokio::sync::broadcast;
 

@@ -44,9 +44,34 @@ pub type ModelLoad = JoinHandle<Result<Embedder>>;
 /// there when it ends.
 pub type ModelSlot = Arc<std::sync::Mutex<Option<Embedder>>>;
 
+/// How the embed stage ended, and the embedding speed it saw (the budget plans the next run with it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmbedOutcome {
+    pub end: EmbedEnd,
+    /// Estimated tokens per second, smoothed over this run's windows; `None` if nothing was embedded.
+    pub measured_speed: Option<f64>,
+    /// A window was still being embedded at the hard deadline and was abandoned: the most speed it can have had
+    /// (its estimated tokens over the time it had run), so that a slow day still teaches the next run.
+    pub abandoned_speed_bound: Option<f64>,
+}
+
 /// The embed stage: turns enhanced messages into batches of points with vectors, window by window, within the
 /// budget.
 pub struct EmbedStage {
+    pub context: EmbedContext,
+    /// The model, loading on a blocking thread.
+    pub load: ModelLoad,
+    pub input: Receiver<Enhanced>,
+    pub output: Sender<CommitBatch>,
+    /// Stop intake (a signal, or the budget nearly spent): embed nothing new.
+    pub shutdown: Shutdown,
+    /// The hard deadline passed: a window still being embedded is abandoned, not waited for (its batch would
+    /// come too late to be committed; its checkpoint never moved, so the next run redoes it).
+    pub abandon: Shutdown,
+}
+
+/// What the embed stage plans and embeds with: its settings, the cache it reads, the budget.
+pub struct EmbedContext {
     pub config: EmbedConfig,
     pub store: Arc<SyncState>,
     pub reporter: Reporter,
@@ -138,13 +163,39 @@ fn loaded_model(
 }
 
 impl EmbedStage {
-    pub async fn run(
-        self,
+    /// Embeds window after window until the input ends, a stop notice, the budget, or an abandon notice.
+    pub async fn run(self) -> Result<EmbedOutcome> {
+        let EmbedStage {
+            context,
+            load,
+            input,
+            output,
+            mut shutdown,
+            mut abandon,
+        } = self;
+        context
+            .embed_all(load, input, output, &mut shutdown, &mut abandon)
+            .await
+    }
+}
+
+/// How embedding one window ended.
+enum Window {
+    /// The batch to commit, and the speed measured (if the model ran).
+    Embedded(CommitBatch, Option<f64>),
+    /// Abandoned at the hard deadline, with the speed bound it showed.
+    Abandoned(Option<f64>),
+}
+
+impl EmbedContext {
+    async fn embed_all(
+        &self,
         load: ModelLoad,
         rx: Receiver<Enhanced>,
         tx: Sender<CommitBatch>,
-        mut shutdown: Shutdown,
-    ) -> Result<EmbedEnd> {
+        shutdown: &mut Shutdown,
+        abandon: &mut Shutdown,
+    ) -> Result<EmbedOutcome> {
         let mut model = Model {
             load: Some(load),
             ready: None,
@@ -156,40 +207,56 @@ impl EmbedStage {
             .unwrap_or(INITIAL_TOKENS_PER_SEC);
         let mut pending: Vec<Enhanced> = Vec::new();
         let mut input_open = true;
+        let mut measured_speed = None;
+        let ended = |end: EmbedEnd, measured_speed: Option<f64>| {
+            Ok(EmbedOutcome {
+                end,
+                measured_speed,
+                abandoned_speed_bound: None,
+            })
+        };
         loop {
             if shutdown.is_shutdown() {
-                return Ok(EmbedEnd::Stopped);
+                return ended(EmbedEnd::Stopped, measured_speed);
             }
             if input_open {
-                input_open = self.fill(&rx, &mut pending, &mut shutdown).await;
+                input_open = self.fill(&rx, &mut pending, shutdown).await;
             }
             if pending.is_empty() {
                 if input_open {
                     continue;
                 }
-                return Ok(EmbedEnd::Drained);
+                return ended(EmbedEnd::Drained, measured_speed);
             }
             if !model.is_ready() && self.needs_model(&pending)? {
-                match model.wait_ready(self.deadline, &mut shutdown).await? {
+                match model.wait_ready(self.deadline, shutdown).await? {
                     ModelWait::Ready => {}
-                    ModelWait::Deadline => return Ok(EmbedEnd::Budget),
-                    ModelWait::Stopped => return Ok(EmbedEnd::Stopped),
+                    ModelWait::Deadline => return ended(EmbedEnd::Budget, measured_speed),
+                    ModelWait::Stopped => return ended(EmbedEnd::Stopped, measured_speed),
                 }
             }
             let window = match self.take_window(&mut pending, tokens_per_sec)? {
                 Some(w) => w,
-                None => return Ok(EmbedEnd::Budget),
+                None => return ended(EmbedEnd::Budget, measured_speed),
             };
-            let (batch, measured) = self.embed_window(window, &mut model).await?;
-            if let Some(tps) = measured {
-                tokens_per_sec = 0.7 * tokens_per_sec + 0.3 * tps;
-                self.reporter.counters().embed_speed_bits.store(
-                    tokens_per_sec.to_bits(),
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-            }
+            let batch = match self.embed_window(window, &mut model, abandon).await? {
+                Window::Embedded(batch, measured) => {
+                    if let Some(tps) = measured {
+                        tokens_per_sec = 0.7 * tokens_per_sec + 0.3 * tps;
+                        measured_speed = Some(tokens_per_sec);
+                    }
+                    batch
+                }
+                Window::Abandoned(bound) => {
+                    return Ok(EmbedOutcome {
+                        end: EmbedEnd::Budget,
+                        measured_speed,
+                        abandoned_speed_bound: bound,
+                    })
+                }
+            };
             if tx.send(batch).await.is_err() {
-                return Ok(EmbedEnd::Stopped);
+                return ended(EmbedEnd::Stopped, measured_speed);
             }
         }
     }
@@ -292,12 +359,14 @@ impl EmbedStage {
             .is_some())
     }
 
-    /// Embeds what the cache does not have and builds the commit batch; returns the measured speed.
+    /// Embeds what the cache does not have and builds the commit batch, with the measured speed; gives the window
+    /// up if the abandon notice comes while the model runs (the model's thread finishes on its own, unwaited).
     async fn embed_window(
         &self,
         window: Vec<Enhanced>,
         model: &mut Model,
-    ) -> Result<(CommitBatch, Option<f64>)> {
+        abandon: &mut Shutdown,
+    ) -> Result<Window> {
         let counters = self.reporter.counters().clone();
         let mut vectors: HashMap<[u8; 32], Vec<f32>> = HashMap::new();
         let mut to_embed: Vec<([u8; 32], String)> = Vec::new();
@@ -329,23 +398,21 @@ impl EmbedStage {
                 .map(|(_, t)| (estimate_tokens(t) + 2).min(self.config.max_length))
                 .sum();
             let started = Instant::now();
-            counters
-                .inflight_started_ns
-                .store(counters.now_ns(), std::sync::atomic::Ordering::Relaxed);
-            counters
-                .inflight_tokens
-                .store(est_tokens as u64, std::sync::atomic::Ordering::Relaxed);
             let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
-            let (embedder, result) = tokio::task::spawn_blocking(move || {
+            let running = tokio::task::spawn_blocking(move || {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 let r = embedder.embed(&refs);
                 (embedder, r)
-            })
-            .await
-            .map_err(|e| Error::embed("embedding thread failed", e))?;
-            counters
-                .inflight_tokens
-                .store(0, std::sync::atomic::Ordering::Relaxed);
+            });
+            let joined = tokio::select! {
+                joined = running => joined,
+                _ = abandon.recv() => {
+                    let secs = started.elapsed().as_secs_f64();
+                    return Ok(Window::Abandoned((secs > 0.0).then(|| est_tokens as f64 / secs)));
+                }
+            };
+            let (embedder, result) =
+                joined.map_err(|e| Error::embed("embedding thread failed", e))?;
             model.ready = Some(embedder);
             let out = result?;
             let secs = started.elapsed().as_secs_f64();
@@ -414,7 +481,7 @@ impl EmbedStage {
             }
         }
         batch.checkpoints = checkpoints;
-        Ok((batch, measured))
+        Ok(Window::Embedded(batch, measured))
     }
 }
 
@@ -425,4 +492,72 @@ pub fn cache_key(model_id: &str, text: &str) -> [u8; 32] {
     h.update(&[0]);
     h.update(text.as_bytes());
     *h.finalize().as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedder::{default_model_dir, EmbedderSettings, ModelFiles};
+    use crate::stages::ChunkRecord;
+
+    /// A window of 64 long texts keeps the real model busy for over a second on these machines; the abandon
+    /// notice comes while it runs. The stage gives the window up at once (no batch is sent, so nothing of it can
+    /// be committed after the deadline), ends with the budget, and reports the speed bound the window showed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_window_abandoned_at_the_deadline_sends_nothing_and_reports_its_speed_bound() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let config = crate::config::PipelineConfig::builtin().embed;
+        let files = ModelFiles::from_config(&default_model_dir(), &config.model);
+        let settings = EmbedderSettings::from_config(&config);
+        let model = tokio::task::spawn_blocking(move || Embedder::load(&files, settings))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("load the model (run `make model`): {e}"));
+        let (in_tx, in_rx) = async_channel::bounded(128);
+        for i in 0..64u128 {
+            let text = format!("window text {i}: ")
+                + &"the quick brown fox jumps over the lazy dog ".repeat(25);
+            let chunk = ChunkRecord {
+                id: uuid::Uuid::from_u128(i),
+                payload: crate::store::embedded::tests::payload("s", &format!("u{i}"), 0, 1),
+                embed_text: Some(text),
+            };
+            let _ = in_tx.send(Enhanced::Chunk(Box::new(chunk))).await;
+        }
+        let (out_tx, out_rx) = async_channel::bounded(4);
+        let (stop, _) = tokio::sync::broadcast::channel(1);
+        let (abandon, _) = tokio::sync::broadcast::channel(1);
+        let stage = EmbedStage {
+            context: EmbedContext {
+                config,
+                store: Arc::new(SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}"))),
+                reporter: Reporter::quiet(Arc::new(Counters::default())),
+                deadline: None,
+                known_speed: None,
+                model_slot: None,
+            },
+            load: tokio::task::spawn_blocking(move || Ok(model)),
+            input: in_rx,
+            output: out_tx,
+            shutdown: Shutdown::new(stop.subscribe()),
+            abandon: Shutdown::new(abandon.subscribe()),
+        };
+        let running = tokio::spawn(stage.run());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = abandon.send(());
+        let outcome = running
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(outcome.end, EmbedEnd::Budget);
+        assert!(
+            outcome.abandoned_speed_bound.is_some_and(|s| s > 0.0),
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.measured_speed, None, "no window finished");
+        assert!(
+            out_rx.try_recv().is_err(),
+            "the abandoned window sent nothing"
+        );
+    }
 }

@@ -238,9 +238,23 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     }
 }
 
-/// Runs the stage until the input ends or the output is closed. Fails (closing its output, so nothing after the
-/// last good checkpoint moves) if the carry-over state cannot be encoded.
-pub async fn run(rx: Receiver<Parsed>, tx: Sender<Enhanced>) -> crate::error::Result<()> {
+/// The enhance stage: parsed messages in, enhanced chunks out. It has no stop token of its own: it ends when its
+/// input ends (the parse stage stopped) or its output is closed (the embed stage stopped), so whatever was parsed
+/// before a stop notice still flows on.
+pub struct EnhanceStage {
+    pub input: Receiver<Parsed>,
+    pub output: Sender<Enhanced>,
+}
+
+impl EnhanceStage {
+    /// Runs the stage until the input ends or the output is closed. Fails (closing its output, so nothing after
+    /// the last good checkpoint moves) if the carry-over state cannot be encoded.
+    pub async fn run(self) -> crate::error::Result<()> {
+        enhance_all(self.input, self.output).await
+    }
+}
+
+async fn enhance_all(rx: Receiver<Parsed>, tx: Sender<Enhanced>) -> crate::error::Result<()> {
     let mut state = EnhancerState::default();
     let mut out = Vec::new();
     while let Ok(item) = rx.recv().await {

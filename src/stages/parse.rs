@@ -30,8 +30,25 @@ pub struct ParseOutcome {
     pub stopped_early: bool,
 }
 
-/// The parse stage: reads pending files from their checkpoints and sends assembled messages and checkpoints.
+/// The parse stage: its files, its output and its stop token. Runs on a blocking thread.
 pub struct ParseStage {
+    pub parser: FileParser,
+    /// The files to read, in order (newest first).
+    pub files: Vec<PendingFile>,
+    pub output: Sender<Parsed>,
+    pub shutdown: Shutdown,
+}
+
+impl ParseStage {
+    /// Reads every file until done, the stop notice, or the next stage going away.
+    pub fn run(self) -> ParseOutcome {
+        self.parser
+            .parse_all(self.files, self.output, self.shutdown)
+    }
+}
+
+/// Reads pending files from their checkpoints and sends assembled messages and checkpoint markers.
+pub struct FileParser {
     pub config: ParseConfig,
     pub store: Arc<SyncState>,
     pub reporter: Reporter,
@@ -42,8 +59,9 @@ enum FileEnd {
     Stopped,
 }
 
-impl ParseStage {
-    pub fn run(
+impl FileParser {
+    /// Reads `files` in order; see [`ParseStage::run`].
+    pub fn parse_all(
         &self,
         files: Vec<PendingFile>,
         tx: Sender<Parsed>,
@@ -281,8 +299,8 @@ mod tests {
     use super::*;
     use crate::stages::Parsed;
 
-    fn stage(dir: &std::path::Path) -> ParseStage {
-        ParseStage {
+    fn stage(dir: &std::path::Path) -> FileParser {
+        FileParser {
             config: ParseConfig::default(),
             store: Arc::new(SyncState::open(dir).unwrap_or_else(|e| panic!("{e}"))),
             reporter: Reporter::quiet(Arc::new(Counters::default())),
@@ -308,7 +326,7 @@ mod tests {
         let s = stage(&dir.path().join("data"));
         let (tx, rx) = async_channel::bounded(100);
         let (notify, _) = tokio::sync::broadcast::channel(1);
-        let outcome = s.run(
+        let outcome = s.parse_all(
             vec![pending(&dir.path().join("gone.jsonl"))],
             tx,
             Shutdown::new(notify.subscribe()),
@@ -338,7 +356,7 @@ mod tests {
         let s = stage(&dir.path().join("data"));
         let (tx, rx) = async_channel::bounded(1000);
         let (notify, _) = tokio::sync::broadcast::channel(1);
-        let outcome = s.run(vec![pending(&file)], tx, Shutdown::new(notify.subscribe()));
+        let outcome = s.parse_all(vec![pending(&file)], tx, Shutdown::new(notify.subscribe()));
         assert_eq!(outcome.files_finished, 1);
         let items = drain(&rx);
         let mut messages_seen = 0u64;

@@ -21,10 +21,31 @@ pub struct UpsertOutcome {
     pub cut_by_budget: bool,
 }
 
-/// Commits batches until the input ends, the sink fails, or `past_deadline` is set: from then on no further batch
-/// is committed, not even one already queued (closing the channel leaves queued batches deliverable); the commit
-/// in progress, if any, finishes.
-pub async fn run(
+/// The upsert stage: its sink, its input, and the flag the orchestrator sets at the hard deadline.
+pub struct UpsertStage {
+    pub sink: Arc<dyn Sink>,
+    pub input: Receiver<CommitBatch>,
+    pub reporter: Reporter,
+    /// Set at the hard deadline: no further batch is committed.
+    pub past_deadline: Arc<AtomicBool>,
+}
+
+impl UpsertStage {
+    /// Commits batches until the input ends, the sink fails, or `past_deadline` is set: from then on no further
+    /// batch is committed, not even one already queued (closing the channel leaves queued batches deliverable);
+    /// the commit in progress, if any, finishes.
+    pub async fn run(self) -> Result<UpsertOutcome> {
+        let UpsertStage {
+            sink,
+            input: rx,
+            reporter,
+            past_deadline,
+        } = self;
+        commit_all(sink, rx, reporter, past_deadline).await
+    }
+}
+
+async fn commit_all(
     sink: Arc<dyn Sink>,
     rx: Receiver<CommitBatch>,
     reporter: Reporter,
@@ -99,12 +120,13 @@ mod tests {
             let _ = tx.send(CommitBatch::default()).await;
         }
         let past_deadline = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(run(
-            sink.clone(),
-            rx.clone(),
-            Reporter::quiet(Arc::new(crate::progress::Counters::default())),
-            past_deadline.clone(),
-        ));
+        let stage = UpsertStage {
+            sink: sink.clone(),
+            input: rx.clone(),
+            reporter: Reporter::quiet(Arc::new(crate::progress::Counters::default())),
+            past_deadline: past_deadline.clone(),
+        };
+        let task = tokio::spawn(stage.run());
         // The deadline passes while the first batch is being committed; two more are queued.
         tokio::time::sleep(Duration::from_millis(100)).await;
         past_deadline.store(true, Ordering::SeqCst);

@@ -3,33 +3,28 @@
 //!
 //! Budget timeline (wall clock from process start): the embed stage starts a window only if it is expected to
 //! be committed before `hard deadline = start + budget - commit_reserve`; parse and enhance stop as soon as the
-//! embed stage stops reading. If a window runs late anyway, the orchestrator stops waiting at the hard deadline:
-//! the batch is abandoned (its checkpoint never moved) and redone next run. SIGINT/SIGTERM stop intake at once
-//! and leave a short grace for the batch in flight.
+//! embed stage stops reading. If a window runs late anyway, the embed stage abandons it at the hard deadline
+//! (its checkpoint never moved; the next run redoes it), and the orchestrator waits for every stage to end
+//! ([`stages`]). SIGINT/SIGTERM stop intake at once and leave a short grace for the batch in flight.
 
 use crate::budget::Budget;
 use crate::config::PipelineConfig;
 use crate::discover::{self, PendingFile};
 use crate::embedder::{Embedder, EmbedderSettings, ModelFiles};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::progress::{Counters, Reporter};
-use crate::shutdown::Shutdown;
-use crate::stages::embed::{EmbedEnd, EmbedStage, ModelLoad, ModelSlot};
-use crate::stages::enhance;
-use crate::stages::parse::{ParseOutcome, ParseStage};
-use crate::stages::upsert::{self, UpsertOutcome};
-use crate::store::{snapshot, CommitBatch, Sink, SyncState};
+use crate::stages::embed::{ModelLoad, ModelSlot};
+use crate::store::{Sink, SyncState};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 mod publisher;
+mod stages;
 mod summary;
-use publisher::SnapshotPublisher;
+use stages::Stages;
 use summary::SummaryBase;
 
 /// Grace after SIGINT/SIGTERM for the batch in flight.
@@ -126,8 +121,9 @@ impl SyncJob {
     /// Runs the pipeline once: points go to `sink`; `store` holds the sync's state (checkpoints, the embedding
     /// cache, run metadata), whichever store the points go to. `signal` resolves when the user asks to stop.
     ///
-    /// Four steps: [`plan`](Self::plan) the work, [`spawn`](Self::spawn) the stages, [`Stages::supervise`] them
-    /// until the upsert stage ends (or the deadline or a signal ends the run), then [`Stages::conclude`].
+    /// Four steps: [`plan`](Self::plan) the work, [`Stages::spawn`] the stages, [`Stages::supervise`] them until
+    /// the upsert stage ends (or the deadline or a signal ends the run), then [`Supervised::conclude`]: wait for
+    /// every stage to end and say why the run ended.
     pub async fn run(
         self,
         store: Arc<SyncState>,
@@ -147,10 +143,11 @@ impl SyncJob {
         if hard_deadline.is_some_and(|d| d <= Instant::now()) {
             return Ok(base.finish(&reporter, StopReason::Budget, true, &Default::default()));
         }
-        let stages = self.spawn(pending, &store, sink, &reporter, hard_deadline)?;
+        let stages = Stages::spawn(&self, pending, &store, sink, &reporter, hard_deadline)?;
         let supervised = stages.supervise(signal, hard_deadline, &reporter).await;
-        let end = supervised.conclude(base.files_pending, truncated).await?;
-        remember_embed_speed(&store, reporter.counters(), end.known_speed, end.timed_out)?;
+        let end = supervised
+            .conclude(&store, base.files_pending, truncated)
+            .await?;
         Ok(base.finish(&reporter, end.reason, end.work_left, &end.upserted))
     }
 
@@ -220,91 +217,6 @@ impl SyncJob {
             loaded
         }))
     }
-
-    /// Starts the four stages, connected by bounded channels, plus the snapshot publisher and the progress
-    /// ticker.
-    fn spawn(
-        &self,
-        pending: Vec<PendingFile>,
-        store: &Arc<SyncState>,
-        sink: Arc<dyn Sink>,
-        reporter: &Reporter,
-        hard_deadline: Option<Instant>,
-    ) -> Result<Stages> {
-        let load = self.start_model_load(reporter)?;
-        let (notify, _) = broadcast::channel::<()>(1);
-        let (parsed_tx, parsed_rx) = async_channel::bounded(self.config.channels.parsed);
-        let (enhanced_tx, enhanced_rx) = async_channel::bounded(self.config.channels.enhanced);
-        let (batch_tx, batch_rx) = async_channel::bounded(self.config.channels.embedded);
-
-        let parse = ParseStage {
-            config: self.config.parse.clone(),
-            store: store.clone(),
-            reporter: reporter.clone(),
-        };
-        let parse_shutdown = Shutdown::new(notify.subscribe());
-        let parse =
-            tokio::task::spawn_blocking(move || parse.run(pending, parsed_tx, parse_shutdown));
-        let enhance = tokio::spawn(enhance::run(parsed_rx, enhanced_tx));
-        let known_speed = store
-            .meta_get(EMBED_SPEED_KEY)?
-            .and_then(|v| serde_json::from_slice::<f64>(&v).ok());
-        let embed = EmbedStage {
-            config: self.config.embed.clone(),
-            store: store.clone(),
-            reporter: reporter.clone(),
-            deadline: hard_deadline,
-            known_speed,
-            model_slot: self.model_slot.clone(),
-        };
-        let embed = tokio::spawn(embed.run(
-            load,
-            enhanced_rx,
-            batch_tx,
-            Shutdown::new(notify.subscribe()),
-        ));
-        let past_deadline = Arc::new(AtomicBool::new(false));
-        let upsert = tokio::spawn(upsert::run(
-            sink,
-            batch_rx.clone(),
-            reporter.clone(),
-            past_deadline.clone(),
-        ));
-
-        // Searches during this run read the snapshot: republish it now and then, away from the deadline.
-        let publisher =
-            (self.publish_snapshots && self.config.snapshot.every_secs > 0).then(|| {
-                let points = crate::store::EmbeddedStore::of(store);
-                SnapshotPublisher::spawn(
-                    Duration::from_secs(self.config.snapshot.every_secs),
-                    self.budget,
-                    reporter.counters().clone(),
-                    move || snapshot::publish(points.data_dir(), &points),
-                )
-            });
-        let ticker = {
-            let (reporter, started) = (reporter.clone(), self.budget.started());
-            let budget_end = self.budget.end();
-            tokio::spawn(async move {
-                loop {
-                    reporter.tick(started, budget_end);
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            })
-        };
-        Ok(Stages {
-            notify,
-            parse,
-            enhance,
-            embed,
-            upsert,
-            upsert_rx: batch_rx,
-            past_deadline,
-            publisher,
-            ticker,
-            known_speed,
-        })
-    }
 }
 
 /// The work a run found.
@@ -313,185 +225,4 @@ struct Plan {
     /// `max_files` left files for later.
     truncated: bool,
     base: SummaryBase,
-}
-
-/// The running stages and their helpers.
-struct Stages {
-    /// Tells the parse and embed stages to stop taking new work.
-    notify: broadcast::Sender<()>,
-    parse: JoinHandle<ParseOutcome>,
-    enhance: JoinHandle<Result<()>>,
-    embed: JoinHandle<Result<EmbedEnd>>,
-    upsert: JoinHandle<Result<UpsertOutcome>>,
-    /// The upsert stage's queue, closed at the deadline so that no queued batch is committed after it.
-    upsert_rx: async_channel::Receiver<CommitBatch>,
-    /// Set at the deadline: the upsert stage commits nothing more.
-    past_deadline: Arc<AtomicBool>,
-    publisher: Option<SnapshotPublisher>,
-    ticker: JoinHandle<()>,
-    /// The embedding speed remembered from earlier runs.
-    known_speed: Option<f64>,
-}
-
-/// The stages once the upsert stage has ended.
-struct Supervised {
-    stages: Stages,
-    upserted: Result<UpsertOutcome>,
-    signalled: bool,
-    timed_out: bool,
-}
-
-/// How a run ended.
-struct RunEnd {
-    reason: StopReason,
-    work_left: bool,
-    upserted: UpsertOutcome,
-    timed_out: bool,
-    known_speed: Option<f64>,
-}
-
-impl Stages {
-    /// Waits for the upsert stage to end, meanwhile turning a signal into a short grace period and the hard
-    /// deadline into the end of the run: whatever is still being embedded or queued is abandoned, and the
-    /// commit in progress (if any) finishes.
-    async fn supervise(
-        mut self,
-        signal: impl std::future::Future<Output = ()> + Send + 'static,
-        mut hard_deadline: Option<Instant>,
-        reporter: &Reporter,
-    ) -> Supervised {
-        let mut signal = Box::pin(signal);
-        let mut signalled = false;
-        let mut timed_out = false;
-        let upsert_result = loop {
-            let deadline_sleep = async {
-                match hard_deadline {
-                    Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                r = &mut self.upsert => break r,
-                _ = &mut signal, if !signalled => {
-                    signalled = true;
-                    reporter.info("stopping: committing what is in flight");
-                    let _ = self.notify.send(());
-                    let grace = Instant::now() + SIGNAL_GRACE;
-                    hard_deadline = Some(hard_deadline.map_or(grace, |d| d.min(grace)));
-                }
-                _ = deadline_sleep => {
-                    timed_out = true;
-                    self.past_deadline.store(true, Ordering::SeqCst);
-                    let _ = self.notify.send(());
-                    self.upsert_rx.close();
-                    break (&mut self.upsert).await;
-                }
-            }
-        };
-        self.ticker.abort();
-        if let Some(p) = self.publisher.take() {
-            p.stop().await;
-        }
-        reporter.finish();
-        Supervised {
-            stages: self,
-            upserted: upsert_result
-                .map_err(|e| Error::stage("upsert", e))
-                .and_then(|r| r),
-            signalled,
-            timed_out,
-        }
-    }
-}
-
-impl Supervised {
-    /// Ends the other stages (abandoning them when the deadline passed) and says why the run ended.
-    async fn conclude(self, files_pending: u64, truncated: bool) -> Result<RunEnd> {
-        let Supervised {
-            stages,
-            upserted,
-            signalled,
-            mut timed_out,
-        } = self;
-        let upserted = match upserted {
-            Ok(u) => u,
-            Err(e) => {
-                // The sink failed for good: stop every stage; nothing past the last confirmed batch moved.
-                let _ = stages.notify.send(());
-                stages.upsert_rx.close();
-                stages.embed.abort();
-                return Err(e);
-            }
-        };
-        // The sink ran out of budget confirming a batch: as if the deadline had passed.
-        timed_out |= upserted.cut_by_budget;
-        let embed_end = if timed_out {
-            stages.embed.abort();
-            EmbedEnd::Budget
-        } else {
-            match stages.embed.await {
-                Ok(r) => r?,
-                Err(e) => return Err(Error::stage("embed", e)),
-            }
-        };
-        let _ = stages.notify.send(());
-        let parse_outcome = if timed_out {
-            None
-        } else {
-            stages.parse.await.ok()
-        };
-        match stages.enhance.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(Error::stage("enhance", e)),
-        }
-        let all_read = parse_outcome.is_some_and(|p| {
-            !p.stopped_early && p.files_finished + p.files_unreadable == files_pending
-        });
-        let caught_up = all_read && embed_end == EmbedEnd::Drained && !timed_out;
-        let (reason, work_left) = match (caught_up, signalled, truncated) {
-            (true, _, false) => (StopReason::CaughtUp, false),
-            (true, _, true) => (StopReason::MaxFiles, true),
-            (false, true, _) => (StopReason::Signal, true),
-            (false, false, _) => (StopReason::Budget, true),
-        };
-        Ok(RunEnd {
-            reason,
-            work_left,
-            upserted,
-            timed_out,
-            known_speed: stages.known_speed,
-        })
-    }
-}
-
-/// Remembers the embedding speed this run measured, for the next run's planning. A window still running at the
-/// deadline means the model is slower than planned today: the next run plans with at most 80% of the speed
-/// that window showed, so that it makes progress.
-fn remember_embed_speed(
-    store: &SyncState,
-    counters: &Counters,
-    known_speed: Option<f64>,
-    timed_out: bool,
-) -> Result<()> {
-    let mut speed = f64::from_bits(counters.embed_speed_bits.load(Ordering::Relaxed));
-    if speed <= 0.0 {
-        speed = known_speed.unwrap_or(0.0);
-    }
-    if timed_out {
-        if let Some(bound) = counters.inflight_speed_bound() {
-            speed = if speed > 0.0 {
-                speed.min(bound * 0.8)
-            } else {
-                bound * 0.8
-            };
-        }
-    }
-    if speed > 0.0 {
-        store.meta_put(
-            EMBED_SPEED_KEY,
-            &crate::codec::json_bytes("embedding speed", &speed)?,
-        )?;
-    }
-    Ok(())
 }
