@@ -78,6 +78,7 @@ test-tools:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --lib
 
 # The long versions of the crash, fault and bad-input tests, one at a time, the fuzz run, then their summary table.
 torture: model

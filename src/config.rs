@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// The definition shipped in `pipelines/claude-code.toml`, compiled in.
-pub const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
+const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
 
 /// A pipeline definition (`pipelines/*.toml`): every setting of a run, with defaults for what the file omits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -240,7 +240,7 @@ impl Default for BudgetConfig {
 
 impl PipelineConfig {
     /// Parses a definition; names the file in errors.
-    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+    fn from_toml(text: &str, origin: &str) -> Result<Self> {
         let cfg: PipelineConfig = toml::from_str(text)
             .map_err(|e| Error::Config(format!("pipeline definition {origin}: {e}")))?;
         cfg.validate(origin)?;

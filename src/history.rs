@@ -10,7 +10,7 @@ const SOURCES_KEY: &str = "sources";
 /// Runs kept in the history.
 const KEEP_RUNS: usize = 50;
 
-/// Appends a run to the history (dropping the oldest beyond [`KEEP_RUNS`]).
+/// Appends a run to the history (dropping the oldest beyond `KEEP_RUNS`).
 pub fn record_run(store: &SyncState, summary: &RunSummary) -> Result<()> {
     let runs = store.meta_scan(RUN_PREFIX);
     let next = runs

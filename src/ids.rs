@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 /// Namespace of all `pipeline` ids (a fixed random UUID; changing it changes every id).
-pub const NAMESPACE: Uuid = Uuid::from_u128(0x6c3a_91f2_7d0e_4b8a_9f35_2e61_c4d8_a017);
+const NAMESPACE: Uuid = Uuid::from_u128(0x6c3a_91f2_7d0e_4b8a_9f35_2e61_c4d8_a017);
 
 /// Id of a conversation message: `session_id:uuid`.
 pub fn message_id(session_id: &str, uuid: &str) -> Uuid {

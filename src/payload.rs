@@ -78,12 +78,6 @@ pub struct Validation {
     pub certainty: f32,
 }
 
-impl Validation {
-    pub fn is_validated(&self) -> bool {
-        self.strength > 0.0
-    }
-}
-
 /// Hex content hash used in payloads and cache keys.
 pub fn content_hash(text: &str) -> String {
     let h = blake3::hash(text.as_bytes());

@@ -138,7 +138,7 @@ impl Reporter {
         &self.counters
     }
 
-    /// Counts a warning, shows it (the first [`PRINTED_WARNINGS`] of a run) and keeps it for the summary.
+    /// Counts a warning, shows it (the first `PRINTED_WARNINGS` of a run) and keeps it for the summary.
     pub fn warn(&self, message: String) {
         let n = self.counters.warnings.fetch_add(1, Ordering::Relaxed) + 1;
         if n > PRINTED_WARNINGS {

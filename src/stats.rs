@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Budget the "runs left" estimate is made for (the 2-minute tool-call limit, less a margin).
-pub const ESTIMATE_BUDGET_SECS: f64 = 110.0;
+const ESTIMATE_BUDGET_SECS: f64 = 110.0;
 
 /// Transcript files by progress: complete, partly stored, not started, with their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -132,7 +132,7 @@ impl Embedder {
         Ok(vectors)
     }
 
-    /// Real token counts (with [CLS]/[SEP], before truncation), for batching and benchmarks.
+    /// Real token counts (with `[CLS]`/`[SEP]`, before truncation), for batching and benchmarks.
     pub fn token_counts(&self, texts: &[&str]) -> Vec<usize> {
         texts
             .iter()

@@ -1,4 +1,4 @@
-//! Detection of code in a message: a fenced block, or at least [`MIN_CODE_LINES`] lines shaped like code.
+//! Detection of code in a message: a fenced block, or at least `MIN_CODE_LINES` lines shaped like code.
 //!
 //! A line is code-like when its shape is one prose rarely has: it ends with `{`, is a closing brace, ends with `;`
 //! next to code punctuation, starts with a case-sensitive code keyword (`fn `, `def `, `import `, `#include`,
@@ -9,12 +9,12 @@
 use std::sync::LazyLock;
 
 /// Code-like lines needed (without a fence) for a text to count as containing code.
-pub const MIN_CODE_LINES: usize = 2;
+const MIN_CODE_LINES: usize = 2;
 
 /// Longest trimmed line (in bytes) that the suffix rules consider: longer lines are prose paragraphs.
 const MAX_CODE_LINE: usize = 240;
 
-/// Whether `text` contains code: a ``` / ~~~ fence, or at least [`MIN_CODE_LINES`] code-like lines.
+/// Whether `text` contains code: a ``` / ~~~ fence, or at least `MIN_CODE_LINES` code-like lines.
 pub fn has_code(text: &str) -> bool {
     if has_fence(text) {
         return true;
@@ -202,7 +202,7 @@ fn has_call(t: &str) -> bool {
 }
 
 /// Whether one line looks like code.
-pub fn is_code_line(line: &str) -> bool {
+fn is_code_line(line: &str) -> bool {
     let t = line.trim();
     if t.is_empty() {
         return false;

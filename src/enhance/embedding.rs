@@ -10,7 +10,7 @@
 use crate::message::MessageKind;
 
 /// Longest context prefix, in characters (about 60 tokens of the model's 256).
-pub const MAX_CONTEXT_CHARS: usize = 240;
+const MAX_CONTEXT_CHARS: usize = 240;
 
 /// Per chunk: the text to embed, or `None` to keep the chunk lexical-only.
 pub fn embed_texts(

@@ -8,10 +8,10 @@
 //! - 0.2 if the message has code, 0.3 if it used a modifying tool (Edit, Write, MultiEdit, Bash, NotebookEdit),
 //! - 0.1 for more than 500 characters and another 0.1 for more than 1500,
 //!
-//! and clamp to [[`MIN_QUALITY`], [`MAX_QUALITY`]].
+//! and clamp to [`MIN_QUALITY`, `MAX_QUALITY`].
 //!
 //! Caps (our choice, unlike the original which summed raw occurrences): within a category each phrase counts at
-//! most once however often it repeats, and a category counts at most [`MAX_HITS_PER_CATEGORY`] distinct phrases,
+//! most once however often it repeats, and a category counts at most `MAX_HITS_PER_CATEGORY` distinct phrases,
 //! so "done done done done" adds 0.3, not enough to saturate the score. A phrase preceded by a negator in the same
 //! clause ("not working", "isn't fixed", "never tested") does not count. Matching is whole-word (see `words`).
 
@@ -20,15 +20,15 @@ use std::sync::LazyLock;
 use super::lists;
 use super::words::{with_words, PhraseSet, Words};
 
-pub const MIN_QUALITY: f32 = 0.1;
-pub const MAX_QUALITY: f32 = 3.0;
+const MIN_QUALITY: f32 = 0.1;
+const MAX_QUALITY: f32 = 3.0;
 /// Most distinct phrases one category can contribute.
-pub const MAX_HITS_PER_CATEGORY: usize = 3;
+const MAX_HITS_PER_CATEGORY: usize = 3;
 /// Words before a phrase searched for a negator.
 const NEGATION_WINDOW: usize = 2;
 
 /// Tools whose use means the assistant changed something.
-pub const MODIFYING_TOOLS: [&str; 5] = ["Edit", "Write", "MultiEdit", "Bash", "NotebookEdit"];
+const MODIFYING_TOOLS: [&str; 5] = ["Edit", "Write", "MultiEdit", "Bash", "NotebookEdit"];
 
 /// Symbol markers of success (matched as characters, since they are not words).
 const SUCCESS_SYMBOLS: &[char] = &['✅', '✔', '☑'];
@@ -62,7 +62,7 @@ fn category_hits(words: &Words<'_>) -> [usize; 4] {
     hits
 }
 
-/// The quality score of a message, in [[`MIN_QUALITY`], [`MAX_QUALITY`]].
+/// The quality score of a message, in [`MIN_QUALITY`, `MAX_QUALITY`].
 pub fn solution_quality(text: &str, tools_used: &[String], has_code: bool) -> f32 {
     with_words(text, |words| {
         solution_quality_in(text, words, tools_used, has_code)

@@ -5,12 +5,12 @@
 //! 1. a strong marker: a code fence, an edit tool (Edit, Write, MultiEdit, NotebookEdit), an install/run command
 //!    ("npm install", "pip install", ...), "try this", "here's the fix", "the fix is", a report of a change made
 //!    ("I've fixed", "I've updated", ...), "change X to", "replace X with", ...;
-//! 2. solution language from at least [`MIN_LANGUAGE_CATEGORIES`] of the categories fix verbs, recommendations,
+//! 2. solution language from at least `MIN_LANGUAGE_CATEGORIES` of the categories fix verbs, recommendations,
 //!    cause explanations, outcomes and imperative clauses ("Set X ...", "Run ..."), in a message of at least
-//!    [`MIN_LANGUAGE_WORDS`] words that is not a short narration of what the assistant is about to do
+//!    `MIN_LANGUAGE_WORDS` words that is not a short narration of what the assistant is about to do
 //!    ("Let me ...", "I'll ...", "Now let me ...");
-//! 3. code ([`has_code`](super::code::has_code)) and more than [`MIN_CODE_CHARS`] characters, or inline code with
-//!    code punctuation plus one solution-language category and more than [`MIN_CODE_CHARS`] characters.
+//! 3. code ([`has_code`](super::code::has_code)) and more than `MIN_CODE_CHARS` characters, or inline code with
+//!    code punctuation plus one solution-language category and more than `MIN_CODE_CHARS` characters.
 //!
 //! The category, first match wins: [`SolutionCategory::ConfigChange`] when configuration dominates (a config-language
 //! fence such as ```` ```toml ````, two distinct config markers, or one without any code signal);
@@ -21,7 +21,7 @@
 use std::sync::LazyLock;
 
 use super::lists;
-use super::words::{with_words, PhraseSet, Words};
+use super::words::{PhraseSet, Words};
 use serde::{Deserialize, Serialize};
 
 /// What kind of solution an assistant message attempts.
@@ -56,16 +56,16 @@ impl SolutionCategory {
 }
 
 /// Distinct solution-language categories needed by rule 2.
-pub const MIN_LANGUAGE_CATEGORIES: usize = 2;
+const MIN_LANGUAGE_CATEGORIES: usize = 2;
 /// Fewest words for rule 2.
-pub const MIN_LANGUAGE_WORDS: usize = 8;
+const MIN_LANGUAGE_WORDS: usize = 8;
 /// Narrations shorter than this many words are not attempts by rule 2.
 const NARRATION_MAX_WORDS: usize = 30;
 /// Rule 3 needs more than this many characters.
-pub const MIN_CODE_CHARS: usize = 75;
+const MIN_CODE_CHARS: usize = 75;
 
 /// Tools that edit files.
-pub const EDIT_TOOLS: [&str; 4] = ["Edit", "Write", "MultiEdit", "NotebookEdit"];
+const EDIT_TOOLS: [&str; 4] = ["Edit", "Write", "MultiEdit", "NotebookEdit"];
 
 const VERB_PARTICLE_GAP: usize = 5;
 
@@ -205,18 +205,8 @@ fn has_inline_code(text: &str) -> bool {
     })
 }
 
-/// Whether an assistant message is a solution attempt, and of which kind (see the module docs for the rules).
-pub fn classify_attempt(
-    text: &str,
-    tools_used: &[String],
-    has_code: bool,
-) -> Option<SolutionCategory> {
-    with_words(text, |words| {
-        classify_attempt_in(text, words, tools_used, has_code)
-    })
-}
-
-/// [`classify_attempt`] of `text`, whose words are already indexed in `words`.
+/// Whether an assistant message is a solution attempt, and of which kind (see the module docs for the rules), for
+/// `text`, whose words are already indexed in `words`.
 pub fn classify_attempt_in(
     text: &str,
     words: &Words<'_>,
@@ -257,6 +247,16 @@ fn category(text: &str, s: &Signals, code_signal: bool) -> SolutionCategory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn classify_attempt(
+        text: &str,
+        tools_used: &[String],
+        has_code: bool,
+    ) -> Option<SolutionCategory> {
+        super::super::words::with_words(text, |words| {
+            classify_attempt_in(text, words, tools_used, has_code)
+        })
+    }
 
     fn classify(text: &str) -> Option<SolutionCategory> {
         classify_attempt(text, &[], super::super::code::has_code(text))

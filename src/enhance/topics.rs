@@ -2,7 +2,7 @@
 //!
 //! Rule (the original one, with whole-word matching instead of substring matching): a topic's score is the sum of
 //! its keyword counts, a multi-word keyword counting double, divided by `word_count * 0.01` (hits per hundred
-//! words), capped at [`MAX_SCORE`]. Topics scoring more than [`MIN_SCORE`] are kept, with confidence
+//! words), capped at `MAX_SCORE`. Topics scoring more than `MIN_SCORE` are kept, with confidence
 //! `score / MAX_SCORE`, sorted by confidence descending then topic name ascending.
 //!
 //! Keywords are lowercase; apostrophes are written without them ("doesnt"), and a keyword such as "next.js"
@@ -16,9 +16,9 @@ use super::words::{PhraseSet, Words};
 use crate::message::TopicScore;
 
 /// Score cap.
-pub const MAX_SCORE: f32 = 2.0;
+const MAX_SCORE: f32 = 2.0;
 /// Topics must score strictly more than this to be kept.
-pub const MIN_SCORE: f32 = 0.1;
+const MIN_SCORE: f32 = 0.1;
 
 /// The valid topic names, in definition order.
 pub const TOPICS: [&str; 12] = [

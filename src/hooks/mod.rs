@@ -40,7 +40,7 @@ pub fn settings_path(scope: Scope, project: &std::path::Path) -> std::path::Path
 }
 
 /// Quotes `s` for a POSIX shell.
-pub fn shell_quote(s: &str) -> String {
+fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:=,@%".contains(c))

@@ -3,7 +3,7 @@
 //! exactly and its parts still match loosely.
 //!
 //! One definition serves both stores. A document's term weight is BM25's saturated, length-normalized term
-//! frequency with a *fixed* average length ([`AVG_DOC_TOKENS`]), so it depends on the document alone: Qdrant
+//! frequency with a *fixed* average length (`AVG_DOC_TOKENS`), so it depends on the document alone: Qdrant
 //! stores it once as a sparse vector and never has to rewrite it as the corpus grows. The inverse document
 //! frequency, `ln(1 + (N - n + 0.5) / (n + 0.5))`, is computed at query time over the whole store (Qdrant's `idf`
 //! modifier uses the same formula), so the embedded store and Qdrant rank alike.
@@ -17,10 +17,10 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// The average document length BM25 normalizes by, in tokens: the mean over the chunks of the real transcripts in
 /// the fixtures, measured once (50.1 over their 913 chunks; see docs/qdrant.md).
-pub const AVG_DOC_TOKENS: f32 = 50.0;
+const AVG_DOC_TOKENS: f32 = 50.0;
 
 /// BM25's weight of a term occurring `tf` times in a document of `len` tokens (before the IDF).
-pub fn term_weight(tf: u32, len: u32) -> f32 {
+fn term_weight(tf: u32, len: u32) -> f32 {
     let tf = tf as f32;
     tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len as f32 / AVG_DOC_TOKENS))
 }
@@ -32,7 +32,7 @@ pub fn idf(n: f32, df: f32) -> f32 {
 
 /// A term's dimension in the sparse vector: the first four bytes of its blake3 hash (collisions among the terms
 /// of one store are rare and only merge two terms' counts).
-pub fn term_dimension(term: &str) -> u32 {
+fn term_dimension(term: &str) -> u32 {
     let h = blake3::hash(term.as_bytes());
     let b = h.as_bytes();
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
@@ -137,7 +137,7 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// The distinct terms of a query that count as evidence: its tokens without English function words ("why did
 /// we ..."), unless nothing else is left (a query of only such words still searches for them).
-pub fn query_terms(query: &str) -> Vec<String> {
+fn query_terms(query: &str) -> Vec<String> {
     let mut terms = tokens(query);
     terms.sort();
     terms.dedup();

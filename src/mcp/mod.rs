@@ -34,9 +34,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Default budget of `force_conversation_sync`.
-pub const DEFAULT_SYNC_SECONDS: f64 = 100.0;
+const DEFAULT_SYNC_SECONDS: f64 = 100.0;
 /// Largest budget accepted: below the 2-minute MCP call limit with room for the reply.
-pub const MAX_SYNC_SECONDS: f64 = 110.0;
+const MAX_SYNC_SECONDS: f64 = 110.0;
 /// Deepest page of search results: hits come from at most 200 candidates per list.
 const MAX_OFFSET: usize = 400;
 

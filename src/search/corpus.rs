@@ -1,4 +1,4 @@
-//! What a search reads, whichever store holds the points: the embedded store's in-memory [`SearchIndex`] or a
+//! What a search reads, whichever store holds the points: the embedded store's in-memory `SearchIndex` or a
 //! Qdrant collection ([`super::QdrantCorpus`]). A store produces the two candidate lists (it
 //! applies the filters); ranking, fusion and boosts are the same code for both ([`super::rank`]).
 

@@ -20,12 +20,12 @@ use std::sync::LazyLock;
 const THESAURUS_TEXT: &str = include_str!("lists/thesaurus.txt");
 
 /// Most terms one query gains: a long question can match many phrases, and each added term dilutes the others.
-pub const MAX_EXPANSION_TERMS: usize = 12;
+const MAX_EXPANSION_TERMS: usize = 12;
 
 static THESAURUS: LazyLock<Thesaurus> = LazyLock::new(|| Thesaurus::parse(THESAURUS_TEXT));
 
 /// The technical terms the everyday phrases of `query` stand for, in thesaurus order, without the ones the query
-/// already holds; at most [`MAX_EXPANSION_TERMS`].
+/// already holds; at most `MAX_EXPANSION_TERMS`.
 pub fn expansion(query: &str) -> Vec<String> {
     THESAURUS.expansion(query)
 }

@@ -36,7 +36,7 @@ pub struct SearchOptions {
 
 /// Longest query accepted, in characters: agents paste whole prompts into queries, and the model reads only its
 /// first 256 tokens anyway.
-pub const MAX_QUERY_CHARS: usize = 1000;
+const MAX_QUERY_CHARS: usize = 1000;
 
 /// Why a search could not run: bad input (a usage error) or a failure.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,7 @@ pub enum QueryError {
 }
 
 /// The stored project path that is `dir` or its nearest ancestor.
-pub fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<String>> {
+fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<String>> {
     let projects = corpus.project_paths()?;
     Ok(dir
         .ancestors()

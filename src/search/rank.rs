@@ -12,9 +12,9 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// Candidates taken from each list before fusion.
-pub const CANDIDATES: usize = 200;
+const CANDIDATES: usize = 200;
 /// Largest effect of each boost (+10%).
-pub const MAX_BOOST: f32 = 0.10;
+const MAX_BOOST: f32 = 0.10;
 /// The boost of a message whose tool call read, wrote or edited a file the query names: `e^NAMED_FILE_EVIDENCE`,
 /// i.e. it adds this much to the fused score, as much as one standard deviation of either list's evidence does.
 const NAMED_FILE_EVIDENCE: f32 = 0.5;
@@ -121,7 +121,7 @@ pub struct Hit {
 pub struct Ranked {
     /// The best `limit` hits, best first.
     pub hits: Vec<Hit>,
-    /// Messages among the candidates of either list (at most [`CANDIDATES`] chunks each): what paging can reach.
+    /// Messages among the candidates of either list (at most `CANDIDATES` chunks each): what paging can reach.
     pub matched: usize,
     /// The technical terms the query was also searched by (its expansion), if any.
     pub expanded_with: Vec<String>,

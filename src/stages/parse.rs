@@ -61,7 +61,7 @@ enum FileEnd {
 
 impl FileParser {
     /// Reads `files` in order; see [`ParseStage::run`].
-    pub fn parse_all(
+    fn parse_all(
         &self,
         files: Vec<PendingFile>,
         tx: Sender<Parsed>,

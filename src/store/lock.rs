@@ -152,7 +152,7 @@ impl WriterLock {
     }
 
     /// What holds the lock, if it is held.
-    pub fn holder(data_dir: &Path) -> Option<Holder> {
+    fn holder(data_dir: &Path) -> Option<Holder> {
         if !Self::is_held(data_dir) {
             return None;
         }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 /// Points per page.
-pub const PAGE: usize = 256;
+const PAGE: usize = 256;
 
 /// One side of a migration.
 pub enum Side<'a> {

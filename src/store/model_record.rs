@@ -16,11 +16,11 @@ pub fn describe(id: &str, dimension: usize) -> String {
 
 /// The model whose vectors `store` holds: the recorded one, else, for a data dir with points written before the
 /// record existed, the default model (the only one those versions could use); `None` for an empty data dir.
-pub fn stored_model(store: &SyncState) -> Result<Option<String>> {
+fn stored_model(store: &SyncState) -> Result<Option<String>> {
     Ok(recorded(store)?.or_else(|| unrecorded_model(store)))
 }
 
-/// The dimension of the vectors `store` holds (see [`stored_model`]); `None` for an empty data dir.
+/// The dimension of the vectors `store` holds (see `stored_model`); `None` for an empty data dir.
 pub fn stored_dimension(store: &SyncState) -> Result<Option<usize>> {
     Ok(stored_model(store)?.and_then(|m| dimension_of(&m)))
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// The file that remembers the store of a data dir.
-pub const BINDING_FILE: &str = "sink.json";
+const BINDING_FILE: &str = "sink.json";
 
 /// Store choices given on the command line.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,7 +38,7 @@ pub struct ChosenSink {
     pub explicit: bool,
 }
 
-pub fn binding_path(data_dir: &Path) -> PathBuf {
+fn binding_path(data_dir: &Path) -> PathBuf {
     data_dir.join(BINDING_FILE)
 }
 
@@ -131,7 +131,7 @@ pub fn describe(sink: &SinkConfig) -> String {
 }
 
 /// Checks a writer's store against the data dir's checkpoints, and records it.
-pub fn claim(data_dir: &Path, chosen: &SinkConfig, store: &SyncState) -> Result<()> {
+fn claim(data_dir: &Path, chosen: &SinkConfig, store: &SyncState) -> Result<()> {
     let has_checkpoints = !store.checkpoints().is_empty();
     let current = bound(data_dir)?;
     let owner = current.clone().unwrap_or_default();

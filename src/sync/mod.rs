@@ -5,7 +5,7 @@
 //! be committed before `hard deadline = start + budget - commit_reserve`; parse and enhance stop as soon as the
 //! embed stage stops reading. If a window runs late anyway, the embed stage abandons it at the hard deadline
 //! (its checkpoint never moved; the next run redoes it), and the orchestrator waits for every stage to end
-//! ([`stages`]). SIGINT/SIGTERM stop intake at once and leave a short grace for the batch in flight.
+//! (`stages`). SIGINT/SIGTERM stop intake at once and leave a short grace for the batch in flight.
 
 use crate::budget::Budget;
 use crate::config::PipelineConfig;
@@ -121,8 +121,8 @@ impl SyncJob {
     /// Runs the pipeline once: points go to `sink`; `store` holds the sync's state (checkpoints, the embedding
     /// cache, run metadata), whichever store the points go to. `signal` resolves when the user asks to stop.
     ///
-    /// Four steps: [`plan`](Self::plan) the work, [`Stages::spawn`] the stages, [`Stages::supervise`] them until
-    /// the upsert stage ends (or the deadline or a signal ends the run), then [`Supervised::conclude`]: wait for
+    /// Four steps: `plan` the work, `Stages::spawn` the stages, `Stages::supervise` them until
+    /// the upsert stage ends (or the deadline or a signal ends the run), then `Supervised::conclude`: wait for
     /// every stage to end and say why the run ended.
     pub async fn run(
         self,

@@ -4,7 +4,7 @@
 //! vocabulary turns each punctuation mark into one token and splits long words into pieces of ~4 characters.
 //! The estimate is deliberately high; `tests/chunking_vs_tokenizer.rs` checks it against the real tokenizer.
 
-/// Estimated WordPiece tokens of `text` (excluding [CLS]/[SEP]).
+/// Estimated WordPiece tokens of `text` (excluding `[CLS]`/`[SEP]`).
 pub fn estimate_tokens(text: &str) -> usize {
     estimate_up_to(text, usize::MAX)
 }

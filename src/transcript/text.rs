@@ -69,7 +69,7 @@ fn is_base64_byte(b: u8) -> bool {
 }
 
 /// Replaces every run of >= 200 base64 bytes that contains both digits and letters of both cases with a marker.
-pub fn strip_base64_runs(text: &str) -> std::borrow::Cow<'_, str> {
+fn strip_base64_runs(text: &str) -> std::borrow::Cow<'_, str> {
     let runs = long_base64_runs(text.as_bytes());
     if runs.is_empty() {
         return std::borrow::Cow::Borrowed(text);
@@ -143,17 +143,6 @@ pub fn truncate_middle(text: &str, max_chars: usize) -> String {
     )
 }
 
-/// Truncates to at most `max_chars` characters, marking the cut. Never splits a UTF-8 sequence.
-pub fn truncate_chars(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        None => text.to_string(),
-        Some((byte, _)) => {
-            let omitted = text[byte..].chars().count();
-            format!("{}\n[... {omitted} more characters]", &text[..byte])
-        }
-    }
-}
-
 /// True for user-line texts that are command wrappers or interruption notices, not something the person wrote.
 pub fn is_wrapper_text(text: &str) -> bool {
     let t = text.trim_start();
@@ -221,14 +210,6 @@ mod tests {
     fn long_identifiers_are_not_base64() {
         let word = "a".repeat(300);
         assert_eq!(clean(&word), word);
-    }
-
-    #[test]
-    fn truncation_respects_char_boundaries() {
-        let text = "é".repeat(10);
-        let t = truncate_chars(&text, 3);
-        assert!(t.starts_with("ééé\n[... 7 more characters]"));
-        assert_eq!(truncate_chars("short", 10), "short");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Longest rendering of one tool input (a command, a prompt, the whole of a file written): longer ones lose their
 /// middle. Lexical search covers all of it; the embedding only the head and tail of a tool-call message.
-pub const MAX_INPUT_CHARS: usize = 20_000;
+const MAX_INPUT_CHARS: usize = 20_000;
 
 /// Input keys naming the file a tool touches, in order of preference.
 const PATH_KEYS: [&str; 3] = ["file_path", "notebook_path", "path"];

@@ -36,7 +36,7 @@ pub fn is_apostrophe(c: char) -> bool {
 }
 
 /// Characters that make up words (besides a single inner `-`).
-pub fn is_word_char(c: char) -> bool {
+fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 

@@ -25,7 +25,7 @@ use tokio::runtime::Handle;
 use uuid::Uuid;
 
 /// Points per upsert request (keeps each request well under gRPC's message size limits).
-pub const UPSERT_CHUNK: usize = 128;
+const UPSERT_CHUNK: usize = 128;
 /// Points per scroll page.
 pub const SCROLL_PAGE: u32 = 256;
 

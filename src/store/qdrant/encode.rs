@@ -29,7 +29,7 @@ pub fn uuid_of(id: Option<&PointId>) -> Result<Uuid, String> {
 }
 
 /// The payload as stored in Qdrant: every field of [`Payload`], plus the derived filter fields.
-pub fn payload_json(p: &Payload) -> Result<serde_json::Value, String> {
+fn payload_json(p: &Payload) -> Result<serde_json::Value, String> {
     let mut json = serde_json::to_value(p).map_err(|e| e.to_string())?;
     if let Some(map) = json.as_object_mut() {
         map.insert(
@@ -51,7 +51,7 @@ pub fn payload_json(p: &Payload) -> Result<serde_json::Value, String> {
     Ok(json)
 }
 
-pub fn qdrant_payload(p: &Payload) -> Result<qdrant_client::Payload, String> {
+fn qdrant_payload(p: &Payload) -> Result<qdrant_client::Payload, String> {
     qdrant_client::Payload::try_from(payload_json(p)?).map_err(|e| e.to_string())
 }
 

@@ -54,7 +54,7 @@ pub fn classify(e: &QdrantError) -> Failure {
     }
 }
 
-pub fn classify_status(code: Code, message: &str) -> Failure {
+fn classify_status(code: Code, message: &str) -> Failure {
     let text = if message.is_empty() {
         format!("{code:?}")
     } else {

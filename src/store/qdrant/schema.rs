@@ -17,7 +17,7 @@ pub const PROJECT_NAME_LC: &str = "project_name_lc";
 pub const TOPIC_NAMES: &str = "topic_names";
 
 /// Payload indexes: every field a search filter, a context lookup or a stale-chunk delete matches on.
-pub const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
+const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
     ("project", FieldType::Keyword),
     ("project_name", FieldType::Keyword),
     (PROJECT_NAME_LC, FieldType::Keyword),
