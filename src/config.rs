@@ -17,6 +17,7 @@ pub struct PipelineConfig {
     pub channels: ChannelConfig,
     pub budget: BudgetConfig,
     pub snapshot: SnapshotConfig,
+    pub redact: RedactConfig,
     /// Where points go. Absent: the store this data dir already syncs to, else the embedded store.
     pub sink: Option<SinkConfig>,
 }
@@ -142,6 +143,20 @@ impl Default for SnapshotConfig {
     }
 }
 
+/// `[redact]`: secrets replaced by `[REDACTED:<kind>]` as transcripts are read, before anything is stored,
+/// embedded or sent (see `crate::redact`). On by default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedactConfig {
+    pub enabled: bool,
+}
+
+impl Default for RedactConfig {
+    fn default() -> Self {
+        RedactConfig { enabled: true }
+    }
+}
+
 /// `[budget]`: the time kept at the end of a budget for the last commit.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -173,6 +188,7 @@ impl Default for PipelineConfig {
             channels: ChannelConfig::default(),
             budget: BudgetConfig::default(),
             snapshot: SnapshotConfig::default(),
+            redact: RedactConfig::default(),
             sink: None,
         }
     }

@@ -22,6 +22,7 @@ pub mod message;
 pub mod paths;
 pub mod payload;
 pub mod progress;
+pub mod redact;
 pub mod reindex;
 pub mod search;
 pub mod session;

@@ -25,6 +25,8 @@ pub struct Counters {
     pub warnings: AtomicU64,
     /// Files skipped for this run because they could not be read (permission denied, an I/O error).
     pub files_unreadable: AtomicU64,
+    /// Secrets replaced by a `[REDACTED:<kind>]` marker as lines were read.
+    pub redactions: AtomicU64,
     /// How long the model took to load (0 until loaded).
     pub model_load_nanos: AtomicU64,
     /// When the first embedded window finished, ns since the counters were created (0 until then).

@@ -176,5 +176,11 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
             s.files_unreadable
         );
     }
+    if s.redactions > 0 {
+        outln!(
+            "  {} secret(s) redacted before storing ([REDACTED:<kind>] markers)",
+            s.redactions
+        );
+    }
     Ok(())
 }

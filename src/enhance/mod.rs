@@ -13,4 +13,5 @@ pub mod words;
 
 /// Bump whenever any rule in this module or the stored text changes: it is stamped into every payload, and a data
 /// dir holding points of another version is re-indexed by the next run (see `crate::reindex`).
-pub const ENHANCER_VERSION: u32 = 5;
+/// Version 6: secrets are redacted as lines are read (`crate::redact`).
+pub const ENHANCER_VERSION: u32 = 6;

@@ -8,6 +8,7 @@ use crate::config::ParseConfig;
 use crate::discover::PendingFile;
 use crate::error::Result;
 use crate::progress::{Counters, Reporter};
+use crate::redact::Redactor;
 use crate::shutdown::Shutdown;
 use crate::store::SyncState;
 use crate::transcript::{chunk_text, Assembler, LineOutcome, LineReader, RawLineItem};
@@ -50,6 +51,8 @@ impl ParseStage {
 /// Reads pending files from their checkpoints and sends assembled messages and checkpoint markers.
 pub struct FileParser {
     pub config: ParseConfig,
+    /// Redacts every line as it is decoded, and the warnings that may quote one (`None`: redaction is off).
+    pub redactor: Option<Arc<Redactor>>,
     pub store: Arc<SyncState>,
     pub reporter: Reporter,
 }
@@ -60,6 +63,16 @@ enum FileEnd {
 }
 
 impl FileParser {
+    /// `text` with its secrets redacted (when redaction is on).
+    fn redacted(&self, text: String) -> String {
+        match &self.redactor {
+            Some(r) => r
+                .redact(&text, &mut crate::redact::Counts::new())
+                .unwrap_or(text),
+            None => text,
+        }
+    }
+
     /// Reads `files` in order; see [`ParseStage::run`].
     fn parse_all(
         &self,
@@ -128,7 +141,8 @@ impl FileParser {
         {
             return Ok(FileEnd::Stopped);
         }
-        let mut assembler = Assembler::new(path, state.assembler);
+        let mut assembler =
+            Assembler::new(path, state.assembler).with_redactor(self.redactor.clone());
         let mut reader = LineReader::new(
             file.try_clone().map_err(io)?,
             cp.offset,
@@ -153,7 +167,12 @@ impl FileParser {
             cp.lines += 1;
             match item {
                 RawLineItem::Line { offset, bytes } => {
-                    match assembler.feed(offset, bytes, &mut out) {
+                    let outcome = assembler.feed(offset, bytes, &mut out);
+                    let redacted = assembler.take_redactions();
+                    if !redacted.is_empty() {
+                        Counters::add(&counters.redactions, redacted.values().sum());
+                    }
+                    match outcome {
                         LineOutcome::Ok => {}
                         LineOutcome::Repaired(why) => {
                             self.reporter.warn(format!("{path}:{offset}: {why}"))
@@ -161,6 +180,8 @@ impl FileParser {
                         LineOutcome::Malformed(why) => {
                             cp.malformed_lines += 1;
                             Counters::add(&counters.malformed_lines, 1);
+                            // A decoding error may quote the line: the warning is kept in the run history.
+                            let why = self.redacted(why);
                             self.reporter
                                 .warn(format!("{path}: byte {offset}: {why}; line skipped"));
                         }
@@ -302,6 +323,7 @@ mod tests {
     fn stage(dir: &std::path::Path) -> FileParser {
         FileParser {
             config: ParseConfig::default(),
+            redactor: None,
             store: Arc::new(SyncState::open(dir).unwrap_or_else(|e| panic!("{e}"))),
             reporter: Reporter::quiet(Arc::new(Counters::default())),
         }

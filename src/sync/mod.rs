@@ -99,6 +99,10 @@ pub struct RunSummary {
     /// Files skipped because they could not be read (a warning each); the next run tries them again.
     #[serde(default)]
     pub files_unreadable: u64,
+    /// Secrets replaced by a `[REDACTED:<kind>]` marker as lines were read (lines re-read after a kill count
+    /// again).
+    #[serde(default)]
+    pub redactions: u64,
     /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
     pub finished_at_unix: u64,
     pub first_warnings: Vec<String>,

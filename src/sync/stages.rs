@@ -74,6 +74,11 @@ impl Stages {
         hard_deadline: Option<Instant>,
     ) -> Result<Stages> {
         let load = job.start_model_load(reporter)?;
+        let redactor = if job.config.redact.enabled {
+            Some(crate::redact::Redactor::builtin().map_err(|e| Error::Config(e.to_string()))?)
+        } else {
+            None
+        };
         let (stop, _) = broadcast::channel::<()>(1);
         let (abandon, _) = broadcast::channel::<()>(1);
         let channels = &job.config.channels;
@@ -84,6 +89,7 @@ impl Stages {
         let parse = ParseStage {
             parser: FileParser {
                 config: job.config.parse.clone(),
+                redactor,
                 store: store.clone(),
                 reporter: reporter.clone(),
             },

@@ -63,6 +63,7 @@ impl SummaryBase {
             batches_committed: up.batches,
             warnings: Counters::get(&c.warnings),
             files_unreadable: Counters::get(&c.files_unreadable),
+            redactions: Counters::get(&c.redactions),
             finished_at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 mod calls;
 mod lines;
 mod rng;
+pub mod secrets;
 #[cfg(test)]
 mod tests;
 mod text;

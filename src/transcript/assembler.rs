@@ -20,8 +20,10 @@ use super::repair::repair_lone_surrogates;
 use super::{hook_feedback, text, tools};
 use crate::ids;
 use crate::message::{Message, MessageKind, ToolCall};
+use crate::redact::{Counts, Redactor};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// How many recent line links are remembered to resolve `parentUuid` (real parents sit within ~70 lines).
@@ -95,6 +97,10 @@ pub struct Assembler {
     /// Session id for lines that lack one: the file stem.
     default_session: String,
     state: AssemblerState,
+    /// Redacts every string of a conversation line as it is decoded (`None`: no redaction).
+    redactor: Option<Arc<Redactor>>,
+    /// Redactions made so far, by kind.
+    redactions: Counts,
 }
 
 impl Assembler {
@@ -107,7 +113,21 @@ impl Assembler {
             source_path: source_path.to_string(),
             default_session,
             state,
+            redactor: None,
+            redactions: Counts::new(),
         }
+    }
+
+    /// Redacts secrets from every line this assembler decodes, before anything of the line reaches its state or
+    /// its messages.
+    pub fn with_redactor(mut self, redactor: Option<Arc<Redactor>>) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// The redactions made since the last call, by kind.
+    pub fn take_redactions(&mut self) -> Counts {
+        std::mem::take(&mut self.redactions)
     }
 
     pub fn state(&self) -> &AssemblerState {
@@ -187,8 +207,11 @@ impl Assembler {
             }
             return Ok(());
         }
-        let line: ConversationLine =
+        let mut line: ConversationLine =
             serde_json::from_str(line).map_err(|e| format!("unexpected {kind} line shape: {e}"))?;
+        if let Some(r) = &self.redactor {
+            line.redact(r, &mut self.redactions);
+        }
         let parent = self.resolve(head.parent_uuid.as_deref());
         let meta = LineMeta {
             uuid: line

@@ -1,6 +1,7 @@
 //! Serde views of one JSONL line: a cheap head (type and tree links) decoded for every line, and the full line
 //! decoded only for conversation lines.
 
+use crate::redact::{Counts, Redactor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -50,6 +51,21 @@ pub struct ConversationLine {
     /// On an `attachment` line: what was attached (hook output among others).
     #[serde(default)]
     pub attachment: Option<Value>,
+}
+
+impl ConversationLine {
+    /// Redacts every free-text field: the message content (text, tool inputs and results, at any depth), the
+    /// attachment, the working directory and the branch. Ids and timestamps are left as they are.
+    pub fn redact(&mut self, redactor: &Redactor, counts: &mut Counts) {
+        if let Some(content) = self.message.as_mut().and_then(|m| m.content.as_mut()) {
+            redactor.redact_json(content, counts);
+        }
+        if let Some(attachment) = self.attachment.as_mut() {
+            redactor.redact_json(attachment, counts);
+        }
+        redactor.redact_opt(&mut self.cwd, counts);
+        redactor.redact_opt(&mut self.git_branch, counts);
+    }
 }
 
 /// The `message` object of a user or assistant line (the API message Claude Code logged).

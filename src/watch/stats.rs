@@ -150,6 +150,7 @@ mod tests {
             batches_committed: 1,
             warnings: 0,
             files_unreadable: 0,
+            redactions: 0,
             finished_at_unix: 0,
             first_warnings: vec![],
         };

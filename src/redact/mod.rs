@@ -1,0 +1,214 @@
+//! Redaction at ingest: every string of a transcript line is redacted as the line is decoded, before the
+//! assembler, the checkpoint's carry-over state, the embedder, the cache or any store sees it. A secret is
+//! replaced by a typed marker, `[REDACTED:<rule id>]`, and the words around it stay searchable.
+//!
+//! The rules are gitleaks' default set ([`rules::GITLEAKS_VERSION`], MIT) plus this project's own (`extra.toml`:
+//! passwords in URLs, `.env` lines, quoted values of secret-named keys, bearer tokens). Like gitleaks, a rule is
+//! tried only on a text that contains one of its keywords (one Aho-Corasick pass finds them all).
+
+pub mod rules;
+
+use aho_corasick::AhoCorasick;
+use rules::{Rule, RuleError, RuleSet};
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock};
+
+/// Redactions made, by rule id.
+pub type Counts = BTreeMap<String, u64>;
+
+/// Finds and replaces secrets.
+#[derive(Debug)]
+pub struct Redactor {
+    set: RuleSet,
+    /// Every rule keyword; `keyword_rules[pattern]` lists the rules it enables.
+    keywords: AhoCorasick,
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules tried on every text (no keywords).
+    always: Vec<usize>,
+}
+
+static BUILTIN: LazyLock<Result<Arc<Redactor>, RuleError>> = LazyLock::new(|| {
+    let mut set = RuleSet::default();
+    set.add_toml(rules::GITLEAKS_RULES)?;
+    set.add_toml(rules::EXTRA_RULES)?;
+    Redactor::new(set).map(Arc::new)
+});
+
+impl Redactor {
+    /// The built-in rules (compiled once per process).
+    pub fn builtin() -> Result<Arc<Redactor>, RuleError> {
+        BUILTIN.clone()
+    }
+
+    /// A redactor over `set`.
+    pub fn new(set: RuleSet) -> Result<Self, RuleError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, rule) in set.rules.iter().enumerate() {
+            if rule.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &rule.keywords {
+                match patterns.iter().position(|p| p == k) {
+                    Some(at) => keyword_rules[at].push(i),
+                    None => {
+                        patterns.push(k.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasick::new(&patterns).map_err(|e| RuleError {
+            rule: None,
+            message: format!("keyword index: {e}"),
+        })?;
+        Ok(Redactor {
+            set,
+            keywords,
+            keyword_rules,
+            always,
+        })
+    }
+
+    /// Rules loaded.
+    pub fn rule_count(&self) -> usize {
+        self.set.rules.len()
+    }
+
+    /// `text` with every secret replaced by its marker, or `None` when it holds none. Each redaction is counted
+    /// in `counts` under its rule id.
+    pub fn redact(&self, text: &str, counts: &mut Counts) -> Option<String> {
+        let spans = self.find(text);
+        if spans.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, rule) in spans {
+            out.push_str(&text[at..start]);
+            out.push_str("[REDACTED:");
+            out.push_str(&self.set.rules[rule].id);
+            out.push(']');
+            *counts.entry(self.set.rules[rule].id.clone()).or_default() += 1;
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        Some(out)
+    }
+
+    /// Redacts every string inside a JSON value, in place.
+    pub fn redact_json(&self, value: &mut serde_json::Value, counts: &mut Counts) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Some(r) = self.redact(s, counts) {
+                    *s = r;
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for v in items {
+                    self.redact_json(v, counts);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for v in map.values_mut() {
+                    self.redact_json(v, counts);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Redacts an optional string in place.
+    pub fn redact_opt(&self, value: &mut Option<String>, counts: &mut Counts) {
+        if let Some(s) = value.as_mut() {
+            if let Some(r) = self.redact(s, counts) {
+                *s = r;
+            }
+        }
+    }
+
+    /// The secrets' byte spans in `text`, in order, not overlapping, each with the rule that found it.
+    fn find(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut candidates: Vec<usize> = self.always.clone();
+        if !self.keyword_rules.is_empty() {
+            let lower = text.to_ascii_lowercase();
+            for m in self.keywords.find_overlapping_iter(&lower) {
+                candidates.extend_from_slice(&self.keyword_rules[m.pattern().as_usize()]);
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        for i in candidates {
+            let rule = &self.set.rules[i];
+            for caps in rule.regex.captures_iter(text) {
+                let Some(whole) = caps.get(0) else { continue };
+                let secret = match rule.secret_group {
+                    Some(g) => caps.get(g),
+                    None => (1..caps.len()).find_map(|g| caps.get(g).filter(|m| !m.is_empty())),
+                }
+                .unwrap_or(whole);
+                let (start, end) = trim_newlines(text, secret.start(), secret.end());
+                if start >= end
+                    || !self.is_secret(rule, &text[start..end], whole.as_str(), text, start)
+                {
+                    continue;
+                }
+                spans.push((start, end, i));
+            }
+        }
+        merge(spans)
+    }
+
+    /// The entropy floor and the allowlists (the rule's and the global ones) for one finding.
+    fn is_secret(&self, rule: &Rule, secret: &str, matched: &str, text: &str, at: usize) -> bool {
+        if rule
+            .entropy
+            .is_some_and(|floor| rules::shannon_entropy(secret) <= floor)
+        {
+            return false;
+        }
+        let line = line_around(text, at);
+        !rule
+            .allowlists
+            .iter()
+            .chain(&self.set.global)
+            .any(|a| a.allows(secret, matched, line))
+    }
+}
+
+/// The span without leading and trailing newlines (as gitleaks trims its matches).
+fn trim_newlines(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    while start < end && matches!(bytes[start], b'\n' | b'\r') {
+        start += 1;
+    }
+    while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// The line of `text` holding byte `at`.
+fn line_around(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    &text[start..end]
+}
+
+/// Overlapping spans joined (the first rule by position names the joined span), in order.
+fn merge(mut spans: Vec<(usize, usize, usize)>) -> Vec<(usize, usize, usize)> {
+    spans.sort_unstable();
+    let mut out: Vec<(usize, usize, usize)> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.0 < last.1 => last.1 = last.1.max(s.1),
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
