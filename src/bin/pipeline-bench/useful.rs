@@ -75,7 +75,8 @@ pub fn run(
     for (i, path) in files.iter().enumerate() {
         let f = std::fs::File::options().write(true).open(path)?;
         f.set_modified(base + Duration::from_secs(60 * i as u64))?;
-        by_age.push((path.clone(), f.metadata()?.len()));
+        // Absolute, as `pipeline run` keys its checkpoints (`paths::absolute_sources`).
+        by_age.push((std::path::absolute(path)?, f.metadata()?.len()));
     }
     let data = out_dir.join("useful-data");
     let _ = std::fs::remove_dir_all(&data);
