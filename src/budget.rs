@@ -31,6 +31,8 @@ pub const SNAPSHOT_MARGIN: Duration = Duration::from_millis(100);
 pub const MID_RUN_SNAPSHOT_ROOM: Duration = Duration::from_secs(5);
 /// A one-off writer stops waiting for a watch cycle this long before the end of its budget.
 pub const LOCK_WAIT_MARGIN: Duration = Duration::from_secs(1);
+/// After SIGINT/SIGTERM, the batch in flight has this long to be committed.
+pub const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 
 /// When a run started, when its budget ends (if it has one), and the commit reserve kept before that end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +88,13 @@ impl Budget {
             .map(|end| end.checked_sub(SINK_MARGIN).unwrap_or(end))
     }
 
+    /// When the stages must have stopped once a signal arrived at `now`: [`SIGNAL_GRACE`] later, or the usual
+    /// [`Self::stages_end`] if that comes first.
+    pub fn stages_end_after_signal(&self, now: Instant) -> Instant {
+        let grace = now + SIGNAL_GRACE;
+        self.stages_end().map_or(grace, |end| end.min(grace))
+    }
+
     /// Whether work of `cost` started at `now` ends with [`SNAPSHOT_MARGIN`] to spare.
     pub fn fits(&self, now: Instant, cost: Duration) -> bool {
         self.end()
@@ -138,6 +147,12 @@ mod tests {
         assert!(b.stages_end() < b.sink_end() && b.sink_end() < b.end());
         assert_eq!(b.lock_wait_until(t0, SECOND), end - LOCK_WAIT_MARGIN);
         assert_eq!(b.share(0.5), Some(t0 + 5 * SECOND));
+        assert_eq!(b.stages_end_after_signal(t0), t0 + SIGNAL_GRACE);
+        let late = t0 + 9 * SECOND;
+        assert_eq!(
+            b.stages_end_after_signal(late),
+            b.stages_end().unwrap_or(late)
+        );
     }
 
     #[test]
@@ -169,5 +184,6 @@ mod tests {
         assert!(b.room_for_mid_run_snapshot(t0));
         assert_eq!(b.lock_wait_until(t0, 30 * SECOND), t0 + 30 * SECOND);
         assert_eq!(b.share(0.5), None);
+        assert_eq!(b.stages_end_after_signal(t0), t0 + SIGNAL_GRACE);
     }
 }

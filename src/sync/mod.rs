@@ -27,8 +27,6 @@ mod summary;
 use stages::Stages;
 use summary::SummaryBase;
 
-/// Grace after SIGINT/SIGTERM for the batch in flight.
-const SIGNAL_GRACE: Duration = Duration::from_millis(1500);
 /// Where the measured embedding speed is remembered between runs (it decides whether a window fits the budget).
 const EMBED_SPEED_KEY: &str = "embed_speed";
 
@@ -148,7 +146,7 @@ impl SyncJob {
             return Ok(base.finish(&reporter, StopReason::Budget, true, &Default::default()));
         }
         let stages = Stages::spawn(&self, pending, &store, sink, &reporter, hard_deadline)?;
-        let supervised = stages.supervise(signal, hard_deadline, &reporter).await;
+        let supervised = stages.supervise(signal, self.budget, &reporter).await;
         let end = supervised
             .conclude(&store, base.files_pending, truncated)
             .await?;

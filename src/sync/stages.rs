@@ -9,7 +9,7 @@
 //! thread, unwaited; that thread is why the binary ends with `_exit` (see `cli::exit_now`).
 
 use super::publisher::SnapshotPublisher;
-use super::{StopReason, SyncJob, EMBED_SPEED_KEY, SIGNAL_GRACE};
+use super::{StopReason, SyncJob, EMBED_SPEED_KEY};
 use crate::discover::PendingFile;
 use crate::error::{Error, Result};
 use crate::progress::Reporter;
@@ -171,9 +171,10 @@ impl Stages {
     pub(super) async fn supervise(
         mut self,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
-        mut hard_deadline: Option<Instant>,
+        budget: crate::budget::Budget,
         reporter: &Reporter,
     ) -> Supervised {
+        let mut hard_deadline = budget.stages_end();
         let mut signal = Box::pin(signal);
         let mut signalled = false;
         let mut timed_out = false;
@@ -190,8 +191,7 @@ impl Stages {
                     signalled = true;
                     reporter.info("stopping: committing what is in flight");
                     let _ = self.stop.send(());
-                    let grace = Instant::now() + SIGNAL_GRACE;
-                    hard_deadline = Some(hard_deadline.map_or(grace, |d| d.min(grace)));
+                    hard_deadline = Some(budget.stages_end_after_signal(Instant::now()));
                 }
                 _ = deadline_sleep => {
                     timed_out = true;
