@@ -18,7 +18,7 @@
 use std::sync::LazyLock;
 
 use super::lists;
-use super::words::{with_words, PhraseSet, Words};
+use super::words::{PhraseSet, Words};
 
 const MIN_QUALITY: f32 = 0.1;
 const MAX_QUALITY: f32 = 3.0;
@@ -62,14 +62,8 @@ fn category_hits(words: &Words<'_>) -> [usize; 4] {
     hits
 }
 
-/// The quality score of a message, in [`MIN_QUALITY`, `MAX_QUALITY`].
-pub fn solution_quality(text: &str, tools_used: &[String], has_code: bool) -> f32 {
-    with_words(text, |words| {
-        solution_quality_in(text, words, tools_used, has_code)
-    })
-}
-
-/// [`solution_quality`] of `text`, whose words are already indexed in `words`.
+/// The quality score of a message, in [`MIN_QUALITY`, `MAX_QUALITY`], for `text`, whose words are already
+/// indexed in `words`.
 pub fn solution_quality_in(
     text: &str,
     words: &Words<'_>,
@@ -112,6 +106,12 @@ pub fn solution_quality_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn solution_quality(text: &str, tools_used: &[String], has_code: bool) -> f32 {
+        super::super::words::with_words(text, |words| {
+            solution_quality_in(text, words, tools_used, has_code)
+        })
+    }
 
     fn q(text: &str) -> f32 {
         solution_quality(text, &[], false)

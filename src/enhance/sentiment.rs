@@ -14,7 +14,7 @@
 use std::sync::LazyLock;
 
 use super::lists;
-use super::words::{phrase_len, with_words, PhraseSet, Words};
+use super::words::{phrase_len, PhraseSet, Words};
 use crate::message::{FeedbackSignal, Sentiment};
 
 /// Words before a positive phrase searched for a negator.
@@ -121,12 +121,7 @@ fn totals(words: &Words<'_>) -> [u32; 3] {
     totals
 }
 
-/// Classifies a human message's reaction (see the module docs for the rule).
-pub fn feedback(text: &str) -> FeedbackSignal {
-    with_words(text, feedback_in)
-}
-
-/// [`feedback`] of a text whose words are already indexed.
+/// Classifies a human message's reaction (see the module docs for the rule), from its words, already indexed.
 pub fn feedback_in(words: &Words<'_>) -> FeedbackSignal {
     let [pos, neg, partial] = totals(words);
     let max = pos.max(neg).max(partial);
@@ -162,6 +157,10 @@ pub fn feedback_in(words: &Words<'_>) -> FeedbackSignal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn feedback(text: &str) -> FeedbackSignal {
+        super::super::words::with_words(text, feedback_in)
+    }
 
     fn sentiment(text: &str) -> Sentiment {
         feedback(text).sentiment

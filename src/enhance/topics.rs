@@ -93,14 +93,13 @@ pub fn detect_in(words: &Words<'_>) -> Vec<TopicScore> {
     out
 }
 
-/// Detects the topics of `text`: confidence in (0.05, 1], sorted by confidence descending, then name ascending.
-pub fn detect(text: &str) -> Vec<TopicScore> {
-    super::words::with_words(text, detect_in)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn detect(text: &str) -> Vec<TopicScore> {
+        super::super::words::with_words(text, detect_in)
+    }
 
     #[test]
     fn every_topic_has_its_keyword_file() {
