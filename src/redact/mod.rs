@@ -59,10 +59,14 @@ impl Redactor {
                 }
             }
         }
-        let keywords = AhoCorasick::new(&patterns).map_err(|e| RuleError {
-            rule: None,
-            message: format!("keyword index: {e}"),
-        })?;
+        // Case-insensitive (ASCII) matching: no lowercase copy of every text.
+        let keywords = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&patterns)
+            .map_err(|e| RuleError {
+                rule: None,
+                message: format!("keyword index: {e}"),
+            })?;
         Ok(Redactor {
             set,
             keywords,
@@ -100,11 +104,7 @@ impl Redactor {
     /// Redacts every string inside a JSON value, in place.
     pub fn redact_json(&self, value: &mut serde_json::Value, counts: &mut Counts) {
         match value {
-            serde_json::Value::String(s) => {
-                if let Some(r) = self.redact(s, counts) {
-                    *s = r;
-                }
-            }
+            serde_json::Value::String(s) => self.redact_in_place(s, counts),
             serde_json::Value::Array(items) => {
                 for v in items {
                     self.redact_json(v, counts);
@@ -119,23 +119,18 @@ impl Redactor {
         }
     }
 
-    /// Redacts an optional string in place.
-    pub fn redact_opt(&self, value: &mut Option<String>, counts: &mut Counts) {
-        if let Some(s) = value.as_mut() {
-            if let Some(r) = self.redact(s, counts) {
-                *s = r;
-            }
+    /// Redacts a string in place.
+    pub fn redact_in_place(&self, text: &mut String, counts: &mut Counts) {
+        if let Some(r) = self.redact(text, counts) {
+            *text = r;
         }
     }
 
     /// The secrets' byte spans in `text`, in order, not overlapping, each with the rule that found it.
     fn find(&self, text: &str) -> Vec<(usize, usize, usize)> {
         let mut candidates: Vec<usize> = self.always.clone();
-        if !self.keyword_rules.is_empty() {
-            let lower = text.to_ascii_lowercase();
-            for m in self.keywords.find_overlapping_iter(&lower) {
-                candidates.extend_from_slice(&self.keyword_rules[m.pattern().as_usize()]);
-            }
+        for m in self.keywords.find_overlapping_iter(text) {
+            candidates.extend_from_slice(&self.keyword_rules[m.pattern().as_usize()]);
         }
         candidates.sort_unstable();
         candidates.dedup();

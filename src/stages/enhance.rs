@@ -250,36 +250,36 @@ impl EnhanceStage {
     /// Runs the stage until the input ends or the output is closed. Fails (closing its output, so nothing after
     /// the last good checkpoint moves) if the carry-over state cannot be encoded.
     pub async fn run(self) -> crate::error::Result<()> {
-        enhance_all(self.input, self.output).await
-    }
-}
-
-async fn enhance_all(rx: Receiver<Parsed>, tx: Sender<Enhanced>) -> crate::error::Result<()> {
-    let mut state = EnhancerState::default();
-    let mut out = Vec::new();
-    while let Ok(item) = rx.recv().await {
-        match item {
-            Parsed::FileStart { enhancer, .. } => state = enhancer,
-            Parsed::Message(parsed) => enhance_message(&mut state, &parsed, &mut out),
-            Parsed::Progress {
-                mut checkpoint,
-                assembler,
-            } => {
-                checkpoint.state = ResumeState {
-                    assembler: *assembler,
-                    enhancer: state.clone(),
+        let EnhanceStage {
+            input: rx,
+            output: tx,
+        } = self;
+        let mut state = EnhancerState::default();
+        let mut out = Vec::new();
+        while let Ok(item) = rx.recv().await {
+            match item {
+                Parsed::FileStart { enhancer, .. } => state = enhancer,
+                Parsed::Message(parsed) => enhance_message(&mut state, &parsed, &mut out),
+                Parsed::Progress {
+                    mut checkpoint,
+                    assembler,
+                } => {
+                    checkpoint.state = ResumeState {
+                        assembler: *assembler,
+                        enhancer: state.clone(),
+                    }
+                    .to_bytes()?;
+                    out.push(Enhanced::Progress(checkpoint));
                 }
-                .to_bytes()?;
-                out.push(Enhanced::Progress(checkpoint));
+            }
+            for e in out.drain(..) {
+                if tx.send(e).await.is_err() {
+                    return Ok(());
+                }
             }
         }
-        for e in out.drain(..) {
-            if tx.send(e).await.is_err() {
-                return Ok(());
-            }
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -41,51 +41,42 @@ impl UpsertStage {
             reporter,
             past_deadline,
         } = self;
-        commit_all(sink, rx, reporter, past_deadline).await
-    }
-}
-
-async fn commit_all(
-    sink: Arc<dyn Sink>,
-    rx: Receiver<CommitBatch>,
-    reporter: Reporter,
-    past_deadline: Arc<AtomicBool>,
-) -> Result<UpsertOutcome> {
-    let mut outcome = UpsertOutcome::default();
-    while let Ok(batch) = rx.recv().await {
-        if past_deadline.load(Ordering::SeqCst) {
-            rx.close();
-            break;
-        }
-        let s = sink.clone();
-        let committed = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
-            .await
-            .map_err(|e| Error::stage("upsert", e))?;
-        let batch = match committed {
-            Ok(batch) => batch,
-            Err(Error::CommitCutByBudget { .. }) => {
-                outcome.cut_by_budget = true;
+        let mut outcome = UpsertOutcome::default();
+        while let Ok(batch) = rx.recv().await {
+            if past_deadline.load(Ordering::SeqCst) {
                 rx.close();
                 break;
             }
-            Err(e) => {
-                rx.close();
-                return Err(e);
+            let s = sink.clone();
+            let committed = tokio::task::spawn_blocking(move || s.commit(&batch).map(|()| batch))
+                .await
+                .map_err(|e| Error::stage("upsert", e))?;
+            let batch = match committed {
+                Ok(batch) => batch,
+                Err(Error::CommitCutByBudget { .. }) => {
+                    outcome.cut_by_budget = true;
+                    rx.close();
+                    break;
+                }
+                Err(e) => {
+                    rx.close();
+                    return Err(e);
+                }
+            };
+            let points = batch.points() as u64;
+            outcome.batches += 1;
+            outcome.points += points;
+            for cp in &batch.checkpoints {
+                outcome.last_offsets.insert(cp.path.clone(), cp.offset);
+                if cp.complete {
+                    outcome.files_completed += 1;
+                }
             }
-        };
-        let points = batch.points() as u64;
-        outcome.batches += 1;
-        outcome.points += points;
-        for cp in &batch.checkpoints {
-            outcome.last_offsets.insert(cp.path.clone(), cp.offset);
-            if cp.complete {
-                outcome.files_completed += 1;
-            }
+            Counters::add(&reporter.counters().points_committed, points);
+            Counters::add(&reporter.counters().batches_committed, 1);
         }
-        Counters::add(&reporter.counters().points_committed, points);
-        Counters::add(&reporter.counters().batches_committed, 1);
+        Ok(outcome)
     }
-    Ok(outcome)
 }
 
 #[cfg(test)]

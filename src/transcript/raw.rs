@@ -63,8 +63,9 @@ impl ConversationLine {
         if let Some(attachment) = self.attachment.as_mut() {
             redactor.redact_json(attachment, counts);
         }
-        redactor.redact_opt(&mut self.cwd, counts);
-        redactor.redact_opt(&mut self.git_branch, counts);
+        for field in [&mut self.cwd, &mut self.git_branch].into_iter().flatten() {
+            redactor.redact_in_place(field, counts);
+        }
     }
 }
 
