@@ -21,6 +21,7 @@ pub mod mcp;
 pub mod message;
 pub mod paths;
 pub mod payload;
+pub mod private;
 pub mod progress;
 pub mod redact;
 pub mod reindex;

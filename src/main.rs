@@ -6,6 +6,8 @@ mod cli;
 
 fn main() {
     let started = std::time::Instant::now();
+    // What this process writes (the data dir, exports, logs) is a copy of private conversations: owner only.
+    pipeline::private::owner_only_files();
     let code = cli::main(started);
     cli::exit_now(code)
 }

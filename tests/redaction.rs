@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use pipeline::synth::secrets::planted_session;
-use std::path::{Path, PathBuf};
 
 /// What must never be found: the secret, or for a multi-line one (a PEM block) each of its lines.
 fn needles(value: &str) -> Vec<String> {
@@ -16,20 +15,6 @@ fn needles(value: &str) -> Vec<String> {
         .filter(|piece| piece.len() >= 12)
         .map(str::to_string)
         .collect()
-}
-
-/// Every regular file under `dir`, recursively.
-fn all_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(all_files(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -71,7 +56,7 @@ fn no_planted_secret_reaches_the_data_dir_export_or_search() {
         .flat_map(|(p, _)| needles(&p.value).into_iter().map(move |n| (n, p.kind)))
         .collect();
     assert!(all_needles.len() >= placed.len());
-    for file in all_files(data.path()) {
+    for file in every_file(data.path()) {
         let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for (needle, kind) in &all_needles {
             assert!(

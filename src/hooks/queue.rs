@@ -49,7 +49,7 @@ fn entry_name(input: &HookInput) -> String {
 pub fn enqueue(data_dir: &Path, input: &HookInput) -> io::Result<()> {
     let raw = serde_json::to_string(input).map_err(io::Error::other)?;
     let dir = queue_dir(data_dir);
-    std::fs::create_dir_all(&dir)?;
+    crate::private::create_dir(&dir)?;
     let name = entry_name(input);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, raw)?;
@@ -115,7 +115,7 @@ pub struct RunnerLock {
 impl RunnerLock {
     /// Takes the lock, or `None` when another process drains the queue.
     pub fn try_acquire(data_dir: &Path) -> io::Result<Option<Self>> {
-        std::fs::create_dir_all(data_dir)?;
+        crate::private::create_dir(data_dir)?;
         Ok(try_lock_file(&data_dir.join(RUNNER_LOCK))?.map(|file| RunnerLock { file }))
     }
 

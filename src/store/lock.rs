@@ -48,7 +48,7 @@ pub struct WriterLock {
 }
 
 fn open(data_dir: &Path) -> Result<File> {
-    std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
     let path = data_dir.join(LOCK_FILE);
     OpenOptions::new()
         .create(true)

@@ -35,7 +35,7 @@ pub struct SyncState {
 impl SyncState {
     /// Opens (creating) the database in `data_dir`. Fails fast with [`Error::Locked`] when another process has it.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("store");
         if lock_held_elsewhere(&path) {
             return Err(Error::Locked {

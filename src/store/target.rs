@@ -59,7 +59,7 @@ pub fn bound(data_dir: &Path) -> Result<Option<SinkConfig>> {
 
 /// Records the store of this data dir (atomically: a temporary file renamed over the old one).
 pub fn bind(data_dir: &Path, sink: &SinkConfig) -> Result<()> {
-    std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+    crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
     let path = binding_path(data_dir);
     let tmp = data_dir.join(format!("{BINDING_FILE}.tmp"));
     let bytes = serde_json::to_vec_pretty(sink).map_err(|e| Error::Config(e.to_string()))?;

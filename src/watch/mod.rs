@@ -74,7 +74,7 @@ pub struct WatchLock {
 
 impl WatchLock {
     pub fn acquire(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("watch.lock");
         match try_lock_file(&path).map_err(|e| Error::io(&path, e))? {
             Some(file) => Ok(WatchLock { _file: file }),
