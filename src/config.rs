@@ -1,6 +1,7 @@
 //! Pipeline definitions (`pipelines/*.toml`): typed, every default a named constant, unknown keys rejected.
 
 use crate::error::{Error, Result};
+pub use crate::redact::config::{CustomRule, RedactConfig};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -140,20 +141,6 @@ pub struct SnapshotConfig {
 impl Default for SnapshotConfig {
     fn default() -> Self {
         SnapshotConfig { every_secs: 30 }
-    }
-}
-
-/// `[redact]`: secrets replaced by `[REDACTED:<kind>]` as transcripts are read, before anything is stored,
-/// embedded or sent (see `crate::redact`). On by default.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RedactConfig {
-    pub enabled: bool,
-}
-
-impl Default for RedactConfig {
-    fn default() -> Self {
-        RedactConfig { enabled: true }
     }
 }
 
@@ -298,6 +285,11 @@ impl PipelineConfig {
         }
         if let Some(sink) = &self.sink {
             sink.validate(origin)?;
+        }
+        if self.redact != RedactConfig::default() {
+            crate::redact::Redactor::configured(&self.redact).map_err(|e| {
+                Error::Config(format!("pipeline definition {origin}: [redact]: {e}"))
+            })?;
         }
         let model = &self.embed.model;
         let default = ModelConfig::default();

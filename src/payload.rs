@@ -49,6 +49,14 @@ pub struct Payload {
     /// existed (then `uuid` is the only one known).
     #[serde(default)]
     pub line_uuids: Vec<String>,
+    /// The redaction rules the text went through ([`crate::redact::Redactor::version`]; `off` when redaction was
+    /// turned off; empty in points written before it was recorded). A point of another version is re-redacted.
+    #[serde(default)]
+    pub redaction: String,
+    /// The kinds (rule ids) of the `[REDACTED:<kind>]` markers in `text`, sorted, each once: what `stats` counts,
+    /// never the values.
+    #[serde(default)]
+    pub redacted: Vec<String>,
 }
 
 impl Payload {

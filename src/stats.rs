@@ -58,6 +58,9 @@ impl StoreStats {
         for (_, point) in store.points().filter_map(|p| p.ok()) {
             let p = &point.payload;
             s.points += 1;
+            for kind in &p.redacted {
+                *s.redactions.entry(kind.clone()).or_default() += 1;
+            }
             if p.chunk_index != 0 {
                 continue;
             }

@@ -73,6 +73,39 @@ fn no_planted_secret_reaches_the_data_dir_export_or_search() {
     }
     assert!(exported.contains("[REDACTED:"), "markers are stored");
 
+    // Payloads say which rules ran and which kinds their text lost; stats counts kinds, never values.
+    let version = pipeline::redact::Redactor::builtin()
+        .map(|r| r.version().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for point in export_json(data.path()) {
+        let p = &point["payload"];
+        assert_eq!(p["redaction"], version.as_str(), "{p}");
+        let text = p["text"].as_str().unwrap_or_default();
+        let kinds: Vec<String> = serde_json::from_value(p["redacted"].clone()).unwrap_or_default();
+        assert_eq!(kinds, pipeline::redact::marker_kinds(text), "{text}");
+    }
+    let stats = stats_json(data.path(), src.path());
+    let by_kind = stats["store"]["redactions"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        by_kind.contains_key("github-pat") && by_kind.len() >= 10,
+        "{by_kind:?}"
+    );
+    let source = src.path().to_str().unwrap_or_default();
+    let stats_text =
+        String::from_utf8_lossy(&run(data.path(), &["stats", "--source", source]).stdout)
+            .into_owned();
+    assert!(
+        stats_text.contains("redacted (points by kind): "),
+        "{stats_text}"
+    );
+    let both = format!("{stats}{stats_text}");
+    for (needle, kind) in &all_needles {
+        assert!(!both.contains(needle.as_str()), "{kind} in stats");
+    }
+
     for (p, place) in &placed {
         let report = search_report(data.path(), &[p.neighbour, "--limit", "10"]).to_string();
         for n in needles(&p.value) {
@@ -88,4 +121,119 @@ fn no_planted_secret_reaches_the_data_dir_export_or_search() {
             p.kind
         );
     }
+
+    // What an MCP caller gets: search results (text and JSON) and the stats tool.
+    let mut mcp = common::mcp_client::Mcp::start(data.path());
+    let mut said = String::new();
+    for (i, (p, _)) in placed.iter().enumerate() {
+        for format in ["text", "json"] {
+            let (err, text) = mcp.call(
+                10 + 2 * i as u64 + u64::from(format == "json"),
+                "search_conversations",
+                serde_json::json!({"query": p.neighbour, "limit": 10, "format": format, "context": 1}),
+            );
+            assert!(!err, "{text}");
+            said.push_str(&text);
+        }
+    }
+    let (err, text) = mcp.call(9, "get_sync_stats", serde_json::json!({}));
+    assert!(!err, "{text}");
+    said.push_str(&text);
+    mcp.finish();
+    assert!(said.contains("[REDACTED:"), "the markers reach the caller");
+    for (needle, kind) in &all_needles {
+        assert!(!said.contains(needle.as_str()), "{kind} in MCP output");
+    }
+}
+
+/// A Claude Code user line holding `text`.
+fn prompt_line(uuid: &str, parent: Option<&str>, text: &str) -> String {
+    serde_json::json!({
+        "type": "user", "uuid": uuid, "parentUuid": parent, "sessionId": "own-rules",
+        "cwd": "/home/dev/shop", "timestamp": "2026-11-30T10:00:00.000Z", "isSidechain": false,
+        "message": {"role": "user", "content": text},
+    })
+    .to_string()
+        + "\n"
+}
+
+#[test]
+fn the_pipeline_files_own_rules_and_allowed_values_apply() {
+    let (src, data, conf) = (tempdir(), tempdir(), tempdir());
+    let session = src.path().join("-home-dev-shop").join("own-rules.jsonl");
+    let acme = "acme_9f8e7d6c5b4a3210";
+    let example = "AKIAIOSFODNN7EXAMPLE";
+    let real_looking = "AKIAZ3MHALQ7XR4VJN2P";
+    std::fs::create_dir_all(src.path().join("-home-dev-shop")).unwrap_or_else(|e| panic!("{e}"));
+    append(
+        &session,
+        (prompt_line(
+            "u1",
+            None,
+            &format!("the deploy token is {acme} for staging"),
+        ) + &prompt_line(
+            "u2",
+            Some("u1"),
+            &format!("docs key {example}, live key {real_looking} in the vault"),
+        ))
+            .as_bytes(),
+    );
+    let pipeline = conf.path().join("own.toml");
+    std::fs::write(
+        &pipeline,
+        r#"[redact]
+allow = ['EXAMPLE$']
+[[redact.rules]]
+id = "acme-token"
+regex = '''acme_[0-9a-f]{16}'''
+keywords = ["acme_"]
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pipeline_arg = pipeline.to_str().unwrap_or_default();
+    sync_ok(data.path(), src.path(), &["--pipeline", pipeline_arg]);
+    let exported = export(data.path()).join("\n");
+    assert!(
+        !exported.contains(acme) && exported.contains("[REDACTED:acme-token]"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains(example),
+        "an allowed value stays: {exported}"
+    );
+    assert!(
+        !exported.contains(real_looking),
+        "the other rules still apply: {exported}"
+    );
+    let builtin = pipeline::redact::Redactor::builtin()
+        .map(|r| r.version().to_string())
+        .unwrap_or_default();
+    assert!(
+        !exported.contains(&builtin),
+        "the payloads name the changed rules, not the built-in ones"
+    );
+    for file in every_file(data.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            memchr::memmem::find(&bytes, acme.as_bytes()).is_none(),
+            "{}",
+            file.display()
+        );
+    }
+
+    // A section that cannot work stops the run before anything is read, naming the file and the rule.
+    std::fs::write(&pipeline, "[redact]\ndisable = [\"github-pta\"]\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = sync(data.path(), src.path(), &["--pipeline", pipeline_arg]);
+    assert_ne!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("own.toml") && err.contains("github-pta"),
+        "{err}"
+    );
+    assert_eq!(
+        export(data.path()).join("\n"),
+        exported,
+        "nothing stored is lost"
+    );
 }

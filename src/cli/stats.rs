@@ -73,6 +73,14 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
             String::new()
         }
     );
+    if !st.redactions.is_empty() {
+        let kinds: Vec<String> = st
+            .redactions
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        outln!("redacted (points by kind): {}", kinds.join(", "));
+    }
     outln!(
         "enhancement: {} with topics, {} solution attempts ({} validated, {} refuted), {} feedback links, {} adjacency links",
         st.with_topics, st.solution_attempts, st.validated_solutions, st.refuted_solutions, st.feedback_links, st.adjacency_links

@@ -6,9 +6,11 @@
 //! passwords in URLs, `.env` lines, quoted values of secret-named keys, bearer tokens). Like gitleaks, a rule is
 //! tried only on a text that contains one of its keywords (one Aho-Corasick pass finds them all).
 
+pub mod config;
 pub mod rules;
 
 use aho_corasick::AhoCorasick;
+use config::RedactConfig;
 use rules::{Rule, RuleError, RuleSet};
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -20,6 +22,8 @@ pub type Counts = BTreeMap<String, u64>;
 #[derive(Debug)]
 pub struct Redactor {
     set: RuleSet,
+    /// Names the rules applied (see [`Redactor::version`]).
+    version: String,
     /// Every rule keyword; `keyword_rules[pattern]` lists the rules it enables.
     keywords: AhoCorasick,
     keyword_rules: Vec<Vec<usize>>,
@@ -27,12 +31,11 @@ pub struct Redactor {
     always: Vec<usize>,
 }
 
-static BUILTIN: LazyLock<Result<Arc<Redactor>, RuleError>> = LazyLock::new(|| {
-    let mut set = RuleSet::default();
-    set.add_toml(rules::GITLEAKS_RULES)?;
-    set.add_toml(rules::EXTRA_RULES)?;
-    Redactor::new(set).map(Arc::new)
-});
+/// What a point's `redaction` says when redaction was turned off.
+pub const OFF: &str = "off";
+
+static BUILTIN: LazyLock<Result<Arc<Redactor>, RuleError>> =
+    LazyLock::new(|| Redactor::compile(&RedactConfig::default()).map(Arc::new));
 
 impl Redactor {
     /// The built-in rules (compiled once per process).
@@ -40,7 +43,37 @@ impl Redactor {
         BUILTIN.clone()
     }
 
-    /// A redactor over `set`.
+    /// The redactor a pipeline's `[redact]` section asks for: `None` when redaction is off, the built-in one when
+    /// the section changes no rule.
+    pub fn configured(config: &RedactConfig) -> Result<Option<Arc<Redactor>>, RuleError> {
+        if !config.enabled {
+            return Ok(None);
+        }
+        let builtin = RedactConfig::default();
+        if (&config.disable, &config.allow, &config.rules)
+            == (&builtin.disable, &builtin.allow, &builtin.rules)
+        {
+            return Self::builtin().map(Some);
+        }
+        Self::compile(config).map(|r| Some(Arc::new(r)))
+    }
+
+    /// The built-in rule files, then the section's own rules, disabled rules and allowed values.
+    fn compile(config: &RedactConfig) -> Result<Self, RuleError> {
+        let mut set = RuleSet::default();
+        set.add_toml(rules::GITLEAKS_RULES)?;
+        set.add_toml(rules::EXTRA_RULES)?;
+        for rule in &config.rules {
+            set.add_custom(rule)?;
+        }
+        set.disable(&config.disable)?;
+        set.allow(&config.allow)?;
+        let mut redactor = Redactor::new(set)?;
+        redactor.version = version_of(config);
+        Ok(redactor)
+    }
+
+    /// A redactor over `set` (its version says "custom": it is not named by a configuration).
     pub fn new(set: RuleSet) -> Result<Self, RuleError> {
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
@@ -69,6 +102,7 @@ impl Redactor {
             })?;
         Ok(Redactor {
             set,
+            version: "custom".to_string(),
             keywords,
             keyword_rules,
             always,
@@ -78,6 +112,12 @@ impl Redactor {
     /// Rules loaded.
     pub fn rule_count(&self) -> usize {
         self.set.rules.len()
+    }
+
+    /// Names the rules applied: gitleaks' version and a hash of every rule file and of the `[redact]` section's
+    /// changes, so any rule change gives another version (stamped into every payload as `redaction`).
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// `text` with every secret replaced by its marker, or `None` when it holds none. Each redaction is counted
@@ -171,6 +211,45 @@ impl Redactor {
             .chain(&self.set.global)
             .any(|a| a.allows(secret, matched, line))
     }
+}
+
+/// `gitleaks-<version>+<12 hex digits of blake3 over the rule files and the section's changes>`.
+fn version_of(config: &RedactConfig) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [rules::GITLEAKS_RULES, rules::EXTRA_RULES] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut disabled = config.disable.clone();
+    disabled.sort();
+    disabled.dedup();
+    // The enabled flag is not part of the rules; serde_json of plain strings and numbers cannot fail.
+    let changes = serde_json::json!([disabled, config.allow, config.rules]).to_string();
+    h.update(changes.as_bytes());
+    format!(
+        "gitleaks-{}+{}",
+        rules::GITLEAKS_VERSION,
+        &h.finalize().to_hex()[..12]
+    )
+}
+
+/// The kinds of the `[REDACTED:<kind>]` markers in `text`, sorted, each once.
+pub fn marker_kinds(text: &str) -> Vec<String> {
+    const MARKER: &str = "[REDACTED:";
+    let mut kinds: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(MARKER) {
+        rest = &rest[at + MARKER.len()..];
+        let len = rest
+            .find(|c: char| !rules::is_marker_char(c))
+            .unwrap_or(rest.len());
+        if len > 0 && rest[len..].starts_with(']') {
+            kinds.push(rest[..len].to_string());
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds
 }
 
 /// The span without leading and trailing newlines (as gitleaks trims its matches).

@@ -4,6 +4,7 @@
 //! version and licence) and `extra.toml`, this project's rules for what transcripts hold beyond source files.
 //! Rules that only make sense for file paths (gitleaks' `path` rules) are skipped: a transcript has no path.
 
+use super::config::CustomRule;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
@@ -136,6 +137,72 @@ impl RuleSet {
         }
         Ok(())
     }
+
+    /// Adds a rule of the user's own. Its id must be new and fit in a marker (letters, digits, `-`, `_`).
+    pub fn add_custom(&mut self, rule: &CustomRule) -> Result<(), RuleError> {
+        let refuse = |message: String| RuleError {
+            rule: Some(rule.id.clone()),
+            message,
+        };
+        if rule.id.is_empty() || !rule.id.chars().all(is_marker_char) {
+            return Err(refuse(
+                "an id is letters, digits, '-' and '_' (it names the marker)".to_string(),
+            ));
+        }
+        if self.rules.iter().any(|r| r.id == rule.id) {
+            return Err(refuse(
+                "a rule of this id exists; disable it and give yours another id".to_string(),
+            ));
+        }
+        let spec = RuleSpec {
+            id: rule.id.clone(),
+            regex: Some(rule.regex.clone()),
+            secret_group: rule.secret_group,
+            entropy: rule.entropy,
+            keywords: rule.keywords.clone(),
+            path: None,
+            allowlists: Vec::new(),
+        };
+        self.rules.extend(compile_rule(spec)?);
+        Ok(())
+    }
+
+    /// Removes the rules named. An id no rule has is an error: a typo would otherwise leave the rule on.
+    pub fn disable(&mut self, ids: &[String]) -> Result<(), RuleError> {
+        if let Some(unknown) = ids
+            .iter()
+            .find(|id| !self.rules.iter().any(|r| &r.id == *id))
+        {
+            return Err(RuleError {
+                rule: Some(unknown.clone()),
+                message: "no rule has this id, so it cannot be disabled".to_string(),
+            });
+        }
+        self.rules.retain(|r| !ids.contains(&r.id));
+        Ok(())
+    }
+
+    /// A finding whose secret one of `regexes` matches is not redacted, whatever the rule.
+    pub fn allow(&mut self, regexes: &[String]) -> Result<(), RuleError> {
+        if regexes.is_empty() {
+            return Ok(());
+        }
+        self.global.push(Allowlist {
+            regexes: regexes
+                .iter()
+                .map(|r| compile(r, "redact.allow"))
+                .collect::<Result<_, _>>()?,
+            target: Target::Secret,
+            stopwords: Vec::new(),
+            all: false,
+        });
+        Ok(())
+    }
+}
+
+/// A character a rule id, and so a marker's kind, may hold.
+pub fn is_marker_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
 }
 
 /// A rule, or `None` for a rule that needs a file path.

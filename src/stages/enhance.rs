@@ -226,6 +226,8 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             enhancer_version: ENHANCER_VERSION,
             embedding_model: MODEL_ID.to_string(),
             line_uuids: m.line_uuids.clone(),
+            redaction: String::new(),
+            redacted: crate::redact::marker_kinds(text),
         };
         out.push(Enhanced::Chunk(Box::new(ChunkRecord {
             id: ids::point_id(&m.session_id, &m.uuid, i as u32),
@@ -244,6 +246,8 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
 pub struct EnhanceStage {
     pub input: Receiver<Parsed>,
     pub output: Sender<Enhanced>,
+    /// The version of the redaction the parse stage applies, stamped into every payload.
+    pub redaction: String,
 }
 
 impl EnhanceStage {
@@ -253,6 +257,7 @@ impl EnhanceStage {
         let EnhanceStage {
             input: rx,
             output: tx,
+            redaction,
         } = self;
         let mut state = EnhancerState::default();
         let mut out = Vec::new();
@@ -272,7 +277,10 @@ impl EnhanceStage {
                     out.push(Enhanced::Progress(checkpoint));
                 }
             }
-            for e in out.drain(..) {
+            for mut e in out.drain(..) {
+                if let Enhanced::Chunk(c) = &mut e {
+                    c.payload.redaction.clone_from(&redaction);
+                }
                 if tx.send(e).await.is_err() {
                     return Ok(());
                 }

@@ -17,5 +17,7 @@ pub struct StoreStats {
     pub refuted_solutions: u64,
     pub feedback_links: u64,
     pub adjacency_links: u64,
+    /// Points whose text holds a `[REDACTED:<kind>]` marker, by kind (counts only: never a value).
+    pub redactions: BTreeMap<String, u64>,
     pub size_on_disk_bytes: u64,
 }

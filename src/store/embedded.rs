@@ -15,8 +15,14 @@ use sled::Transactional;
 use std::path::Path;
 use uuid::Uuid;
 
-/// Encoding version of stored points (first byte of each value). Format 1 (no `line_uuids`) is still read.
-const POINT_FORMAT: u8 = 2;
+/// Encoding version of stored points (first byte of each value). Every older format is still read.
+const POINT_FORMAT: u8 = 3;
+
+/// The fields each format added at the end of the payload (which ends a point's encoding), as the bincode bytes
+/// of their defaults: `ADDED_FIELDS[f - 1]` turns a body of format `f` into one of format `f + 1`. Format 2 added
+/// `line_uuids` (an empty list is one byte, its length 0); format 3 `redaction` (an empty string, length 0) and
+/// `redacted` (an empty list). So fields are only ever added at the end of [`crate::payload::Payload`].
+const ADDED_FIELDS: [&[u8]; POINT_FORMAT as usize - 1] = [&[0], &[0, 0]];
 
 /// The points of the embedded store, over the data dir's [`SyncState`].
 #[derive(Clone)]
@@ -209,12 +215,19 @@ fn decode_point(bytes: &[u8]) -> std::result::Result<StoredPoint, String> {
                 .map(|(p, _)| p)
                 .map_err(|e| e.to_string())
         }
-        Some((1, body)) => legacy::decode_v1(body),
+        Some((&old, body)) if (1..POINT_FORMAT).contains(&old) => {
+            let mut current = body.to_vec();
+            for added in &ADDED_FIELDS[usize::from(old) - 1..] {
+                current.extend_from_slice(added);
+            }
+            bincode::serde::decode_from_slice(&current, bincode::config::standard())
+                .map(|(p, _)| p)
+                .map_err(|e| format!("point of format {old}: {e}"))
+        }
         Some((v, _)) => Err(format!("unknown point format {v}")),
         None => Err("empty point record".to_string()),
     }
 }
 
-mod legacy;
 #[cfg(test)]
 pub(crate) mod tests;

@@ -74,11 +74,12 @@ impl Stages {
         hard_deadline: Option<Instant>,
     ) -> Result<Stages> {
         let load = job.start_model_load(reporter)?;
-        let redactor = if job.config.redact.enabled {
-            Some(crate::redact::Redactor::builtin().map_err(|e| Error::Config(e.to_string()))?)
-        } else {
-            None
-        };
+        let redactor = crate::redact::Redactor::configured(&job.config.redact)
+            .map_err(|e| Error::Config(format!("[redact]: {e}")))?;
+        let redaction = redactor.as_ref().map_or_else(
+            || crate::redact::OFF.to_string(),
+            |r| r.version().to_string(),
+        );
         let (stop, _) = broadcast::channel::<()>(1);
         let (abandon, _) = broadcast::channel::<()>(1);
         let channels = &job.config.channels;
@@ -102,6 +103,7 @@ impl Stages {
             EnhanceStage {
                 input: parsed_rx,
                 output: enhanced_tx,
+                redaction,
             }
             .run(),
         );

@@ -149,6 +149,7 @@ against_qdrant!(
     a_data_dir_stays_with_its_store_and_a_lost_collection_is_reported,
     mcp_tools_search_and_sync_against_qdrant,
     a_collection_is_made_for_the_models_dimension,
+    no_planted_secret_reaches_qdrant,
 );
 
 fn with_flags<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {

@@ -440,3 +440,55 @@ pub(crate) fn mcp_tools_search_and_sync_against_qdrant(server: &Server) {
     assert_eq!(st["store"]["points"], h["points"], "{st}");
     mcp.finish();
 }
+
+/// What the server holds after a sync of the planted-secrets session: no planted value in any stored payload or
+/// vector (the raw points, read back with the client), and the kinds counted by `stats` as in the embedded store.
+pub(crate) fn no_planted_secret_reaches_qdrant(server: &Server) {
+    let c = server.collection("planted");
+    let (src, q, embedded) = (tempdir(), tempdir(), tempdir());
+    let project = src.path().join("-home-dev-shop");
+    let subagents = project.join("planted-12").join("subagents");
+    std::fs::create_dir_all(&subagents).unwrap_or_else(|e| panic!("{e}"));
+    let (main, sub, placed) = pipeline::synth::secrets::planted_session(12);
+    std::fs::write(project.join("planted-12.jsonl"), main.join("\n") + "\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(subagents.join("agent-a1b2c3.jsonl"), sub.join("\n") + "\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = qsync(q.path(), &c, src.path(), &[]);
+    assert_eq!(code(&o), 0, "qdrant run: {}", stderr(&o));
+    sync_ok(embedded.path(), src.path(), &[]);
+
+    let name = c.name.clone();
+    let stored = c.client(move |client| {
+        Box::pin(async move {
+            let points = client
+                .scroll(
+                    qdrant_client::qdrant::ScrollPointsBuilder::new(name)
+                        .limit(10_000)
+                        .with_payload(true)
+                        .with_vectors(true),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("scroll: {e}"))
+                .result;
+            format!("{points:?}")
+        })
+    });
+    assert!(stored.contains("REDACTED:"), "the markers are stored");
+    for (p, _) in &placed {
+        for piece in p.value.split('\n').filter(|piece| piece.len() >= 12) {
+            assert!(
+                !stored.contains(piece),
+                "{} in Qdrant's stored points",
+                p.kind
+            );
+        }
+    }
+    let redactions = |d: &Path| stats_json(d, src.path())["store"]["redactions"].clone();
+    let counted = redactions(q.path());
+    assert!(
+        counted["github-pat"].as_u64().unwrap_or(0) >= 1,
+        "{counted}"
+    );
+    assert_eq!(counted, redactions(embedded.path()));
+}

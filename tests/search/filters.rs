@@ -69,6 +69,8 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             // Searched with the real model (whose id the index must carry); the vectors are deterministic stand-ins.
             embedding_model: pipeline::embedder::MODEL_ID.into(),
             line_uuids: vec![],
+            redaction: String::new(),
+            redacted: vec![],
         };
         // A deterministic unit vector per message.
         let mut v: Vec<f32> = (0..384)

@@ -136,6 +136,8 @@ pub fn synthetic_point(
         enhancer_version: 1,
         embedding_model: "bench".into(),
         line_uuids: vec![],
+        redaction: String::new(),
+        redacted: vec![],
     };
     (
         pipeline::ids::point_id(&session, &uuid, 0),

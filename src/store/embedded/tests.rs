@@ -38,6 +38,8 @@ pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payl
         enhancer_version: 1,
         embedding_model: "m".into(),
         line_uuids: vec![],
+        redaction: String::new(),
+        redacted: vec![],
     }
 }
 
@@ -172,4 +174,30 @@ fn validation_patch_reaches_every_chunk() {
             .map(|p| p.payload.validation);
         assert_eq!(p, Some(Some(validation.clone())), "chunk {i}");
     }
+}
+
+#[test]
+fn points_of_every_older_format_decode_with_the_added_fields_empty() {
+    let mut p = payload("s", "u", 0, 1);
+    p.text = "older".into();
+    let point = StoredPoint {
+        vector: vec![0.25; 4],
+        payload: p,
+    };
+    let current = encode_point(&point).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(current[0], POINT_FORMAT);
+    assert_eq!(decode_point(&current).ok(), Some(point.clone()));
+    // An older point is the current encoding without the fields added since (their defaults' bytes).
+    let mut body = current[1..].to_vec();
+    for old in (1..POINT_FORMAT).rev() {
+        body.truncate(body.len() - ADDED_FIELDS[usize::from(old) - 1].len());
+        let mut bytes = vec![old];
+        bytes.extend_from_slice(&body);
+        assert_eq!(
+            decode_point(&bytes).ok(),
+            Some(point.clone()),
+            "format {old}"
+        );
+    }
+    assert!(decode_point(&[POINT_FORMAT + 1, 0]).is_err_and(|e| e.contains("unknown")));
 }

@@ -31,6 +31,8 @@ const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
     ("parent_message_id", FieldType::Keyword),
     ("uuid", FieldType::Keyword),
     ("chunk_index", FieldType::Integer),
+    ("redaction", FieldType::Keyword),
+    ("redacted", FieldType::Keyword),
 ];
 
 /// The request that creates the collection, for vectors of `dimension` floats (the model's).

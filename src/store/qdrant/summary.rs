@@ -55,6 +55,9 @@ impl QdrantStore {
         for (kind, n) in self.facet_filtered("kind", first_chunks(vec![], vec![]), 100)? {
             s.by_kind.insert(kind, n);
         }
+        for (kind, n) in self.facet("redacted", 1000)? {
+            s.redactions.insert(kind, n);
+        }
         Ok(s)
     }
 }
