@@ -13,6 +13,7 @@ const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
     pub name: String,
+    pub source: SourceConfig,
     pub parse: ParseConfig,
     pub embed: EmbedConfig,
     pub channels: ChannelConfig,
@@ -67,6 +68,22 @@ impl Default for SinkConfig {
             retries: 4,
             backoff_ms: 200,
         }
+    }
+}
+
+/// `[source]`: which transcripts are never read (see `crate::exclude`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceConfig {
+    /// Globs over a transcript's path and its directories, and over the session's working directory and its
+    /// parents.
+    pub exclude: Vec<String>,
+}
+
+impl SourceConfig {
+    /// The compiled exclusions (checked when the pipeline file loads).
+    pub fn exclusions(&self) -> Result<crate::exclude::Exclusions> {
+        crate::exclude::Exclusions::new(&self.exclude).map_err(|e| Error::Config(e.to_string()))
     }
 }
 
@@ -170,6 +187,7 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig {
             name: "claude-code".to_string(),
+            source: SourceConfig::default(),
             parse: ParseConfig::default(),
             embed: EmbedConfig::default(),
             channels: ChannelConfig::default(),
@@ -286,6 +304,9 @@ impl PipelineConfig {
         if let Some(sink) = &self.sink {
             sink.validate(origin)?;
         }
+        self.source
+            .exclusions()
+            .map_err(|e| Error::Config(format!("pipeline definition {origin}: {e}")))?;
         if self.redact != RedactConfig::default() {
             crate::redact::Redactor::configured(&self.redact).map_err(|e| {
                 Error::Config(format!("pipeline definition {origin}: [redact]: {e}"))

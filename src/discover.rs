@@ -24,6 +24,21 @@ pub struct PendingFile {
     pub pending_bytes: u64,
 }
 
+/// Where transcripts are looked for, and which of them are left out.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub roots: Vec<PathBuf>,
+    pub exclusions: crate::exclude::Exclusions,
+}
+
+impl Sources {
+    /// The transcripts to read, by path, and how many the exclusions left out.
+    pub fn find(&self, reporter: &Reporter) -> (Vec<FoundFile>, u64) {
+        let (kept, left_out) = self.exclusions.separate(find_files(&self.roots, reporter));
+        (kept, left_out.len() as u64)
+    }
+}
+
 /// Lists `*.jsonl` files under `sources`. Unreadable directories are reported and skipped.
 pub fn find_files(sources: &[PathBuf], reporter: &Reporter) -> Vec<FoundFile> {
     let mut out = Vec::new();

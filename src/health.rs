@@ -50,7 +50,7 @@ pub fn last_sources(data_dir: &Path) -> Option<Vec<std::path::PathBuf>> {
 pub fn check(
     data_dir: &Path,
     model_files: &ModelFiles,
-    sources: Option<&[std::path::PathBuf]>,
+    sources: Option<&crate::discover::Sources>,
 ) -> Health {
     check_store(data_dir, model_files, sources, None)
 }
@@ -60,7 +60,7 @@ pub fn check(
 pub fn check_store(
     data_dir: &Path,
     model_files: &ModelFiles,
-    sources: Option<&[std::path::PathBuf]>,
+    sources: Option<&crate::discover::Sources>,
     qdrant: Option<(&crate::config::SinkConfig, tokio::runtime::Handle)>,
 ) -> Health {
     let mut h = Health {
@@ -171,7 +171,7 @@ pub fn check_store(
 }
 
 /// Checkpoints, the last run and pending files: what the data dir itself holds, whatever the store.
-fn local_checks(h: &mut Health, store: &SyncState, sources: Option<&[std::path::PathBuf]>) {
+fn local_checks(h: &mut Health, store: &SyncState, sources: Option<&crate::discover::Sources>) {
     let cps = store.checkpoints();
     let bad_cps = cps.iter().filter(|(_, c)| c.is_err()).count() as u64;
     h.checkpoints = Some(cps.len() as u64);
@@ -186,7 +186,7 @@ fn local_checks(h: &mut Health, store: &SyncState, sources: Option<&[std::path::
         let reporter = crate::progress::Reporter::quiet(std::sync::Arc::new(
             crate::progress::Counters::default(),
         ));
-        let found = crate::discover::find_files(sources, &reporter);
+        let (found, _) = sources.find(&reporter);
         h.files_pending = Some(crate::discover::pending(&found, store).len() as u64);
     }
 }

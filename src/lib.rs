@@ -12,6 +12,7 @@ pub mod discover;
 pub mod embedder;
 pub mod enhance;
 pub mod error;
+pub mod exclude;
 pub mod health;
 pub mod history;
 pub mod hooks;

@@ -20,6 +20,8 @@ pub struct FileProgressStats {
     pub pending: u64,
     /// Checkpointed files that no longer exist (their points are kept).
     pub deleted: u64,
+    /// Transcripts left out by `[source] exclude` or an opt-out marker (not in `total`).
+    pub excluded: u64,
     pub bytes_total: u64,
     pub bytes_done: u64,
     pub percent_done: f64,
@@ -83,14 +85,19 @@ impl StoreStats {
     }
 }
 
-/// Progress of `found` against the data dir's checkpoints, with `store` (what the store holds) and the last runs.
+/// Progress of `found` (with `excluded` transcripts left out) against the data dir's checkpoints, with `store`
+/// (what the store holds) and the last runs.
 pub fn compute(
     local: &SyncState,
     store: StoreStats,
-    found: &[FoundFile],
+    (found, excluded): (&[FoundFile], u64),
     last_runs: Vec<RunSummary>,
 ) -> Stats {
     let mut s = Stats {
+        files: FileProgressStats {
+            excluded,
+            ..FileProgressStats::default()
+        },
         store,
         watch: crate::watch::WatchReport::of(local),
         ..Stats::default()

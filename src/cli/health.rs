@@ -11,7 +11,9 @@ pub struct HealthArgs {
 }
 
 pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
-    let sources = pipeline::health::last_sources(&common.data_dir);
+    let exclusions = common.config.source.exclusions()?;
+    let sources = pipeline::health::last_sources(&common.data_dir)
+        .map(|roots| pipeline::discover::Sources { roots, exclusions });
     let chosen = common.chosen_sink()?;
     let rt = super::runtime()?;
     let qdrant = (chosen.config.kind == pipeline::config::SinkKind::Qdrant)
@@ -19,7 +21,7 @@ pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
     let h = pipeline::health::check_store(
         &common.data_dir,
         &ModelFiles::from_config(&default_model_dir(), &common.config.embed.model),
-        sources.as_deref(),
+        sources.as_ref(),
         qdrant,
     );
     if args.json {

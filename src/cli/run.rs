@@ -176,6 +176,13 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
             s.files_unreadable
         );
     }
+    if s.files_excluded > 0 {
+        outln!(
+            "  {} transcript(s) excluded ([source] exclude or a {} marker): not read",
+            s.files_excluded,
+            pipeline::exclude::MARKER
+        );
+    }
     if s.redactions > 0 {
         outln!(
             "  {} secret(s) redacted before storing ([REDACTED:<kind>] markers)",

@@ -31,27 +31,37 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         pipeline::config::SinkKind::Embedded => None,
     };
     let store = SyncState::open_reader(&common.data_dir)?;
-    let sources: Vec<PathBuf> = if !args.sources.is_empty() {
+    let roots: Vec<PathBuf> = if !args.sources.is_empty() {
         pipeline::paths::absolute_sources(&args.sources)
     } else {
         history::saved_sources(&store).unwrap_or_else(pipeline::paths::default_sources)
     };
+    let sources = discover::Sources {
+        roots,
+        exclusions: common.config.source.exclusions()?,
+    };
     let reporter = Reporter::quiet(Arc::new(Counters::default()));
-    let found = discover::find_files(&sources, &reporter);
+    let (found, excluded) = sources.find(&reporter);
     let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&EmbeddedStore::of(&store)));
-    let s = pipeline::stats::compute(&store, held, &found, history::recent_runs(&store, 5));
+    let s = pipeline::stats::compute(
+        &store,
+        held,
+        (&found, excluded),
+        history::recent_runs(&store, 5),
+    );
     if args.json {
         outln!("{}", serde_json::to_string(&s)?);
         return Ok(EXIT_OK);
     }
     let f = &s.files;
     outln!(
-        "files: {} total, {} complete, {} partial, {} pending ({} deleted, points kept)",
+        "files: {} total, {} complete, {} partial, {} pending ({} deleted, points kept; {} excluded)",
         f.total,
         f.complete,
         f.partial,
         f.pending,
-        f.deleted
+        f.deleted,
+        f.excluded
     );
     outln!(
         "bytes: {} of {} ({:.1}%)",

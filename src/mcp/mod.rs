@@ -196,10 +196,12 @@ impl McpServer {
         let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
+        let exclusions = self.config.source.exclusions().map_err(|e| e.to_string())?;
         let health = tokio::task::spawn_blocking(move || {
-            let sources = crate::health::last_sources(&data_dir);
+            let sources = crate::health::last_sources(&data_dir)
+                .map(|roots| crate::discover::Sources { roots, exclusions });
             let qdrant = (sink.kind == SinkKind::Qdrant).then_some((&sink, handle));
-            crate::health::check_store(&data_dir, &files, sources.as_deref(), qdrant)
+            crate::health::check_store(&data_dir, &files, sources.as_ref(), qdrant)
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -277,6 +279,7 @@ impl McpServer {
         let data_dir = self.data_dir.clone();
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
+        let exclusions = self.config.source.exclusions().map_err(|e| e.to_string())?;
         tokio::task::spawn_blocking(move || {
             // Qdrant's counts first: the database is then held only for the local part.
             let from_qdrant = match sink.kind {
@@ -287,17 +290,20 @@ impl McpServer {
                 SinkKind::Embedded => None,
             };
             let store = SyncState::open_reader(&data_dir).map_err(|e| e.to_string())?;
-            let sources: Vec<PathBuf> =
-                crate::history::saved_sources(&store).unwrap_or_else(crate::paths::default_sources);
+            let sources = crate::discover::Sources {
+                roots: crate::history::saved_sources(&store)
+                    .unwrap_or_else(crate::paths::default_sources),
+                exclusions,
+            };
             let reporter = Reporter::quiet(Arc::new(Counters::default()));
-            let found = crate::discover::find_files(&sources, &reporter);
+            let (found, excluded) = sources.find(&reporter);
             let held = from_qdrant.unwrap_or_else(|| {
                 crate::stats::StoreStats::of_embedded(&crate::store::EmbeddedStore::of(&store))
             });
             json(&crate::stats::compute(
                 &store,
                 held,
-                &found,
+                (&found, excluded),
                 crate::history::recent_runs(&store, 5),
             ))
         })

@@ -101,6 +101,9 @@ pub struct RunSummary {
     /// again).
     #[serde(default)]
     pub redactions: u64,
+    /// Transcripts left out by `[source] exclude` or an opt-out marker (never read).
+    #[serde(default)]
+    pub files_excluded: u64,
     /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
     pub finished_at_unix: u64,
     pub first_warnings: Vec<String>,
@@ -164,7 +167,11 @@ impl SyncJob {
                 crate::enhance::ENHANCER_VERSION
             ));
         }
-        let found = discover::find_files(&self.settings.sources, reporter);
+        let sources = discover::Sources {
+            roots: self.settings.sources.clone(),
+            exclusions: self.config.source.exclusions()?,
+        };
+        let (found, excluded) = sources.find(reporter);
         let mut pending = discover::pending(&found, store);
         let mut truncated = false;
         if let Some(max) = self.settings.max_files {
@@ -183,6 +190,7 @@ impl SyncJob {
             started: self.budget.started(),
             budget: self.budget.length(),
             files_pending: pending.len() as u64,
+            files_excluded: excluded,
             bytes_pending,
             start_offsets: pending
                 .iter()

@@ -10,6 +10,7 @@ pub(super) struct SummaryBase {
     pub(super) started: Instant,
     pub(super) budget: Option<Duration>,
     pub(super) files_pending: u64,
+    pub(super) files_excluded: u64,
     pub(super) bytes_pending: u64,
     /// Each pending file's checkpointed offset at the start.
     pub(super) start_offsets: Vec<(String, u64)>,
@@ -64,6 +65,7 @@ impl SummaryBase {
             warnings: Counters::get(&c.warnings),
             files_unreadable: Counters::get(&c.files_unreadable),
             redactions: Counters::get(&c.redactions),
+            files_excluded: self.files_excluded,
             finished_at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

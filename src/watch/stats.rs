@@ -151,6 +151,7 @@ mod tests {
             warnings: 0,
             files_unreadable: 0,
             redactions: 0,
+            files_excluded: 0,
             finished_at_unix: 0,
             first_warnings: vec![],
         };
