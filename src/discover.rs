@@ -32,9 +32,14 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The transcripts to read, by path, and how many the exclusions left out.
-    pub fn find(&self, reporter: &Reporter) -> (Vec<FoundFile>, u64) {
-        let (kept, left_out) = self.exclusions.separate(find_files(&self.roots, reporter));
+    /// The transcripts to read, by path, and how many the exclusions and the data dir's forgotten sessions and
+    /// projects (`state`) left out.
+    pub fn find(&self, state: &SyncState, reporter: &Reporter) -> (Vec<FoundFile>, u64) {
+        let exclusions = self
+            .exclusions
+            .clone()
+            .forgetting(crate::forget::tombstones(state));
+        let (kept, left_out) = exclusions.separate(find_files(&self.roots, reporter));
         (kept, left_out.len() as u64)
     }
 }

@@ -5,9 +5,13 @@
 //! - The opt-out marker: a file named [`MARKER`] in the session's working directory or one of its parents (a
 //!   project opts itself out), or in the transcript's own project directory under the source.
 //!
-//! An excluded transcript is never parsed, embedded or stored. What was stored before the exclusion stays.
+//! - What `pipeline forget` forgot (its tombstones, see `crate::forget`).
+//!
+//! An excluded transcript is never parsed, embedded or stored. What was stored before an exclusion stays (until
+//! `pipeline forget` removes it).
 
 use crate::discover::FoundFile;
+use crate::forget::Forget;
 use globset::{GlobSet, GlobSetBuilder};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -16,8 +20,8 @@ use std::path::{Path, PathBuf};
 /// The opt-out marker file's name.
 pub const MARKER: &str = ".pipeline-ignore";
 
-/// How much of a transcript is read, at most, to find the session's working directory.
-const CWD_PEEK_BYTES: u64 = 1 << 20;
+/// How much of a transcript is read, at most, to find the session's working directory and id.
+const PEEK_BYTES: u64 = 1 << 20;
 
 /// A glob that does not compile, with the reason.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,8 @@ pub enum Excluded {
     Glob { pattern: String, path: String },
     /// This marker file exists.
     Marker(PathBuf),
+    /// `pipeline forget` was told to forget it.
+    Forgotten(Forget),
 }
 
 impl std::fmt::Display for Excluded {
@@ -44,6 +50,7 @@ impl std::fmt::Display for Excluded {
                 write!(f, "source.exclude {pattern:?} matches {path}")
             }
             Excluded::Marker(m) => write!(f, "{} exists", m.display()),
+            Excluded::Forgotten(what) => write!(f, "{what} was forgotten (`pipeline forget`)"),
         }
     }
 }
@@ -53,6 +60,8 @@ impl std::fmt::Display for Excluded {
 pub struct Exclusions {
     patterns: Vec<String>,
     globs: GlobSet,
+    /// What `pipeline forget` recorded in the data dir.
+    forgotten: Vec<Forget>,
 }
 
 impl Exclusions {
@@ -76,7 +85,14 @@ impl Exclusions {
         Ok(Exclusions {
             patterns: patterns.to_vec(),
             globs,
+            forgotten: Vec::new(),
         })
+    }
+
+    /// These exclusions, and what was forgotten.
+    pub fn forgetting(mut self, forgotten: Vec<Forget>) -> Self {
+        self.forgotten = forgotten;
+        self
     }
 
     /// `found` without the excluded transcripts, and those with the reason.
@@ -100,7 +116,15 @@ impl Exclusions {
         if let Some(marker) = markers.find(std::iter::once(project_dir(file))) {
             return Some(Excluded::Marker(marker));
         }
-        let cwd = PathBuf::from(first_cwd(file)?);
+        let none = Peeked::default();
+        if let Some(f) = self.forgotten.iter().find(|f| f.covers(file, &none)) {
+            return Some(Excluded::Forgotten(f.clone()));
+        }
+        let peeked = peek(file);
+        if let Some(f) = self.forgotten.iter().find(|f| f.covers(file, &peeked)) {
+            return Some(Excluded::Forgotten(f.clone()));
+        }
+        let cwd = PathBuf::from(peeked.cwd?);
         if let Some(why) = self.matching(cwd.ancestors()) {
             return Some(why);
         }
@@ -156,27 +180,46 @@ fn project_dir(file: &Path) -> &Path {
     }
 }
 
-/// The first `"cwd"` value in the transcript's first [`CWD_PEEK_BYTES`] (lines are read whole only while they
-/// are within that limit).
-pub fn first_cwd(file: &Path) -> Option<String> {
-    const KEY: &[u8] = b"\"cwd\":";
-    let f = std::fs::File::open(file).ok()?;
-    let mut reader = BufReader::new(f.take(CWD_PEEK_BYTES));
+/// What a transcript's first lines say about its session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Peeked {
+    /// The first `cwd`: the session's working directory.
+    pub cwd: Option<String>,
+    /// The first `sessionId`.
+    pub session_id: Option<String>,
+}
+
+/// The first `"cwd"` and `"sessionId"` values in the transcript's first [`PEEK_BYTES`].
+pub fn peek(file: &Path) -> Peeked {
+    let mut found = Peeked::default();
+    let Ok(f) = std::fs::File::open(file) else {
+        return found;
+    };
+    let mut reader = BufReader::new(f.take(PEEK_BYTES));
     let mut line = Vec::new();
-    loop {
+    while found.cwd.is_none() || found.session_id.is_none() {
         line.clear();
-        if reader.read_until(b'\n', &mut line).ok()? == 0 {
-            return None;
+        if !matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            break;
         }
-        let Some(at) = memchr::memmem::find(&line, KEY) else {
-            continue;
-        };
-        let value = line[at + KEY.len()..].trim_ascii_start();
-        let mut stream = serde_json::Deserializer::from_slice(value).into_iter::<String>();
-        if let Some(Ok(cwd)) = stream.next() {
-            return Some(cwd);
+        if found.cwd.is_none() {
+            found.cwd = string_after(&line, b"\"cwd\":");
+        }
+        if found.session_id.is_none() {
+            found.session_id = string_after(&line, b"\"sessionId\":");
         }
     }
+    found
+}
+
+/// The JSON string after the first `key` in `line`.
+fn string_after(line: &[u8], key: &[u8]) -> Option<String> {
+    let at = memchr::memmem::find(line, key)?;
+    let value = line[at + key.len()..].trim_ascii_start();
+    serde_json::Deserializer::from_slice(value)
+        .into_iter::<String>()
+        .next()?
+        .ok()
 }
 
 #[cfg(test)]

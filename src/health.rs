@@ -186,7 +186,7 @@ fn local_checks(h: &mut Health, store: &SyncState, sources: Option<&crate::disco
         let reporter = crate::progress::Reporter::quiet(std::sync::Arc::new(
             crate::progress::Counters::default(),
         ));
-        let (found, _) = sources.find(&reporter);
+        let (found, _) = sources.find(store, &reporter);
         h.files_pending = Some(crate::discover::pending(&found, store).len() as u64);
     }
 }

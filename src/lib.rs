@@ -13,6 +13,7 @@ pub mod embedder;
 pub mod enhance;
 pub mod error;
 pub mod exclude;
+pub mod forget;
 pub mod health;
 pub mod history;
 pub mod hooks;

@@ -15,6 +15,7 @@ macro_rules! outln {
 }
 
 mod export;
+mod forget;
 mod health;
 mod hooks;
 mod mcp;
@@ -87,6 +88,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Delete checkpoints and store (with Qdrant: the collection).
     Reset(reset::ResetArgs),
+    /// Delete a session's or a project's points, checkpoints and cached embeddings, and never read it again.
+    Forget(forget::ForgetArgs),
     /// Every stored point as one JSON object per line: {"id", "payload"} (no vector).
     Export,
     /// Is the index usable: store, checkpoints, model, pending files, last run (exit 1 when unhealthy).
@@ -182,6 +185,7 @@ pub fn main(started: Instant) -> u8 {
         Command::Resume(args) => resume::execute(&common, args),
         Command::Stats(args) => stats::execute(&common, args),
         Command::Reset(args) => reset::execute(&common, args),
+        Command::Forget(args) => forget::execute(&common, args),
         Command::Export => export::execute(&common),
         Command::Search(args) => search::execute(&common, args),
         Command::Health(args) => health::execute(&common, args),

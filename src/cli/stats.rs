@@ -41,7 +41,7 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         exclusions: common.config.source.exclusions()?,
     };
     let reporter = Reporter::quiet(Arc::new(Counters::default()));
-    let (found, excluded) = sources.find(&reporter);
+    let (found, excluded) = sources.find(&store, &reporter);
     let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&EmbeddedStore::of(&store)));
     let s = pipeline::stats::compute(
         &store,

@@ -128,7 +128,14 @@ fn the_working_directory_is_the_first_cwd_value_escapes_decoded() {
     let file = tmp.path().join("s.jsonl");
     std::fs::write(&file, "{\"type\":\"summary\"}\n{\"cwd\": \"/home/d\\u00e9v/x \\\"q\\\"\",\"a\":1}\n{\"cwd\":\"/later\"}\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(first_cwd(&file).as_deref(), Some("/home/dév/x \"q\""));
-    std::fs::write(&file, "{\"type\":\"summary\"}\n").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(first_cwd(&file), None);
+    assert_eq!(peek(&file).cwd.as_deref(), Some("/home/dév/x \"q\""));
+    std::fs::write(&file, "{\"type\":\"summary\"}\n{\"sessionId\":\"s-1\"}\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        peek(&file),
+        Peeked {
+            cwd: None,
+            session_id: Some("s-1".into())
+        }
+    );
 }

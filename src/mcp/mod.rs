@@ -296,7 +296,7 @@ impl McpServer {
                 exclusions,
             };
             let reporter = Reporter::quiet(Arc::new(Counters::default()));
-            let (found, excluded) = sources.find(&reporter);
+            let (found, excluded) = sources.find(&store, &reporter);
             let held = from_qdrant.unwrap_or_else(|| {
                 crate::stats::StoreStats::of_embedded(&crate::store::EmbeddedStore::of(&store))
             });

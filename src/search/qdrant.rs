@@ -240,7 +240,7 @@ fn kind_name(kind: MessageKind) -> String {
 }
 
 /// The Qdrant filter for a search filter (`None` when nothing is filtered).
-fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
+pub(crate) fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
     let mut must: Vec<Condition> = Vec::new();
     if let Some(project) = &f.project {
         must.push(

@@ -3,6 +3,7 @@
 
 mod contents;
 pub mod embedded;
+mod forget;
 pub mod lock;
 pub mod migrate;
 pub mod model_record;

@@ -171,7 +171,7 @@ impl SyncJob {
             roots: self.settings.sources.clone(),
             exclusions: self.config.source.exclusions()?,
         };
-        let (found, excluded) = sources.find(reporter);
+        let (found, excluded) = sources.find(store, reporter);
         let mut pending = discover::pending(&found, store);
         let mut truncated = false;
         if let Some(max) = self.settings.max_files {

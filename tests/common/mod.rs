@@ -316,6 +316,19 @@ pub fn append(path: &Path, bytes: &[u8]) {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
+/// Copies the directory `from` into `to` (created), recursively: a private copy of a data dir.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+        }
+    }
+}
+
 /// Every regular file under `dir`, recursively.
 pub fn every_file(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -1,0 +1,227 @@
+//! `pipeline forget --session ID | --project NAME`: deletes a session's or a project's points, the checkpoints of
+//! their transcripts and the embedding-cache entries of their vectors, and keeps them from coming back.
+//!
+//! The order makes it safe to kill at any instant: first a tombstone is recorded durably (from then on no run
+//! reads the session's or project's transcripts, see `crate::exclude`); then the cache entries and checkpoints go;
+//! the points go last, so a forget cut short still finds them and, run again, finishes the job. `--undo` removes
+//! the tombstone: the next run reads what is still on disk.
+
+use crate::error::{Error, Result};
+use crate::exclude::Peeked;
+use crate::search::filter::Filter;
+use crate::store::qdrant::QdrantStore;
+use crate::store::{EmbeddedStore, StoredPoint, SyncState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// Where tombstones live in the run metadata.
+const PREFIX: &str = "forget/";
+
+/// What is forgotten.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Forget {
+    /// A session id: its transcript, its subagents' logs and every point of it.
+    Session(String),
+    /// A project name (the last component of its working directory, any case) or its full path.
+    Project(String),
+}
+
+impl std::fmt::Display for Forget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Forget::Session(id) => write!(f, "session {id}"),
+            Forget::Project(name) => write!(f, "project {name}"),
+        }
+    }
+}
+
+impl Forget {
+    fn key(&self) -> String {
+        match self {
+            Forget::Session(id) => format!("{PREFIX}session/{id}"),
+            Forget::Project(name) => format!("{PREFIX}project/{}", name.to_lowercase()),
+        }
+    }
+
+    /// The points it covers, as a search filter (the same matching as `--session` and `--project`).
+    pub fn filter(&self) -> Filter {
+        match self {
+            Forget::Session(id) => Filter {
+                session: Some(id.clone()),
+                ..Filter::default()
+            },
+            Forget::Project(name) => Filter {
+                project: Some(name.clone()),
+                ..Filter::default()
+            },
+        }
+    }
+
+    /// Whether a transcript at `path`, whose first lines say `peeked`, belongs to it. A session's transcript is
+    /// `<id>.jsonl`, its subagents' logs are under `<id>/`, and each names the session in its lines.
+    pub fn covers(&self, path: &std::path::Path, peeked: &Peeked) -> bool {
+        match self {
+            Forget::Session(id) => {
+                peeked.session_id.as_deref() == Some(id.as_str())
+                    || path.file_stem().is_some_and(|s| s == id.as_str())
+                    || path
+                        .ancestors()
+                        .skip(1)
+                        .any(|d| d.file_name().is_some_and(|n| n == id.as_str()))
+            }
+            Forget::Project(name) => peeked.cwd.as_deref().is_some_and(|cwd| {
+                cwd == name
+                    || std::path::Path::new(cwd)
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+            }),
+        }
+    }
+}
+
+/// What a forget removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    pub points: u64,
+    pub checkpoints: u64,
+    pub cache_entries: u64,
+}
+
+/// Every tombstone of this data dir.
+pub fn tombstones(state: &SyncState) -> Vec<Forget> {
+    state
+        .meta_scan(PREFIX)
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect()
+}
+
+/// Records durably that `target` is forgotten: from now on no run reads its transcripts.
+pub fn record(state: &SyncState, target: &Forget) -> Result<()> {
+    state.meta_put(
+        &target.key(),
+        &crate::codec::json_bytes("forget tombstone", target)?,
+    )
+}
+
+/// Removes the tombstone of `target`; returns whether there was one.
+pub fn undo(state: &SyncState, target: &Forget) -> Result<bool> {
+    let existed = state.meta_get(&target.key())?.is_some();
+    state.meta_remove(&target.key())?;
+    Ok(existed)
+}
+
+/// Forgets `target` in the embedded store of `state`'s data dir.
+pub fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
+    record(state, target)?;
+    let store = EmbeddedStore::of(state);
+    let filter = target.filter();
+    let mut matched: Vec<(Uuid, StoredPoint)> = Vec::new();
+    for point in store.points() {
+        let (id, point) = point?;
+        if filter.matches(&point.payload) {
+            matched.push((id, point));
+        }
+    }
+    let mut removed = remove_local(state, target, &matched)?;
+    let ids: Vec<Uuid> = matched.iter().map(|(id, _)| *id).collect();
+    store.remove_points(&ids)?;
+    removed.points = ids.len() as u64;
+    crate::store::snapshot::remove(state.data_dir())?;
+    Ok(removed)
+}
+
+/// Forgets `target` in a Qdrant collection (the checkpoints and the cache are in `state`'s data dir).
+pub fn forget_qdrant(state: &SyncState, qdrant: &QdrantStore, target: &Forget) -> Result<Removed> {
+    record(state, target)?;
+    let filter = crate::search::qdrant::to_qdrant(&target.filter())
+        .ok_or_else(|| Error::Config(format!("{target}: nothing to match")))?;
+    let matched = qdrant.scroll_all_with_vectors(Some(filter.clone()))?;
+    let mut removed = remove_local(state, target, &matched)?;
+    qdrant.delete(filter, None)?;
+    removed.points = matched.len() as u64;
+    crate::store::snapshot::remove(state.data_dir())?;
+    Ok(removed)
+}
+
+/// The cache entries of the matched points' vectors, and the checkpoints of their transcripts and of any other
+/// checkpointed transcript the target covers by its path.
+fn remove_local(
+    state: &SyncState,
+    target: &Forget,
+    matched: &[(Uuid, StoredPoint)],
+) -> Result<Removed> {
+    let vectors: Vec<Vec<f32>> = matched.iter().map(|(_, p)| p.vector.clone()).collect();
+    let cache_entries = state.forget_cached_vectors(&vectors)?;
+    let mut paths: BTreeSet<String> = matched
+        .iter()
+        .map(|(_, p)| p.payload.source_path.clone())
+        .collect();
+    for (path, _) in state.checkpoints() {
+        if target.covers(std::path::Path::new(&path), &Peeked::default()) {
+            paths.insert(path);
+        }
+    }
+    let checkpoints = state.remove_checkpoints(paths.iter().map(String::as_str))?;
+    Ok(Removed {
+        points: 0,
+        checkpoints,
+        cache_entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn said(cwd: Option<&str>, session: Option<&str>) -> Peeked {
+        Peeked {
+            cwd: cwd.map(str::to_string),
+            session_id: session.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_session_covers_its_transcript_and_its_subagents_logs_only() {
+        let s = Forget::Session("0f3c".into());
+        let nothing = Peeked::default();
+        assert!(s.covers(Path::new("/p/-home-x/0f3c.jsonl"), &nothing));
+        assert!(s.covers(
+            Path::new("/p/-home-x/0f3c/subagents/agent-a1.jsonl"),
+            &nothing
+        ));
+        assert!(s.covers(
+            Path::new("/p/-home-x/renamed.jsonl"),
+            &said(None, Some("0f3c"))
+        ));
+        assert!(!s.covers(Path::new("/p/-home-x/0f3cd.jsonl"), &nothing));
+        assert!(!s.covers(
+            Path::new("/p/-home-x/other.jsonl"),
+            &said(Some("/home/x/0f3c"), Some("9"))
+        ));
+    }
+
+    #[test]
+    fn a_project_is_its_directory_name_in_any_case_or_its_path() {
+        let p = Forget::Project("Shop".into());
+        assert!(p.covers(Path::new("/p/a.jsonl"), &said(Some("/home/dev/shop"), None)));
+        assert!(!p.covers(
+            Path::new("/p/a.jsonl"),
+            &said(Some("/home/dev/shopping"), None)
+        ));
+        assert!(
+            !p.covers(Path::new("/p/shop/a.jsonl"), &Peeked::default()),
+            "the working directory decides"
+        );
+        let by_path = Forget::Project("/home/dev/shop".into());
+        assert!(by_path.covers(Path::new("/p/a.jsonl"), &said(Some("/home/dev/shop"), None)));
+        assert_eq!(
+            p.key(),
+            Forget::Project("shop".into()).key(),
+            "one tombstone per project"
+        );
+    }
+}
