@@ -150,6 +150,7 @@ against_qdrant!(
     mcp_tools_search_and_sync_against_qdrant,
     a_collection_is_made_for_the_models_dimension,
     no_planted_secret_reaches_qdrant,
+    forget_deletes_from_the_collection_and_stays_out,
 );
 
 fn with_flags<'a>(flags: &'a [String], args: &[&'a str]) -> Vec<&'a str> {

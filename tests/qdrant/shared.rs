@@ -492,3 +492,32 @@ pub(crate) fn no_planted_secret_reaches_qdrant(server: &Server) {
     );
     assert_eq!(counted, redactions(embedded.path()));
 }
+
+/// `pipeline forget` against Qdrant: the session's points leave the collection, the rest equals the embedded
+/// store after the same forget, and the next run does not bring them back.
+pub(crate) fn forget_deletes_from_the_collection_and_stays_out(server: &Server) {
+    let c = server.collection("forget");
+    let (src, q, embedded) = (tempdir(), tempdir(), tempdir());
+    small_corpus(src.path());
+    let o = qsync(q.path(), &c, src.path(), &[]);
+    assert_eq!(code(&o), 0, "qdrant run: {}", stderr(&o));
+    sync_ok(embedded.path(), src.path(), &[]);
+    let session = export_json(q.path())
+        .first()
+        .and_then(|p| p["payload"]["session_id"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let forget = |d: &Path| {
+        let o = run(d, &["forget", "--yes", "--json", "--session", &session]);
+        assert_eq!(code(&o), 0, "forget: {}", stderr(&o));
+        json_of(&o)
+    };
+    let (in_q, in_embedded) = (forget(q.path()), forget(embedded.path()));
+    assert!(in_q["points"].as_u64().unwrap_or(0) >= 1, "{in_q}");
+    assert_eq!(in_q, in_embedded);
+    let after = export(q.path());
+    assert!(!after.is_empty() && after.iter().all(|l| !l.contains(&session)));
+    assert_same_export(&after, &export(embedded.path()), "after forget");
+    let o = qsync(q.path(), &c, src.path(), &[]);
+    assert_eq!(code(&o), 0, "qdrant run: {}", stderr(&o));
+    assert_same_export(&export(q.path()), &after, "after the next run");
+}
