@@ -189,7 +189,7 @@ pub struct Peeked {
     pub session_id: Option<String>,
 }
 
-/// The first `"cwd"` and `"sessionId"` values in the transcript's first [`PEEK_BYTES`].
+/// The first `"cwd"` and `"sessionId"` values in the transcript's first MB.
 pub fn peek(file: &Path) -> Peeked {
     let mut found = Peeked::default();
     let Ok(f) = std::fs::File::open(file) else {

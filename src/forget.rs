@@ -3,14 +3,15 @@
 //!
 //! The order makes it safe to kill at any instant: first a tombstone is recorded durably (from then on no run
 //! reads the session's or project's transcripts, see `crate::exclude`); then the cache entries and checkpoints go;
-//! the points go last, so a forget cut short still finds them and, run again, finishes the job. `--undo` removes
-//! the tombstone: the next run reads what is still on disk.
+//! the points go last, so a forget cut short still finds them and, run again, finishes the job. Last, the database
+//! is rewritten without the deleted records, which a log-structured store would otherwise keep on disk. `--undo`
+//! removes the tombstone: the next run reads what is still on disk.
 
 use crate::error::{Error, Result};
 use crate::exclude::Peeked;
 use crate::search::filter::Filter;
 use crate::store::qdrant::QdrantStore;
-use crate::store::{EmbeddedStore, StoredPoint, SyncState};
+use crate::store::{Compacted, EmbeddedStore, StoredPoint, SyncState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -87,6 +88,8 @@ pub struct Removed {
     pub points: u64,
     pub checkpoints: u64,
     pub cache_entries: u64,
+    /// The database rewritten without the deleted records (sizes in bytes).
+    pub compacted: Compacted,
 }
 
 /// Every tombstone of this data dir.
@@ -113,8 +116,24 @@ pub fn undo(state: &SyncState, target: &Forget) -> Result<bool> {
     Ok(existed)
 }
 
+/// Forgets `target` in the data dir of `state` and in its store (Qdrant when `qdrant` is given), then rewrites the
+/// database so that the deleted records leave the disk (see `crate::store::compact`). Returns the reopened state.
+pub fn forget(
+    state: SyncState,
+    qdrant: Option<&QdrantStore>,
+    target: &Forget,
+) -> Result<(SyncState, Removed)> {
+    let mut removed = match qdrant {
+        Some(q) => forget_qdrant(&state, q, target)?,
+        None => forget_embedded(&state, target)?,
+    };
+    let (state, compacted) = state.compact()?;
+    removed.compacted = compacted;
+    Ok((state, removed))
+}
+
 /// Forgets `target` in the embedded store of `state`'s data dir.
-pub fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
+fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
     record(state, target)?;
     let store = EmbeddedStore::of(state);
     let filter = target.filter();
@@ -134,7 +153,7 @@ pub fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
 }
 
 /// Forgets `target` in a Qdrant collection (the checkpoints and the cache are in `state`'s data dir).
-pub fn forget_qdrant(state: &SyncState, qdrant: &QdrantStore, target: &Forget) -> Result<Removed> {
+fn forget_qdrant(state: &SyncState, qdrant: &QdrantStore, target: &Forget) -> Result<Removed> {
     record(state, target)?;
     let filter = crate::search::qdrant::to_qdrant(&target.filter())
         .ok_or_else(|| Error::Config(format!("{target}: nothing to match")))?;
@@ -166,9 +185,9 @@ fn remove_local(
     }
     let checkpoints = state.remove_checkpoints(paths.iter().map(String::as_str))?;
     Ok(Removed {
-        points: 0,
         checkpoints,
         cache_entries,
+        ..Removed::default()
     })
 }
 

@@ -89,20 +89,22 @@ pub fn execute(common: &Common, args: ForgetArgs) -> anyhow::Result<u8> {
             return Ok(EXIT_OK);
         }
     }
-    let removed = match chosen.config.kind {
-        SinkKind::Qdrant => {
-            let rt = super::runtime()?;
-            let q = QdrantStore::connect(&chosen.config, rt.handle().clone())?;
-            forget::forget_qdrant(&store, &q, &target)?
-        }
-        SinkKind::Embedded => forget::forget_embedded(&store, &target)?,
+    let rt = super::runtime()?;
+    let qdrant = match chosen.config.kind {
+        SinkKind::Qdrant => Some(QdrantStore::connect(&chosen.config, rt.handle().clone())?),
+        SinkKind::Embedded => None,
     };
+    let (_store, removed) = forget::forget(store, qdrant.as_ref(), &target)?;
     if args.json {
         outln!("{}", serde_json::to_string(&removed)?);
     } else {
         outln!(
-            "forgot {target}: {} points, {} checkpoints, {} cached embeddings deleted; its transcripts will not be read again (`pipeline forget --undo` allows it)",
-            removed.points, removed.checkpoints, removed.cache_entries
+            "forgot {target}: {} points, {} checkpoints, {} cached embeddings deleted; database rewritten without them ({} -> {}); its transcripts will not be read again (`pipeline forget --undo` allows it)",
+            removed.points,
+            removed.checkpoints,
+            removed.cache_entries,
+            indicatif::HumanBytes(removed.compacted.bytes_before),
+            indicatif::HumanBytes(removed.compacted.bytes_after)
         );
         if removed.points == 0 {
             outln!("note: no stored point matched; check the {} (`pipeline search --json` shows session_id and project_name)", if args.session.is_some() { "session id" } else { "project name" });

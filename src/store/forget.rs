@@ -39,7 +39,7 @@ impl SyncState {
         Ok(removed)
     }
 
-    /// Deletes every embedding-cache entry whose vector is one of `vectors` (within [`SAME_VECTOR`]), durably;
+    /// Deletes every embedding-cache entry whose vector is one of `vectors` (each component within 1e-5), durably;
     /// returns how many. One pass over the cache; each entry is compared only with the vectors whose first
     /// component is that close to its own.
     pub fn forget_cached_vectors(&self, vectors: &[Vec<f32>]) -> Result<u64> {

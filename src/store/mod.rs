@@ -1,6 +1,7 @@
 //! Where points go. A [`Sink`] applies one batch atomically and durably; the checkpoint advances it carries are
 //! committed only together with the points they cover (acknowledgement-driven checkpointing).
 
+mod compact;
 mod contents;
 pub mod embedded;
 mod forget;
@@ -13,6 +14,7 @@ pub mod snapshot;
 mod state;
 pub mod target;
 
+pub use compact::Compacted;
 pub use contents::StoreStats;
 pub use embedded::EmbeddedStore;
 pub use lock::{Holder, WriterLock};

@@ -42,6 +42,17 @@ impl SyncState {
                 data_dir: data_dir.to_path_buf(),
             });
         }
+        if super::compact::interrupted(data_dir) {
+            // Only a writer finishes an interrupted compaction; nothing else may create a store meanwhile.
+            return Err(Error::Locked {
+                data_dir: data_dir.to_path_buf(),
+            });
+        }
+        if lock_held_elsewhere(&path) {
+            return Err(Error::Locked {
+                data_dir: data_dir.to_path_buf(),
+            });
+        }
         let db = sled::Config::new()
             .path(&path)
             .cache_capacity(64 << 20)
@@ -63,6 +74,7 @@ impl SyncState {
     /// moment by a reader that is loading, or by the end of a watch cycle that just released the lock, so this
     /// waits (up to 5 s) instead of failing at once.
     pub fn open_writer(data_dir: &Path) -> Result<Self> {
+        super::compact::recover(data_dir)?;
         let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             match Self::open(data_dir) {

@@ -1,0 +1,139 @@
+//! Rewriting the database so that deleted records leave the disk. sled is log-structured: a removed or
+//! overwritten value stays in its files until the space is reused, so after `pipeline forget` the forgotten text
+//! would still be readable in the data dir's bytes. Compaction copies every live record into a fresh database and
+//! swaps it in.
+//!
+//! The swap survives a kill at any instant. The fresh copy is complete and flushed before the first rename; then
+//! `store` becomes `store.old` and `store.compacting` becomes `store`; then `store.old` is deleted. Opening a data
+//! dir finishes or discards what a kill left ([`recover`]): with `store` present, a `store.compacting` is an
+//! unfinished copy (deleted) and a `store.old` a replaced one (deleted); with `store` missing, the complete copy
+//! `store.compacting` becomes `store`.
+
+use super::state::SyncState;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+const STORE: &str = "store";
+const COMPACTING: &str = "store.compacting";
+const REPLACED: &str = "store.old";
+/// Records copied per write batch.
+const BATCH: usize = 4096;
+
+/// What a compaction did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Compacted {
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+}
+
+impl SyncState {
+    /// Copies every live record into a fresh database and swaps it in; returns the reopened state. The caller
+    /// holds the writer lock and gives up every other handle on this database (they would keep the old one open).
+    pub fn compact(self) -> Result<(SyncState, Compacted)> {
+        let data_dir = self.data_dir().to_path_buf();
+        let fresh = data_dir.join(COMPACTING);
+        remove_dir_if_exists(&fresh)?;
+        let bytes_before = dir_bytes(&data_dir.join(STORE));
+        {
+            let failed = |source| Error::Database {
+                path: fresh.clone(),
+                source,
+            };
+            let copy = sled::Config::new().path(&fresh).open().map_err(failed)?;
+            copy_every_tree(&self, &copy).map_err(failed)?;
+            copy.flush().map_err(failed)?;
+        }
+        drop(self);
+        let (store, replaced) = (data_dir.join(STORE), data_dir.join(REPLACED));
+        remove_dir_if_exists(&replaced)?;
+        std::fs::rename(&store, &replaced).map_err(|e| Error::io(&store, e))?;
+        std::fs::rename(&fresh, &store).map_err(|e| Error::io(&fresh, e))?;
+        sync_dir(&data_dir)?;
+        remove_dir_if_exists(&replaced)?;
+        let state = SyncState::open_writer(&data_dir)?;
+        let bytes_after = dir_bytes(&store);
+        Ok((
+            state,
+            Compacted {
+                bytes_before,
+                bytes_after,
+            },
+        ))
+    }
+}
+
+/// A kill interrupted a compaction between its renames: the store is missing and its copy is beside it.
+pub(super) fn interrupted(data_dir: &Path) -> bool {
+    !data_dir.join(STORE).exists()
+        && (data_dir.join(COMPACTING).exists() || data_dir.join(REPLACED).exists())
+}
+
+/// Finishes or discards a compaction a kill interrupted (see the module's doc). Only a writer (holding the
+/// writer lock) calls it, before it opens the database.
+pub(super) fn recover(data_dir: &Path) -> Result<()> {
+    let (store, fresh, replaced) = (
+        data_dir.join(STORE),
+        data_dir.join(COMPACTING),
+        data_dir.join(REPLACED),
+    );
+    if !store.exists() {
+        // The copy is complete once the old store was moved aside; without it, the old store comes back.
+        let whole = if fresh.exists() { &fresh } else { &replaced };
+        if whole.exists() {
+            std::fs::rename(whole, &store).map_err(|e| Error::io(whole, e))?;
+            sync_dir(data_dir)?;
+        }
+    }
+    remove_dir_if_exists(&fresh)?;
+    remove_dir_if_exists(&replaced)
+}
+
+fn copy_every_tree(from: &SyncState, to: &sled::Db) -> sled::Result<()> {
+    for name in from.db.tree_names() {
+        let (source, target) = (from.db.open_tree(&name)?, to.open_tree(&name)?);
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for kv in source.iter() {
+            let (k, v) = kv?;
+            batch.insert(k, v);
+            in_batch += 1;
+            if in_batch == BATCH {
+                target.apply_batch(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        target.apply_batch(batch)?;
+    }
+    Ok(())
+}
+
+fn remove_dir_if_exists(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(dir, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Makes the renames in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests;

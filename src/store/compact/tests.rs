@@ -1,0 +1,117 @@
+use super::*;
+use crate::store::EmbeddedStore;
+
+fn state(dir: &Path) -> SyncState {
+    SyncState::open_writer(dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A tree's name and its records.
+type TreeRecords = (Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>);
+
+/// Every tree's records, for comparing two databases.
+fn records(s: &SyncState) -> Vec<TreeRecords> {
+    let mut names = s.db.tree_names();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let tree = s.db.open_tree(&name).unwrap_or_else(|e| panic!("{e}"));
+            let kvs = tree
+                .iter()
+                .filter_map(|kv| kv.ok())
+                .map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .collect();
+            (name.to_vec(), kvs)
+        })
+        .collect()
+}
+
+fn file_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(file_bytes(&e.path()));
+        } else {
+            out.extend(std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    out
+}
+
+#[test]
+fn compaction_keeps_every_live_record_and_drops_removed_bytes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = state(dir.path());
+    s.meta_put("keep", b"kept value")
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.meta_put("gone", b"FORGOTTEN-TEXT-0123456789")
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.meta_remove("gone").unwrap_or_else(|e| panic!("{e}"));
+    let before = records(&s);
+    assert!(
+        memchr::memmem::find(&file_bytes(dir.path()), b"FORGOTTEN-TEXT").is_some(),
+        "sled keeps it"
+    );
+    let (s, compacted) = s.compact().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(records(&s), before);
+    assert!(compacted.bytes_after > 0);
+    drop(s);
+    assert!(memchr::memmem::find(&file_bytes(dir.path()), b"FORGOTTEN-TEXT").is_none());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("store.")), "{names:?}");
+    assert_eq!(EmbeddedStore::of(&state(dir.path())).point_count(), 0);
+}
+
+#[test]
+fn a_compaction_killed_between_its_steps_is_finished_or_undone_by_the_next_writer() {
+    // Each state a kill can leave: (store, store.compacting, store.old) present or not, and which one must win.
+    for (has_store, has_fresh, has_old, winner) in [
+        (true, true, false, "old"), // killed while copying: the copy is discarded
+        (false, true, true, "fresh"), // killed between the renames: the complete copy wins
+        (true, false, true, "fresh"), // killed before deleting the replaced store
+        (false, false, true, "old"), // (a failed second rename) the old store comes back
+    ] {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (store, fresh, old) = (
+            dir.path().join(STORE),
+            dir.path().join(COMPACTING),
+            dir.path().join(REPLACED),
+        );
+        // An "old" database and a "fresh" copy that differs from it, each made apart and moved into place.
+        for (value, place, wanted) in [("old", &old, has_old), ("fresh", &fresh, has_fresh)] {
+            let apart = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let s = state(apart.path());
+            s.meta_put("v", value.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"));
+            drop(s);
+            let target = if has_store && winner == value {
+                &store
+            } else {
+                place
+            };
+            if wanted || target == &store {
+                std::fs::rename(apart.path().join(STORE), target).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        assert_eq!(interrupted(dir.path()), !has_store);
+        if !has_store {
+            assert!(
+                matches!(SyncState::open(dir.path()), Err(Error::Locked { .. })),
+                "a reader waits"
+            );
+        }
+        let s = state(dir.path());
+        let v = s.meta_get("v").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            v.as_deref(),
+            Some(winner.as_bytes()),
+            "{has_store} {has_fresh} {has_old}"
+        );
+        assert!(!fresh.exists() && !old.exists());
+    }
+}
