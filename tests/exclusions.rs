@@ -94,3 +94,71 @@ fn excluded_and_opted_out_sessions_are_never_read() {
     let err = stderr(&o);
     assert!(err.contains("p.toml") && err.contains("\"a[\""), "{err}");
 }
+
+#[test]
+fn runs_killed_at_random_instants_with_exclusions_end_equal_to_a_clean_run_without_the_excluded() {
+    let fixtures = fixtures();
+    let mut projects: Vec<String> = std::fs::read_dir(&fixtures)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    projects.sort();
+    let excluded = projects.first().cloned().unwrap_or_default();
+    assert!(!excluded.is_empty(), "no project in {}", fixtures.display());
+    let expected: Vec<String> = clean_export()
+        .iter()
+        .filter(|l| !l.contains(&format!("/{excluded}/")))
+        .cloned()
+        .collect();
+    assert!(
+        expected.len() < clean_export().len(),
+        "{excluded} holds points"
+    );
+
+    let (data, conf) = (tempdir(), tempdir());
+    let pipeline = conf.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!("[parse]\ncheckpoint_every_messages = 4\n[embed]\nwindow_texts = 16\n[source]\nexclude = [\"**/{excluded}\"]\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = pipeline.to_str().unwrap_or_default();
+    let source = fixtures.to_str().unwrap_or_default();
+    let first_seed = seed();
+    let mut rng = first_seed;
+    let mut kills = 0;
+    for _ in 0..6 {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = std::time::Duration::from_millis(200 + (rng >> 33) % 2500);
+        let mut child = spawn(data.path(), &["--pipeline", p, "run", "--source", source]);
+        match exited_or_killed(&mut child, delay) {
+            None => kills += 1,
+            Some(status) => {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut err);
+                }
+                assert!(
+                    status.success(),
+                    "PIPELINE_TEST_SEED={first_seed}: {status}: {err}"
+                );
+            }
+        }
+    }
+    assert!(
+        kills >= 1,
+        "PIPELINE_TEST_SEED={first_seed}: no run was killed"
+    );
+    sync_ok(data.path(), &fixtures, &["--pipeline", p]);
+    assert_same_export(
+        &export(data.path()),
+        &expected,
+        &format!("PIPELINE_TEST_SEED={first_seed}, {kills} kills"),
+    );
+}
