@@ -258,3 +258,62 @@ fn an_unreachable_url_fails_fast_with_exit_1_and_stores_nothing() {
     let store = pipeline::store::SyncState::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
     assert!(store.checkpoints().is_empty(), "nothing checkpointed");
 }
+
+#[test]
+fn the_api_key_is_sent_and_never_printed_logged_or_stored() {
+    let fake = FakeQdrant::start_in_background().unwrap_or_else(|e| panic!("fake: {e}"));
+    let key = "qk-7f3e9a1c5b2d4e6f8091a2b3c4d5e6f7";
+    fake.require_api_key(Some(key));
+    let (src, data) = (tempdir(), tempdir());
+    small_corpus(src.path());
+    let url = fake.url();
+    let with_key = |key: Option<&str>, args: &[&str]| {
+        let mut c = command(
+            data.path(),
+            &[&["--qdrant-url", url.as_str()], args].concat(),
+        );
+        match key {
+            Some(k) => c.env("QDRANT_API_KEY", k),
+            None => c.env_remove("QDRANT_API_KEY"),
+        };
+        c.output().unwrap_or_else(|e| panic!("spawn: {e}"))
+    };
+    let source = src.path().to_str().unwrap_or_default();
+    let mut said = String::new();
+    for wrong in [None, Some("qk-wrong-0000000000000000000000000")] {
+        let o = with_key(wrong, &["run", "--source", source]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("QDRANT_API_KEY"),
+            "names the variable: {}",
+            stderr(&o)
+        );
+        if let Some(w) = wrong {
+            assert!(!stderr(&o).contains(w), "{}", stderr(&o));
+        }
+    }
+    let runs: [&[&str]; 6] = [
+        &["run", "--source", source, "--json"],
+        &["stats", "--json"],
+        &["health", "--json"],
+        &["search", "hello world", "--json"],
+        &["export"],
+        &["search", "shell script", "--explain"],
+    ];
+    for args in runs {
+        let o = with_key(Some(key), args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        said.push_str(&String::from_utf8_lossy(&o.stdout));
+        said.push_str(&stderr(&o));
+    }
+    assert!(said.contains("hello"), "the commands worked: {said}");
+    assert!(!said.contains(key), "the key was printed");
+    for file in every_file(data.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            memchr::memmem::find(&bytes, key.as_bytes()).is_none(),
+            "{}",
+            file.display()
+        );
+    }
+}

@@ -41,6 +41,8 @@ pub struct QdrantStore {
     client: Qdrant,
     handle: Handle,
     url: String,
+    /// Where the API key comes from, named in authentication errors (the key itself never is).
+    key_source: String,
     collection: String,
     policy: RetryPolicy,
 }
@@ -72,8 +74,19 @@ impl QdrantStore {
         let url = cfg.effective_url();
         let timeout = Duration::from_millis(cfg.timeout_ms);
         // No compatibility check: it blocks on a request and prints to stdout (the MCP server's channel).
+        let key = cfg.api_key();
+        let key_source = match &key {
+            Some(_) => format!(
+                "the API key is read from ${}, which is set (its value is never shown); check it",
+                cfg.api_key_env
+            ),
+            None => format!(
+                "the API key is read from ${} (sink.api_key_env), which is not set",
+                cfg.api_key_env
+            ),
+        };
         let client = Qdrant::from_url(&url)
-            .api_key(cfg.api_key())
+            .api_key(key)
             .timeout(timeout)
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .skip_compatibility_check()
@@ -83,6 +96,7 @@ impl QdrantStore {
             client,
             handle,
             url,
+            key_source,
             collection: cfg.collection.clone(),
             policy: RetryPolicy {
                 retries: cfg.retries,
@@ -117,6 +131,7 @@ impl QdrantStore {
         let target = Target {
             url: &self.url,
             operation,
+            key_source: &self.key_source,
         };
         self.handle
             .block_on(self.policy.run(target, deadline, attempt))

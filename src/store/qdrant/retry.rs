@@ -80,6 +80,8 @@ fn classify_status(code: Code, message: &str) -> Failure {
 pub struct Target<'a> {
     pub url: &'a str,
     pub operation: &'a str,
+    /// Where the API key comes from, for an authentication error (never the key).
+    pub key_source: &'a str,
 }
 
 impl RetryPolicy {
@@ -179,7 +181,7 @@ fn qdrant_error(
     {
         " (is Qdrant running there, and is that its gRPC port, 6334 by default?)"
     } else if message.starts_with("Unauthenticated") || message.starts_with("PermissionDenied") {
-        " (check the API key in the variable named by sink.api_key_env)"
+        &format!(" ({})", target.key_source)
     } else {
         ""
     };
@@ -216,6 +218,7 @@ mod tests {
         Target {
             url: "http://q:6334",
             operation: "upsert",
+            key_source: "the API key is read from $QDRANT_API_KEY, which is not set",
         }
     }
 

@@ -14,6 +14,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_stream::StreamExt;
+use tonic::service::interceptor::InterceptedService;
 
 use crate::connection::Cuttable;
 use crate::faults::Faults;
@@ -94,6 +95,16 @@ impl FakeQdrant {
     /// Whether the server is currently listening.
     pub fn is_running(&self) -> bool {
         self.serving.is_some()
+    }
+
+    /// From now on every request must carry this API key (`None`: no key needed), as with a Qdrant started with
+    /// `service.api_key`.
+    pub fn require_api_key(&self, key: Option<&str>) {
+        *self
+            .shared
+            .api_key
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = key.map(str::to_string);
     }
 
     /// Handle on the fault rules; clones share them.
@@ -194,23 +205,27 @@ fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 fn serve(listener: TcpListener, shared: Arc<Shared>) -> Serving {
     let (shutdown, stopped) = oneshot::channel::<()>();
     let (cut, switch) = watch::channel(false);
-    let service = FakeService::new(shared);
+    let service = FakeService::new(Arc::clone(&shared));
+    let auth = move |request: tonic::Request<()>| shared.authorize(&request).map(|()| request);
     let router = tonic::transport::Server::builder()
+        // Qdrant answers its health check without a key (it is on its auth whitelist).
         .add_service(
             QdrantServer::new(service.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .add_service(
+        .add_service(InterceptedService::new(
             CollectionsServer::new(service.clone())
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-        )
-        .add_service(
+            auth.clone(),
+        ))
+        .add_service(InterceptedService::new(
             PointsServer::new(service)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
-        );
+            auth,
+        ));
     let task = tokio::spawn(async move {
         let incoming = TcpListenerStream::new(listener).map(move |accepted| {
             accepted.map(|stream| {

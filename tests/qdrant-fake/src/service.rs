@@ -23,6 +23,25 @@ pub const FAKE_VERSION: &str = "1.20.0";
 pub(crate) struct Shared {
     pub(crate) store: RwLock<Store>,
     pub(crate) faults: Faults,
+    /// The API key every request must carry (`api-key` metadata), as a Qdrant started with one requires.
+    pub(crate) api_key: RwLock<Option<String>>,
+}
+
+impl Shared {
+    /// Qdrant's answer to a request without the right key (its messages, as of 1.x).
+    pub(crate) fn authorize<T>(&self, request: &Request<T>) -> Result<(), Status> {
+        let required = self.api_key.read().unwrap_or_else(PoisonError::into_inner);
+        let Some(key) = required.as_deref() else {
+            return Ok(());
+        };
+        match request.metadata().get("api-key").map(|v| v.to_str()) {
+            None => Err(Status::unauthenticated(
+                "Must provide an API key or an Authorization bearer token",
+            )),
+            Some(Ok(given)) if given == key => Ok(()),
+            Some(_) => Err(Status::unauthenticated("Invalid API key or JWT")),
+        }
+    }
 }
 
 #[derive(Clone)]
