@@ -18,6 +18,13 @@ use std::sync::{Arc, LazyLock};
 /// Redactions made, by rule id.
 pub type Counts = BTreeMap<String, u64>;
 
+/// A secret found in a text: the rule and its byte span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding<'a> {
+    pub rule: &'a str,
+    pub span: std::ops::Range<usize>,
+}
+
 /// Finds and replaces secrets.
 #[derive(Debug)]
 pub struct Redactor {
@@ -139,6 +146,18 @@ impl Redactor {
         }
         out.push_str(&text[at..]);
         Some(out)
+    }
+
+    /// The secrets in `text`, each with the rule that found it and its byte span (in order, not overlapping):
+    /// what [`Redactor::redact`] would replace, for reviewing false positives.
+    pub fn findings(&self, text: &str) -> Vec<Finding<'_>> {
+        self.find(text)
+            .into_iter()
+            .map(|(start, end, rule)| Finding {
+                rule: &self.set.rules[rule].id,
+                span: start..end,
+            })
+            .collect()
     }
 
     /// Redacts every string inside a JSON value, in place.

@@ -8,6 +8,7 @@
 
 mod metrics;
 mod questions;
+mod redaction;
 
 use metrics::{by_style, Scores, MRR_DEPTH};
 use pipeline::config::PipelineConfig;
@@ -127,6 +128,12 @@ fn main() -> anyhow::Result<()> {
     let json = out_dir.join("results.json");
     std::fs::write(&json, serde_json::to_vec_pretty(&results)?)?;
     println!("\nwrote {}", json.display());
+
+    let redactions = redaction::measure(&fixtures, index.payloads())?;
+    redaction::print(&redactions);
+    let json = out_dir.join("redaction.json");
+    std::fs::write(&json, serde_json::to_vec_pretty(&redactions)?)?;
+    println!("wrote {}", json.display());
     Ok(())
 }
 
