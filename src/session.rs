@@ -140,13 +140,18 @@ impl WriterSession {
         let previous = std::fs::metadata(snapshot::path(&self.data_dir))
             .map(|m| m.len())
             .ok();
-        let stale = summary.points_committed > 0 || previous.is_none();
+        let stale =
+            summary.points_committed > 0 || summary.reapplied.rewritten > 0 || previous.is_none();
         let now = Instant::now();
         let points = EmbeddedStore::of(&self.state);
         if !stale
             || not_before.is_some_and(|t| now < t)
             || !self.budget.fits(now, publish_cost(previous, &points))
         {
+            if summary.reapplied.changed > 0 {
+                // The old snapshot still holds text the rules now redact: better none than that one.
+                snapshot::remove(&self.data_dir)?;
+            }
             return Ok(false);
         }
         snapshot::publish(&self.data_dir, &points)?;

@@ -237,3 +237,69 @@ keywords = ["acme_"]
         "nothing stored is lost"
     );
 }
+
+#[test]
+fn a_new_rule_is_applied_to_stored_points_even_when_their_transcript_is_gone() {
+    let (src, data, conf) = (tempdir(), tempdir(), tempdir());
+    std::fs::create_dir_all(src.path().join("-home-dev-shop")).unwrap_or_else(|e| panic!("{e}"));
+    let session = src.path().join("-home-dev-shop").join("own-rules.jsonl");
+    let acme = "acme_00aa11bb22cc33dd";
+    append(
+        &session,
+        (prompt_line(
+            "u1",
+            None,
+            &format!("rotate the billing token {acme} tonight"),
+        ) + &prompt_line("u2", Some("u1"), "and update the runbook"))
+            .as_bytes(),
+    );
+    sync_ok(data.path(), src.path(), &[]);
+    assert!(
+        export(data.path()).join("\n").contains(acme),
+        "no built-in rule knows it"
+    );
+    std::fs::remove_file(&session).unwrap_or_else(|e| panic!("{e}"));
+
+    let pipeline = conf.path().join("own.toml");
+    std::fs::write(
+        &pipeline,
+        "[[redact.rules]]\nid = \"acme-token\"\nregex = '''acme_[0-9a-f]{16}'''\nkeywords = [\"acme_\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let p = pipeline.to_str().unwrap_or_default();
+    let o = sync_ok(data.path(), src.path(), &["--pipeline", p, "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let r = &summary["reapplied"];
+    assert_eq!(
+        (
+            r["changed"].as_u64(),
+            r["reembedded"].as_u64(),
+            r["done"].as_bool()
+        ),
+        (Some(1), Some(1), Some(true)),
+        "{summary}"
+    );
+    assert!(r["rewritten"].as_u64().unwrap_or(0) >= 2, "{summary}");
+    let exported = export(data.path()).join("\n");
+    assert!(
+        !exported.contains(acme) && exported.contains("[REDACTED:acme-token]"),
+        "{exported}"
+    );
+    let hits = search_report(
+        data.path(),
+        &["--pipeline", p, "rotate the billing token", "--limit", "3"],
+    )
+    .to_string();
+    assert!(
+        hits.contains("[REDACTED:acme-token]") && !hits.contains(acme),
+        "{hits}"
+    );
+
+    // Once done, a run with the same rules scans nothing; back to the built-in rules, the points are stamped
+    // again but the removed text does not come back.
+    let o = sync_ok(data.path(), src.path(), &["--pipeline", p, "--json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(summary["reapplied"]["rewritten"], 0, "{summary}");
+    sync_ok(data.path(), src.path(), &[]);
+    assert!(!export(data.path()).join("\n").contains(acme));
+}

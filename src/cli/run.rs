@@ -176,6 +176,16 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
             s.files_unreadable
         );
     }
+    let r = &s.reapplied;
+    if r.rewritten > 0 || !r.done {
+        outln!(
+            "  {} stored point(s) brought to the current redaction rules ({} lost a secret, {} embedded again){}",
+            r.rewritten,
+            r.changed,
+            r.reembedded,
+            if r.done { "" } else { "; more next run" }
+        );
+    }
     if s.files_excluded > 0 {
         outln!(
             "  {} transcript(s) excluded ([source] exclude or a {} marker): not read",

@@ -7,6 +7,7 @@
 //! tried only on a text that contains one of its keywords (one Aho-Corasick pass finds them all).
 
 pub mod config;
+pub mod reapply;
 pub mod rules;
 
 use aho_corasick::AhoCorasick;

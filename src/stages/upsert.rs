@@ -99,6 +99,18 @@ mod tests {
             committed.push(batch.checkpoints.len());
             Ok(())
         }
+
+        fn stale_redaction(
+            &self,
+            _: &str,
+            _: Option<uuid::Uuid>,
+            _: usize,
+        ) -> Result<(
+            Vec<(uuid::Uuid, crate::store::StoredPoint)>,
+            Option<uuid::Uuid>,
+        )> {
+            Ok((Vec::new(), None))
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

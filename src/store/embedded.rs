@@ -129,6 +129,29 @@ impl EmbeddedStore {
 }
 
 impl Sink for EmbeddedStore {
+    fn stale_redaction(
+        &self,
+        version: &str,
+        mut after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<crate::store::StalePage> {
+        let mut stale = Vec::new();
+        loop {
+            let page = self.points_after(after, 1024)?;
+            let Some((last, _)) = page.last() else {
+                return Ok((stale, None));
+            };
+            after = Some(*last);
+            stale.extend(
+                page.into_iter()
+                    .filter(|(_, p)| p.payload.redaction != version),
+            );
+            if stale.len() >= limit {
+                return Ok((stale, after));
+            }
+        }
+    }
+
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let st = &self.state;
         let trees = (&st.points, &st.cache, &st.checkpoints);

@@ -37,4 +37,18 @@ pub trait Sink: Send + Sync {
     /// moved; ops may have been partly applied, and committing the same batch again yields the state of one
     /// successful commit.
     fn commit(&self, batch: &CommitBatch) -> Result<()>;
+
+    /// Up to `limit` stored points whose payload's `redaction` is not `version`, scanning in id order after
+    /// `after`; and where to continue (`None`: the scan reached the end). For the re-redaction pass
+    /// (`crate::redact::reapply`), which rewrites what it gets, so a store that filters on the server may start
+    /// over each time.
+    fn stale_redaction(
+        &self,
+        version: &str,
+        after: Option<uuid::Uuid>,
+        limit: usize,
+    ) -> Result<StalePage>;
 }
+
+/// Points found by [`Sink::stale_redaction`], and where its scan continues (`None`: at the end).
+pub type StalePage = (Vec<(uuid::Uuid, StoredPoint)>, Option<uuid::Uuid>);

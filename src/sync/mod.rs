@@ -104,6 +104,9 @@ pub struct RunSummary {
     /// Transcripts left out by `[source] exclude` or an opt-out marker (never read).
     #[serde(default)]
     pub files_excluded: u64,
+    /// Stored points brought to the current redaction rules before new work was read.
+    #[serde(default)]
+    pub reapplied: crate::redact::reapply::Reapplied,
     /// When the run ended, seconds since the Unix epoch (run history only; never in point payloads).
     pub finished_at_unix: u64,
     pub first_warnings: Vec<String>,
@@ -137,13 +140,30 @@ impl SyncJob {
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
         let hard_deadline = self.budget.stages_end();
+        let reapplied = {
+            let (config, model_dir, budget) =
+                (self.config.clone(), self.model_dir.clone(), self.budget);
+            let (store, sink) = (store.clone(), sink.clone());
+            tokio::task::spawn_blocking(move || {
+                reapply_redaction(&config, &model_dir, budget, &store, sink.as_ref())
+            })
+            .await
+            .map_err(|e| crate::error::Error::stage("re-redaction", e))??
+        };
+        let left = !reapplied.done;
         let Plan {
             pending,
             truncated,
             mut base,
         } = self.plan(&store, &reporter)?;
+        base.reapplied = reapplied;
         if pending.is_empty() {
-            return Ok(base.finish(&reporter, StopReason::CaughtUp, false, &Default::default()));
+            let reason = if left {
+                StopReason::Budget
+            } else {
+                StopReason::CaughtUp
+            };
+            return Ok(base.finish(&reporter, reason, left, &Default::default()));
         }
         if hard_deadline.is_some_and(|d| d <= Instant::now()) {
             return Ok(base.finish(&reporter, StopReason::Budget, true, &Default::default()));
@@ -153,7 +173,7 @@ impl SyncJob {
         let end = supervised
             .conclude(&store, base.files_pending, truncated)
             .await?;
-        Ok(base.finish(&reporter, end.reason, end.work_left, &end.upserted))
+        Ok(base.finish(&reporter, end.reason, end.work_left || left, &end.upserted))
     }
 
     /// Checks the model against the data dir's, starts a re-index if the enhancer changed, and lists the files
@@ -191,6 +211,7 @@ impl SyncJob {
             budget: self.budget.length(),
             files_pending: pending.len() as u64,
             files_excluded: excluded,
+            reapplied: Default::default(),
             bytes_pending,
             start_offsets: pending
                 .iter()
@@ -227,6 +248,38 @@ impl SyncJob {
             loaded
         }))
     }
+}
+
+/// Brings stored points to the current redaction rules (`crate::redact::reapply`) in at most half the
+/// budget, before new work is read. The model is loaded only if some stored text changes.
+fn reapply_redaction(
+    config: &PipelineConfig,
+    model_dir: &std::path::Path,
+    budget: Budget,
+    store: &SyncState,
+    sink: &dyn Sink,
+) -> Result<crate::redact::reapply::Reapplied> {
+    let redactor = crate::redact::Redactor::configured(&config.redact)
+        .map_err(|e| crate::error::Error::Config(format!("[redact]: {e}")))?;
+    let Some(redactor) = redactor else {
+        return Ok(crate::redact::reapply::Reapplied {
+            done: true,
+            ..Default::default()
+        });
+    };
+    let mut model: Option<Embedder> = None;
+    let mut embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>> {
+        let embedder = match &mut model {
+            Some(m) => m,
+            None => model.insert(Embedder::load(
+                &ModelFiles::from_config(model_dir, &config.embed.model),
+                EmbedderSettings::from_config(&config.embed),
+            )?),
+        };
+        embedder.embed(texts)
+    };
+    let until = budget.share(0.5);
+    crate::redact::reapply::run(store, sink, &redactor, &mut embed, until)
 }
 
 /// The work a run found.

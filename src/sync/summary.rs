@@ -11,6 +11,7 @@ pub(super) struct SummaryBase {
     pub(super) budget: Option<Duration>,
     pub(super) files_pending: u64,
     pub(super) files_excluded: u64,
+    pub(super) reapplied: crate::redact::reapply::Reapplied,
     pub(super) bytes_pending: u64,
     /// Each pending file's checkpointed offset at the start.
     pub(super) start_offsets: Vec<(String, u64)>,
@@ -66,6 +67,7 @@ impl SummaryBase {
             files_unreadable: Counters::get(&c.files_unreadable),
             redactions: Counters::get(&c.redactions),
             files_excluded: self.files_excluded,
+            reapplied: self.reapplied,
             finished_at_unix: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

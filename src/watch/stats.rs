@@ -152,6 +152,7 @@ mod tests {
             files_unreadable: 0,
             redactions: 0,
             files_excluded: 0,
+            reapplied: Default::default(),
             finished_at_unix: 0,
             first_warnings: vec![],
         };

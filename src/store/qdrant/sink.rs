@@ -56,6 +56,24 @@ impl QdrantSink {
 }
 
 impl Sink for QdrantSink {
+    fn stale_redaction(
+        &self,
+        version: &str,
+        _after: Option<uuid::Uuid>,
+        limit: usize,
+    ) -> Result<crate::store::StalePage> {
+        // Filtered on the server: what the pass rewrote no longer matches, so every call starts over.
+        let stale = Filter::must_not([super::filter::keyword("redaction", version)]);
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let page = self.qdrant.scroll(Some(stale), None, limit, true)?;
+        let next = page
+            .points
+            .last()
+            .map(|(id, _)| *id)
+            .filter(|_| page.next.is_some());
+        Ok((page.points, next))
+    }
+
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let mut i = 0;
         while i < batch.ops.len() {
