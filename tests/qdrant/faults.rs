@@ -317,3 +317,73 @@ fn the_api_key_is_sent_and_never_printed_logged_or_stored() {
         );
     }
 }
+
+#[test]
+fn tls_works_with_a_trusted_certificate_and_an_untrusted_one_is_refused_clearly() {
+    let fake = FakeQdrant::start_tls_in_background().unwrap_or_else(|e| panic!("fake: {e}"));
+    let (src, conf) = (tempdir(), tempdir());
+    small_corpus(src.path());
+    let ca = conf.path().join("ca.pem");
+    std::fs::write(&ca, fake.ca_pem().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let url = fake.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let source = src.path().to_str().unwrap_or_default();
+    let sync_with = |data: &Path, trust: Option<&Path>, flags: &[&str]| {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend_from_slice(&["run", "--source", source]);
+        let mut c = command(data, &args);
+        c.env_remove("SSL_CERT_DIR");
+        match trust {
+            Some(ca) => c.env("SSL_CERT_FILE", ca),
+            // Another CA only (the system store does not know the fake's either).
+            None => c.env("SSL_CERT_FILE", conf.path().join("other-ca.pem")),
+        };
+        c.output().unwrap_or_else(|e| panic!("spawn: {e}"))
+    };
+    let other = qdrant_fake::TestCertificates::new().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(conf.path().join("other-ca.pem"), other.ca_pem)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let refused = tempdir();
+    let o = sync_with(refused.path(), None, &["--qdrant-url", &url]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("certificate"),
+        "says why: {}",
+        stderr(&o)
+    );
+
+    let data = tempdir();
+    let o = sync_with(data.path(), Some(&ca), &["--qdrant-url", &url]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let embedded = tempdir();
+    sync_ok(embedded.path(), src.path(), &[]);
+    let mut c = command(data.path(), &["export"]);
+    c.env("SSL_CERT_FILE", &ca);
+    let exported = c.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&exported), 0, "{}", stderr(&exported));
+    let mut lines: Vec<String> = String::from_utf8_lossy(&exported.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    assert_same_export(&lines, &export(embedded.path()), "over TLS");
+
+    // `tls = true` in the pipeline file turns an http:// URL into TLS.
+    let pipeline = conf.path().join("tls.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[sink]\nkind = \"qdrant\"\nurl = \"{}\"\ncollection = \"via_flag\"\ntls = true\n",
+            url.replace("https://", "http://")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let flagged = tempdir();
+    let o = sync_with(
+        flagged.path(),
+        Some(&ca),
+        &["--pipeline", pipeline.to_str().unwrap_or_default()],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

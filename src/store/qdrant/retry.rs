@@ -60,6 +60,10 @@ fn classify_status(code: Code, message: &str) -> Failure {
     } else {
         format!("{code:?}: {message}")
     };
+    if is_tls_failure(message) {
+        // A certificate the client does not trust will not become trusted by trying again.
+        return Failure::Permanent(text);
+    }
     match code {
         Code::Unavailable
         | Code::Internal
@@ -73,6 +77,12 @@ fn classify_status(code: Code, message: &str) -> Failure {
         },
         _ => Failure::Permanent(text),
     }
+}
+
+/// The client refused the server's certificate, or could not set TLS up.
+fn is_tls_failure(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    lower.contains("certificate") || lower.contains("tls config")
 }
 
 /// Where a request goes, for messages.
@@ -175,7 +185,9 @@ fn qdrant_error(
     message: String,
     source: Option<QdrantError>,
 ) -> Error {
-    let hint = if message.contains("transport error")
+    let hint = if is_tls_failure(&message) {
+        " (TLS: is the server's certificate signed by a CA this machine trusts? SSL_CERT_FILE can name a PEM bundle to trust)"
+    } else if message.contains("transport error")
         || message.contains("onnect")
         || message.starts_with("Unavailable")
     {
@@ -206,6 +218,21 @@ mod tests {
             backoff: Duration::from_millis(5),
             timeout: Duration::from_millis(200),
         }
+    }
+
+    #[test]
+    fn a_refused_certificate_is_permanent_and_says_what_to_do() {
+        let refused = "Failed to connect to https://q:6334/: InvalidCertificate(UnknownIssuer)";
+        assert!(matches!(
+            classify_status(Code::Internal, refused),
+            Failure::Permanent(_)
+        ));
+        assert!(matches!(
+            classify_status(Code::Internal, "connection refused"),
+            Failure::Transient { .. }
+        ));
+        let e = qdrant_error(&target(), 1, format!("Internal: {refused}"), None).to_string();
+        assert!(e.contains("SSL_CERT_FILE"), "{e}");
     }
 
     fn status(code: Code) -> QdrantError {

@@ -40,7 +40,9 @@ mod score;
 mod server;
 mod service;
 mod state;
+mod tls;
 
 pub use faults::{Faults, RPC_NAMES};
 pub use server::FakeQdrant;
 pub use service::FAKE_VERSION;
+pub use tls::TestCertificates;

@@ -35,6 +35,8 @@ pub struct FakeQdrant {
     handle: tokio::runtime::Handle,
     /// Set by [`FakeQdrant::start_in_background`]: the runtime the server runs on.
     runtime: Option<tokio::runtime::Runtime>,
+    /// Set by [`FakeQdrant::start_tls_in_background`]: the server speaks TLS with this certificate.
+    tls: Option<crate::TestCertificates>,
 }
 
 struct Serving {
@@ -53,16 +55,40 @@ impl FakeQdrant {
 
     /// Like [`FakeQdrant::start`] on a chosen port (0: any free port).
     pub async fn start_on(port: u16) -> io::Result<FakeQdrant> {
+        FakeQdrant::start_with(port, None).await
+    }
+
+    async fn start_with(port: u16, tls: Option<crate::TestCertificates>) -> io::Result<FakeQdrant> {
         let shared = Arc::new(Shared::default());
         let listener = bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
         let addr = listener.local_addr()?;
         Ok(FakeQdrant {
             addr,
-            serving: Some(serve(listener, Arc::clone(&shared))),
+            serving: Some(serve(listener, Arc::clone(&shared), tls.as_ref())?),
             shared,
             handle: tokio::runtime::Handle::current(),
             runtime: None,
+            tls,
         })
+    }
+
+    /// Like [`FakeQdrant::start_in_background`], speaking TLS with a certificate for `localhost` signed by a
+    /// CA made for this fake ([`FakeQdrant::ca_pem`]); [`FakeQdrant::url`] is then `https://localhost:PORT`.
+    pub fn start_tls_in_background() -> io::Result<FakeQdrant> {
+        let certificates = crate::TestCertificates::new().map_err(io::Error::other)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("qdrant-fake")
+            .enable_all()
+            .build()?;
+        let mut fake = runtime.block_on(FakeQdrant::start_with(0, Some(certificates)))?;
+        fake.runtime = Some(runtime);
+        Ok(fake)
+    }
+
+    /// The PEM of the CA that signed the TLS fake's certificate (`None` without TLS).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|t| t.ca_pem.as_str())
     }
 
     /// For synchronous tests: starts the server on its own multi-thread tokio runtime, which
@@ -83,9 +109,12 @@ impl FakeQdrant {
         Ok(fake)
     }
 
-    /// `http://127.0.0.1:PORT`, for `qdrant_client::Qdrant::from_url`.
+    /// `http://127.0.0.1:PORT` (with TLS: `https://localhost:PORT`), for `qdrant_client::Qdrant::from_url`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.tls {
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -164,7 +193,11 @@ impl FakeQdrant {
     pub async fn restart(&mut self) -> io::Result<()> {
         if self.serving.is_none() {
             let listener = bind(self.addr)?;
-            self.serving = Some(serve(listener, Arc::clone(&self.shared)));
+            self.serving = Some(serve(
+                listener,
+                Arc::clone(&self.shared),
+                self.tls.as_ref(),
+            )?);
         }
         Ok(())
     }
@@ -202,12 +235,23 @@ fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(1024)
 }
 
-fn serve(listener: TcpListener, shared: Arc<Shared>) -> Serving {
+fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<&crate::TestCertificates>,
+) -> io::Result<Serving> {
     let (shutdown, stopped) = oneshot::channel::<()>();
     let (cut, switch) = watch::channel(false);
     let service = FakeService::new(Arc::clone(&shared));
     let auth = move |request: tonic::Request<()>| shared.authorize(&request).map(|()| request);
-    let router = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(t) = tls {
+        let identity = tonic::transport::Identity::from_pem(&t.cert_pem, &t.key_pem);
+        builder = builder
+            .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))
+            .map_err(io::Error::other)?;
+    }
+    let router = builder
         // Qdrant answers its health check without a key (it is on its auth whitelist).
         .add_service(
             QdrantServer::new(service.clone())
@@ -244,9 +288,9 @@ fn serve(listener: TcpListener, shared: Arc<Shared>) -> Serving {
             eprintln!("qdrant-fake: server error: {error}");
         }
     });
-    Serving {
+    Ok(Serving {
         shutdown,
         cut,
         task,
-    }
+    })
 }
