@@ -52,7 +52,7 @@ pub struct Payload {
     /// The redaction rules the text went through ([`crate::redact::Redactor::version`]; `off` when redaction was
     /// turned off; empty in points written before it was recorded). A point of another version is re-redacted.
     #[serde(default)]
-    pub redaction: String,
+    pub redaction_version: String,
     /// The kinds (rule ids) of the `[REDACTED:<kind>]` markers in `text`, sorted, each once: what `stats` counts,
     /// never the values.
     #[serde(default)]

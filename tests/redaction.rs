@@ -79,7 +79,7 @@ fn no_planted_secret_reaches_the_data_dir_export_or_search() {
         .unwrap_or_else(|e| panic!("{e}"));
     for point in export_json(data.path()) {
         let p = &point["payload"];
-        assert_eq!(p["redaction"], version.as_str(), "{p}");
+        assert_eq!(p["redaction_version"], version.as_str(), "{p}");
         let text = p["text"].as_str().unwrap_or_default();
         let kinds: Vec<String> = serde_json::from_value(p["redacted"].clone()).unwrap_or_default();
         assert_eq!(kinds, pipeline::redact::marker_kinds(text), "{text}");

@@ -39,7 +39,7 @@ pub struct Redactor {
     always: Vec<usize>,
 }
 
-/// What a point's `redaction` says when redaction was turned off.
+/// What a point's `redaction_version` says when redaction was turned off.
 pub const OFF: &str = "off";
 
 static BUILTIN: LazyLock<Result<Arc<Redactor>, RuleError>> =
@@ -123,7 +123,7 @@ impl Redactor {
     }
 
     /// Names the rules applied: gitleaks' version and a hash of every rule file and of the `[redact]` section's
-    /// changes, so any rule change gives another version (stamped into every payload as `redaction`).
+    /// changes, so any rule change gives another version (stamped into every payload as `redaction_version`).
     pub fn version(&self) -> &str {
         &self.version
     }

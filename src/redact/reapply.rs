@@ -1,5 +1,5 @@
 //! Re-applying the redaction rules to what is already stored. Every point records the version of the rules its
-//! text went through (`redaction`); when the rules change (a new release, or the pipeline file's `[redact]`), or
+//! text went through (`redaction_version`); when the rules change (a new release, or the pipeline file's `[redact]`), or
 //! for points stored before redaction existed, the next runs rewrite the points of another version: the payload's
 //! strings are redacted with the current rules, and a point whose text changed is embedded again. Points whose
 //! transcript Claude Code already deleted are covered too: only the stored text is needed.
@@ -65,7 +65,7 @@ pub fn run(
         let mut to_embed = Vec::new();
         for (id, mut point) in points {
             let (changed, text_changed) = redact_payload(redactor, &mut point.payload);
-            point.payload.redaction = version.to_string();
+            point.payload.redaction_version = version.to_string();
             out.changed += u64::from(changed);
             if text_changed && !point.vector.is_empty() {
                 to_embed.push(writes.len());

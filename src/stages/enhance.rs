@@ -226,7 +226,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             enhancer_version: ENHANCER_VERSION,
             embedding_model: MODEL_ID.to_string(),
             line_uuids: m.line_uuids.clone(),
-            redaction: String::new(),
+            redaction_version: String::new(),
             redacted: crate::redact::marker_kinds(text),
         };
         out.push(Enhanced::Chunk(Box::new(ChunkRecord {
@@ -279,7 +279,7 @@ impl EnhanceStage {
             }
             for mut e in out.drain(..) {
                 if let Enhanced::Chunk(c) = &mut e {
-                    c.payload.redaction.clone_from(&redaction);
+                    c.payload.redaction_version.clone_from(&redaction);
                 }
                 if tx.send(e).await.is_err() {
                     return Ok(());

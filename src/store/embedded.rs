@@ -20,7 +20,7 @@ const POINT_FORMAT: u8 = 3;
 
 /// The fields each format added at the end of the payload (which ends a point's encoding), as the bincode bytes
 /// of their defaults: `ADDED_FIELDS[f - 1]` turns a body of format `f` into one of format `f + 1`. Format 2 added
-/// `line_uuids` (an empty list is one byte, its length 0); format 3 `redaction` (an empty string, length 0) and
+/// `line_uuids` (an empty list is one byte, its length 0); format 3 `redaction_version` (an empty string, length 0) and
 /// `redacted` (an empty list). So fields are only ever added at the end of [`crate::payload::Payload`].
 const ADDED_FIELDS: [&[u8]; POINT_FORMAT as usize - 1] = [&[0], &[0, 0]];
 
@@ -144,7 +144,7 @@ impl Sink for EmbeddedStore {
             after = Some(*last);
             stale.extend(
                 page.into_iter()
-                    .filter(|(_, p)| p.payload.redaction != version),
+                    .filter(|(_, p)| p.payload.redaction_version != version),
             );
             if stale.len() >= limit {
                 return Ok((stale, after));

@@ -38,7 +38,7 @@ pub trait Sink: Send + Sync {
     /// successful commit.
     fn commit(&self, batch: &CommitBatch) -> Result<()>;
 
-    /// Up to `limit` stored points whose payload's `redaction` is not `version`, scanning in id order after
+    /// Up to `limit` stored points whose payload's `redaction_version` is not `version`, scanning in id order after
     /// `after`; and where to continue (`None`: the scan reached the end). For the re-redaction pass
     /// (`crate::redact::reapply`), which rewrites what it gets, so a store that filters on the server may start
     /// over each time.

@@ -69,7 +69,7 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             // Searched with the real model (whose id the index must carry); the vectors are deterministic stand-ins.
             embedding_model: pipeline::embedder::MODEL_ID.into(),
             line_uuids: vec![],
-            redaction: String::new(),
+            redaction_version: String::new(),
             redacted: vec![],
         };
         // A deterministic unit vector per message.

@@ -136,7 +136,7 @@ pub fn synthetic_point(
         enhancer_version: 1,
         embedding_model: "bench".into(),
         line_uuids: vec![],
-        redaction: String::new(),
+        redaction_version: String::new(),
         redacted: vec![],
     };
     (

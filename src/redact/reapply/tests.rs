@@ -7,7 +7,7 @@ use uuid::Uuid;
 fn point(text: &str, redaction: &str, vector: Vec<f32>) -> StoredPoint {
     let mut payload = crate::store::embedded::tests::payload("s", text, 0, 1);
     payload.text = text.to_string();
-    payload.redaction = redaction.to_string();
+    payload.redaction_version = redaction.to_string();
     payload.content_hash = crate::payload::content_hash(text);
     StoredPoint { vector, payload }
 }
@@ -76,7 +76,7 @@ fn stale_points_are_redacted_stamped_and_reembedded_only_when_their_text_changed
     assert!(!secret.payload.text.contains(&github.value));
     assert!(secret.payload.text.contains(github.neighbour));
     assert_eq!(secret.payload.redacted, vec!["github-pat"]);
-    assert_eq!(secret.payload.redaction, redactor.version());
+    assert_eq!(secret.payload.redaction_version, redactor.version());
     assert_eq!(
         secret.payload.content_hash,
         crate::payload::content_hash(&secret.payload.text)
@@ -84,7 +84,10 @@ fn stale_points_are_redacted_stamped_and_reembedded_only_when_their_text_changed
     assert_eq!(secret.vector, vec![0.25; 4], "embedded again");
     let clean = get(1);
     assert_eq!(
-        (clean.vector.clone(), clean.payload.redaction.as_str()),
+        (
+            clean.vector.clone(),
+            clean.payload.redaction_version.as_str()
+        ),
         (vec![0.5; 4], redactor.version())
     );
     assert_eq!(

@@ -38,7 +38,7 @@ pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payl
         enhancer_version: 1,
         embedding_model: "m".into(),
         line_uuids: vec![],
-        redaction: String::new(),
+        redaction_version: String::new(),
         redacted: vec![],
     }
 }

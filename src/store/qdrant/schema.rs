@@ -31,7 +31,7 @@ const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
     ("parent_message_id", FieldType::Keyword),
     ("uuid", FieldType::Keyword),
     ("chunk_index", FieldType::Integer),
-    ("redaction", FieldType::Keyword),
+    ("redaction_version", FieldType::Keyword),
     ("redacted", FieldType::Keyword),
 ];
 

@@ -63,7 +63,7 @@ impl Sink for QdrantSink {
         limit: usize,
     ) -> Result<crate::store::StalePage> {
         // Filtered on the server: what the pass rewrote no longer matches, so every call starts over.
-        let stale = Filter::must_not([super::filter::keyword("redaction", version)]);
+        let stale = Filter::must_not([super::filter::keyword("redaction_version", version)]);
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         let page = self.qdrant.scroll(Some(stale), None, limit, true)?;
         let next = page
