@@ -17,7 +17,8 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// Where tombstones live in the run metadata.
-const PREFIX: &str = "forget/";
+pub const TOMBSTONE_PREFIX: &str = "forget/";
+const PREFIX: &str = TOMBSTONE_PREFIX;
 
 /// What is forgotten.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -135,6 +136,8 @@ pub fn forget(
 /// Forgets `target` in the embedded store of `state`'s data dir.
 fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
     record(state, target)?;
+    // The search snapshot holds the text too: it goes before anything else can be read from it.
+    crate::store::snapshot::remove(state.data_dir())?;
     let store = EmbeddedStore::of(state);
     let filter = target.filter();
     let mut matched: Vec<(Uuid, StoredPoint)> = Vec::new();
@@ -148,20 +151,19 @@ fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
     let ids: Vec<Uuid> = matched.iter().map(|(id, _)| *id).collect();
     store.remove_points(&ids)?;
     removed.points = ids.len() as u64;
-    crate::store::snapshot::remove(state.data_dir())?;
     Ok(removed)
 }
 
 /// Forgets `target` in a Qdrant collection (the checkpoints and the cache are in `state`'s data dir).
 fn forget_qdrant(state: &SyncState, qdrant: &QdrantStore, target: &Forget) -> Result<Removed> {
     record(state, target)?;
+    crate::store::snapshot::remove(state.data_dir())?;
     let filter = crate::search::qdrant::to_qdrant(&target.filter())
         .ok_or_else(|| Error::Config(format!("{target}: nothing to match")))?;
     let matched = qdrant.scroll_all_with_vectors(Some(filter.clone()))?;
     let mut removed = remove_local(state, target, &matched)?;
     qdrant.delete(filter, None)?;
     removed.points = matched.len() as u64;
-    crate::store::snapshot::remove(state.data_dir())?;
     Ok(removed)
 }
 

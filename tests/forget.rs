@@ -109,6 +109,12 @@ fn a_forgotten_session_is_deleted_everywhere_and_stays_out_until_undone() {
     let listed: Value = serde_json::from_slice(&listed.stdout).unwrap_or_default();
     assert_eq!(listed, serde_json::json!([{"session": gone}]));
 
+    // A reset wipes the store and the checkpoints, not what was forgotten.
+    let o = run(data.path(), &["reset", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    sync_ok(data.path(), src.path(), &[]);
+    assert_same_export(&export(data.path()), &kept, "after a reset and a run");
+
     // Forgetting twice is harmless; --undo lets the next run read it again.
     assert_eq!(forget_json(data.path(), &["--session", &gone])["points"], 0);
     let o = run(data.path(), &["forget", "--undo", "--session", &gone]);

@@ -30,6 +30,11 @@ fn every_dir(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_directory_and_file_of_the_data_dir_is_the_owners_alone() {
+    // The most permissive umask a caller can have (children inherit it): the binary must not rely on the caller's.
+    // SAFETY: umask(2) cannot fail and touches no memory.
+    unsafe {
+        libc::umask(0);
+    }
     let (src, root) = (tempdir(), tempdir());
     small_corpus(src.path());
     let data = root.path().join("nested").join("data");

@@ -41,12 +41,23 @@ pub struct Reapplied {
 /// Embeds the changed texts of one batch (a closure, so the model loads only if some text changed).
 pub type Embed<'a> = dyn FnMut(&[&str]) -> Result<Vec<Vec<f32>>> + 'a;
 
-/// Brings the points of `sink` to `redactor`'s version, until `until`.
+/// Forgets that a pass completed: points were stored meanwhile under another version (redaction was off), so the
+/// next pass must scan again.
+pub fn forget_completion(state: &SyncState) -> Result<()> {
+    if state.meta_get(APPLIED_KEY)?.is_some() {
+        state.meta_remove(APPLIED_KEY)?;
+    }
+    Ok(())
+}
+
+/// Brings the points of `sink` to `redactor`'s version, until `until`. `before_change` runs once, before the
+/// first commit that takes a secret out of stored text (copies of the old text, such as a search snapshot, go).
 pub fn run(
     state: &SyncState,
     sink: &dyn Sink,
     redactor: &Redactor,
     embed: &mut Embed<'_>,
+    before_change: &mut dyn FnMut() -> Result<()>,
     until: Option<Instant>,
 ) -> Result<Reapplied> {
     let version = redactor.version();
@@ -56,6 +67,7 @@ pub fn run(
         return Ok(out);
     }
     let mut after = None;
+    let mut warned = false;
     loop {
         if until.is_some_and(|u| Instant::now() >= u) {
             return Ok(out);
@@ -88,6 +100,10 @@ pub fn run(
             out.reembedded += to_embed.len() as u64;
         }
         out.rewritten += writes.len() as u64;
+        if out.changed > 0 && !warned {
+            before_change()?;
+            warned = true;
+        }
         if !writes.is_empty() {
             sink.commit(&CommitBatch {
                 ops: writes

@@ -3,11 +3,12 @@
 //! would still be readable in the data dir's bytes. Compaction copies every live record into a fresh database and
 //! swaps it in.
 //!
-//! The swap survives a kill at any instant. The fresh copy is complete and flushed before the first rename; then
-//! `store` becomes `store.old` and `store.compacting` becomes `store`; then `store.old` is deleted. Opening a data
-//! dir finishes or discards what a kill left ([`recover`]): with `store` present, a `store.compacting` is an
-//! unfinished copy (deleted) and a `store.old` a replaced one (deleted); with `store` missing, the complete copy
-//! `store.compacting` becomes `store`.
+//! The swap survives a kill at any instant. The fresh copy is flushed and synced, then a marker file
+//! (`store.compacted`) says it is complete; then `store` becomes `store.old`, `store.compacting` becomes `store`,
+//! `store.old` is deleted and the marker last. The next writer finishes or discards what a kill left
+//! ([`recover`]): with the marker, the complete copy wins over whatever `store` is (even an empty database a
+//! reader created in the window); without it, a `store.compacting` is an unfinished copy (deleted). Readers refuse
+//! to open while the marker exists or the store is missing beside a copy ([`interrupted`]).
 
 use super::state::SyncState;
 use crate::error::{Error, Result};
@@ -16,6 +17,8 @@ use std::path::Path;
 const STORE: &str = "store";
 const COMPACTING: &str = "store.compacting";
 const REPLACED: &str = "store.old";
+/// Exists while the complete copy is being swapped in.
+const COMPLETE: &str = "store.compacted";
 /// Records copied per write batch.
 const BATCH: usize = 4096;
 
@@ -43,13 +46,22 @@ impl SyncState {
             copy_every_tree(&self, &copy).map_err(failed)?;
             copy.flush().map_err(failed)?;
         }
+        sync_tree(&fresh)?;
         drop(self);
-        let (store, replaced) = (data_dir.join(STORE), data_dir.join(REPLACED));
+        let (store, replaced, complete) = (
+            data_dir.join(STORE),
+            data_dir.join(REPLACED),
+            data_dir.join(COMPLETE),
+        );
         remove_dir_if_exists(&replaced)?;
+        std::fs::write(&complete, b"").map_err(|e| Error::io(&complete, e))?;
+        sync_dir(&data_dir)?;
         std::fs::rename(&store, &replaced).map_err(|e| Error::io(&store, e))?;
         std::fs::rename(&fresh, &store).map_err(|e| Error::io(&fresh, e))?;
         sync_dir(&data_dir)?;
         remove_dir_if_exists(&replaced)?;
+        std::fs::remove_file(&complete).map_err(|e| Error::io(&complete, e))?;
+        sync_dir(&data_dir)?;
         let state = SyncState::open_writer(&data_dir)?;
         let bytes_after = dir_bytes(&store);
         Ok((
@@ -62,29 +74,39 @@ impl SyncState {
     }
 }
 
-/// A kill interrupted a compaction between its renames: the store is missing and its copy is beside it.
+/// A compaction is swapping its copy in (or a kill interrupted it there): readers must not open the store.
 pub(super) fn interrupted(data_dir: &Path) -> bool {
-    !data_dir.join(STORE).exists()
-        && (data_dir.join(COMPACTING).exists() || data_dir.join(REPLACED).exists())
+    data_dir.join(COMPLETE).exists()
+        || (!data_dir.join(STORE).exists()
+            && (data_dir.join(COMPACTING).exists() || data_dir.join(REPLACED).exists()))
 }
 
 /// Finishes or discards a compaction a kill interrupted (see the module's doc). Only a writer (holding the
 /// writer lock) calls it, before it opens the database.
 pub(super) fn recover(data_dir: &Path) -> Result<()> {
-    let (store, fresh, replaced) = (
+    let (store, fresh, replaced, complete) = (
         data_dir.join(STORE),
         data_dir.join(COMPACTING),
         data_dir.join(REPLACED),
+        data_dir.join(COMPLETE),
     );
-    if !store.exists() {
-        // The copy is complete once the old store was moved aside; without it, the old store comes back.
-        let whole = if fresh.exists() { &fresh } else { &replaced };
-        if whole.exists() {
-            std::fs::rename(whole, &store).map_err(|e| Error::io(whole, e))?;
+    if complete.exists() {
+        // The copy is complete: it wins over whatever `store` is now.
+        if fresh.exists() {
+            remove_dir_if_exists(&store)?;
+            std::fs::rename(&fresh, &store).map_err(|e| Error::io(&fresh, e))?;
             sync_dir(data_dir)?;
         }
+        remove_dir_if_exists(&replaced)?;
+        std::fs::remove_file(&complete).map_err(|e| Error::io(&complete, e))?;
+        return sync_dir(data_dir);
     }
+    // No complete copy: an unfinished one is discarded, and the store stays (or comes back).
     remove_dir_if_exists(&fresh)?;
+    if !store.exists() && replaced.exists() {
+        std::fs::rename(&replaced, &store).map_err(|e| Error::io(&replaced, e))?;
+        sync_dir(data_dir)?;
+    }
     remove_dir_if_exists(&replaced)
 }
 
@@ -119,6 +141,21 @@ fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::io(dir, e))
+}
+
+/// Makes every file and directory entry under `dir` durable (the copy, before it replaces the store).
+fn sync_tree(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    sync_dir(dir)
 }
 
 /// Bytes of the files under `dir`.

@@ -138,16 +138,17 @@ impl Sink for EmbeddedStore {
         let mut stale = Vec::new();
         loop {
             let page = self.points_after(after, 1024)?;
-            let Some((last, _)) = page.last() else {
+            if page.is_empty() {
                 return Ok((stale, None));
-            };
-            after = Some(*last);
-            stale.extend(
-                page.into_iter()
-                    .filter(|(_, p)| p.payload.redaction_version != version),
-            );
-            if stale.len() >= limit {
-                return Ok((stale, after));
+            }
+            for (id, point) in page {
+                after = Some(id);
+                if point.payload.redaction_version != version {
+                    stale.push((id, point));
+                    if stale.len() == limit {
+                        return Ok((stale, after));
+                    }
+                }
             }
         }
     }

@@ -217,10 +217,15 @@ impl SyncState {
             .collect()
     }
 
-    /// Deletes everything: points (of the embedded store), cache, checkpoints and run history.
+    /// Deletes everything: points (of the embedded store), cache, checkpoints and run history; but not what
+    /// `pipeline forget` forgot (its tombstones), which must not come back after a reset either.
     pub fn clear(&self) -> Result<()> {
+        let tombstones = self.meta_scan(crate::forget::TOMBSTONE_PREFIX);
         for t in [&self.points, &self.cache, &self.checkpoints, &self.meta] {
             t.clear().map_err(|e| self.err(e))?;
+        }
+        for (k, v) in tombstones {
+            self.meta.insert(k, v).map_err(|e| self.err(e))?;
         }
         self.flush()
     }

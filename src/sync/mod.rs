@@ -262,11 +262,16 @@ fn reapply_redaction(
     let redactor = crate::redact::Redactor::configured(&config.redact)
         .map_err(|e| crate::error::Error::Config(format!("[redact]: {e}")))?;
     let Some(redactor) = redactor else {
+        // Points stored now say `off`: a later run with redaction on must scan again.
+        crate::redact::reapply::forget_completion(store)?;
         return Ok(crate::redact::reapply::Reapplied {
             done: true,
             ..Default::default()
         });
     };
+    // Never embed with a model the data dir's vectors do not come from.
+    let model = &config.embed.model;
+    crate::store::model_record::check_or_record(store, &model.id, model.dimension)?;
     let mut model: Option<Embedder> = None;
     let mut embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>> {
         let embedder = match &mut model {
@@ -279,7 +284,15 @@ fn reapply_redaction(
         embedder.embed(texts)
     };
     let until = budget.share(0.5);
-    crate::redact::reapply::run(store, sink, &redactor, &mut embed, until)
+    let mut remove_snapshot = || crate::store::snapshot::remove(store.data_dir());
+    crate::redact::reapply::run(
+        store,
+        sink,
+        &redactor,
+        &mut embed,
+        &mut remove_snapshot,
+        until,
+    )
 }
 
 /// The work a run found.

@@ -45,18 +45,31 @@ fn stale_points_are_redacted_stamped_and_reembedded_only_when_their_text_changed
             .extend(texts.iter().map(|t| t.to_string()));
         Ok(texts.iter().map(|_| vec![0.25; 4]).collect())
     };
+    let copies_removed = std::cell::Cell::new(0);
+    let mut no_copies = || -> Result<()> {
+        copies_removed.set(copies_removed.get() + 1);
+        Ok(())
+    };
     let late = run(
         &state,
         &store,
         &redactor,
         &mut fake_embed,
+        &mut no_copies,
         Some(Instant::now()),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(late, Reapplied::default());
 
-    let done =
-        run(&state, &store, &redactor, &mut fake_embed, None).unwrap_or_else(|e| panic!("{e}"));
+    let done = run(
+        &state,
+        &store,
+        &redactor,
+        &mut fake_embed,
+        &mut no_copies,
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         done,
         Reapplied {
@@ -103,12 +116,24 @@ fn stale_points_are_redacted_stamped_and_reembedded_only_when_their_text_changed
         .contains(&github.value));
     assert_eq!(branch.vector, vec![0.5; 4], "its text did not change");
     assert_eq!(embedded.borrow().len(), 1);
+    assert_eq!(
+        copies_removed.get(),
+        1,
+        "copies of the old text go once, before the change"
+    );
 
     // Recorded: the next run does not scan again.
     store
         .put_points(&[(ids[1], point(&github.context, "", vec![0.5; 4]))])
         .unwrap_or_else(|e| panic!("{e}"));
-    let again =
-        run(&state, &store, &redactor, &mut fake_embed, None).unwrap_or_else(|e| panic!("{e}"));
+    let again = run(
+        &state,
+        &store,
+        &redactor,
+        &mut fake_embed,
+        &mut no_copies,
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((again.rewritten, again.done), (0, true));
 }

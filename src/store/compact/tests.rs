@@ -69,49 +69,65 @@ fn compaction_keeps_every_live_record_and_drops_removed_bytes() {
 
 #[test]
 fn a_compaction_killed_between_its_steps_is_finished_or_undone_by_the_next_writer() {
-    // Each state a kill can leave: (store, store.compacting, store.old) present or not, and which one must win.
-    for (has_store, has_fresh, has_old, winner) in [
-        (true, true, false, "old"), // killed while copying: the copy is discarded
-        (false, true, true, "fresh"), // killed between the renames: the complete copy wins
-        (true, false, true, "fresh"), // killed before deleting the replaced store
-        (false, false, true, "old"), // (a failed second rename) the old store comes back
+    // What a kill (or a reader creating an empty store in the swap window) can leave: which database sits at
+    // `store`, whether `store.compacting` (the copy) and `store.old` exist, whether the marker says the copy is
+    // complete; and which database must win.
+    for (at_store, has_fresh, has_old, marker, winner) in [
+        (Some("old"), true, false, false, "old"), // killed while copying: the copy is discarded
+        (Some("old"), true, false, true, "fresh"), // marker written, nothing renamed yet
+        (None, true, true, true, "fresh"),        // killed between the renames
+        (Some("empty"), true, true, true, "fresh"), // a reader created an empty store in that window
+        (Some("fresh"), false, true, true, "fresh"), // killed before deleting the replaced store
+        (Some("fresh"), false, false, true, "fresh"), // killed before removing the marker
+        (None, false, true, false, "old"),          // no complete copy: the old store comes back
     ] {
+        let case = format!("{at_store:?} {has_fresh} {has_old} {marker}");
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (store, fresh, old) = (
             dir.path().join(STORE),
             dir.path().join(COMPACTING),
             dir.path().join(REPLACED),
         );
-        // An "old" database and a "fresh" copy that differs from it, each made apart and moved into place.
-        for (value, place, wanted) in [("old", &old, has_old), ("fresh", &fresh, has_fresh)] {
+        // Each database is made apart and moved into place.
+        let make = |value: &str, place: &Path| {
             let apart = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let s = state(apart.path());
-            s.meta_put("v", value.as_bytes())
-                .unwrap_or_else(|e| panic!("{e}"));
-            drop(s);
-            let target = if has_store && winner == value {
-                &store
-            } else {
-                place
-            };
-            if wanted || target == &store {
-                std::fs::rename(apart.path().join(STORE), target).unwrap_or_else(|e| panic!("{e}"));
+            if value != "empty" {
+                s.meta_put("v", value.as_bytes())
+                    .unwrap_or_else(|e| panic!("{e}"));
             }
+            drop(s);
+            std::fs::rename(apart.path().join(STORE), place).unwrap_or_else(|e| panic!("{e}"));
+        };
+        if let Some(v) = at_store {
+            make(v, &store);
         }
-        assert_eq!(interrupted(dir.path()), !has_store);
-        if !has_store {
+        if has_fresh {
+            make("fresh", &fresh);
+        }
+        if has_old {
+            make("old", &old);
+        }
+        if marker {
+            std::fs::write(dir.path().join(COMPLETE), b"").unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(
+            interrupted(dir.path()),
+            marker || at_store.is_none(),
+            "{case}"
+        );
+        if interrupted(dir.path()) {
             assert!(
                 matches!(SyncState::open(dir.path()), Err(Error::Locked { .. })),
-                "a reader waits"
+                "{case}: a reader waits"
             );
         }
         let s = state(dir.path());
         let v = s.meta_get("v").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            v.as_deref(),
-            Some(winner.as_bytes()),
-            "{has_store} {has_fresh} {has_old}"
+        assert_eq!(v.as_deref(), Some(winner.as_bytes()), "{case}");
+        assert!(
+            !fresh.exists() && !old.exists() && !dir.path().join(COMPLETE).exists(),
+            "{case}"
         );
-        assert!(!fresh.exists() && !old.exists());
     }
 }
