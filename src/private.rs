@@ -12,8 +12,8 @@ pub const DIR_MODE: u32 = 0o700;
 /// Mode of the files the `pipeline` binary creates.
 pub const FILE_MODE: u32 = 0o600;
 
-/// Creates `dir` and any missing parent readable by the owner only; an existing `dir` that group or others can
-/// enter is made `0700`.
+/// Creates `dir` and any missing parent readable by the owner only; an existing `dir` loses what group and others
+/// may do with it (the owner's own bits stay: a directory made read-only on purpose stays read-only).
 pub fn create_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -24,7 +24,7 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
             .create(dir)?;
         let mode = std::fs::metadata(dir)?.permissions().mode() & 0o7777;
         if mode & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DIR_MODE))?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & !0o077))?;
         }
         Ok(())
     }
@@ -76,6 +76,13 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         create_dir(&open).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(mode(&open), DIR_MODE);
+
+        let read_only = tmp.path().join("read-only");
+        std::fs::create_dir(&read_only).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555))
+            .unwrap_or_else(|e| panic!("{e}"));
+        create_dir(&read_only).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mode(&read_only), 0o500, "closed to others, still read-only");
 
         let stricter = tmp.path().join("stricter");
         std::fs::create_dir(&stricter).unwrap_or_else(|e| panic!("{e}"));
