@@ -1,15 +1,12 @@
 //! `pipeline forget`.
 
+use super::confirm::WATCH_WAIT;
 use super::{Common, EXIT_OK, EXIT_USAGE};
 use clap::Args;
 use pipeline::config::SinkKind;
 use pipeline::forget::{self, Forget};
 use pipeline::store::qdrant::QdrantStore;
 use pipeline::store::{SyncState, WriterLock};
-use std::io::{BufRead, IsTerminal, Write};
-
-/// Longest wait for a `pipeline watch` cycle to release the data dir.
-const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["session", "project", "list"])))]
@@ -72,22 +69,14 @@ pub fn execute(common: &Common, args: ForgetArgs) -> anyhow::Result<u8> {
         );
         return Ok(EXIT_OK);
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("error: refusing to forget {target} without --yes (stdin is not a terminal)");
-            return Ok(EXIT_USAGE);
-        }
-        eprint!(
-            "Delete every point of {target} in {} and never read it again? [y/N] ",
-            common.data_dir.display()
-        );
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("nothing deleted");
-            return Ok(EXIT_OK);
-        }
+    let question = format!(
+        "Delete every point of {target} in {} and never read it again?",
+        common.data_dir.display()
+    );
+    if let Some(code) =
+        super::confirm::refusal(args.yes, &format!("every point of {target}"), &question)?
+    {
+        return Ok(code);
     }
     let rt = super::runtime()?;
     let qdrant = match chosen.config.kind {

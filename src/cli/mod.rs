@@ -14,6 +14,7 @@ macro_rules! outln {
     }};
 }
 
+mod confirm;
 mod export;
 mod forget;
 mod health;

@@ -1,14 +1,11 @@
 //! `pipeline reset`.
 
-use super::{Common, EXIT_OK, EXIT_USAGE};
+use super::confirm::WATCH_WAIT;
+use super::{Common, EXIT_OK};
 use clap::Args;
 use pipeline::config::SinkKind;
 use pipeline::store::qdrant::QdrantStore;
 use pipeline::store::{snapshot, EmbeddedStore, SyncState, WriterLock};
-
-/// Longest wait for a `pipeline watch` cycle to release the data dir.
-const WATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(Debug, Args)]
 pub struct ResetArgs {
@@ -48,19 +45,9 @@ pub fn execute(common: &Common, args: ResetArgs) -> anyhow::Result<u8> {
             store.checkpoints().len()
         )
     };
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            eprintln!("error: refusing to delete {what} without --yes (stdin is not a terminal)");
-            return Ok(EXIT_USAGE);
-        }
-        eprint!("Delete {what} in {}? [y/N] ", common.data_dir.display());
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("nothing deleted");
-            return Ok(EXIT_OK);
-        }
+    let question = format!("Delete {what} in {}?", common.data_dir.display());
+    if let Some(code) = super::confirm::refusal(args.yes, &what, &question)? {
+        return Ok(code);
     }
     if args.checkpoints_only {
         store.clear_checkpoints()?;
