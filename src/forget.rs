@@ -18,7 +18,6 @@ use uuid::Uuid;
 
 /// Where tombstones live in the run metadata.
 pub const TOMBSTONE_PREFIX: &str = "forget/";
-const PREFIX: &str = TOMBSTONE_PREFIX;
 
 /// What is forgotten.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,8 +41,8 @@ impl std::fmt::Display for Forget {
 impl Forget {
     fn key(&self) -> String {
         match self {
-            Forget::Session(id) => format!("{PREFIX}session/{id}"),
-            Forget::Project(name) => format!("{PREFIX}project/{}", name.to_lowercase()),
+            Forget::Session(id) => format!("{TOMBSTONE_PREFIX}session/{id}"),
+            Forget::Project(name) => format!("{TOMBSTONE_PREFIX}project/{}", name.to_lowercase()),
         }
     }
 
@@ -96,7 +95,7 @@ pub struct Removed {
 /// Every tombstone of this data dir.
 pub fn tombstones(state: &SyncState) -> Vec<Forget> {
     state
-        .meta_scan(PREFIX)
+        .meta_scan(TOMBSTONE_PREFIX)
         .into_iter()
         .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
         .collect()

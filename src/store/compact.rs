@@ -36,7 +36,7 @@ impl SyncState {
         let data_dir = self.data_dir().to_path_buf();
         let fresh = data_dir.join(COMPACTING);
         remove_dir_if_exists(&fresh)?;
-        let bytes_before = dir_bytes(&data_dir.join(STORE));
+        let bytes_before = self.size_on_disk();
         {
             let failed = |source| Error::Database {
                 path: fresh.clone(),
@@ -63,7 +63,7 @@ impl SyncState {
         std::fs::remove_file(&complete).map_err(|e| Error::io(&complete, e))?;
         sync_dir(&data_dir)?;
         let state = SyncState::open_writer(&data_dir)?;
-        let bytes_after = dir_bytes(&store);
+        let bytes_after = state.size_on_disk();
         Ok((
             state,
             Compacted {
@@ -156,20 +156,6 @@ fn sync_tree(dir: &Path) -> Result<()> {
         }
     }
     sync_dir(dir)
-}
-
-/// Bytes of the files under `dir`.
-fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
-        })
-        .sum()
 }
 
 #[cfg(test)]

@@ -37,18 +37,8 @@ impl SyncState {
     pub fn open(data_dir: &Path) -> Result<Self> {
         crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("store");
-        if lock_held_elsewhere(&path) {
-            return Err(Error::Locked {
-                data_dir: data_dir.to_path_buf(),
-            });
-        }
-        if super::compact::interrupted(data_dir) {
-            // Only a writer finishes an interrupted compaction; nothing else may create a store meanwhile.
-            return Err(Error::Locked {
-                data_dir: data_dir.to_path_buf(),
-            });
-        }
-        if lock_held_elsewhere(&path) {
+        // Only a writer finishes an interrupted compaction; nothing else may create a store meanwhile.
+        if lock_held_elsewhere(&path) || super::compact::interrupted(data_dir) {
             return Err(Error::Locked {
                 data_dir: data_dir.to_path_buf(),
             });

@@ -140,12 +140,22 @@ impl SyncJob {
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<RunSummary> {
         let hard_deadline = self.budget.stages_end();
+        // Compiled once for the run: the re-redaction pass and the parse stage apply the same rules.
+        let redactor = crate::redact::Redactor::configured(&self.config.redact)
+            .map_err(|e| crate::error::Error::Config(format!("[redact]: {e}")))?;
         let reapplied = {
             let (config, model_dir, budget) =
                 (self.config.clone(), self.model_dir.clone(), self.budget);
-            let (store, sink) = (store.clone(), sink.clone());
+            let (store, sink, redactor) = (store.clone(), sink.clone(), redactor.clone());
             tokio::task::spawn_blocking(move || {
-                reapply_redaction(&config, &model_dir, budget, &store, sink.as_ref())
+                reapply_redaction(
+                    &config,
+                    &model_dir,
+                    budget,
+                    redactor.as_deref(),
+                    &store,
+                    sink.as_ref(),
+                )
             })
             .await
             .map_err(|e| crate::error::Error::stage("re-redaction", e))??
@@ -168,7 +178,15 @@ impl SyncJob {
         if hard_deadline.is_some_and(|d| d <= Instant::now()) {
             return Ok(base.finish(&reporter, StopReason::Budget, true, &Default::default()));
         }
-        let stages = Stages::spawn(&self, pending, &store, sink, &reporter, hard_deadline)?;
+        let stages = Stages::spawn(
+            &self,
+            pending,
+            &store,
+            sink,
+            redactor,
+            &reporter,
+            hard_deadline,
+        )?;
         let supervised = stages.supervise(signal, self.budget, &reporter).await;
         let end = supervised
             .conclude(&store, base.files_pending, truncated)
@@ -256,11 +274,10 @@ fn reapply_redaction(
     config: &PipelineConfig,
     model_dir: &std::path::Path,
     budget: Budget,
+    redactor: Option<&crate::redact::Redactor>,
     store: &SyncState,
     sink: &dyn Sink,
 ) -> Result<crate::redact::reapply::Reapplied> {
-    let redactor = crate::redact::Redactor::configured(&config.redact)
-        .map_err(|e| crate::error::Error::Config(format!("[redact]: {e}")))?;
     let Some(redactor) = redactor else {
         // Points stored now say `off`: a later run with redaction on must scan again.
         crate::redact::reapply::forget_completion(store)?;
@@ -288,7 +305,7 @@ fn reapply_redaction(
     crate::redact::reapply::run(
         store,
         sink,
-        &redactor,
+        redactor,
         &mut embed,
         &mut remove_snapshot,
         until,

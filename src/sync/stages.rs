@@ -70,12 +70,11 @@ impl Stages {
         pending: Vec<PendingFile>,
         store: &Arc<SyncState>,
         sink: Arc<dyn Sink>,
+        redactor: Option<Arc<crate::redact::Redactor>>,
         reporter: &Reporter,
         hard_deadline: Option<Instant>,
     ) -> Result<Stages> {
         let load = job.start_model_load(reporter)?;
-        let redactor = crate::redact::Redactor::configured(&job.config.redact)
-            .map_err(|e| Error::Config(format!("[redact]: {e}")))?;
         let redaction = redactor.as_ref().map_or_else(
             || crate::redact::OFF.to_string(),
             |r| r.version().to_string(),
