@@ -343,6 +343,14 @@ pub fn every_file(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// The first file under `dir` (recursively) whose bytes hold `needle`: a leak check over a whole data dir.
+pub fn file_holding(dir: &Path, needle: &[u8]) -> Option<PathBuf> {
+    every_file(dir).into_iter().find(|file| {
+        let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        memchr::memmem::find(&bytes, needle).is_some()
+    })
+}
+
 /// Every `*.jsonl` file under `dir`, recursively.
 pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
