@@ -140,8 +140,10 @@ impl WriterSession {
         let previous = std::fs::metadata(snapshot::path(&self.data_dir))
             .map(|m| m.len())
             .ok();
-        let stale =
-            summary.points_committed > 0 || summary.reapplied.rewritten > 0 || previous.is_none();
+        let stale = summary.points_committed > 0
+            || summary.reapplied.rewritten > 0
+            || previous.is_none()
+            || self.state.index_behind();
         let now = Instant::now();
         let points = EmbeddedStore::of(&self.state);
         if !stale
@@ -154,7 +156,7 @@ impl WriterSession {
             }
             return Ok(false);
         }
-        snapshot::publish(&self.data_dir, &points)?;
+        snapshot::publish_current(&points)?;
         Ok(true)
     }
 }

@@ -78,7 +78,7 @@ pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
     if report.done {
         migrate::switch_to(&common.data_dir, &to_config)?;
         if to_config.kind == SinkKind::Embedded {
-            if let Err(e) = snapshot::publish(&common.data_dir, &points) {
+            if let Err(e) = snapshot::publish_current(&points) {
                 eprintln!("warning: could not publish the search snapshot: {e}");
             }
         }

@@ -60,6 +60,27 @@ pub fn sparse_document(text: &str) -> (Vec<u32>, Vec<f32>) {
     (indices, values)
 }
 
+/// A document's distinct terms, sorted, each with its BM25 term weight (before the IDF), as the published index
+/// stores them.
+pub fn term_weights(text: &str) -> Vec<(String, f32)> {
+    let lower = text.to_lowercase();
+    let mut terms: Vec<&str> = Vec::new();
+    for_each_token(&lower, |t| terms.push(t));
+    let len = terms.len() as u32;
+    terms.sort_unstable();
+    let mut out: Vec<(String, f32)> = Vec::new();
+    let mut i = 0;
+    while i < terms.len() {
+        let mut j = i;
+        while j < terms.len() && terms[j] == terms[i] {
+            j += 1;
+        }
+        out.push((terms[i].to_string(), term_weight((j - i) as u32, len)));
+        i = j;
+    }
+    out
+}
+
 /// A query as a sparse vector: weight 1 per distinct term (the store multiplies in the IDF).
 pub fn sparse_query(query: &str) -> (Vec<u32>, Vec<f32>) {
     let mut dims: Vec<u32> = query_terms(query)
@@ -137,7 +158,7 @@ pub fn tokens(text: &str) -> Vec<String> {
 
 /// The distinct terms of a query that count as evidence: its tokens without English function words ("why did
 /// we ..."), unless nothing else is left (a query of only such words still searches for them).
-fn query_terms(query: &str) -> Vec<String> {
+pub fn query_terms(query: &str) -> Vec<String> {
     let mut terms = tokens(query);
     terms.sort();
     terms.dedup();

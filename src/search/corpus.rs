@@ -109,6 +109,24 @@ pub fn from_lists<K: Copy + Eq + std::hash::Hash>(
     cands
 }
 
+/// Keeps the `k` best (document, score) pairs of `list`, best first, ties broken by the documents' point ids
+/// (`id_of`), as Qdrant orders its results once re-sorted, so every store lists the same candidates.
+pub fn top_by_id(list: &mut Vec<(u32, f32)>, k: usize, id_of: impl Fn(u32) -> Uuid) {
+    // Preselect generously by document, then order the survivors by score and id.
+    if list.len() > k {
+        let cut = k.min(list.len() - 1);
+        list.select_nth_unstable_by(cut, |a, b| b.1.total_cmp(&a.1));
+        let threshold = list[cut].1;
+        // Keep every document tied with the k-th score, so the id order decides among them.
+        list.retain(|e| e.1 >= threshold);
+    }
+    list.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| id_of(a.0).cmp(&id_of(b.0)))
+    });
+    list.truncate(k);
+}
+
 /// What a search reads, whichever store holds the points.
 pub trait Corpus: Send + Sync {
     /// Points stored.

@@ -1,13 +1,13 @@
 //! An in-memory search index over the stored points: payloads, a flat matrix of normalized vectors, a BM25
 //! inverted index, and the conversation tree (message -> chunks, parent -> children) for context.
 
-use super::corpus::{from_lists, Candidate, Corpus};
+use super::corpus::{from_lists, top_by_id, Candidate, Corpus};
 use super::filter::Filter;
 use super::rank::dot;
 use crate::error::Result;
 use crate::lexical::Bm25;
 use crate::payload::Payload;
-use crate::store::{EmbeddedStore, StoredPoint, SyncState};
+use crate::store::{EmbeddedStore, StoredPoint};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -17,7 +17,9 @@ const NO_VECTOR: u32 = u32::MAX;
 /// Where an index was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexSource {
-    /// The database itself (no sync was running).
+    /// The published index file, current (no sync was running, and none changed points after publishing it).
+    Published,
+    /// The database itself, loaded into memory (no sync was running, and the published index was behind).
     Store,
     /// The snapshot published by the last run, because a sync is running now.
     Snapshot { created_unix: u64 },
@@ -102,46 +104,6 @@ impl SearchIndex {
             bm25,
             by_message,
             children,
-        }
-    }
-
-    /// Opens the index of a data dir without ever waiting for a sync: from the database when no writer holds
-    /// it (retrying briefly while another reader has it open), else from the snapshot the last run published.
-    pub fn open(data_dir: &std::path::Path) -> Result<(Self, IndexSource)> {
-        use crate::error::Error;
-        use crate::store::{snapshot, WriterLock};
-        let no_index = || Error::NoIndex {
-            data_dir: data_dir.to_path_buf(),
-        };
-        // A watch cycle is short: a fresh read is worth a brief wait; a run is not waited for.
-        if WriterLock::wait_out_watch(data_dir, std::time::Duration::from_secs(2)) {
-            if !SyncState::exists(data_dir) {
-                // Nobody is writing and nothing was ever stored (a reader must not create the store).
-                return Err(no_index());
-            }
-            match EmbeddedStore::open_reader(data_dir) {
-                Ok(store) => {
-                    let index = Self::load(&store)?;
-                    if index.is_empty() {
-                        return Err(no_index());
-                    }
-                    return Ok((index, IndexSource::Store));
-                }
-                Err(Error::Locked { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        match snapshot::load(data_dir)? {
-            Some(published) => Ok((
-                Self::from_points(published.points.into_iter()),
-                IndexSource::Snapshot {
-                    created_unix: published.created_unix,
-                },
-            )),
-            None => Err(Error::Store {
-                path: data_dir.to_path_buf(),
-                message: "a sync is writing the store and no search snapshot has been published yet; try again when it ends".into(),
-            }),
         }
     }
 
@@ -255,6 +217,11 @@ impl SearchIndex {
             .get(row * self.dimension..(row + 1) * self.dimension)
     }
 
+    /// A document's vector (`None` for a chunk kept for lexical search only).
+    pub fn vector_of(&self, doc: usize) -> Option<&[f32]> {
+        self.vector(doc)
+    }
+
     /// Every stored chunk's payload, in document order.
     pub fn payloads(&self) -> &[Payload] {
         &self.payloads
@@ -306,12 +273,12 @@ impl Corpus for SearchIndex {
             }
         }
         for list in &mut semantic {
-            self.top_by_id(list, per_list);
+            top_by_id(list, per_list, |d| self.ids[d as usize]);
         }
         let mut lexical: Vec<(u32, f32)> = self
             .bm25
             .scores(query, |d| allowed.get(d as usize).copied().unwrap_or(false));
-        self.top_by_id(&mut lexical, per_list);
+        top_by_id(&mut lexical, per_list, |d| self.ids[d as usize]);
         Ok(from_lists(&semantic, &lexical, |d, phrasing, sem, lex| {
             let doc = d as usize;
             Some(Candidate::ranked(
@@ -344,25 +311,6 @@ impl Corpus for SearchIndex {
             before.into_iter().cloned().collect(),
             after.into_iter().cloned().collect(),
         ))
-    }
-}
-
-impl SearchIndex {
-    /// The `k` best (document, score) pairs, best first, ties broken by point id.
-    fn top_by_id(&self, list: &mut Vec<(u32, f32)>, k: usize) {
-        // Preselect generously by document, then order the survivors by score and id.
-        if list.len() > k {
-            let cut = k.min(list.len() - 1);
-            list.select_nth_unstable_by(cut, |a, b| b.1.total_cmp(&a.1));
-            let threshold = list[cut].1;
-            // Keep every document tied with the k-th score, so the id order decides among them.
-            list.retain(|e| e.1 >= threshold);
-        }
-        list.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.ids[a.0 as usize].cmp(&self.ids[b.0 as usize]))
-        });
-        list.truncate(k);
     }
 }
 

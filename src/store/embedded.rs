@@ -84,6 +84,7 @@ impl EmbeddedStore {
 
     /// Writes points as given (for `pipeline migrate`), durably.
     pub fn put_points(&self, points: &[(Uuid, StoredPoint)]) -> Result<()> {
+        self.state.points_changing()?;
         let mut batch = sled::Batch::default();
         for (id, p) in points {
             batch.insert(id.as_bytes().as_slice(), encode_point(p)?);
@@ -123,6 +124,7 @@ impl EmbeddedStore {
 
     /// Deletes every point (not the checkpoints, the cache or the history).
     pub fn clear_points(&self) -> Result<()> {
+        self.state.points_changing()?;
         self.state.points.clear().map_err(|e| self.state.err(e))?;
         self.state.flush()
     }
@@ -155,6 +157,9 @@ impl Sink for EmbeddedStore {
 
     fn commit(&self, batch: &CommitBatch) -> Result<()> {
         let st = &self.state;
+        if !batch.ops.is_empty() {
+            st.points_changing()?;
+        }
         let trees = (&st.points, &st.cache, &st.checkpoints);
         let outcome = trees.transaction(|(points, cache, checkpoints)| {
             for op in &batch.ops {

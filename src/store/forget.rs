@@ -14,6 +14,7 @@ impl EmbeddedStore {
     /// Deletes the points `ids`, durably.
     pub fn remove_points(&self, ids: &[Uuid]) -> Result<()> {
         let st = self.state();
+        st.points_changing()?;
         let mut batch = sled::Batch::default();
         for id in ids {
             batch.remove(id.as_bytes().as_slice());

@@ -5,6 +5,7 @@ mod compact;
 mod contents;
 pub mod embedded;
 mod forget;
+pub mod index_file;
 pub mod lock;
 pub mod migrate;
 pub mod model_record;

@@ -1,34 +1,59 @@
-//! A read-only copy of the points, published by the writer after each run (write to a temporary file, fsync,
-//! rename), so that searches never wait for a sync and never see a half-written batch: while a run holds the
-//! database, readers load the last published snapshot, which holds only committed points.
+//! Publishing the search index ([`super::index_file`]): the writer builds it from every point after a run (and
+//! now and then during a long one), under a temporary name, synced, then renamed into place, so a search never
+//! waits for a sync and never sees a half-written batch. While a run holds the database, searches read the last
+//! published index. When no writer runs, they read it only if no point changed after it was built: a writer marks
+//! it as behind (`search.index.behind`, created durably before its first change) and clears the mark only after
+//! publishing everything ([`publish_current`]); otherwise searches load the database itself.
 
+use super::index_file::read::MappedIndex;
 use super::{EmbeddedStore, StoredPoint};
 use crate::error::{Error, Result};
-use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
-const FILE: &str = "search.snapshot";
-/// 2: payloads carry `line_uuids`.
-const FORMAT: u32 = 2;
+const FILE: &str = "search.index";
+/// What earlier versions published (a bincode copy of every point, loaded whole); removed by the next publish.
+const LEGACY_FILE: &str = "search.snapshot";
 
-/// The first field of every format, read before the rest: a snapshot of another format is ignored, not an error.
-#[derive(Debug, Deserialize)]
-struct Header {
-    format: u32,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Snapshot {
-    format: u32,
-    /// When it was published, Unix seconds.
-    created_unix: u64,
-    points: Vec<(u128, StoredPoint)>,
-}
+/// Present while the points have changed since the index was last published in full.
+const BEHIND: &str = "search.index.behind";
 
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE)
+}
+
+/// Whether points changed after the published index was built (so it is current only if this is false and no
+/// writer is running).
+pub fn is_behind(data_dir: &Path) -> bool {
+    data_dir.join(BEHIND).exists()
+}
+
+/// Creates the marker durably (file and directory entry synced) before any point changes.
+pub(super) fn mark_behind(data_dir: &Path) -> Result<()> {
+    let marker = data_dir.join(BEHIND);
+    let f = std::fs::File::create(&marker).map_err(|e| Error::io(&marker, e))?;
+    f.sync_all().map_err(|e| Error::io(&marker, e))?;
+    if let Ok(dir) = std::fs::File::open(data_dir) {
+        dir.sync_all().map_err(|e| Error::io(data_dir, e))?;
+    }
+    Ok(())
+}
+
+pub(super) fn clear_behind(data_dir: &Path) -> Result<()> {
+    let marker = data_dir.join(BEHIND);
+    match std::fs::remove_file(&marker) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(&marker, e)),
+    }
+}
+
+/// Publishes every point and records that the index is current. Only for a writer whose points cannot change
+/// while it publishes (the end of a run, a migration): a mid-run refresh uses [`publish`], which leaves the index
+/// marked as behind.
+pub fn publish_current(store: &EmbeddedStore) -> Result<()> {
+    publish(store.data_dir(), store)?;
+    store.state().points_published()
 }
 
 /// Deletes half-written snapshots other processes left behind (killed while publishing). A publisher holds the
@@ -48,21 +73,12 @@ fn remove_stale_temporaries(data_dir: &Path) {
     }
 }
 
-/// Publishes every point of `store` as the new snapshot.
+/// Publishes every point of `store` as the new search index ([`super::index_file`]).
 pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
-    let points = store
-        .points()
-        .map(|p| p.map(|(id, sp)| (id.as_u128(), sp)))
-        .collect::<Result<Vec<_>>>()?;
-    let snapshot = Snapshot {
-        format: FORMAT,
-        created_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-        points,
-    };
-    let bytes = crate::codec::bincode_bytes("search snapshot", &snapshot)?;
+    let created_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     // A name of its own, so two publishers (the end of a run and a mid-run refresh) never share a file.
     let unique = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -70,20 +86,17 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
         .unwrap_or(0);
     remove_stale_temporaries(data_dir);
     let tmp = data_dir.join(format!("{FILE}.{}.{unique}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path(data_dir))
-    })();
+    let written = super::index_file::write::write(&tmp, store.points(), created_unix)
+        .and_then(|()| std::fs::rename(&tmp, path(data_dir)).map_err(|e| Error::io(&tmp, e)));
     if let Err(e) = written {
-        // A full disk must not leave half a snapshot behind.
+        // A full disk must not leave half an index behind.
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
+        return Err(e);
     }
     if let Ok(dir) = std::fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
+    let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
     Ok(())
 }
 
@@ -94,42 +107,37 @@ pub struct Published {
     pub points: Vec<(Uuid, StoredPoint)>,
 }
 
-/// The last published snapshot. None if none was published yet.
+/// Every point of the last published index (for `export` while a sync runs). None if none was published yet.
 pub fn load(data_dir: &Path) -> Result<Option<Published>> {
-    let p = path(data_dir);
-    let bytes = match std::fs::read(&p) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(&p, e)),
+    let Some(index) = MappedIndex::open(&path(data_dir))? else {
+        return Ok(None);
     };
-    let format =
-        bincode::serde::decode_from_slice::<Header, _>(&bytes, bincode::config::standard())
-            .map(|(h, _)| h.format);
-    if format.is_ok_and(|f| f != FORMAT) {
-        return Ok(None);
-    }
-    let (snapshot, _): (Snapshot, usize) =
-        bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).map_err(|e| {
-            Error::Store {
-                path: p.clone(),
-                message: format!("unreadable snapshot: {e}"),
-            }
-        })?;
-    if snapshot.format != FORMAT {
-        return Ok(None);
-    }
+    let points = (0..index.doc_count())
+        .map(|doc| {
+            let record = index.doc(doc);
+            let vector = if MappedIndex::has_row(&record) {
+                index.vector(record.row)
+            } else {
+                Vec::new()
+            };
+            Ok((
+                index.id(doc),
+                StoredPoint {
+                    vector,
+                    payload: index.payload(doc)?,
+                },
+            ))
+        })
+        .collect::<Result<_>>()?;
     Ok(Some(Published {
-        created_unix: snapshot.created_unix,
-        points: snapshot
-            .points
-            .into_iter()
-            .map(|(id, sp)| (Uuid::from_u128(id), sp))
-            .collect(),
+        created_unix: index.created_unix(),
+        points,
     }))
 }
 
-/// Removes the snapshot (after a reset).
+/// Removes the published index (after a reset).
 pub fn remove(data_dir: &Path) -> Result<()> {
+    let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
     match std::fs::remove_file(path(data_dir)) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

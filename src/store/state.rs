@@ -30,6 +30,9 @@ pub struct SyncState {
     pub(super) checkpoints: sled::Tree,
     meta: sled::Tree,
     path: PathBuf,
+    /// Whether this process has marked the published search index as behind the points (see
+    /// [`Self::points_changing`]); shared by every handle.
+    index_behind: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SyncState {
@@ -56,6 +59,9 @@ impl SyncState {
             checkpoints: tree(CHECKPOINTS)?,
             meta: tree(META)?,
             db,
+            index_behind: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+                super::snapshot::is_behind(data_dir),
+            )),
             path,
         })
     }
@@ -100,6 +106,32 @@ impl SyncState {
                 other => return other,
             }
         }
+    }
+
+    /// Called before points change: marks the published search index as behind them (a marker file, created
+    /// and synced once until the next publish), so that a search never takes a stale index for a current one
+    /// after a writer ends without publishing (killed, or out of budget).
+    pub(super) fn points_changing(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        if self.index_behind.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        super::snapshot::mark_behind(self.data_dir()).inspect_err(|_| {
+            self.index_behind.store(false, Ordering::SeqCst);
+        })
+    }
+
+    /// Whether the published search index is behind the points.
+    pub fn index_behind(&self) -> bool {
+        self.index_behind.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Called after every point was published, with no change in between: the index is current again.
+    pub(super) fn points_published(&self) -> Result<()> {
+        super::snapshot::clear_behind(self.data_dir())?;
+        self.index_behind
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 
     /// The data dir this store lives in.

@@ -5,6 +5,7 @@
 mod common;
 mod filters;
 mod output;
+mod published;
 mod ranking;
 mod snapshots;
 

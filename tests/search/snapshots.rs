@@ -40,7 +40,7 @@ fn search_during_a_sync_reads_the_published_snapshot_and_never_waits() {
     let _w = pipeline::store::WriterLock::acquire(empty.path()).unwrap_or_else(|e| panic!("{e}"));
     let o = run(empty.path(), &["search", "anything"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("no search snapshot"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no search index"), "{}", stderr(&o));
 }
 
 #[test]

@@ -75,8 +75,15 @@ fn main() -> anyhow::Result<()> {
     )?;
     let sync_seconds = synced.elapsed().as_secs_f64();
 
-    let (index, _) = SearchIndex::open(&data_dir)?;
+    // Labels are checked against every stored point; questions are asked of what `pipeline search` opens (the
+    // published index, which the sync's last run wrote).
+    let index = SearchIndex::load(&pipeline::store::EmbeddedStore::open_reader(&data_dir)?)?;
     let label_problems = check_labels(&index, &questions);
+    let (searched_index, source) = pipeline::search::open_embedded(&data_dir)?;
+    anyhow::ensure!(
+        source == pipeline::search::IndexSource::Published,
+        "the sync left no current published index ({source:?})"
+    );
     let mut embedder = Embedder::load(
         &ModelFiles::from_config(&default_model_dir(), &config.embed.model),
         EmbedderSettings::from_config(&config.embed),
@@ -93,7 +100,7 @@ fn main() -> anyhow::Result<()> {
                 limit: MRR_DEPTH,
                 ..SearchOptions::default()
             };
-            let hits = query::run(&index, &mut embedder, &opts)?.hits;
+            let hits = query::run(searched_index.as_ref(), &mut embedder, &opts)?.hits;
             let top = hits.iter().take(MRR_DEPTH).map(|h| &h.payload);
             ranks.insert(mode.as_str(), rank_of(q, top));
         }

@@ -1,0 +1,466 @@
+//! Reads a published index file in place, through a memory map.
+
+use super::{
+    Counts, Section, Tables, DOC_RECORD, FORMAT, HEADER, MAGIC, MESSAGE_RECORD, NONE, SECTIONS,
+};
+use crate::error::{Error, Result};
+use crate::payload::Payload;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// A document's filter columns and links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocRecord {
+    pub message: u32,
+    /// Its row in the vector sections, or [`NONE`] for a chunk kept for lexical search only.
+    pub row: u32,
+    pub project: u32,
+    pub session: u32,
+    pub kind: u8,
+    pub flags: u8,
+    pub topics: u64,
+    pub timestamp: i64,
+}
+
+/// A message's documents and its neighbours in the conversation tree (ordinals, [`NONE`] when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub first_doc: u32,
+    pub docs: u32,
+    pub parent: u32,
+    pub first_child: u32,
+}
+
+/// An open index file.
+pub struct MappedIndex {
+    map: memmap2::Mmap,
+    path: PathBuf,
+    counts: Counts,
+    created_unix: u64,
+    sections: [(usize, usize); SECTIONS],
+    tables: Tables,
+}
+
+fn u32_at(bytes: &[u8], i: usize) -> u32 {
+    bytes
+        .get(i * 4..i * 4 + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
+}
+
+fn u64_at(bytes: &[u8], i: usize) -> u64 {
+    bytes
+        .get(i * 8..i * 8 + 8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+fn f32_at(bytes: &[u8], i: usize) -> f32 {
+    f32::from_bits(u32_at(bytes, i))
+}
+
+impl MappedIndex {
+    /// Opens the index at `path`; `None` when there is none or it has another format (a newer run replaces it).
+    pub fn open(path: &Path) -> Result<Option<Self>> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        // SAFETY: an index file is written under a temporary name and renamed into place; nothing writes to it
+        // afterwards (a newer index replaces it by another rename, which leaves this mapping's file intact).
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        if map.len() < HEADER || &map[..8] != MAGIC {
+            return Ok(None);
+        }
+        let corrupt = |what: &str| Error::Store {
+            path: path.to_path_buf(),
+            message: format!("unreadable search index: {what}"),
+        };
+        if u32_at(&map[8..12], 0) != FORMAT {
+            return Ok(None);
+        }
+        let counts_at = |i: usize| u64_at(&map[16..56], i);
+        let counts = Counts {
+            dimension: u32_at(&map[12..16], 0),
+            docs: counts_at(0),
+            rows: counts_at(1),
+            messages: counts_at(2),
+            docs_with_terms: counts_at(3),
+        };
+        let created_unix = counts_at(4);
+        let mut sections = [(0usize, 0usize); SECTIONS];
+        for (i, s) in sections.iter_mut().enumerate() {
+            let start = u64_at(&map[56..HEADER], i * 2) as usize;
+            let len = u64_at(&map[56..HEADER], i * 2 + 1) as usize;
+            if start.checked_add(len).is_none_or(|end| end > map.len()) {
+                return Err(corrupt(&format!("section {i} lies outside the file")));
+            }
+            *s = (start, len);
+        }
+        let mut index = MappedIndex {
+            map,
+            path: path.to_path_buf(),
+            counts,
+            created_unix,
+            sections,
+            tables: Tables::default(),
+        };
+        index.check_sizes().map_err(|what| corrupt(&what))?;
+        let (tables, _): (Tables, usize) = bincode::serde::decode_from_slice(
+            index.section(Section::Tables),
+            bincode::config::standard(),
+        )
+        .map_err(|e| corrupt(&format!("tables: {e}")))?;
+        index.tables = tables;
+        Ok(Some(index))
+    }
+
+    /// Every fixed-size section has the size its counts imply, so the accessors below stay in bounds.
+    fn check_sizes(&self) -> std::result::Result<(), String> {
+        let docs = self.counts.docs as usize;
+        let rows = self.counts.rows as usize;
+        let dim = self.counts.dimension as usize;
+        let expect = [
+            (Section::Ids, docs * 16),
+            (Section::Docs, docs * DOC_RECORD),
+            (Section::PayloadOffsets, (docs + 1) * 8),
+            (Section::Quantized, rows * dim),
+            (Section::Scales, rows * 4),
+            (Section::Vectors, rows * dim * 4),
+            (
+                Section::Messages,
+                self.counts.messages as usize * MESSAGE_RECORD,
+            ),
+            (
+                Section::MessageIdOffsets,
+                (self.counts.messages as usize + 1) * 8,
+            ),
+        ];
+        for (section, len) in expect {
+            if self.section(section).len() != len {
+                return Err(format!(
+                    "{section:?} holds {} bytes, not {len}",
+                    self.section(section).len()
+                ));
+            }
+        }
+        let postings = self.section(Section::PostingDocs).len() / 4;
+        if self.section(Section::PostingWeights).len() != postings * 4 {
+            return Err("postings and weights differ in length".into());
+        }
+        Ok(())
+    }
+
+    fn section(&self, s: Section) -> &[u8] {
+        let (start, len) = self.sections[s as usize];
+        self.map.get(start..start + len).unwrap_or_default()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    pub fn doc_count(&self) -> usize {
+        self.counts.docs as usize
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.counts.dimension as usize
+    }
+
+    /// When it was published, Unix seconds.
+    pub fn created_unix(&self) -> u64 {
+        self.created_unix
+    }
+
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    pub fn id(&self, doc: usize) -> Uuid {
+        let bytes = self.section(Section::Ids);
+        let v = bytes
+            .get(doc * 16..doc * 16 + 16)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u128::from_le_bytes);
+        Uuid::from_u128(v)
+    }
+
+    pub fn doc(&self, doc: usize) -> DocRecord {
+        let r = self
+            .section(Section::Docs)
+            .get(doc * DOC_RECORD..(doc + 1) * DOC_RECORD)
+            .unwrap_or(&[0u8; DOC_RECORD]);
+        let i64_at = |at: usize| {
+            r.get(at..at + 8)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, i64::from_le_bytes)
+        };
+        DocRecord {
+            message: u32_at(r, 0),
+            row: u32_at(r, 1),
+            project: u32_at(r, 2),
+            session: u32_at(r, 3),
+            kind: r.get(16).copied().unwrap_or(u8::MAX),
+            flags: r.get(17).copied().unwrap_or(0),
+            topics: u64_at(r, 3),
+            timestamp: i64_at(32),
+        }
+    }
+
+    pub fn payload(&self, doc: usize) -> Result<Payload> {
+        let offsets = self.section(Section::PayloadOffsets);
+        let (start, end) = (
+            u64_at(offsets, doc) as usize,
+            u64_at(offsets, doc + 1) as usize,
+        );
+        let bytes = self
+            .section(Section::Payloads)
+            .get(start..end)
+            .ok_or_else(|| self.corrupt(format!("payload {doc} lies outside its section")))?;
+        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+            .map(|(p, _)| p)
+            .map_err(|e| self.corrupt(format!("payload {doc}: {e}")))
+    }
+
+    fn corrupt(&self, what: String) -> Error {
+        Error::Store {
+            path: self.path.clone(),
+            message: format!("unreadable search index: {what}"),
+        }
+    }
+
+    /// A row's int8 values (as bytes: cast each with `as i8`) and its scale.
+    pub fn quantized(&self, row: u32) -> (&[u8], f32) {
+        let dim = self.dimension();
+        let row = row as usize;
+        let values = self
+            .section(Section::Quantized)
+            .get(row * dim..(row + 1) * dim)
+            .unwrap_or_default();
+        (values, f32_at(self.section(Section::Scales), row))
+    }
+
+    /// Every int8 row, back to back (`dimension` bytes each), for a scan.
+    pub fn quantized_rows(&self) -> &[u8] {
+        self.section(Section::Quantized)
+    }
+
+    /// The row's scale.
+    pub fn scale(&self, row: u32) -> f32 {
+        f32_at(self.section(Section::Scales), row as usize)
+    }
+
+    /// The exact dot product of a row's f32 vector with `q`.
+    pub fn dot(&self, row: u32, q: &[f32]) -> f32 {
+        let dim = self.dimension();
+        let row = row as usize;
+        let Some(bytes) = self
+            .section(Section::Vectors)
+            .get(row * dim * 4..(row + 1) * dim * 4)
+        else {
+            return 0.0;
+        };
+        bytes
+            .chunks_exact(4)
+            .zip(q)
+            .map(|(b, x)| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * x)
+            .sum()
+    }
+
+    /// A row's f32 vector.
+    pub fn vector(&self, row: u32) -> Vec<f32> {
+        let dim = self.dimension();
+        let row = row as usize;
+        self.section(Section::Vectors)
+            .get(row * dim * 4..(row + 1) * dim * 4)
+            .unwrap_or_default()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
+
+    /// The `i`th of a sorted string list.
+    fn string(&self, offsets: Section, text: Section, i: usize) -> &[u8] {
+        let o = self.section(offsets);
+        let (start, end) = (u64_at(o, i) as usize, u64_at(o, i + 1) as usize);
+        self.section(text).get(start..end).unwrap_or_default()
+    }
+
+    /// Position of `key` in a sorted string list, or of the first entry not below it.
+    fn search(
+        &self,
+        offsets: Section,
+        text: Section,
+        key: &str,
+    ) -> std::result::Result<usize, usize> {
+        let n = (self.section(offsets).len() / 8).saturating_sub(1);
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.string(offsets, text, mid).cmp(key.as_bytes()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// The postings of a term: (document, BM25 term weight) pairs.
+    pub fn postings(&self, term: &str) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let range = self
+            .search(Section::TermOffsets, Section::TermText, term)
+            .ok()
+            .map_or(0..0, |t| {
+                let starts = self.section(Section::Postings);
+                u64_at(starts, t) as usize..u64_at(starts, t + 1) as usize
+            });
+        let docs = self.section(Section::PostingDocs);
+        let weights = self.section(Section::PostingWeights);
+        range.map(move |i| (u32_at(docs, i), f32_at(weights, i)))
+    }
+
+    /// How many documents hold `term`.
+    pub fn document_frequency(&self, term: &str) -> usize {
+        self.search(Section::TermOffsets, Section::TermText, term)
+            .ok()
+            .map_or(0, |t| {
+                let starts = self.section(Section::Postings);
+                (u64_at(starts, t + 1) - u64_at(starts, t)) as usize
+            })
+    }
+
+    pub fn message(&self, ordinal: u32) -> Option<MessageRecord> {
+        let i = ordinal as usize;
+        let r = self
+            .section(Section::Messages)
+            .get(i * MESSAGE_RECORD..(i + 1) * MESSAGE_RECORD)?;
+        Some(MessageRecord {
+            first_doc: u32_at(r, 0),
+            docs: u32_at(r, 1),
+            parent: u32_at(r, 2),
+            first_child: u32_at(r, 3),
+        })
+    }
+
+    /// The ordinal of the message with this id.
+    pub fn message_ordinal(&self, message_id: &str) -> Option<u32> {
+        self.search(
+            Section::MessageIdOffsets,
+            Section::MessageIdText,
+            message_id,
+        )
+        .ok()
+        .map(|i| i as u32)
+    }
+
+    /// The messages one of whose lines has this uuid.
+    pub fn uuid_messages(&self, uuid: &str) -> Vec<u32> {
+        let first = match self.search(Section::UuidOffsets, Section::UuidText, uuid) {
+            Ok(i) | Err(i) => i,
+        };
+        let n = (self.section(Section::UuidOffsets).len() / 8).saturating_sub(1);
+        let messages = self.section(Section::UuidMessages);
+        // The list is sorted by (uuid, message): equal uuids are adjacent, but `search` may land on any of them.
+        let mut start = first;
+        while start > 0
+            && self.string(Section::UuidOffsets, Section::UuidText, start - 1) == uuid.as_bytes()
+        {
+            start -= 1;
+        }
+        (start..n)
+            .take_while(|i| {
+                self.string(Section::UuidOffsets, Section::UuidText, *i) == uuid.as_bytes()
+            })
+            .map(|i| u32_at(messages, i))
+            .collect()
+    }
+
+    /// Whether the row is real (`NONE` marks a document without a vector).
+    pub fn has_row(record: &DocRecord) -> bool {
+        record.row != NONE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::tests::payload;
+    use crate::store::StoredPoint;
+
+    fn written(dir: &Path) -> PathBuf {
+        let points = (0..5u128).map(|i| {
+            let mut p = payload("s", &format!("u{i}"), 0, 1);
+            p.text = format!("chunk {i} about E0502 in main.rs");
+            let angle = i as f32 * 0.3;
+            Ok((
+                Uuid::from_u128(i + 1),
+                StoredPoint {
+                    vector: vec![angle.cos(), angle.sin()],
+                    payload: p,
+                },
+            ))
+        });
+        let path = dir.join("index");
+        super::super::write::write(&path, points, 7).unwrap_or_else(|e| panic!("{e}"));
+        path
+    }
+
+    #[test]
+    fn an_index_reads_back_what_was_written() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let index = MappedIndex::open(&written(dir.path()))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no index"));
+        assert_eq!(
+            (index.doc_count(), index.dimension(), index.created_unix()),
+            (5, 2, 7)
+        );
+        let doc = (0..5)
+            .find(|d| index.id(*d) == Uuid::from_u128(3))
+            .unwrap_or_else(|| panic!("id 3"));
+        assert_eq!(
+            index.payload(doc).map(|p| p.uuid).ok().as_deref(),
+            Some("u2")
+        );
+        let record = index.doc(doc);
+        let v = index.vector(record.row);
+        assert!((v[0] - 0.6f32.cos()).abs() < 1e-6 && (v[1] - 0.6f32.sin()).abs() < 1e-6);
+        let (q, scale) = index.quantized(record.row);
+        assert!(((q[0] as i8) as f32 * scale - v[0]).abs() < 0.01);
+        assert_eq!(index.postings("e0502").count(), 5);
+        assert_eq!(index.document_frequency("main.rs"), 5);
+        assert_eq!(index.postings("absent").count(), 0);
+        assert_eq!(index.uuid_messages("u2"), vec![record.message]);
+        assert!(index.uuid_messages("u9").is_empty());
+    }
+
+    #[test]
+    fn a_damaged_index_is_an_error_naming_the_file_and_another_format_is_ignored() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = written(dir.path());
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        // Cut short: its sections lie outside the file.
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
+        match MappedIndex::open(&path) {
+            Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
+            Ok(_) => panic!("a truncated index opened"),
+        }
+        let mut other = bytes.clone();
+        other[8..12].copy_from_slice(&(FORMAT + 1).to_le_bytes());
+        std::fs::write(&path, &other).unwrap_or_else(|e| panic!("{e}"));
+        assert!(MappedIndex::open(&path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
+        std::fs::write(&path, b"short").unwrap_or_else(|e| panic!("{e}"));
+        assert!(MappedIndex::open(&path)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
+    }
+}
