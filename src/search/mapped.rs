@@ -128,17 +128,23 @@ fn int8_dot(row: &[u8], q: &[i8]) -> i32 {
 impl MappedIndex {
     /// Exact cosine of a document to `q`; for a chunk without a vector, the best of its message's embedded
     /// chunks (`None` if it has none).
-    fn cosine(&self, doc: usize, q: &[f32]) -> Option<f32> {
+    fn cosine(&self, doc: usize, q: &[f32]) -> Result<Option<f32>> {
         let r = self.doc(doc);
         if MappedIndex::has_row(&r) {
-            return Some(self.dot(r.row, q));
+            return self.dot(r.row, q).map(Some);
         }
-        let m = self.message(r.message)?;
-        (m.first_doc..m.first_doc + m.docs)
-            .map(|d| self.doc(d as usize))
-            .filter(MappedIndex::has_row)
-            .map(|r| self.dot(r.row, q))
-            .reduce(f32::max)
+        let Some(m) = self.message(r.message) else {
+            return Ok(None);
+        };
+        let mut best: Option<f32> = None;
+        for d in m.first_doc..m.first_doc + m.docs {
+            let r = self.doc(d as usize);
+            if MappedIndex::has_row(&r) {
+                let c = self.dot(r.row, q)?;
+                best = Some(best.map_or(c, |b| b.max(c)));
+            }
+        }
+        Ok(best)
     }
 
     fn first_payload(&self, ordinal: u32) -> Result<Option<Payload>> {
@@ -154,21 +160,18 @@ impl MappedIndex {
         phrasings: &[&[f32]],
         columns: &Columns,
         per_list: usize,
-    ) -> Vec<Vec<(u32, f32)>> {
+    ) -> Result<Vec<Vec<(u32, f32)>>> {
         let dim = self.dimension();
         let queries: Vec<(f32, Vec<i8>)> = phrasings.iter().map(|q| quantized_query(q)).collect();
         let mut approx: Vec<Vec<(u32, f32)>> = vec![Vec::new(); phrasings.len()];
-        let rows = self.quantized_rows();
         if dim > 0 && phrasings.iter().all(|q| q.len() == dim) {
+            let mut rows = self.row_blocks();
             for doc in 0..self.doc_count() {
                 let r = self.doc(doc);
                 if !MappedIndex::has_row(&r) || !columns.matches(&r) {
                     continue;
                 }
-                let at = r.row as usize * dim;
-                let Some(values) = rows.get(at..at + dim) else {
-                    continue;
-                };
+                let values = rows.row(r.row)?;
                 let scale = self.scale(r.row);
                 for (list, (qs, q)) in approx.iter_mut().zip(&queries) {
                     list.push((doc as u32, int8_dot(values, q) as f32 * scale * qs));
@@ -181,12 +184,12 @@ impl MappedIndex {
             .zip(phrasings)
             .map(|(mut list, q)| {
                 top_by_id(&mut list, pool, |d| self.id(d as usize));
-                let mut exact: Vec<(u32, f32)> = list
+                let mut exact = list
                     .into_iter()
-                    .map(|(d, _)| (d, self.dot(self.doc(d as usize).row, q)))
-                    .collect();
+                    .map(|(d, _)| Ok((d, self.dot(self.doc(d as usize).row, q)?)))
+                    .collect::<Result<Vec<(u32, f32)>>>()?;
                 top_by_id(&mut exact, per_list, |d| self.id(d as usize));
-                exact
+                Ok(exact)
             })
             .collect()
     }
@@ -249,20 +252,31 @@ impl Corpus for MappedIndex {
         per_list: usize,
     ) -> Result<Vec<Candidate>> {
         let columns = Columns::of(self, filter);
-        let semantic = self.semantic(phrasings, &columns, per_list);
+        let semantic = self.semantic(phrasings, &columns, per_list)?;
         let lexical = self.lexical(query, &columns, per_list);
         let mut failure: Option<Error> = None;
         let cands = from_lists(&semantic, &lexical, |d, phrasing, sem, lex| {
             let doc = d as usize;
-            match self.payload(doc) {
-                Ok(payload) => Some(Candidate::ranked(self.id(doc), payload, sem, lex, || {
-                    self.cosine(doc, phrasings[phrasing])
-                })),
+            let payload = match self.payload(doc) {
+                Ok(p) => p,
                 Err(e) => {
                     failure.get_or_insert(e);
-                    None
+                    return None;
                 }
-            }
+            };
+            Some(Candidate::ranked(
+                self.id(doc),
+                payload,
+                sem,
+                lex,
+                || match self.cosine(doc, phrasings[phrasing]) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                        None
+                    }
+                },
+            ))
         });
         match failure {
             Some(e) => Err(e),

@@ -116,7 +116,7 @@ pub fn load(data_dir: &Path) -> Result<Option<Published>> {
         .map(|doc| {
             let record = index.doc(doc);
             let vector = if MappedIndex::has_row(&record) {
-                index.vector(record.row)
+                index.vector(record.row)?
             } else {
                 Vec::new()
             };

@@ -28,16 +28,26 @@ pub struct ChildRun {
 
 /// `pipeline --data-dir DATA run --json --source SOURCE [extra...]`.
 pub fn run_pipeline(data: &Path, source: &Path, extra: &[&str]) -> anyhow::Result<ChildRun> {
-    let start = Instant::now();
-    let mut child = Command::new(pipeline_bin()?)
-        .arg("--data-dir")
+    let mut cmd = Command::new(pipeline_bin()?);
+    cmd.arg("--data-dir")
         .arg(data)
         .args(["run", "--json", "--source"])
         .arg(source)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+        .args(extra);
+    let (wall_secs, peak_rss, exit_code, stdout) = measured(cmd)?;
+    Ok(ChildRun {
+        wall_secs,
+        peak_rss,
+        exit_code,
+        summary: serde_json::from_slice(&stdout).unwrap_or_default(),
+    })
+}
+
+/// Runs `cmd` (stdout captured, stderr dropped) polling its peak memory: (wall seconds, peak RSS bytes, exit code,
+/// stdout).
+pub fn measured(mut cmd: Command) -> anyhow::Result<(f64, u64, i32, Vec<u8>)> {
+    let start = Instant::now();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
     let status_path = format!("/proc/{}/status", child.id());
     let mut peak = 0u64;
     loop {
@@ -54,17 +64,11 @@ pub fn run_pipeline(data: &Path, source: &Path, extra: &[&str]) -> anyhow::Resul
         if child.try_wait()?.is_some() {
             break;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
     let wall_secs = start.elapsed().as_secs_f64();
     let out = child.wait_with_output()?;
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    Ok(ChildRun {
-        wall_secs,
-        peak_rss: peak,
-        exit_code: out.status.code().unwrap_or(-1),
-        summary,
-    })
+    Ok((wall_secs, peak, out.status.code().unwrap_or(-1), out.stdout))
 }
 
 /// A number from the run summary (0 when absent).

@@ -34,6 +34,9 @@ pub struct MessageRecord {
 /// An open index file.
 pub struct MappedIndex {
     map: memmap2::Mmap,
+    /// The same file, for positioned reads of the large sections (vectors, payloads): bytes read into a buffer
+    /// count towards a search's memory only while it holds them, pages touched through the map until it exits.
+    file: std::fs::File,
     path: PathBuf,
     counts: Counts,
     created_unix: u64,
@@ -100,6 +103,7 @@ impl MappedIndex {
         }
         let mut index = MappedIndex {
             map,
+            file,
             path: path.to_path_buf(),
             counts,
             created_unix,
@@ -107,6 +111,7 @@ impl MappedIndex {
             tables: Tables::default(),
         };
         index.check_sizes().map_err(|what| corrupt(&what))?;
+        index.advise();
         let (tables, _): (Tables, usize) = bincode::serde::decode_from_slice(
             index.section(Section::Tables),
             bincode::config::standard(),
@@ -114,6 +119,26 @@ impl MappedIndex {
         .map_err(|e| corrupt(&format!("tables: {e}")))?;
         index.tables = tables;
         Ok(Some(index))
+    }
+
+    /// Tells the kernel that the mapped parts are read at random, so a fault maps the page it needs and not a
+    /// read-ahead window around it (8 MiB on some machines). Advice only; a refusal changes nothing.
+    fn advise(&self) {
+        let _ = self.map.advise(memmap2::Advice::Random);
+    }
+
+    /// `len` bytes at `at` within `section`, read from the file (not through the map).
+    fn read(&self, section: Section, at: usize, len: usize) -> Result<Vec<u8>> {
+        use std::os::unix::fs::FileExt;
+        let (start, section_len) = self.sections[section as usize];
+        if at.checked_add(len).is_none_or(|end| end > section_len) {
+            return Err(self.corrupt(format!("{section:?} read past its end")));
+        }
+        let mut buf = vec![0u8; len];
+        self.file
+            .read_exact_at(&mut buf, (start + at) as u64)
+            .map_err(|e| Error::io(&self.path, e))?;
+        Ok(buf)
     }
 
     /// Every fixed-size section has the size its counts imply, so the accessors below stay in bounds.
@@ -219,11 +244,11 @@ impl MappedIndex {
             u64_at(offsets, doc) as usize,
             u64_at(offsets, doc + 1) as usize,
         );
-        let bytes = self
-            .section(Section::Payloads)
-            .get(start..end)
-            .ok_or_else(|| self.corrupt(format!("payload {doc} lies outside its section")))?;
-        bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        if end < start {
+            return Err(self.corrupt(format!("payload {doc} has a negative length")));
+        }
+        let bytes = self.read(Section::Payloads, start, end - start)?;
+        bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
             .map(|(p, _)| p)
             .map_err(|e| self.corrupt(format!("payload {doc}: {e}")))
     }
@@ -235,54 +260,35 @@ impl MappedIndex {
         }
     }
 
-    /// A row's int8 values (as bytes: cast each with `as i8`) and its scale.
-    pub fn quantized(&self, row: u32) -> (&[u8], f32) {
-        let dim = self.dimension();
-        let row = row as usize;
-        let values = self
-            .section(Section::Quantized)
-            .get(row * dim..(row + 1) * dim)
-            .unwrap_or_default();
-        (values, f32_at(self.section(Section::Scales), row))
+    /// A reader of int8 rows for a scan in row order: it reads blocks of rows (about 1 MiB) from the file into
+    /// one buffer, so a scan of any size holds one block.
+    pub fn row_blocks(&self) -> RowBlocks<'_> {
+        RowBlocks {
+            index: self,
+            first: 0,
+            rows: 0,
+            buf: Vec::new(),
+        }
     }
 
-    /// Every int8 row, back to back (`dimension` bytes each), for a scan.
-    pub fn quantized_rows(&self) -> &[u8] {
-        self.section(Section::Quantized)
-    }
-
-    /// The row's scale.
+    /// The row's scale (`value = int8 * scale`).
     pub fn scale(&self, row: u32) -> f32 {
         f32_at(self.section(Section::Scales), row as usize)
     }
 
-    /// The exact dot product of a row's f32 vector with `q`.
-    pub fn dot(&self, row: u32, q: &[f32]) -> f32 {
-        let dim = self.dimension();
-        let row = row as usize;
-        let Some(bytes) = self
-            .section(Section::Vectors)
-            .get(row * dim * 4..(row + 1) * dim * 4)
-        else {
-            return 0.0;
-        };
-        bytes
-            .chunks_exact(4)
-            .zip(q)
-            .map(|(b, x)| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * x)
-            .sum()
-    }
-
     /// A row's f32 vector.
-    pub fn vector(&self, row: u32) -> Vec<f32> {
-        let dim = self.dimension();
-        let row = row as usize;
-        self.section(Section::Vectors)
-            .get(row * dim * 4..(row + 1) * dim * 4)
-            .unwrap_or_default()
+    pub fn vector(&self, row: u32) -> Result<Vec<f32>> {
+        let len = self.dimension() * 4;
+        let bytes = self.read(Section::Vectors, row as usize * len, len)?;
+        Ok(bytes
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
+            .collect())
+    }
+
+    /// The exact dot product of a row's f32 vector with `q`.
+    pub fn dot(&self, row: u32, q: &[f32]) -> Result<f32> {
+        Ok(self.vector(row)?.iter().zip(q).map(|(a, b)| a * b).sum())
     }
 
     /// The `i`th of a sorted string list.
@@ -382,9 +388,47 @@ impl MappedIndex {
             .collect()
     }
 
+    /// The int8 values of a row, read from the file when not yet held.
+    fn quantized_block(&self, first: usize, rows: usize) -> Result<Vec<u8>> {
+        let dim = self.dimension();
+        self.read(Section::Quantized, first * dim, rows * dim)
+    }
+
     /// Whether the row is real (`NONE` marks a document without a vector).
     pub fn has_row(record: &DocRecord) -> bool {
         record.row != NONE
+    }
+}
+
+/// See [`MappedIndex::row_blocks`].
+pub struct RowBlocks<'a> {
+    index: &'a MappedIndex,
+    first: usize,
+    rows: usize,
+    buf: Vec<u8>,
+}
+
+impl RowBlocks<'_> {
+    /// Rows per block: about 1 MiB.
+    const BLOCK_BYTES: usize = 1 << 20;
+
+    /// A row's int8 values (bytes: cast each with `as i8`). Reading rows in ascending order reads each block once.
+    pub fn row(&mut self, row: u32) -> Result<&[u8]> {
+        let dim = self.index.dimension().max(1);
+        let row = row as usize;
+        if row < self.first || row >= self.first + self.rows {
+            let total = self.index.counts().rows as usize;
+            let rows = (Self::BLOCK_BYTES / dim)
+                .max(1)
+                .min(total.saturating_sub(row));
+            self.buf = self.index.quantized_block(row, rows)?;
+            self.first = row;
+            self.rows = rows;
+        }
+        let at = (row - self.first) * dim;
+        self.buf
+            .get(at..at + dim)
+            .ok_or_else(|| self.index.corrupt(format!("int8 row {row} is missing")))
     }
 }
 
@@ -430,9 +474,11 @@ mod tests {
             Some("u2")
         );
         let record = index.doc(doc);
-        let v = index.vector(record.row);
+        let v = index.vector(record.row).unwrap_or_else(|e| panic!("{e}"));
         assert!((v[0] - 0.6f32.cos()).abs() < 1e-6 && (v[1] - 0.6f32.sin()).abs() < 1e-6);
-        let (q, scale) = index.quantized(record.row);
+        let scale = index.scale(record.row);
+        let mut blocks = index.row_blocks();
+        let q = blocks.row(record.row).unwrap_or_else(|e| panic!("{e}"));
         assert!(((q[0] as i8) as f32 * scale - v[0]).abs() < 0.01);
         assert_eq!(index.postings("e0502").count(), 5);
         assert_eq!(index.document_frequency("main.rs"), 5);
