@@ -13,7 +13,7 @@ use crate::store::{snapshot, target, EmbeddedStore, Sink, SyncState, WriterLock}
 use crate::sync::{RunSummary, SyncJob};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What a session is opened with.
 #[derive(Debug, Clone, Copy)]
@@ -137,18 +137,15 @@ impl WriterSession {
         if !self.embedded {
             return Ok(false);
         }
-        let previous = std::fs::metadata(snapshot::path(&self.data_dir))
-            .map(|m| m.len())
-            .ok();
         let stale = summary.points_committed > 0
             || summary.reapplied.rewritten > 0
-            || previous.is_none()
+            || !snapshot::is_published(&self.data_dir)
             || self.state.index_behind();
         let now = Instant::now();
         let points = EmbeddedStore::of(&self.state);
         if !stale
             || not_before.is_some_and(|t| now < t)
-            || !self.budget.fits(now, publish_cost(previous, &points))
+            || !self.budget.fits(now, snapshot::publish_estimate(&points))
         {
             if summary.reapplied.changed > 0 {
                 // The old snapshot still holds text the rules now redact: better none than that one.
@@ -161,16 +158,10 @@ impl WriterSession {
     }
 }
 
-/// How long publishing the snapshot takes: ~150 MB/s to read, encode and write, plus a fixed cost; guessed from
-/// the point count when there is no previous snapshot.
-fn publish_cost(previous_bytes: Option<u64>, store: &EmbeddedStore) -> Duration {
-    let bytes = previous_bytes.unwrap_or(store.point_count() as u64 * 3000);
-    Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 150e6)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn spec<'a>(data_dir: &'a Path, sink: &'a SinkConfig) -> SessionSpec<'a> {
         SessionSpec {

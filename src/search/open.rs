@@ -2,10 +2,10 @@
 
 use super::corpus::Corpus;
 use super::index::{IndexSource, SearchIndex};
+use super::mapped::PublishedIndex;
 use super::qdrant::QdrantCorpus;
 use crate::config::{SinkConfig, SinkKind};
 use crate::error::{Error, Result};
-use crate::store::index_file::read::MappedIndex;
 use crate::store::qdrant::QdrantStore;
 use crate::store::{snapshot, EmbeddedStore, SyncState, WriterLock};
 use std::path::Path;
@@ -35,7 +35,10 @@ pub fn open_embedded(data_dir: &Path) -> Result<(Arc<dyn Corpus>, IndexSource)> 
     let no_index = || Error::NoIndex {
         data_dir: data_dir.to_path_buf(),
     };
-    let published = || MappedIndex::open(&snapshot::path(data_dir));
+    let published = || {
+        snapshot::open_published(data_dir)
+            .map(|o| o.map(|(base, delta)| PublishedIndex::new(base, delta)))
+    };
     // A watch cycle is short: a fresh read is worth a brief wait; a run is not waited for.
     if WriterLock::wait_out_watch(data_dir, std::time::Duration::from_secs(2)) {
         if !SyncState::exists(data_dir) {
@@ -43,7 +46,7 @@ pub fn open_embedded(data_dir: &Path) -> Result<(Arc<dyn Corpus>, IndexSource)> 
             return Err(no_index());
         }
         if !snapshot::is_behind(data_dir) {
-            if let Some(index) = published()?.filter(|i| i.doc_count() > 0) {
+            if let Some(index) = published()?.filter(|i| i.point_count().unwrap_or(0) > 0) {
                 return Ok((Arc::new(index), IndexSource::Published));
             }
         }

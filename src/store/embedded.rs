@@ -85,6 +85,8 @@ impl EmbeddedStore {
     /// Writes points as given (for `pipeline migrate`), durably.
     pub fn put_points(&self, points: &[(Uuid, StoredPoint)]) -> Result<()> {
         self.state.points_changing()?;
+        // Not listed for the published index point by point: the next publish rebuilds it.
+        super::snapshot::remove(self.data_dir())?;
         let mut batch = sled::Batch::default();
         for (id, p) in points {
             batch.insert(id.as_bytes().as_slice(), encode_point(p)?);
@@ -125,6 +127,8 @@ impl EmbeddedStore {
     /// Deletes every point (not the checkpoints, the cache or the history).
     pub fn clear_points(&self) -> Result<()> {
         self.state.points_changing()?;
+        super::snapshot::remove(self.data_dir())?;
+        self.state.index_pending_clear()?;
         self.state.points.clear().map_err(|e| self.state.err(e))?;
         self.state.flush()
     }
@@ -160,14 +164,20 @@ impl Sink for EmbeddedStore {
         if !batch.ops.is_empty() {
             st.points_changing()?;
         }
-        let trees = (&st.points, &st.cache, &st.checkpoints);
-        let outcome = trees.transaction(|(points, cache, checkpoints)| {
+        let trees = (&st.points, &st.cache, &st.checkpoints, &st.index_pending);
+        let outcome = trees.transaction(|(points, cache, checkpoints, pending)| {
+            // Every changed id is listed for the published index, with a number that differs on every change.
+            let change = pending.generate_id()?.to_be_bytes();
+            let changed = |id: Uuid| pending.insert(id.as_bytes().as_slice(), change.as_slice());
             for op in &batch.ops {
                 match op {
                     SinkOp::Upsert(w) => {
                         if w.point.payload.chunk_index == 0 {
-                            delete_stale_chunks(points, w.id, &w.point)?;
+                            for stale in delete_stale_chunks(points, w.id, &w.point)? {
+                                changed(stale)?;
+                            }
                         }
+                        changed(w.id)?;
                         points.insert(
                             w.id.as_bytes().as_slice(),
                             encode_point(&w.point).map_err(Abort)?,
@@ -188,6 +198,7 @@ impl Sink for EmbeddedStore {
                             let id = ids::point_id(&p.solution_session_id, &p.solution_uuid, i);
                             if let Some(v) = points.get(id.as_bytes())? {
                                 if let Ok(mut sp) = decode_point(&v) {
+                                    changed(id)?;
                                     sp.payload.validation = Some(p.validation.clone());
                                     points.insert(
                                         id.as_bytes().as_slice(),
@@ -208,27 +219,27 @@ impl Sink for EmbeddedStore {
     }
 }
 
-/// When a message is re-emitted with fewer chunks than before, its extra chunks are deleted.
+/// When a message is re-emitted with fewer chunks than before, its extra chunks are deleted; returns their ids.
 fn delete_stale_chunks(
     points: &TransactionalTree,
     first_id: Uuid,
     new: &StoredPoint,
-) -> std::result::Result<(), ConflictableTransactionError<Error>> {
+) -> std::result::Result<Vec<Uuid>, ConflictableTransactionError<Error>> {
     let Some(old) = points.get(first_id.as_bytes())? else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let old_count = decode_point(&old)
         .map(|p| p.payload.chunk_count)
         .unwrap_or(0);
     let p = &new.payload;
+    let mut removed = Vec::new();
     for i in p.chunk_count..old_count {
-        points.remove(
-            ids::point_id(&p.session_id, &p.uuid, i)
-                .as_bytes()
-                .as_slice(),
-        )?;
+        let id = ids::point_id(&p.session_id, &p.uuid, i);
+        if points.remove(id.as_bytes().as_slice())?.is_some() {
+            removed.push(id);
+        }
     }
-    Ok(())
+    Ok(removed)
 }
 
 fn encode_point(p: &StoredPoint) -> Result<Vec<u8>> {

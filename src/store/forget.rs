@@ -15,6 +15,8 @@ impl EmbeddedStore {
     pub fn remove_points(&self, ids: &[Uuid]) -> Result<()> {
         let st = self.state();
         st.points_changing()?;
+        // Not listed for the published index point by point: the next publish rebuilds it.
+        super::snapshot::remove(st.data_dir())?;
         let mut batch = sled::Batch::default();
         for id in ids {
             batch.remove(id.as_bytes().as_slice());

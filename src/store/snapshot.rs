@@ -6,12 +6,15 @@
 //! publishing everything ([`publish_current`]); otherwise searches load the database itself.
 
 use super::index_file::read::MappedIndex;
+use super::index_file::Identity;
 use super::{EmbeddedStore, StoredPoint};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 const FILE: &str = "search.index";
+/// The points changed since `FILE` was built.
+const DELTA_FILE: &str = "search.index.delta";
 /// What earlier versions published (a bincode copy of every point, loaded whole); removed by the next publish.
 const LEGACY_FILE: &str = "search.snapshot";
 
@@ -20,6 +23,15 @@ const BEHIND: &str = "search.index.behind";
 
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE)
+}
+
+pub fn delta_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DELTA_FILE)
+}
+
+/// Whether a base of the current format is published (one of an older version is replaced by the next run).
+pub fn is_published(data_dir: &Path) -> bool {
+    MappedIndex::open(&path(data_dir)).is_ok_and(|i| i.is_some())
 }
 
 /// Whether points changed after the published index was built (so it is current only if this is false and no
@@ -73,21 +85,87 @@ fn remove_stale_temporaries(data_dir: &Path) {
     }
 }
 
-/// Publishes every point of `store` as the new search index ([`super::index_file`]).
+/// One publish at a time in a process (the end of a run and a mid-run refresh never interleave).
+static PUBLISHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A delta may hold this share of its base's documents (at least [`DELTA_MIN`]) before the next publish rebuilds
+/// the base: publishing costs at most a tenth of a rebuild, and a rebuild happens once per tenth of new points.
+const DELTA_SHARE: usize = 10;
+const DELTA_MIN: usize = 2000;
+
+fn now() -> std::time::Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Publishes the search index ([`super::index_file`]): a delta holding the points changed since the base was
+/// built, or a new base of every point when there is none (or it is of another format) or the delta would be
+/// large.
 pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
-    let created_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    // A name of its own, so two publishers (the end of a run and a mid-run refresh) never share a file.
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let _one = PUBLISHING.lock().unwrap_or_else(|p| p.into_inner());
     remove_stale_temporaries(data_dir);
-    let tmp = data_dir.join(format!("{FILE}.{}.{unique}.tmp", std::process::id()));
-    let written = super::index_file::write::write(&tmp, store.points(), created_unix)
-        .and_then(|()| std::fs::rename(&tmp, path(data_dir)).map_err(|e| Error::io(&tmp, e)));
+    let base = MappedIndex::open(&path(data_dir)).ok().flatten();
+    // Read before the points: a change after this stays pending (its number changes), so nothing is lost.
+    let pending = store.state().index_pending()?;
+    match base {
+        Some(base) if pending.len() <= (base.doc_count() / DELTA_SHARE).max(DELTA_MIN) => {
+            let ids: Vec<Uuid> = pending.iter().map(|(id, _)| *id).collect();
+            let points = ids
+                .iter()
+                .filter_map(|id| store.point(*id).transpose().map(|p| p.map(|p| (*id, p))));
+            let identity = Identity {
+                created_unix: now().as_secs(),
+                segment_id: now().as_nanos() as u64,
+                base_id: base.identity().segment_id,
+            };
+            write_and_rename(data_dir, &delta_path(data_dir), points, identity, &ids)
+        }
+        _ => {
+            let identity = Identity {
+                created_unix: now().as_secs(),
+                segment_id: now().as_nanos() as u64,
+                base_id: 0,
+            };
+            write_and_rename(data_dir, &path(data_dir), store.points(), identity, &[])?;
+            // A reader pairs a delta with its base only, so the old delta is ignored until it is gone.
+            remove_file(&delta_path(data_dir))?;
+            let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
+            store.state().index_pending_done(&pending)
+        }
+    }
+}
+
+/// About how long the next [`publish`] takes: a delta's points, or a new base the size of the last one (~150 MB/s
+/// to read, encode and write, plus a fixed cost); guessed from the point count when there is no base yet.
+pub fn publish_estimate(store: &EmbeddedStore) -> std::time::Duration {
+    let data_dir = store.data_dir();
+    let base = MappedIndex::open(&path(data_dir)).ok().flatten();
+    let pending = store.state().index_pending_count();
+    let bytes = match &base {
+        Some(b) if pending <= (b.doc_count() / DELTA_SHARE).max(DELTA_MIN) => pending as u64 * 4000,
+        _ => std::fs::metadata(path(data_dir))
+            .map(|m| m.len())
+            .unwrap_or(store.point_count() as u64 * 4000),
+    };
+    std::time::Duration::from_millis(50) + std::time::Duration::from_secs_f64(bytes as f64 / 150e6)
+}
+
+fn write_and_rename(
+    data_dir: &Path,
+    to: &Path,
+    points: impl Iterator<Item = Result<(Uuid, StoredPoint)>>,
+    identity: Identity,
+    superseded: &[Uuid],
+) -> Result<()> {
+    // A name of its own, so two publishers never share a file.
+    let tmp = data_dir.join(format!(
+        "{FILE}.{}.{}.tmp",
+        std::process::id(),
+        now().as_nanos()
+    ));
+    let written = super::index_file::write::write(&tmp, points, identity, superseded)
+        .and_then(|()| std::fs::rename(&tmp, to).map_err(|e| Error::io(&tmp, e)));
     if let Err(e) = written {
         // A full disk must not leave half an index behind.
         let _ = std::fs::remove_file(&tmp);
@@ -96,8 +174,19 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
     if let Ok(dir) = std::fs::File::open(data_dir) {
         let _ = dir.sync_all();
     }
-    let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
     Ok(())
+}
+
+/// The published base and, if one applies to it, its delta. The delta is opened first: a delta of another base
+/// is then older than the base opened after it (a base is replaced only by a newer one), so the base alone is
+/// the newer state.
+pub fn open_published(data_dir: &Path) -> Result<Option<(MappedIndex, Option<MappedIndex>)>> {
+    let delta = MappedIndex::open(&delta_path(data_dir))?;
+    let Some(base) = MappedIndex::open(&path(data_dir))? else {
+        return Ok(None);
+    };
+    let delta = delta.filter(|d| d.identity().base_id == base.identity().segment_id);
+    Ok(Some((base, delta)))
 }
 
 /// A snapshot as read back.
@@ -107,42 +196,51 @@ pub struct Published {
     pub points: Vec<(Uuid, StoredPoint)>,
 }
 
-/// Every point of the last published index (for `export` while a sync runs). None if none was published yet.
+/// Every point of the last published index (for `export` while a sync runs), in id order. None if none was
+/// published yet.
 pub fn load(data_dir: &Path) -> Result<Option<Published>> {
-    let Some(index) = MappedIndex::open(&path(data_dir))? else {
+    let Some((base, delta)) = open_published(data_dir)? else {
         return Ok(None);
     };
-    let points = (0..index.doc_count())
-        .map(|doc| {
+    let mut points = std::collections::BTreeMap::new();
+    let superseded: std::collections::HashSet<Uuid> =
+        delta.iter().flat_map(|d| d.superseded()).collect();
+    for index in std::iter::once(&base).chain(delta.as_ref()) {
+        let is_base = std::ptr::eq(index, &base);
+        for doc in 0..index.doc_count() {
+            let id = index.id(doc);
+            if is_base && superseded.contains(&id) {
+                continue;
+            }
             let record = index.doc(doc);
             let vector = if MappedIndex::has_row(&record) {
                 index.vector(record.row)?
             } else {
                 Vec::new()
             };
-            Ok((
-                index.id(doc),
-                StoredPoint {
-                    vector,
-                    payload: index.payload(doc)?,
-                },
-            ))
-        })
-        .collect::<Result<_>>()?;
+            let payload = index.payload(doc)?;
+            points.insert(id, StoredPoint { vector, payload });
+        }
+    }
     Ok(Some(Published {
-        created_unix: index.created_unix(),
-        points,
+        created_unix: delta.as_ref().unwrap_or(&base).created_unix(),
+        points: points.into_iter().collect(),
     }))
 }
 
-/// Removes the published index (after a reset).
-pub fn remove(data_dir: &Path) -> Result<()> {
-    let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
-    match std::fs::remove_file(path(data_dir)) {
+fn remove_file(p: &Path) -> Result<()> {
+    match std::fs::remove_file(p) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(path(data_dir), e)),
+        Err(e) => Err(Error::io(p, e)),
     }
+}
+
+/// Removes the published index (after a reset, or before points change wholesale): the next publish rebuilds it.
+pub fn remove(data_dir: &Path) -> Result<()> {
+    let _ = std::fs::remove_file(data_dir.join(LEGACY_FILE));
+    remove_file(&path(data_dir))?;
+    remove_file(&delta_path(data_dir))
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ pub(super) const POINTS: &str = "points";
 const CACHE: &str = "embed_cache";
 const CHECKPOINTS: &str = "checkpoints";
 const META: &str = "meta";
+const INDEX_PENDING: &str = "index_pending";
 
 /// The data dir's sled database: checkpoints, the embedding cache and run metadata (and the embedded point
 /// store's tree, which only [`super::EmbeddedStore`] reads and writes). A clone is another handle on the same
@@ -28,6 +29,9 @@ pub struct SyncState {
     pub(super) points: sled::Tree,
     pub(super) cache: sled::Tree,
     pub(super) checkpoints: sled::Tree,
+    /// Point ids changed (written, patched or deleted) since the published search index's base was built, each
+    /// with a number that changes on every change (see [`super::snapshot`]).
+    pub(super) index_pending: sled::Tree,
     meta: sled::Tree,
     path: PathBuf,
     /// Whether this process has marked the published search index as behind the points (see
@@ -57,6 +61,7 @@ impl SyncState {
             points: tree(POINTS)?,
             cache: tree(CACHE)?,
             checkpoints: tree(CHECKPOINTS)?,
+            index_pending: tree(INDEX_PENDING)?,
             meta: tree(META)?,
             db,
             index_behind: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
@@ -132,6 +137,40 @@ impl SyncState {
         self.index_behind
             .store(false, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// The point ids changed since the published index's base was built, each with its change number.
+    pub(super) fn index_pending(&self) -> Result<Vec<(uuid::Uuid, sled::IVec)>> {
+        self.index_pending
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.map_err(|e| self.err(e))?;
+                let id = uuid::Uuid::from_slice(&k)
+                    .map_err(|e| self.corrupt(format!("pending index entry: {e}")))?;
+                Ok((id, v))
+            })
+            .collect()
+    }
+
+    /// How many point ids changed since the published index's base was built.
+    pub fn index_pending_count(&self) -> usize {
+        self.index_pending.len()
+    }
+
+    /// Forgets the entries a new base covers, each only if it did not change again meanwhile.
+    pub(super) fn index_pending_done(&self, entries: &[(uuid::Uuid, sled::IVec)]) -> Result<()> {
+        for (id, seen) in entries {
+            let _ = self
+                .index_pending
+                .compare_and_swap(id.as_bytes(), Some(seen), None::<&[u8]>)
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets every entry (the points were replaced wholesale and the index will be rebuilt).
+    pub(super) fn index_pending_clear(&self) -> Result<()> {
+        self.index_pending.clear().map_err(|e| self.err(e))
     }
 
     /// The data dir this store lives in.
@@ -243,7 +282,13 @@ impl SyncState {
     /// `pipeline forget` forgot (its tombstones), which must not come back after a reset either.
     pub fn clear(&self) -> Result<()> {
         let tombstones = self.meta_scan(crate::forget::TOMBSTONE_PREFIX);
-        for t in [&self.points, &self.cache, &self.checkpoints, &self.meta] {
+        for t in [
+            &self.points,
+            &self.cache,
+            &self.checkpoints,
+            &self.index_pending,
+            &self.meta,
+        ] {
             t.clear().map_err(|e| self.err(e))?;
         }
         for (k, v) in tombstones {

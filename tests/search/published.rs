@@ -1,24 +1,97 @@
-//! The published index file (read in place) against every point loaded into memory: the same candidates, the
-//! same rankings under every filter, the same messages and context; and searches read it only while it is
-//! current.
+//! The published index (read in place) against every point loaded into memory: the same candidates, the same
+//! rankings under every filter, the same messages and context, for a base alone and for a base with a delta of
+//! changed, deleted and new points; and searches read it only while it is current.
 
 use crate::common;
 use pipeline::message::MessageKind;
+use pipeline::search::mapped::PublishedIndex;
 use pipeline::search::{
     open_embedded, search, Candidate, Corpus, Filter, IndexSource, SearchIndex, SearchRequest,
 };
-use pipeline::store::index_file::read::MappedIndex;
-use pipeline::store::{snapshot, EmbeddedStore};
+use pipeline::store::{snapshot, CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, SyncState};
 use std::path::Path;
 
-fn both(data: &Path) -> (SearchIndex, MappedIndex) {
+fn both(data: &Path) -> (SearchIndex, PublishedIndex) {
     let store = EmbeddedStore::open_reader(data).unwrap_or_else(|e| panic!("{e}"));
     let loaded = SearchIndex::load(&store).unwrap_or_else(|e| panic!("{e}"));
     drop(store);
-    let mapped = MappedIndex::open(&snapshot::path(data))
+    let (base, delta) = snapshot::open_published(data)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("no published index in {}", data.display()));
-    (loaded, mapped)
+    (loaded, PublishedIndex::new(base, delta))
+}
+
+/// A copy of the fixture store changed after publishing, then published again (as a delta): 40 chunks get new
+/// text and another chunk's vector, a long message loses its chunks after the first, and a new message answers
+/// an old one before its other answers (so it becomes its first child).
+fn changed_store() -> tempfile::TempDir {
+    let data = common::tempdir();
+    common::copy_dir(common::fixture_store(), data.path());
+    let state = SyncState::open(data.path()).unwrap_or_else(|e| panic!("{e}"));
+    let store = EmbeddedStore::of(&state);
+    let points: Vec<_> = store
+        .points()
+        .map(|p| p.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let mut ops = Vec::new();
+    let upsert = |id, point| {
+        SinkOp::Upsert(Box::new(PointWrite {
+            id,
+            point,
+            cache_key: None,
+        }))
+    };
+    for (i, (id, point)) in points.iter().enumerate().step_by(points.len() / 40) {
+        let mut p = point.clone();
+        p.payload.text.push_str(&format!(" rewritten-in-delta-{i}"));
+        let other = &points[(i * 7 + 3) % points.len()].1.vector;
+        if !p.vector.is_empty() && !other.is_empty() {
+            p.vector = other.clone();
+        }
+        ops.push(upsert(*id, p));
+    }
+    let (long_id, long) = points
+        .iter()
+        .find(|(_, p)| p.payload.chunk_index == 0 && p.payload.chunk_count > 2)
+        .unwrap_or_else(|| panic!("no message of 3 chunks"));
+    let mut shortened = long.clone();
+    shortened.payload.chunk_count = 1;
+    ops.push(upsert(*long_id, shortened));
+    let (_, parent) = points
+        .iter()
+        .find(|(_, p)| p.payload.chunk_index == 0 && p.payload.timestamp_unix.is_some())
+        .unwrap_or_else(|| panic!("no timed message"));
+    let mut child = parent.clone();
+    child.payload.uuid = "new-line-in-delta".into();
+    child.payload.message_id = "new-message-in-delta".into();
+    child.payload.parent_message_id = Some(parent.payload.message_id.clone());
+    child.payload.timestamp_unix = parent.payload.timestamp_unix;
+    child.payload.line_offset = 0;
+    child.payload.chunk_count = 1;
+    child.payload.text = "a brand new answer only the delta holds".into();
+    ops.push(upsert(uuid::Uuid::from_u128(42), child));
+    store
+        .commit(&CommitBatch {
+            ops,
+            checkpoints: vec![],
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base_before = std::fs::metadata(snapshot::path(data.path()))
+        .and_then(|m| m.modified())
+        .ok();
+    snapshot::publish_current(&store).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        snapshot::delta_path(data.path()).exists(),
+        "a few changes are published as a delta"
+    );
+    assert_eq!(
+        std::fs::metadata(snapshot::path(data.path()))
+            .and_then(|m| m.modified())
+            .ok(),
+        base_before,
+        "the base is not rebuilt"
+    );
+    data
 }
 
 type Summary = (String, Option<usize>, Option<usize>, bool);
@@ -124,7 +197,29 @@ const QUERIES: [&str; 6] = [
 
 #[test]
 fn the_published_index_finds_what_the_loaded_store_finds() {
-    let data = common::fixture_store();
+    finds_the_same(common::fixture_store());
+}
+
+#[test]
+fn a_base_and_its_delta_find_what_the_loaded_store_finds() {
+    let data = changed_store();
+    let (_, published) = both(data.path());
+    assert!(published.has_delta());
+    finds_the_same(data.path());
+    same_messages_and_context(data.path(), true);
+    let found = common::search_hits(
+        data.path(),
+        &["brand new answer only the delta holds", "--mode", "lexical"],
+    );
+    assert!(
+        found
+            .iter()
+            .any(|h| h["message_id"] == "new-message-in-delta"),
+        "{found:?}"
+    );
+}
+
+fn finds_the_same(data: &Path) {
     let (loaded, mapped) = both(data);
     assert_eq!(loaded.len(), mapped.point_count().unwrap_or(0) as usize);
     assert_eq!(
@@ -150,7 +245,19 @@ fn the_published_index_finds_what_the_loaded_store_finds() {
                     );
                     let ((a_ids, a_scores), (b_ids, b_scores)) = (summary(&a), summary(&b));
                     let what = format!("query {query:?}, filter {filter:?}, per_list {per_list}");
-                    assert_eq!(a_ids, b_ids, "{what}");
+                    let only = |x: &[Summary], y: &[Summary]| -> Vec<Summary> {
+                        x.iter()
+                            .filter(|e| !y.contains(e))
+                            .take(8)
+                            .cloned()
+                            .collect()
+                    };
+                    assert!(
+                        a_ids == b_ids,
+                        "{what}: only loaded {:?}; only published {:?}",
+                        only(&a_ids, &b_ids),
+                        only(&b_ids, &a_ids)
+                    );
                     for (x, y) in a_scores.iter().zip(&b_scores) {
                         assert!(
                             (x.0 - y.0).abs() < 1e-4 && (x.1 - y.1).abs() < 1e-3,
@@ -190,7 +297,11 @@ fn the_published_index_finds_what_the_loaded_store_finds() {
 
 #[test]
 fn the_published_index_returns_the_same_messages_and_context() {
-    let (loaded, mapped) = both(common::fixture_store());
+    same_messages_and_context(common::fixture_store(), false);
+}
+
+fn same_messages_and_context(data: &Path, every: bool) {
+    let (loaded, mapped) = both(data);
     let mut ids: Vec<String> = loaded
         .payloads()
         .iter()
@@ -198,7 +309,7 @@ fn the_published_index_returns_the_same_messages_and_context() {
         .collect();
     ids.dedup();
     ids.push("no such message".into());
-    for id in ids.iter().step_by(7) {
+    for id in ids.iter().step_by(if every { 1 } else { 7 }) {
         assert_eq!(
             Corpus::message(&loaded, id).ok(),
             Corpus::message(&mapped, id).ok(),

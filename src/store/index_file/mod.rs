@@ -21,8 +21,17 @@
 //! | `MessageIdOffsets`, `MessageIdText` | the messages' ids, sorted |
 //! | `UuidOffsets`, `UuidText`, `UuidMessages` | every line uuid, sorted, and its message |
 //! | `Tables` | bincode [`Tables`]: projects, sessions, the embedding model |
+//! | `IdOrder` | the documents sorted by point id, to find a document by id |
+//! | `ParentOffsets`, `ParentText`, `ParentChildren` | every message's parent id, sorted, and the message (children by parent) |
+//! | `Superseded` | (a delta only) every point id changed since its base was built, sorted (u128) |
 //!
 //! Documents are ordered by message and chunk, so a message's chunks are contiguous.
+//!
+//! **Base and delta.** A publish rebuilds everything (a *base*) only when there is no base or many points changed
+//! since it was built; otherwise it writes a *delta*: the current version of every point changed since the base
+//! (listed by the store in the same transaction as the change), with their ids in `Superseded`, so a reader
+//! ignores the base's copies of them (a deleted point is superseded and absent). A delta names its base's
+//! `segment_id`; a reader ignores a delta of another base. Both are written by [`write::write`].
 
 pub mod read;
 pub mod write;
@@ -31,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"PLINEIDX";
 /// Bumped whenever the layout changes; a file of another format is ignored (the next run publishes a new one).
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// `row`, `project`, `session`, `parent` or `first_child` that is absent.
 pub const NONE: u32 = u32::MAX;
@@ -46,6 +55,8 @@ pub const MESSAGE_RECORD: usize = 16;
 
 pub const FLAG_HAS_CODE: u8 = 1;
 pub const FLAG_SOLUTION_ATTEMPT: u8 = 2;
+/// The document has at least one lexical token (it counts in BM25's N).
+pub const FLAG_HAS_TERMS: u8 = 4;
 
 /// The file's sections, in the order of the header's section table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,12 +81,19 @@ pub enum Section {
     UuidText,
     UuidMessages,
     Tables,
+    IdOrder,
+    ParentOffsets,
+    ParentText,
+    ParentChildren,
+    Superseded,
 }
 
-pub const SECTIONS: usize = Section::Tables as usize + 1;
-/// magic, format u32, dimension u32, then doc, row, message and term-bearing document counts and the creation time
-/// (u64 each), then the section table.
-pub const HEADER: usize = 8 + 4 + 4 + 5 * 8 + SECTIONS * 16;
+pub const SECTIONS: usize = Section::Superseded as usize + 1;
+/// magic, format u32, dimension u32, then doc, row, message and term-bearing document counts, the creation time,
+/// the segment id and the base's segment id (u64 each), then the section table.
+pub const HEADER: usize = 8 + 4 + 4 + COUNTS * 8 + SECTIONS * 16;
+/// The u64 fields after the dimension.
+pub const COUNTS: usize = 7;
 
 /// The small tables a reader decodes whole when it opens the file.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -86,6 +104,17 @@ pub struct Tables {
     pub sessions: Vec<String>,
     /// The model of the stored vectors (`None` when no document has one).
     pub embedding_model: Option<String>,
+}
+
+/// Which segment a file is: its own id and, for a delta, its base's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// When it was published, Unix seconds.
+    pub created_unix: u64,
+    /// A number no other published file of this data dir had (nanoseconds at creation).
+    pub segment_id: u64,
+    /// The base a delta applies to; 0 for a base.
+    pub base_id: u64,
 }
 
 /// The counts a header holds.

@@ -1,7 +1,8 @@
 //! Reads a published index file in place, through a memory map.
 
 use super::{
-    Counts, Section, Tables, DOC_RECORD, FORMAT, HEADER, MAGIC, MESSAGE_RECORD, NONE, SECTIONS,
+    Counts, Identity, Section, Tables, COUNTS, DOC_RECORD, FLAG_HAS_TERMS, FORMAT, HEADER, MAGIC,
+    MESSAGE_RECORD, NONE, SECTIONS,
 };
 use crate::error::{Error, Result};
 use crate::payload::Payload;
@@ -39,7 +40,7 @@ pub struct MappedIndex {
     file: std::fs::File,
     path: PathBuf,
     counts: Counts,
-    created_unix: u64,
+    identity: Identity,
     sections: [(usize, usize); SECTIONS],
     tables: Tables,
 }
@@ -83,7 +84,8 @@ impl MappedIndex {
         if u32_at(&map[8..12], 0) != FORMAT {
             return Ok(None);
         }
-        let counts_at = |i: usize| u64_at(&map[16..56], i);
+        const SECTION_TABLE: usize = 16 + COUNTS * 8;
+        let counts_at = |i: usize| u64_at(&map[16..SECTION_TABLE], i);
         let counts = Counts {
             dimension: u32_at(&map[12..16], 0),
             docs: counts_at(0),
@@ -91,11 +93,15 @@ impl MappedIndex {
             messages: counts_at(2),
             docs_with_terms: counts_at(3),
         };
-        let created_unix = counts_at(4);
+        let identity = Identity {
+            created_unix: counts_at(4),
+            segment_id: counts_at(5),
+            base_id: counts_at(6),
+        };
         let mut sections = [(0usize, 0usize); SECTIONS];
         for (i, s) in sections.iter_mut().enumerate() {
-            let start = u64_at(&map[56..HEADER], i * 2) as usize;
-            let len = u64_at(&map[56..HEADER], i * 2 + 1) as usize;
+            let start = u64_at(&map[SECTION_TABLE..HEADER], i * 2) as usize;
+            let len = u64_at(&map[SECTION_TABLE..HEADER], i * 2 + 1) as usize;
             if start.checked_add(len).is_none_or(|end| end > map.len()) {
                 return Err(corrupt(&format!("section {i} lies outside the file")));
             }
@@ -106,7 +112,7 @@ impl MappedIndex {
             file,
             path: path.to_path_buf(),
             counts,
-            created_unix,
+            identity,
             sections,
             tables: Tables::default(),
         };
@@ -200,7 +206,51 @@ impl MappedIndex {
 
     /// When it was published, Unix seconds.
     pub fn created_unix(&self) -> u64 {
-        self.created_unix
+        self.identity.created_unix
+    }
+
+    pub fn identity(&self) -> Identity {
+        self.identity
+    }
+
+    /// The document holding point `id`.
+    pub fn doc_of(&self, id: Uuid) -> Option<usize> {
+        let order = self.section(Section::IdOrder);
+        let n = order.len() / 4;
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let doc = u32_at(order, mid) as usize;
+            match self.id(doc).cmp(&id) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(doc),
+            }
+        }
+        None
+    }
+
+    /// The point ids a delta replaces in its base (empty for a base).
+    pub fn superseded(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.section(Section::Superseded)
+            .chunks_exact(16)
+            .filter_map(|b| b.try_into().ok())
+            .map(|b| Uuid::from_u128(u128::from_le_bytes(b)))
+    }
+
+    /// Whether the document has any lexical token (counts in BM25's N).
+    pub fn has_terms(record: &DocRecord) -> bool {
+        record.flags & FLAG_HAS_TERMS != 0
+    }
+
+    /// The messages whose parent is `parent_id` (ordinals).
+    pub fn children_of(&self, parent_id: &str) -> Vec<u32> {
+        self.all_equal(
+            Section::ParentOffsets,
+            Section::ParentText,
+            Section::ParentChildren,
+            parent_id,
+        )
     }
 
     pub fn tables(&self) -> &Tables {
@@ -214,6 +264,14 @@ impl MappedIndex {
             .and_then(|b| b.try_into().ok())
             .map_or(0, u128::from_le_bytes);
         Uuid::from_u128(v)
+    }
+
+    /// A document's vector row ([`NONE`] without one), without decoding the rest of its record.
+    pub fn row_of(&self, doc: usize) -> u32 {
+        self.section(Section::Docs)
+            .get(doc * DOC_RECORD + 4..doc * DOC_RECORD + 8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(NONE, u32::from_le_bytes)
     }
 
     pub fn doc(&self, doc: usize) -> DocRecord {
@@ -286,11 +344,6 @@ impl MappedIndex {
             .collect())
     }
 
-    /// The exact dot product of a row's f32 vector with `q`.
-    pub fn dot(&self, row: u32, q: &[f32]) -> Result<f32> {
-        Ok(self.vector(row)?.iter().zip(q).map(|(a, b)| a * b).sum())
-    }
-
     /// The `i`th of a sorted string list.
     fn string(&self, offsets: Section, text: Section, i: usize) -> &[u8] {
         let o = self.section(offsets);
@@ -355,6 +408,16 @@ impl MappedIndex {
         })
     }
 
+    /// The id of a message.
+    pub fn message_id(&self, ordinal: u32) -> String {
+        String::from_utf8_lossy(self.string(
+            Section::MessageIdOffsets,
+            Section::MessageIdText,
+            ordinal as usize,
+        ))
+        .into_owned()
+    }
+
     /// The ordinal of the message with this id.
     pub fn message_ordinal(&self, message_id: &str) -> Option<u32> {
         self.search(
@@ -368,27 +431,33 @@ impl MappedIndex {
 
     /// The messages one of whose lines has this uuid.
     pub fn uuid_messages(&self, uuid: &str) -> Vec<u32> {
-        let first = match self.search(Section::UuidOffsets, Section::UuidText, uuid) {
+        self.all_equal(
+            Section::UuidOffsets,
+            Section::UuidText,
+            Section::UuidMessages,
+            uuid,
+        )
+    }
+
+    /// The values (u32) of every entry of a sorted string list equal to `key`.
+    fn all_equal(&self, offsets: Section, text: Section, values: Section, key: &str) -> Vec<u32> {
+        let first = match self.search(offsets, text, key) {
             Ok(i) | Err(i) => i,
         };
-        let n = (self.section(Section::UuidOffsets).len() / 8).saturating_sub(1);
-        let messages = self.section(Section::UuidMessages);
-        // The list is sorted by (uuid, message): equal uuids are adjacent, but `search` may land on any of them.
+        let n = (self.section(offsets).len() / 8).saturating_sub(1);
+        let values = self.section(values);
+        // Equal keys are adjacent, but `search` may land on any of them.
         let mut start = first;
-        while start > 0
-            && self.string(Section::UuidOffsets, Section::UuidText, start - 1) == uuid.as_bytes()
-        {
+        while start > 0 && self.string(offsets, text, start - 1) == key.as_bytes() {
             start -= 1;
         }
         (start..n)
-            .take_while(|i| {
-                self.string(Section::UuidOffsets, Section::UuidText, *i) == uuid.as_bytes()
-            })
-            .map(|i| u32_at(messages, i))
+            .take_while(|i| self.string(offsets, text, *i) == key.as_bytes())
+            .map(|i| u32_at(values, i))
             .collect()
     }
 
-    /// The int8 values of a row, read from the file when not yet held.
+    /// `rows` int8 rows from `first`, read from the file.
     fn quantized_block(&self, first: usize, rows: usize) -> Result<Vec<u8>> {
         let dim = self.dimension();
         self.read(Section::Quantized, first * dim, rows * dim)
@@ -452,7 +521,12 @@ mod tests {
             ))
         });
         let path = dir.join("index");
-        super::super::write::write(&path, points, 7).unwrap_or_else(|e| panic!("{e}"));
+        let identity = Identity {
+            created_unix: 7,
+            segment_id: 1,
+            base_id: 0,
+        };
+        super::super::write::write(&path, points, identity, &[]).unwrap_or_else(|e| panic!("{e}"));
         path
     }
 
@@ -485,6 +559,8 @@ mod tests {
         assert_eq!(index.postings("absent").count(), 0);
         assert_eq!(index.uuid_messages("u2"), vec![record.message]);
         assert!(index.uuid_messages("u9").is_empty());
+        assert_eq!(index.doc_of(Uuid::from_u128(3)), Some(doc));
+        assert_eq!(index.doc_of(Uuid::from_u128(9)), None);
     }
 
     #[test]

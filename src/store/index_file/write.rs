@@ -1,8 +1,8 @@
 //! Builds the published index file from every stored point.
 
 use super::{
-    Counts, Section, Tables, DOC_RECORD, FLAG_HAS_CODE, FLAG_SOLUTION_ATTEMPT, FORMAT, HEADER,
-    MAGIC, NONE, NO_TIME, SECTIONS,
+    Counts, Identity, Section, Tables, DOC_RECORD, FLAG_HAS_CODE, FLAG_HAS_TERMS,
+    FLAG_SOLUTION_ATTEMPT, FORMAT, HEADER, MAGIC, NONE, NO_TIME, SECTIONS,
 };
 use crate::enhance::topics::TOPICS;
 use crate::error::{Error, Result};
@@ -14,13 +14,14 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use uuid::Uuid;
 
-/// Writes the index of `points` to `path` (created or truncated) and syncs it. Points whose vector has another
-/// length than the first vector's are left out, as the in-memory index does (a data dir holds one model's
-/// vectors).
+/// Writes the index of `points` to `path` (created or truncated) and syncs it: a base, or with `superseded` (the
+/// ids it replaces in its base, sorted) a delta. Points whose vector has another length than the first vector's
+/// are left out, as the in-memory index does (a data dir holds one model's vectors).
 pub fn write(
     path: &Path,
     points: impl Iterator<Item = Result<(Uuid, StoredPoint)>>,
-    created_unix: u64,
+    identity: Identity,
+    superseded: &[Uuid],
 ) -> Result<()> {
     let io = |e: std::io::Error| Error::io(path, e);
     let mut points: Vec<(Uuid, StoredPoint)> = points.collect::<Result<_>>()?;
@@ -60,11 +61,26 @@ pub fn write(
             .try_for_each(|(id, _)| w.write_all(&id.as_u128().to_le_bytes()))
     })
     .map_err(io)?;
+    let postings = Postings::of(&points);
     out.section(Section::Docs, |w| {
         for (doc, (_, p)) in points.iter().enumerate() {
-            w.write_all(&layout.doc_record(doc, &p.payload))?;
+            let has_terms = postings.has_terms.get(doc).copied().unwrap_or(false);
+            w.write_all(&layout.doc_record(doc, &p.payload, has_terms))?;
         }
         Ok(())
+    })
+    .map_err(io)?;
+    let mut by_id: Vec<u32> = (0..points.len() as u32).collect();
+    by_id.sort_by_key(|d| points[*d as usize].0);
+    out.section(Section::IdOrder, |w| write_u32s(w, &by_id))
+        .map_err(io)?;
+    let mut superseded = superseded.to_vec();
+    superseded.sort_unstable();
+    superseded.dedup();
+    out.section(Section::Superseded, |w| {
+        superseded
+            .iter()
+            .try_for_each(|id| w.write_all(&id.as_u128().to_le_bytes()))
     })
     .map_err(io)?;
     let mut payload_offsets = Vec::with_capacity(points.len() + 1);
@@ -84,7 +100,8 @@ pub fn write(
     out.section(Section::PayloadOffsets, |w| write_u64s(w, &payload_offsets))
         .map_err(io)?;
     write_vectors(&mut out, &points).map_err(io)?;
-    let docs_with_terms = write_postings(&mut out, &points).map_err(io)?;
+    let docs_with_terms = postings.has_terms.iter().filter(|t| **t).count() as u64;
+    postings.write(&mut out).map_err(io)?;
     write_messages(&mut out, &points, &layout).map_err(io)?;
     let tables = Tables {
         projects: layout.projects.clone(),
@@ -101,7 +118,7 @@ pub fn write(
         docs_with_terms,
         ..counts
     };
-    let file = out.finish(counts, created_unix).map_err(io)?;
+    let file = out.finish(counts, identity).map_err(io)?;
     file.sync_all().map_err(io)
 }
 
@@ -141,7 +158,7 @@ impl SectionWriter {
         Ok(())
     }
 
-    fn finish(mut self, counts: Counts, created_unix: u64) -> std::io::Result<std::fs::File> {
+    fn finish(mut self, counts: Counts, identity: Identity) -> std::io::Result<std::fs::File> {
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&FORMAT.to_le_bytes());
@@ -151,7 +168,9 @@ impl SectionWriter {
             counts.rows,
             counts.messages,
             counts.docs_with_terms,
-            created_unix,
+            identity.created_unix,
+            identity.segment_id,
+            identity.base_id,
         ] {
             header.extend_from_slice(&n.to_le_bytes());
         }
@@ -268,47 +287,55 @@ pub fn quantize(v: &[f32]) -> (f32, Vec<i8>) {
     (scale, q)
 }
 
-/// The inverted index: sorted terms, each with its postings (document, BM25 term weight). Returns the number of
-/// documents with at least one term.
-fn write_postings(out: &mut Out, points: &[(Uuid, StoredPoint)]) -> std::io::Result<u64> {
-    let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
-    let mut docs_with_terms = 0u64;
-    for (doc, (_, p)) in points.iter().enumerate() {
-        let terms = crate::lexical::term_weights(&p.payload.text);
-        if !terms.is_empty() {
-            docs_with_terms += 1;
-        }
-        for (term, weight) in terms {
-            postings.entry(term).or_default().push((doc as u32, weight));
-        }
-    }
-    let mut terms: Vec<(String, Vec<(u32, f32)>)> = postings.into_iter().collect();
-    terms.sort_by(|a, b| a.0.cmp(&b.0));
-    let names: Vec<&str> = terms.iter().map(|(t, _)| t.as_str()).collect();
-    write_strings(out, Section::TermOffsets, Section::TermText, &names)?;
-    let mut starts = Vec::with_capacity(terms.len() + 1);
-    let mut at = 0u64;
-    for (_, list) in &terms {
-        starts.push(at);
-        at += list.len() as u64;
-    }
-    starts.push(at);
-    out.section(Section::Postings, |w| write_u64s(w, &starts))?;
-    out.section(Section::PostingDocs, |w| {
-        for (_, list) in &terms {
-            write_u32s(w, &list.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
-        }
-        Ok(())
-    })?;
-    out.section(Section::PostingWeights, |w| {
-        for (_, list) in &terms {
-            for (_, weight) in list {
-                w.write_all(&weight.to_le_bytes())?;
+/// The inverted index: sorted terms, each with its postings (document, BM25 term weight), and which documents
+/// have any term.
+struct Postings {
+    terms: Vec<(String, Vec<(u32, f32)>)>,
+    has_terms: Vec<bool>,
+}
+
+impl Postings {
+    fn of(points: &[(Uuid, StoredPoint)]) -> Self {
+        let mut postings: HashMap<String, Vec<(u32, f32)>> = HashMap::new();
+        let mut has_terms = Vec::with_capacity(points.len());
+        for (doc, (_, p)) in points.iter().enumerate() {
+            let terms = crate::lexical::term_weights(&p.payload.text);
+            has_terms.push(!terms.is_empty());
+            for (term, weight) in terms {
+                postings.entry(term).or_default().push((doc as u32, weight));
             }
         }
-        Ok(())
-    })?;
-    Ok(docs_with_terms)
+        let mut terms: Vec<(String, Vec<(u32, f32)>)> = postings.into_iter().collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        Postings { terms, has_terms }
+    }
+
+    fn write(&self, out: &mut Out) -> std::io::Result<()> {
+        let names: Vec<&str> = self.terms.iter().map(|(t, _)| t.as_str()).collect();
+        write_strings(out, Section::TermOffsets, Section::TermText, &names)?;
+        let mut starts = Vec::with_capacity(self.terms.len() + 1);
+        let mut at = 0u64;
+        for (_, list) in &self.terms {
+            starts.push(at);
+            at += list.len() as u64;
+        }
+        starts.push(at);
+        out.section(Section::Postings, |w| write_u64s(w, &starts))?;
+        out.section(Section::PostingDocs, |w| {
+            for (_, list) in &self.terms {
+                write_u32s(w, &list.iter().map(|(d, _)| *d).collect::<Vec<_>>())?;
+            }
+            Ok(())
+        })?;
+        out.section(Section::PostingWeights, |w| {
+            for (_, list) in &self.terms {
+                for (_, weight) in list {
+                    w.write_all(&weight.to_le_bytes())?;
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Messages (sorted by id, so their ordinals are their ranks), their ids, and every line uuid with its message.
@@ -350,6 +377,24 @@ fn write_messages(
     write_strings(out, Section::UuidOffsets, Section::UuidText, &names)?;
     out.section(Section::UuidMessages, |w| {
         write_u32s(w, &uuids.iter().map(|(_, m)| *m).collect::<Vec<_>>())
+    })?;
+    // Children by parent id, whether or not the parent is in this file (a delta's new message answers one in
+    // the base).
+    let mut parents: Vec<(&str, u32)> = layout
+        .messages
+        .iter()
+        .enumerate()
+        .filter_map(|(ordinal, m)| {
+            let first = &points[m.first_doc as usize].1.payload;
+            let parent = first.parent_message_id.as_deref()?;
+            Some((parent, ordinal as u32))
+        })
+        .collect();
+    parents.sort_unstable();
+    let names: Vec<&str> = parents.iter().map(|(p, _)| *p).collect();
+    write_strings(out, Section::ParentOffsets, Section::ParentText, &names)?;
+    out.section(Section::ParentChildren, |w| {
+        write_u32s(w, &parents.iter().map(|(_, m)| *m).collect::<Vec<_>>())
     })
 }
 
@@ -464,7 +509,7 @@ impl Layout {
         layout
     }
 
-    fn doc_record(&self, doc: usize, p: &Payload) -> [u8; DOC_RECORD] {
+    fn doc_record(&self, doc: usize, p: &Payload, has_terms: bool) -> [u8; DOC_RECORD] {
         let mut r = [0u8; DOC_RECORD];
         let project = self
             .project_of
@@ -487,7 +532,8 @@ impl Layout {
                 FLAG_SOLUTION_ATTEMPT
             } else {
                 0
-            });
+            })
+            | (if has_terms { FLAG_HAS_TERMS } else { 0 });
         r[24..32].copy_from_slice(&topic_mask(p).to_le_bytes());
         r[32..40].copy_from_slice(&p.timestamp_unix.unwrap_or(NO_TIME).to_le_bytes());
         r
