@@ -143,17 +143,23 @@ impl WriterSession {
             || self.state.index_behind();
         let now = Instant::now();
         let points = EmbeddedStore::of(&self.state);
-        if !stale
-            || not_before.is_some_and(|t| now < t)
-            || !self.budget.fits(now, snapshot::publish_estimate(&points))
-        {
+        // A rebuild when it fits the budget, else a delta (however large) when that fits.
+        let (how, cost, delta_cost) = snapshot::plan(&points);
+        let how = if self.budget.fits(now, cost) {
+            Some(how)
+        } else {
+            delta_cost
+                .filter(|c| self.budget.fits(now, *c))
+                .map(|_| snapshot::Publish::Delta)
+        };
+        let Some(how) = how.filter(|_| stale && not_before.is_none_or(|t| now >= t)) else {
             if summary.reapplied.changed > 0 {
                 // The old snapshot still holds text the rules now redact: better none than that one.
                 snapshot::remove(&self.data_dir)?;
             }
             return Ok(false);
-        }
-        snapshot::publish_current(&points)?;
+        };
+        snapshot::publish_current_as(&points, how)?;
         Ok(true)
     }
 }

@@ -107,8 +107,9 @@ impl SearchIndex {
         }
     }
 
-    /// A cheap fingerprint of what `open` would read (sizes and modification times of the database files and
-    /// the snapshot): when it is unchanged, an index already in memory is still current.
+    /// A cheap fingerprint of what `open` would read (sizes and modification times of the database files, the
+    /// published index, its delta and the behind marker): when it is unchanged, an index already open is still
+    /// current.
     pub fn freshness(data_dir: &std::path::Path) -> Vec<(u64, i128)> {
         let stat = |p: std::path::PathBuf| {
             std::fs::metadata(p).map_or((0, 0), |m| {
@@ -120,7 +121,12 @@ impl SearchIndex {
                 (m.len(), t)
             })
         };
-        let mut out = vec![stat(crate::store::snapshot::path(data_dir))];
+        use crate::store::snapshot;
+        let mut out = vec![
+            stat(snapshot::path(data_dir)),
+            stat(snapshot::delta_path(data_dir)),
+            (u64::from(snapshot::is_behind(data_dir)), 0),
+        ];
         if let Ok(entries) = std::fs::read_dir(data_dir.join("store")) {
             let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
             files.sort();

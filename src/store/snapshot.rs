@@ -10,6 +10,7 @@ use super::index_file::Identity;
 use super::{EmbeddedStore, StoredPoint};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use uuid::Uuid;
 
 const FILE: &str = "search.index";
@@ -60,11 +61,16 @@ pub(super) fn clear_behind(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Publishes every point and records that the index is current. Only for a writer whose points cannot change
-/// while it publishes (the end of a run, a migration): a mid-run refresh uses [`publish`], which leaves the index
-/// marked as behind.
+/// Publishes every change and records that the index is current. Only for a writer whose points cannot change
+/// while it publishes (the end of a run, a migration): a mid-run refresh uses [`publish_refresh`], which leaves
+/// the index marked as behind.
 pub fn publish_current(store: &EmbeddedStore) -> Result<()> {
-    publish(store.data_dir(), store)?;
+    publish_current_as(store, plan(store).0)
+}
+
+/// [`publish_current`], written as `how`.
+pub fn publish_current_as(store: &EmbeddedStore, how: Publish) -> Result<()> {
+    publish_as(store.data_dir(), store, how)?;
     store.state().points_published()
 }
 
@@ -99,17 +105,67 @@ fn now() -> std::time::Duration {
         .unwrap_or_default()
 }
 
-/// Publishes the search index ([`super::index_file`]): a delta holding the points changed since the base was
-/// built, or a new base of every point when there is none (or it is of another format) or the delta would be
-/// large.
+/// How a publish writes the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publish {
+    /// Only the points changed since the base was built (needs a base of the current format).
+    Delta,
+    /// Every point, as a new base.
+    Rebuild,
+}
+
+/// What the next publish should do and what it would cost: a delta while the changed points are few (at most a
+/// tenth of the base, at least [`DELTA_MIN`]), else a rebuild; and the cost of a delta instead, when there is a
+/// base to apply one to (a run whose budget has no room for a rebuild publishes a larger delta).
+pub fn plan(store: &EmbeddedStore) -> (Publish, Duration, Option<Duration>) {
+    let data_dir = store.data_dir();
+    let base = MappedIndex::open(&path(data_dir)).ok().flatten();
+    let pending = store.state().index_pending_count();
+    // Measured by `make bench` (store section): about 40 MB/s at a million points, where the whole store is
+    // read into memory first; about 4 KB per point.
+    let cost =
+        |bytes: u64| Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 40e6);
+    let delta = cost(pending as u64 * 4000);
+    match base {
+        Some(b) if pending <= (b.doc_count() / DELTA_SHARE).max(DELTA_MIN) => {
+            (Publish::Delta, delta, Some(delta))
+        }
+        Some(_) => {
+            let bytes = std::fs::metadata(path(data_dir)).map_or(0, |m| m.len());
+            (Publish::Rebuild, cost(bytes), Some(delta))
+        }
+        None => (
+            Publish::Rebuild,
+            cost(store.point_count() as u64 * 4000),
+            None,
+        ),
+    }
+}
+
+/// Publishes the search index ([`super::index_file`]) as [`plan`] says.
 pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
+    publish_as(data_dir, store, plan(store).0)
+}
+
+/// Publishes a delta when there is a base to apply it to (however many points changed), else a base: for a
+/// refresh during a run, which must not spend minutes rebuilding a large store.
+pub fn publish_refresh(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
+    let how = match plan(store) {
+        (_, _, Some(_)) => Publish::Delta,
+        (how, _, None) => how,
+    };
+    publish_as(data_dir, store, how)
+}
+
+/// Publishes the search index as `how` (a delta only when a base of the current format exists, else a rebuild).
+pub fn publish_as(data_dir: &Path, store: &EmbeddedStore, how: Publish) -> Result<()> {
     let _one = PUBLISHING.lock().unwrap_or_else(|p| p.into_inner());
     remove_stale_temporaries(data_dir);
     let base = MappedIndex::open(&path(data_dir)).ok().flatten();
     // Read before the points: a change after this stays pending (its number changes), so nothing is lost.
     let pending = store.state().index_pending()?;
     match base {
-        Some(base) if pending.len() <= (base.doc_count() / DELTA_SHARE).max(DELTA_MIN) => {
+        Some(base) if how == Publish::Delta => {
             let ids: Vec<Uuid> = pending.iter().map(|(id, _)| *id).collect();
             let points = ids
                 .iter()
@@ -134,21 +190,6 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
             store.state().index_pending_done(&pending)
         }
     }
-}
-
-/// About how long the next [`publish`] takes: a delta's points, or a new base the size of the last one (~150 MB/s
-/// to read, encode and write, plus a fixed cost); guessed from the point count when there is no base yet.
-pub fn publish_estimate(store: &EmbeddedStore) -> std::time::Duration {
-    let data_dir = store.data_dir();
-    let base = MappedIndex::open(&path(data_dir)).ok().flatten();
-    let pending = store.state().index_pending_count();
-    let bytes = match &base {
-        Some(b) if pending <= (b.doc_count() / DELTA_SHARE).max(DELTA_MIN) => pending as u64 * 4000,
-        _ => std::fs::metadata(path(data_dir))
-            .map(|m| m.len())
-            .unwrap_or(store.point_count() as u64 * 4000),
-    };
-    std::time::Duration::from_millis(50) + std::time::Duration::from_secs_f64(bytes as f64 / 150e6)
 }
 
 fn write_and_rename(

@@ -146,7 +146,7 @@ impl Stages {
                 Duration::from_secs(every),
                 job.budget,
                 reporter.counters().clone(),
-                move || snapshot::publish(points.data_dir(), &points),
+                move || snapshot::publish_refresh(points.data_dir(), &points),
             )
         });
         let (ticker_stop, ticker) = spawn_ticker(reporter.clone(), job.budget);
