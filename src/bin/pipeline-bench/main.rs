@@ -8,7 +8,7 @@
 //! - budget: ten budgeted runs: share embedding, overshoot, work redone;
 //! - memory: peak RSS of full syncs of the real fixtures (batch sizes, memory arena on and off) and of a budgeted
 //!   run over a 300 MB synthetic corpus;
-//! - store: the embedded store at 100k points (`BENCH_STORE_POINTS=100000,1000000` for 1M);
+//! - store: the embedded store at 200k and 1M points (`BENCH_STORE_POINTS`, comma-separated; about 14 GB of disk at 1M);
 //! - useful: how soon the newest session is searchable on a backlog of ~20 budgeted runs;
 //! - watch: with `pipeline watch` running, time from an appended message to `search` finding it
 //!   (`BENCH_WATCH_BYTES` backlog, `BENCH_WATCH_TRIALS`);
@@ -103,7 +103,7 @@ fn main() -> anyhow::Result<()> {
     }
     if wanted("store") {
         let sizes: Vec<usize> = std::env::var("BENCH_STORE_POINTS")
-            .unwrap_or_else(|_| "100000".into())
+            .unwrap_or_else(|_| "200000,1000000".into())
             .split(',')
             .filter_map(|s| s.trim().parse().ok())
             .collect();
