@@ -108,6 +108,15 @@ impl Budget {
             .is_none_or(|d| d.saturating_duration_since(now) > MID_RUN_SNAPSHOT_ROOM)
     }
 
+    /// How long a mid-run snapshot may take at `now`: the time left before the stages end, less
+    /// [`MID_RUN_SNAPSHOT_ROOM`] (unbounded without a budget).
+    pub fn mid_run_snapshot_room(&self, now: Instant) -> Duration {
+        self.stages_end().map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(now)
+                .saturating_sub(MID_RUN_SNAPSHOT_ROOM)
+        })
+    }
+
     /// Until when a one-off writer waits for a watch cycle to release the data dir: [`LOCK_WAIT_MARGIN`] before
     /// the end (not before the start), or `without_budget` from `now` when there is no budget.
     pub fn lock_wait_until(&self, now: Instant, without_budget: Duration) -> Instant {

@@ -177,10 +177,16 @@ impl McpServer {
                     ),
                     other => other.to_string(),
                 })?;
-        // Opening may itself touch the database files: fingerprint again after reading.
+        // Loading the store may itself touch the database files: fingerprint that case again after reading. A
+        // published index is fingerprinted as it was before opening, so a publish in between is seen next time.
+        let freshness = match source {
+            IndexSource::Store => {
+                (sink.kind == SinkKind::Embedded).then(|| SearchIndex::freshness(&self.data_dir))
+            }
+            _ => freshness,
+        };
         *cache = Some(CachedIndex {
-            freshness: (sink.kind == SinkKind::Embedded)
-                .then(|| SearchIndex::freshness(&self.data_dir)),
+            freshness,
             sink,
             index: index.clone(),
             source,

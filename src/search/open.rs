@@ -46,7 +46,12 @@ pub fn open_embedded(data_dir: &Path) -> Result<(Arc<dyn Corpus>, IndexSource)> 
             return Err(no_index());
         }
         if !snapshot::is_behind(data_dir) {
-            if let Some(index) = published()?.filter(|i| i.point_count().unwrap_or(0) > 0) {
+            // An unreadable index is not fatal while the store itself can be read.
+            if let Some(index) = published()
+                .ok()
+                .flatten()
+                .filter(|i| i.point_count().unwrap_or(0) > 0)
+            {
                 return Ok((Arc::new(index), IndexSource::Published));
             }
         }

@@ -38,7 +38,9 @@ pub fn is_published(data_dir: &Path) -> bool {
 /// Whether points changed after the published index was built (so it is current only if this is false and no
 /// writer is running).
 pub fn is_behind(data_dir: &Path) -> bool {
-    data_dir.join(BEHIND).exists()
+    // An older version, which knows neither the marker nor the pending list, publishes `LEGACY_FILE` (a rebuild
+    // removes it): after it wrote the store, the index is behind until the next rebuild.
+    data_dir.join(BEHIND).exists() || data_dir.join(LEGACY_FILE).exists()
 }
 
 /// Creates the marker durably (file and directory entry synced) before any point changes.
@@ -99,6 +101,13 @@ static PUBLISHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 const DELTA_SHARE: usize = 10;
 const DELTA_MIN: usize = 2000;
 
+/// An id no other published file of this data dir had: the time in nanoseconds, mixed with the process id,
+/// never 0 (a base's `base_id`).
+fn segment_id() -> u64 {
+    let nanos = now().as_nanos() as u64;
+    (nanos ^ (u64::from(std::process::id()) << 40)).max(1)
+}
+
 fn now() -> std::time::Duration {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -115,7 +124,7 @@ pub enum Publish {
 }
 
 /// What the next publish should do and what it would cost: a delta while the changed points are few (at most a
-/// tenth of the base, at least [`DELTA_MIN`]), else a rebuild; and the cost of a delta instead, when there is a
+/// tenth of the base, at least 2,000), else a rebuild; and the cost of a delta instead, when there is a
 /// base to apply one to (a run whose budget has no room for a rebuild publishes a larger delta).
 pub fn plan(store: &EmbeddedStore) -> (Publish, Duration, Option<Duration>) {
     let data_dir = store.data_dir();
@@ -126,19 +135,21 @@ pub fn plan(store: &EmbeddedStore) -> (Publish, Duration, Option<Duration>) {
     let cost =
         |bytes: u64| Duration::from_millis(50) + Duration::from_secs_f64(bytes as f64 / 40e6);
     let delta = cost(pending as u64 * 4000);
+    // A store an older version wrote to has changes the pending list lacks: only a rebuild covers them.
+    let base = base.filter(|_| !data_dir.join(LEGACY_FILE).exists());
     match base {
         Some(b) if pending <= (b.doc_count() / DELTA_SHARE).max(DELTA_MIN) => {
             (Publish::Delta, delta, Some(delta))
         }
-        Some(_) => {
+        Some(b) => {
+            // The base's size, grown by the pending points.
             let bytes = std::fs::metadata(path(data_dir)).map_or(0, |m| m.len());
-            (Publish::Rebuild, cost(bytes), Some(delta))
+            let grown =
+                bytes as f64 * (b.doc_count() + pending) as f64 / b.doc_count().max(1) as f64;
+            (Publish::Rebuild, cost(grown as u64), Some(delta))
         }
-        None => (
-            Publish::Rebuild,
-            cost(store.point_count() as u64 * 4000),
-            None,
-        ),
+        // sled's size on disk (cheap, unlike counting points), a little more than the index it becomes.
+        None => (Publish::Rebuild, cost(store.state().size_on_disk()), None),
     }
 }
 
@@ -147,14 +158,20 @@ pub fn publish(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
     publish_as(data_dir, store, plan(store).0)
 }
 
-/// Publishes a delta when there is a base to apply it to (however many points changed), else a base: for a
-/// refresh during a run, which must not spend minutes rebuilding a large store.
-pub fn publish_refresh(data_dir: &Path, store: &EmbeddedStore) -> Result<()> {
-    let how = match plan(store) {
-        (_, _, Some(_)) => Publish::Delta,
-        (how, _, None) => how,
+/// A refresh during a run, within `room`: as [`plan`] says when that fits (a first import thus rebuilds its base
+/// each time its delta passes a tenth of it, so the bytes written stay proportional to the store), else a delta
+/// when that fits, else nothing. Returns whether it published.
+pub fn publish_refresh(data_dir: &Path, store: &EmbeddedStore, room: Duration) -> Result<bool> {
+    let (how, cost, delta) = plan(store);
+    let how = if cost <= room {
+        how
+    } else if delta.is_some_and(|d| d <= room) {
+        Publish::Delta
+    } else {
+        return Ok(false);
     };
-    publish_as(data_dir, store, how)
+    publish_as(data_dir, store, how)?;
+    Ok(true)
 }
 
 /// Publishes the search index as `how` (a delta only when a base of the current format exists, else a rebuild).
@@ -164,7 +181,7 @@ pub fn publish_as(data_dir: &Path, store: &EmbeddedStore, how: Publish) -> Resul
     let base = MappedIndex::open(&path(data_dir)).ok().flatten();
     // Read before the points: a change after this stays pending (its number changes), so nothing is lost.
     let pending = store.state().index_pending()?;
-    match base {
+    match base.filter(|_| !data_dir.join(LEGACY_FILE).exists()) {
         Some(base) if how == Publish::Delta => {
             let ids: Vec<Uuid> = pending.iter().map(|(id, _)| *id).collect();
             let points = ids
@@ -172,7 +189,7 @@ pub fn publish_as(data_dir: &Path, store: &EmbeddedStore, how: Publish) -> Resul
                 .filter_map(|id| store.point(*id).transpose().map(|p| p.map(|p| (*id, p))));
             let identity = Identity {
                 created_unix: now().as_secs(),
-                segment_id: now().as_nanos() as u64,
+                segment_id: segment_id(),
                 base_id: base.identity().segment_id,
             };
             write_and_rename(data_dir, &delta_path(data_dir), points, identity, &ids)
@@ -180,7 +197,7 @@ pub fn publish_as(data_dir: &Path, store: &EmbeddedStore, how: Publish) -> Resul
         _ => {
             let identity = Identity {
                 created_unix: now().as_secs(),
-                segment_id: now().as_nanos() as u64,
+                segment_id: segment_id(),
                 base_id: 0,
             };
             write_and_rename(data_dir, &path(data_dir), store.points(), identity, &[])?;

@@ -281,6 +281,9 @@ impl SyncState {
     /// Deletes everything: points (of the embedded store), cache, checkpoints and run history; but not what
     /// `pipeline forget` forgot (its tombstones), which must not come back after a reset either.
     pub fn clear(&self) -> Result<()> {
+        // The published index goes first, so a kill in between never leaves it describing deleted points.
+        self.points_changing()?;
+        super::snapshot::remove(self.data_dir())?;
         let tombstones = self.meta_scan(crate::forget::TOMBSTONE_PREFIX);
         for t in [
             &self.points,

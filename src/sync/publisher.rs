@@ -19,12 +19,13 @@ pub struct SnapshotPublisher {
 
 impl SnapshotPublisher {
     /// Every `every`, if points were committed since the last publish and the budget has
-    /// [room](Budget::room_for_mid_run_snapshot) for it, runs `publish` on a blocking thread.
+    /// [room](Budget::room_for_mid_run_snapshot) for it, runs `publish(room)` on a blocking thread; it returns
+    /// whether it published (it does not when what it would write does not fit `room`).
     pub fn spawn(
         every: Duration,
         budget: Budget,
         counters: Arc<Counters>,
-        publish: impl Fn() -> Result<()> + Send + Sync + 'static,
+        publish: impl Fn(Duration) -> Result<bool> + Send + Sync + 'static,
     ) -> Self {
         let (stop, mut stopped) = watch::channel(false);
         let publish = Arc::new(publish);
@@ -41,8 +42,9 @@ impl SnapshotPublisher {
                     continue;
                 }
                 let publish = publish.clone();
+                let room = budget.mid_run_snapshot_room(Instant::now());
                 // Not raced against `stopped`: a publish that has started is finished.
-                if let Ok(Ok(())) = tokio::task::spawn_blocking(move || publish()).await {
+                if let Ok(Ok(true)) = tokio::task::spawn_blocking(move || publish(room)).await {
                     published = committed;
                 }
             }
@@ -72,12 +74,12 @@ mod tests {
         let finished = Arc::new(AtomicBool::new(false));
         let publisher = {
             let (held, started, finished) = (held.clone(), started.clone(), finished.clone());
-            let slow_publish = move || {
+            let slow_publish = move |_room| {
                 let _store = held.clone();
                 started.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(300));
                 finished.store(true, Ordering::SeqCst);
-                Ok(())
+                Ok(true)
             };
             SnapshotPublisher::spawn(
                 Duration::from_millis(10),
@@ -113,9 +115,9 @@ mod tests {
                 Duration::from_millis(5),
                 budget,
                 counters.clone(),
-                move || {
+                move |_room| {
                     calls.fetch_add(1, Ordering::SeqCst);
-                    Ok(())
+                    Ok(true)
                 },
             )
         };

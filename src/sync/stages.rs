@@ -146,7 +146,7 @@ impl Stages {
                 Duration::from_secs(every),
                 job.budget,
                 reporter.counters().clone(),
-                move || snapshot::publish_refresh(points.data_dir(), &points),
+                move |room| snapshot::publish_refresh(points.data_dir(), &points, room),
             )
         });
         let (ticker_stop, ticker) = spawn_ticker(reporter.clone(), job.budget);

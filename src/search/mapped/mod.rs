@@ -54,7 +54,9 @@ impl PublishedIndex {
                     if dead.is_empty() {
                         dead = vec![false; base.doc_count()];
                     }
-                    dead[doc] = true;
+                    if let Some(d) = dead.get_mut(doc) {
+                        *d = true;
+                    }
                 }
             }
         }
@@ -98,6 +100,33 @@ impl PublishedIndex {
     /// Whether a delta applies.
     pub fn has_delta(&self) -> bool {
         self.segments.len() > 1
+    }
+
+    /// The (name, path) of every project some live document belongs to: a segment's table, less the projects
+    /// only its dead documents named.
+    fn live_projects(&self) -> Vec<&(Option<String>, Option<String>)> {
+        let mut out = Vec::new();
+        for s in &self.segments {
+            let projects = &s.index.tables().projects;
+            if s.dead.is_empty() {
+                out.extend(projects.iter());
+                continue;
+            }
+            let mut used = vec![false; projects.len()];
+            for doc in (0..s.index.doc_count()).filter(|d| s.alive(*d)) {
+                if let Some(u) = used.get_mut(s.index.doc(doc).project as usize) {
+                    *u = true;
+                }
+            }
+            out.extend(
+                projects
+                    .iter()
+                    .zip(used)
+                    .filter(|(_, u)| *u)
+                    .map(|(p, _)| p),
+            );
+        }
+        out
     }
 
     /// The segment and document of a key.
@@ -228,6 +257,9 @@ impl PublishedIndex {
         pool: usize,
     ) -> Result<Lists> {
         let mut lists: Lists = vec![Vec::new(); queries.len()];
+        // When a list reaches this length it is trimmed; a trim that cannot shrink it (many equal scores) raises
+        // the bar, so trimming never happens on every push.
+        let mut trim_at: Vec<usize> = vec![4 * pool + 4096; queries.len()];
         let mut rows = s.index.row_blocks();
         let unfiltered = columns.accepts_all();
         for doc in range {
@@ -246,11 +278,12 @@ impl PublishedIndex {
             let values = rows.row(row)?;
             let scale = s.index.scale(row);
             let key = s.first_key + doc as u32;
-            for (list, (qs, q)) in lists.iter_mut().zip(queries) {
+            for ((list, (qs, q)), at) in lists.iter_mut().zip(queries).zip(&mut trim_at) {
                 list.push((key, int8_dot(values, q) as f32 * scale * qs));
-                if list.len() >= 4 * pool + 4096 {
+                if list.len() >= *at {
                     // Keep memory bounded: the best `pool` by score (ties are settled by id later, on fewer).
                     trim(list, pool);
+                    *at = (*at).max(2 * list.len());
                 }
             }
         }
@@ -354,9 +387,8 @@ impl Corpus for PublishedIndex {
 
     fn project_names(&self) -> Result<Vec<String>> {
         let set: BTreeSet<&str> = self
-            .segments
-            .iter()
-            .flat_map(|s| s.index.tables().projects.iter())
+            .live_projects()
+            .into_iter()
             .filter_map(|(name, _)| name.as_deref())
             .collect();
         Ok(set.into_iter().map(str::to_string).collect())
@@ -364,9 +396,8 @@ impl Corpus for PublishedIndex {
 
     fn project_paths(&self) -> Result<BTreeSet<String>> {
         Ok(self
-            .segments
-            .iter()
-            .flat_map(|s| s.index.tables().projects.iter())
+            .live_projects()
+            .into_iter()
             .filter_map(|(_, path)| path.clone())
             .collect())
     }

@@ -147,26 +147,43 @@ impl MappedIndex {
         Ok(buf)
     }
 
-    /// Every fixed-size section has the size its counts imply, so the accessors below stay in bounds.
+    /// Every section has the size its counts imply, and every list's last offset lies within what it indexes,
+    /// so the accessors below stay in bounds (a damaged file is an error, never a panic or an endless loop).
     fn check_sizes(&self) -> std::result::Result<(), String> {
-        let docs = self.counts.docs as usize;
-        let rows = self.counts.rows as usize;
-        let dim = self.counts.dimension as usize;
+        let too_large = || "counts too large".to_string();
+        let n = |v: u64| usize::try_from(v).map_err(|_| too_large());
+        let (docs, rows, dim, messages) = (
+            n(self.counts.docs)?,
+            n(self.counts.rows)?,
+            n(self.counts.dimension.into())?,
+            n(self.counts.messages)?,
+        );
+        if docs >= (u32::MAX / 2) as usize || rows > docs || messages > docs {
+            return Err(too_large());
+        }
+        let mul = |a: usize, b: usize| a.checked_mul(b).ok_or_else(too_large);
+        let lists = |offsets: Section| (self.section(offsets).len() / 8).saturating_sub(1);
+        let (terms, uuids, parents) = (
+            lists(Section::TermOffsets),
+            lists(Section::UuidOffsets),
+            lists(Section::ParentOffsets),
+        );
         let expect = [
-            (Section::Ids, docs * 16),
-            (Section::Docs, docs * DOC_RECORD),
-            (Section::PayloadOffsets, (docs + 1) * 8),
-            (Section::Quantized, rows * dim),
-            (Section::Scales, rows * 4),
-            (Section::Vectors, rows * dim * 4),
-            (
-                Section::Messages,
-                self.counts.messages as usize * MESSAGE_RECORD,
-            ),
-            (
-                Section::MessageIdOffsets,
-                (self.counts.messages as usize + 1) * 8,
-            ),
+            (Section::Ids, mul(docs, 16)?),
+            (Section::Docs, mul(docs, DOC_RECORD)?),
+            (Section::PayloadOffsets, mul(docs + 1, 8)?),
+            (Section::Quantized, mul(rows, dim)?),
+            (Section::Scales, mul(rows, 4)?),
+            (Section::Vectors, mul(mul(rows, dim)?, 4)?),
+            (Section::Messages, mul(messages, MESSAGE_RECORD)?),
+            (Section::MessageIdOffsets, mul(messages + 1, 8)?),
+            (Section::IdOrder, mul(docs, 4)?),
+            (Section::Postings, mul(terms + 1, 8)?),
+            (Section::TermOffsets, mul(terms + 1, 8)?),
+            (Section::UuidMessages, mul(uuids, 4)?),
+            (Section::UuidOffsets, mul(uuids + 1, 8)?),
+            (Section::ParentChildren, mul(parents, 4)?),
+            (Section::ParentOffsets, mul(parents + 1, 8)?),
         ];
         for (section, len) in expect {
             if self.section(section).len() != len {
@@ -179,6 +196,20 @@ impl MappedIndex {
         let postings = self.section(Section::PostingDocs).len() / 4;
         if self.section(Section::PostingWeights).len() != postings * 4 {
             return Err("postings and weights differ in length".into());
+        }
+        let last = |offsets: Section| u64_at(self.section(offsets), lists(offsets));
+        let within = [
+            (Section::PayloadOffsets, Section::Payloads, 1),
+            (Section::TermOffsets, Section::TermText, 1),
+            (Section::MessageIdOffsets, Section::MessageIdText, 1),
+            (Section::UuidOffsets, Section::UuidText, 1),
+            (Section::ParentOffsets, Section::ParentText, 1),
+            (Section::Postings, Section::PostingDocs, 4),
+        ];
+        for (offsets, target, unit) in within {
+            if last(offsets) > (self.section(target).len() / unit) as u64 {
+                return Err(format!("{offsets:?} points past the end of {target:?}"));
+            }
         }
         Ok(())
     }
@@ -221,6 +252,9 @@ impl MappedIndex {
         while lo < hi {
             let mid = (lo + hi) / 2;
             let doc = u32_at(order, mid) as usize;
+            if doc >= self.doc_count() {
+                return None;
+            }
             match self.id(doc).cmp(&id) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
@@ -376,10 +410,7 @@ impl MappedIndex {
         let range = self
             .search(Section::TermOffsets, Section::TermText, term)
             .ok()
-            .map_or(0..0, |t| {
-                let starts = self.section(Section::Postings);
-                u64_at(starts, t) as usize..u64_at(starts, t + 1) as usize
-            });
+            .map_or(0..0, |t| self.posting_range(t));
         let docs = self.section(Section::PostingDocs);
         let weights = self.section(Section::PostingWeights);
         range.map(move |i| (u32_at(docs, i), f32_at(weights, i)))
@@ -389,10 +420,17 @@ impl MappedIndex {
     pub fn document_frequency(&self, term: &str) -> usize {
         self.search(Section::TermOffsets, Section::TermText, term)
             .ok()
-            .map_or(0, |t| {
-                let starts = self.section(Section::Postings);
-                (u64_at(starts, t + 1) - u64_at(starts, t)) as usize
-            })
+            .map_or(0, |t| self.posting_range(t).len())
+    }
+
+    /// The postings of term `t`, clamped to the postings there are (the last offset was checked at open; a
+    /// damaged inner one yields fewer postings, never a read out of bounds).
+    fn posting_range(&self, t: usize) -> std::ops::Range<usize> {
+        let starts = self.section(Section::Postings);
+        let count = self.section(Section::PostingDocs).len() / 4;
+        let end = (u64_at(starts, t + 1) as usize).min(count);
+        let start = (u64_at(starts, t) as usize).min(end);
+        start..end
     }
 
     pub fn message(&self, ordinal: u32) -> Option<MessageRecord> {
@@ -400,12 +438,15 @@ impl MappedIndex {
         let r = self
             .section(Section::Messages)
             .get(i * MESSAGE_RECORD..(i + 1) * MESSAGE_RECORD)?;
-        Some(MessageRecord {
+        let record = MessageRecord {
             first_doc: u32_at(r, 0),
             docs: u32_at(r, 1),
             parent: u32_at(r, 2),
             first_child: u32_at(r, 3),
-        })
+        };
+        // A damaged record must not name documents that do not exist.
+        let end = u64::from(record.first_doc) + u64::from(record.docs);
+        (end <= self.counts.docs).then_some(record)
     }
 
     /// The id of a message.
@@ -584,5 +625,47 @@ mod tests {
         assert!(MappedIndex::open(&path)
             .unwrap_or_else(|e| panic!("{e}"))
             .is_none());
+    }
+
+    #[test]
+    fn damaged_bytes_anywhere_never_panic() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = written(dir.path());
+        let good = std::fs::read(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..300 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+            let Ok(Some(index)) = MappedIndex::open(&path) else {
+                continue;
+            };
+            let mut rows = index.row_blocks();
+            for doc in 0..index.doc_count() {
+                let r = index.doc(doc);
+                let _ = index.payload(doc);
+                if MappedIndex::has_row(&r) {
+                    let _ = rows.row(r.row);
+                    let _ = index.vector(r.row);
+                }
+                let _ = index.message(r.message);
+                let _ = index.doc_of(index.id(doc));
+            }
+            let _ = index.postings("e0502").count();
+            let _ = index.document_frequency("main.rs");
+            let _ = index.uuid_messages("u2");
+            let _ = index.children_of("m");
+            let _ = index.message_ordinal("m");
+            let _ = index.superseded().count();
+        }
     }
 }
