@@ -175,6 +175,9 @@ fn remove_local(
 ) -> Result<Removed> {
     let vectors: Vec<Vec<f32>> = matched.iter().map(|(_, p)| p.vector.clone()).collect();
     let cache_entries = state.forget_cached_vectors(&vectors)?;
+    // Texts still waiting for their vectors are copies too.
+    let ids: Vec<Uuid> = matched.iter().map(|(id, _)| *id).collect();
+    state.dequeue_points(&ids)?;
     let mut paths: BTreeSet<String> = matched
         .iter()
         .map(|(_, p)| p.payload.source_path.clone())

@@ -27,12 +27,23 @@ pub struct FileProgressStats {
     pub percent_done: f64,
 }
 
+/// The two watermarks in points: stored with their text (searchable by their words), and of those, still
+/// waiting for their vectors (found by meaning once embedded).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmbeddingProgress {
+    pub points_stored: u64,
+    pub points_awaiting_vectors: u64,
+    /// Of the stored points that get a vector, the share that has it (100 when none waits).
+    pub percent_embedded: f64,
+}
+
 /// What `pipeline stats` (and the MCP `get_sync_stats` tool) reports: file progress, store counts, recent runs
 /// and the number of budgeted runs still needed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {
     pub files: FileProgressStats,
     pub store: StoreStats,
+    pub embedding: EmbeddingProgress,
     pub malformed_lines: u64,
     pub unreadable_checkpoints: u64,
     pub last_runs: Vec<RunSummary>,
@@ -141,21 +152,65 @@ pub fn compute(
         100.0 * s.files.bytes_done as f64 / s.files.bytes_total as f64
     };
 
-    let (bytes, secs) = last_runs
-        .iter()
-        .filter(|r| r.bytes_committed > 0)
-        .fold((0u64, 0f64), |(b, t), r| {
-            (b + r.bytes_committed, t + r.duration_secs)
-        });
-    let remaining = s.files.bytes_total.saturating_sub(s.files.bytes_done);
-    s.estimated_runs_left = if remaining == 0 {
-        Some(0)
-    } else if bytes > 0 && secs > 0.0 {
-        let per_run = bytes as f64 / secs * ESTIMATE_BUDGET_SECS;
-        Some((remaining as f64 / per_run).ceil() as u64)
-    } else {
-        None
+    let waiting = store.embed_queue_len() as u64;
+    s.embedding = EmbeddingProgress {
+        points_stored: s.store.points,
+        points_awaiting_vectors: waiting,
+        percent_embedded: if waiting == 0 {
+            100.0
+        } else {
+            100.0 * s.store.points.saturating_sub(waiting) as f64 / s.store.points.max(1) as f64
+        },
     };
+    let remaining = s.files.bytes_total.saturating_sub(s.files.bytes_done);
+    s.estimated_runs_left = runs_left(
+        remaining,
+        waiting,
+        s.files.bytes_done,
+        s.store.points,
+        &last_runs,
+    );
     s.last_runs = last_runs;
     s
+}
+
+/// Budgeted runs still needed: reading the `remaining_bytes` at the recent runs' reading speed, then embedding
+/// what waits plus what those bytes will bring (at the points per byte stored so far) at their embedding speed.
+/// `None` while recent runs measured no speed that is needed.
+fn runs_left(
+    remaining_bytes: u64,
+    waiting: u64,
+    bytes_done: u64,
+    points: u64,
+    last_runs: &[RunSummary],
+) -> Option<u64> {
+    if remaining_bytes == 0 && waiting == 0 {
+        return Some(0);
+    }
+    let (bytes, read_secs, texts, embed_secs) =
+        last_runs
+            .iter()
+            .fold((0u64, 0f64, 0u64, 0f64), |(b, r, t, e), run| {
+                (
+                    b + run.bytes_committed,
+                    r + (run.duration_secs - run.embed_secs).max(0.0),
+                    t + run.texts_embedded,
+                    e + run.embed_secs,
+                )
+            });
+    let read = match remaining_bytes {
+        0 => 0.0,
+        _ if bytes > 0 && read_secs > 0.0 => remaining_bytes as f64 / (bytes as f64 / read_secs),
+        _ => return None,
+    };
+    let to_embed =
+        waiting as f64 + remaining_bytes as f64 * points as f64 / bytes_done.max(1) as f64;
+    let embed = if to_embed < 1.0 {
+        0.0
+    } else if texts > 0 && embed_secs > 0.0 {
+        to_embed / (texts as f64 / embed_secs)
+    } else {
+        return None;
+    };
+    Some(((read + embed) / ESTIMATE_BUDGET_SECS).ceil().max(1.0) as u64)
 }

@@ -21,7 +21,7 @@ pub fn execute(common: &Common) -> anyhow::Result<u8> {
         q.verify_collection()?;
         let mut offset = None;
         loop {
-            let page = q.scroll(None, offset, SCROLL_PAGE, false)?;
+            let page = q.scroll(None, offset, SCROLL_PAGE, true)?;
             if !write_points(&mut out, page.points)? {
                 return Ok(EXIT_OK);
             }
@@ -70,7 +70,9 @@ fn write_points(
     points: impl IntoIterator<Item = (Uuid, StoredPoint)>,
 ) -> anyhow::Result<bool> {
     for (id, point) in points {
-        let line = serde_json::json!({"id": id.to_string(), "payload": point.payload});
+        // Whether it has its vector yet (the vector itself is not exported: it is the model's, not the user's).
+        let embedded = !point.vector.is_empty();
+        let line = serde_json::json!({"id": id.to_string(), "embedded": embedded, "payload": point.payload});
         if let Err(e) = writeln!(out, "{line}") {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(false);

@@ -170,6 +170,12 @@ fn print_summary(s: &RunSummary, json: bool) -> anyhow::Result<()> {
         s.malformed_lines,
         s.warnings,
     );
+    if s.chunks_awaiting_vectors > 0 {
+        outln!(
+            "  {} stored chunk(s) are searchable by their words and wait for their vectors: `pipeline resume` embeds them, newest first",
+            s.chunks_awaiting_vectors
+        );
+    }
     if s.files_unreadable > 0 {
         outln!(
             "  {} file(s) could not be read (see the warnings); the next run tries them again",

@@ -159,15 +159,22 @@ fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
                 .iter()
                 .map(|b| format!("{} ×{:.3}", b.name, b.factor))
                 .collect();
+            let semantic = if e.awaiting_vector {
+                "not embedded yet, ranked by its words".to_string()
+            } else {
+                format!(
+                    "{} (cosine {:.3}{})",
+                    rank(e.semantic_rank),
+                    e.cosine,
+                    if e.cosine_from_expansion {
+                        " with the expansion"
+                    } else {
+                        ""
+                    }
+                )
+            };
             outln!(
-                "    explain: semantic {} (cosine {:.3}{}), lexical {} (bm25 {:.2}), fused {:.4}{}{}",
-                rank(e.semantic_rank),
-                e.cosine,
-                if e.cosine_from_expansion {
-                    " with the expansion"
-                } else {
-                    ""
-                },
+                "    explain: semantic {semantic}, lexical {} (bm25 {:.2}), fused {:.4}{}{}",
                 rank(e.lexical_rank),
                 e.bm25,
                 e.fused,

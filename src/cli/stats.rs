@@ -83,6 +83,18 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
             String::new()
         }
     );
+    let e = &s.embedding;
+    outln!(
+        "searchable: {} points by their words, {} of them by meaning ({:.1}%){}",
+        e.points_stored,
+        e.points_stored.saturating_sub(e.points_awaiting_vectors),
+        e.percent_embedded,
+        if e.points_awaiting_vectors > 0 {
+            format!("; {} wait for their vectors", e.points_awaiting_vectors)
+        } else {
+            String::new()
+        }
+    );
     if !st.redactions.is_empty() {
         let kinds: Vec<String> = st
             .redactions

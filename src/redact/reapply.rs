@@ -82,10 +82,19 @@ pub fn run(
             if text_changed && !point.vector.is_empty() {
                 to_embed.push(writes.len());
             }
+            // Still waiting for its vector: it stays queued, with the queued text redacted too.
+            let embed_later = match point.vector.is_empty() {
+                true => state.queued_text(id)?.map(|text| {
+                    let mut counts = Counts::new();
+                    redactor.redact(&text, &mut counts).unwrap_or(text)
+                }),
+                false => None,
+            };
             writes.push(PointWrite {
                 id,
                 point,
                 cache_key: None,
+                embed_later,
             });
         }
         if !to_embed.is_empty() {

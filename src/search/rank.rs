@@ -110,6 +110,9 @@ pub struct Hit {
     pub lexical_rank: Option<usize>,
     /// `cosine` is the similarity to the query's expansion, which was the higher.
     pub cosine_from_expansion: bool,
+    /// No chunk of its message has a vector yet (it waits in the embedding queue): ranked by its words, with
+    /// neutral semantic evidence.
+    pub awaiting_vector: bool,
     pub fused: f32,
     pub boosts: Vec<Boost>,
     pub context_before: Vec<Payload>,
@@ -152,6 +155,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             semantic_rank: c.semantic_rank,
             lexical_rank: c.lexical_rank,
             cosine_from_expansion: c.cosine_from_expansion,
+            awaiting_vector: !c.has_cosine,
             fused,
             boosts,
             context_before: Vec::new(),

@@ -81,6 +81,9 @@ pub struct Explain {
     /// The cosine is the similarity to the query with its expansion (`expanded_with`), which was the higher.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cosine_from_expansion: bool,
+    /// Not embedded yet: ranked by its words alone, its semantic evidence neutral.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_vector: bool,
     pub lexical_rank: Option<usize>,
     pub bm25: f64,
     /// The fused score before boosts.
@@ -244,6 +247,7 @@ impl HitSummary {
                 semantic_rank: h.semantic_rank,
                 cosine: four_decimals(h.cosine),
                 cosine_from_expansion: h.cosine_from_expansion,
+                awaiting_vector: h.awaiting_vector,
                 lexical_rank: h.lexical_rank,
                 bm25: four_decimals(h.bm25),
                 fused: four_decimals(h.fused),
@@ -321,6 +325,7 @@ mod tests {
                 semantic_rank: Some(i + 1),
                 lexical_rank: None,
                 cosine_from_expansion: false,
+                awaiting_vector: false,
                 fused: 1.0,
                 boosts: Vec::new(),
                 context_before: Vec::new(),

@@ -3,6 +3,7 @@
 //! followed by a flush, so a checkpoint can never be ahead of the points it covers (nor behind them: a replay
 //! overwrites the same ids).
 
+use super::embed_queue;
 use super::point::{CommitBatch, SinkOp, StoredPoint};
 use super::state::{encode_vector, SyncState};
 use super::Sink;
@@ -129,6 +130,9 @@ impl EmbeddedStore {
         self.state.points_changing()?;
         super::snapshot::remove(self.data_dir())?;
         self.state.index_pending_clear()?;
+        for tree in [&self.state.embed_queue, &self.state.embed_queued] {
+            tree.clear().map_err(|e| self.state.err(e))?;
+        }
         self.state.points.clear().map_err(|e| self.state.err(e))?;
         self.state.flush()
     }
@@ -164,8 +168,15 @@ impl Sink for EmbeddedStore {
         if !batch.ops.is_empty() {
             st.points_changing()?;
         }
-        let trees = (&st.points, &st.cache, &st.checkpoints, &st.index_pending);
-        let outcome = trees.transaction(|(points, cache, checkpoints, pending)| {
+        let trees = (
+            &st.points,
+            &st.cache,
+            &st.checkpoints,
+            &st.index_pending,
+            &st.embed_queue,
+            &st.embed_queued,
+        );
+        let outcome = trees.transaction(|(points, cache, checkpoints, pending, queue, queued)| {
             // Every changed id is listed for the published index, with a number that differs on every change.
             let change = pending.generate_id()?.to_be_bytes();
             let changed = |id: Uuid| pending.insert(id.as_bytes().as_slice(), change.as_slice());
@@ -175,6 +186,7 @@ impl Sink for EmbeddedStore {
                         if w.point.payload.chunk_index == 0 {
                             for stale in delete_stale_chunks(points, w.id, &w.point)? {
                                 changed(stale)?;
+                                embed_queue::dequeue(queue, queued, stale)?;
                             }
                         }
                         changed(w.id)?;
@@ -184,6 +196,34 @@ impl Sink for EmbeddedStore {
                         )?;
                         if let Some(key) = &w.cache_key {
                             cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
+                        }
+                        match &w.embed_later {
+                            Some(text) => {
+                                embed_queue::enqueue(queue, queued, w.id, &w.point.payload, text)?
+                            }
+                            None => {
+                                embed_queue::dequeue(queue, queued, w.id)?;
+                            }
+                        }
+                    }
+                    SinkOp::SetVector(v) => {
+                        // Only for the text the point still waits for (and only while it exists).
+                        if !embed_queue::take_if(queue, queued, v.id, &v.text_hash)? {
+                            continue;
+                        }
+                        let Some(stored) = points.get(v.id.as_bytes())? else {
+                            continue;
+                        };
+                        let mut point = decode_point(&stored)
+                            .map_err(|e| Abort(st.corrupt(format!("point {}: {e}", v.id))))?;
+                        point.vector.clone_from(&v.vector);
+                        changed(v.id)?;
+                        points.insert(
+                            v.id.as_bytes().as_slice(),
+                            encode_point(&point).map_err(Abort)?,
+                        )?;
+                        if let Some(key) = &v.cache_key {
+                            cache.insert(key.as_slice(), encode_vector(&v.vector))?;
                         }
                     }
                     SinkOp::Patch(p) => {

@@ -27,6 +27,21 @@ impl EmbeddedStore {
 }
 
 impl SyncState {
+    /// Takes the points `ids` off the embedding queue (their queued texts go), durably.
+    pub fn dequeue_points(&self, ids: &[Uuid]) -> Result<()> {
+        use sled::Transactional;
+        for ids in ids.chunks(1024) {
+            let outcome = (&self.embed_queue, &self.embed_queued).transaction(|(queue, queued)| {
+                for id in ids {
+                    super::embed_queue::dequeue(queue, queued, *id)?;
+                }
+                Ok(())
+            });
+            self.finish_transaction(outcome)?;
+        }
+        Ok(())
+    }
+
     /// Deletes the checkpoints of `paths`, durably; returns how many existed.
     pub fn remove_checkpoints<'a>(&self, paths: impl Iterator<Item = &'a str>) -> Result<u64> {
         let mut removed = 0;

@@ -3,6 +3,7 @@
 
 mod compact;
 mod contents;
+pub mod embed_queue;
 pub mod embedded;
 mod forget;
 pub mod index_file;
@@ -19,7 +20,7 @@ pub use compact::Compacted;
 pub use contents::StoreStats;
 pub use embedded::EmbeddedStore;
 pub use lock::{Holder, WriterLock};
-pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch};
+pub use point::{CommitBatch, PointWrite, SinkOp, StoredPoint, ValidationPatch, VectorWrite};
 pub use state::SyncState;
 
 use crate::error::Result;

@@ -19,6 +19,20 @@ pub struct PointWrite {
     pub point: StoredPoint,
     /// The vector was computed in this run (not found in the cache): remember it under this cache key.
     pub cache_key: Option<[u8; 32]>,
+    /// Stored without its vector for now: the text the model must embed for it, queued
+    /// ([`super::embed_queue`]). `None`: not queued (it has its vector, or is kept for lexical search only).
+    pub embed_later: Option<String>,
+}
+
+/// A queued chunk's vector, once computed ([`super::embed_queue`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorWrite {
+    pub id: Uuid,
+    pub vector: Vec<f32>,
+    /// The hash of the text it is the embedding of: stored only if the point still waits for that text.
+    pub text_hash: [u8; 32],
+    /// Computed in this run: remember it in the embedding cache under this key.
+    pub cache_key: Option<[u8; 32]>,
 }
 
 /// Copies a feedback's verdict onto every chunk of the solution message it answers.
@@ -34,6 +48,8 @@ pub struct ValidationPatch {
 pub enum SinkOp {
     Upsert(Box<PointWrite>),
     Patch(ValidationPatch),
+    /// The vector of a point stored earlier without one.
+    SetVector(VectorWrite),
 }
 
 /// What a sink applies in one transaction.

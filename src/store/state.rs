@@ -3,6 +3,7 @@
 //! to; the embedded point store ([`super::EmbeddedStore`]) keeps its points in a tree of the same database, so
 //! that a batch's points and checkpoints commit in one transaction.
 
+use super::embed_queue::{self, QueuedChunk};
 use super::point::{CommitBatch, SinkOp};
 use crate::checkpoint::{self, FileCheckpoint};
 use crate::error::{Error, Result};
@@ -32,6 +33,10 @@ pub struct SyncState {
     /// Point ids changed (written, patched or deleted) since the published search index's base was built, each
     /// with a number that changes on every change (see [`super::snapshot`]).
     pub(super) index_pending: sled::Tree,
+    /// Chunks stored without their vector yet, newest first, with the text to embed ([`embed_queue`]).
+    pub(super) embed_queue: sled::Tree,
+    /// Queued point id -> its key in `embed_queue`.
+    pub(super) embed_queued: sled::Tree,
     meta: sled::Tree,
     path: PathBuf,
     /// Whether this process has marked the published search index as behind the points (see
@@ -62,6 +67,8 @@ impl SyncState {
             cache: tree(CACHE)?,
             checkpoints: tree(CHECKPOINTS)?,
             index_pending: tree(INDEX_PENDING)?,
+            embed_queue: tree(embed_queue::QUEUE)?,
+            embed_queued: tree(embed_queue::QUEUED)?,
             meta: tree(META)?,
             db,
             index_behind: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
@@ -290,6 +297,8 @@ impl SyncState {
             &self.cache,
             &self.checkpoints,
             &self.index_pending,
+            &self.embed_queue,
+            &self.embed_queued,
             &self.meta,
         ] {
             t.clear().map_err(|e| self.err(e))?;
@@ -315,19 +324,65 @@ impl SyncState {
     pub fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
+
+    /// How many stored chunks wait for their vector.
+    pub fn embed_queue_len(&self) -> usize {
+        self.embed_queued.len()
+    }
+
+    /// Up to `limit` chunks waiting for their vector, newest message first, after `after` (a chunk's
+    /// [`QueuedChunk::key`]; `None`: from the start).
+    pub fn embed_queue_page(&self, after: Option<&[u8]>, limit: usize) -> Result<Vec<QueuedChunk>> {
+        embed_queue::page(&self.embed_queue, after, limit)
+            .map_err(|e| self.corrupt(format!("embedding queue: {e}")))
+    }
+
+    /// The text queued to be embedded for point `id`, if it waits for its vector.
+    pub fn queued_text(&self, id: uuid::Uuid) -> Result<Option<String>> {
+        embed_queue::queued_text(&self.embed_queue, &self.embed_queued, id)
+            .map_err(|e| self.corrupt(format!("embedding queue: {e}")))
+    }
+
+    /// Whether point `id` still waits for the vector of the text whose hash is `text_hash`.
+    pub fn waits_for_vector(&self, id: uuid::Uuid, text_hash: &[u8; 32]) -> bool {
+        embed_queue::waits_for(&self.embed_queue, &self.embed_queued, id, text_hash)
+    }
 }
 
 impl SyncState {
     /// Commits what a batch means for this data dir when its points went to another store: the embedding cache
     /// entries and the checkpoints, in one transaction, durably. Only call it once that store confirmed them.
     pub fn commit_progress(&self, batch: &CommitBatch) -> Result<()> {
-        let trees = (&self.cache, &self.checkpoints);
-        let outcome = trees.transaction(|(cache, checkpoints)| {
+        let trees = (
+            &self.cache,
+            &self.checkpoints,
+            &self.embed_queue,
+            &self.embed_queued,
+        );
+        let outcome = trees.transaction(|(cache, checkpoints, queue, queued)| {
             for op in &batch.ops {
-                if let SinkOp::Upsert(w) = op {
-                    if let Some(key) = &w.cache_key {
-                        cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
+                match op {
+                    SinkOp::Upsert(w) => {
+                        if let Some(key) = &w.cache_key {
+                            cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
+                        }
+                        match &w.embed_later {
+                            Some(text) => {
+                                embed_queue::enqueue(queue, queued, w.id, &w.point.payload, text)?
+                            }
+                            None => {
+                                embed_queue::dequeue(queue, queued, w.id)?;
+                            }
+                        }
                     }
+                    SinkOp::SetVector(v) => {
+                        if embed_queue::take_if(queue, queued, v.id, &v.text_hash)? {
+                            if let Some(key) = &v.cache_key {
+                                cache.insert(key.as_slice(), encode_vector(&v.vector))?;
+                            }
+                        }
+                    }
+                    SinkOp::Patch(_) => {}
                 }
             }
             for cp in &batch.checkpoints {

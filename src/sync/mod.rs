@@ -84,6 +84,9 @@ pub struct RunSummary {
     pub messages_per_sec: f64,
     pub points_committed: u64,
     pub texts_embedded: u64,
+    /// Chunks stored (and searchable by their words) whose vectors a later run computes.
+    #[serde(default)]
+    pub chunks_awaiting_vectors: u64,
     pub cache_hits: u64,
     pub embed_secs: f64,
     /// How long loading the model took, if it was loaded (cold start, with `first_embed_secs`).
@@ -167,7 +170,7 @@ impl SyncJob {
             mut base,
         } = self.plan(&store, &reporter)?;
         base.reapplied = reapplied;
-        if pending.is_empty() {
+        if pending.is_empty() && store.embed_queue_len() == 0 {
             let reason = if left {
                 StopReason::Budget
             } else {
@@ -191,7 +194,9 @@ impl SyncJob {
         let end = supervised
             .conclude(&store, base.files_pending, truncated)
             .await?;
-        Ok(base.finish(&reporter, end.reason, end.work_left || left, &end.upserted))
+        let mut summary = base.finish(&reporter, end.reason, end.work_left || left, &end.upserted);
+        summary.chunks_awaiting_vectors = store.embed_queue_len() as u64;
+        Ok(summary)
     }
 
     /// Checks the model against the data dir's, starts a re-index if the enhancer changed, and lists the files

@@ -52,6 +52,7 @@ impl SummaryBase {
             messages_per_sec: messages as f64 / duration.max(0.001),
             points_committed: up.points,
             texts_embedded: Counters::get(&c.texts_embedded),
+            chunks_awaiting_vectors: 0,
             cache_hits: Counters::get(&c.cache_hits),
             embed_secs: Counters::get(&c.embed_nanos) as f64 / 1e9,
             model_load_secs: Counters::seconds(&c.model_load_nanos),

@@ -143,6 +143,7 @@ mod tests {
             messages_per_sec: 10.0,
             points_committed: 2,
             texts_embedded: 2,
+            chunks_awaiting_vectors: 0,
             cache_hits: 0,
             embed_secs: 0.05,
             model_load_secs: None,

@@ -85,6 +85,7 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
                 payload: p.clone(),
             },
             cache_key: None,
+            embed_later: None,
         })));
         payloads.push(p);
     }

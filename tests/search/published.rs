@@ -39,6 +39,7 @@ fn changed_store() -> tempfile::TempDir {
             id,
             point,
             cache_key: None,
+            embed_later: None,
         }))
     };
     for (i, (id, point)) in points.iter().enumerate().step_by(points.len() / 40) {
@@ -354,6 +355,7 @@ fn searches_read_the_published_index_only_while_it_is_current() {
             id,
             point,
             cache_key: None,
+            embed_later: None,
         }))];
         store
             .commit(&CommitBatch {
@@ -440,6 +442,7 @@ fn the_int8_scan_keeps_the_exact_top_of_a_crowded_store() {
             id: uuid::Uuid::from_u128(u128::from(i) + 1),
             point: pipeline::store::StoredPoint { vector, payload: p },
             cache_key: None,
+            embed_later: None,
         })));
     }
     store

@@ -77,6 +77,7 @@ pub fn run(
             "summary": r.summary,
         }),
     );
+    crate::first_run::report(report, &data, &dir, &manifest.files, &r.summary)?;
     std::fs::remove_dir_all(&dir)?;
     std::fs::remove_dir_all(&data)?;
     Ok(())

@@ -210,6 +210,7 @@ fn upsert_range(
             id,
             point,
             cache_key: None,
+            embed_later: None,
         })));
         if ops.len() == batch || i + 1 == end {
             let b = CommitBatch {

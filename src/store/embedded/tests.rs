@@ -51,6 +51,7 @@ fn upsert(session: &str, uuid: &str, chunk: u32, count: u32) -> SinkOp {
             payload: payload(session, uuid, chunk, count),
         },
         cache_key: Some([chunk as u8; 32]),
+        embed_later: None,
     }))
 }
 

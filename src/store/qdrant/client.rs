@@ -14,9 +14,9 @@ use qdrant_client::qdrant::with_vectors_selector::SelectorOptions;
 use qdrant_client::qdrant::VectorsSelector;
 use qdrant_client::qdrant::{
     facet_value, CountPointsBuilder, CreateFieldIndexCollectionBuilder, DeletePointsBuilder,
-    FacetCountsBuilder, Filter, PointId, PointStruct, QueryBatchPointsBuilder, QueryPoints,
-    QueryPointsBuilder, ScoredPoint, ScrollPointsBuilder, SetPayloadPointsBuilder,
-    UpsertPointsBuilder, VectorInput,
+    FacetCountsBuilder, Filter, GetPointsBuilder, NamedVectors, PointId, PointStruct, PointVectors,
+    QueryBatchPointsBuilder, QueryPoints, QueryPointsBuilder, ScoredPoint, ScrollPointsBuilder,
+    SetPayloadPointsBuilder, UpdatePointVectorsBuilder, UpsertPointsBuilder, Vector, VectorInput,
 };
 use qdrant_client::Qdrant;
 use std::future::Future;
@@ -251,6 +251,53 @@ impl QdrantStore {
             self.call(&format!("upsert {n} points"), deadline, || {
                 self.client.upsert_points(
                     UpsertPointsBuilder::new(self.collection.as_str(), chunk.to_vec()).wait(true),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Which of `ids` exist in the collection.
+    pub fn existing(&self, ids: &[Uuid]) -> Result<std::collections::HashSet<Uuid>> {
+        let wanted: Vec<PointId> = ids.iter().map(|id| encode::point_id(*id)).collect();
+        let reply = self.call("get points", None, || {
+            self.client.get_points(
+                GetPointsBuilder::new(self.collection.as_str(), wanted.clone())
+                    .with_payload(false)
+                    .with_vectors(false),
+            )
+        })?;
+        reply
+            .result
+            .iter()
+            .map(|p| uuid_of(p.id.as_ref()).map_err(|e| self.decode_error(e)))
+            .collect()
+    }
+
+    /// Sets the dense vector of existing points (their payloads and lexical vectors stay) and waits until
+    /// Qdrant has applied it.
+    pub fn update_vectors(
+        &self,
+        vectors: &[(Uuid, Vec<f32>)],
+        deadline: Option<Instant>,
+    ) -> Result<()> {
+        for chunk in vectors.chunks(UPSERT_CHUNK) {
+            let points: Vec<PointVectors> = chunk
+                .iter()
+                .map(|(id, v)| PointVectors {
+                    id: Some(encode::point_id(*id)),
+                    vectors: Some(
+                        NamedVectors::default()
+                            .add_vector(schema::DENSE, Vector::new_dense(v.clone()))
+                            .into(),
+                    ),
+                })
+                .collect();
+            let n = points.len();
+            self.call(&format!("update {n} vectors"), deadline, || {
+                self.client.update_vectors(
+                    UpdatePointVectorsBuilder::new(self.collection.as_str(), points.clone())
+                        .wait(true),
                 )
             })?;
         }

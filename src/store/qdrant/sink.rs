@@ -35,7 +35,7 @@ impl QdrantSink {
             .iter()
             .filter_map(|op| match op {
                 SinkOp::Upsert(w) => Some(w.as_ref()),
-                SinkOp::Patch(_) => None,
+                _ => None,
             })
             .collect();
         let stale: Vec<Filter> = writes
@@ -52,6 +52,35 @@ impl QdrantSink {
             self.qdrant.delete(any, self.deadline)?;
         }
         self.qdrant.upsert(points, self.deadline)
+    }
+}
+
+impl QdrantSink {
+    /// Applies a run of vectors for points stored without one: only to points that still wait for that text
+    /// (the local queue says so) and still exist (a message re-emitted with fewer chunks lost the others).
+    fn set_vectors(&self, ops: &[SinkOp]) -> Result<()> {
+        let waiting: Vec<(uuid::Uuid, Vec<f32>)> = ops
+            .iter()
+            .filter_map(|op| match op {
+                SinkOp::SetVector(v) if self.local.waits_for_vector(v.id, &v.text_hash) => {
+                    Some((v.id, v.vector.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<uuid::Uuid> = waiting.iter().map(|(id, _)| *id).collect();
+        let existing = self.qdrant.existing(&ids)?;
+        let present: Vec<(uuid::Uuid, Vec<f32>)> = waiting
+            .into_iter()
+            .filter(|(id, _)| existing.contains(id))
+            .collect();
+        if present.is_empty() {
+            return Ok(());
+        }
+        self.qdrant.update_vectors(&present, self.deadline)
     }
 }
 
@@ -98,6 +127,14 @@ impl Sink for QdrantSink {
                     )?;
                     i += 1;
                 }
+                SinkOp::SetVector(_) => {
+                    let end = batch.ops[i..]
+                        .iter()
+                        .position(|op| !matches!(op, SinkOp::SetVector(_)))
+                        .map_or(batch.ops.len(), |n| i + n);
+                    self.set_vectors(&batch.ops[i..end])?;
+                    i = end;
+                }
             }
         }
         // Qdrant has confirmed everything above: now the checkpoints may move.
@@ -134,6 +171,7 @@ mod tests {
                 payload: payload("s", uuid, chunk, count),
             },
             cache_key: None,
+            embed_later: None,
         }))
     }
 

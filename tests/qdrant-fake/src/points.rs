@@ -1,10 +1,11 @@
-//! Point operations: upsert, delete, set_payload, get, scroll, count.
+//! Point operations: upsert, update_vectors, delete, set_payload, get, scroll, count.
 
 use std::collections::{BTreeMap, HashSet};
 
 use qdrant_client::qdrant::{
     points_selector::PointsSelectorOneOf, CountPoints, DeletePoints, GetPoints, PointId,
-    PointsSelector, RetrievedPoint, ScrollPoints, SetPayloadPoints, UpdateMode, UpsertPoints,
+    PointsSelector, RetrievedPoint, ScrollPoints, SetPayloadPoints, UpdateMode, UpdatePointVectors,
+    UpsertPoints,
 };
 use tonic::Status;
 
@@ -51,6 +52,41 @@ pub(crate) fn upsert(store: &mut Store, request: UpsertPoints) -> Result<u64, St
                 version: operation,
             },
         );
+    }
+    Ok(operation)
+}
+
+/// Sets the given vectors of existing points; their other vectors and their payloads stay. Every point must
+/// exist (as in Qdrant), and the batch is checked before anything is written.
+pub(crate) fn update_vectors(
+    store: &mut Store,
+    request: UpdatePointVectors,
+) -> Result<u64, Status> {
+    if request.update_filter.is_some() {
+        return Err(errors::not_implemented("update_vectors with update_filter"));
+    }
+    let collection = store.collection(&request.collection_name)?;
+    let mut prepared = Vec::with_capacity(request.points.len());
+    for point in request.points {
+        let key = convert::point_key(point.id.as_ref())?;
+        let Some(existing) = collection.points().get(&key) else {
+            return Err(Status::not_found(format!(
+                "Not found: No point with id {} found",
+                convert::describe(key)
+            )));
+        };
+        let mut updated = existing.clone();
+        for (name, input) in convert::input_vectors(point.vectors)? {
+            let stored = convert::stored_vector(&collection.schema, &name, input)?;
+            updated.vectors.insert(name, stored);
+        }
+        prepared.push((key, updated));
+    }
+    let operation = store.next_operation();
+    let collection = store.collection_mut(&request.collection_name)?;
+    for (key, mut point) in prepared {
+        point.version = operation;
+        collection.insert_point(key, point);
     }
     Ok(operation)
 }

@@ -252,6 +252,17 @@ fake_service! {
             Ok(Response::new(points_response(started, operation, wait)))
         }
 
+        async fn update_vectors(
+            &self,
+            request: Request<pb::UpdatePointVectors>,
+        ) -> Result<Response<pb::PointsOperationResponse>, Status> {
+            let started = self.enter("update_vectors").await?;
+            let request = request.into_inner();
+            let wait = request.wait;
+            let operation = points::update_vectors(&mut self.write(), request)?;
+            Ok(Response::new(points_response(started, operation, wait)))
+        }
+
         async fn delete(
             &self,
             request: Request<pb::DeletePoints>,
@@ -396,7 +407,6 @@ fake_service! {
         }
     }
     not_implemented {
-        update_vectors as "update_vectors": UpdatePointVectors => PointsOperationResponse;
         delete_vectors as "delete_vectors": DeletePointVectors => PointsOperationResponse;
         overwrite_payload as "overwrite_payload": SetPayloadPoints => PointsOperationResponse;
         delete_payload as "delete_payload": DeletePayloadPoints => PointsOperationResponse;
