@@ -19,6 +19,7 @@ pub fn report(
     corpus: &Path,
     files: &[PathBuf],
     summary: &serde_json::Value,
+    budget_secs: u64,
 ) -> anyhow::Result<()> {
     let stats = pipeline_json(
         data,
@@ -31,6 +32,7 @@ pub fn report(
         .unwrap_or(0);
     let prompts = sample_prompts(files, SAMPLED_PROMPTS);
     let mut found = 0usize;
+    let mut missed = Vec::new();
     for (uuid, words) in &prompts {
         let hits = pipeline_json(
             data,
@@ -48,9 +50,12 @@ pub fn report(
             .as_array()
             .is_some_and(|h| h.iter().any(|h| h["message_id"] == uuid.as_str()));
         found += usize::from(hit);
+        if !hit {
+            missed.push(serde_json::json!({"message_id": uuid, "query": words, "hits": hits["hits"].as_array().map(|h| h.iter().map(|h| h["snippet"].clone()).collect::<Vec<_>>())}));
+        }
     }
     report.goal(
-        "first 110 s-style run from empty: history stored as text".to_string(),
+        format!("first {budget_secs} s run from empty: history stored as text"),
         format!(
             "{percent:.1}% of bytes; {stored} points, {waiting} waiting for vectors; {:.0} s embedding ({:.0} texts)",
             field(summary, "embed_secs"),
@@ -75,6 +80,7 @@ pub fn report(
             "texts_embedded": field(summary, "texts_embedded"),
             "prompts_sampled": prompts.len(),
             "prompts_found": found,
+            "prompts_missed": missed,
         }),
     );
     Ok(())
@@ -95,7 +101,7 @@ fn pipeline_json(data: &Path, args: &[&str]) -> anyhow::Result<serde_json::Value
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-/// Up to `n` human prompts spread over the corpus's files: (their message id, the prompt's first 12 words).
+/// Up to `n` human prompts spread over the corpus's files: (their message id, the prompt's first 16 words, file names included).
 fn sample_prompts(files: &[PathBuf], n: usize) -> Vec<(String, String)> {
     let step = (files.len() / n.max(1)).max(1);
     let mut out = Vec::new();
@@ -112,8 +118,9 @@ fn sample_prompts(files: &[PathBuf], n: usize) -> Vec<(String, String)> {
             let content = v["message"]["content"].as_str()?;
             let words: Vec<&str> = content
                 .split_whitespace()
-                .filter(|w| w.chars().all(char::is_alphanumeric))
-                .take(12)
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+                .filter(|w| !w.is_empty())
+                .take(16)
                 .collect();
             let id = pipeline::ids::message_id(v["sessionId"].as_str()?, v["uuid"].as_str()?);
             (is_prompt && !content.starts_with('<') && words.len() >= 6)

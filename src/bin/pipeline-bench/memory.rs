@@ -77,7 +77,14 @@ pub fn run(
             "summary": r.summary,
         }),
     );
-    crate::first_run::report(report, &data, &dir, &manifest.files, &r.summary)?;
+    crate::first_run::report(
+        report,
+        &data,
+        &dir,
+        &manifest.files,
+        &r.summary,
+        budget_secs,
+    )?;
     std::fs::remove_dir_all(&dir)?;
     std::fs::remove_dir_all(&data)?;
     Ok(())
