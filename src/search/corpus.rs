@@ -150,11 +150,50 @@ pub trait Corpus: Send + Sync {
     fn embedding_model(&self) -> Result<Option<String>>;
     /// The first chunk of a message.
     fn message(&self, message_id: &str) -> Result<Option<Payload>>;
+    /// Every chunk of a message, by chunk index.
+    fn message_chunks(&self, message_id: &str) -> Result<Vec<Payload>>;
+    /// The first chunk of a message's first child in conversation order (time, line, message id).
+    fn first_child(&self, message_id: &str) -> Result<Option<Payload>>;
+
     /// The message's full text (its chunks joined).
-    fn message_text(&self, message_id: &str) -> Result<Option<String>>;
+    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
+        Ok(joined_text(&self.message_chunks(message_id)?))
+    }
+
     /// Up to `n` ancestors and `n` descendants of a message in the conversation tree (following the first
     /// child), in conversation order, the message itself excluded.
-    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)>;
+    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
+        let mut before = Vec::new();
+        let mut cursor = self.message(message_id)?.and_then(|p| p.parent_message_id);
+        while before.len() < n {
+            let Some(id) = cursor else { break };
+            let Some(p) = self.message(&id)? else { break };
+            cursor = p.parent_message_id.clone();
+            before.push(p);
+        }
+        before.reverse();
+        let mut after = Vec::new();
+        let mut cursor = message_id.to_string();
+        while after.len() < n {
+            let Some(p) = self.first_child(&cursor)? else {
+                break;
+            };
+            cursor.clone_from(&p.message_id);
+            after.push(p);
+        }
+        Ok((before, after))
+    }
+}
+
+/// The order of a message's children in the conversation: time, then line, then message id.
+pub fn conversation_order(p: &Payload) -> (Option<i64>, u64, &str) {
+    (p.timestamp_unix, p.line_offset, p.message_id.as_str())
+}
+
+/// A message's text: its chunks' texts (in chunk order) joined by newlines; `None` without chunks.
+pub fn joined_text<'a>(chunks: impl IntoIterator<Item = &'a Payload>) -> Option<String> {
+    let texts: Vec<&str> = chunks.into_iter().map(|p| p.text.as_str()).collect();
+    (!texts.is_empty()).then(|| texts.join("\n"))
 }
 
 /// A key's (1-based rank, score) in the semantic and the lexical list.

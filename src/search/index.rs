@@ -175,41 +175,16 @@ impl SearchIndex {
 
     /// The message's full text (its chunks joined).
     pub fn message_text(&self, message_id: &str) -> Option<String> {
-        let docs = self.by_message.get(message_id)?;
-        Some(
-            docs.iter()
-                .filter_map(|d| self.payloads.get(*d as usize))
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
+        super::corpus::joined_text(self.chunks(message_id))
     }
 
-    /// Up to `n` ancestors and `n` descendants of a message in the conversation tree (following the first child),
-    /// in conversation order, the message itself excluded.
-    pub fn context(&self, message_id: &str, n: usize) -> (Vec<&Payload>, Vec<&Payload>) {
-        let mut before = Vec::new();
-        let mut cursor = self
-            .message(message_id)
-            .and_then(|p| p.parent_message_id.clone());
-        while before.len() < n {
-            let Some(id) = cursor else { break };
-            let Some(p) = self.message(&id) else { break };
-            before.push(p);
-            cursor = p.parent_message_id.clone();
-        }
-        before.reverse();
-        let mut after = Vec::new();
-        let mut cursor = message_id.to_string();
-        while after.len() < n {
-            let Some(next) = self.children.get(&cursor).and_then(|c| c.first()) else {
-                break;
-            };
-            let Some(p) = self.message(next) else { break };
-            after.push(p);
-            cursor = next.clone();
-        }
-        (before, after)
+    /// A message's chunks, by chunk index.
+    fn chunks(&self, message_id: &str) -> impl Iterator<Item = &Payload> {
+        self.by_message
+            .get(message_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| self.payloads.get(*d as usize))
     }
 
     /// The document's vector, `None` for a lexical-only chunk.
@@ -307,16 +282,17 @@ impl Corpus for SearchIndex {
         Ok(SearchIndex::message(self, message_id).cloned())
     }
 
-    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
-        Ok(SearchIndex::message_text(self, message_id))
+    fn message_chunks(&self, message_id: &str) -> Result<Vec<Payload>> {
+        Ok(self.chunks(message_id).cloned().collect())
     }
 
-    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
-        let (before, after) = SearchIndex::context(self, message_id, n);
-        Ok((
-            before.into_iter().cloned().collect(),
-            after.into_iter().cloned().collect(),
-        ))
+    fn first_child(&self, message_id: &str) -> Result<Option<Payload>> {
+        Ok(self
+            .children
+            .get(message_id)
+            .and_then(|c| c.first())
+            .and_then(|child| SearchIndex::message(self, child))
+            .cloned())
     }
 }
 

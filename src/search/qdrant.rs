@@ -2,7 +2,7 @@
 //! (the dense vector by cosine, the sparse `lexical` vector by BM25 with Qdrant's IDF), then ranked by the same
 //! code as the embedded store's.
 
-use super::corpus::{from_lists, Candidate, Corpus};
+use super::corpus::{conversation_order, from_lists, Candidate, Corpus};
 use super::rank::dot;
 use super::Filter as SearchFilter;
 use crate::error::Result;
@@ -176,59 +176,25 @@ impl Corpus for QdrantCorpus {
         Ok(page.points.into_iter().next().map(|(_, p)| p.payload))
     }
 
-    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
+    fn message_chunks(&self, message_id: &str) -> Result<Vec<Payload>> {
         let mut chunks: Vec<Payload> = self
             .store
             .scroll_all(Some(chunks_of(message_id)))?
             .into_iter()
             .map(|(_, p)| p.payload)
             .collect();
-        if chunks.is_empty() {
-            return Ok(None);
-        }
         chunks.sort_by_key(|p| p.chunk_index);
-        Ok(Some(
-            chunks
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ))
+        Ok(chunks)
     }
 
-    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
-        let mut before = Vec::new();
-        let mut cursor = self.message(message_id)?.and_then(|p| p.parent_message_id);
-        while before.len() < n {
-            let Some(id) = cursor else { break };
-            let Some(p) = self.message(&id)? else { break };
-            cursor = p.parent_message_id.clone();
-            before.push(p);
-        }
-        before.reverse();
-        let mut after = Vec::new();
-        let mut cursor = message_id.to_string();
-        while after.len() < n {
-            let mut children: Vec<Payload> = self
-                .store
-                .scroll(Some(children_of(&cursor)), None, SCROLL_PAGE, false)?
-                .points
-                .into_iter()
-                .map(|(_, p)| p.payload)
-                .collect();
-            children.sort_by(|a, b| {
-                a.timestamp_unix
-                    .cmp(&b.timestamp_unix)
-                    .then(a.line_offset.cmp(&b.line_offset))
-                    .then(a.message_id.cmp(&b.message_id))
-            });
-            let Some(first) = children.into_iter().next() else {
-                break;
-            };
-            cursor = first.message_id.clone();
-            after.push(first);
-        }
-        Ok((before, after))
+    fn first_child(&self, message_id: &str) -> Result<Option<Payload>> {
+        let children = self
+            .store
+            .scroll(Some(children_of(message_id)), None, SCROLL_PAGE, false)?
+            .points
+            .into_iter()
+            .map(|(_, p)| p.payload);
+        Ok(children.min_by(|a, b| conversation_order(a).cmp(&conversation_order(b))))
     }
 }
 

@@ -452,21 +452,11 @@ impl Corpus for PublishedIndex {
         Ok(self.message_chunks(message_id)?.into_iter().next())
     }
 
-    fn message_text(&self, message_id: &str) -> Result<Option<String>> {
-        let chunks = self.message_chunks(message_id)?;
-        if chunks.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(
-            chunks
-                .iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ))
+    fn message_chunks(&self, message_id: &str) -> Result<Vec<Payload>> {
+        PublishedIndex::message_chunks(self, message_id)
     }
 
-    fn context(&self, message_id: &str, n: usize) -> Result<(Vec<Payload>, Vec<Payload>)> {
-        tree::context(self, message_id, n)
+    fn first_child(&self, message_id: &str) -> Result<Option<Payload>> {
+        PublishedIndex::first_child(self, message_id)
     }
 }

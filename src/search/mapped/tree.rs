@@ -4,6 +4,7 @@
 use super::PublishedIndex;
 use crate::error::Result;
 use crate::payload::Payload;
+use crate::search::corpus::conversation_order;
 
 impl PublishedIndex {
     /// The keys of a message's live chunks, in every segment.
@@ -37,10 +38,10 @@ impl PublishedIndex {
         Ok(chunks)
     }
 
-    /// The first child of a message in conversation order (time, line, id), among messages whose first chunk is
-    /// live, as the in-memory index orders children.
-    fn first_child(&self, message_id: &str) -> Result<Option<String>> {
-        let mut best: Option<(Option<i64>, u64, String)> = None;
+    /// The first chunk of a message's first child in conversation order (time, line, id), among messages whose
+    /// first chunk is live, as the in-memory index orders children.
+    pub(super) fn first_child(&self, message_id: &str) -> Result<Option<Payload>> {
+        let mut best: Option<Payload> = None;
         for s in &self.segments {
             for ordinal in s.index.children_of(message_id) {
                 let Some(m) = s.index.message(ordinal) else {
@@ -55,42 +56,14 @@ impl PublishedIndex {
                 if p.chunk_index != 0 {
                     continue;
                 }
-                let key = (p.timestamp_unix, p.line_offset, p.message_id);
-                if best.as_ref().is_none_or(|b| key < *b) {
-                    best = Some(key);
+                if best
+                    .as_ref()
+                    .is_none_or(|b| conversation_order(&p) < conversation_order(b))
+                {
+                    best = Some(p);
                 }
             }
         }
-        Ok(best.map(|b| b.2))
+        Ok(best)
     }
-}
-
-/// Up to `n` ancestors and `n` descendants of a message (following the first child), in conversation order.
-pub(super) fn context(
-    index: &PublishedIndex,
-    message_id: &str,
-    n: usize,
-) -> Result<(Vec<Payload>, Vec<Payload>)> {
-    let first =
-        |id: &str| -> Result<Option<Payload>> { Ok(index.message_chunks(id)?.into_iter().next()) };
-    let mut before = Vec::new();
-    let mut cursor = first(message_id)?.and_then(|p| p.parent_message_id);
-    while before.len() < n {
-        let Some(id) = cursor else { break };
-        let Some(p) = first(&id)? else { break };
-        cursor = p.parent_message_id.clone();
-        before.push(p);
-    }
-    before.reverse();
-    let mut after = Vec::new();
-    let mut cursor = message_id.to_string();
-    while after.len() < n {
-        let Some(next) = index.first_child(&cursor)? else {
-            break;
-        };
-        let Some(p) = first(&next)? else { break };
-        after.push(p);
-        cursor = next;
-    }
-    Ok((before, after))
 }
