@@ -8,6 +8,7 @@
 //! ([`super::SyncState::commit_progress`]): `embed_queue` maps *order ++ id* to the text to embed (order: newest
 //! message first), and `embed_queued` maps an id to its queue key.
 
+use super::point::PointWrite;
 use crate::error::Error;
 use crate::payload::Payload;
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,18 @@ pub(super) fn enqueue(
     Ok(())
 }
 
+/// The queue after point write `w`: its text queued if it is stored without its vector for now, else off the queue.
+pub(super) fn follow(
+    queue: &TransactionalTree,
+    queued: &TransactionalTree,
+    w: &PointWrite,
+) -> TxResult<()> {
+    match &w.embed_later {
+        Some(text) => enqueue(queue, queued, w.id, &w.point.payload, text),
+        None => dequeue(queue, queued, w.id).map(|_| ()),
+    }
+}
+
 /// Takes point `id` off the queue; whether it was queued.
 pub(super) fn dequeue(
     queue: &TransactionalTree,
@@ -123,13 +136,7 @@ pub(super) fn waits_for(
     id: Uuid,
     hash: &[u8; 32],
 ) -> bool {
-    let Ok(Some(key)) = queued.get(id.as_bytes()) else {
-        return false;
-    };
-    match queue.get(&key) {
-        Ok(Some(value)) => decode(&value).is_ok_and(|q| text_hash(&q.text) == *hash),
-        _ => false,
-    }
+    queued_text(queue, queued, id).is_ok_and(|t| t.is_some_and(|t| text_hash(&t) == *hash))
 }
 
 /// The text queued for point `id`, if any (read outside a transaction).

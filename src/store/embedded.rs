@@ -197,14 +197,7 @@ impl Sink for EmbeddedStore {
                         if let Some(key) = &w.cache_key {
                             cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
                         }
-                        match &w.embed_later {
-                            Some(text) => {
-                                embed_queue::enqueue(queue, queued, w.id, &w.point.payload, text)?
-                            }
-                            None => {
-                                embed_queue::dequeue(queue, queued, w.id)?;
-                            }
-                        }
+                        embed_queue::follow(queue, queued, w)?;
                     }
                     SinkOp::SetVector(v) => {
                         // Only for the text the point still waits for (and only while it exists).

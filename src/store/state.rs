@@ -325,9 +325,14 @@ impl SyncState {
         self.db.size_on_disk().unwrap_or(0)
     }
 
-    /// How many stored chunks wait for their vector.
+    /// How many stored chunks wait for their vector (counts them: O(queue)).
     pub fn embed_queue_len(&self) -> usize {
         self.embed_queued.len()
+    }
+
+    /// Whether no stored chunk waits for its vector (looks at one key).
+    pub fn embed_queue_is_empty(&self) -> bool {
+        self.embed_queued.is_empty()
     }
 
     /// Up to `limit` chunks waiting for their vector, newest message first, after `after` (a chunk's
@@ -366,14 +371,7 @@ impl SyncState {
                         if let Some(key) = &w.cache_key {
                             cache.insert(key.as_slice(), encode_vector(&w.point.vector))?;
                         }
-                        match &w.embed_later {
-                            Some(text) => {
-                                embed_queue::enqueue(queue, queued, w.id, &w.point.payload, text)?
-                            }
-                            None => {
-                                embed_queue::dequeue(queue, queued, w.id)?;
-                            }
-                        }
+                        embed_queue::follow(queue, queued, w)?;
                     }
                     SinkOp::SetVector(v) => {
                         if embed_queue::take_if(queue, queued, v.id, &v.text_hash)? {

@@ -170,7 +170,7 @@ impl SyncJob {
             mut base,
         } = self.plan(&store, &reporter)?;
         base.reapplied = reapplied;
-        if pending.is_empty() && store.embed_queue_len() == 0 {
+        if pending.is_empty() && store.embed_queue_is_empty() {
             let reason = if left {
                 StopReason::Budget
             } else {

@@ -379,7 +379,7 @@ impl EmbedContext {
             let cost = if self.is_cached(&chunk.text)? {
                 0.0
             } else {
-                (estimate_tokens(&chunk.text) + 2).min(self.config.max_length) as f64
+                self.token_cost(&chunk.text) as f64
             };
             if tokens + cost > budget {
                 break;
@@ -399,6 +399,11 @@ impl EmbedContext {
             }
         }
         Ok(false)
+    }
+
+    /// The estimated tokens the model runs for `text` (with its two special tokens, truncated at the maximum).
+    fn token_cost(&self, text: &str) -> usize {
+        (estimate_tokens(text) + 2).min(self.config.max_length)
     }
 
     fn is_cached(&self, text: &str) -> Result<bool> {
@@ -440,10 +445,7 @@ impl EmbedContext {
             let mut embedder = model.get().await?;
             // Sort by length so each forward pass pads little.
             to_embed.sort_by_key(|(_, t)| estimate_tokens(t));
-            let est_tokens: usize = to_embed
-                .iter()
-                .map(|(_, t)| (estimate_tokens(t) + 2).min(self.config.max_length))
-                .sum();
+            let est_tokens: usize = to_embed.iter().map(|(_, t)| self.token_cost(t)).sum();
             let started = Instant::now();
             let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
             let running = tokio::task::spawn_blocking(move || {
