@@ -366,3 +366,22 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// An upsert of `point` under `id`, with its vector as given (nothing cached, nothing queued).
+pub fn upsert(id: uuid::Uuid, point: pipeline::store::StoredPoint) -> pipeline::store::SinkOp {
+    pipeline::store::SinkOp::Upsert(Box::new(pipeline::store::PointWrite {
+        id,
+        point,
+        cache_key: None,
+        embed_later: None,
+    }))
+}
+
+/// Commits `ops` to `sink` in one batch without checkpoints (panics on failure).
+pub fn commit_ops(sink: &dyn pipeline::store::Sink, ops: Vec<pipeline::store::SinkOp>) {
+    sink.commit(&pipeline::store::CommitBatch {
+        ops,
+        checkpoints: vec![],
+    })
+    .unwrap_or_else(|e| panic!("commit: {e}"));
+}

@@ -4,9 +4,7 @@ use crate::common::*;
 use pipeline::ids;
 use pipeline::message::{MessageKind, Sentiment, TopicScore};
 use pipeline::payload::{Payload, Validation};
-use pipeline::store::{
-    CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, StoredPoint, SyncState,
-};
+use pipeline::store::{EmbeddedStore, StoredPoint, SyncState};
 use std::path::Path;
 
 /// A store with known contents: 60 messages cycling through kinds, 2 projects, 3 sessions, topics, code,
@@ -78,23 +76,16 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             .collect();
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter_mut().for_each(|x| *x /= n);
-        ops.push(SinkOp::Upsert(Box::new(PointWrite {
-            id: ids::point_id(&session, &uuid, 0),
-            point: StoredPoint {
+        ops.push(upsert(
+            ids::point_id(&session, &uuid, 0),
+            StoredPoint {
                 vector: v,
                 payload: p.clone(),
             },
-            cache_key: None,
-            embed_later: None,
-        })));
+        ));
         payloads.push(p);
     }
-    store
-        .commit(&CommitBatch {
-            ops,
-            checkpoints: vec![],
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+    commit_ops(&store, ops);
     payloads
 }
 

@@ -8,7 +8,7 @@ use pipeline::search::mapped::PublishedIndex;
 use pipeline::search::{
     open_embedded, search, Candidate, Corpus, Filter, IndexSource, SearchIndex, SearchRequest,
 };
-use pipeline::store::{snapshot, CommitBatch, EmbeddedStore, PointWrite, Sink, SinkOp, SyncState};
+use pipeline::store::{snapshot, EmbeddedStore, SyncState};
 use std::path::Path;
 
 fn both(data: &Path) -> (SearchIndex, PublishedIndex) {
@@ -34,14 +34,6 @@ fn changed_store() -> tempfile::TempDir {
         .map(|p| p.unwrap_or_else(|e| panic!("{e}")))
         .collect();
     let mut ops = Vec::new();
-    let upsert = |id, point| {
-        SinkOp::Upsert(Box::new(PointWrite {
-            id,
-            point,
-            cache_key: None,
-            embed_later: None,
-        }))
-    };
     for (i, (id, point)) in points.iter().enumerate().step_by(points.len() / 40) {
         let mut p = point.clone();
         p.payload.text.push_str(&format!(" rewritten-in-delta-{i}"));
@@ -49,7 +41,7 @@ fn changed_store() -> tempfile::TempDir {
         if !p.vector.is_empty() && !other.is_empty() {
             p.vector = other.clone();
         }
-        ops.push(upsert(*id, p));
+        ops.push(common::upsert(*id, p));
     }
     let (long_id, long) = points
         .iter()
@@ -57,7 +49,7 @@ fn changed_store() -> tempfile::TempDir {
         .unwrap_or_else(|| panic!("no message of 3 chunks"));
     let mut shortened = long.clone();
     shortened.payload.chunk_count = 1;
-    ops.push(upsert(*long_id, shortened));
+    ops.push(common::upsert(*long_id, shortened));
     let (_, parent) = points
         .iter()
         .find(|(_, p)| p.payload.chunk_index == 0 && p.payload.timestamp_unix.is_some())
@@ -70,13 +62,8 @@ fn changed_store() -> tempfile::TempDir {
     child.payload.line_offset = 0;
     child.payload.chunk_count = 1;
     child.payload.text = "a brand new answer only the delta holds".into();
-    ops.push(upsert(uuid::Uuid::from_u128(42), child));
-    store
-        .commit(&CommitBatch {
-            ops,
-            checkpoints: vec![],
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+    ops.push(common::upsert(uuid::Uuid::from_u128(42), child));
+    common::commit_ops(&store, ops);
     let base_before = std::fs::metadata(snapshot::path(data.path()))
         .and_then(|m| m.modified())
         .ok();
@@ -351,18 +338,8 @@ fn searches_read_the_published_index_only_while_it_is_current() {
             .and_then(Result::ok)
             .unwrap_or_else(|| panic!("no point"));
         point.payload.text.push_str(" changed after publishing");
-        let ops = vec![SinkOp::Upsert(Box::new(PointWrite {
-            id,
-            point,
-            cache_key: None,
-            embed_later: None,
-        }))];
-        store
-            .commit(&CommitBatch {
-                ops,
-                checkpoints: vec![],
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
+        let ops = vec![common::upsert(id, point)];
+        common::commit_ops(&store, ops);
     }
     assert!(
         snapshot::path(data.path()).exists(),
@@ -438,19 +415,12 @@ fn the_int8_scan_keeps_the_exact_top_of_a_crowded_store() {
             words[(i as usize / 8) % 8]
         );
         p.project_name = Some(["north", "south"][i as usize % 2].into());
-        ops.push(SinkOp::Upsert(Box::new(PointWrite {
-            id: uuid::Uuid::from_u128(u128::from(i) + 1),
-            point: pipeline::store::StoredPoint { vector, payload: p },
-            cache_key: None,
-            embed_later: None,
-        })));
+        ops.push(common::upsert(
+            uuid::Uuid::from_u128(u128::from(i) + 1),
+            pipeline::store::StoredPoint { vector, payload: p },
+        ));
     }
-    store
-        .commit(&CommitBatch {
-            ops,
-            checkpoints: vec![],
-        })
-        .unwrap_or_else(|e| panic!("{e}"));
+    common::commit_ops(&store, ops);
     snapshot::publish_current(&store).unwrap_or_else(|e| panic!("{e}"));
     drop(store);
     drop(state);
