@@ -30,7 +30,17 @@ impl SyncState {
     /// Takes the points `ids` off the embedding queue (their queued texts go), durably.
     pub fn dequeue_points(&self, ids: &[Uuid]) -> Result<()> {
         use sled::Transactional;
-        for ids in ids.chunks(1024) {
+        // Only ids that are queued: no write (and no flush) when none is.
+        let queued: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.embed_queued
+                    .contains_key(id.as_bytes())
+                    .unwrap_or(true)
+            })
+            .collect();
+        for ids in queued.chunks(1024) {
             let outcome = (&self.embed_queue, &self.embed_queued).transaction(|(queue, queued)| {
                 for id in ids {
                     super::embed_queue::dequeue(queue, queued, *id)?;
