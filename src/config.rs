@@ -2,11 +2,15 @@
 
 use crate::error::{Error, Result};
 pub use crate::redact::config::{CustomRule, RedactConfig};
+pub use crate::source::config::{SourceConfig, SourceSet};
 use serde::Deserialize;
 use std::path::Path;
 
 /// The definition shipped in `pipelines/claude-code.toml`, compiled in.
 const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
+/// The other built-in definitions, whose sources the built-in pipeline also reads (into the same store).
+const BUILTIN_COMPANIONS: [(&str, &str); 1] =
+    [("codex.toml", include_str!("../pipelines/codex.toml"))];
 
 /// A pipeline definition (`pipelines/*.toml`): every setting of a run, with defaults for what the file omits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -22,6 +26,10 @@ pub struct PipelineConfig {
     pub redact: RedactConfig,
     /// Where points go. Absent: the store this data dir already syncs to, else the embedded store.
     pub sink: Option<SinkConfig>,
+    /// The sources of the other built-in pipelines, read alongside `source` (only by the built-in pipeline: a
+    /// pipeline file reads its own source).
+    #[serde(skip)]
+    pub companions: Vec<SourceConfig>,
 }
 
 /// Which store a pipeline writes to.
@@ -68,22 +76,6 @@ impl Default for SinkConfig {
             retries: 4,
             backoff_ms: 200,
         }
-    }
-}
-
-/// `[source]`: which transcripts are never read (see `crate::exclude`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SourceConfig {
-    /// Globs over a transcript's path and its directories, and over the session's working directory and its
-    /// parents.
-    pub exclude: Vec<String>,
-}
-
-impl SourceConfig {
-    /// The compiled exclusions (checked when the pipeline file loads).
-    pub fn exclusions(&self) -> Result<crate::exclude::Exclusions> {
-        crate::exclude::Exclusions::new(&self.exclude).map_err(|e| Error::Config(e.to_string()))
     }
 }
 
@@ -195,6 +187,7 @@ impl Default for PipelineConfig {
             snapshot: SnapshotConfig::default(),
             redact: RedactConfig::default(),
             sink: None,
+            companions: Vec::new(),
         }
     }
 }
@@ -273,8 +266,34 @@ impl PipelineConfig {
         Self::from_toml(&text, &path.display().to_string())
     }
 
+    /// The built-in pipeline: `pipelines/claude-code.toml`, also reading every other built-in pipeline's source.
     pub fn builtin() -> Self {
-        Self::from_toml(BUILTIN, "(built-in)").unwrap_or_default()
+        let mut cfg = Self::from_toml(BUILTIN, "(built-in)").unwrap_or_default();
+        cfg.companions = BUILTIN_COMPANIONS
+            .iter()
+            .filter_map(|(name, text)| Self::from_toml(text, name).ok())
+            .map(|c| c.source)
+            .collect();
+        cfg
+    }
+
+    /// The sources a run of this pipeline reads.
+    pub fn sources(&self) -> SourceSet<'_> {
+        SourceSet {
+            sources: std::iter::once(&self.source)
+                .chain(self.companions.iter())
+                .collect(),
+        }
+    }
+
+    /// What a run reads under `roots`: every source's formats and exclusions.
+    pub fn discovery(&self, roots: Vec<std::path::PathBuf>) -> Result<crate::discover::Sources> {
+        let set = self.sources();
+        Ok(crate::discover::Sources {
+            roots,
+            exclusions: set.exclusions()?,
+            formats: set.formats()?,
+        })
     }
 
     fn validate(&self, origin: &str) -> Result<()> {
@@ -305,7 +324,7 @@ impl PipelineConfig {
             sink.validate(origin)?;
         }
         self.source
-            .exclusions()
+            .validate()
             .map_err(|e| Error::Config(format!("pipeline definition {origin}: {e}")))?;
         if self.redact != RedactConfig::default() {
             crate::redact::Redactor::configured(&self.redact).map_err(|e| {
@@ -396,8 +415,40 @@ mod tests {
 
     #[test]
     fn shipped_definition_is_the_default() {
-        let parsed = PipelineConfig::from_toml(BUILTIN, "builtin");
-        assert_eq!(parsed.ok(), Some(PipelineConfig::default()));
+        let mut parsed =
+            PipelineConfig::from_toml(BUILTIN, "builtin").unwrap_or_else(|e| panic!("{e}"));
+        let source = &parsed.source;
+        assert_eq!(
+            source.roots(),
+            crate::source::layout::default_roots(source.kind)
+        );
+        assert_eq!(
+            source.globs(),
+            crate::source::layout::default_globs(source.kind)
+        );
+        assert_eq!(source.growth, Some(crate::source::layout::Growth::Append));
+        parsed.source = SourceConfig::default();
+        assert_eq!(parsed, PipelineConfig::default());
+        let codex = PipelineConfig::from_toml(BUILTIN_COMPANIONS[0].1, "codex.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(codex.source.kind, crate::message::Agent::Codex);
+        assert_eq!(
+            codex.source.roots(),
+            crate::source::layout::default_roots(codex.source.kind)
+        );
+        assert_eq!(
+            codex.source.globs(),
+            crate::source::layout::default_globs(codex.source.kind)
+        );
+        let builtin = PipelineConfig::builtin();
+        let kinds: Vec<_> = builtin.sources().sources.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                crate::message::Agent::ClaudeCode,
+                crate::message::Agent::Codex
+            ]
+        );
     }
 
     #[test]

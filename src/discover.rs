@@ -1,8 +1,11 @@
-//! Finding transcript files and deciding which hold work: every `*.jsonl` under the sources, recursively
-//! (subagent logs live in `<session>/subagents/`), newest first so recent sessions become searchable first.
+//! Finding transcript files and deciding which hold work: every file under the sources that a format's globs
+//! claim (Codex rollouts, Claude Code's `*.jsonl` with subagent logs in `<session>/subagents/`), recursively,
+//! newest first so recent sessions become searchable first.
 
 use crate::checkpoint::FileStat;
+use crate::message::Agent;
 use crate::progress::Reporter;
+use crate::source::layout::Formats;
 use crate::store::SyncState;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +15,8 @@ pub struct FoundFile {
     pub path: String,
     pub size: u64,
     pub mtime_ns: i64,
+    /// Whose history it is: which format reads it.
+    pub agent: Agent,
 }
 
 /// A file with lines not yet covered by its checkpoint.
@@ -22,6 +27,7 @@ pub struct PendingFile {
     pub mtime_ns: i64,
     /// Bytes after the checkpoint (the whole file if it has none or was rewritten).
     pub pending_bytes: u64,
+    pub agent: Agent,
 }
 
 /// Where transcripts are looked for, and which of them are left out.
@@ -29,9 +35,20 @@ pub struct PendingFile {
 pub struct Sources {
     pub roots: Vec<PathBuf>,
     pub exclusions: crate::exclude::Exclusions,
+    /// Which format each file is (files no format claims are not read).
+    pub formats: Formats,
 }
 
 impl Sources {
+    /// `roots` read with every built-in format.
+    pub fn new(roots: Vec<PathBuf>, exclusions: crate::exclude::Exclusions) -> Self {
+        Sources {
+            roots,
+            exclusions,
+            formats: Formats::builtin(),
+        }
+    }
+
     /// The transcripts to read, by path, and how many the exclusions and the data dir's forgotten sessions and
     /// projects (`state`) left out.
     pub fn find(&self, state: &SyncState, reporter: &Reporter) -> (Vec<FoundFile>, u64) {
@@ -39,20 +56,30 @@ impl Sources {
             .exclusions
             .clone()
             .forgetting(crate::forget::tombstones(state));
-        let (kept, left_out) = exclusions.separate(find_files(&self.roots, reporter));
+        let (kept, left_out) =
+            exclusions.separate(find_files(&self.roots, &self.formats, reporter));
         (kept, left_out.len() as u64)
     }
 }
 
-/// Lists `*.jsonl` files under `sources`. Unreadable directories are reported and skipped.
-pub fn find_files(sources: &[PathBuf], reporter: &Reporter) -> Vec<FoundFile> {
+/// Lists the files under `sources` that one of `formats` claims. Unreadable directories are reported and
+/// skipped.
+pub fn find_files(sources: &[PathBuf], formats: &Formats, reporter: &Reporter) -> Vec<FoundFile> {
     let mut out = Vec::new();
     for source in sources {
         if source.is_file() {
             // A single transcript (the hook path names the session that just ended).
-            push_file(source, &mut out);
+            if let Some(agent) = formats.classify(source, source) {
+                push_file(source, agent, &mut out);
+            }
         } else {
-            walk(source, reporter, &mut out);
+            let mut walk = Walk {
+                root: source,
+                formats,
+                reporter,
+                out: &mut out,
+            };
+            walk.dir(source);
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -60,28 +87,39 @@ pub fn find_files(sources: &[PathBuf], reporter: &Reporter) -> Vec<FoundFile> {
     out
 }
 
-fn walk(dir: &Path, reporter: &Reporter, out: &mut Vec<FoundFile>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            reporter.warn(format!(
-                "{}: cannot list directory ({e}); skipped",
-                dir.display()
-            ));
-            return;
-        }
-    };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue; // vanished, or a dangling link
+struct Walk<'a> {
+    root: &'a Path,
+    formats: &'a Formats,
+    reporter: &'a Reporter,
+    out: &'a mut Vec<FoundFile>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.reporter.warn(format!(
+                    "{}: cannot list directory ({e}); skipped",
+                    dir.display()
+                ));
+                return;
+            }
         };
-        if meta.is_dir() {
-            walk(&path, reporter, out);
-        } else if meta.is_file() && path.extension().is_some_and(|e| e == "jsonl") {
-            push_found(&path, &meta, out);
+        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue; // vanished, or a dangling link
+            };
+            if meta.is_dir() {
+                self.dir(&path);
+            } else if meta.is_file() {
+                if let Some(agent) = self.formats.classify(self.root, &path) {
+                    push_found(&path, &meta, agent, self.out);
+                }
+            }
         }
     }
 }
@@ -107,6 +145,7 @@ pub fn pending(found: &[FoundFile], store: &SyncState) -> Vec<PendingFile> {
                 size: stat.size,
                 mtime_ns: stat.mtime_ns,
                 pending_bytes,
+                agent: f.agent,
             })
         })
         .collect();
@@ -118,15 +157,15 @@ pub fn pending(found: &[FoundFile], store: &SyncState) -> Vec<PendingFile> {
     out
 }
 
-fn push_file(path: &Path, out: &mut Vec<FoundFile>) {
+fn push_file(path: &Path, agent: Agent, out: &mut Vec<FoundFile>) {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.is_file() {
-            push_found(path, &meta, out);
+            push_found(path, &meta, agent, out);
         }
     }
 }
 
-fn push_found(path: &Path, meta: &std::fs::Metadata, out: &mut Vec<FoundFile>) {
+fn push_found(path: &Path, meta: &std::fs::Metadata, agent: Agent, out: &mut Vec<FoundFile>) {
     use std::os::unix::fs::MetadataExt;
     out.push(FoundFile {
         path: path.to_string_lossy().into_owned(),
@@ -135,5 +174,6 @@ fn push_found(path: &Path, meta: &std::fs::Metadata, out: &mut Vec<FoundFile>) {
             .mtime()
             .saturating_mul(1_000_000_000)
             .saturating_add(meta.mtime_nsec()),
+        agent,
     });
 }

@@ -30,6 +30,7 @@ pub mod reindex;
 pub mod search;
 pub mod session;
 pub mod shutdown;
+pub mod source;
 pub mod stages;
 pub mod stats;
 pub mod store;

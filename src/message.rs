@@ -45,6 +45,47 @@ impl MessageKind {
     }
 }
 
+/// The coding agent whose history a message comes from: each has its own source format (`crate::source`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, Default,
+)]
+pub enum Agent {
+    /// Claude Code (`~/.claude/projects`).
+    #[default]
+    #[serde(rename = "claude-code")]
+    ClaudeCode,
+    /// OpenAI Codex CLI (`$CODEX_HOME/sessions`).
+    #[serde(rename = "codex")]
+    Codex,
+    /// Google Gemini CLI (`~/.gemini/tmp`).
+    #[serde(rename = "gemini-cli")]
+    GeminiCli,
+}
+
+impl Agent {
+    pub const ALL: [Agent; 3] = [Agent::ClaudeCode, Agent::Codex, Agent::GeminiCli];
+
+    /// The name users filter on (`--agent`) and pipeline files use (`[source] kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude-code",
+            Agent::Codex => "codex",
+            Agent::GeminiCli => "gemini-cli",
+        }
+    }
+
+    /// The agent named `name` (as [`Agent::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Agent> {
+        Agent::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One tool invocation made by the assistant: the real `tool_use` name and its most meaningful input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolCall {
@@ -94,6 +135,9 @@ pub struct Message {
     pub source_path: String,
     /// Byte offset of the message's first line in that file.
     pub line_offset: u64,
+    /// The agent whose history the file is.
+    #[serde(default)]
+    pub agent: Agent,
 }
 
 /// One topic detected in a message, with a confidence in [0, 1].

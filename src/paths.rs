@@ -24,35 +24,6 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| xdg_data_home().join("pipeline").join("data"))
 }
 
-/// Transcript roots that exist: each of `$CLAUDE_CONFIG_DIR/projects` (comma-separated list allowed),
-/// `~/.claude/projects`, `~/.config/claude/projects`, without duplicates, in that order.
-pub fn default_sources() -> Vec<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Ok(dirs) = std::env::var("CLAUDE_CONFIG_DIR") {
-        for d in dirs.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-            candidates.push(PathBuf::from(d).join("projects"));
-        }
-    }
-    candidates.push(home().join(".claude").join("projects"));
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home().join(".config"));
-    candidates.push(config.join("claude").join("projects"));
-    let mut out: Vec<PathBuf> = Vec::new();
-    for c in candidates {
-        let canonical = std::fs::canonicalize(&c).unwrap_or(c.clone());
-        if c.is_dir()
-            && !out
-                .iter()
-                .any(|o| std::fs::canonicalize(o).unwrap_or(o.clone()) == canonical)
-        {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Source directories made absolute, so that a file is keyed (checkpoint, `source_path`) the same whatever the
 /// working directory of the command that reads it.
 pub fn absolute_sources(sources: &[PathBuf]) -> Vec<PathBuf> {

@@ -2,7 +2,7 @@
 //! syncs of the same files export identically however they were interrupted.
 
 use crate::enhance::solution::SolutionCategory;
-use crate::message::{MessageKind, Sentiment, TopicScore};
+use crate::message::{Agent, MessageKind, Sentiment, TopicScore};
 use serde::{Deserialize, Serialize};
 
 /// Everything stored with one chunk of one message: identity, place in the conversation, text and enrichments.
@@ -57,6 +57,9 @@ pub struct Payload {
     /// never the values.
     #[serde(default)]
     pub redacted: Vec<String>,
+    /// The coding agent whose history the message is (points written before it existed are Claude Code's).
+    #[serde(default)]
+    pub agent: Agent,
 }
 
 impl Payload {

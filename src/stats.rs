@@ -79,6 +79,7 @@ impl StoreStats {
             }
             s.messages += 1;
             *s.by_kind.entry(p.kind.as_str().to_string()).or_default() += 1;
+            *s.by_agent.entry(p.agent.as_str().to_string()).or_default() += 1;
             s.with_topics += u64::from(!p.topics.is_empty());
             s.solution_attempts += u64::from(p.is_solution_attempt);
             if let Some(v) = &p.validation {

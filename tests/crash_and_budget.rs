@@ -17,13 +17,33 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 fn sigkill_at_random_points_then_resume_equals_clean_run() {
     let clean = clean_export();
     let _turn = one_at_a_time();
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline(cfg_dir.path());
+    kill_loop(&fixtures(), &pipeline, clean, "sigkill-loop");
+}
+
+#[test]
+fn codex_rollouts_killed_at_random_points_then_resumed_equal_a_clean_run() {
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline_of(cfg_dir.path(), "codex");
+    let pipeline_arg = pipeline.to_str().unwrap_or_default();
+    let clean = clean_export_of(&codex_fixtures(), &["--pipeline", pipeline_arg]);
+    assert!(
+        clean.len() > 500 && clean.iter().all(|l| l.contains(r#""agent":"codex""#)),
+        "the clean run stores the rollouts as Codex's ({} points)",
+        clean.len()
+    );
+    let _turn = one_at_a_time();
+    kill_loop(&codex_fixtures(), &pipeline, &clean, "sigkill-loop-codex");
+}
+
+/// Syncs `fixtures` under SIGKILLs at random instants until a run finishes, then checks the export equals
+/// `clean` (`make torture`: many cycles, each from scratch).
+fn kill_loop(fixtures: &std::path::Path, pipeline: &std::path::Path, clean: &[String], name: &str) {
     let seed = seed();
     eprintln!("kill test seed: {seed} (replay with PIPELINE_TEST_SEED={seed})");
     let mut rng = Rng::new(seed);
     let data = tempdir();
-    let cfg_dir = tempdir();
-    let pipeline = fine_grained_pipeline(cfg_dir.path());
-    let fixtures = fixtures();
     let args = [
         "--pipeline",
         pipeline.to_str().unwrap_or_default(),
@@ -66,12 +86,20 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
         if !finished {
             sync_ok(
                 data.path(),
-                &fixtures,
+                fixtures,
                 &["--pipeline", pipeline.to_str().unwrap_or_default()],
             );
         }
         // Caught up: another run finds nothing to do.
-        let o = sync_ok(data.path(), &fixtures, &["--json"]);
+        let o = sync_ok(
+            data.path(),
+            fixtures,
+            &[
+                "--pipeline",
+                pipeline.to_str().unwrap_or_default(),
+                "--json",
+            ],
+        );
         let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
         assert_eq!(s["files_pending_at_start"], 0, "seed {seed}");
         let exported = export(data.path());
@@ -84,15 +112,7 @@ fn sigkill_at_random_points_then_resume_equals_clean_run() {
         let o = run(data.path(), &["reset", "--yes"]);
         assert_eq!(code(&o), 0);
     }
-    torture_report(
-        "sigkill-loop",
-        cycles,
-        kills,
-        kills,
-        checked as u64,
-        0.0,
-        Some(seed),
-    );
+    torture_report(name, cycles, kills, kills, checked as u64, 0.0, Some(seed));
 }
 
 #[test]
@@ -243,4 +263,57 @@ fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
     assert_eq!(code(&o), 0);
     assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to resume"));
     assert_same_export(&export(data.path()), clean, "after budgeted runs");
+}
+
+#[test]
+fn budgeted_runs_over_codex_rollouts_stop_in_time_and_resume_to_the_clean_result() {
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline_of(cfg_dir.path(), "codex");
+    let pipeline = pipeline.to_str().unwrap_or_default();
+    let fixtures = codex_fixtures();
+    let clean = clean_export_of(&fixtures, &["--pipeline", pipeline]);
+    let _turn = one_at_a_time();
+    let data = tempdir();
+    let budget = Duration::from_secs(2);
+    let slack = Duration::from_millis(700);
+    let source = fixtures.to_str().unwrap_or_default();
+    let mut args = vec![
+        "--pipeline",
+        pipeline,
+        "run",
+        "--source",
+        source,
+        "--budget",
+        "2s",
+    ];
+    let (mut runs, mut worst) = (0u64, Duration::ZERO);
+    loop {
+        let start = Instant::now();
+        let o = run(data.path(), &args);
+        let took = start.elapsed();
+        worst = worst.max(took);
+        assert!(took < budget + slack, "run {runs} took {took:?}");
+        runs += 1;
+        match code(&o) {
+            0 => break,
+            75 => assert!(runs < 100, "no convergence after {runs} runs"),
+            c => panic!("run failed with {c}: {}", stderr(&o)),
+        }
+        args = vec!["--pipeline", pipeline, "resume", "--budget", "2s"];
+    }
+    assert!(
+        runs >= 2,
+        "2 s cannot embed every rollout: the first run must stop"
+    );
+    eprintln!("{runs} budgeted runs of 2s over the Codex rollouts, worst {worst:?}");
+    torture_report(
+        "budgeted-runs-codex",
+        runs,
+        0,
+        0,
+        clean.len() as u64,
+        worst.saturating_sub(budget).as_secs_f64() * 1000.0,
+        None,
+    );
+    assert_same_export(&export(data.path()), &clean, "after budgeted runs (Codex)");
 }

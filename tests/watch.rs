@@ -266,3 +266,47 @@ fn a_watch_killed_mid_batch_while_sessions_grow_ends_equal_to_one_clean_run() {
         &format!("after {kills} watch kills (seed {seed})"),
     );
 }
+
+/// A Codex CLI prompt record with a unique word.
+fn codex_prompt(word: &str) -> String {
+    serde_json::json!({
+        "timestamp": "2026-11-29T12:00:00.000Z",
+        "type": "response_item",
+        "payload": {"type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": format!("why does the {word} job time out")}]},
+    })
+    .to_string()
+        + "\n"
+}
+
+#[test]
+fn a_growing_codex_rollout_is_followed_like_a_transcript() {
+    let src = tempdir();
+    let data = tempdir();
+    let day = src.path().join("2026/11/29");
+    std::fs::create_dir_all(&day).unwrap_or_else(|e| panic!("{e}"));
+    let file = day.join("rollout-2026-11-29T12-00-00-019e0000-0000-7000-8000-000000000001.jsonl");
+    let meta = serde_json::json!({
+        "timestamp": "2026-11-29T12:00:00.000Z",
+        "type": "session_meta",
+        "payload": {"id": "019e0000-0000-7000-8000-000000000001", "cwd": "/home/me/live", "cli_version": "0.146.0"},
+    });
+    append(&file, format!("{meta}\n").as_bytes());
+    append(&file, codex_prompt("warmupcodex").as_bytes());
+    let watch = Watch::start(data.path(), src.path());
+    watch.next_cycle(Duration::from_secs(60));
+    append(&file, codex_prompt("xylophonequark").as_bytes());
+    searchable(data.path(), "xylophonequark", SEARCHABLE_WITHIN);
+
+    let line = codex_prompt("marmotspindle");
+    let (head, tail) = line.split_at(line.len() / 2);
+    append(&file, head.as_bytes());
+    std::thread::sleep(Duration::from_millis(1500));
+    let o = run(data.path(), &["search", "--json", "marmotspindle"]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("marmotspindle"));
+    append(&file, tail.as_bytes());
+    searchable(data.path(), "marmotspindle", SEARCHABLE_WITHIN);
+    let hits = search_hits(data.path(), &["marmotspindle", "--agent", "codex"]);
+    assert_eq!(hits.first().map(|h| &h["agent"]), Some(&"codex".into()));
+    watch.kill();
+}

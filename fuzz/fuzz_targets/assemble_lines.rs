@@ -1,8 +1,9 @@
-//! Fuzzes the parse path: the fuzz input is the bytes of one JSONL transcript file.
+//! Fuzzes the parse path: the fuzz input is the bytes of one JSONL file, read as a Claude Code transcript and,
+//! separately, as a Codex CLI rollout (every line-based source format).
 //!
 //! It goes the way `stages::parse` goes: a `LineReader` over a real file yields the complete lines (a partial
-//! last line is left for a later run, an over-long one is skipped), `Assembler::feed` turns each line into
-//! messages, and `flush` emits the open message at the end. A second run stops after some line, saves the
+//! last line is left for a later run, an over-long one is skipped), the format's `RecordAssembler::feed` turns
+//! each line into messages, and `flush` emits the open message at the end. A second run stops after some line, saves the
 //! state as the checkpoint does (`ResumeState` bytes), and resumes from the reader's offset with the restored
 //! state.
 //!
@@ -19,9 +20,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pipeline::checkpoint::ResumeState;
-use pipeline::message::Message;
-use pipeline::transcript::{Assembler, AssemblerState, LineOutcome, LineReader, RawLineItem};
+use pipeline::stages::ResumeState;
+use pipeline::message::{Agent, Message};
+use pipeline::source::{RecordAssembler, SourceState};
+use pipeline::transcript::{LineOutcome, LineReader, RawLineItem};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::OnceLock;
@@ -32,11 +34,17 @@ const MAX_LINE: usize = 16 << 10;
 const SOURCE: &str = "/fuzz/session.jsonl";
 
 fuzz_target!(|data: &[u8]| {
+    for agent in [Agent::ClaudeCode, Agent::Codex] {
+        check(agent, data);
+    }
+});
+
+fn check(agent: Agent, data: &[u8]) {
     let file = scratch_file(data);
     let end_of_last_line = after_last_newline(data);
 
     // Uninterrupted.
-    let mut whole = Run::new(AssemblerState::default());
+    let mut whole = Run::new(agent, SourceState::default());
     let (consumed, lines) = whole.feed_lines(file, data, 0, usize::MAX);
     assert_eq!(
         consumed, end_of_last_line,
@@ -50,42 +58,44 @@ fuzz_target!(|data: &[u8]| {
             "message at {at} is not at a line"
         );
         assert_eq!(m.source_path, SOURCE);
+        assert_eq!(m.agent, agent);
     }
 
     // Stopped after `split` lines and resumed from a saved state, as after a checkpoint. The split varies with
     // the input, so the fuzzer tries them all.
     let split = data.len() % (lines + 1);
-    let mut first = Run::new(AssemblerState::default());
+    let mut first = Run::new(agent, SourceState::default());
     let (offset, _) = first.feed_lines(file, data, 0, split);
     let saved = ResumeState {
-        assembler: first.asm.state().clone(),
+        source: first.asm.state(),
         ..ResumeState::default()
     };
-    let restored = ResumeState::from_bytes(&saved.to_bytes()).expect("a saved state decodes");
+    let bytes = saved.to_bytes().expect("a state encodes");
+    let restored = ResumeState::from_bytes(&bytes).expect("a saved state decodes");
     assert_eq!(restored, saved, "the state survives its encoding");
-    let mut second = Run::new(restored.assembler);
+    let mut second = Run::new(agent, restored.source);
     let (consumed, _) = second.feed_lines(file, data, offset, usize::MAX);
     assert_eq!(consumed, end_of_last_line);
     second.asm.flush(&mut second.out);
     first.out.append(&mut second.out);
     assert!(
         first.out == whole.out,
-        "resuming after line {split} changed the messages"
+        "{agent}: resuming after line {split} changed the messages"
     );
-});
+}
 
 /// One run of the parse path over the input: the assembler, the messages it emitted, the offsets of the lines
 /// it was fed.
 struct Run {
-    asm: Assembler,
+    asm: Box<dyn RecordAssembler>,
     out: Vec<Message>,
     line_offsets: Vec<u64>,
 }
 
 impl Run {
-    fn new(state: AssemblerState) -> Self {
+    fn new(agent: Agent, state: SourceState) -> Self {
         Run {
-            asm: Assembler::new(SOURCE, state),
+            asm: pipeline::source::assembler(agent, SOURCE, state, None),
             out: Vec::new(),
             line_offsets: Vec::new(),
         }

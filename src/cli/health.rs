@@ -11,9 +11,10 @@ pub struct HealthArgs {
 }
 
 pub fn execute(common: &Common, args: HealthArgs) -> anyhow::Result<u8> {
-    let exclusions = common.config.source.exclusions()?;
-    let sources = pipeline::health::last_sources(&common.data_dir)
-        .map(|roots| pipeline::discover::Sources { roots, exclusions });
+    let sources = match pipeline::health::last_sources(&common.data_dir) {
+        Some(roots) => Some(common.config.discovery(roots)?),
+        None => None,
+    };
     let chosen = common.chosen_sink()?;
     let rt = super::runtime()?;
     let qdrant = (chosen.config.kind == pipeline::config::SinkKind::Qdrant)

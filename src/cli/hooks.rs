@@ -280,7 +280,7 @@ fn sync_sessions(common: &Common, inputs: &[HookInput], budget: Duration) -> any
         Ok(store) => pipeline::history::saved_sources(&store),
         Err(_) => None,
     }
-    .unwrap_or_else(pipeline::paths::default_sources);
+    .unwrap_or_else(|| common.config.sources().existing_roots());
     let mut files: Vec<PathBuf> = Vec::new();
     for input in inputs {
         match input.files(&sources) {

@@ -238,14 +238,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The transcript directories a command works on: `--source` (made absolute) or the defaults that exist. `None`
 /// (after saying so) when there is none.
-fn transcript_sources(given: &[PathBuf]) -> Option<Vec<PathBuf>> {
+fn transcript_sources(given: &[PathBuf], config: &PipelineConfig) -> Option<Vec<PathBuf>> {
     let sources = if given.is_empty() {
-        pipeline::paths::default_sources()
+        config.sources().existing_roots()
     } else {
         pipeline::paths::absolute_sources(given)
     };
     if sources.is_empty() {
-        eprintln!("error: no transcript directory found (looked for $CLAUDE_CONFIG_DIR/projects, ~/.claude/projects, ~/.config/claude/projects); pass --source DIR");
+        eprintln!(
+            "error: no transcript directory found (looked for {}); pass --source DIR",
+            config.sources().describe_roots()
+        );
         return None;
     }
     Some(sources)

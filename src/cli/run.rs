@@ -31,7 +31,7 @@ pub struct RunArgs {
 }
 
 pub fn execute(common: &Common, args: RunArgs) -> anyhow::Result<u8> {
-    let Some(sources) = super::transcript_sources(&args.sources) else {
+    let Some(sources) = super::transcript_sources(&args.sources, &common.config) else {
         return Ok(EXIT_USAGE);
     };
     for s in &sources {

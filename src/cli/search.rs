@@ -52,6 +52,9 @@ pub struct SearchArgs {
     /// Only assistant solution attempts, best validated first.
     #[arg(long)]
     pub solutions: bool,
+    /// Only this agent's history: claude-code, codex or gemini-cli.
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
     /// Show N neighbouring messages (conversation tree) on each side of every hit.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub context: usize,
@@ -91,6 +94,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         uuid: args.uuid.clone(),
         mode: args.mode,
         solutions: args.solutions,
+        agent: args.agent.clone(),
         context: args.context,
         cwd,
     };
@@ -133,11 +137,12 @@ fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
     }
     for h in &report.hits {
         outln!(
-            "{:>2}. {:.4}  [{}] {} · {} · session {}{}",
+            "{:>2}. {:.4}  [{}] {}{} · {} · session {}{}",
             h.rank,
             h.score,
             h.kind.as_str(),
             h.project.as_deref().unwrap_or("?"),
+            h.agent_label(),
             h.timestamp.as_deref().unwrap_or("?"),
             h.session_id.get(..8).unwrap_or(&h.session_id),
             h.part

@@ -3,7 +3,6 @@
 use super::{Common, EXIT_OK};
 use clap::Args;
 use indicatif::HumanBytes;
-use pipeline::discover;
 use pipeline::history;
 use pipeline::progress::{Counters, Reporter};
 use pipeline::stats::StoreStats;
@@ -34,12 +33,9 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     let roots: Vec<PathBuf> = if !args.sources.is_empty() {
         pipeline::paths::absolute_sources(&args.sources)
     } else {
-        history::saved_sources(&store).unwrap_or_else(pipeline::paths::default_sources)
+        history::saved_sources(&store).unwrap_or_else(|| common.config.sources().existing_roots())
     };
-    let sources = discover::Sources {
-        roots,
-        exclusions: common.config.source.exclusions()?,
-    };
+    let sources = common.config.discovery(roots)?;
     let reporter = Reporter::quiet(Arc::new(Counters::default()));
     let (found, excluded) = sources.find(&store, &reporter);
     let held = from_qdrant.unwrap_or_else(|| StoreStats::of_embedded(&EmbeddedStore::of(&store)));
@@ -71,6 +67,11 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     );
     let st = &s.store;
     let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let agents: Vec<String> = st
+        .by_agent
+        .iter()
+        .map(|(a, v)| format!("{a} {v}"))
+        .collect();
     outln!(
         "store ({}): {} points, {} messages ({}){}",
         pipeline::store::target::describe(&chosen.config),
@@ -81,6 +82,14 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
             format!(", {} on disk", HumanBytes(st.size_on_disk_bytes))
         } else {
             String::new()
+        }
+    );
+    outln!(
+        "messages by agent: {}",
+        if agents.is_empty() {
+            "(none)".to_string()
+        } else {
+            agents.join(", ")
         }
     );
     let e = &s.embedding;

@@ -28,7 +28,7 @@ pub struct WatchArgs {
 }
 
 pub fn execute(common: &Common, args: WatchArgs) -> anyhow::Result<u8> {
-    let Some(sources) = super::transcript_sources(&args.sources) else {
+    let Some(sources) = super::transcript_sources(&args.sources, &common.config) else {
         return Ok(EXIT_USAGE);
     };
     if args.cycle < Duration::from_secs(1) {

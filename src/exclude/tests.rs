@@ -16,6 +16,7 @@ fn transcript(root: &Path, rel: &str, cwd: &str) -> FoundFile {
         path: path.to_string_lossy().into_owned(),
         size: 1,
         mtime_ns: 0,
+        agent: crate::message::Agent::ClaudeCode,
     }
 }
 

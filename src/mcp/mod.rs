@@ -88,7 +88,7 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Search the user's past Claude Code conversations (hybrid semantic + keyword ranking). Use it when the user refers to earlier work (\"how did we ...\", \"last time\", \"that bug again\"), when an error looks familiar, or before re-solving something that was likely solved before. Query with distinctive words, an error line, an identifier or a file name. Filters (project, kind, topic, since/until, session, uuid, has_code, solutions) combine with AND. Returns one short block per hit with its message id, within a byte budget, and says how to get more (offset); read around a hit with get_conversation_context."
+        description = "Search the user's past coding-agent conversations (Claude Code, Codex CLI; hybrid semantic + keyword ranking). Use it when the user refers to earlier work (\"how did we ...\", \"last time\", \"that bug again\"), when an error looks familiar, or before re-solving something that was likely solved before. Query with distinctive words, an error line, an identifier or a file name. Filters (project, agent, kind, topic, since/until, session, uuid, has_code, solutions) combine with AND. Returns one short block per hit with its message id, within a byte budget, and says how to get more (offset); read around a hit with get_conversation_context."
     )]
     async fn search_conversations(
         &self,
@@ -113,6 +113,7 @@ impl McpServer {
                 Some(m) => SearchMode::parse(m).map_err(|e| e.to_string())?,
             },
             solutions: p.solutions.unwrap_or(false),
+            agent: p.agent,
             context: p.context.unwrap_or(0).min(10),
             cwd: p.cwd.map(PathBuf::from),
         };
@@ -202,10 +203,13 @@ impl McpServer {
         let files = ModelFiles::from_config(&self.model_dir, &self.config.embed.model);
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
-        let exclusions = self.config.source.exclusions().map_err(|e| e.to_string())?;
+        let discovery = self
+            .config
+            .discovery(Vec::new())
+            .map_err(|e| e.to_string())?;
         let health = tokio::task::spawn_blocking(move || {
             let sources = crate::health::last_sources(&data_dir)
-                .map(|roots| crate::discover::Sources { roots, exclusions });
+                .map(|roots| crate::discover::Sources { roots, ..discovery });
             let qdrant = (sink.kind == SinkKind::Qdrant).then_some((&sink, handle));
             crate::health::check_store(&data_dir, &files, sources.as_ref(), qdrant)
         })
@@ -249,9 +253,9 @@ impl McpServer {
             e => e.to_string(),
         })?;
         let sources: Vec<PathBuf> = crate::history::saved_sources(session.state())
-            .unwrap_or_else(crate::paths::default_sources);
+            .unwrap_or_else(|| self.config.sources().existing_roots());
         if sources.is_empty() {
-            return Err("no transcript directory found (~/.claude/projects); run `pipeline run --source DIR` once".into());
+            return Err("no transcript directory found (~/.claude/projects, ~/.codex/sessions); run `pipeline run --source DIR` once".into());
         }
         let settings = RunSettings {
             sources: sources.clone(),
@@ -285,7 +289,11 @@ impl McpServer {
         let data_dir = self.data_dir.clone();
         let sink = self.chosen_sink()?;
         let handle = tokio::runtime::Handle::current();
-        let exclusions = self.config.source.exclusions().map_err(|e| e.to_string())?;
+        let sources = self
+            .config
+            .discovery(Vec::new())
+            .map_err(|e| e.to_string())?;
+        let default_roots = self.config.sources().existing_roots();
         tokio::task::spawn_blocking(move || {
             // Qdrant's counts first: the database is then held only for the local part.
             let from_qdrant = match sink.kind {
@@ -297,9 +305,8 @@ impl McpServer {
             };
             let store = SyncState::open_reader(&data_dir).map_err(|e| e.to_string())?;
             let sources = crate::discover::Sources {
-                roots: crate::history::saved_sources(&store)
-                    .unwrap_or_else(crate::paths::default_sources),
-                exclusions,
+                roots: crate::history::saved_sources(&store).unwrap_or(default_roots),
+                ..sources
             };
             let reporter = Reporter::quiet(Arc::new(Counters::default()));
             let (found, excluded) = sources.find(&store, &reporter);

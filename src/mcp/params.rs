@@ -38,6 +38,8 @@ pub struct SearchParams {
     pub mode: Option<String>,
     /// Only assistant solution attempts, best validated first.
     pub solutions: Option<bool>,
+    /// Only this agent's history: claude-code, codex or gemini-cli.
+    pub agent: Option<String>,
     /// Neighbouring messages to include on each side of each hit (0-10).
     pub context: Option<usize>,
     /// The caller's working directory: hits from that project get a small boost.

@@ -2,7 +2,7 @@
 //! exists, and an unknown value is an error that lists the valid ones.
 
 use crate::enhance::topics::TOPICS;
-use crate::message::MessageKind;
+use crate::message::{Agent, MessageKind};
 use crate::payload::Payload;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +24,8 @@ pub struct Filter {
     pub uuid: Option<String>,
     /// Assistant solution attempts only.
     pub solutions: bool,
+    /// One agent's history only.
+    pub agent: Option<Agent>,
 }
 
 /// A filter value that names nothing valid.
@@ -35,6 +37,8 @@ pub enum FilterError {
     Topic { given: String, valid: Vec<String> },
     #[error("unknown project {given:?}; projects in the store: {}", if valid.is_empty() { "(none)".to_string() } else { valid.join(", ") })]
     Project { given: String, valid: Vec<String> },
+    #[error("unknown agent {0:?}; valid agents: claude-code, codex, gemini-cli")]
+    Agent(String),
     #[error("invalid time {0:?}: use a date (2026-01-31), an RFC 3339 time (2026-01-31T12:00:00Z) or, for --since, a duration such as 7d or 12h")]
     Time(String),
 }
@@ -84,6 +88,9 @@ impl Filter {
         if self.solutions && !p.is_solution_attempt {
             return false;
         }
+        if self.agent.is_some_and(|a| a != p.agent) {
+            return false;
+        }
         true
     }
 }
@@ -93,6 +100,10 @@ pub fn parse_kind(s: &str) -> Result<MessageKind, FilterError> {
         .into_iter()
         .find(|k| k.as_str() == s)
         .ok_or_else(|| FilterError::Kind(s.to_string()))
+}
+
+pub fn parse_agent(s: &str) -> Result<Agent, FilterError> {
+    Agent::parse(s).ok_or_else(|| FilterError::Agent(s.to_string()))
 }
 
 pub fn check_topic(s: &str) -> Result<String, FilterError> {

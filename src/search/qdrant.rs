@@ -7,7 +7,7 @@ use super::rank::dot;
 use super::Filter as SearchFilter;
 use crate::error::Result;
 use crate::lexical;
-use crate::message::MessageKind;
+use crate::message::{Agent, MessageKind};
 use crate::payload::Payload;
 use crate::store::qdrant::client::{QdrantStore, Scored, SCROLL_PAGE};
 use crate::store::qdrant::filter::{any_chunk_of, children_of, chunks_of, first_chunk_of, keyword};
@@ -246,6 +246,14 @@ pub(crate) fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
     }
     if f.solutions {
         must.push(Condition::matches("is_solution_attempt", true));
+    }
+    if let Some(agent) = f.agent {
+        let named = keyword("agent", agent.as_str());
+        must.push(match agent {
+            // Points written before `agent` existed are all Claude Code's.
+            Agent::ClaudeCode => Filter::should([named, Condition::is_empty("agent")]).into(),
+            _ => named,
+        });
     }
     (!must.is_empty()).then(|| Filter::must(must))
 }

@@ -1,6 +1,6 @@
 //! One search as the CLI and the MCP server both run it: options in, validated filters, ranked hits out.
 
-use super::filter::{check_topic, parse_kind, parse_time};
+use super::filter::{check_topic, parse_agent, parse_kind, parse_time};
 use super::rank::SearchMode;
 use super::{search, Corpus, Expansion, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
@@ -29,6 +29,8 @@ pub struct SearchOptions {
     /// Only the message one of whose transcript lines has this uuid.
     pub uuid: Option<String>,
     pub solutions: bool,
+    /// One agent's history only (`claude-code`, `codex`, `gemini-cli`).
+    pub agent: Option<String>,
     pub context: usize,
     /// The caller's directory, for the same-project boost.
     pub cwd: Option<PathBuf>,
@@ -91,6 +93,7 @@ pub fn filter_for(
         session: opts.session.clone(),
         uuid: opts.uuid.clone(),
         solutions: opts.solutions,
+        agent: opts.agent.as_deref().map(parse_agent).transpose()?,
     };
     if let Some(p) = &opts.project {
         let known = corpus.project_names()?;

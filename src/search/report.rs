@@ -43,7 +43,9 @@ pub struct HitSummary {
     pub session_id: String,
     /// The project's name (the last component of its directory).
     pub project: Option<String>,
-    /// When the message was written (RFC 3339, as Claude Code wrote it).
+    /// Whose history: `claude-code`, `codex`, ...
+    pub agent: crate::message::Agent,
+    /// When the message was written (RFC 3339, as its agent wrote it).
     pub timestamp: Option<String>,
     pub kind: MessageKind,
     /// The ranking score, to 4 decimals (higher is better; comparable within one search only).
@@ -224,6 +226,14 @@ impl ReportFormat {
 }
 
 impl HitSummary {
+    /// ` (codex)` after the project for another agent's hit; nothing for Claude Code's, the common case.
+    pub fn agent_label(&self) -> String {
+        match self.agent {
+            crate::message::Agent::ClaudeCode => String::new(),
+            other => format!(" ({other})"),
+        }
+    }
+
     fn of(h: Hit, rank: usize, explain: bool) -> Self {
         let neighbour = |p: crate::payload::Payload| Neighbour {
             snippet: text_start(&p.text, NEIGHBOUR_SNIPPET_CHARS),
@@ -237,6 +247,7 @@ impl HitSummary {
             message_id: p.message_id,
             session_id: p.session_id,
             project: p.project_name,
+            agent: p.agent,
             timestamp: p.timestamp,
             kind: p.kind,
             score: four_decimals(h.score),
@@ -283,11 +294,13 @@ pub(super) fn short_time(timestamp: Option<&str>) -> String {
 /// One hit in the compact text form.
 fn text_block(h: &HitSummary) -> String {
     let when = short_time(h.timestamp.as_deref());
+    let agent = h.agent_label();
     let mut out = format!(
-        "{}. [{}] {} · {} · session {} · id {}{}\n   {}\n",
+        "{}. [{}] {}{} · {} · session {} · id {}{}\n   {}\n",
         h.rank,
         h.kind.as_str(),
         h.project.as_deref().unwrap_or("?"),
+        agent,
         when,
         h.session_id.get(..8).unwrap_or(&h.session_id),
         h.message_id,

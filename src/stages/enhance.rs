@@ -228,6 +228,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             line_uuids: m.line_uuids.clone(),
             redaction_version: String::new(),
             redacted: crate::redact::marker_kinds(text),
+            agent: m.agent,
         };
         out.push(Enhanced::Chunk(Box::new(ChunkRecord {
             id: ids::point_id(&m.session_id, &m.uuid, i as u32),
@@ -267,10 +268,10 @@ impl EnhanceStage {
                 Parsed::Message(parsed) => enhance_message(&mut state, &parsed, &mut out),
                 Parsed::Progress {
                     mut checkpoint,
-                    assembler,
+                    source,
                 } => {
                     checkpoint.state = ResumeState {
-                        assembler: *assembler,
+                        source: *source,
                         enhancer: state.clone(),
                     }
                     .to_bytes()?;
@@ -331,6 +332,7 @@ mod tests {
                 is_error: false,
                 source_path: "/x.jsonl".into(),
                 line_offset: 0,
+                agent: crate::message::Agent::ClaudeCode,
             },
             chunks: vec![text.into()],
         }

@@ -16,8 +16,8 @@ pub use resume_state::ResumeState;
 use crate::checkpoint::FileCheckpoint;
 use crate::message::Message;
 use crate::payload::Payload;
+use crate::source::SourceState;
 use crate::store::ValidationPatch;
-use crate::transcript::AssemblerState;
 use uuid::Uuid;
 
 /// parse -> enhance.
@@ -30,10 +30,10 @@ pub enum Parsed {
     },
     Message(Box<ParsedMessage>),
     /// Everything before this point of the file has been sent. The checkpoint's `state` is still empty: the
-    /// enhancer adds its own state to the assembler's.
+    /// enhancer adds its own state to the source's.
     Progress {
         checkpoint: Box<FileCheckpoint>,
-        assembler: Box<AssemblerState>,
+        source: Box<SourceState>,
     },
 }
 

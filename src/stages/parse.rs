@@ -10,8 +10,9 @@ use crate::error::Result;
 use crate::progress::{Counters, Reporter};
 use crate::redact::Redactor;
 use crate::shutdown::Shutdown;
+use crate::source::RecordAssembler;
 use crate::store::SyncState;
-use crate::transcript::{chunk_text, Assembler, LineOutcome, LineReader, RawLineItem};
+use crate::transcript::{chunk_text, LineOutcome, LineReader, RawLineItem};
 use async_channel::Sender;
 use std::fs::File;
 use std::sync::Arc;
@@ -142,7 +143,7 @@ impl FileParser {
             return Ok(FileEnd::Stopped);
         }
         let mut assembler =
-            Assembler::new(path, state.assembler).with_redactor(self.redactor.clone());
+            crate::source::assembler(pending.agent, path, state.source, self.redactor.clone());
         let mut reader = LineReader::new(
             file.try_clone().map_err(io)?,
             cp.offset,
@@ -157,7 +158,14 @@ impl FileParser {
         loop {
             if shutdown.is_shutdown() {
                 // Everything before this line was sent: the marker lets that much be committed.
-                self.send_marker(&file, &mut cp, &assembler, reader.consumed(), false, tx)?;
+                self.send_marker(
+                    &file,
+                    &mut cp,
+                    assembler.as_ref(),
+                    reader.consumed(),
+                    false,
+                    tx,
+                )?;
                 return Ok(FileEnd::Stopped);
             }
             let item = match reader.next_line().map_err(io)? {
@@ -210,7 +218,7 @@ impl FileParser {
             {
                 since_marker_msgs = 0;
                 since_marker_bytes = 0;
-                if !self.send_marker(&file, &mut cp, &assembler, consumed, false, tx)? {
+                if !self.send_marker(&file, &mut cp, assembler.as_ref(), consumed, false, tx)? {
                     return Ok(FileEnd::Stopped);
                 }
             }
@@ -219,7 +227,14 @@ impl FileParser {
         if !self.send_messages(&mut out, &mut cp, tx) {
             return Ok(FileEnd::Stopped);
         }
-        if !self.send_marker(&file, &mut cp, &assembler, reader.consumed(), true, tx)? {
+        if !self.send_marker(
+            &file,
+            &mut cp,
+            assembler.as_ref(),
+            reader.consumed(),
+            true,
+            tx,
+        )? {
             return Ok(FileEnd::Stopped);
         }
         Ok(FileEnd::Finished)
@@ -296,7 +311,7 @@ impl FileParser {
         &self,
         file: &File,
         cp: &mut FileCheckpoint,
-        assembler: &Assembler,
+        assembler: &dyn RecordAssembler,
         offset: u64,
         complete: bool,
         tx: &Sender<Parsed>,
@@ -309,7 +324,7 @@ impl FileParser {
         cp.complete = complete;
         let marker = Parsed::Progress {
             checkpoint: Box::new(cp.clone()),
-            assembler: Box::new(assembler.state().clone()),
+            source: Box::new(assembler.state()),
         };
         Ok(tx.send_blocking(marker).is_ok())
     }
@@ -335,6 +350,7 @@ mod tests {
             size: 0,
             mtime_ns: 0,
             pending_bytes: 0,
+            agent: crate::message::Agent::ClaudeCode,
         }
     }
 

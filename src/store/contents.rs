@@ -11,6 +11,8 @@ pub struct StoreStats {
     pub points: u64,
     pub messages: u64,
     pub by_kind: BTreeMap<String, u64>,
+    /// Messages by the agent whose history they are (`claude-code`, `codex`, ...).
+    pub by_agent: BTreeMap<String, u64>,
     pub with_topics: u64,
     pub solution_attempts: u64,
     pub validated_solutions: u64,

@@ -17,13 +17,14 @@ use std::path::Path;
 use uuid::Uuid;
 
 /// Encoding version of stored points (first byte of each value). Every older format is still read.
-const POINT_FORMAT: u8 = 3;
+const POINT_FORMAT: u8 = 4;
 
 /// The fields each format added at the end of the payload (which ends a point's encoding), as the bincode bytes
 /// of their defaults: `ADDED_FIELDS[f - 1]` turns a body of format `f` into one of format `f + 1`. Format 2 added
 /// `line_uuids` (an empty list is one byte, its length 0); format 3 `redaction_version` (an empty string, length 0) and
-/// `redacted` (an empty list). So fields are only ever added at the end of [`crate::payload::Payload`].
-const ADDED_FIELDS: [&[u8]; POINT_FORMAT as usize - 1] = [&[0], &[0, 0]];
+/// `redacted` (an empty list); format 4 `agent` (variant 0, Claude Code: every older point is one of its). So
+/// fields are only ever added at the end of [`crate::payload::Payload`].
+const ADDED_FIELDS: [&[u8]; POINT_FORMAT as usize - 1] = [&[0], &[0, 0], &[0]];
 
 /// The points of the embedded store, over the data dir's [`SyncState`].
 #[derive(Clone)]

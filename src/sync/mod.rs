@@ -210,10 +210,7 @@ impl SyncJob {
                 crate::enhance::ENHANCER_VERSION
             ));
         }
-        let sources = discover::Sources {
-            roots: self.settings.sources.clone(),
-            exclusions: self.config.source.exclusions()?,
-        };
+        let sources = self.config.discovery(self.settings.sources.clone())?;
         let (found, excluded) = sources.find(store, reporter);
         let mut pending = discover::pending(&found, store);
         let mut truncated = false;

@@ -463,6 +463,7 @@ impl Assembler {
             is_error: false,
             source_path: self.source_path.clone(),
             line_offset: meta.line_offset,
+            agent: crate::message::Agent::ClaudeCode,
         }
     }
 
@@ -562,6 +563,7 @@ fn open_to_message(open: &OpenAssistant, source_path: &str) -> Option<Message> {
         is_error: false,
         source_path: source_path.to_string(),
         line_offset: open.meta.line_offset,
+        agent: crate::message::Agent::ClaudeCode,
     })
 }
 

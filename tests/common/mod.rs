@@ -21,6 +21,20 @@ pub fn fixtures() -> PathBuf {
     dir
 }
 
+/// `$PIPELINE_FIXTURES/codex-sessions`: real Codex CLI rollouts, laid out as `~/.codex/sessions`.
+pub fn codex_fixtures() -> PathBuf {
+    let dir = fixtures()
+        .parent()
+        .map(|p| p.join("codex-sessions"))
+        .unwrap_or_default();
+    assert!(
+        dir.is_dir(),
+        "Codex fixtures not found at {}",
+        dir.display()
+    );
+    dir
+}
+
 /// Copies the fixture transcript `rel` (relative to [`fixtures`]) to `dest`, creating its directory.
 pub fn copy_fixture(rel: &str, dest: &Path) {
     if let Some(dir) = dest.parent() {
@@ -55,10 +69,15 @@ pub fn tempdir() -> tempfile::TempDir {
 
 /// A pipeline definition with small commit windows, so kills and budgets land mid-file often.
 pub fn fine_grained_pipeline(dir: &Path) -> PathBuf {
-    let path = dir.join("fine.toml");
+    fine_grained_pipeline_of(dir, "claude-code")
+}
+
+/// [`fine_grained_pipeline`] reading the history of `agent` (`claude-code`, `codex`).
+pub fn fine_grained_pipeline_of(dir: &Path, agent: &str) -> PathBuf {
+    let path = dir.join(format!("fine-{agent}.toml"));
     std::fs::write(
         &path,
-        "[parse]\ncheckpoint_every_messages = 4\n[embed]\nwindow_texts = 16\n",
+        format!("[source]\nkind = \"{agent}\"\n[parse]\ncheckpoint_every_messages = 4\n[embed]\nwindow_texts = 16\n"),
     )
     .unwrap_or_else(|e| panic!("write pipeline: {e}"));
     path
@@ -302,6 +321,13 @@ pub fn clean_export() -> &'static Vec<String> {
         sync_ok(data.path(), &fixtures(), &[]);
         export(data.path())
     })
+}
+
+/// The export of `source` synced (with `extra` arguments) into a fresh embedded store.
+pub fn clean_export_of(source: &Path, extra: &[&str]) -> Vec<String> {
+    let data = tempdir();
+    sync_ok(data.path(), source, extra);
+    export(data.path())
 }
 
 /// Appends `bytes` to the file at `path` (created if missing), as Claude Code appends to a live transcript.

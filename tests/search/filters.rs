@@ -69,6 +69,7 @@ fn synthetic_store(dir: &Path) -> Vec<Payload> {
             line_uuids: vec![],
             redaction_version: String::new(),
             redacted: vec![],
+            agent: pipeline::message::Agent::ClaudeCode,
         };
         // A deterministic unit vector per message.
         let mut v: Vec<f32> = (0..384)

@@ -171,6 +171,7 @@ pub fn synthetic_point(
         line_uuids: vec![],
         redaction_version: String::new(),
         redacted: vec![],
+        agent: pipeline::message::Agent::ClaudeCode,
     };
     (
         pipeline::ids::point_id(&session, &uuid, 0),

@@ -3,7 +3,7 @@
 
 use crate::search::filter::Filter;
 use crate::store::index_file::read::{DocRecord, MappedIndex};
-use crate::store::index_file::write::{kind_code, topic_bit};
+use crate::store::index_file::write::{agent_code, kind_code, topic_bit};
 use crate::store::index_file::{FLAG_HAS_CODE, FLAG_SOLUTION_ATTEMPT, NONE, NO_TIME};
 
 /// A [`Filter`] turned into tests on document records.
@@ -16,6 +16,7 @@ pub(super) struct Columns {
     until: Option<i64>,
     session: Option<u32>,
     messages: Option<Vec<u32>>,
+    agent: Option<u8>,
 }
 
 impl Columns {
@@ -60,6 +61,7 @@ impl Columns {
             until: filter.until,
             session,
             messages,
+            agent: filter.agent.map(agent_code),
         }
     }
 
@@ -73,6 +75,7 @@ impl Columns {
             && self.until.is_none()
             && self.session.is_none()
             && self.messages.is_none()
+            && self.agent.is_none()
     }
 
     pub(super) fn matches(&self, r: &DocRecord) -> bool {
@@ -101,6 +104,9 @@ impl Columns {
             {
                 return false;
             }
+        }
+        if self.agent.is_some_and(|a| a != r.agent) {
+            return false;
         }
         if self.session.is_some_and(|s| s != r.session) {
             return false;

@@ -40,6 +40,7 @@ pub(crate) fn payload(session: &str, uuid: &str, chunk: u32, count: u32) -> Payl
         line_uuids: vec![],
         redaction_version: String::new(),
         redacted: vec![],
+        agent: crate::message::Agent::ClaudeCode,
     }
 }
 

@@ -40,15 +40,15 @@ use serde::{Deserialize, Serialize};
 
 pub const MAGIC: &[u8; 8] = b"PLINEIDX";
 /// Bumped whenever the layout changes; a file of another format is ignored (the next run publishes a new one).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// `row`, `project`, `session`, `parent` or `first_child` that is absent.
 pub const NONE: u32 = u32::MAX;
 /// `timestamp` of a document without one.
 pub const NO_TIME: i64 = i64::MIN;
 
-/// Per document: message u32, row u32, project u32, session u32, kind u8, flags u8, 6 bytes padding, topics u64,
-/// timestamp i64.
+/// Per document: message u32, row u32, project u32, session u32, kind u8, flags u8, agent u8, 5 bytes padding,
+/// topics u64, timestamp i64.
 pub const DOC_RECORD: usize = 40;
 /// Per message: first document u32, document count u32, parent u32, first child u32.
 pub const MESSAGE_RECORD: usize = 16;

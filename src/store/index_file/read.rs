@@ -19,6 +19,8 @@ pub struct DocRecord {
     pub session: u32,
     pub kind: u8,
     pub flags: u8,
+    /// [`crate::store::index_file::write::agent_code`].
+    pub agent: u8,
     pub topics: u64,
     pub timestamp: i64,
 }
@@ -325,6 +327,7 @@ impl MappedIndex {
             session: u32_at(r, 3),
             kind: r.get(16).copied().unwrap_or(u8::MAX),
             flags: r.get(17).copied().unwrap_or(0),
+            agent: r.get(18).copied().unwrap_or(u8::MAX),
             topics: u64_at(r, 3),
             timestamp: i64_at(32),
         }

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::enhance::topics::TOPICS;
 use crate::error::{Error, Result};
-use crate::message::MessageKind;
+use crate::message::{Agent, MessageKind};
 use crate::payload::Payload;
 use crate::store::StoredPoint;
 use std::collections::{BTreeMap, HashMap};
@@ -534,6 +534,7 @@ impl Layout {
                 0
             })
             | (if has_terms { FLAG_HAS_TERMS } else { 0 });
+        r[18] = agent_code(p.agent);
         r[24..32].copy_from_slice(&topic_mask(p).to_le_bytes());
         r[32..40].copy_from_slice(&p.timestamp_unix.unwrap_or(NO_TIME).to_le_bytes());
         r
@@ -545,6 +546,14 @@ pub fn kind_code(kind: MessageKind) -> u8 {
     MessageKind::ALL
         .iter()
         .position(|k| *k == kind)
+        .map_or(u8::MAX, |i| i as u8)
+}
+
+/// An agent's code in a document record: its position in [`Agent::ALL`].
+pub fn agent_code(agent: Agent) -> u8 {
+    Agent::ALL
+        .iter()
+        .position(|a| *a == agent)
         .map_or(u8::MAX, |i| i as u8)
 }
 

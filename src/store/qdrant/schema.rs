@@ -23,6 +23,7 @@ const PAYLOAD_INDEXES: &[(&str, FieldType)] = &[
     (PROJECT_NAME_LC, FieldType::Keyword),
     ("session_id", FieldType::Keyword),
     ("kind", FieldType::Keyword),
+    ("agent", FieldType::Keyword),
     (TOPIC_NAMES, FieldType::Keyword),
     ("timestamp_unix", FieldType::Integer),
     ("has_code", FieldType::Bool),

@@ -55,6 +55,16 @@ impl QdrantStore {
         for (kind, n) in self.facet_filtered("kind", first_chunks(vec![], vec![]), 100)? {
             s.by_kind.insert(kind, n);
         }
+        for (agent, n) in self.facet_filtered("agent", first_chunks(vec![], vec![]), 100)? {
+            s.by_agent.insert(agent, n);
+        }
+        // Points written before `agent` existed are Claude Code's.
+        let unnamed = s.messages.saturating_sub(s.by_agent.values().sum());
+        if unnamed > 0 {
+            *s.by_agent
+                .entry(crate::message::Agent::ClaudeCode.as_str().to_string())
+                .or_default() += unnamed;
+        }
         for (kind, n) in self.facet("redacted", 1000)? {
             s.redactions.insert(kind, n);
         }

@@ -1,0 +1,364 @@
+//! Decoding a line into a [`Record`]: everything the line contributes, owned, decided before any state changes
+//! (so a line that fails to decode changes nothing).
+
+use super::record::{
+    short, typed, CallItem, Compacted, Head, ItemCompleted, MessageItem, OutputItem, Part,
+    PayloadHead, Reasoning, SessionMeta, TurnContext, UserEvent,
+};
+use super::text;
+use super::tools::{self, CallParts};
+use crate::redact::{Counts, Redactor};
+use serde_json::Value;
+
+/// Most `[image]` markers one user event adds (its image lists are only counted).
+const MAX_IMAGE_MARKERS: usize = 64;
+
+/// What one line contributes, owned and not yet redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// Nothing (an unknown or skipped record type, or an item that is not conversation).
+    Skip,
+    SessionMeta {
+        id: Option<String>,
+        cwd: Option<String>,
+        branch: Option<String>,
+        /// `source.subagent` is present: the file is a spawned subagent's thread.
+        subagent: bool,
+    },
+    TurnContext {
+        cwd: Option<String>,
+    },
+    /// A user message (response item or event), injected context already removed.
+    User {
+        pieces: Vec<UserPiece>,
+    },
+    /// An answer. `dedup`: Codex also writes it in the other stream (response item / event), so it takes part
+    /// in deduplication.
+    Assistant {
+        text: String,
+        dedup: bool,
+    },
+    /// Readable reasoning summaries.
+    Reasoning {
+        summaries: Vec<String>,
+    },
+    Call {
+        call_id: Option<String>,
+        parts: CallParts,
+    },
+    Output {
+        call_id: Option<String>,
+        text: String,
+        is_error: bool,
+    },
+    /// A compaction summary.
+    Summary {
+        text: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserPiece {
+    Text(String),
+    Image,
+}
+
+/// A decoded line: its timestamp (when it is one) and its record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub timestamp: Option<String>,
+    pub record: Record,
+}
+
+impl Record {
+    /// Redacts every free text the record keeps (ids and timestamps are left as they are).
+    pub fn redact(&mut self, r: &Redactor, counts: &mut Counts) {
+        let mut fields: Vec<&mut String> = Vec::new();
+        match self {
+            Record::Skip => {}
+            Record::SessionMeta { cwd, branch, .. } => fields.extend(cwd.iter_mut().chain(branch)),
+            Record::TurnContext { cwd } => fields.extend(cwd.iter_mut()),
+            Record::User { pieces } => fields.extend(pieces.iter_mut().filter_map(|p| match p {
+                UserPiece::Text(t) => Some(t),
+                UserPiece::Image => None,
+            })),
+            Record::Assistant { text, .. } | Record::Summary { text } => fields.push(text),
+            Record::Reasoning { summaries } => fields.extend(summaries.iter_mut()),
+            Record::Call { parts, .. } => {
+                fields.push(&mut parts.input);
+                fields.extend(parts.file_path.iter_mut());
+            }
+            Record::Output { text, .. } => fields.push(text),
+        }
+        for f in fields {
+            r.redact_in_place(f, counts);
+        }
+    }
+}
+
+/// Decodes one line (valid UTF-8, BOM and CR already removed). `Err` says what is wrong with it.
+pub fn decode(line: &str) -> Result<Decoded, String> {
+    // A derived struct would also accept an array positionally.
+    if !line.trim_start().starts_with('{') {
+        return Err("not a JSON object line".to_string());
+    }
+    let head: Head =
+        serde_json::from_str(line).map_err(|e| format!("not a JSON object line: {}", short(&e)))?;
+    let kind = head
+        .kind
+        .0
+        .ok_or_else(|| "not a JSON object line: no string `type`".to_string())?;
+    let timestamp = head.timestamp.0.filter(|t| text::is_timestamp(t));
+    if !matches!(
+        kind.as_str(),
+        "session_meta" | "turn_context" | "compacted" | "response_item" | "event_msg"
+    ) {
+        // `world_state`, `inter_agent_communication_metadata`, and types from later versions.
+        return Ok(Decoded {
+            timestamp,
+            record: Record::Skip,
+        });
+    }
+    let sub = match head.payload {
+        PayloadHead::Object { kind: sub } => sub,
+        PayloadHead::Missing => return Err(format!("{kind} record without a payload")),
+        PayloadHead::NotObject(what) => {
+            return Err(format!("{kind} payload is {what}, not an object"))
+        }
+    };
+    let record = match kind.as_str() {
+        "session_meta" => {
+            let m: SessionMeta = typed(line, "session_meta")?;
+            Record::SessionMeta {
+                id: m.id,
+                cwd: m.cwd,
+                branch: m.git.and_then(|g| g.branch),
+                subagent: m
+                    .source
+                    .as_ref()
+                    .is_some_and(|s| s.get("subagent").is_some()),
+            }
+        }
+        "turn_context" => {
+            let t: TurnContext = typed(line, "turn_context")?;
+            Record::TurnContext { cwd: t.cwd }
+        }
+        "compacted" => {
+            let c: Compacted = typed(line, "compacted")?;
+            match c.message {
+                Some(text) if !text.trim().is_empty() => Record::Summary { text },
+                _ => Record::Skip,
+            }
+        }
+        _ => {
+            let sub = sub.ok_or_else(|| format!("{kind} payload without a string `type`"))?;
+            if kind == "response_item" {
+                response_item(line, &sub)?
+            } else {
+                event_msg(line, &sub)?
+            }
+        }
+    };
+    Ok(Decoded { timestamp, record })
+}
+
+fn response_item(line: &str, sub: &str) -> Result<Record, String> {
+    let what = format!("response_item {sub}");
+    let record = match sub {
+        "message" => {
+            let m: MessageItem = typed(line, &what)?;
+            let content = m.content.unwrap_or_default();
+            match m.role.as_deref() {
+                Some("user") => Record::User {
+                    pieces: user_pieces(&content),
+                },
+                Some("assistant") => Record::Assistant {
+                    text: join_text(&content, &["output_text"]),
+                    dedup: true,
+                },
+                Some(_) => Record::Skip,
+                None => return Err(format!("{what} without a string `role`")),
+            }
+        }
+        "agent_message" => {
+            let m: MessageItem = typed(line, &what)?;
+            Record::Assistant {
+                text: join_text(
+                    &m.content.unwrap_or_default(),
+                    &["input_text", "output_text"],
+                ),
+                dedup: false,
+            }
+        }
+        "reasoning" => {
+            let r: Reasoning = typed(line, &what)?;
+            Record::Reasoning {
+                summaries: r
+                    .summary
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| p.text)
+                    .collect(),
+            }
+        }
+        "function_call" | "custom_tool_call" => {
+            let c: CallItem = typed(line, &what)?;
+            let name = c
+                .name
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| format!("{what} without a `name`"))?;
+            let parts = if sub == "function_call" {
+                tools::function_call(&name, c.arguments.as_ref())
+            } else {
+                tools::custom_call(&name, c.input.as_deref().unwrap_or(""))
+            };
+            Record::Call {
+                call_id: c.call_id,
+                parts,
+            }
+        }
+        "tool_search_call" => {
+            let c: CallItem = typed(line, &what)?;
+            Record::Call {
+                call_id: c.call_id,
+                parts: tools::function_call("tool_search", c.arguments.as_ref()),
+            }
+        }
+        "local_shell_call" => {
+            let c: CallItem = typed(line, &what)?;
+            Record::Call {
+                call_id: c.call_id,
+                parts: tools::local_shell_call(c.action.as_ref()),
+            }
+        }
+        "web_search_call" => {
+            let c: CallItem = typed(line, &what)?;
+            Record::Call {
+                call_id: c.call_id,
+                parts: tools::web_search_call(c.action.as_ref()),
+            }
+        }
+        "function_call_output" | "custom_tool_call_output" => {
+            let o: OutputItem = typed(line, &what)?;
+            let (text, is_error) =
+                tools::output_text(o.output.as_ref()).map_err(|e| format!("{what}: {e}"))?;
+            Record::Output {
+                call_id: o.call_id,
+                text,
+                is_error,
+            }
+        }
+        "tool_search_output" => {
+            let o: OutputItem = typed(line, &what)?;
+            Record::Output {
+                call_id: o.call_id,
+                text: tools::tool_list(o.tools.as_ref()),
+                is_error: false,
+            }
+        }
+        // ghost_snapshot, image_generation_call, compaction items, and later item types.
+        _ => Record::Skip,
+    };
+    Ok(record)
+}
+
+fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
+    let what = format!("event_msg {sub}");
+    let record = match sub {
+        "user_message" => {
+            let m: UserEvent = typed(line, &what)?;
+            let mut pieces = Vec::new();
+            if let Some(t) = m.message.as_deref().and_then(text::user_part) {
+                if !t.is_empty() {
+                    pieces.push(UserPiece::Text(t.to_string()));
+                }
+            }
+            let images = m.images.map_or(0, |v| v.len()) + m.local_images.map_or(0, |v| v.len());
+            pieces.extend(std::iter::repeat_n(
+                UserPiece::Image,
+                images.min(MAX_IMAGE_MARKERS),
+            ));
+            Record::User { pieces }
+        }
+        "agent_message" => {
+            let m: UserEvent = typed(line, &what)?;
+            Record::Assistant {
+                text: m.message.unwrap_or_default(),
+                dedup: true,
+            }
+        }
+        "item_completed" => {
+            let c: ItemCompleted = typed(line, &what)?;
+            let Some(item) = c.item else {
+                return Ok(Record::Skip);
+            };
+            let kind = item.kind.0.as_deref();
+            if !matches!(kind, Some("UserMessage" | "AgentMessage")) {
+                // Plans, reasoning, commands, tool calls: the response items hold them.
+                return Ok(Record::Skip);
+            }
+            let parts = match &item.content {
+                None | Some(Value::Null) => &[][..],
+                Some(Value::Array(parts)) => parts.as_slice(),
+                Some(_) => return Err(format!("{what}: message content is not a list")),
+            };
+            if kind == Some("UserMessage") {
+                Record::User {
+                    pieces: parts.iter().filter_map(value_user_piece).collect(),
+                }
+            } else {
+                Record::Assistant {
+                    text: parts
+                        .iter()
+                        .filter_map(|p| p.get("text").and_then(Value::as_str))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    dedup: true,
+                }
+            }
+        }
+        // token_count, agent_reasoning, exec_command_end, patch_apply_end, turn_aborted, task_started, ...:
+        // tool activity comes from response items, reasoning from `reasoning` items.
+        _ => Record::Skip,
+    };
+    Ok(record)
+}
+
+/// The pieces of a `role: user` message's content: its text parts that are the person's words, and images.
+fn user_pieces(content: &[Part]) -> Vec<UserPiece> {
+    content
+        .iter()
+        .filter_map(|p| match p.kind.as_deref() {
+            Some("input_text") => p
+                .text
+                .as_deref()
+                .and_then(text::user_part)
+                .filter(|t| !t.is_empty())
+                .map(|t| UserPiece::Text(t.to_string())),
+            Some("input_image") => Some(UserPiece::Image),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A content part of an `item_completed` user message (`{type: text, text}`, or an image).
+fn value_user_piece(part: &Value) -> Option<UserPiece> {
+    if let Some(t) = part.get("text").and_then(Value::as_str) {
+        return text::user_part(t)
+            .filter(|t| !t.is_empty())
+            .map(|t| UserPiece::Text(t.to_string()));
+    }
+    let kind = part.get("type").and_then(Value::as_str)?;
+    kind.to_ascii_lowercase()
+        .contains("image")
+        .then_some(UserPiece::Image)
+}
+
+fn join_text(content: &[Part], kinds: &[&str]) -> String {
+    content
+        .iter()
+        .filter(|p| p.kind.as_deref().is_some_and(|k| kinds.contains(&k)))
+        .filter_map(|p| p.text.as_deref())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,490 @@
+//! OpenAI Codex CLI rollouts (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<uuid>.jsonl`, append-only
+//! JSONL, Codex 0.40 to 0.146). Every line is `{"timestamp", "type", "payload"}` (newer ones add `ordinal`).
+//!
+//! Rules:
+//! - **Session**: the id is `payload.id` of the file's first `session_meta` (a file may hold several: resume,
+//!   fork, subagent spawn; later ones only update the cwd and branch). Before it, the file stem's trailing UUID
+//!   (or the whole stem). The cwd comes from `session_meta.cwd` and `turn_context.cwd`, the branch from
+//!   `session_meta.git.branch` (latest wins). Messages are sidechain when the first `session_meta` has
+//!   `source.subagent`.
+//! - **Messages** come from `response_item`s: a `user` message is a human prompt (its `input_text` parts,
+//!   images as `[image]`), minus injected context (`<environment_context>`, `<user_instructions>`,
+//!   `<INSTRUCTIONS>`, `# AGENTS.md instructions`, `<permissions instructions>`, `<collaboration_mode>`,
+//!   `<turn_aborted>`, `<subagent_notification>`, `<skill>`, `<plugins>`, `<subagents>`): a `!command`'s
+//!   `<user_shell_command>` is kept without its tags, and the IDE extension's `# Context from my IDE setup:`
+//!   keeps only what follows `## My request for Codex:`. `developer` / `system` messages are instructions and
+//!   dropped; an `assistant` message is an answer (`output_text` parts); an inter-agent `agent_message` item
+//!   is an answer too. `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call` and
+//!   `tool_search_call` are one tool-call message each; `function_call_output`, `custom_tool_call_output` and
+//!   `tool_search_output` are tool results joined to their call by `call_id` (a window of 256 calls). An
+//!   exec output `{"output", "metadata": {"exit_code"}}` is an error when the exit code is not 0, and so is a
+//!   sandbox refusal (`failed in sandbox ...`).
+//! - **Reasoning**: a `reasoning` item's readable summary is not a message of its own: it is held (at most 8
+//!   summaries, 4,000 characters) and prepended as `[reasoning] ...` paragraphs to the next answer or tool
+//!   call; a user prompt arriving first drops it. Encrypted reasoning is ignored.
+//! - **Duplicates**: prompts and answers are also written as `event_msg`s (`user_message`, `agent_message`,
+//!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
+//!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
+//!   emitted and its hash kept in a window of 32; a later one whose hash is in the window is skipped and
+//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). Other events
+//!   are skipped: tool activity comes from response items, reasoning from `reasoning` items.
+//! - **Compaction**: a `compacted` record's `message` is a summary message; its `replacement_history`
+//!   replays earlier items and is skipped.
+//! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
+//!   files are append-only), its parent the previous message of the file (the conversation is linear).
+//! - **Robustness**: blank lines are skipped, a BOM and a trailing CR removed, invalid UTF-8 replaced
+//!   (`Repaired`); a line that is not a JSON object with a string `type`, or a known record whose payload has
+//!   an unexpected shape, is `Malformed` and changes nothing; unknown record types are skipped.
+//! - **Redaction**: every kept text (prompts, answers, reasoning, tool inputs and outputs, summaries, cwd,
+//!   branch) is redacted as it is decoded, before it reaches the state or a message.
+//!
+//! Nothing is held open but pending reasoning, so `flush` emits nothing; the whole state is serializable and
+//! a run resumes mid-file exactly as if it had never stopped.
+
+mod decode;
+mod record;
+mod text;
+mod tools;
+
+use super::{RecordAssembler, SourceState};
+use crate::ids;
+use crate::message::{Agent, Message, MessageKind, ToolCall};
+use crate::redact::{Counts, Redactor};
+use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
+use crate::transcript::repair::repair_lone_surrogates;
+use crate::transcript::{text as clean_text, tools as claude_tools, LineOutcome};
+use decode::{Decoded, Record, UserPiece};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How many recent tool calls are remembered to label their outputs.
+const CALL_WINDOW: usize = 256;
+/// Bounds on what the call window keeps of one call.
+const MAX_CALL_ID_BYTES: usize = 256;
+const MAX_CALL_NAME_CHARS: usize = 256;
+const MAX_CALL_PATH_CHARS: usize = 4_096;
+/// How many recently emitted (role, text hash) pairs are remembered to skip their duplicate.
+const DEDUP_WINDOW: usize = 32;
+/// Most reasoning summaries held for the next message, and their most characters in all.
+const MAX_REASONING_ITEMS: usize = 8;
+const MAX_REASONING_CHARS: usize = 4_000;
+/// Longest tool input kept, in characters (the middle is dropped).
+const MAX_INPUT_CHARS: usize = 20_000;
+
+/// Saved between runs (bincode).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodexState {
+    /// `payload.id` of the first `session_meta` (`None`: none seen yet, or it had no id).
+    session_id: Option<String>,
+    seen_session_meta: bool,
+    is_sidechain: bool,
+    cwd: Option<String>,
+    git_branch: Option<String>,
+    /// The last message emitted: the parent of the next one.
+    last_message_id: Option<u128>,
+    /// Reasoning summaries (cleaned, redacted) waiting for the next answer or tool call.
+    reasoning: VecDeque<String>,
+    /// Recent tool calls, oldest first.
+    calls: VecDeque<CallRef>,
+    /// Recently emitted prompts and answers whose duplicate may still come, oldest first.
+    recent: VecDeque<(Speaker, u128)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CallRef {
+    call_id: String,
+    name: String,
+    file_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Speaker {
+    User,
+    Assistant,
+}
+
+/// A message before its identity is assigned.
+struct Draft {
+    kind: MessageKind,
+    text: String,
+    tool_calls: Vec<ToolCall>,
+    result_of_tool: Option<String>,
+    result_files: Vec<String>,
+    is_error: bool,
+}
+
+impl Draft {
+    fn new(kind: MessageKind, text: String) -> Draft {
+        Draft {
+            kind,
+            text,
+            tool_calls: Vec::new(),
+            result_of_tool: None,
+            result_files: Vec::new(),
+            is_error: false,
+        }
+    }
+}
+
+/// Assembles messages for one rollout file.
+pub struct CodexAssembler {
+    source_path: String,
+    /// Session id until a `session_meta` gives one: the file stem's trailing UUID, or the stem.
+    default_session: String,
+    state: CodexState,
+    redactor: Option<Arc<Redactor>>,
+    redactions: Counts,
+}
+
+impl CodexAssembler {
+    pub fn new(source_path: &str, state: CodexState) -> Self {
+        CodexAssembler {
+            source_path: source_path.to_string(),
+            default_session: stem_session(source_path),
+            state,
+            redactor: None,
+            redactions: Counts::new(),
+        }
+    }
+
+    /// Redacts secrets from every text this assembler keeps, before it reaches its state or its messages.
+    pub fn with_redactor(mut self, redactor: Option<Arc<Redactor>>) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    fn decode(&self, line: &[u8]) -> Result<(Decoded, Option<String>), String> {
+        let (text, repaired): (std::borrow::Cow<'_, str>, _) = match std::str::from_utf8(line) {
+            Ok(s) => (s.into(), None),
+            Err(e) => (
+                String::from_utf8_lossy(line).into_owned().into(),
+                Some(format!(
+                    "invalid UTF-8 at line byte {} replaced",
+                    e.valid_up_to()
+                )),
+            ),
+        };
+        match decode::decode(&text) {
+            Ok(d) => Ok((d, repaired)),
+            Err(err) => match repair_lone_surrogates(&text) {
+                Some(fixed) => decode::decode(&fixed)
+                    .map(|d| {
+                        let what = "lone UTF-16 surrogate escapes replaced".to_string();
+                        (
+                            d,
+                            Some(repaired.map_or(what.clone(), |r| format!("{r}; {what}"))),
+                        )
+                    })
+                    .map_err(|_| err),
+                None => Err(err),
+            },
+        }
+    }
+
+    fn apply(&mut self, offset: u64, decoded: Decoded, out: &mut Vec<Message>) {
+        let Decoded { timestamp, record } = decoded;
+        let at = (offset, timestamp);
+        match record {
+            Record::Skip => {}
+            Record::SessionMeta {
+                id,
+                cwd,
+                branch,
+                subagent,
+            } => {
+                if !self.state.seen_session_meta {
+                    self.state.seen_session_meta = true;
+                    self.state.session_id = id.filter(|s| !s.is_empty());
+                    self.state.is_sidechain = subagent;
+                }
+                if let Some(cwd) = cwd.filter(|s| !s.is_empty()) {
+                    self.state.cwd = Some(cwd);
+                }
+                if let Some(branch) = branch.filter(|s| !s.is_empty()) {
+                    self.state.git_branch = Some(branch);
+                }
+            }
+            Record::TurnContext { cwd } => {
+                if let Some(cwd) = cwd.filter(|s| !s.is_empty()) {
+                    self.state.cwd = Some(cwd);
+                }
+            }
+            Record::User { pieces } => self.user(at, &pieces, out),
+            Record::Assistant { text, dedup } => {
+                let text = clean_text::clean(&text);
+                if text.is_empty() || (dedup && self.seen(Speaker::Assistant, &text)) {
+                    return;
+                }
+                let mut parts = self.take_reasoning();
+                parts.push(text);
+                self.emit(
+                    at,
+                    Draft::new(MessageKind::Assistant, parts.join("\n\n")),
+                    out,
+                );
+            }
+            Record::Reasoning { summaries } => {
+                for s in summaries {
+                    self.hold_reasoning(&s);
+                }
+            }
+            Record::Call { call_id, parts } => {
+                let call = ToolCall {
+                    name: parts.name,
+                    input_summary: clean_text::truncate_middle(
+                        &clean_text::clean(&parts.input),
+                        MAX_INPUT_CHARS,
+                    ),
+                    file_path: parts.file_path,
+                };
+                // Real call ids are short; a longer one is not remembered, so the window stays small.
+                if let Some(id) = call_id.filter(|s| !s.is_empty() && s.len() <= MAX_CALL_ID_BYTES)
+                {
+                    push_bounded(
+                        &mut self.state.calls,
+                        CallRef {
+                            call_id: id,
+                            name: prefix_chars(&call.name, MAX_CALL_NAME_CHARS),
+                            file_path: call
+                                .file_path
+                                .as_deref()
+                                .map(|p| prefix_chars(p, MAX_CALL_PATH_CHARS)),
+                        },
+                        CALL_WINDOW,
+                    );
+                }
+                let mut text = self.take_reasoning();
+                text.push(claude_tools::render_call(&call));
+                let draft = Draft {
+                    tool_calls: vec![call],
+                    ..Draft::new(MessageKind::ToolCall, text.join("\n\n"))
+                };
+                self.emit(at, draft, out);
+            }
+            Record::Output {
+                call_id,
+                text,
+                is_error,
+            } => self.output(at, call_id.as_deref(), &text, is_error, out),
+            Record::Summary { text } => {
+                let text = clean_text::clean(&text);
+                if !text.is_empty() {
+                    self.emit(at, Draft::new(MessageKind::Summary, text), out);
+                }
+            }
+        }
+    }
+
+    fn user(&mut self, at: (u64, Option<String>), pieces: &[UserPiece], out: &mut Vec<Message>) {
+        let shown = clean_text::clean(
+            &pieces
+                .iter()
+                .map(|p| match p {
+                    UserPiece::Text(t) => t.as_str(),
+                    UserPiece::Image => "[image]",
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        if shown.is_empty() {
+            return;
+        }
+        // A new prompt: reasoning that no answer or call followed is dropped.
+        self.state.reasoning.clear();
+        let key = clean_text::clean(
+            &pieces
+                .iter()
+                .filter_map(|p| match p {
+                    UserPiece::Text(t) => Some(t.as_str()),
+                    UserPiece::Image => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        if self.seen(Speaker::User, &key) {
+            return;
+        }
+        self.emit(at, Draft::new(MessageKind::Human, shown), out);
+    }
+
+    fn output(
+        &mut self,
+        at: (u64, Option<String>),
+        call_id: Option<&str>,
+        raw: &str,
+        is_error: bool,
+        out: &mut Vec<Message>,
+    ) {
+        let body = clean_text::clean(&clean_text::truncate_middle(raw, MAX_TOOL_RESULT_CHARS));
+        if body.is_empty() {
+            return;
+        }
+        let call = call_id.and_then(|id| self.state.calls.iter().rev().find(|c| c.call_id == id));
+        let name = call.map(|c| c.name.clone());
+        let result_files: Vec<String> =
+            call.and_then(|c| c.file_path.clone()).into_iter().collect();
+        let label = match (&name, is_error) {
+            (Some(n), true) => format!("[result: {n}, error]"),
+            (Some(n), false) => format!("[result: {n}]"),
+            (None, true) => "[result, error]".to_string(),
+            (None, false) => "[result]".to_string(),
+        };
+        let draft = Draft {
+            result_of_tool: name,
+            result_files,
+            is_error,
+            ..Draft::new(MessageKind::ToolResult, format!("{label}\n{body}"))
+        };
+        self.emit(at, draft, out);
+    }
+
+    /// Whether `text` said by `who` duplicates a recent message (then forgotten: a pair is skipped once);
+    /// otherwise it is remembered.
+    fn seen(&mut self, who: Speaker, text: &str) -> bool {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(match who {
+            Speaker::User => b"user\0",
+            Speaker::Assistant => b"assistant\0",
+        });
+        hasher.update(text.as_bytes());
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        let entry = (who, u128::from_le_bytes(b));
+        if let Some(i) = self.state.recent.iter().position(|e| *e == entry) {
+            self.state.recent.remove(i);
+            return true;
+        }
+        push_bounded(&mut self.state.recent, entry, DEDUP_WINDOW);
+        false
+    }
+
+    fn hold_reasoning(&mut self, summary: &str) {
+        let t = clean_text::clean(summary);
+        if t.is_empty() {
+            return;
+        }
+        let held = &mut self.state.reasoning;
+        held.push_back(clean_text::truncate_middle(&t, MAX_REASONING_CHARS));
+        // The newest summary always stays; older ones go when the bounds are passed.
+        while held.len() > 1
+            && (held.len() > MAX_REASONING_ITEMS
+                || held.iter().map(|s| s.chars().count()).sum::<usize>() > MAX_REASONING_CHARS)
+        {
+            held.pop_front();
+        }
+    }
+
+    fn take_reasoning(&mut self) -> Vec<String> {
+        self.state
+            .reasoning
+            .drain(..)
+            .map(|r| format!("[reasoning] {r}"))
+            .collect()
+    }
+
+    fn emit(&mut self, at: (u64, Option<String>), draft: Draft, out: &mut Vec<Message>) {
+        let (offset, timestamp) = at;
+        let uuid = format!("codex:{offset}");
+        let session_id = self
+            .state
+            .session_id
+            .clone()
+            .unwrap_or_else(|| self.default_session.clone());
+        let message_id = ids::message_id(&session_id, &uuid);
+        let parent = self.state.last_message_id.map(Uuid::from_u128);
+        self.state.last_message_id = Some(message_id.as_u128());
+        out.push(Message {
+            line_uuids: vec![uuid.clone()],
+            uuid,
+            session_id,
+            message_id,
+            parent_message_id: parent,
+            kind: draft.kind,
+            text: draft.text,
+            cwd: self.state.cwd.clone(),
+            git_branch: self.state.git_branch.clone(),
+            timestamp,
+            is_sidechain: self.state.is_sidechain,
+            agent_id: None,
+            tool_calls: draft.tool_calls,
+            result_of_tool: draft.result_of_tool,
+            result_files: draft.result_files,
+            is_error: draft.is_error,
+            source_path: self.source_path.clone(),
+            line_offset: offset,
+            agent: Agent::Codex,
+        });
+    }
+}
+
+impl RecordAssembler for CodexAssembler {
+    fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
+        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return LineOutcome::Ok;
+        }
+        // Decoded whole before anything changes: a malformed line leaves the state as it was.
+        let (mut decoded, repaired) = match self.decode(line) {
+            Ok(d) => d,
+            Err(e) => return LineOutcome::Malformed(e),
+        };
+        if let Some(r) = &self.redactor {
+            decoded.record.redact(r, &mut self.redactions);
+        }
+        self.apply(offset, decoded, out);
+        match repaired {
+            Some(r) => LineOutcome::Repaired(r),
+            None => LineOutcome::Ok,
+        }
+    }
+
+    /// Nothing is held open but reasoning, which waits for its message.
+    fn flush(&mut self, _out: &mut Vec<Message>) {}
+
+    fn take_redactions(&mut self) -> Counts {
+        std::mem::take(&mut self.redactions)
+    }
+
+    fn state(&self) -> SourceState {
+        SourceState::Codex(self.state.clone())
+    }
+}
+
+/// The session id of a file before its `session_meta`: the stem's trailing UUID
+/// (`rollout-2025-09-24T19-22-20-<uuid>`), else the stem.
+fn stem_session(source_path: &str) -> String {
+    let stem = std::path::Path::new(source_path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tail = stem
+        .len()
+        .checked_sub(36)
+        .and_then(|at| stem.get(at..))
+        .filter(|t| Uuid::try_parse(t).is_ok());
+    match tail {
+        Some(t) => t.to_string(),
+        None => stem,
+    }
+}
+
+/// The first `max` characters of `s`.
+fn prefix_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => s.get(..at).unwrap_or(s).to_string(),
+        None => s.to_string(),
+    }
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
+    if q.len() >= cap {
+        q.pop_front();
+    }
+    q.push_back(item);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! Sources: one module per coding agent's history format. Each turns its files' records into conversation
+//! [`Message`]s, one record at a time, with state that survives a restart; the enhance, embed and upsert stages,
+//! the budget, the checkpoints and the stores are shared by all of them.
+//!
+//! Adding a format means one module here (a [`RecordAssembler`] and its state, one arm in [`SourceState`]) and
+//! one pipeline file (`pipelines/<agent>.toml`).
+
+pub mod codex;
+pub mod config;
+pub mod layout;
+
+use crate::message::{Agent, Message};
+use crate::redact::{Counts, Redactor};
+use crate::transcript::{Assembler, AssemblerState, LineOutcome};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Turns one file's records (JSONL lines) into messages. The parse stage feeds it every complete line in file
+/// order and saves [`RecordAssembler::state`] with each checkpoint, so a later run resumes mid-file exactly as if
+/// it had never stopped.
+pub trait RecordAssembler: Send {
+    /// Feeds one complete line (without its `\n`) that starts at byte `offset`. Messages it completes are pushed
+    /// to `out`. Bad input is an outcome (the caller warns with file and offset), never a panic.
+    fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome;
+    /// Emits what is still open at the end of the bytes available (it may be emitted again, under the same id,
+    /// if more of it arrives later).
+    fn flush(&mut self, out: &mut Vec<Message>);
+    /// The redactions made since the last call, by kind.
+    fn take_redactions(&mut self) -> Counts;
+    /// The carry-over state to save with a checkpoint.
+    fn state(&self) -> SourceState;
+}
+
+/// A format's carry-over state, saved in a file's checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SourceState {
+    ClaudeCode(AssemblerState),
+    Codex(codex::CodexState),
+}
+
+impl Default for SourceState {
+    fn default() -> Self {
+        SourceState::ClaudeCode(AssemblerState::default())
+    }
+}
+
+/// The assembler for a file of `agent`'s format, resuming from `state` (a state of another format, as a
+/// checkpoint written before the file's format was known, starts fresh).
+pub fn assembler(
+    agent: Agent,
+    source_path: &str,
+    state: SourceState,
+    redactor: Option<Arc<Redactor>>,
+) -> Box<dyn RecordAssembler> {
+    match (agent, state) {
+        (Agent::Codex, SourceState::Codex(s)) => {
+            Box::new(codex::CodexAssembler::new(source_path, s).with_redactor(redactor))
+        }
+        (Agent::Codex, _) => Box::new(
+            codex::CodexAssembler::new(source_path, codex::CodexState::default())
+                .with_redactor(redactor),
+        ),
+        (_, SourceState::ClaudeCode(s)) => {
+            Box::new(Assembler::new(source_path, s).with_redactor(redactor))
+        }
+        (_, _) => {
+            Box::new(Assembler::new(source_path, AssemblerState::default()).with_redactor(redactor))
+        }
+    }
+}
+
+impl RecordAssembler for Assembler {
+    fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
+        Assembler::feed(self, offset, line, out)
+    }
+    fn flush(&mut self, out: &mut Vec<Message>) {
+        Assembler::flush(self, out)
+    }
+    fn take_redactions(&mut self) -> Counts {
+        Assembler::take_redactions(self)
+    }
+    fn state(&self) -> SourceState {
+        SourceState::ClaudeCode(Assembler::state(self).clone())
+    }
+}
