@@ -9,8 +9,13 @@ use std::path::Path;
 /// The definition shipped in `pipelines/claude-code.toml`, compiled in.
 const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
 /// The other built-in definitions, whose sources the built-in pipeline also reads (into the same store).
-const BUILTIN_COMPANIONS: [(&str, &str); 1] =
-    [("codex.toml", include_str!("../pipelines/codex.toml"))];
+const BUILTIN_COMPANIONS: [(&str, &str); 2] = [
+    ("codex.toml", include_str!("../pipelines/codex.toml")),
+    (
+        "gemini-cli.toml",
+        include_str!("../pipelines/gemini-cli.toml"),
+    ),
+];
 
 /// A pipeline definition (`pipelines/*.toml`): every setting of a run, with defaults for what the file omits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -446,8 +451,19 @@ mod tests {
             kinds,
             [
                 crate::message::Agent::ClaudeCode,
-                crate::message::Agent::Codex
+                crate::message::Agent::Codex,
+                crate::message::Agent::GeminiCli
             ]
+        );
+        let gemini = PipelineConfig::from_toml(BUILTIN_COMPANIONS[1].1, "gemini-cli.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            gemini.source.roots(),
+            crate::source::layout::default_roots(gemini.source.kind)
+        );
+        assert_eq!(
+            gemini.source.globs(),
+            crate::source::layout::default_globs(gemini.source.kind)
         );
     }
 

@@ -139,7 +139,11 @@ pub fn pending(found: &[FoundFile], store: &SyncState) -> Vec<PendingFile> {
                 size: f.size,
                 mtime_ns: f.mtime_ns,
             });
-            let pending_bytes = crate::checkpoint::pending_bytes(cp.as_ref(), &stat)?;
+            let mut pending_bytes = crate::checkpoint::pending_bytes(cp.as_ref(), &stat)?;
+            if crate::source::read_whole(f.agent, &f.path) {
+                // Rewritten in place: it is read whole again.
+                pending_bytes = stat.size;
+            }
             Some(PendingFile {
                 path: f.path.clone(),
                 size: stat.size,

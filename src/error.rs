@@ -50,6 +50,10 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A file read whole is not valid JSON: most likely read while its agent was rewriting it.
+    #[error("not valid JSON yet ({0}), most likely read while being rewritten")]
+    RewriteInProgress(String),
+
     /// A record could not be encoded for storage; nothing of it was stored.
     #[error("could not encode the {what} for storage: {source}")]
     Encode {

@@ -1,4 +1,5 @@
-//! `pipeline`: a resumable, checkpointed semantic index of Claude Code conversation history.
+//! `pipeline`: a resumable, checkpointed semantic index of coding agents' conversation history (Claude Code,
+//! Codex CLI, Gemini CLI).
 //!
 //! Four stages (parse -> enhance -> embed -> upsert) run concurrently, connected by bounded channels. Each file's
 //! progress is checkpointed per byte offset in the same sled transaction as the points it covers, so a run can

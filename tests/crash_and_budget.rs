@@ -37,6 +37,21 @@ fn codex_rollouts_killed_at_random_points_then_resumed_equal_a_clean_run() {
     kill_loop(&codex_fixtures(), &pipeline, &clean, "sigkill-loop-codex");
 }
 
+#[test]
+fn gemini_chats_killed_at_random_points_then_resumed_equal_a_clean_run() {
+    let cfg_dir = tempdir();
+    let pipeline = fine_grained_pipeline_of(cfg_dir.path(), "gemini-cli");
+    let pipeline_arg = pipeline.to_str().unwrap_or_default();
+    let clean = clean_export_of(&gemini_fixtures(), &["--pipeline", pipeline_arg]);
+    assert!(
+        clean.len() > 50 && clean.iter().all(|l| l.contains(r#""agent":"gemini-cli""#)),
+        "the clean run stores the chats as Gemini CLI's ({} points)",
+        clean.len()
+    );
+    let _turn = one_at_a_time();
+    kill_loop(&gemini_fixtures(), &pipeline, &clean, "sigkill-loop-gemini");
+}
+
 /// Syncs `fixtures` under SIGKILLs at random instants until a run finishes, then checks the export equals
 /// `clean` (`make torture`: many cycles, each from scratch).
 fn kill_loop(fixtures: &std::path::Path, pipeline: &std::path::Path, clean: &[String], name: &str) {
@@ -267,11 +282,21 @@ fn budgeted_runs_stop_in_time_and_resume_to_the_clean_result() {
 
 #[test]
 fn budgeted_runs_over_codex_rollouts_stop_in_time_and_resume_to_the_clean_result() {
+    budgeted_runs_of("codex", &codex_fixtures());
+}
+
+#[test]
+fn budgeted_runs_over_gemini_chats_stop_in_time_and_resume_to_the_clean_result() {
+    budgeted_runs_of("gemini-cli", &gemini_fixtures());
+}
+
+/// 2-second runs of `agent`'s pipeline over `fixtures`, resumed until caught up: each ends in time, and together
+/// they store what one clean run stores.
+fn budgeted_runs_of(agent: &str, fixtures: &std::path::Path) {
     let cfg_dir = tempdir();
-    let pipeline = fine_grained_pipeline_of(cfg_dir.path(), "codex");
+    let pipeline = fine_grained_pipeline_of(cfg_dir.path(), agent);
     let pipeline = pipeline.to_str().unwrap_or_default();
-    let fixtures = codex_fixtures();
-    let clean = clean_export_of(&fixtures, &["--pipeline", pipeline]);
+    let clean = clean_export_of(fixtures, &["--pipeline", pipeline]);
     let _turn = one_at_a_time();
     let data = tempdir();
     let budget = Duration::from_secs(2);
@@ -305,9 +330,9 @@ fn budgeted_runs_over_codex_rollouts_stop_in_time_and_resume_to_the_clean_result
         runs >= 2,
         "2 s cannot embed every rollout: the first run must stop"
     );
-    eprintln!("{runs} budgeted runs of 2s over the Codex rollouts, worst {worst:?}");
+    eprintln!("{runs} budgeted runs of 2s over the {agent} fixtures, worst {worst:?}");
     torture_report(
-        "budgeted-runs-codex",
+        &format!("budgeted-runs-{agent}"),
         runs,
         0,
         0,
@@ -315,5 +340,9 @@ fn budgeted_runs_over_codex_rollouts_stop_in_time_and_resume_to_the_clean_result
         worst.saturating_sub(budget).as_secs_f64() * 1000.0,
         None,
     );
-    assert_same_export(&export(data.path()), &clean, "after budgeted runs (Codex)");
+    assert_same_export(
+        &export(data.path()),
+        &clean,
+        &format!("after budgeted runs ({agent})"),
+    );
 }

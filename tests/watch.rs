@@ -310,3 +310,34 @@ fn a_growing_codex_rollout_is_followed_like_a_transcript() {
     assert_eq!(hits.first().map(|h| &h["agent"]), Some(&"codex".into()));
     watch.kill();
 }
+
+#[test]
+fn a_gemini_chat_rewritten_in_place_is_followed() {
+    let src = tempdir();
+    let data = tempdir();
+    let chats = src.path().join("0f0f/chats");
+    std::fs::create_dir_all(&chats).unwrap_or_else(|e| panic!("{e}"));
+    let file = chats.join("session-2026-11-29T12-00-abcd1234.json");
+    let chat = |words: &[&str]| {
+        let messages: Vec<serde_json::Value> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| serde_json::json!({"id": format!("m{i}"), "type": "user",
+                "timestamp": "2026-11-29T12:00:00.000Z", "content": format!("why does the {w} build fail")}))
+            .collect();
+        serde_json::json!({"sessionId": "abcd1234", "projectHash": "0f0f", "messages": messages})
+            .to_string()
+    };
+    std::fs::write(&file, chat(&["warmupgemini"])).unwrap_or_else(|e| panic!("{e}"));
+    let watch = Watch::start(data.path(), src.path());
+    watch.next_cycle(Duration::from_secs(60));
+    std::fs::write(&file, chat(&["warmupgemini", "okapiwrangle"]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    searchable(data.path(), "okapiwrangle", SEARCHABLE_WITHIN);
+    let hits = search_hits(data.path(), &["okapiwrangle", "--agent", "gemini-cli"]);
+    assert_eq!(
+        hits.first().map(|h| &h["agent"]),
+        Some(&"gemini-cli".into())
+    );
+    watch.kill();
+}

@@ -1,5 +1,6 @@
-//! Fuzzes the parse path: the fuzz input is the bytes of one JSONL file, read as a Claude Code transcript and,
-//! separately, as a Codex CLI rollout (every line-based source format).
+//! Fuzzes the parse path: the fuzz input is the bytes of one file, read as a Claude Code transcript, as a Codex
+//! CLI rollout and as a Gemini CLI JSONL chat (every line-based source format), and as a Gemini CLI JSON chat
+//! (the format read whole: it must return messages or an error, never panic).
 //!
 //! It goes the way `stages::parse` goes: a `LineReader` over a real file yields the complete lines (a partial
 //! last line is left for a later run, an over-long one is skipped), the format's `RecordAssembler::feed` turns
@@ -34,8 +35,15 @@ const MAX_LINE: usize = 16 << 10;
 const SOURCE: &str = "/fuzz/session.jsonl";
 
 fuzz_target!(|data: &[u8]| {
-    for agent in [Agent::ClaudeCode, Agent::Codex] {
+    for agent in [Agent::ClaudeCode, Agent::Codex, Agent::GeminiCli] {
         check(agent, data);
+    }
+    let mut counts = pipeline::redact::Counts::new();
+    if let Ok(messages) = pipeline::source::gemini::read_chat(SOURCE, data, None, &mut counts) {
+        for m in &messages {
+            assert_eq!(m.agent, Agent::GeminiCli);
+            assert_eq!(m.source_path, SOURCE);
+        }
     }
 });
 

@@ -47,7 +47,7 @@ pub const EXIT_WORK_LEFT: u8 = 75;
 #[command(
     name = "pipeline",
     version,
-    about = "Keeps a searchable, semantically indexed copy of your Claude Code history"
+    about = "Keeps a searchable, semantically indexed copy of your coding agents' history (Claude Code, Codex CLI, Gemini CLI)"
 )]
 pub struct Cli {
     /// Where checkpoints and the store live [default: $PIPELINE_DATA_DIR, else $XDG_DATA_HOME/pipeline/data].

@@ -88,7 +88,7 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Search the user's past coding-agent conversations (Claude Code, Codex CLI; hybrid semantic + keyword ranking). Use it when the user refers to earlier work (\"how did we ...\", \"last time\", \"that bug again\"), when an error looks familiar, or before re-solving something that was likely solved before. Query with distinctive words, an error line, an identifier or a file name. Filters (project, agent, kind, topic, since/until, session, uuid, has_code, solutions) combine with AND. Returns one short block per hit with its message id, within a byte budget, and says how to get more (offset); read around a hit with get_conversation_context."
+        description = "Search the user's past coding-agent conversations (Claude Code, Codex CLI, Gemini CLI; hybrid semantic + keyword ranking). Use it when the user refers to earlier work (\"how did we ...\", \"last time\", \"that bug again\"), when an error looks familiar, or before re-solving something that was likely solved before. Query with distinctive words, an error line, an identifier or a file name. Filters (project, agent, kind, topic, since/until, session, uuid, has_code, solutions) combine with AND. Returns one short block per hit with its message id, within a byte budget, and says how to get more (offset); read around a hit with get_conversation_context."
     )]
     async fn search_conversations(
         &self,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourceConfig {
-    /// Whose history: `claude-code`, `codex` (or `gemini-cli`, not yet read).
+    /// Whose history: `claude-code`, `codex` or `gemini-cli`.
     pub kind: Agent,
     /// Where its files are (see [`layout::expand_root`]); absent: the agent's own locations.
     pub roots: Option<Vec<String>>,
@@ -45,9 +45,6 @@ impl SourceConfig {
 
     /// Errors naming the key: an unread format, a growth the format is not read with, bad globs.
     pub fn validate(&self) -> std::result::Result<(), String> {
-        if self.kind == Agent::GeminiCli {
-            return Err("[source] kind = \"gemini-cli\" is not read yet".to_string());
-        }
         let growth = layout::default_growth(self.kind);
         if self.growth.is_some_and(|g| g != growth) {
             return Err(format!(

@@ -7,7 +7,9 @@
 
 pub mod codex;
 pub mod config;
+pub mod gemini;
 pub mod layout;
+pub mod rewritten;
 
 use crate::message::{Agent, Message};
 use crate::redact::{Counts, Redactor};
@@ -36,12 +38,21 @@ pub trait RecordAssembler: Send {
 pub enum SourceState {
     ClaudeCode(AssemblerState),
     Codex(codex::CodexState),
+    GeminiLog(gemini::GeminiLogState),
+    /// A file read whole each time it changes (not line by line): what it held at the last read.
+    Rewritten(rewritten::SeenMessages),
 }
 
 impl Default for SourceState {
     fn default() -> Self {
         SourceState::ClaudeCode(AssemblerState::default())
     }
+}
+
+/// Whether a file of `agent` is rewritten in place on every update, so it is read whole each time it changes
+/// (Gemini CLI's JSON chats) instead of line by line from a byte offset.
+pub fn read_whole(agent: Agent, path: &str) -> bool {
+    agent == Agent::GeminiCli && path.ends_with(".json")
 }
 
 /// The assembler for a file of `agent`'s format, resuming from `state` (a state of another format, as a
@@ -58,6 +69,13 @@ pub fn assembler(
         }
         (Agent::Codex, _) => Box::new(
             codex::CodexAssembler::new(source_path, codex::CodexState::default())
+                .with_redactor(redactor),
+        ),
+        (Agent::GeminiCli, SourceState::GeminiLog(s)) => {
+            Box::new(gemini::GeminiLogAssembler::new(source_path, s).with_redactor(redactor))
+        }
+        (Agent::GeminiCli, _) => Box::new(
+            gemini::GeminiLogAssembler::new(source_path, gemini::GeminiLogState::default())
                 .with_redactor(redactor),
         ),
         (_, SourceState::ClaudeCode(s)) => {

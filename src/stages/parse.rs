@@ -10,12 +10,13 @@ use crate::error::Result;
 use crate::progress::{Counters, Reporter};
 use crate::redact::Redactor;
 use crate::shutdown::Shutdown;
-use crate::source::RecordAssembler;
 use crate::store::SyncState;
 use crate::transcript::{chunk_text, LineOutcome, LineReader, RawLineItem};
 use async_channel::Sender;
 use std::fs::File;
 use std::sync::Arc;
+
+mod rewritten;
 
 /// Emit a checkpoint marker at least every this many bytes, even without messages (progress-only stretches).
 const MARKER_EVERY_BYTES: u64 = 4 << 20;
@@ -118,6 +119,9 @@ impl FileParser {
         tx: &Sender<Parsed>,
         shutdown: &mut Shutdown,
     ) -> Result<FileEnd> {
+        if crate::source::read_whole(pending.agent, &pending.path) {
+            return self.parse_rewritten(pending, tx);
+        }
         let path = pending.path.as_str();
         let io = |e| crate::error::Error::io(path, e);
         let file = match File::open(path) {
@@ -161,7 +165,7 @@ impl FileParser {
                 self.send_marker(
                     &file,
                     &mut cp,
-                    assembler.as_ref(),
+                    assembler.state(),
                     reader.consumed(),
                     false,
                     tx,
@@ -218,7 +222,7 @@ impl FileParser {
             {
                 since_marker_msgs = 0;
                 since_marker_bytes = 0;
-                if !self.send_marker(&file, &mut cp, assembler.as_ref(), consumed, false, tx)? {
+                if !self.send_marker(&file, &mut cp, assembler.state(), consumed, false, tx)? {
                     return Ok(FileEnd::Stopped);
                 }
             }
@@ -230,7 +234,7 @@ impl FileParser {
         if !self.send_marker(
             &file,
             &mut cp,
-            assembler.as_ref(),
+            assembler.state(),
             reader.consumed(),
             true,
             tx,
@@ -311,7 +315,7 @@ impl FileParser {
         &self,
         file: &File,
         cp: &mut FileCheckpoint,
-        assembler: &dyn RecordAssembler,
+        source: crate::source::SourceState,
         offset: u64,
         complete: bool,
         tx: &Sender<Parsed>,
@@ -324,7 +328,7 @@ impl FileParser {
         cp.complete = complete;
         let marker = Parsed::Progress {
             checkpoint: Box::new(cp.clone()),
-            source: Box::new(assembler.state()),
+            source: Box::new(source),
         };
         Ok(tx.send_blocking(marker).is_ok())
     }

@@ -42,7 +42,9 @@ impl DirtyFiles {
 
 /// Does a notification concern a transcript (or a directory that may hold new ones)?
 fn relevant(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "jsonl") || path.is_dir()
+    path.extension()
+        .is_some_and(|e| e == "jsonl" || e == "json")
+        || path.is_dir()
 }
 
 /// Watches `sources` recursively; every change to a transcript marks it dirty. Keep the returned watcher alive.

@@ -35,6 +35,20 @@ pub fn codex_fixtures() -> PathBuf {
     dir
 }
 
+/// `$PIPELINE_FIXTURES/gemini-tmp`: real Gemini CLI chats, laid out as `~/.gemini/tmp`.
+pub fn gemini_fixtures() -> PathBuf {
+    let dir = fixtures()
+        .parent()
+        .map(|p| p.join("gemini-tmp"))
+        .unwrap_or_default();
+    assert!(
+        dir.is_dir(),
+        "Gemini fixtures not found at {}",
+        dir.display()
+    );
+    dir
+}
+
 /// Copies the fixture transcript `rel` (relative to [`fixtures`]) to `dest`, creating its directory.
 pub fn copy_fixture(rel: &str, dest: &Path) {
     if let Some(dir) = dest.parent() {
