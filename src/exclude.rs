@@ -197,7 +197,12 @@ pub fn peek(file: &Path) -> Peeked {
     };
     let mut reader = BufReader::new(f.take(PEEK_BYTES));
     let mut line = Vec::new();
+    // Gemini CLI records no working directory: its chats name their project by hash.
+    let mut project_hash = None;
     while found.cwd.is_none() || found.session_id.is_none() {
+        if project_hash.is_some() && found.session_id.is_some() {
+            break;
+        }
         line.clear();
         if !matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
             break;
@@ -208,6 +213,12 @@ pub fn peek(file: &Path) -> Peeked {
         if found.session_id.is_none() {
             found.session_id = string_after(&line, b"\"sessionId\":");
         }
+        if project_hash.is_none() {
+            project_hash = string_after(&line, b"\"projectHash\":");
+        }
+    }
+    if found.cwd.is_none() {
+        found.cwd = project_hash.map(|h| crate::source::gemini::project_cwd(file, &h));
     }
     found
 }

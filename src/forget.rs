@@ -61,12 +61,18 @@ impl Forget {
     }
 
     /// Whether a transcript at `path`, whose first lines say `peeked`, belongs to it. A session's transcript is
-    /// `<id>.jsonl`, its subagents' logs are under `<id>/`, and each names the session in its lines.
+    /// `<id>.jsonl` (a Codex rollout `rollout-<time>-<id>.jsonl`), its subagents' logs are under `<id>/`, and each
+    /// names the session in its lines.
     pub fn covers(&self, path: &std::path::Path, peeked: &Peeked) -> bool {
         match self {
             Forget::Session(id) => {
                 peeked.session_id.as_deref() == Some(id.as_str())
                     || path.file_stem().is_some_and(|s| s == id.as_str())
+                    || path.file_stem().is_some_and(|s| {
+                        s.to_string_lossy()
+                            .strip_suffix(id.as_str())
+                            .is_some_and(|head| head.ends_with('-'))
+                    })
                     || path
                         .ancestors()
                         .skip(1)

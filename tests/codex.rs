@@ -254,3 +254,52 @@ fn a_claude_code_pipeline_leaves_rollouts_alone_and_a_codex_one_reads_only_them(
         "the built-in pipeline reads both"
     );
 }
+
+#[test]
+fn a_forgotten_codex_session_and_a_forgotten_gemini_project_are_never_read_again() {
+    let root = tempdir();
+    copy_dir(
+        &codex_fixtures().join("2026/06/05"),
+        &root.path().join("codex/2026/06/05"),
+    );
+    let hash = "d30f91067027d10192e4aed3e7b03fecf08089dd3370f047f14f38b1845c8042";
+    copy_dir(
+        &gemini_fixtures().join(hash),
+        &root.path().join("gemini").join(hash),
+    );
+    let data = tempdir();
+    sync_ok(data.path(), root.path(), &[]);
+    let agents = |data: &Path| -> Vec<String> {
+        export_json(data)
+            .iter()
+            .map(|p| {
+                p["payload"]["agent"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert!(agents(data.path()).contains(&"codex".to_string()));
+    assert!(agents(data.path()).contains(&"gemini-cli".to_string()));
+    for args in [
+        [
+            "forget",
+            "--yes",
+            "--session",
+            "019e9625-802f-7e91-840a-cfe88d14117a",
+        ],
+        ["forget", "--yes", "--project", &hash[..12]],
+    ] {
+        let o = run(data.path(), &args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+    }
+    assert!(agents(data.path()).is_empty(), "{:?}", agents(data.path()));
+    // Runs after the forget leave them out: the rollout by its name, the chat by its project hash.
+    sync_ok(data.path(), root.path(), &[]);
+    assert!(
+        agents(data.path()).is_empty(),
+        "read again: {:?}",
+        agents(data.path())
+    );
+}

@@ -445,6 +445,12 @@ fn stem_session(source_path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The project a chat at `chat_path` whose metadata names `project_hash` is stored under (its messages' `cwd`):
+/// the recorded root, else the short hash. `forget --project` uses it to recognise the chat before reading it.
+pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
+    project_root(chat_path).unwrap_or_else(|| short_hash(project_hash))
+}
+
 /// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
 /// person's projects apart, and short in every search hit); anything else is kept whole.
 fn short_hash(hash: &str) -> String {
