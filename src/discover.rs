@@ -139,8 +139,18 @@ pub fn pending(found: &[FoundFile], store: &SyncState) -> Vec<PendingFile> {
                 size: f.size,
                 mtime_ns: f.mtime_ns,
             });
-            let mut pending_bytes = crate::checkpoint::pending_bytes(cp.as_ref(), &stat)?;
-            if crate::source::read_whole(f.agent, &f.path) {
+            // A checkpoint written for another agent's format (the file was reached from another root, or by
+            // an older version) is no progress for this one: the file is read again, whole.
+            let other_agent = cp
+                .as_ref()
+                .and_then(|c| crate::source::SourceState::agent_of_encoded(&c.state))
+                .is_some_and(|a| a != f.agent);
+            let mut pending_bytes = match crate::checkpoint::pending_bytes(cp.as_ref(), &stat) {
+                Some(bytes) => bytes,
+                None if other_agent => stat.size,
+                None => return None,
+            };
+            if other_agent || crate::source::read_whole(f.agent, &f.path) {
                 // Rewritten in place: it is read whole again.
                 pending_bytes = stat.size;
             }
@@ -180,4 +190,69 @@ fn push_found(path: &Path, meta: &std::fs::Metadata, agent: Agent, out: &mut Vec
             .saturating_add(meta.mtime_nsec()),
         agent,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceState;
+    use crate::stages::ResumeState;
+
+    /// A file read to its end, under a checkpoint whose state is `source`'s.
+    fn caught_up(dir: &Path, agent: Agent, source: SourceState) -> (SyncState, FoundFile) {
+        let path = dir.join("rollout-2026-01-01T00-00-00-abc.jsonl");
+        std::fs::write(
+            &path,
+            b"{\"type\":\"session_meta\",\"payload\":{\"id\":\"abc\"}}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let state = SyncState::open(&dir.join("data")).unwrap_or_else(|e| panic!("{e}"));
+        let name = path.to_string_lossy().into_owned();
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let stat = FileStat::of(&file).unwrap_or_else(|e| panic!("{e}"));
+        let mut cp =
+            crate::checkpoint::fresh(&name, &file, &stat, 0).unwrap_or_else(|e| panic!("{e}"));
+        cp.offset = stat.size;
+        cp.complete = true;
+        cp.state = ResumeState {
+            source,
+            ..ResumeState::default()
+        }
+        .to_bytes()
+        .unwrap_or_default();
+        state
+            .put_checkpoint_now(&cp)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let found = FoundFile {
+            path: name,
+            size: stat.size,
+            mtime_ns: stat.mtime_ns,
+            agent,
+        };
+        (state, found)
+    }
+
+    #[test]
+    fn a_file_checkpointed_as_another_agents_is_read_again_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (state, found) = caught_up(
+            dir.path(),
+            Agent::Codex,
+            SourceState::Codex(Default::default()),
+        );
+        assert!(
+            pending(std::slice::from_ref(&found), &state).is_empty(),
+            "caught up"
+        );
+        drop(state);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (state, found) = caught_up(dir.path(), Agent::Codex, SourceState::default());
+        let again = pending(std::slice::from_ref(&found), &state);
+        assert_eq!(
+            again.len(),
+            1,
+            "read before as Claude Code's: pending again"
+        );
+        assert_eq!(again[0].pending_bytes, found.size);
+    }
 }

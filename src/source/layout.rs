@@ -38,7 +38,11 @@ pub fn default_globs(agent: Agent) -> Vec<String> {
     let globs: &[&str] = match agent {
         Agent::ClaudeCode => &["**/*.jsonl"],
         Agent::Codex => &["**/rollout-*.jsonl"],
-        Agent::GeminiCli => &["**/chats/session-*.json", "**/chats/session-*.jsonl"],
+        Agent::GeminiCli => &[
+            "**/chats/session-*.json",
+            "**/chats/session-*.jsonl",
+            "**/chats/*/*.jsonl",
+        ],
     };
     globs.iter().map(|g| g.to_string()).collect()
 }
@@ -165,16 +169,16 @@ impl Formats {
     }
 
     fn format_of(&self, root: &Path, file: &Path) -> Option<Agent> {
+        // Below the root, else (a root inside an agent's layout, or a file given as a root) the whole path.
         let relative = file
             .strip_prefix(root)
             .ok()
             .filter(|r| !r.as_os_str().is_empty());
-        let name = file.file_name().map(Path::new);
-        let candidate = relative.or(name)?;
         self.by_agent
             .iter()
             .find(|(_, set)| {
-                set.is_match(candidate) || set.is_match(Path::new("x").join(candidate))
+                relative.is_some_and(|r| set.is_match(r) || set.is_match(Path::new("x").join(r)))
+                    || set.is_match(file)
             })
             .map(|(agent, _)| *agent)
     }
@@ -245,6 +249,23 @@ mod tests {
             "a file given as a root is matched by its name"
         );
         assert_eq!(at("rollout-1.jsonl"), Some(Agent::Codex));
+        assert_eq!(
+            at("0b7d/chats/5f2a/sub-agent.jsonl"),
+            Some(Agent::GeminiCli),
+            "a subagent chat"
+        );
+        let chats = Path::new("/home/me/.gemini/tmp/0b7d/chats");
+        assert_eq!(
+            f.classify(chats, &chats.join("session-2026-04-29T21-39-x.jsonl")),
+            Some(Agent::GeminiCli),
+            "a root inside Gemini's layout"
+        );
+        let single = Path::new("/home/me/.gemini/tmp/0b7d/chats/session-1.json");
+        assert_eq!(
+            f.classify(single, single),
+            Some(Agent::GeminiCli),
+            "a chat given as a root"
+        );
     }
 
     #[test]

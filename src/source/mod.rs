@@ -43,6 +43,38 @@ pub enum SourceState {
     Rewritten(rewritten::SeenMessages),
 }
 
+/// First byte of a checkpoint's carry-over state (`stages::ResumeState`), whose first field is the
+/// [`SourceState`]: so the byte after it is the state's variant. The state's first encoding (Claude Code only)
+/// starts with a bincode varint, which is never 255.
+pub const STATE_TAG: u8 = 0xff;
+
+impl SourceState {
+    /// The agent whose files this state reads.
+    pub fn agent(&self) -> Agent {
+        match self {
+            SourceState::ClaudeCode(_) => Agent::ClaudeCode,
+            SourceState::Codex(_) => Agent::Codex,
+            SourceState::GeminiLog(_) | SourceState::Rewritten(_) => Agent::GeminiCli,
+        }
+    }
+
+    /// The agent of an encoded checkpoint state, without decoding it (`None`: no state yet). A file whose
+    /// checkpoint was written for another agent's format is read again from the start.
+    pub fn agent_of_encoded(state: &[u8]) -> Option<Agent> {
+        match state {
+            [] => None,
+            [STATE_TAG, variant, ..] => match variant {
+                0 => Some(Agent::ClaudeCode),
+                1 => Some(Agent::Codex),
+                2 | 3 => Some(Agent::GeminiCli),
+                _ => None,
+            },
+            [STATE_TAG] => None,
+            _ => Some(Agent::ClaudeCode),
+        }
+    }
+}
+
 impl Default for SourceState {
     fn default() -> Self {
         SourceState::ClaudeCode(AssemblerState::default())

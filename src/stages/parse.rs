@@ -135,7 +135,7 @@ impl FileParser {
             Err(e) => return Err(io(e)),
         };
         let stat = FileStat::of(&file).map_err(io)?;
-        let (mut cp, state) = self.starting_point(path, &file, &stat)?;
+        let (mut cp, state) = self.starting_point(path, pending.agent, &file, &stat)?;
         let counters = self.reporter.counters().clone();
         if tx
             .send_blocking(Parsed::FileStart {
@@ -250,6 +250,7 @@ impl FileParser {
     fn starting_point(
         &self,
         path: &str,
+        agent: crate::message::Agent,
         file: &File,
         stat: &FileStat,
     ) -> Result<(FileCheckpoint, ResumeState)> {
@@ -272,6 +273,14 @@ impl FileParser {
         match checkpoint::starting_point(path, file, stat, stored).map_err(io)? {
             Start::New(cp) => Ok((cp, ResumeState::default())),
             Start::Resume(cp) => match ResumeState::from_bytes(&cp.state) {
+                Some(_) if crate::source::SourceState::agent_of_encoded(&cp.state)
+                    .is_some_and(|a| a != agent) =>
+                {
+                    restart(
+                        cp.restarts + 1,
+                        format!("{path}: read before as a {} file, now as a {agent} one; reading it again from the start", crate::source::SourceState::agent_of_encoded(&cp.state).unwrap_or(agent)),
+                    )
+                }
                 Some(state) => Ok((cp, state)),
                 None => restart(
                     cp.restarts + 1,
@@ -425,5 +434,52 @@ mod tests {
             "the partial line is not consumed"
         );
         assert_eq!(last.lines, 40);
+    }
+
+    #[test]
+    fn a_checkpoint_written_for_another_agents_format_restarts_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("rollout-2026-01-01T00-00-00-abc.jsonl");
+        let prompt = |t: &str| {
+            format!(
+                r#"{{"timestamp":"2026-01-01T00:00:00Z","type":"response_item","payload":{{"type":"message","role":"user","content":[{{"type":"input_text","text":"{t}"}}]}}}}"#
+            ) + "\n"
+        };
+        let first = prompt("first prompt");
+        std::fs::write(&file, format!("{first}{}", prompt("second prompt")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let s = stage(&dir.path().join("data"));
+        let name = file.to_string_lossy().into_owned();
+        let f = File::open(&file).unwrap_or_else(|e| panic!("{e}"));
+        let stat = FileStat::of(&f).unwrap_or_else(|e| panic!("{e}"));
+        // Checkpointed after the first line by a Claude Code read of the file (an older version, another root).
+        let mut cp = checkpoint::fresh(&name, &f, &stat, 0).unwrap_or_else(|e| panic!("{e}"));
+        let (tail_len, tail_hash) =
+            checkpoint::tail_hash(&f, first.len() as u64).unwrap_or_else(|e| panic!("{e}"));
+        cp.offset = first.len() as u64;
+        (cp.tail_len, cp.tail_hash) = (tail_len, tail_hash);
+        cp.state = ResumeState::default().to_bytes().unwrap_or_default();
+        s.store
+            .put_checkpoint_now(&cp)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (tx, rx) = async_channel::bounded(100);
+        let (notify, _) = tokio::sync::broadcast::channel(1);
+        let codex = PendingFile {
+            agent: crate::message::Agent::Codex,
+            ..pending(&file)
+        };
+        s.parse_all(vec![codex], tx, Shutdown::new(notify.subscribe()));
+        let texts: Vec<String> = drain(&rx)
+            .into_iter()
+            .filter_map(|p| match p {
+                Parsed::Message(m) => Some(m.message.text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            ["first prompt", "second prompt"],
+            "read again from byte 0"
+        );
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// First byte of the current encoding. The first encoding (a Claude Code assembler state, then the enhancer's)
 /// starts with a bincode varint, which is never 255, so a checkpoint written before sources had their own state
 /// still resumes where it stopped.
-const TAGGED: u8 = 0xff;
+const TAGGED: u8 = crate::source::STATE_TAG;
 
 /// The carry-over state saved in a checkpoint.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -89,5 +89,30 @@ mod tests {
             "a checkpoint of the first encoding decodes as Claude Code's state"
         );
         assert_eq!(ResumeState::from_bytes(&[TAGGED, 9, 9, 9]), None);
+        assert_eq!(
+            SourceState::agent_of_encoded(&old),
+            Some(crate::message::Agent::ClaudeCode)
+        );
+    }
+
+    #[test]
+    fn the_agent_of_an_encoded_state_is_read_without_decoding_it() {
+        let states = [
+            SourceState::ClaudeCode(AssemblerState::default()),
+            SourceState::Codex(Default::default()),
+            SourceState::GeminiLog(Default::default()),
+            SourceState::Rewritten(Default::default()),
+        ];
+        for source in states {
+            let agent = source.agent();
+            let bytes = ResumeState {
+                source,
+                enhancer: EnhancerState::default(),
+            }
+            .to_bytes()
+            .unwrap_or_default();
+            assert_eq!(SourceState::agent_of_encoded(&bytes), Some(agent));
+        }
+        assert_eq!(SourceState::agent_of_encoded(&[]), None);
     }
 }

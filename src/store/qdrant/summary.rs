@@ -55,8 +55,10 @@ impl QdrantStore {
         for (kind, n) in self.facet_filtered("kind", first_chunks(vec![], vec![]), 100)? {
             s.by_kind.insert(kind, n);
         }
-        for (agent, n) in self.facet_filtered("agent", first_chunks(vec![], vec![]), 100)? {
-            s.by_agent.insert(agent, n);
+        // A collection written before `agent` existed may have no index on it (a writing run adds it): then every
+        // message counts as Claude Code's, as its points are.
+        if let Ok(agents) = self.facet_filtered("agent", first_chunks(vec![], vec![]), 100) {
+            s.by_agent.extend(agents);
         }
         // Points written before `agent` existed are Claude Code's.
         let unnamed = s.messages.saturating_sub(s.by_agent.values().sum());
