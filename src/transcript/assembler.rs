@@ -16,7 +16,7 @@
 
 use super::blocks::{content_blocks, Block};
 use super::raw::{ConversationLine, LineHead};
-use super::repair::repair_lone_surrogates;
+use super::repair;
 use super::{hook_feedback, text, tools};
 use crate::ids;
 use crate::message::{Message, MessageKind, ToolCall};
@@ -137,38 +137,15 @@ impl Assembler {
     /// Feeds one complete line (without its `\n`) that starts at byte `offset`. Messages it completes are pushed
     /// to `out`.
     pub fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
-        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let Some(line) = repair::content(line) else {
             return LineOutcome::Ok;
-        }
-        // Validated once here, so serde does not validate every string again.
-        let (text, repaired): (std::borrow::Cow<'_, str>, _) = match std::str::from_utf8(line) {
-            Ok(s) => (s.into(), None),
-            Err(e) => (
-                String::from_utf8_lossy(line).into_owned().into(),
-                Some(format!(
-                    "invalid UTF-8 at line byte {} replaced",
-                    e.valid_up_to()
-                )),
-            ),
         };
-        let first_try = self.feed_decoded(offset, &text, out);
-        match first_try {
-            Ok(()) => match repaired {
-                Some(r) => LineOutcome::Repaired(r),
-                None => LineOutcome::Ok,
-            },
-            Err(err) => match repair_lone_surrogates(&text) {
-                // Decoding fails before any state changes, so the repaired line can simply be fed again.
-                Some(fixed) => match self.feed_decoded(offset, &fixed, out) {
-                    Ok(()) => {
-                        LineOutcome::Repaired("lone UTF-16 surrogate escapes replaced".to_string())
-                    }
-                    Err(_) => LineOutcome::Malformed(err),
-                },
-                None => LineOutcome::Malformed(err),
-            },
+        // Validated once there, so serde does not validate every string again. Decoding fails before any state
+        // changes, so a repaired line can simply be fed again.
+        match repair::decode_repairing(line, |text| self.feed_decoded(offset, text, out)) {
+            Ok(((), None)) => LineOutcome::Ok,
+            Ok(((), Some(r))) => LineOutcome::Repaired(r),
+            Err(err) => LineOutcome::Malformed(err),
         }
     }
 

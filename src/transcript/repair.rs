@@ -1,4 +1,46 @@
-//! Repairs a JSON line that serde_json rejects for lone UTF-16 surrogate escapes (seen in real transcripts).
+//! Decoding one JSONL line the way every line-based source does: without a BOM or a trailing CR, invalid UTF-8
+//! replaced, and a line that serde_json rejects for lone UTF-16 surrogate escapes (seen in real transcripts)
+//! repaired and decoded again.
+
+/// A line's bytes without a BOM or a trailing CR; `None` for a blank line (nothing to decode).
+pub fn content(line: &[u8]) -> Option<&[u8]> {
+    let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    (!line.iter().all(u8::is_ascii_whitespace)).then_some(line)
+}
+
+/// Decodes `line` with `decode`: invalid UTF-8 is replaced first, and when `decode` fails, a line with lone
+/// surrogate escapes is repaired and decoded again (so `decode` must change nothing when it fails). Returns what
+/// was repaired, if anything, or `decode`'s first error.
+pub fn decode_repairing<T>(
+    line: &[u8],
+    mut decode: impl FnMut(&str) -> Result<T, String>,
+) -> Result<(T, Option<String>), String> {
+    let (text, repaired): (std::borrow::Cow<'_, str>, _) = match std::str::from_utf8(line) {
+        Ok(s) => (s.into(), None),
+        Err(e) => (
+            String::from_utf8_lossy(line).into_owned().into(),
+            Some(format!(
+                "invalid UTF-8 at line byte {} replaced",
+                e.valid_up_to()
+            )),
+        ),
+    };
+    match decode(&text) {
+        Ok(v) => Ok((v, repaired)),
+        Err(err) => {
+            let Some(fixed) = repair_lone_surrogates(&text) else {
+                return Err(err);
+            };
+            let v = decode(&fixed).map_err(|_| err)?;
+            let what = "lone UTF-16 surrogate escapes replaced";
+            Ok((
+                v,
+                Some(repaired.map_or(what.to_string(), |r| format!("{r}; {what}"))),
+            ))
+        }
+    }
+}
 
 /// Replaces `\uD800`-`\uDFFF` escapes that do not form a valid pair with `\uFFFD`, so serde_json accepts the line.
 pub fn repair_lone_surrogates(s: &str) -> Option<String> {

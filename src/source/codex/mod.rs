@@ -51,7 +51,7 @@ use crate::ids;
 use crate::message::{Agent, Message, MessageKind, ToolCall};
 use crate::redact::{Counts, Redactor};
 use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
-use crate::transcript::repair::repair_lone_surrogates;
+use crate::transcript::repair;
 use crate::transcript::{text as clean_text, tools as claude_tools, LineOutcome};
 use decode::{Decoded, Record, UserPiece};
 use serde::{Deserialize, Serialize};
@@ -153,34 +153,6 @@ impl CodexAssembler {
     pub fn with_redactor(mut self, redactor: Option<Arc<Redactor>>) -> Self {
         self.redactor = redactor;
         self
-    }
-
-    fn decode(&self, line: &[u8]) -> Result<(Decoded, Option<String>), String> {
-        let (text, repaired): (std::borrow::Cow<'_, str>, _) = match std::str::from_utf8(line) {
-            Ok(s) => (s.into(), None),
-            Err(e) => (
-                String::from_utf8_lossy(line).into_owned().into(),
-                Some(format!(
-                    "invalid UTF-8 at line byte {} replaced",
-                    e.valid_up_to()
-                )),
-            ),
-        };
-        match decode::decode(&text) {
-            Ok(d) => Ok((d, repaired)),
-            Err(err) => match repair_lone_surrogates(&text) {
-                Some(fixed) => decode::decode(&fixed)
-                    .map(|d| {
-                        let what = "lone UTF-16 surrogate escapes replaced".to_string();
-                        (
-                            d,
-                            Some(repaired.map_or(what.clone(), |r| format!("{r}; {what}"))),
-                        )
-                    })
-                    .map_err(|_| err),
-                None => Err(err),
-            },
-        }
     }
 
     fn apply(&mut self, offset: u64, decoded: Decoded, out: &mut Vec<Message>) {
@@ -421,13 +393,11 @@ impl CodexAssembler {
 
 impl RecordAssembler for CodexAssembler {
     fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
-        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let Some(line) = repair::content(line) else {
             return LineOutcome::Ok;
-        }
+        };
         // Decoded whole before anything changes: a malformed line leaves the state as it was.
-        let (mut decoded, repaired) = match self.decode(line) {
+        let (mut decoded, repaired) = match repair::decode_repairing(line, decode::decode) {
             Ok(d) => d,
             Err(e) => return LineOutcome::Malformed(e),
         };

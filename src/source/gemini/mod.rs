@@ -54,7 +54,7 @@ use super::{RecordAssembler, SourceState};
 use crate::ids;
 use crate::message::{Agent, Message};
 use crate::redact::{Counts, Redactor};
-use crate::transcript::repair::repair_lone_surrogates;
+use crate::transcript::repair::{self, repair_lone_surrogates};
 use crate::transcript::LineOutcome;
 use decode::{Line, Meta, Turn};
 use serde::{Deserialize, Serialize};
@@ -347,45 +347,15 @@ impl GeminiLogAssembler {
         self.redactor = redactor;
         self
     }
-
-    fn decode(line: &[u8]) -> Result<(Line, Option<String>), String> {
-        let (text, repaired): (Cow<'_, str>, _) = match std::str::from_utf8(line) {
-            Ok(s) => (s.into(), None),
-            Err(e) => (
-                String::from_utf8_lossy(line).into_owned().into(),
-                Some(format!(
-                    "invalid UTF-8 at line byte {} replaced",
-                    e.valid_up_to()
-                )),
-            ),
-        };
-        match decode::line(&text) {
-            Ok(l) => Ok((l, repaired)),
-            Err(err) => match repair_lone_surrogates(&text) {
-                Some(fixed) => decode::line(&fixed)
-                    .map(|l| {
-                        let what = "lone UTF-16 surrogate escapes replaced".to_string();
-                        (
-                            l,
-                            Some(repaired.map_or(what.clone(), |r| format!("{r}; {what}"))),
-                        )
-                    })
-                    .map_err(|_| err),
-                None => Err(err),
-            },
-        }
-    }
 }
 
 impl RecordAssembler for GeminiLogAssembler {
     fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
-        let line = line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        let Some(line) = repair::content(line) else {
             return LineOutcome::Ok;
-        }
+        };
         // Decoded whole before anything changes: a malformed line leaves the state as it was.
-        let (decoded, mut warning) = match Self::decode(line) {
+        let (decoded, mut warning) = match repair::decode_repairing(line, decode::line) {
             Ok(d) => d,
             Err(e) => return LineOutcome::Malformed(e),
         };
