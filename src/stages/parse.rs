@@ -119,9 +119,6 @@ impl FileParser {
         tx: &Sender<Parsed>,
         shutdown: &mut Shutdown,
     ) -> Result<FileEnd> {
-        if crate::source::read_whole(pending.agent, &pending.path) {
-            return self.parse_rewritten(pending, tx);
-        }
         let path = pending.path.as_str();
         let io = |e| crate::error::Error::io(path, e);
         let file = match File::open(path) {
@@ -135,6 +132,9 @@ impl FileParser {
             Err(e) => return Err(io(e)),
         };
         let stat = FileStat::of(&file).map_err(io)?;
+        if crate::source::read_whole(pending.agent, path) {
+            return self.parse_rewritten(path, file, &stat, tx);
+        }
         let (mut cp, state) = self.starting_point(path, pending.agent, &file, &stat)?;
         let counters = self.reporter.counters().clone();
         if tx

@@ -5,7 +5,6 @@
 
 use super::{FileEnd, FileParser};
 use crate::checkpoint::{self, FileStat};
-use crate::discover::PendingFile;
 use crate::error::{Error, Result};
 use crate::progress::Counters;
 use crate::source::gemini::{read_chat, ChatError};
@@ -17,25 +16,15 @@ use std::fs::File;
 use std::io::Read;
 
 impl FileParser {
-    /// Reads a rewritten file whole; see the module documentation.
+    /// Reads a rewritten file (open as `file`, `stat` taken before reading) whole; see the module documentation.
     pub(super) fn parse_rewritten(
         &self,
-        pending: &PendingFile,
+        path: &str,
+        mut file: File,
+        stat: &FileStat,
         tx: &Sender<Parsed>,
     ) -> Result<FileEnd> {
-        let path = pending.path.as_str();
         let io = |e| Error::io(path, e);
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.reporter.warn(format!(
-                    "{path}: deleted before it could be read; its stored points are kept"
-                ));
-                return Ok(FileEnd::Finished);
-            }
-            Err(e) => return Err(io(e)),
-        };
-        let stat = FileStat::of(&file).map_err(io)?;
         let stored = self.store.checkpoint(path).ok().flatten();
         let state = stored
             .as_ref()
@@ -46,7 +35,7 @@ impl FileParser {
             _ => SeenMessages::default(),
         };
         let restarts = stored.as_ref().map_or(0, |cp| cp.restarts);
-        let mut cp = checkpoint::fresh(path, &file, &stat, restarts).map_err(io)?;
+        let mut cp = checkpoint::fresh(path, &file, stat, restarts).map_err(io)?;
         let limit = self.config.max_line_bytes as u64;
         let messages = if stat.size > limit {
             self.reporter.warn(format!(
