@@ -140,3 +140,48 @@ fn the_working_directory_is_the_first_cwd_value_escapes_decoded() {
         }
     );
 }
+
+#[test]
+fn a_gemini_chat_in_a_hash_named_directory_honours_its_project_s_marker() {
+    use sha2::{Digest, Sha256};
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let project = tmp.path().join("work/secret-app");
+    std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
+    let root = project.to_string_lossy().into_owned();
+    let hash: String = Sha256::digest(root.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let chat = tmp
+        .path()
+        .join(".gemini/tmp")
+        .join(&hash)
+        .join("chats/session-2025-01-01T10-00-abcd.json");
+    std::fs::create_dir_all(chat.parent().unwrap_or(tmp.path())).unwrap_or_else(|e| panic!("{e}"));
+    let body = serde_json::json!({
+        "sessionId": "g-1",
+        "projectHash": hash,
+        "messages": [{"id": "m1", "type": "gemini", "content": "",
+            "toolCalls": [{"id": "c1", "name": "read_file", "args": {"absolute_path": format!("{root}/src/lib.rs")}}]}]
+    });
+    std::fs::write(&chat, body.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    let found = FoundFile {
+        path: chat.to_string_lossy().into_owned(),
+        size: 1,
+        mtime_ns: 0,
+        agent: crate::message::Agent::GeminiCli,
+    };
+    assert_eq!(peek(&chat).cwd.as_deref(), Some(root.as_str()));
+    let none = globs(&[]);
+    assert_eq!(kept(&none, std::slice::from_ref(&found)).len(), 1);
+    std::fs::write(project.join(MARKER), "").unwrap_or_else(|e| panic!("{e}"));
+    let (_, why) = none.separate(vec![found.clone()]);
+    assert_eq!(
+        why.first().map(|(_, w)| w.clone()),
+        Some(Excluded::Marker(project.join(MARKER)))
+    );
+    // `forget --project secret-app` recognises it too.
+    let forgetting = globs(&[]).forgetting(vec![Forget::Project("secret-app".into())]);
+    std::fs::remove_file(project.join(MARKER)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kept(&forgetting, &[found]).is_empty());
+}

@@ -10,7 +10,9 @@
 //! Rules (the same for both forms, so a conversation gives the same messages in either):
 //! - **Session**: `sessionId` (a `$set` may change it; a metadata line later in the file patches it too), else
 //!   the file stem. The cwd is the project root Gemini CLI recorded for the chat's directory ([`project_root`]),
-//!   else the `projectHash`'s first 12 characters (so the project is at least named by its hash, briefly). No branch; never a sidechain.
+//!   else, for a directory named by hash, the root that hash was made from when a registry or a path in the
+//!   project's chats names it ([`resolve_root`]), else the `projectHash`'s first 12 characters (so the project
+//!   is at least named by its hash, briefly). No branch; never a sidechain.
 //! - **Messages**: `type: user` is a prompt (its content: a string, or its text parts joined by newlines, inline
 //!   data as `[image]` / `[file]`). `type: gemini` is an answer: its `thoughts` as `[thinking] subject:
 //!   description` paragraphs (and content parts marked `thought`), then its content; then each of its
@@ -45,9 +47,11 @@
 
 mod decode;
 mod draft;
+mod hash_root;
 mod project;
 mod tools;
 
+pub use hash_root::resolve_root;
 pub use project::project_root;
 
 use super::{RecordAssembler, SourceState};
@@ -119,7 +123,7 @@ pub fn read_chat(
         }
     };
     let mut meta = decode::meta(top).map_err(ChatError::Malformed)?;
-    let mut root = project_root(Path::new(source_path));
+    let mut root = resolve_root(Path::new(source_path), meta.project_hash.as_deref());
     if let Some(r) = redactor {
         meta.redact(r, redactions);
         if let Some(root) = &mut root {
@@ -215,7 +219,7 @@ struct Place {
 struct Ctx<'a> {
     source_path: &'a str,
     default_session: &'a str,
-    /// The project root (redacted), when Gemini CLI recorded it.
+    /// The project root (redacted), when it is known ([`resolve_root`]).
     root: Option<&'a str>,
 }
 
@@ -332,7 +336,7 @@ impl GeminiLogAssembler {
         GeminiLogAssembler {
             source_path: source_path.to_string(),
             default_session: stem_session(source_path),
-            root: project_root(Path::new(source_path)),
+            root: resolve_root(Path::new(source_path), None),
             state,
             redactor: None,
             redactions: Counts::new(),
@@ -416,9 +420,10 @@ fn stem_session(source_path: &str) -> String {
 }
 
 /// The project a chat at `chat_path` whose metadata names `project_hash` is stored under (its messages' `cwd`):
-/// the recorded root, else the short hash. `forget --project` uses it to recognise the chat before reading it.
+/// its root as the assemblers find it ([`resolve_root`]), else the short hash. `forget --project` and the
+/// exclusions use it to recognise the chat before reading it.
 pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
-    project_root(chat_path).unwrap_or_else(|| short_hash(project_hash))
+    resolve_root(chat_path, Some(project_hash)).unwrap_or_else(|| short_hash(project_hash))
 }
 
 /// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a

@@ -1,7 +1,8 @@
 //! The project a chat belongs to. Gemini CLI names a project's directory under `~/.gemini/tmp` by a SHA-256 of
 //! its root (before 0.2x) or by a short id (`my-app`, `my-app-1`) that `~/.gemini/projects.json` maps from the
 //! root (`{"projects": {"/abs/root": "my-app"}}`), and writes the root into `<dir>/.project_root` as an
-//! ownership marker.
+//! ownership marker. A directory named by hash without either record is matched back to its root by
+//! [`super::hash_root`].
 
 use serde_json::Value;
 use std::io::Read;
@@ -18,12 +19,7 @@ const MAX_REGISTRY_BYTES: u64 = 16 * 1024 * 1024;
 /// "<id>"}`), else `None`. The project directory is the parent of the chat's nearest `chats` ancestor (subagent
 /// chats sit one level deeper, under their parent session's directory).
 pub fn project_root(chat_path: &Path) -> Option<String> {
-    let project_dir = chat_path
-        .ancestors()
-        .skip(1)
-        .find(|a| a.file_name().is_some_and(|n| n == "chats"))?
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())?;
+    let project_dir = project_dir(chat_path)?;
     if let Some(root) = marker(&project_dir.join(".project_root")) {
         return Some(root);
     }
@@ -32,8 +28,19 @@ pub fn project_root(chat_path: &Path) -> Option<String> {
     registry_root(&registry, id)
 }
 
+/// The chat's project directory: the parent of its nearest `chats` ancestor (subagent chats sit one level
+/// deeper, under their parent session's directory).
+pub(super) fn project_dir(chat_path: &Path) -> Option<&Path> {
+    chat_path
+        .ancestors()
+        .skip(1)
+        .find(|a| a.file_name().is_some_and(|n| n == "chats"))?
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+}
+
 /// The file's bytes, when it is a regular file of at most `max` bytes.
-fn read_small(path: &Path, max: u64) -> Option<Vec<u8>> {
+pub(super) fn read_small(path: &Path, max: u64) -> Option<Vec<u8>> {
     let file = std::fs::File::open(path).ok()?;
     if !file.metadata().ok()?.is_file() {
         return None;
@@ -51,15 +58,23 @@ fn marker(path: &Path) -> Option<String> {
 }
 
 fn registry_root(path: &Path, id: &str) -> Option<String> {
-    let bytes = read_small(path, MAX_REGISTRY_BYTES)?;
-    let value: Value = serde_json::from_slice(&bytes).ok()?;
-    let map = match value.get("projects") {
-        Some(Value::Object(projects)) => projects,
-        _ => value.as_object()?,
-    };
-    map.iter()
+    registry(path)?
+        .iter()
         .find(|(root, v)| v.as_str() == Some(id) && !root.trim().is_empty())
         .map(|(root, _)| root.clone())
+}
+
+/// A registry's map between project paths and ids: `projects` (as `projects.json` has it) or the top-level
+/// object (`trustedFolders.json`, and the older `projects.json`).
+pub(super) fn registry(path: &Path) -> Option<serde_json::Map<String, Value>> {
+    let bytes = read_small(path, MAX_REGISTRY_BYTES)?;
+    match serde_json::from_slice::<Value>(&bytes).ok()? {
+        Value::Object(mut top) => match top.remove("projects") {
+            Some(Value::Object(projects)) => Some(projects),
+            _ => Some(top),
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,310 @@
+//! A project directory named by the SHA-256 of its root (Gemini CLI before short ids), matched back to the root
+//! when nothing recorded it: the root is the candidate path whose SHA-256 (of the path as written) is the hash.
+//! Candidates, in order:
+//! - the paths `projects.json` and `trustedFolders.json` list (beside `tmp/`);
+//! - the directories above the absolute paths the project's chats hold. Gemini CLI's file tools take absolute
+//!   paths, so a chat that read, listed or wrote a file names its project's root or a path below it. The chat
+//!   being read is searched first, then its newest siblings in the same `chats/` directory.
+//!
+//! A hash names one root, so a root found for a directory holds for every chat in it: it is remembered for the
+//! life of the process. A directory where nothing matched is searched again after [`RETRY_AFTER`] (a new chat
+//! may name a path). All reads are bounded ([`MAX_SCANNED_BYTES`] of at most [`MAX_CHATS`] chats).
+
+use super::project::{project_dir, project_root, registry};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// How much of one chat is searched for absolute paths.
+const MAX_SCANNED_BYTES: u64 = 256 * 1024;
+/// Most chats of one project directory searched (the chat being read, then the newest others).
+const MAX_CHATS: usize = 16;
+/// Most distinct paths taken from one chat, and the longest.
+const MAX_PATHS: usize = 256;
+const MAX_PATH_BYTES: usize = 4_096;
+/// Most directories hashed for one project directory (bounds the work on chats full of deep paths).
+const MAX_HASHED: usize = 16_384;
+/// How long a directory where no candidate matched is left alone before it is searched again.
+const RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// What was found for each project directory: a root (for good), or nothing (at that instant).
+type Memo = HashMap<PathBuf, Result<String, Instant>>;
+
+fn memo() -> &'static Mutex<Memo> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    MEMO.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The project root of the chat at `chat_path`: where Gemini CLI recorded it ([`project_root`]), else, when the
+/// chat's project directory is named by a SHA-256 (or the chat's `project_hash` is one), the candidate whose
+/// hash it is. `None` when no candidate matches.
+pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<String> {
+    if let Some(root) = project_root(chat_path) {
+        return Some(root);
+    }
+    let dir = project_dir(chat_path)?;
+    let dir_name = dir.file_name().and_then(|n| n.to_str());
+    let mut hashes: Vec<String> = project_hash
+        .into_iter()
+        .chain(dir_name)
+        .filter(|h| is_sha256_hex(h))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if hashes.is_empty() {
+        // A short-id directory without a record: the chat's own metadata may still carry the hash.
+        hashes.extend(
+            head_hash(&read_head(chat_path))
+                .filter(|h| is_sha256_hex(h))
+                .map(|h| h.to_ascii_lowercase()),
+        );
+    }
+    if hashes.is_empty() {
+        return None;
+    }
+    if let Ok(memo) = memo().lock() {
+        match memo.get(dir) {
+            Some(Ok(root)) => return Some(root.clone()),
+            Some(Err(at)) if at.elapsed() < RETRY_AFTER => return None,
+            _ => {}
+        }
+    }
+    let found = search(dir, chat_path, &hashes);
+    if let Ok(mut memo) = memo().lock() {
+        memo.insert(dir.to_path_buf(), found.clone().ok_or_else(Instant::now));
+    }
+    found
+}
+
+/// Hashes the candidates of the project directory `dir`, `chat_path`'s first.
+fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
+    let mut hashed = Hashed::new(hashes);
+    if let Some(gemini) = dir.parent().and_then(Path::parent) {
+        for file in ["projects.json", "trustedFolders.json"] {
+            let paths = registry(&gemini.join(file)).unwrap_or_default();
+            if let Some(root) = paths.keys().find_map(|p| hashed.root_above(p)) {
+                return Some(root);
+            }
+        }
+    }
+    for chat in std::iter::once(chat_path.to_path_buf()).chain(siblings(chat_path)) {
+        for path in absolute_paths(&read_head(&chat)) {
+            if let Some(root) = hashed.root_above(&path) {
+                return Some(root);
+            }
+            if hashed.exhausted() {
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// The other chats beside `chat_path`, newest first by name (Gemini CLI names them `session-<time>-...`).
+fn siblings(chat_path: &Path) -> Vec<PathBuf> {
+    let Some(chats) = chat_path.parent() else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(chats) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p != chat_path && p.is_file())
+        .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
+        .collect();
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    out.truncate(MAX_CHATS - 1);
+    out
+}
+
+/// The directories hashed so far, and the hashes they are compared with.
+struct Hashed<'a> {
+    hashes: &'a [String],
+    seen: HashSet<String>,
+}
+
+impl<'a> Hashed<'a> {
+    fn new(hashes: &'a [String]) -> Self {
+        Hashed {
+            hashes,
+            seen: HashSet::new(),
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.seen.len() >= MAX_HASHED
+    }
+
+    /// `path`, or the first directory above it, whose SHA-256 is one of the hashes (a trailing `/` ignored).
+    fn root_above(&mut self, path: &str) -> Option<String> {
+        let trimmed = path.trim_end_matches('/');
+        for dir in Path::new(trimmed).ancestors() {
+            let Some(dir) = dir.to_str().filter(|d| !d.is_empty() && *d != "/") else {
+                continue;
+            };
+            if self.exhausted() || !self.seen.insert(dir.to_string()) {
+                // Hashed before, and so were the directories above it.
+                return None;
+            }
+            if self.hashes.contains(&sha256_hex(dir)) {
+                return Some(dir.to_string());
+            }
+        }
+        None
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The first [`MAX_SCANNED_BYTES`] of a file (fewer when it is shorter or unreadable).
+fn read_head(path: &Path) -> Vec<u8> {
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(MAX_SCANNED_BYTES).read_to_end(&mut head);
+    }
+    head
+}
+
+/// The first `"projectHash"` string value in `bytes`.
+fn head_hash(bytes: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"projectHash\":";
+    let at = memchr::memmem::find(bytes, KEY)?;
+    let value = bytes.get(at + KEY.len()..)?.trim_ascii_start();
+    serde_json::Deserializer::from_slice(value)
+        .into_iter::<String>()
+        .next()?
+        .ok()
+}
+
+/// The distinct JSON strings in `bytes` that are absolute Unix paths (`"/...`, one line), in order.
+fn absolute_paths(bytes: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"\"/") {
+        if out.len() >= MAX_PATHS {
+            break;
+        }
+        let Some(Ok(path)) = serde_json::Deserializer::from_slice(&bytes[at..])
+            .into_iter::<String>()
+            .next()
+        else {
+            continue;
+        };
+        let plausible =
+            path.len() <= MAX_PATH_BYTES && !path.contains(['\n', '\0']) && !path.starts_with("//");
+        if plausible && !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn a_path_in_the_chat_names_the_root_its_hash_was_made_from() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = "/home/me/src/my app";
+        let tmp = home.path().join(".gemini/tmp").join(sha256_hex(root));
+        let chat = tmp.join("chats/session-2025-01-01T10-00-aaaa.json");
+        write(
+            &chat,
+            r#"{"messages": [{"toolCalls": [{"args": {"absolute_path": "/home/me/src/my app/src/main.rs"}}]}]}"#,
+        );
+        assert_eq!(resolve_root(&chat, None).as_deref(), Some(root));
+        // Every chat of the directory has the root, even one that names no path.
+        let quiet = tmp.join("chats/session-2025-01-02T10-00-bbbb.json");
+        write(&quiet, r#"{"messages": []}"#);
+        assert_eq!(resolve_root(&quiet, None).as_deref(), Some(root));
+    }
+
+    #[test]
+    fn a_sibling_chat_or_a_registry_can_name_the_root() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let gemini = home.path().join(".gemini");
+        let root = "/work/proj";
+        let dir = gemini.join("tmp").join(sha256_hex(root));
+        let quiet = dir.join("chats/session-2025-01-02T10-00-bbbb.json");
+        write(&quiet, r#"{"messages": []}"#);
+        write(
+            &dir.join("chats/session-2025-01-01T10-00-aaaa.json"),
+            r#"{"x": "/work/proj/"}"#,
+        );
+        assert_eq!(resolve_root(&quiet, None).as_deref(), Some(root));
+
+        let other = "/srv/other";
+        let dir = gemini.join("tmp").join(sha256_hex(other));
+        let chat = dir.join("chats/session-2025-01-01T10-00-cccc.json");
+        write(&chat, r#"{"messages": [{"content": "/tmp/unrelated"}]}"#);
+        write(
+            &gemini.join("trustedFolders.json"),
+            r#"{"/srv/other": "TRUST_FOLDER", "/x": "TRUST_FOLDER"}"#,
+        );
+        assert_eq!(resolve_root(&chat, None).as_deref(), Some(other));
+    }
+
+    #[test]
+    fn nothing_matches_without_a_hash_or_a_candidate() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let tmp = home.path().join(".gemini/tmp");
+        let hashed = tmp
+            .join(sha256_hex("/nowhere/seen"))
+            .join("chats/session-1.json");
+        write(
+            &hashed,
+            r#"{"messages": [{"content": "/home/me/else/file.rs"}]}"#,
+        );
+        assert_eq!(resolve_root(&hashed, None), None);
+        // Not a hash: no search (a short id is mapped by projects.json or .project_root only).
+        let short = tmp.join("my-app/chats/session-1.json");
+        write(
+            &short,
+            r#"{"messages": [{"content": "/home/me/my-app/a.rs"}]}"#,
+        );
+        assert_eq!(resolve_root(&short, None), None);
+        // ... unless the chat's metadata names the hash.
+        let named = tmp.join("named/chats/session-1.json");
+        let meta = format!(
+            r#"{{"projectHash": "{}", "messages": [{{"content": "/home/me/named/a.rs"}}]}}"#,
+            sha256_hex("/home/me/named")
+        );
+        write(&named, &meta);
+        assert_eq!(
+            resolve_root(&named, None).as_deref(),
+            Some("/home/me/named")
+        );
+    }
+
+    #[test]
+    fn only_whole_absolute_path_strings_are_candidates() {
+        let got = absolute_paths(
+            br#"{"a": "/x/y", "b": "/x/y", "c": "not/abs", "d": "/multi\nline", "e": "//net/share", "f": "/z"}"#,
+        );
+        assert_eq!(got, ["/x/y", "/z"]);
+        assert_eq!(head_hash(br#"{"projectHash": 1}"#), None);
+        assert_eq!(
+            head_hash(br#"{"projectHash":  "ab"}"#).as_deref(),
+            Some("ab")
+        );
+    }
+}
