@@ -184,6 +184,10 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     } else {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     }
+    // The same text stored twice (a subagent's report in its own log and as the tool result of its caller, a
+    // file read twice) is shown once, at its best rank.
+    let mut shown = std::collections::HashSet::new();
+    hits.retain(|h| shown.insert(blake3::hash(h.payload.text.as_bytes())));
     hits.truncate(req.limit);
     for h in &mut hits {
         h.snippet = snippet(&h.payload.text, &req.query);
@@ -318,6 +322,50 @@ mod tests {
             assert!(boosted(fused, &boost) > boosted(fused, &[]), "{fused}");
             assert!((boosted(fused, &boost) - fused - (1.0 + MAX_BOOST).ln()).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn the_same_text_stored_twice_is_one_hit_at_its_best_rank() {
+        use crate::search::index::SearchIndex;
+        use crate::store::embedded::tests::payload;
+        use crate::store::StoredPoint;
+        let texts = [
+            ("s1", "the deploy failed: the token expired"),
+            ("s2", "the deploy failed: the token expired"),
+            ("s3", "the deploy token was renewed"),
+        ];
+        let points = texts.iter().enumerate().map(|(i, (session, text))| {
+            let mut p = payload(session, "u", 0, 1);
+            p.text = text.to_string();
+            let vector = vec![1.0, i as f32 * 0.1];
+            (
+                uuid::Uuid::from_u128(i as u128 + 1),
+                StoredPoint { vector, payload: p },
+            )
+        });
+        let index = SearchIndex::from_points(points);
+        let req = SearchRequest {
+            query: "deploy token expired".into(),
+            expansion: None,
+            mode: SearchMode::Hybrid,
+            limit: 10,
+            filter: Filter::default(),
+            context: 0,
+            current_project: None,
+            now_unix: 0,
+        };
+        let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
+        let sessions: Vec<&str> = ranked
+            .hits
+            .iter()
+            .map(|h| h.payload.session_id.as_str())
+            .collect();
+        assert_eq!(
+            sessions,
+            ["s1", "s3"],
+            "the copy in s2 ranks below s1's and is left out"
+        );
+        assert_eq!(ranked.matched, 3, "every message still counts as matched");
     }
 
     #[test]
