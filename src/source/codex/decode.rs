@@ -2,8 +2,8 @@
 //! (so a line that fails to decode changes nothing).
 
 use super::record::{
-    short, typed, CallItem, Compacted, Head, ItemCompleted, MessageItem, OutputItem, Part,
-    PayloadHead, Reasoning, SessionMeta, TurnContext, UserEvent,
+    short, typed, CallItem, Compacted, Head, HookCompleted, ItemCompleted, MessageItem, OutputItem,
+    Part, PayloadHead, Reasoning, SessionMeta, TurnContext, UserEvent,
 };
 use super::text;
 use super::tools::{self, CallParts};
@@ -55,6 +55,10 @@ pub enum Record {
     Summary {
         text: String,
     },
+    /// What a hook (a command Codex runs at `stop`, `pre_tool_use`, ...) reported back.
+    HookFeedback {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +86,9 @@ impl Record {
                 UserPiece::Text(t) => Some(t),
                 UserPiece::Image => None,
             })),
-            Record::Assistant { text, .. } | Record::Summary { text } => fields.push(text),
+            Record::Assistant { text, .. }
+            | Record::Summary { text }
+            | Record::HookFeedback { text } => fields.push(text),
             Record::Reasoning { summaries } => fields.extend(summaries.iter_mut()),
             Record::Call { parts, .. } => {
                 fields.push(&mut parts.input);
@@ -293,8 +299,19 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                 return Ok(Record::Skip);
             };
             let kind = item.kind.0.as_deref();
+            if kind == Some("Plan") {
+                // A plan exists only here: Codex derives it from tags in the model's stream, and no response
+                // item holds it.
+                return Ok(match item.text.0 {
+                    Some(t) if !t.trim().is_empty() => Record::Assistant {
+                        text: format!("[plan]\n{t}"),
+                        dedup: false,
+                    },
+                    _ => Record::Skip,
+                });
+            }
             if !matches!(kind, Some("UserMessage" | "AgentMessage")) {
-                // Plans, reasoning, commands, tool calls: the response items hold them.
+                // Reasoning, commands, tool calls, file changes: the response items hold them.
                 return Ok(Record::Skip);
             }
             let parts = match &item.content {
@@ -317,11 +334,45 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                 }
             }
         }
+        "hook_completed" => {
+            let h: HookCompleted = typed(line, &what)?;
+            h.run.as_ref().map_or(Record::Skip, hook_feedback)
+        }
         // token_count, agent_reasoning, exec_command_end, patch_apply_end, turn_aborted, task_started, ...:
         // tool activity comes from response items, reasoning from `reasoning` items.
         _ => Record::Skip,
     };
     Ok(record)
+}
+
+/// A hook run's report (`run.entries[].text`, headed by the hook's event and status), or `Skip` when it
+/// reported nothing (most runs pass silently).
+fn hook_feedback(run: &Value) -> Record {
+    let texts: Vec<&str> = run
+        .get("entries")
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|e| e.get("text").and_then(Value::as_str))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if texts.is_empty() {
+        return Record::Skip;
+    }
+    let field = |k: &str| run.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let head = match (field("event_name"), field("status")) {
+        (Some(e), Some(s)) => format!("[hook: {e}, {s}]"),
+        (Some(e), None) => format!("[hook: {e}]"),
+        (None, Some(s)) => format!("[hook, {s}]"),
+        (None, None) => "[hook]".to_string(),
+    };
+    Record::HookFeedback {
+        text: format!("{head}\n{}", texts.join("\n")),
+    }
 }
 
 /// The pieces of a `role: user` message's content: its text parts that are the person's words, and images.

@@ -26,8 +26,13 @@
 //!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
 //!   emitted and its hash kept in a window of 32; a later one whose hash is in the window is skipped and
-//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). Other events
-//!   are skipped: tool activity comes from response items, reasoning from `reasoning` items.
+//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). Two events
+//!   hold what nothing else does: an `item_completed` `Plan` (Codex derives plans from tags in the model's
+//!   stream) is an answer `[plan]\n<text>`, and a `hook_completed` run that reported something
+//!   (`run.entries[].text`) is a `hook_feedback` message `[hook: <event>, <status>]\n<texts>`. Other events
+//!   are skipped: Codex's rollout policy always writes tool calls and outputs as response items, so the
+//!   command, MCP, web-search and file-change events (and `item_completed` items of those types) are copies;
+//!   reasoning comes from `reasoning` items.
 //! - **Compaction**: a `compacted` record's `message` is a summary message; its `replacement_history`
 //!   replays earlier items and is skipped.
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
@@ -244,6 +249,12 @@ impl CodexAssembler {
                 let text = clean_text::clean(&text);
                 if !text.is_empty() {
                     self.emit(at, Draft::new(MessageKind::Summary, text), out);
+                }
+            }
+            Record::HookFeedback { text } => {
+                let text = clean_text::clean(&text);
+                if !text.is_empty() {
+                    self.emit(at, Draft::new(MessageKind::HookFeedback, text), out);
                 }
             }
         }

@@ -109,6 +109,15 @@ pub(super) struct CompletedItem {
     #[serde(rename = "type", default)]
     pub(super) kind: LenientStr,
     pub(super) content: Option<Value>,
+    /// A `Plan` item's text.
+    #[serde(default)]
+    pub(super) text: LenientStr,
+}
+
+/// A `hook_completed` event: the hook run, read leniently (only its texts are kept).
+#[derive(Deserialize)]
+pub(super) struct HookCompleted {
+    pub(super) run: Option<Value>,
 }
 
 /// The head of every line: its type, its timestamp, and its payload's type.

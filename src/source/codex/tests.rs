@@ -224,6 +224,58 @@ fn newest_item_completed_events_are_prompts_and_answers() {
 }
 
 #[test]
+fn a_plan_and_a_hook_s_report_exist_only_as_events_and_are_kept() {
+    let plan = line(
+        "event_msg",
+        json!({"type": "item_completed", "item": {"type": "Plan", "id": "p1", "text": "1. Add the flag\n2. Test it"}}),
+    );
+    let blocked = line(
+        "event_msg",
+        json!({"type": "hook_completed", "turn_id": "t1", "run": {"id": "hook-1", "event_name": "stop",
+               "status": "blocked", "entries": [{"kind": "stop", "text": "cargo clippy: 2 warnings"}]}}),
+    );
+    let silent = line(
+        "event_msg",
+        json!({"type": "hook_completed", "turn_id": "t1", "run": {"id": "hook-2", "event_name": "stop",
+               "status": "completed", "entries": []}}),
+    );
+    let odd = line(
+        "event_msg",
+        json!({"type": "hook_completed", "run": {"entries": "not a list"}}),
+    );
+    let empty_plan = line(
+        "event_msg",
+        json!({"type": "item_completed", "item": {"type": "Plan", "text": "  "}}),
+    );
+    let (out, outcomes, _) = run(&[
+        user_item("Add a verbose flag"),
+        plan,
+        empty_plan,
+        blocked,
+        silent,
+        odd,
+    ]);
+    assert!(
+        outcomes.iter().all(|o| *o == LineOutcome::Ok),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        kinds(&out),
+        [
+            MessageKind::Human,
+            MessageKind::Assistant,
+            MessageKind::HookFeedback
+        ]
+    );
+    assert_eq!(out[1].text, "[plan]\n1. Add the flag\n2. Test it");
+    assert_eq!(
+        out[2].text,
+        "[hook: stop, blocked]\ncargo clippy: 2 warnings"
+    );
+    assert_eq!(out[2].parent_message_id, Some(out[1].message_id));
+}
+
+#[test]
 fn injected_user_text_is_not_a_prompt() {
     let ide = "# Context from my IDE setup:\n\n## Active file: a.ts\n\n## My request for Codex:\nWhy is it slow?\n";
     let (out, _, _) = run(&[
