@@ -11,18 +11,7 @@ fn both_agents() -> &'static Path {
     static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DATA.get_or_init(|| {
         let data = tempdir();
-        let (claude, codex) = (fixtures(), codex_fixtures());
-        let o = run(
-            data.path(),
-            &[
-                "run",
-                "--source",
-                claude.to_str().unwrap_or_default(),
-                "--source",
-                codex.to_str().unwrap_or_default(),
-            ],
-        );
-        assert_eq!(code(&o), 0, "run failed: {}", stderr(&o));
+        run_sources(data.path(), &[fixtures(), codex_fixtures()]);
         data
     })
     .path()
@@ -225,31 +214,14 @@ fn a_claude_code_pipeline_leaves_rollouts_alone_and_a_codex_one_reads_only_them(
             root.path(),
             &["--pipeline", p.to_str().unwrap_or_default()],
         );
-        export_json(data.path())
-            .iter()
-            .map(|p| {
-                p["payload"]["agent"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect()
+        agents_in(data.path())
     };
     assert_eq!(agents("claude-code"), ["claude-code".to_string()].into());
     assert_eq!(agents("codex"), ["codex".to_string()].into());
     let data = tempdir();
     sync_ok(data.path(), root.path(), &[]);
-    let all: std::collections::BTreeSet<String> = export_json(data.path())
-        .iter()
-        .map(|p| {
-            p["payload"]["agent"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect();
     assert_eq!(
-        all,
+        agents_in(data.path()),
         ["claude-code".to_string(), "codex".to_string()].into(),
         "the built-in pipeline reads both"
     );

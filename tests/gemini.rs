@@ -152,18 +152,8 @@ fn a_chat_read_mid_rewrite_is_retried_and_loses_nothing() {
 #[test]
 fn gemini_chats_are_searched_by_agent_beside_the_other_agents() {
     let data = tempdir();
-    let (claude, gemini) = (fixtures(), gemini_fixtures());
-    let o = run(
-        data.path(),
-        &[
-            "run",
-            "--source",
-            claude.to_str().unwrap_or_default(),
-            "--source",
-            gemini.to_str().unwrap_or_default(),
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let gemini = gemini_fixtures();
+    run_sources(data.path(), &[fixtures(), gemini.clone()]);
     let hits = search_hits(
         data.path(),
         &[

@@ -10,6 +10,8 @@ pub mod config;
 pub mod gemini;
 pub mod layout;
 pub mod rewritten;
+#[cfg(test)]
+pub mod testing;
 
 use crate::message::{Agent, Message};
 use crate::redact::{Counts, Redactor};

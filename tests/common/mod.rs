@@ -23,30 +23,46 @@ pub fn fixtures() -> PathBuf {
 
 /// `$PIPELINE_FIXTURES/codex-sessions`: real Codex CLI rollouts, laid out as `~/.codex/sessions`.
 pub fn codex_fixtures() -> PathBuf {
-    let dir = fixtures()
-        .parent()
-        .map(|p| p.join("codex-sessions"))
-        .unwrap_or_default();
-    assert!(
-        dir.is_dir(),
-        "Codex fixtures not found at {}",
-        dir.display()
-    );
-    dir
+    fixtures_beside("codex-sessions")
 }
 
 /// `$PIPELINE_FIXTURES/gemini-tmp`: real Gemini CLI chats, laid out as `~/.gemini/tmp`.
 pub fn gemini_fixtures() -> PathBuf {
+    fixtures_beside("gemini-tmp")
+}
+
+fn fixtures_beside(name: &str) -> PathBuf {
     let dir = fixtures()
         .parent()
-        .map(|p| p.join("gemini-tmp"))
+        .map(|p| p.join(name))
         .unwrap_or_default();
-    assert!(
-        dir.is_dir(),
-        "Gemini fixtures not found at {}",
-        dir.display()
-    );
+    assert!(dir.is_dir(), "fixtures not found at {}", dir.display());
     dir
+}
+
+/// `run --source` over every one of `sources` into `data_dir`, which must succeed.
+pub fn run_sources(data_dir: &Path, sources: &[PathBuf]) {
+    let mut args = vec!["run".to_string()];
+    for s in sources {
+        args.push("--source".to_string());
+        args.push(s.to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(data_dir, &args);
+    assert_eq!(code(&o), 0, "run failed: {}", stderr(&o));
+}
+
+/// The agents named by the points of `data_dir`'s store.
+pub fn agents_in(data_dir: &Path) -> std::collections::BTreeSet<String> {
+    export_json(data_dir)
+        .iter()
+        .map(|p| {
+            p["payload"]["agent"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
 }
 
 /// Copies the fixture transcript `rel` (relative to [`fixtures`]) to `dest`, creating its directory.

@@ -214,12 +214,7 @@ fn absolute_paths(bytes: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn write(path: &Path, text: &str) {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
-        }
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
-    }
+    use crate::source::testing::write;
 
     #[test]
     fn a_path_in_the_chat_names_the_root_its_hash_was_made_from() {

@@ -81,12 +81,7 @@ pub(super) fn registry(path: &Path) -> Option<serde_json::Map<String, Value>> {
 mod tests {
     use super::*;
 
-    fn write(path: &Path, text: &str) {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
-        }
-        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
-    }
+    use crate::source::testing::write;
 
     #[test]
     fn the_marker_file_names_the_root() {

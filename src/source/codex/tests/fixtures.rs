@@ -1,8 +1,7 @@
 //! The real rollouts in `$PIPELINE_FIXTURES/codex-sessions` (default `../shared/fixtures`), Codex 0.40 to 0.146.
 
 use super::*;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use crate::source::testing::{self, feed_all, split_lines, split_run, stopping_points};
 
 const FILE_0924A: &str =
     "2025/09/24/rollout-2025-09-24T19-22-20-01997e76-d124-7592-9cac-2ec05abbca08.jsonl";
@@ -47,39 +46,11 @@ const EXPECTED: [(&str, [usize; 5]); 5] = [
     (FILE_0803, [3, 5, 7, 6, 5]),
 ];
 
-fn fixture(rel: &str) -> PathBuf {
-    let base = std::env::var_os("PIPELINE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    let path = base.join("codex-sessions").join(rel);
-    assert!(
-        path.is_file(),
-        "fixture not found: {} (set PIPELINE_FIXTURES)",
-        path.display()
-    );
-    path
-}
-
 /// The file's complete lines with their byte offsets.
 pub(super) fn read_lines(rel: &str) -> (String, Vec<(u64, Vec<u8>)>) {
-    let path = fixture(rel);
+    let path = testing::fixture("codex-sessions", rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = Vec::new();
-    let mut offset = 0u64;
-    for l in bytes.split(|b| *b == b'\n') {
-        if !l.is_empty() {
-            lines.push((offset, l.to_vec()));
-        }
-        offset += l.len() as u64 + 1;
-    }
-    (path.to_string_lossy().into_owned(), lines)
-}
-
-fn feed_all(a: &mut CodexAssembler, lines: &[(u64, Vec<u8>)], out: &mut Vec<Message>) {
-    for (offset, l) in lines {
-        let outcome = a.feed(*offset, l, out);
-        assert_eq!(outcome, LineOutcome::Ok, "line at {offset}");
-    }
+    (path.to_string_lossy().into_owned(), split_lines(&bytes))
 }
 
 fn messages(rel: &str) -> Vec<Message> {
@@ -93,24 +64,19 @@ fn messages(rel: &str) -> Vec<Message> {
 
 #[test]
 fn counts_per_kind_match_the_hand_checked_numbers() {
+    let kinds = [
+        MessageKind::Human,
+        MessageKind::Assistant,
+        MessageKind::ToolCall,
+        MessageKind::ToolResult,
+        MessageKind::Summary,
+    ];
     for (rel, expected) in EXPECTED {
-        let mut got: BTreeMap<MessageKind, usize> = BTreeMap::new();
-        for m in messages(rel) {
-            *got.entry(m.kind).or_default() += 1;
-        }
-        let kinds = [
-            MessageKind::Human,
-            MessageKind::Assistant,
-            MessageKind::ToolCall,
-            MessageKind::ToolResult,
-            MessageKind::Summary,
-        ];
-        let got_counts: Vec<usize> = kinds
-            .iter()
-            .map(|k| got.get(k).copied().unwrap_or(0))
-            .collect();
-        assert_eq!(got_counts, expected, "{rel}: {got:?}");
-        assert_eq!(got.get(&MessageKind::HookFeedback), None);
+        assert_eq!(
+            testing::counts_of(&messages(rel), &kinds, rel),
+            expected,
+            "{rel}"
+        );
     }
 }
 
@@ -298,39 +264,14 @@ fn sessions_cwd_branches_and_timestamps_are_set() {
     assert_eq!(out.first().map(|m| m.text.as_str()), Some("List the files"));
 }
 
-/// Feeds the first `k` lines, round-trips the state through bincode into a new assembler, feeds the rest.
-fn split_run(path: &str, lines: &[(u64, Vec<u8>)], k: usize) -> (Vec<Message>, CodexState) {
-    let mut out = Vec::new();
-    let mut a = CodexAssembler::new(path, CodexState::default());
-    feed_all(&mut a, lines.get(..k).unwrap_or(&[]), &mut out);
-    a.flush(&mut out);
-    let SourceState::Codex(state) = a.state() else {
-        panic!("not a codex state")
-    };
-    let bytes = bincode::serde::encode_to_vec(&state, bincode::config::standard())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (state, _): (CodexState, usize) =
-        bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-            .unwrap_or_else(|e| panic!("{e}"));
-    let mut b = CodexAssembler::new(path, state);
-    feed_all(&mut b, lines.get(k..).unwrap_or(&[]), &mut out);
-    b.flush(&mut out);
-    (out, b.state)
-}
-
 #[test]
 fn resuming_from_a_saved_state_gives_the_same_messages() {
     for (rel, _) in EXPECTED {
         let (path, lines) = read_lines(rel);
-        let (whole, state) = split_run(&path, &lines, 0);
+        let (whole, state) = split_run(Agent::Codex, &path, &lines, 0);
         assert_eq!(messages(rel), whole);
-        let points: Vec<usize> = if lines.len() <= 120 {
-            (1..=lines.len()).collect()
-        } else {
-            (1..=20).map(|i| i * lines.len() / 21).collect()
-        };
-        for k in points {
-            let (split, split_state) = split_run(&path, &lines, k);
+        for k in stopping_points(lines.len()) {
+            let (split, split_state) = split_run(Agent::Codex, &path, &lines, k);
             assert!(split == whole, "{rel}: differs when split after {k} lines");
             assert_eq!(
                 split_state, state,

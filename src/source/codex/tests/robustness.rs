@@ -80,13 +80,7 @@ fn bad_lines_are_outcomes_and_change_nothing() {
 
 #[test]
 fn messages_the_assembler_is_fed_are_redacted_before_state_and_output() {
-    let planted = crate::synth::secrets::planted(&mut crate::synth::Rng::new(3));
-    let github = planted
-        .iter()
-        .find(|p| p.kind == "github_token")
-        .map(|p| p.value.clone())
-        .unwrap_or_default();
-    assert!(!github.is_empty());
+    let github = crate::source::testing::planted_github_token();
     let redactor = Redactor::builtin().unwrap_or_else(|e| panic!("{e}"));
     let mut a = CodexAssembler::new(PATH, CodexState::default()).with_redactor(Some(redactor));
     let mut out = Vec::new();

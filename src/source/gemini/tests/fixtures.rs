@@ -2,8 +2,7 @@
 //! (Gemini CLI 0.1x, one redacted by its authors) and one JSONL chat (sanitized values, `$set` records).
 
 use super::*;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use crate::source::testing::{self, feed_all, split_lines, split_run};
 
 pub(super) const JSONL_STAGE0: &str = "0b7dfb1274ee51b336813b17f2ddab1f56b6591f723e7314126bbd502c69e9c9/chats/session-2026-04-29T21-39-gemstage0.jsonl";
 pub(super) const JSON_981C: &str = "1b37d21d2d347dc4deb92958752b51d6f657340fc961f32748333b8ed807a684/chats/session-2025-10-27T19-55-981c87cb.json";
@@ -37,30 +36,9 @@ const EXPECTED: [(&str, [usize; 4]); 6] = [
 ];
 
 pub(super) fn fixture(rel: &str) -> (String, Vec<u8>) {
-    let base = std::env::var_os("PIPELINE_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    let path = base.join("gemini-tmp").join(rel);
-    assert!(
-        path.is_file(),
-        "fixture not found: {} (set PIPELINE_FIXTURES)",
-        path.display()
-    );
+    let path = testing::fixture("gemini-tmp", rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (path.to_string_lossy().into_owned(), bytes)
-}
-
-/// The complete lines of a JSONL file with their byte offsets.
-pub(super) fn split_lines(bytes: &[u8]) -> Vec<(u64, Vec<u8>)> {
-    let mut lines = Vec::new();
-    let mut offset = 0u64;
-    for l in bytes.split(|b| *b == b'\n') {
-        if !l.is_empty() {
-            lines.push((offset, l.to_vec()));
-        }
-        offset += l.len() as u64 + 1;
-    }
-    lines
 }
 
 /// A JSON chat written as Gemini CLI migrates it to JSONL on resume: its metadata, then one message a line.
@@ -78,13 +56,6 @@ fn as_jsonl(bytes: &[u8]) -> Vec<u8> {
     }
     out.push(b'\n');
     out
-}
-
-fn feed_all(a: &mut GeminiLogAssembler, lines: &[(u64, Vec<u8>)], out: &mut Vec<Message>) {
-    for (offset, l) in lines {
-        let outcome = a.feed(*offset, l, out);
-        assert_eq!(outcome, LineOutcome::Ok, "line at {offset}");
-    }
 }
 
 fn jsonl_messages(path: &str, bytes: &[u8]) -> Vec<Message> {
@@ -106,23 +77,18 @@ pub(super) fn messages(rel: &str) -> Vec<Message> {
 
 #[test]
 fn counts_per_kind_match_the_hand_checked_numbers() {
+    let kinds = [
+        MessageKind::Human,
+        MessageKind::Assistant,
+        MessageKind::ToolCall,
+        MessageKind::ToolResult,
+    ];
     for (rel, expected) in EXPECTED {
-        let mut got: BTreeMap<MessageKind, usize> = BTreeMap::new();
-        for m in messages(rel) {
-            *got.entry(m.kind).or_default() += 1;
-        }
-        let kinds = [
-            MessageKind::Human,
-            MessageKind::Assistant,
-            MessageKind::ToolCall,
-            MessageKind::ToolResult,
-        ];
-        let counts: Vec<usize> = kinds
-            .iter()
-            .map(|k| got.get(k).copied().unwrap_or(0))
-            .collect();
-        assert_eq!(counts, expected, "{rel}: {got:?}");
-        assert!(got.keys().all(|k| kinds.contains(k)), "{rel}: {got:?}");
+        assert_eq!(
+            testing::counts_of(&messages(rel), &kinds, rel),
+            expected,
+            "{rel}"
+        );
     }
 }
 
@@ -244,26 +210,6 @@ fn each_json_chat_gives_the_same_messages_as_its_jsonl_migration() {
     }
 }
 
-/// Feeds the first `k` lines, round-trips the state through bincode into a new assembler, feeds the rest.
-fn split_run(path: &str, lines: &[(u64, Vec<u8>)], k: usize) -> (Vec<Message>, GeminiLogState) {
-    let mut out = Vec::new();
-    let mut a = GeminiLogAssembler::new(path, GeminiLogState::default());
-    feed_all(&mut a, lines.get(..k).unwrap_or(&[]), &mut out);
-    a.flush(&mut out);
-    let SourceState::GeminiLog(state) = a.state() else {
-        panic!("not a Gemini state")
-    };
-    let bytes = bincode::serde::encode_to_vec(&state, bincode::config::standard())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (state, _): (GeminiLogState, usize) =
-        bincode::serde::decode_from_slice(&bytes, bincode::config::standard())
-            .unwrap_or_else(|e| panic!("{e}"));
-    let mut b = GeminiLogAssembler::new(path, state);
-    feed_all(&mut b, lines.get(k..).unwrap_or(&[]), &mut out);
-    b.flush(&mut out);
-    (out, b.state)
-}
-
 #[test]
 fn resuming_from_a_saved_state_gives_the_same_messages() {
     let (path, bytes) = fixture(JSONL_STAGE0);
@@ -276,10 +222,10 @@ fn resuming_from_a_saved_state_gives_the_same_messages() {
     for (path, bytes) in files {
         let lines = split_lines(&bytes);
         let whole = jsonl_messages(&path, &bytes);
-        let (split, state) = split_run(&path, &lines, 0);
+        let (split, state) = split_run(Agent::GeminiCli, &path, &lines, 0);
         assert_eq!(split, whole);
         for k in 1..=lines.len() {
-            let (split, split_state) = split_run(&path, &lines, k);
+            let (split, split_state) = split_run(Agent::GeminiCli, &path, &lines, k);
             assert!(split == whole, "{path}: differs when split after {k} lines");
             assert_eq!(
                 split_state, state,

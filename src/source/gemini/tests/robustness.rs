@@ -1,7 +1,8 @@
 //! Bad input (it will be fuzzed: nothing may panic) and redaction.
 
-use super::fixtures::{fixture, split_lines, JSONL_STAGE0, JSON_981C, JSON_FILES};
+use super::fixtures::{fixture, JSONL_STAGE0, JSON_981C, JSON_FILES};
 use super::*;
+use crate::source::testing::split_lines;
 
 fn chat(bytes: &[u8]) -> Result<Vec<Message>, ChatError> {
     read_chat(JSON_PATH, bytes, None, &mut Counts::new())
@@ -174,13 +175,7 @@ fn bad_lines_are_outcomes_and_change_nothing() {
 
 #[test]
 fn every_kept_text_is_redacted_before_state_and_output() {
-    let planted = crate::synth::secrets::planted(&mut crate::synth::Rng::new(3));
-    let github = planted
-        .iter()
-        .find(|p| p.kind == "github_token")
-        .map(|p| p.value.clone())
-        .unwrap_or_default();
-    assert!(!github.is_empty());
+    let github = crate::source::testing::planted_github_token();
     let secret = format!("export GITHUB_TOKEN={github}");
     let messages = [
         user("u1", json!(secret)),
