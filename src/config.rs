@@ -6,16 +6,10 @@ pub use crate::source::config::{SourceConfig, SourceSet};
 use serde::Deserialize;
 use std::path::Path;
 
-/// The definition shipped in `pipelines/claude-code.toml`, compiled in.
+/// The definition shipped in `pipelines/claude-code.toml`, compiled in. The other built-in formats' pipeline
+/// files (`source::formats::FORMATS`) are its companions: the built-in pipeline also reads their sources, into
+/// the same store.
 const BUILTIN: &str = include_str!("../pipelines/claude-code.toml");
-/// The other built-in definitions, whose sources the built-in pipeline also reads (into the same store).
-const BUILTIN_COMPANIONS: [(&str, &str); 2] = [
-    ("codex.toml", include_str!("../pipelines/codex.toml")),
-    (
-        "gemini-cli.toml",
-        include_str!("../pipelines/gemini-cli.toml"),
-    ),
-];
 
 /// A pipeline definition (`pipelines/*.toml`): every setting of a run, with defaults for what the file omits.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -274,9 +268,10 @@ impl PipelineConfig {
     /// The built-in pipeline: `pipelines/claude-code.toml`, also reading every other built-in pipeline's source.
     pub fn builtin() -> Self {
         let mut cfg = Self::from_toml(BUILTIN, "(built-in)").unwrap_or_default();
-        cfg.companions = BUILTIN_COMPANIONS
+        cfg.companions = crate::source::formats::FORMATS
             .iter()
-            .filter_map(|(name, text)| Self::from_toml(text, name).ok())
+            .filter(|f| f.agent != cfg.source.kind)
+            .filter_map(|f| Self::from_toml(f.pipeline, f.pipeline_file).ok())
             .map(|c| c.source)
             .collect();
         cfg
@@ -434,17 +429,13 @@ mod tests {
         assert_eq!(source.growth, Some(crate::source::layout::Growth::Append));
         parsed.source = SourceConfig::default();
         assert_eq!(parsed, PipelineConfig::default());
-        let codex = PipelineConfig::from_toml(BUILTIN_COMPANIONS[0].1, "codex.toml")
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(codex.source.kind, crate::message::Agent::Codex);
-        assert_eq!(
-            codex.source.roots(),
-            crate::source::layout::default_roots(codex.source.kind)
-        );
-        assert_eq!(
-            codex.source.globs(),
-            crate::source::layout::default_globs(codex.source.kind)
-        );
+        // Every built-in format's file is a whole, valid pipeline definition, and the built-in pipeline reads
+        // them all, its own source first.
+        for f in crate::source::formats::FORMATS {
+            let cfg = PipelineConfig::from_toml(f.pipeline, f.pipeline_file)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(cfg.source.kind, f.agent, "{}", f.pipeline_file);
+        }
         let builtin = PipelineConfig::builtin();
         let kinds: Vec<_> = builtin.sources().sources.iter().map(|s| s.kind).collect();
         assert_eq!(
@@ -455,15 +446,13 @@ mod tests {
                 crate::message::Agent::GeminiCli
             ]
         );
-        let gemini = PipelineConfig::from_toml(BUILTIN_COMPANIONS[1].1, "gemini-cli.toml")
-            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            gemini.source.roots(),
-            crate::source::layout::default_roots(gemini.source.kind)
+            crate::source::layout::default_roots(crate::message::Agent::Codex),
+            ["${CODEX_HOME:-~/.codex}/sessions"]
         );
         assert_eq!(
-            gemini.source.globs(),
-            crate::source::layout::default_globs(gemini.source.kind)
+            crate::source::layout::default_growth(crate::message::Agent::GeminiCli),
+            crate::source::layout::Growth::Rewrite
         );
     }
 

@@ -1,6 +1,7 @@
 //! Where each agent keeps its history: a pipeline file's `[source]` roots (with environment overrides) and
 //! globs, and which format a file found under a root is.
 
+use super::formats::{self, FORMATS};
 use crate::message::Agent;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -17,42 +18,21 @@ pub enum Growth {
     Rewrite,
 }
 
-/// The default roots of `agent`, in the form `[source] roots` takes: `~` is the home directory, `${VAR}` an
-/// environment variable (a root naming an unset one is skipped; a comma-separated value gives one root per
-/// item), `${VAR:-default}` one with a default.
+/// The default roots of `agent` (its built-in pipeline file's), in the form `[source] roots` takes: `~` is the
+/// home directory, `${VAR}` an environment variable (a root naming an unset one is skipped; a comma-separated
+/// value gives one root per item), `${VAR:-default}` one with a default.
 pub fn default_roots(agent: Agent) -> Vec<String> {
-    let roots: &[&str] = match agent {
-        Agent::ClaudeCode => &[
-            "${CLAUDE_CONFIG_DIR}/projects",
-            "~/.claude/projects",
-            "${XDG_CONFIG_HOME:-~/.config}/claude/projects",
-        ],
-        Agent::Codex => &["${CODEX_HOME:-~/.codex}/sessions"],
-        Agent::GeminiCli => &["${GEMINI_CLI_HOME:-~}/.gemini/tmp"],
-    };
-    roots.iter().map(|r| r.to_string()).collect()
+    formats::defaults(agent).roots.clone().unwrap_or_default()
 }
 
-/// The default globs of `agent`'s files, over a file's path below its root.
+/// The default globs of `agent`'s files (its built-in pipeline file's), over a file's path below its root.
 pub fn default_globs(agent: Agent) -> Vec<String> {
-    let globs: &[&str] = match agent {
-        Agent::ClaudeCode => &["**/*.jsonl"],
-        Agent::Codex => &["**/rollout-*.jsonl"],
-        Agent::GeminiCli => &[
-            "**/chats/session-*.json",
-            "**/chats/session-*.jsonl",
-            "**/chats/*/*.jsonl",
-        ],
-    };
-    globs.iter().map(|g| g.to_string()).collect()
+    formats::defaults(agent).globs.clone().unwrap_or_default()
 }
 
-/// How `agent`'s files grow.
+/// How `agent`'s files grow (as its built-in pipeline file says).
 pub fn default_growth(agent: Agent) -> Growth {
-    match agent {
-        Agent::GeminiCli => Growth::Rewrite,
-        Agent::ClaudeCode | Agent::Codex => Growth::Append,
-    }
+    formats::defaults(agent).growth.unwrap_or_default()
 }
 
 /// The directories `root` (a `[source] roots` entry) names, with `env` looking variables up.
@@ -139,12 +119,14 @@ impl Formats {
     /// Every built-in format, with `sources`' globs for theirs, the catch-all (Claude Code's) last; only
     /// `sources`' agents are read.
     pub fn reading(sources: &[(Agent, Vec<String>)]) -> Result<Self, String> {
-        let order = [Agent::Codex, Agent::GeminiCli, Agent::ClaudeCode];
-        let all: Vec<(Agent, Vec<String>)> = order
+        let all: Vec<(Agent, Vec<String>)> = FORMATS
             .iter()
-            .map(|a| {
-                let own = sources.iter().find(|(s, _)| s == a).map(|(_, g)| g.clone());
-                (*a, own.unwrap_or_else(|| default_globs(*a)))
+            .map(|f| {
+                let own = sources
+                    .iter()
+                    .find(|(s, _)| *s == f.agent)
+                    .map(|(_, g)| g.clone());
+                (f.agent, own.unwrap_or_else(|| default_globs(f.agent)))
             })
             .collect();
         let mut formats = Formats::new(&all)?;
@@ -154,8 +136,10 @@ impl Formats {
 
     /// Every built-in format with its default globs, the catch-all (Claude Code's `**/*.jsonl`) last.
     pub fn builtin() -> Self {
-        let order = [Agent::Codex, Agent::GeminiCli, Agent::ClaudeCode];
-        let sources: Vec<_> = order.iter().map(|a| (*a, default_globs(*a))).collect();
+        let sources: Vec<_> = FORMATS
+            .iter()
+            .map(|f| (f.agent, default_globs(f.agent)))
+            .collect();
         Formats::new(&sources).unwrap_or(Formats {
             by_agent: Vec::new(),
             read: Vec::new(),

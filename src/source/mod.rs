@@ -2,11 +2,14 @@
 //! [`Message`]s, one record at a time, with state that survives a restart; the enhance, embed and upsert stages,
 //! the budget, the checkpoints and the stores are shared by all of them.
 //!
-//! Adding a format means one module here (a [`RecordAssembler`] and its state, one arm in [`SourceState`]) and
-//! one pipeline file (`pipelines/<agent>.toml`).
+//! Adding a format means one module here (a [`RecordAssembler`], its state and its [`formats::Format`]), one
+//! pipeline file (`pipelines/<agent>.toml`, which also gives the format's default roots and globs), and the
+//! names the store keeps: an [`Agent`] and a [`SourceState`] variant, and an entry in [`formats::FORMATS`].
 
+pub mod claude_code;
 pub mod codex;
 pub mod config;
+pub mod formats;
 pub mod gemini;
 pub mod layout;
 pub mod rewritten;
@@ -15,7 +18,7 @@ pub mod testing;
 
 use crate::message::{Agent, Message};
 use crate::redact::{Counts, Redactor};
-use crate::transcript::{Assembler, AssemblerState, LineOutcome};
+use crate::transcript::{AssemblerState, LineOutcome};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -86,7 +89,7 @@ impl Default for SourceState {
 /// Whether a file of `agent` is rewritten in place on every update, so it is read whole each time it changes
 /// (Gemini CLI's JSON chats) instead of line by line from a byte offset.
 pub fn read_whole(agent: Agent, path: &str) -> bool {
-    agent == Agent::GeminiCli && path.ends_with(".json")
+    (formats::format(agent).read_whole)(path)
 }
 
 /// The assembler for a file of `agent`'s format, resuming from `state` (a state of another format, as a
@@ -97,41 +100,5 @@ pub fn assembler(
     state: SourceState,
     redactor: Option<Arc<Redactor>>,
 ) -> Box<dyn RecordAssembler> {
-    match (agent, state) {
-        (Agent::Codex, SourceState::Codex(s)) => {
-            Box::new(codex::CodexAssembler::new(source_path, s).with_redactor(redactor))
-        }
-        (Agent::Codex, _) => Box::new(
-            codex::CodexAssembler::new(source_path, codex::CodexState::default())
-                .with_redactor(redactor),
-        ),
-        (Agent::GeminiCli, SourceState::GeminiLog(s)) => {
-            Box::new(gemini::GeminiLogAssembler::new(source_path, s).with_redactor(redactor))
-        }
-        (Agent::GeminiCli, _) => Box::new(
-            gemini::GeminiLogAssembler::new(source_path, gemini::GeminiLogState::default())
-                .with_redactor(redactor),
-        ),
-        (_, SourceState::ClaudeCode(s)) => {
-            Box::new(Assembler::new(source_path, s).with_redactor(redactor))
-        }
-        (_, _) => {
-            Box::new(Assembler::new(source_path, AssemblerState::default()).with_redactor(redactor))
-        }
-    }
-}
-
-impl RecordAssembler for Assembler {
-    fn feed(&mut self, offset: u64, line: &[u8], out: &mut Vec<Message>) -> LineOutcome {
-        Assembler::feed(self, offset, line, out)
-    }
-    fn flush(&mut self, out: &mut Vec<Message>) {
-        Assembler::flush(self, out)
-    }
-    fn take_redactions(&mut self) -> Counts {
-        Assembler::take_redactions(self)
-    }
-    fn state(&self) -> SourceState {
-        SourceState::ClaudeCode(Assembler::state(self).clone())
-    }
+    (formats::format(agent).assembler)(source_path, state, redactor)
 }

@@ -58,10 +58,10 @@ pub fn split_run(
     k: usize,
 ) -> (Vec<Message>, SourceState) {
     let mut out = Vec::new();
+    // Another format's state: the assembler starts fresh.
     let fresh = match agent {
-        Agent::ClaudeCode => SourceState::default(),
-        Agent::Codex => SourceState::Codex(Default::default()),
-        Agent::GeminiCli => SourceState::GeminiLog(Default::default()),
+        Agent::ClaudeCode => SourceState::Codex(Default::default()),
+        _ => SourceState::default(),
     };
     let mut a = assembler(agent, path, fresh, None);
     feed_all(a.as_mut(), lines.get(..k).unwrap_or(&[]), &mut out);

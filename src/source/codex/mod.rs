@@ -134,6 +134,21 @@ impl Draft {
 }
 
 /// Assembles messages for one rollout file.
+/// Codex CLI's entry among the formats.
+pub static FORMAT: super::formats::Format = super::formats::Format {
+    agent: Agent::Codex,
+    pipeline_file: "codex.toml",
+    pipeline: include_str!("../../../pipelines/codex.toml"),
+    assembler: |path, state, redactor| {
+        let state = match state {
+            SourceState::Codex(s) => s,
+            _ => CodexState::default(),
+        };
+        Box::new(CodexAssembler::new(path, state).with_redactor(redactor))
+    },
+    read_whole: |_| false,
+};
+
 pub struct CodexAssembler {
     source_path: String,
     /// Session id until a `session_meta` gives one: the file stem's trailing UUID, or the stem.

@@ -319,6 +319,21 @@ impl GeminiLogState {
     }
 }
 
+/// Gemini CLI's entry among the formats: JSON chats are read whole ([`read_chat`]), JSONL logs line by line.
+pub static FORMAT: super::formats::Format = super::formats::Format {
+    agent: Agent::GeminiCli,
+    pipeline_file: "gemini-cli.toml",
+    pipeline: include_str!("../../../pipelines/gemini-cli.toml"),
+    assembler: |path, state, redactor| {
+        let state = match state {
+            SourceState::GeminiLog(s) => s,
+            _ => GeminiLogState::default(),
+        };
+        Box::new(GeminiLogAssembler::new(path, state).with_redactor(redactor))
+    },
+    read_whole: |path| path.ends_with(".json"),
+};
+
 /// The JSONL form: assembles messages for one `session-*.jsonl` file.
 pub struct GeminiLogAssembler {
     source_path: String,
