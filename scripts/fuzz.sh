@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Bounded cargo-fuzz run of the line reader + message assembler (fuzz/fuzz_targets/assemble_lines.rs).
+# Bounded cargo-fuzz run of the line reader and every format's assembler (fuzz/fuzz_targets/assemble_lines.rs):
+# Claude Code, Codex and Gemini CLI lines, and Gemini's whole-file JSON chats.
 #   FUZZ_SECONDS      how long to fuzz, build excluded (default 60)
 #   FUZZ_SANITIZER    address (default) or none
 #   PIPELINE_FIXTURES real transcripts to seed the corpus from (default ../shared/fixtures); never committed:
 #                     they are copied into fuzz/corpus/, which git ignores
-# The machine has a stable toolchain only: RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z flags.
+# RUSTC_BOOTSTRAP=1 lets a stable toolchain take cargo-fuzz's -Z flags.
 # The full libFuzzer log goes to target/fuzz.log; the last line printed is the summary. Exits non-zero on a crash.
 set -euo pipefail
 
@@ -36,7 +37,7 @@ if [ -d "$fixtures" ]; then
     rel=${f#"$fixtures"/}
     cp "$f" "$corpus/seed-${rel//\//__}"
     seeds=$((seeds + 1))
-  done < <(find "$fixtures" -name '*.jsonl' -size -"$SEED_MAX_KIB"k -print0)
+  done < <(find "$fixtures" \( -name '*.jsonl' -o -name '*.json' \) -size -"$SEED_MAX_KIB"k -print0)
 else
   echo "fuzz: no fixtures at $fixtures; starting from an empty corpus" >&2
 fi
