@@ -187,6 +187,9 @@ pub struct Peeked {
     pub cwd: Option<String>,
     /// The first `sessionId`.
     pub session_id: Option<String>,
+    /// A Gemini CLI chat's project hash, shortened as a project name (`forget --project` of a project that was
+    /// stored under its hash still covers the chat once its root is known).
+    pub project_hash: Option<String>,
 }
 
 /// The first `"cwd"` and `"sessionId"` values in the transcript's first MB.
@@ -218,7 +221,12 @@ pub fn peek(file: &Path) -> Peeked {
         }
     }
     if found.cwd.is_none() {
-        found.cwd = project_hash.map(|h| crate::source::gemini::project_cwd(file, &h));
+        found.cwd = project_hash
+            .as_deref()
+            .map(|h| crate::source::gemini::project_cwd(file, h));
+        found.project_hash = project_hash
+            .as_deref()
+            .map(crate::source::gemini::short_hash);
     }
     found
 }

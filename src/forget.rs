@@ -78,12 +78,14 @@ impl Forget {
                         .skip(1)
                         .any(|d| d.file_name().is_some_and(|n| n == id.as_str()))
             }
-            Forget::Project(name) => peeked.cwd.as_deref().is_some_and(|cwd| {
-                cwd == name
-                    || std::path::Path::new(cwd)
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
-            }),
+            Forget::Project(name) => {
+                peeked.cwd.as_deref().is_some_and(|cwd| {
+                    cwd == name
+                        || std::path::Path::new(cwd)
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+                }) || peeked.project_hash.as_deref() == Some(name.as_str())
+            }
         }
     }
 }
@@ -210,6 +212,7 @@ mod tests {
         Peeked {
             cwd: cwd.map(str::to_string),
             session_id: session.map(str::to_string),
+            project_hash: None,
         }
     }
 

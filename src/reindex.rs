@@ -9,6 +9,9 @@
 
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Result;
+use crate::message::Agent;
+use crate::source::formats::FORMATS;
+use crate::source::SourceState;
 use crate::store::SyncState;
 
 /// Meta key: the enhancer version of the points the checkpoints cover.
@@ -46,6 +49,44 @@ pub fn prepare(store: &SyncState) -> Result<Reindex> {
     } else {
         Reindex::Current
     })
+}
+
+/// Meta key: the version of `agent`'s format that its files' checkpoints were written with (absent: 1).
+fn format_version_key(agent: Agent) -> String {
+    format!("index.format_version.{agent}")
+}
+
+/// Reads again, once, the files of every format whose rules changed since the data dir's checkpoints of it were
+/// written ([`crate::source::formats::Format::version`]): their checkpoints are forgotten (the points stay until
+/// the files' new points overwrite them under the same ids). Returns the formats re-read, with the version they
+/// had. Crash-safe as [`prepare`] is: checkpoints first, then the version.
+pub fn prepare_formats(store: &SyncState) -> Result<Vec<(Agent, u32)>> {
+    let mut started = Vec::new();
+    for format in FORMATS {
+        let key = format_version_key(format.agent);
+        let stored = store
+            .meta_get(&key)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_slice()).ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or(1);
+        if stored == format.version {
+            continue;
+        }
+        let paths: Vec<String> = store
+            .checkpoints()
+            .into_iter()
+            .filter_map(|(path, cp)| {
+                let cp = cp.ok()?;
+                (SourceState::agent_of_encoded(&cp.state) == Some(format.agent)).then_some(path)
+            })
+            .collect();
+        if !paths.is_empty() {
+            store.remove_checkpoints(paths.iter().map(String::as_str))?;
+            started.push((format.agent, stored));
+        }
+        store.meta_put(&key, &format.version.to_le_bytes())?;
+    }
+    Ok(started)
 }
 
 #[cfg(test)]
@@ -97,5 +138,48 @@ mod tests {
 
         store.meta_put(VERSION_KEY, &1u32.to_le_bytes()).unwrap();
         assert_eq!(prepare(&store).unwrap(), Reindex::Started { from: 1 });
+    }
+
+    #[test]
+    fn a_format_whose_rules_changed_has_only_its_own_files_read_again_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SyncState::open(dir.path()).unwrap();
+        let with_state = |path: &str, source: SourceState| {
+            let mut cp = checkpoint(path);
+            cp.state = crate::stages::ResumeState {
+                source,
+                enhancer: Default::default(),
+            }
+            .to_bytes()
+            .unwrap();
+            store.put_checkpoint_now(&cp).unwrap();
+        };
+        with_state("/claude.jsonl", SourceState::default());
+        with_state("/rollout-1.jsonl", SourceState::Codex(Default::default()));
+        with_state("/chat.json", SourceState::Rewritten(Default::default()));
+        // A data dir from before format versions: every format was at version 1.
+        let mut started = prepare_formats(&store).unwrap();
+        started.sort();
+        let expected: Vec<(Agent, u32)> = FORMATS
+            .iter()
+            .filter(|f| f.version > 1)
+            .map(|f| (f.agent, 1))
+            .collect();
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort();
+        assert_eq!(started, expected_sorted);
+        let left: Vec<String> = store.checkpoints().into_iter().map(|(p, _)| p).collect();
+        assert!(left.contains(&"/claude.jsonl".to_string()), "{left:?}");
+        for (agent, _) in &expected {
+            let path = match agent {
+                Agent::Codex => "/rollout-1.jsonl",
+                Agent::GeminiCli => "/chat.json",
+                Agent::ClaudeCode => "/claude.jsonl",
+            };
+            assert!(!left.contains(&path.to_string()), "{agent}: {left:?}");
+        }
+        with_state("/rollout-1.jsonl", SourceState::Codex(Default::default()));
+        assert!(prepare_formats(&store).unwrap().is_empty(), "only once");
+        assert_eq!(store.checkpoints().len(), left.len() + 1);
     }
 }

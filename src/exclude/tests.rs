@@ -136,7 +136,8 @@ fn the_working_directory_is_the_first_cwd_value_escapes_decoded() {
         peek(&file),
         Peeked {
             cwd: None,
-            session_id: Some("s-1".into())
+            session_id: Some("s-1".into()),
+            project_hash: None,
         }
     );
 }
@@ -180,8 +181,16 @@ fn a_gemini_chat_in_a_hash_named_directory_honours_its_project_s_marker() {
         why.first().map(|(_, w)| w.clone()),
         Some(Excluded::Marker(project.join(MARKER)))
     );
-    // `forget --project secret-app` recognises it too.
-    let forgetting = globs(&[]).forgetting(vec![Forget::Project("secret-app".into())]);
+    // `forget --project secret-app` recognises it too, and so does a forget of the name it was stored under
+    // before its root was known: its hash's first 12 characters.
     std::fs::remove_file(project.join(MARKER)).unwrap_or_else(|e| panic!("{e}"));
-    assert!(kept(&forgetting, &[found]).is_empty());
+    for name in ["secret-app", &hash[..12]] {
+        let forgetting = globs(&[]).forgetting(vec![Forget::Project(name.into())]);
+        assert!(
+            kept(&forgetting, std::slice::from_ref(&found)).is_empty(),
+            "{name}"
+        );
+    }
+    let other = globs(&[]).forgetting(vec![Forget::Project(hash[1..13].to_string())]);
+    assert_eq!(kept(&other, &[found]).len(), 1);
 }

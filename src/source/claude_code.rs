@@ -9,6 +9,7 @@ use crate::transcript::{Assembler, AssemblerState, LineOutcome};
 
 pub static FORMAT: Format = Format {
     agent: Agent::ClaudeCode,
+    version: 1,
     pipeline_file: "claude-code.toml",
     pipeline: include_str!("../../pipelines/claude-code.toml"),
     assembler: |path, state, redactor| {

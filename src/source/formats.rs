@@ -15,6 +15,10 @@ pub type NewAssembler = fn(&str, SourceState, Option<Arc<Redactor>>) -> Box<dyn 
 /// One history format.
 pub struct Format {
     pub agent: Agent,
+    /// Raised when the format's rules change what its files give (new content, another project): a data dir
+    /// whose checkpoints of this format were written by an older version reads those files again, once
+    /// ([`crate::reindex::prepare_formats`]). Starts at 1.
+    pub version: u32,
     /// Its pipeline file's name under `pipelines/`, and its text.
     pub pipeline_file: &'static str,
     pub pipeline: &'static str,

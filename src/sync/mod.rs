@@ -210,6 +210,12 @@ impl SyncJob {
                 crate::enhance::ENHANCER_VERSION
             ));
         }
+        for (agent, from) in crate::reindex::prepare_formats(store)? {
+            reporter.info(&format!(
+                "{agent} files were read by version {from} of their format; reading them again for version {} (resumable; searches keep working)",
+                crate::source::formats::format(agent).version
+            ));
+        }
         let sources = self.config.discovery(self.settings.sources.clone())?;
         let (found, excluded) = sources.find(store, reporter);
         let mut pending = discover::pending(&found, store);

@@ -137,6 +137,8 @@ impl Draft {
 /// Codex CLI's entry among the formats.
 pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::Codex,
+    // 2: plans and hook reports are indexed.
+    version: 2,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {

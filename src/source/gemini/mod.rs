@@ -322,6 +322,8 @@ impl GeminiLogState {
 /// Gemini CLI's entry among the formats: JSON chats are read whole ([`read_chat`]), JSONL logs line by line.
 pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::GeminiCli,
+    // 2: a hash-named project directory is matched back to its root.
+    version: 2,
     pipeline_file: "gemini-cli.toml",
     pipeline: include_str!("../../../pipelines/gemini-cli.toml"),
     assembler: |path, state, redactor| {
@@ -443,7 +445,7 @@ pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
 
 /// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
 /// person's projects apart, and short in every search hit); anything else is kept whole.
-fn short_hash(hash: &str) -> String {
+pub fn short_hash(hash: &str) -> String {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         hash.get(..12).unwrap_or(hash).to_string()
     } else {
