@@ -117,11 +117,46 @@ pub fn record(state: &SyncState, target: &Forget) -> Result<()> {
     )
 }
 
-/// Removes the tombstone of `target`; returns whether there was one.
+/// Removes the tombstone of `target`, and those recorded with it; returns whether there was one.
 pub fn undo(state: &SyncState, target: &Forget) -> Result<bool> {
     let existed = state.meta_get(&target.key())?.is_some();
+    for (key, _) in state.meta_scan(&format!("{}/", target.key())) {
+        state.meta_remove(&key)?;
+    }
     state.meta_remove(&target.key())?;
     Ok(existed)
+}
+
+/// For a forgotten project, a tombstone (recorded under the project's, so `--undo` takes it too) for the short
+/// hash of every Gemini CLI project root among the matched points: a chat of that project is stored under its
+/// root once a path names it, but under the hash while none does (when the chat that named it is deleted, for
+/// one), and must stay forgotten either way.
+fn record_gemini_hashes(
+    state: &SyncState,
+    target: &Forget,
+    matched: &[(Uuid, StoredPoint)],
+) -> Result<()> {
+    let Forget::Project(name) = target else {
+        return Ok(());
+    };
+    let roots: BTreeSet<&str> = matched
+        .iter()
+        .filter(|(_, p)| p.payload.agent == crate::message::Agent::GeminiCli)
+        .filter_map(|(_, p)| p.payload.project.as_deref())
+        .filter(|root| root.starts_with('/'))
+        .collect();
+    for root in roots {
+        let short = crate::source::gemini::short_hash_of_root(root);
+        if short.eq_ignore_ascii_case(name) {
+            continue;
+        }
+        let also = Forget::Project(short.clone());
+        state.meta_put(
+            &format!("{}/gemini/{short}", target.key()),
+            &crate::codec::json_bytes("forget tombstone", &also)?,
+        )?;
+    }
+    Ok(())
 }
 
 /// Forgets `target` in the data dir of `state` and in its store (Qdrant when `qdrant` is given), then rewrites the
@@ -154,6 +189,7 @@ fn forget_embedded(state: &SyncState, target: &Forget) -> Result<Removed> {
             matched.push((id, point));
         }
     }
+    record_gemini_hashes(state, target, &matched)?;
     let mut removed = remove_local(state, target, &matched)?;
     let ids: Vec<Uuid> = matched.iter().map(|(id, _)| *id).collect();
     store.remove_points(&ids)?;
@@ -168,6 +204,7 @@ fn forget_qdrant(state: &SyncState, qdrant: &QdrantStore, target: &Forget) -> Re
     let filter = crate::search::qdrant::to_qdrant(&target.filter())
         .ok_or_else(|| Error::Config(format!("{target}: nothing to match")))?;
     let matched = qdrant.scroll_all_with_vectors(Some(filter.clone()))?;
+    record_gemini_hashes(state, target, &matched)?;
     let mut removed = remove_local(state, target, &matched)?;
     qdrant.delete(filter, None)?;
     removed.points = matched.len() as u64;
@@ -234,6 +271,37 @@ mod tests {
             Path::new("/p/-home-x/other.jsonl"),
             &said(Some("/home/x/0f3c"), Some("9"))
         ));
+    }
+
+    #[test]
+    fn a_forgotten_gemini_project_stays_forgotten_under_its_hash_until_undone() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let state = SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let root = "/home/dev/shop";
+        let mut p = crate::store::embedded::tests::payload("g", "u1", 0, 1);
+        p.agent = crate::message::Agent::GeminiCli;
+        p.project = Some(root.into());
+        let point = StoredPoint {
+            vector: vec![1.0],
+            payload: p,
+        };
+        let target = Forget::Project("shop".into());
+        record(&state, &target).unwrap_or_else(|e| panic!("{e}"));
+        record_gemini_hashes(&state, &target, &[(Uuid::from_u128(1), point)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let short = crate::source::gemini::short_hash_of_root(root);
+        let all = tombstones(&state);
+        assert!(all.contains(&Forget::Project(short.clone())), "{all:?}");
+        let chat_under_hash = Peeked {
+            cwd: Some(short.clone()),
+            session_id: None,
+            project_hash: Some(short.clone()),
+        };
+        assert!(all
+            .iter()
+            .any(|f| f.covers(Path::new("/g/chats/session-1.json"), &chat_under_hash)));
+        assert!(undo(&state, &target).unwrap_or_else(|e| panic!("{e}")));
+        assert!(tombstones(&state).is_empty(), "undo takes the hash too");
     }
 
     #[test]

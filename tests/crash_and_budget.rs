@@ -76,23 +76,40 @@ fn kill_loop(fixtures: &std::path::Path, pipeline: &std::path::Path, clean: &[St
     for cycle in 0..cycles {
         let mut finished = false;
         let kills_before = kills;
-        for round in 0..40 {
-            let mut child = spawn(data.path(), &args);
-            // Early rounds kill soon (often inside model load or the first commit); later ones let more through.
-            let delay =
-                Duration::from_millis(200 + rng.below_u64(if round < 4 { 1500 } else { 4000 }));
-            match exited_or_killed(&mut child, delay) {
-                Some(s) => {
-                    assert_eq!(
-                        s.code(),
-                        Some(0),
-                        "cycle {cycle} round {round}: run failed (seed {seed})"
-                    );
-                    finished = true;
-                    break;
+        // A small source can be synced before three kills land: then the data dir starts again and the delays
+        // shrink, until the schedule kills runs at least three times.
+        let mut scale = 1.0f64;
+        loop {
+            let attempt_kills = kills;
+            for round in 0..40 {
+                let mut child = spawn(data.path(), &args);
+                // Early rounds kill soon (often inside model load or the first commit); later ones let more
+                // through.
+                let max = if round < 4 { 1500.0 } else { 4000.0 };
+                let delay = Duration::from_millis(
+                    (200.0 * scale) as u64 + rng.below_u64((max * scale) as u64 + 1),
+                );
+                match exited_or_killed(&mut child, delay) {
+                    Some(s) => {
+                        assert_eq!(
+                            s.code(),
+                            Some(0),
+                            "cycle {cycle} round {round}: run failed (seed {seed})"
+                        );
+                        finished = true;
+                        break;
+                    }
+                    None => kills += 1,
                 }
-                None => kills += 1,
             }
+            if kills - attempt_kills >= 3 || scale < 0.05 {
+                break;
+            }
+            let o = run(data.path(), &["reset", "--yes"]);
+            assert_eq!(code(&o), 0);
+            kills = attempt_kills;
+            finished = false;
+            scale /= 2.0;
         }
         assert!(
             kills - kills_before >= 3,

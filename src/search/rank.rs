@@ -184,10 +184,12 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     } else {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     }
-    // The same text stored twice (a subagent's report in its own log and as the tool result of its caller, a
-    // file read twice) is shown once, at its best rank.
+    // The same message stored twice (a file read twice, a prompt repeated in a subagent's log) is shown once, at
+    // its best rank. Only whole messages compare: two longer messages that share one chunk differ elsewhere.
     let mut shown = std::collections::HashSet::new();
-    hits.retain(|h| shown.insert(blake3::hash(h.payload.text.as_bytes())));
+    hits.retain(|h| {
+        h.payload.chunk_count > 1 || shown.insert(blake3::hash(h.payload.text.as_bytes()))
+    });
     hits.truncate(req.limit);
     for h in &mut hits {
         h.snippet = snippet(&h.payload.text, &req.query);
@@ -333,9 +335,13 @@ mod tests {
             ("s1", "the deploy failed: the token expired"),
             ("s2", "the deploy failed: the token expired"),
             ("s3", "the deploy token was renewed"),
+            ("s4", "deploy notes: the token rotation"),
+            ("s5", "deploy notes: the token rotation"),
         ];
         let points = texts.iter().enumerate().map(|(i, (session, text))| {
-            let mut p = payload(session, "u", 0, 1);
+            // s4 and s5: two longer messages whose first chunks are the same words.
+            let count = if ["s4", "s5"].contains(session) { 2 } else { 1 };
+            let mut p = payload(session, "u", 0, count);
             p.text = text.to_string();
             let vector = vec![1.0, i as f32 * 0.1];
             (
@@ -360,12 +366,19 @@ mod tests {
             .iter()
             .map(|h| h.payload.session_id.as_str())
             .collect();
-        assert_eq!(
-            sessions,
-            ["s1", "s3"],
+        assert!(
+            sessions.contains(&"s1") && sessions.contains(&"s3"),
+            "{sessions:?}"
+        );
+        assert!(
+            !sessions.contains(&"s2"),
             "the copy in s2 ranks below s1's and is left out"
         );
-        assert_eq!(ranked.matched, 3, "every message still counts as matched");
+        assert!(
+            sessions.contains(&"s4") && sessions.contains(&"s5"),
+            "messages that share only a chunk are both shown: {sessions:?}"
+        );
+        assert_eq!(ranked.matched, 5, "every message still counts as matched");
     }
 
     #[test]

@@ -299,19 +299,9 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                 return Ok(Record::Skip);
             };
             let kind = item.kind.0.as_deref();
-            if kind == Some("Plan") {
-                // A plan exists only here: Codex derives it from tags in the model's stream, and no response
-                // item holds it.
-                return Ok(match item.text.0 {
-                    Some(t) if !t.trim().is_empty() => Record::Assistant {
-                        text: format!("[plan]\n{t}"),
-                        dedup: false,
-                    },
-                    _ => Record::Skip,
-                });
-            }
             if !matches!(kind, Some("UserMessage" | "AgentMessage")) {
-                // Reasoning, commands, tool calls, file changes: the response items hold them.
+                // Plans (the raw assistant item keeps them, in `<proposed_plan>` tags), reasoning, commands,
+                // tool calls, file changes: the response items hold them.
                 return Ok(Record::Skip);
             }
             let parts = match &item.content {

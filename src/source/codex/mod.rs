@@ -26,13 +26,12 @@
 //!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
 //!   emitted and its hash kept in a window of 32; a later one whose hash is in the window is skipped and
-//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). Two events
-//!   hold what nothing else does: an `item_completed` `Plan` (Codex derives plans from tags in the model's
-//!   stream) is an answer `[plan]\n<text>`, and a `hook_completed` run that reported something
-//!   (`run.entries[].text`) is a `hook_feedback` message `[hook: <event>, <status>]\n<texts>`. Other events
-//!   are skipped: Codex's rollout policy always writes tool calls and outputs as response items, so the
-//!   command, MCP, web-search and file-change events (and `item_completed` items of those types) are copies;
-//!   reasoning comes from `reasoning` items.
+//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). One event
+//!   holds what nothing else does: a `hook_completed` run that reported something (`run.entries[].text`) is a
+//!   `hook_feedback` message `[hook: <event>, <status>]\n<texts>`. Other events are skipped: Codex's rollout
+//!   policy always writes tool calls and outputs as response items, so the command, MCP, web-search and
+//!   file-change events (and `item_completed` items of those types) are copies; an `item_completed` `Plan`
+//!   repeats the `<proposed_plan>` block of the raw assistant item; reasoning comes from `reasoning` items.
 //! - **Compaction**: a `compacted` record's `message` is a summary message; its `replacement_history`
 //!   replays earlier items and is skipped.
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
@@ -137,7 +136,7 @@ impl Draft {
 /// Codex CLI's entry among the formats.
 pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::Codex,
-    // 2: plans and hook reports are indexed.
+    // 2: hook reports are indexed.
     version: 2,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),

@@ -109,9 +109,6 @@ pub(super) struct CompletedItem {
     #[serde(rename = "type", default)]
     pub(super) kind: LenientStr,
     pub(super) content: Option<Value>,
-    /// A `Plan` item's text.
-    #[serde(default)]
-    pub(super) text: LenientStr,
 }
 
 /// A `hook_completed` event: the hook run, read leniently (only its texts are kept).

@@ -3,12 +3,14 @@
 //! Candidates, in order:
 //! - the paths `projects.json` and `trustedFolders.json` list (beside `tmp/`);
 //! - the directories above the absolute paths the project's chats hold. Gemini CLI's file tools take absolute
-//!   paths, so a chat that read, listed or wrote a file names its project's root or a path below it. The chat
-//!   being read is searched first, then its newest siblings in the same `chats/` directory.
+//!   paths, so a chat that read, listed or wrote a file names its project's root or a path below it. The
+//!   directory's newest chats are searched, in name order (Gemini CLI names them `session-<time>-...`).
 //!
-//! A hash names one root, so a root found for a directory holds for every chat in it: it is remembered for the
-//! life of the process. A directory where nothing matched is searched again after [`RETRY_AFTER`] (a new chat
-//! may name a path). All reads are bounded ([`MAX_SCANNED_BYTES`] of at most [`MAX_CHATS`] chats).
+//! The answer is the directory's, whichever chat asks, and it is remembered for the life of the process, found or
+//! not: the exclusions (checked when files are listed) and the assemblers (which read them later) must name the
+//! same project, or a project's `.pipeline-ignore` could be missed for a chat stored under that project. A
+//! directory where nothing matched is searched again by the next process. All reads are bounded
+//! ([`MAX_SCANNED_BYTES`] of at most [`MAX_CHATS`] chats).
 
 use super::project::{project_dir, project_root, registry};
 use sha2::{Digest, Sha256};
@@ -16,22 +18,18 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
 /// How much of one chat is searched for absolute paths.
 const MAX_SCANNED_BYTES: u64 = 256 * 1024;
-/// Most chats of one project directory searched (the chat being read, then the newest others).
+/// Most chats of one project directory searched (the newest).
 const MAX_CHATS: usize = 16;
 /// Most distinct paths taken from one chat, and the longest.
 const MAX_PATHS: usize = 256;
 const MAX_PATH_BYTES: usize = 4_096;
 /// Most directories hashed for one project directory (bounds the work on chats full of deep paths).
 const MAX_HASHED: usize = 16_384;
-/// How long a directory where no candidate matched is left alone before it is searched again.
-const RETRY_AFTER: Duration = Duration::from_secs(60);
-
-/// What was found for each project directory: a root (for good), or nothing (at that instant).
-type Memo = HashMap<PathBuf, Result<String, Instant>>;
+/// What was found for each project directory and the hashes it was matched against.
+type Memo = HashMap<(PathBuf, Vec<String>), Option<String>>;
 
 fn memo() -> &'static Mutex<Memo> {
     static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
@@ -64,21 +62,20 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     if hashes.is_empty() {
         return None;
     }
-    if let Ok(memo) = memo().lock() {
-        match memo.get(dir) {
-            Some(Ok(root)) => return Some(root.clone()),
-            Some(Err(at)) if at.elapsed() < RETRY_AFTER => return None,
-            _ => {}
-        }
+    let key = (dir.to_path_buf(), hashes);
+    // Held while searching, so two threads asking about one directory get one answer.
+    let Ok(mut memo) = memo().lock() else {
+        return None;
+    };
+    if let Some(found) = memo.get(&key) {
+        return found.clone();
     }
-    let found = search(dir, chat_path, &hashes);
-    if let Ok(mut memo) = memo().lock() {
-        memo.insert(dir.to_path_buf(), found.clone().ok_or_else(Instant::now));
-    }
+    let found = search(dir, chat_path, &key.1);
+    memo.insert(key, found.clone());
     found
 }
 
-/// Hashes the candidates of the project directory `dir`, `chat_path`'s first.
+/// Hashes the candidates of the project directory `dir`, whose chat `chat_path` is.
 fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
     let mut hashed = Hashed::new(hashes);
     if let Some(gemini) = dir.parent().and_then(Path::parent) {
@@ -89,7 +86,7 @@ fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
             }
         }
     }
-    for chat in std::iter::once(chat_path.to_path_buf()).chain(siblings(chat_path)) {
+    for chat in newest_chats(chat_path) {
         for path in absolute_paths(&read_head(&chat)) {
             if let Some(root) = hashed.root_above(&path) {
                 return Some(root);
@@ -102,8 +99,9 @@ fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
     None
 }
 
-/// The other chats beside `chat_path`, newest first by name (Gemini CLI names them `session-<time>-...`).
-fn siblings(chat_path: &Path) -> Vec<PathBuf> {
+/// The chats in `chat_path`'s directory, itself included, newest first by name (Gemini CLI names them
+/// `session-<time>-...`), at most [`MAX_CHATS`].
+fn newest_chats(chat_path: &Path) -> Vec<PathBuf> {
     let Some(chats) = chat_path.parent() else {
         return Vec::new();
     };
@@ -112,11 +110,11 @@ fn siblings(chat_path: &Path) -> Vec<PathBuf> {
     };
     let mut out: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p != chat_path && p.is_file())
+        .filter(|p| p.is_file())
         .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "jsonl"))
         .collect();
     out.sort_unstable_by(|a, b| b.cmp(a));
-    out.truncate(MAX_CHATS - 1);
+    out.truncate(MAX_CHATS);
     out
 }
 
@@ -157,7 +155,7 @@ impl<'a> Hashed<'a> {
     }
 }
 
-fn sha256_hex(text: &str) -> String {
+pub(super) fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -188,14 +186,20 @@ fn head_hash(bytes: &[u8]) -> Option<String> {
         .ok()
 }
 
-/// The distinct JSON strings in `bytes` that are absolute Unix paths (`"/...`, one line), in order.
+/// The distinct JSON strings in `bytes` that are absolute Unix paths (`"/...`, one line), in order. Linear:
+/// each string is parsed from at most [`MAX_PATH_BYTES`] bytes, and a quote that is escaped (`\"/`, inside
+/// another string) starts none.
 fn absolute_paths(bytes: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for at in memchr::memmem::find_iter(bytes, b"\"/") {
         if out.len() >= MAX_PATHS {
             break;
         }
-        let Some(Ok(path)) = serde_json::Deserializer::from_slice(&bytes[at..])
+        if at > 0 && bytes[at - 1] == b'\\' {
+            continue;
+        }
+        let window = &bytes[at..bytes.len().min(at + MAX_PATH_BYTES + 2)];
+        let Some(Ok(path)) = serde_json::Deserializer::from_slice(window)
             .into_iter::<String>()
             .next()
         else {
@@ -259,6 +263,30 @@ mod tests {
     }
 
     #[test]
+    fn every_chat_of_a_directory_gets_the_same_answer_whichever_asks_first() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = "/srv/many";
+        let chats = home
+            .path()
+            .join(".gemini/tmp")
+            .join(sha256_hex(root))
+            .join("chats");
+        // Only the oldest chat names the root, and it is not among the newest MAX_CHATS.
+        let oldest = chats.join("session-2025-01-00.json");
+        write(&oldest, r#"{"messages": [{"content": "/srv/many/a.rs"}]}"#);
+        for i in 1..=MAX_CHATS {
+            write(
+                &chats.join(format!("session-2025-01-{i:02}.json")),
+                r#"{"messages": []}"#,
+            );
+        }
+        let newest = chats.join(format!("session-2025-01-{MAX_CHATS:02}.json"));
+        let first = resolve_root(&newest, None);
+        assert_eq!(resolve_root(&oldest, None), first);
+        assert_eq!(first, None, "the directory's newest chats name no path");
+    }
+
+    #[test]
     fn nothing_matches_without_a_hash_or_a_candidate() {
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let tmp = home.path().join(".gemini/tmp");
@@ -296,6 +324,12 @@ mod tests {
             br#"{"a": "/x/y", "b": "/x/y", "c": "not/abs", "d": "/multi\nline", "e": "//net/share", "f": "/z"}"#,
         );
         assert_eq!(got, ["/x/y", "/z"]);
+        // A quoted path inside another string (escaped quotes) is that string's text, not a path of its own; and
+        // a run of them costs one short parse each, never a parse to the end of the enclosing string.
+        let inner = br#"{"output": "ran \"/usr/bin/env\" in \"/srv/app\"", "p": "/ok"}"#;
+        assert_eq!(absolute_paths(inner), ["/ok"]);
+        let many = "\\\"/".repeat(50_000);
+        assert!(absolute_paths(format!("{{\"o\": \"{many}\"}}").as_bytes()).is_empty());
         assert_eq!(head_hash(br#"{"projectHash": 1}"#), None);
         assert_eq!(
             head_hash(br#"{"projectHash":  "ab"}"#).as_deref(),

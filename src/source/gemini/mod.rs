@@ -445,6 +445,12 @@ pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
 
 /// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
 /// person's projects apart, and short in every search hit); anything else is kept whole.
+/// The short hash a project directory named after `root` has (what a chat of it is stored under while its root
+/// is unknown).
+pub fn short_hash_of_root(root: &str) -> String {
+    short_hash(&hash_root::sha256_hex(root))
+}
+
 pub fn short_hash(hash: &str) -> String {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         hash.get(..12).unwrap_or(hash).to_string()
