@@ -241,19 +241,9 @@ fn a_forgotten_codex_session_and_a_forgotten_gemini_project_are_never_read_again
     );
     let data = tempdir();
     sync_ok(data.path(), root.path(), &[]);
-    let agents = |data: &Path| -> Vec<String> {
-        export_json(data)
-            .iter()
-            .map(|p| {
-                p["payload"]["agent"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect()
-    };
-    assert!(agents(data.path()).contains(&"codex".to_string()));
-    assert!(agents(data.path()).contains(&"gemini-cli".to_string()));
+    let agents = agents_in;
+    assert!(agents(data.path()).contains("codex"));
+    assert!(agents(data.path()).contains("gemini-cli"));
     for args in [
         [
             "forget",

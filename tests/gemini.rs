@@ -207,17 +207,8 @@ fn a_plain_run_indexes_every_agent_found_in_the_home_directory() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let agents: std::collections::BTreeSet<String> = export_json(data.path())
-        .iter()
-        .map(|p| {
-            p["payload"]["agent"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect();
     assert_eq!(
-        agents,
+        agents_in(data.path()),
         ["claude-code", "codex", "gemini-cli"]
             .map(String::from)
             .into(),

@@ -162,7 +162,7 @@ pub(super) fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-fn is_sha256_hex(s: &str) -> bool {
+pub(super) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -452,7 +452,7 @@ pub fn short_hash_of_root(root: &str) -> String {
 }
 
 pub fn short_hash(hash: &str) -> String {
-    if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hash_root::is_sha256_hex(hash) {
         hash.get(..12).unwrap_or(hash).to_string()
     } else {
         hash.to_string()
