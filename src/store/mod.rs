@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod model_record;
 pub mod point;
 pub mod qdrant;
+mod sled_files;
 pub mod snapshot;
 mod state;
 pub mod target;

@@ -50,7 +50,9 @@ impl SyncState {
         crate::private::create_dir(data_dir).map_err(|e| Error::io(data_dir, e))?;
         let path = data_dir.join("store");
         // Only a writer finishes an interrupted compaction; nothing else may create a store meanwhile.
-        if lock_held_elsewhere(&path) || super::compact::interrupted(data_dir) {
+        if super::compact::interrupted(data_dir)
+            || super::sled_files::held_elsewhere_or_cleaned(&path)?
+        {
             return Err(Error::Locked {
                 data_dir: data_dir.to_path_buf(),
             });
@@ -423,18 +425,8 @@ fn database_error(path: &Path, source: sled::Error) -> Error {
     }
 }
 
-/// Whether another open database (in this process or another) holds sled's lock on `store/db`, tested by the lock
-/// itself: the same exclusive `flock` sled takes, taken and released at once. sled 0.34 reports a held lock only
-/// as text (`ErrorKind::Other`, "could not acquire lock ..."), so this is how contention is recognised by its kind.
-fn lock_held_elsewhere(store: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(store.join("db")) else {
-        return false;
-    };
-    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
-}
-
-/// A failed sled open. The lock is probed before opening ([`lock_held_elsewhere`]); sled's own lock text is
-/// matched only for the moment between that probe and sled's attempt.
+/// A failed sled open. The lock is probed before opening ([`super::sled_files::held_elsewhere_or_cleaned`]);
+/// sled's own lock text is matched only for the moment between that probe and sled's attempt.
 fn open_error(data_dir: &Path, path: &Path, e: sled::Error) -> Error {
     let text = e.to_string();
     if text.contains("could not acquire lock")
@@ -463,10 +455,14 @@ mod tests {
             "{:?}",
             second.err()
         );
-        assert!(lock_held_elsewhere(&dir.path().join("store")));
+        assert!(
+            super::super::sled_files::held_elsewhere_or_cleaned(&dir.path().join("store"))
+                .unwrap_or_else(|e| panic!("{e}"))
+        );
         drop(first);
         assert!(
-            !lock_held_elsewhere(&dir.path().join("store")),
+            !super::super::sled_files::held_elsewhere_or_cleaned(&dir.path().join("store"))
+                .unwrap_or_else(|e| panic!("{e}")),
             "released with the database"
         );
         assert!(SyncState::open(dir.path()).is_ok());
