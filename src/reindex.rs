@@ -7,12 +7,16 @@
 //! Claude Code has since deleted are kept as they are: they cannot be re-derived, and losing them would be worse
 //! than their older text. Searches keep working throughout (old points stay readable until replaced).
 
+use crate::discover::FoundFile;
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Result;
 use crate::message::Agent;
 use crate::source::formats::FORMATS;
+use crate::source::gemini;
 use crate::source::SourceState;
 use crate::store::SyncState;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Meta key: the enhancer version of the points the checkpoints cover.
 pub const VERSION_KEY: &str = "index.enhancer_version";
@@ -87,6 +91,42 @@ pub fn prepare_formats(store: &SyncState) -> Result<Vec<(Agent, u32)>> {
         store.meta_put(&key, &format.version.to_le_bytes())?;
     }
     Ok(started)
+}
+
+/// Meta key prefix: a Gemini CLI project directory named by hash whose root was found (the directory follows).
+const GEMINI_ROOT_FOUND: &str = "index.gemini_root_found.";
+
+/// Reads again the chats of each Gemini CLI project directory named by hash whose root was found since they were
+/// read. Until some chat names a path in the project ([`crate::source::gemini::resolve_root`]), its chats are
+/// stored under the hash; once one does, every chat of the directory read so far is read again from its start,
+/// once, so that all of them move to the root, the project filters find them and a `.pipeline-ignore` there
+/// applies (same ids: their points are overwritten). Returns those directories. Crash-safe as [`prepare`] is:
+/// checkpoints first, then the mark.
+pub fn prepare_gemini_roots(store: &SyncState, found: &[FoundFile]) -> Result<Vec<PathBuf>> {
+    let mut dirs: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
+    for file in found.iter().filter(|f| f.agent == Agent::GeminiCli) {
+        if let Some(dir) = gemini::unrecorded_hash_dir(Path::new(&file.path)) {
+            dirs.entry(dir).or_default().push(&file.path);
+        }
+    }
+    let mut read_again = Vec::new();
+    for (dir, chats) in dirs {
+        let key = format!("{GEMINI_ROOT_FOUND}{}", dir.display());
+        if store.meta_get(&key)?.is_some() {
+            continue;
+        }
+        let Some(chat) = chats.first() else {
+            continue;
+        };
+        if gemini::resolve_root(Path::new(chat), None).is_none() {
+            continue;
+        }
+        if store.remove_checkpoints(chats.iter().copied())? > 0 {
+            read_again.push(dir.clone());
+        }
+        store.meta_put(&key, b"")?;
+    }
+    Ok(read_again)
 }
 
 #[cfg(test)]
@@ -181,5 +221,55 @@ mod tests {
         with_state("/rollout-1.jsonl", SourceState::Codex(Default::default()));
         assert!(prepare_formats(&store).unwrap().is_empty(), "only once");
         assert_eq!(store.checkpoints().len(), left.len() + 1);
+    }
+
+    #[test]
+    fn gemini_chats_under_a_hash_are_read_again_once_when_their_root_is_found() {
+        use crate::source::testing::write;
+        let (home, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store = SyncState::open(dir.path()).unwrap();
+        let tmp = home.path().join(".gemini/tmp");
+        let chat = |root: &str, name: &str, body: &str| {
+            use sha2::Digest;
+            let hash: String = sha2::Sha256::digest(root.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let path = tmp.join(hash).join("chats").join(name);
+            write(&path, body);
+            path.to_string_lossy().into_owned()
+        };
+        let found = |path: &str| FoundFile {
+            path: path.to_string(),
+            size: 1,
+            mtime_ns: 0,
+            agent: Agent::GeminiCli,
+        };
+        let named = chat(
+            "/srv/found-app",
+            "session-2025-01-01T10-00-aaaa.json",
+            r#"{"messages": [{"toolCalls": [{"args": {"absolute_path": "/srv/found-app/main.rs"}}]}]}"#,
+        );
+        let quiet = chat(
+            "/srv/quiet-app",
+            "session-2025-01-01T10-00-bbbb.json",
+            r#"{"messages": [{"content": "no path here"}]}"#,
+        );
+        let files = [found(&named), found(&quiet)];
+        store.put_checkpoint_now(&checkpoint(&named)).unwrap();
+        store.put_checkpoint_now(&checkpoint(&quiet)).unwrap();
+        let again = prepare_gemini_roots(&store, &files).unwrap();
+        assert_eq!(again.len(), 1, "{again:?}");
+        assert!(store.checkpoint(&named).unwrap().is_none());
+        assert!(
+            store.checkpoint(&quiet).unwrap().is_some(),
+            "no root found: kept"
+        );
+        store.put_checkpoint_now(&checkpoint(&named)).unwrap();
+        assert!(
+            prepare_gemini_roots(&store, &files).unwrap().is_empty(),
+            "only once"
+        );
+        assert!(store.checkpoint(&named).unwrap().is_some());
     }
 }

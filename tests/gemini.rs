@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const CHAT: &str =
@@ -229,4 +230,93 @@ fn a_plain_run_indexes_every_agent_found_in_the_home_directory() {
     assert!(export_json(data.path())
         .iter()
         .all(|p| p["payload"]["agent"] != "codex"));
+}
+
+/// A legacy JSON chat of the project at `root` (its directory named by the SHA-256 of `root`), dated `day`,
+/// whose one prompt is `prompt`, answered by reading the file `read` (an absolute path) when one is given.
+fn hash_dir_chat(tmp: &Path, root: &str, day: u32, prompt: &str, read: Option<&str>) -> PathBuf {
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(root.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = tmp.join(format!(
+        "{hash}/chats/session-2025-01-{day:02}T10-00-{day:08x}.json"
+    ));
+    let calls: Vec<Value> = read
+        .map(|file| {
+            json!({"id": format!("read-{day}"), "name": "read_file", "args": {"absolute_path": file}, "status": "success"})
+        })
+        .into_iter()
+        .collect();
+    let chat = json!({
+        "sessionId": format!("session-{day}"),
+        "projectHash": hash,
+        "startTime": format!("2025-01-{day:02}T10:00:00Z"),
+        "lastUpdated": format!("2025-01-{day:02}T10:05:00Z"),
+        "messages": [
+            {"id": format!("u{day}"), "timestamp": format!("2025-01-{day:02}T10:00:00Z"), "type": "user", "content": prompt},
+            {"id": format!("g{day}"), "timestamp": format!("2025-01-{day:02}T10:01:00Z"), "type": "gemini", "content": "Done, as asked.", "toolCalls": calls},
+        ],
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    }
+    rewrite(&path, &chat);
+    path
+}
+
+fn projects(data: &Path) -> BTreeSet<String> {
+    export_json(data)
+        .iter()
+        .map(|p| {
+            p["payload"]["project"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
+    let (tmp, data) = (tempdir(), tempdir());
+    let root = "/work/lantern-app";
+    hash_dir_chat(
+        tmp.path(),
+        root,
+        1,
+        "Sketch the colour palette for the landing page",
+        None,
+    );
+    sync_ok(data.path(), tmp.path(), &[]);
+    let short = pipeline::source::gemini::short_hash_of_root(root);
+    assert_eq!(
+        projects(data.path()),
+        [short.clone()].into(),
+        "no path names the root yet"
+    );
+
+    // A later chat of the same directory reads a file under the root: every chat of it moves there.
+    hash_dir_chat(
+        tmp.path(),
+        root,
+        2,
+        "Why does the palette panic on an empty list?",
+        Some("/work/lantern-app/src/palette.rs"),
+    );
+    let o = sync_ok(data.path(), tmp.path(), &["--json"]);
+    assert_eq!(summary(&o)["files_pending_at_start"], 2, "{}", stderr(&o));
+    assert_eq!(projects(data.path()), [root.to_string()].into());
+    let hits = search_hits(data.path(), &["colour palette", "--project", "lantern-app"]);
+    assert!(
+        hits.iter().any(|h| h["snippet"]
+            .as_str()
+            .is_some_and(|t| t.contains("colour palette"))),
+        "the first chat is found under the root: {hits:?}"
+    );
+
+    // Once: the next run reads nothing again.
+    let o = sync_ok(data.path(), tmp.path(), &["--json"]);
+    assert_eq!(summary(&o)["files_pending_at_start"], 0, "{}", stderr(&o));
 }

@@ -218,6 +218,12 @@ impl SyncJob {
         }
         let sources = self.config.discovery(self.settings.sources.clone())?;
         let (found, excluded) = sources.find(store, reporter);
+        for dir in crate::reindex::prepare_gemini_roots(store, &found)? {
+            reporter.info(&format!(
+                "the project root of Gemini CLI directory {} is now known; reading its chats again so they move from its hash to the root",
+                dir.display()
+            ));
+        }
         let mut pending = discover::pending(&found, store);
         let mut truncated = false;
         if let Some(max) = self.settings.max_files {

@@ -62,6 +62,10 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     if hashes.is_empty() {
         return None;
     }
+    // One key per directory and set of hashes, however the caller came by them (the metadata's hash is
+    // usually the directory's name).
+    hashes.sort_unstable();
+    hashes.dedup();
     let key = (dir.to_path_buf(), hashes);
     // Held while searching, so two threads asking about one directory get one answer.
     let Ok(mut memo) = memo().lock() else {
@@ -73,6 +77,17 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     let found = search(dir, chat_path, &key.1);
     memo.insert(key, found.clone());
     found
+}
+
+/// The project directory of the chat at `chat_path` when it is named by a SHA-256 and Gemini CLI recorded no root
+/// for it: the directories whose root [`resolve_root`] may find later, once a chat names a path in it.
+pub fn unrecorded_hash_dir(chat_path: &Path) -> Option<PathBuf> {
+    let dir = project_dir(chat_path)?;
+    let named_by_hash = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_sha256_hex);
+    (named_by_hash && project_root(chat_path).is_none()).then(|| dir.to_path_buf())
 }
 
 /// Hashes the candidates of the project directory `dir`, whose chat `chat_path` is.

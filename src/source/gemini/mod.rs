@@ -12,7 +12,8 @@
 //!   the file stem. The cwd is the project root Gemini CLI recorded for the chat's directory ([`project_root`]),
 //!   else, for a directory named by hash, the root that hash was made from when a registry or a path in the
 //!   project's chats names it ([`resolve_root`]), else the `projectHash`'s first 12 characters (so the project
-//!   is at least named by its hash, briefly). No branch; never a sidechain.
+//!   is at least named by its hash, briefly; once a later chat names the root, a run reads the directory's
+//!   chats again: `crate::reindex::prepare_gemini_roots`). No branch; never a sidechain.
 //! - **Messages**: `type: user` is a prompt (its content: a string, or its text parts joined by newlines, inline
 //!   data as `[image]` / `[file]`). `type: gemini` is an answer: its `thoughts` as `[thinking] subject:
 //!   description` paragraphs (and content parts marked `thought`), then its content; then each of its
@@ -51,7 +52,7 @@ mod hash_root;
 mod project;
 mod tools;
 
-pub use hash_root::resolve_root;
+pub use hash_root::{resolve_root, unrecorded_hash_dir};
 pub use project::project_root;
 
 use super::{RecordAssembler, SourceState};
@@ -443,14 +444,14 @@ pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
     resolve_root(chat_path, Some(project_hash)).unwrap_or_else(|| short_hash(project_hash))
 }
 
-/// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
-/// person's projects apart, and short in every search hit); anything else is kept whole.
 /// The short hash a project directory named after `root` has (what a chat of it is stored under while its root
 /// is unknown).
 pub fn short_hash_of_root(root: &str) -> String {
     short_hash(&hash_root::sha256_hex(root))
 }
 
+/// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
+/// person's projects apart, and short in every search hit); anything else is kept whole.
 pub fn short_hash(hash: &str) -> String {
     if hash_root::is_sha256_hex(hash) {
         hash.get(..12).unwrap_or(hash).to_string()
