@@ -3,7 +3,7 @@
 
 use super::record::{
     short, typed, CallItem, Compacted, Head, HookCompleted, ItemCompleted, MessageItem, OutputItem,
-    Part, PayloadHead, Reasoning, SessionMeta, TurnContext, UserEvent,
+    Part, PayloadHead, Reasoning, RolledBack, SessionMeta, TurnContext, UserEvent,
 };
 use super::text;
 use super::tools::{self, CallParts};
@@ -59,6 +59,11 @@ pub enum Record {
     HookFeedback {
         text: String,
     },
+    /// The last `turns` user turns left the conversation (`/undo`-like rollback; the next message follows
+    /// what came before them).
+    RolledBack {
+        turns: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +84,7 @@ impl Record {
     pub fn redact(&mut self, r: &Redactor, counts: &mut Counts) {
         let mut fields: Vec<&mut String> = Vec::new();
         match self {
-            Record::Skip => {}
+            Record::Skip | Record::RolledBack { .. } => {}
             Record::SessionMeta { cwd, branch, .. } => fields.extend(cwd.iter_mut().chain(branch)),
             Record::TurnContext { cwd } => fields.extend(cwd.iter_mut()),
             Record::User { pieces } => fields.extend(pieces.iter_mut().filter_map(|p| match p {
@@ -323,6 +328,10 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                     dedup: true,
                 }
             }
+        }
+        "thread_rolled_back" => {
+            let r: RolledBack = typed(line, &what)?;
+            Record::RolledBack { turns: r.num_turns }
         }
         "hook_completed" => {
             let h: HookCompleted = typed(line, &what)?;

@@ -35,7 +35,11 @@
 //! - **Compaction**: a `compacted` record's `message` is a summary message; its `replacement_history`
 //!   replays earlier items and is skipped.
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
-//!   files are append-only), its parent the previous message of the file (the conversation is linear).
+//!   files are append-only), its parent the previous message of the file, except after a
+//!   `thread_rolled_back` event of N turns: the next message's parent is the message before the last N
+//!   prompts (the parents of the last 512 prompts are kept; a rollback past them is a warning and changes
+//!   nothing, past the first prompt the next message has none). Rolled-back messages keep their points (the
+//!   store is an archive of what was seen, as for Gemini CLI rewinds); pending reasoning leaves with them.
 //! - **Robustness**: blank lines are skipped, a BOM and a trailing CR removed, invalid UTF-8 replaced
 //!   (`Repaired`); a line that is not a JSON object with a string `type`, or a known record whose payload has
 //!   an unexpected shape, is `Malformed` and changes nothing; unknown record types are skipped.
@@ -76,6 +80,8 @@ const MAX_REASONING_ITEMS: usize = 8;
 const MAX_REASONING_CHARS: usize = 4_000;
 /// Longest tool input kept, in characters (the middle is dropped).
 const MAX_INPUT_CHARS: usize = 20_000;
+/// How many user prompts' parents are remembered for a rollback.
+const TURN_WINDOW: usize = 512;
 
 /// Saved between runs (bincode).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -94,6 +100,11 @@ pub struct CodexState {
     calls: VecDeque<CallRef>,
     /// Recently emitted prompts and answers whose duplicate may still come, oldest first.
     recent: VecDeque<(Speaker, u128)>,
+    /// The parent of each of the last user prompts (the message before it), oldest first: where a rollback
+    /// takes the conversation back to.
+    turn_parents: VecDeque<Option<u128>>,
+    /// Some prompt's parent left [`Self::turn_parents`] (more than [`TURN_WINDOW`] prompts).
+    turns_forgotten: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,8 +147,8 @@ impl Draft {
 /// Codex CLI's entry among the formats.
 pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::Codex,
-    // 2: hook reports are indexed.
-    version: 2,
+    // 2: hook reports are indexed. 3: a rollback takes the next message's parent back (its state grew).
+    version: 3,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {
@@ -176,11 +187,21 @@ impl CodexAssembler {
         self
     }
 
-    fn apply(&mut self, offset: u64, decoded: Decoded, out: &mut Vec<Message>) {
+    /// Applies one decoded line; a warning when it could only be partly applied.
+    fn apply(&mut self, offset: u64, decoded: Decoded, out: &mut Vec<Message>) -> Option<String> {
         let Decoded { timestamp, record } = decoded;
         let at = (offset, timestamp);
         match record {
             Record::Skip => {}
+            Record::RolledBack { turns } => {
+                // Reasoning waiting for a message of the rolled-back turns goes with them.
+                self.state.reasoning.clear();
+                if !self.roll_back(turns) {
+                    return Some(format!(
+                        "rollback of {turns} turns, more than the last {TURN_WINDOW} remembered: the next message keeps the previous one as its parent"
+                    ));
+                }
+            }
             Record::SessionMeta {
                 id,
                 cwd,
@@ -208,7 +229,7 @@ impl CodexAssembler {
             Record::Assistant { text, dedup } => {
                 let text = clean_text::clean(&text);
                 if text.is_empty() || (dedup && self.seen(Speaker::Assistant, &text)) {
-                    return;
+                    return None;
                 }
                 let mut parts = self.take_reasoning();
                 parts.push(text);
@@ -274,6 +295,7 @@ impl CodexAssembler {
                 }
             }
         }
+        None
     }
 
     fn user(&mut self, at: (u64, Option<String>), pieces: &[UserPiece], out: &mut Vec<Message>) {
@@ -305,7 +327,42 @@ impl CodexAssembler {
         if self.seen(Speaker::User, &key) {
             return;
         }
+        if self.state.turn_parents.len() >= TURN_WINDOW {
+            self.state.turns_forgotten = true;
+        }
+        push_bounded(
+            &mut self.state.turn_parents,
+            self.state.last_message_id,
+            TURN_WINDOW,
+        );
         self.emit(at, Draft::new(MessageKind::Human, shown), out);
+    }
+
+    /// Takes the conversation back to before the last `turns` user prompts: the next message's parent is the
+    /// message before the first of them. Their messages keep their points (the store is an archive of what was
+    /// seen). False when the prompts are not known (a rollback past the remembered window), which changes
+    /// nothing.
+    fn roll_back(&mut self, turns: u32) -> bool {
+        let known = self.state.turn_parents.len();
+        let Ok(turns) = usize::try_from(turns) else {
+            return false;
+        };
+        if turns == 0 {
+            return true;
+        }
+        if turns > known {
+            if self.state.turns_forgotten {
+                return false;
+            }
+            // Past the first prompt: the conversation starts again.
+            self.state.turn_parents.clear();
+            self.state.last_message_id = None;
+            return true;
+        }
+        let first = known - turns;
+        self.state.last_message_id = self.state.turn_parents.get(first).copied().flatten();
+        self.state.turn_parents.truncate(first);
+        true
     }
 
     fn output(
@@ -431,10 +488,11 @@ impl RecordAssembler for CodexAssembler {
         if let Some(r) = &self.redactor {
             decoded.record.redact(r, &mut self.redactions);
         }
-        self.apply(offset, decoded, out);
-        match repaired {
-            Some(r) => LineOutcome::Repaired(r),
-            None => LineOutcome::Ok,
+        let partly = self.apply(offset, decoded, out);
+        match (repaired, partly) {
+            (Some(r), Some(p)) => LineOutcome::Repaired(format!("{r}; {p}")),
+            (Some(w), None) | (None, Some(w)) => LineOutcome::Repaired(w),
+            (None, None) => LineOutcome::Ok,
         }
     }
 

@@ -111,6 +111,12 @@ pub(super) struct CompletedItem {
     pub(super) content: Option<Value>,
 }
 
+/// A `thread_rolled_back` event: how many user turns left the conversation.
+#[derive(Deserialize)]
+pub(super) struct RolledBack {
+    pub(super) num_turns: u32,
+}
+
 /// A `hook_completed` event: the hook run, read leniently (only its texts are kept).
 #[derive(Deserialize)]
 pub(super) struct HookCompleted {

@@ -6,6 +6,7 @@ use serde_json::json;
 
 mod fixtures;
 mod robustness;
+mod rollback;
 
 const PATH: &str =
     "/s/2025/09/24/rollout-2025-09-24T19-22-20-01997e76-d124-7592-9cac-2ec05abbca08.jsonl";

@@ -1,0 +1,99 @@
+//! `thread_rolled_back`: the conversation goes back, the messages stay.
+
+use super::*;
+
+fn rolled_back(turns: serde_json::Value) -> Vec<u8> {
+    line(
+        "event_msg",
+        json!({"type": "thread_rolled_back", "num_turns": turns}),
+    )
+}
+
+#[test]
+fn a_rollback_takes_the_next_message_back_and_keeps_the_rolled_back_ones() {
+    let lines = [
+        meta("s", "/p", json!("cli")),
+        user_item("first"),
+        user_event("first"),
+        answer_item("a1"),
+        user_item("second"),
+        answer_item("a2"),
+        user_item("third"),
+        reasoning("thinking about the third"),
+        rolled_back(json!(2)),
+        user_item("second, again"),
+        answer_item("a2 again"),
+        rolled_back(json!(0)),
+        answer_item("a2 more"),
+        rolled_back(json!(9)),
+        user_item("fresh start"),
+        rolled_back(json!("two")),
+    ];
+    let (out, outcomes, a) = run(&lines);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    // Rolled-back messages keep their points; the pending reasoning left with its turn.
+    assert_eq!(
+        texts,
+        [
+            "first",
+            "a1",
+            "second",
+            "a2",
+            "third",
+            "second, again",
+            "a2 again",
+            "a2 more",
+            "fresh start"
+        ]
+    );
+    let id = |i: usize| Some(out[i].message_id);
+    assert_eq!(
+        out[5].parent_message_id,
+        id(1),
+        "after the message before `second`"
+    );
+    assert_eq!(out[6].parent_message_id, id(5));
+    assert_eq!(
+        out[7].parent_message_id,
+        id(6),
+        "a rollback of 0 turns changes nothing"
+    );
+    assert_eq!(
+        out[8].parent_message_id, None,
+        "rolled back past the first prompt"
+    );
+    assert!(
+        matches!(&outcomes[15], LineOutcome::Malformed(why) if why.contains("thread_rolled_back")),
+        "{:?}",
+        outcomes[15]
+    );
+    // Resumed after any line, a run gives the same messages and parents.
+    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
+    let good = &numbered[..numbered.len() - 1];
+    for k in 1..good.len() {
+        let (split, state) = crate::source::testing::split_run(Agent::Codex, PATH, good, k);
+        assert_eq!(split, out, "stopped after line {k}");
+        assert!(matches!(state, SourceState::Codex(_)));
+    }
+    drop(a);
+}
+
+#[test]
+fn a_rollback_past_the_remembered_prompts_is_a_warning_and_changes_nothing() {
+    let mut lines: Vec<Vec<u8>> = (0..=TURN_WINDOW)
+        .map(|i| user_item(&format!("prompt {i}")))
+        .collect();
+    lines.push(rolled_back(json!(TURN_WINDOW + 1)));
+    lines.push(answer_item("still after the last prompt"));
+    lines.push(rolled_back(json!(2)));
+    lines.push(answer_item("after prompt 510"));
+    let (out, outcomes, _) = run(&lines);
+    let n = out.len();
+    assert!(
+        matches!(&outcomes[TURN_WINDOW + 1], LineOutcome::Repaired(why) if why.contains("rollback")),
+        "{:?}",
+        outcomes[TURN_WINDOW + 1]
+    );
+    assert_eq!(out[n - 2].parent_message_id, Some(out[n - 3].message_id));
+    assert_eq!(out[n - 1].parent_message_id, Some(out[n - 5].message_id));
+}
