@@ -1,5 +1,5 @@
 use super::*;
-use crate::synth::secrets::planted;
+use crate::synth::secrets::{planted, planted_of_kind};
 use crate::synth::Rng;
 use config::RedactConfig;
 
@@ -58,11 +58,7 @@ fn ordinary_text_and_code_are_left_alone() {
 
 #[test]
 fn markers_name_the_rule_and_json_strings_are_redacted_in_place() {
-    let p = planted(&mut Rng::new(3));
-    let github = p
-        .iter()
-        .find(|p| p.kind == "github_token")
-        .expect("planted");
+    let github = planted_of_kind(3, "github_token").expect("planted");
     let mut value = serde_json::json!({
         "command": github.context,
         "nested": [{"text": "nothing here"}],
@@ -92,10 +88,7 @@ fn redact_with(config: &RedactConfig, text: &str) -> String {
 
 #[test]
 fn the_section_adds_rules_disables_rules_and_allows_values() {
-    let github = planted(&mut Rng::new(5))
-        .into_iter()
-        .find(|p| p.kind == "github_token")
-        .expect("planted");
+    let github = planted_of_kind(5, "github_token").expect("planted");
     let builtin = RedactConfig::default();
     assert!(redact_with(&builtin, &github.context).contains("[REDACTED:github-pat]"));
 

@@ -89,11 +89,8 @@ pub fn stopping_points(lines: usize) -> Vec<usize> {
 
 /// A GitHub token as the redaction tests plant it (the built-in redactor finds it).
 pub fn planted_github_token() -> String {
-    let planted = crate::synth::secrets::planted(&mut crate::synth::Rng::new(3));
-    let github = planted
-        .iter()
-        .find(|p| p.kind == "github_token")
-        .map(|p| p.value.clone())
+    let github = crate::synth::secrets::planted_of_kind(3, "github_token")
+        .map(|p| p.value)
         .unwrap_or_default();
     assert!(!github.is_empty());
     github

@@ -210,6 +210,14 @@ const PLACES: [&str; 6] = [
     "subagent log",
 ];
 
+/// The secret of `kind` that [`planted`] plants from a generator seeded with `seed` (tests plant one credential
+/// this way); `None` for a kind it does not plant.
+pub fn planted_of_kind(seed: u64, kind: &str) -> Option<Planted> {
+    planted(&mut Rng::new(seed))
+        .into_iter()
+        .find(|p| p.kind == kind)
+}
+
 /// A planted-secrets corpus: one session file and one subagent log, with every secret of [`planted`] placed, by
 /// turns, in a prompt, a tool call's input, a tool result, a failed tool's error output, an answer and the
 /// subagent's log, plus a `summary` line that repeats one. Returns (session lines, subagent lines, the secrets,

@@ -141,10 +141,7 @@ mod tests {
     #[test]
     fn every_match_is_listed_with_its_rule_place_and_context() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let planted = pipeline::synth::secrets::planted(&mut pipeline::synth::Rng::new(4));
-        let github = planted
-            .iter()
-            .find(|p| p.kind == "github_token")
+        let github = pipeline::synth::secrets::planted_of_kind(4, "github_token")
             .unwrap_or_else(|| panic!("planted"));
         let lines = [
             serde_json::json!({"message": {"content": "nothing secret here"}}),

@@ -1,7 +1,6 @@
 use super::*;
 use crate::store::{EmbeddedStore, StoredPoint};
-use crate::synth::secrets::planted;
-use crate::synth::Rng;
+use crate::synth::secrets::planted_of_kind;
 use uuid::Uuid;
 
 fn point(text: &str, redaction: &str, vector: Vec<f32>) -> StoredPoint {
@@ -18,10 +17,7 @@ fn stale_points_are_redacted_stamped_and_reembedded_only_when_their_text_changed
     let state = SyncState::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let store = EmbeddedStore::of(&state);
     let redactor = Redactor::builtin().unwrap_or_else(|e| panic!("{e}"));
-    let github = planted(&mut Rng::new(9))
-        .into_iter()
-        .find(|p| p.kind == "github_token")
-        .unwrap_or_else(|| panic!("planted"));
+    let github = planted_of_kind(9, "github_token").unwrap_or_else(|| panic!("planted"));
     let ids: Vec<Uuid> = (1..=4u128).map(Uuid::from_u128).collect();
     let mut leaky_branch = point("clean words", "", vec![0.5; 4]);
     leaky_branch.payload.git_branch = Some(format!("fix/{}", github.value));
