@@ -3,8 +3,9 @@
 //! Ranking: the semantic list (cosine similarity of normalized vectors) and the lexical list (BM25 over the stored
 //! text, so exact identifiers, error messages and file names are found even when the embedding misses them) are
 //! fused by standardized scores ([`fuse`]); a question in everyday words is also embedded with the technical
-//! terms they stand for, and a chunk takes the better of its two cosines ([`expand`]). Then explicit boosts (a file the query names, recency, same project,
-//! validated solution), each shown by `--explain` ([`rank`]). Every filter is applied before ranking and they always
+//! terms they stand for, and a chunk takes the better of its two cosines ([`expand`]). Then explicit boosts (a file
+//! the query names, a text that quotes the query, recency, same project, validated solution), each shown by
+//! `--explain` ([`rank`]). Every filter is applied before ranking and they always
 //! combine with AND.
 
 pub mod corpus;
@@ -17,6 +18,7 @@ pub mod named_file;
 pub mod open;
 pub mod qdrant;
 pub mod query;
+pub mod quoted;
 pub mod rank;
 pub mod report;
 pub mod window;

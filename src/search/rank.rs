@@ -5,6 +5,7 @@ use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
 use super::named_file::{is_named, named_files};
+use super::quoted::QuotedQuery;
 use crate::error::Result;
 use crate::lexical;
 use crate::payload::Payload;
@@ -18,6 +19,9 @@ const MAX_BOOST: f32 = 0.10;
 /// The boost of a message whose tool call read, wrote or edited a file the query names: `e^NAMED_FILE_EVIDENCE`,
 /// i.e. it adds this much to the fused score, as much as one standard deviation of either list's evidence does.
 const NAMED_FILE_EVIDENCE: f32 = 0.5;
+/// The boost of a chunk that quotes the query (its words in one run: a pasted error or command, where it
+/// occurred): `e^QUOTED_QUERY_EVIDENCE`, the same evidence as a named file.
+const QUOTED_QUERY_EVIDENCE: f32 = NAMED_FILE_EVIDENCE;
 /// Recency half-life scale, days.
 const RECENCY_DAYS: f32 = 30.0;
 /// Snippet length, characters.
@@ -142,9 +146,10 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     let mut best: HashMap<String, Hit> = HashMap::new();
     let scores = fused_scores(&cands, req.mode, CANDIDATES);
     let named = named_files(&req.query);
+    let quoted = QuotedQuery::of(&req.query);
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
-        let boosts = boosts(&c.payload, req, &named);
+        let boosts = boosts(&c.payload, req, &named, quoted.as_ref());
         let score = boosted(fused, &boosts);
         let hit = Hit {
             id: c.id.to_string(),
@@ -217,7 +222,12 @@ fn boosted(fused: f32, boosts: &[Boost]) -> f32 {
     fused + boosts.iter().map(|b| b.factor.ln()).sum::<f32>()
 }
 
-fn boosts(p: &Payload, req: &SearchRequest, named_files: &[String]) -> Vec<Boost> {
+fn boosts(
+    p: &Payload,
+    req: &SearchRequest,
+    named_files: &[String],
+    quoted: Option<&QuotedQuery>,
+) -> Vec<Boost> {
     let mut out = Vec::new();
     if p.files_touched
         .iter()
@@ -226,6 +236,12 @@ fn boosts(p: &Payload, req: &SearchRequest, named_files: &[String]) -> Vec<Boost
         out.push(Boost {
             name: "names_the_file",
             factor: NAMED_FILE_EVIDENCE.exp(),
+        });
+    }
+    if quoted.is_some_and(|q| q.is_quoted_in(&p.text)) {
+        out.push(Boost {
+            name: "quotes_the_query",
+            factor: QUOTED_QUERY_EVIDENCE.exp(),
         });
     }
     if let Some(ts) = p.timestamp_unix {
@@ -379,6 +395,50 @@ mod tests {
             "messages that share only a chunk are both shown: {sessions:?}"
         );
         assert_eq!(ranked.matched, 5, "every message still counts as matched");
+    }
+
+    #[test]
+    fn a_chunk_that_quotes_the_query_is_boosted_over_one_that_shares_its_words() {
+        use crate::search::index::SearchIndex;
+        use crate::store::embedded::tests::payload;
+        use crate::store::StoredPoint;
+        let mut texts = vec![
+            r#"Logger.warning("WaitingSummary: transcript parse failed: #{inspect(reason)}")"#
+                .to_string(),
+            "21:33:40 [warning] WaitingSummary: transcript parse failed: :file_not_found"
+                .to_string(),
+        ];
+        texts.extend((0..6).map(|i| format!("an unrelated note {i}")));
+        // The source line is a little closer by meaning; only the log line quotes the query.
+        let cosines = [1.0f32, 0.98, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
+        let points = texts.iter().zip(cosines).enumerate().map(|(i, (text, c))| {
+            let mut p = payload(&format!("s{i}"), "u", 0, 1);
+            p.text = text.clone();
+            let vector = vec![c, (1.0 - c * c).sqrt()];
+            (
+                uuid::Uuid::from_u128(i as u128 + 1),
+                StoredPoint { vector, payload: p },
+            )
+        });
+        let index = SearchIndex::from_points(points);
+        let req = SearchRequest {
+            query: "[warning] WaitingSummary: transcript parse failed: :file_not_found".into(),
+            expansion: None,
+            mode: SearchMode::Semantic,
+            limit: 10,
+            filter: Filter::default(),
+            context: 0,
+            current_project: None,
+            now_unix: 0,
+        };
+        let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
+        let first = ranked.hits.first().unwrap_or_else(|| panic!("no hits"));
+        assert_eq!(first.payload.session_id, "s1", "{:?}", ranked.hits);
+        assert!(first.boosts.iter().any(|b| b.name == "quotes_the_query"));
+        assert!(ranked.hits[1]
+            .boosts
+            .iter()
+            .all(|b| b.name != "quotes_the_query"));
     }
 
     #[test]
