@@ -69,7 +69,29 @@ pub enum Record {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserPiece {
     Text(String),
+    /// A `!command` the person ran, without its tags: shown as text, but not a turn of the conversation.
+    Shell(String),
     Image,
+}
+
+impl UserPiece {
+    /// The piece for one user text part: `None` for injected context or a blank part.
+    fn of_text(raw: &str) -> Option<UserPiece> {
+        let t = text::user_part(raw).filter(|t| !t.is_empty())?.to_string();
+        Some(if text::is_shell_command(raw) {
+            UserPiece::Shell(t)
+        } else {
+            UserPiece::Text(t)
+        })
+    }
+
+    /// Its text (`None` for an image).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            UserPiece::Text(t) | UserPiece::Shell(t) => Some(t),
+            UserPiece::Image => None,
+        }
+    }
 }
 
 /// A decoded line: its timestamp (when it is one) and its record.
@@ -88,7 +110,7 @@ impl Record {
             Record::SessionMeta { cwd, branch, .. } => fields.extend(cwd.iter_mut().chain(branch)),
             Record::TurnContext { cwd } => fields.extend(cwd.iter_mut()),
             Record::User { pieces } => fields.extend(pieces.iter_mut().filter_map(|p| match p {
-                UserPiece::Text(t) => Some(t),
+                UserPiece::Text(t) | UserPiece::Shell(t) => Some(t),
                 UserPiece::Image => None,
             })),
             Record::Assistant { text, .. }
@@ -279,11 +301,7 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
         "user_message" => {
             let m: UserEvent = typed(line, &what)?;
             let mut pieces = Vec::new();
-            if let Some(t) = m.message.as_deref().and_then(text::user_part) {
-                if !t.is_empty() {
-                    pieces.push(UserPiece::Text(t.to_string()));
-                }
-            }
+            pieces.extend(m.message.as_deref().and_then(UserPiece::of_text));
             let images = m.images.map_or(0, |v| v.len()) + m.local_images.map_or(0, |v| v.len());
             pieces.extend(std::iter::repeat_n(
                 UserPiece::Image,
@@ -379,12 +397,7 @@ fn user_pieces(content: &[Part]) -> Vec<UserPiece> {
     content
         .iter()
         .filter_map(|p| match p.kind.as_deref() {
-            Some("input_text") => p
-                .text
-                .as_deref()
-                .and_then(text::user_part)
-                .filter(|t| !t.is_empty())
-                .map(|t| UserPiece::Text(t.to_string())),
+            Some("input_text") => p.text.as_deref().and_then(UserPiece::of_text),
             Some("input_image") => Some(UserPiece::Image),
             _ => None,
         })
@@ -394,9 +407,7 @@ fn user_pieces(content: &[Part]) -> Vec<UserPiece> {
 /// A content part of an `item_completed` user message (`{type: text, text}`, or an image).
 fn value_user_piece(part: &Value) -> Option<UserPiece> {
     if let Some(t) = part.get("text").and_then(Value::as_str) {
-        return text::user_part(t)
-            .filter(|t| !t.is_empty())
-            .map(|t| UserPiece::Text(t.to_string()));
+        return UserPiece::of_text(t);
     }
     let kind = part.get("type").and_then(Value::as_str)?;
     kind.to_ascii_lowercase()

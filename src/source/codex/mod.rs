@@ -37,8 +37,9 @@
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
 //!   files are append-only), its parent the previous message of the file, except after a
 //!   `thread_rolled_back` event of N turns: the next message's parent is the message before the last N
-//!   prompts (the parents of the last 512 prompts are kept; a rollback past them is a warning and changes
-//!   nothing, past the first prompt the next message has none). Rolled-back messages keep their points (the
+//!   prompts (a `!command` alone is not a prompt, as for Codex; the parents of the last 512 prompts are kept;
+//!   a rollback past them is a warning and changes nothing, one past the first prompt goes back to before
+//!   it). Rolled-back messages keep their points (the
 //!   store is an archive of what was seen, as for Gemini CLI rewinds); pending reasoning leaves with them.
 //! - **Robustness**: blank lines are skipped, a BOM and a trailing CR removed, invalid UTF-8 replaced
 //!   (`Repaired`); a line that is not a JSON object with a string `type`, or a known record whose payload has
@@ -302,10 +303,7 @@ impl CodexAssembler {
         let shown = clean_text::clean(
             &pieces
                 .iter()
-                .map(|p| match p {
-                    UserPiece::Text(t) => t.as_str(),
-                    UserPiece::Image => "[image]",
-                })
+                .map(|p| p.text().unwrap_or("[image]"))
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
@@ -317,24 +315,24 @@ impl CodexAssembler {
         let key = clean_text::clean(
             &pieces
                 .iter()
-                .filter_map(|p| match p {
-                    UserPiece::Text(t) => Some(t.as_str()),
-                    UserPiece::Image => None,
-                })
+                .filter_map(UserPiece::text)
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
         if self.seen(Speaker::User, &key) {
             return;
         }
-        if self.state.turn_parents.len() >= TURN_WINDOW {
-            self.state.turns_forgotten = true;
+        // Codex counts a turn for what the person typed or attached, not for a `!command` alone.
+        if pieces.iter().any(|p| !matches!(p, UserPiece::Shell(_))) {
+            if self.state.turn_parents.len() >= TURN_WINDOW {
+                self.state.turns_forgotten = true;
+            }
+            push_bounded(
+                &mut self.state.turn_parents,
+                self.state.last_message_id,
+                TURN_WINDOW,
+            );
         }
-        push_bounded(
-            &mut self.state.turn_parents,
-            self.state.last_message_id,
-            TURN_WINDOW,
-        );
         self.emit(at, Draft::new(MessageKind::Human, shown), out);
     }
 
@@ -354,9 +352,12 @@ impl CodexAssembler {
             if self.state.turns_forgotten {
                 return false;
             }
-            // Past the first prompt: the conversation starts again.
-            self.state.turn_parents.clear();
-            self.state.last_message_id = None;
+            // Past the first prompt: back to before it (what came before any prompt stays); with no prompt
+            // at all, Codex changes nothing.
+            if let Some(first) = self.state.turn_parents.front() {
+                self.state.last_message_id = *first;
+                self.state.turn_parents.clear();
+            }
             return true;
         }
         let first = known - turns;

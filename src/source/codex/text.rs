@@ -51,6 +51,11 @@ pub fn user_part(text: &str) -> Option<&str> {
     Some(t)
 }
 
+/// Whether a user text part is a `!command` the person ran (Codex counts it as context, not as a turn).
+pub fn is_shell_command(text: &str) -> bool {
+    starts_with_ci(text.trim(), SHELL_OPEN)
+}
+
 /// `s` starts with `prefix`, ASCII case-insensitively (false when the cut is not on a char boundary).
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.get(..prefix.len())

@@ -97,3 +97,58 @@ fn a_rollback_past_the_remembered_prompts_is_a_warning_and_changes_nothing() {
     assert_eq!(out[n - 2].parent_message_id, Some(out[n - 3].message_id));
     assert_eq!(out[n - 1].parent_message_id, Some(out[n - 5].message_id));
 }
+
+#[test]
+fn a_shell_command_is_not_a_turn_and_a_rollback_past_the_first_prompt_keeps_what_came_before() {
+    let lines = [
+        meta("s", "/p", json!("cli")),
+        answer_item("a greeting before any prompt"),
+        user_item("first"),
+        answer_item("a1"),
+        user_item("<user_shell_command>\nls -la\n</user_shell_command>"),
+        user_item("second"),
+        answer_item("a2"),
+        // Codex drops `second` and `first`: the `!ls` between them is no turn of its own.
+        rolled_back(json!(2)),
+        user_item("again"),
+        rolled_back(json!(5)),
+        user_item("from the top"),
+    ];
+    let (out, outcomes, _) = run(&lines);
+    assert!(
+        outcomes.iter().all(|o| *o == LineOutcome::Ok),
+        "{outcomes:?}"
+    );
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "a greeting before any prompt",
+            "first",
+            "a1",
+            "ls -la",
+            "second",
+            "a2",
+            "again",
+            "from the top"
+        ]
+    );
+    assert_eq!(
+        out[3].kind,
+        MessageKind::Human,
+        "the command is still shown"
+    );
+    assert_eq!(out[6].parent_message_id, Some(out[0].message_id));
+    assert_eq!(
+        out[7].parent_message_id,
+        Some(out[0].message_id),
+        "past the first prompt: back to before it, not to nothing"
+    );
+    // With no prompt at all, a rollback changes nothing.
+    let (out, _, _) = run(&[
+        answer_item("only an answer"),
+        rolled_back(json!(1)),
+        answer_item("then another"),
+    ]);
+    assert_eq!(out[1].parent_message_id, Some(out[0].message_id));
+}
