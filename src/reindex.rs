@@ -93,7 +93,23 @@ pub fn prepare_formats(store: &SyncState) -> Result<Vec<(Agent, u32)>> {
     Ok(started)
 }
 
-/// Meta key prefix: a Gemini CLI project directory named by hash whose root was found (the directory follows).
+/// Before a run lists the files under `sources`: the Gemini CLI roots earlier runs found are the answers again
+/// (even once the chats that named them are gone), and directories where nothing was found are searched again.
+pub fn load_gemini_roots(store: &SyncState, sources: &[PathBuf]) {
+    gemini::forget_unresolved(sources);
+    for (key, root) in store.meta_scan(GEMINI_ROOT_FOUND) {
+        let (Some(dir), Ok(root)) = (key.strip_prefix(GEMINI_ROOT_FOUND), String::from_utf8(root))
+        else {
+            continue;
+        };
+        if !root.is_empty() {
+            gemini::remember_root(Path::new(dir), &root);
+        }
+    }
+}
+
+/// Meta key prefix: a Gemini CLI project directory named by hash whose root was found (the directory follows; the
+/// value is the root).
 const GEMINI_ROOT_FOUND: &str = "index.gemini_root_found.";
 
 /// Reads again the chats of each Gemini CLI project directory named by hash whose root was found since they were
@@ -118,13 +134,13 @@ pub fn prepare_gemini_roots(store: &SyncState, found: &[FoundFile]) -> Result<Ve
         let Some(chat) = chats.first() else {
             continue;
         };
-        if gemini::resolve_root(Path::new(chat), None).is_none() {
+        let Some(root) = gemini::resolve_root(Path::new(chat), None) else {
             continue;
-        }
+        };
         if store.remove_checkpoints(chats.iter().copied())? > 0 {
             read_again.push(dir.clone());
         }
-        store.meta_put(&key, b"")?;
+        store.meta_put(&key, root.as_bytes())?;
     }
     Ok(read_again)
 }

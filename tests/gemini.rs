@@ -298,7 +298,7 @@ fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
     );
 
     // A later chat of the same directory reads a file under the root: every chat of it moves there.
-    hash_dir_chat(
+    let naming = hash_dir_chat(
         tmp.path(),
         root,
         2,
@@ -319,4 +319,17 @@ fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
     // Once: the next run reads nothing again.
     let o = sync_ok(data.path(), tmp.path(), &["--json"]);
     assert_eq!(summary(&o)["files_pending_at_start"], 0, "{}", stderr(&o));
+
+    // The chat that named the root is deleted (Gemini CLI prunes old chats); a new one names no path. The store
+    // remembers the root, so the new chat joins its project instead of going back under the hash.
+    std::fs::remove_file(&naming).unwrap_or_else(|e| panic!("{e}"));
+    hash_dir_chat(
+        tmp.path(),
+        root,
+        3,
+        "Add a dark variant of the palette",
+        None,
+    );
+    sync_ok(data.path(), tmp.path(), &[]);
+    assert_eq!(projects(data.path()), [root.to_string()].into());
 }

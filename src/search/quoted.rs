@@ -2,7 +2,7 @@
 //! punctuation aside). A pasted error message or command is found verbatim where it occurred, while a source line
 //! that logs the same message, or a prompt that mentions the command, shares most of its words but not the run.
 
-/// A query of at least [`MIN_WORDS`] words, as the run to look for.
+/// A query of at least three words, as the run to look for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotedQuery {
     words: Vec<String>,
@@ -12,7 +12,7 @@ pub struct QuotedQuery {
 const MIN_WORDS: usize = 3;
 
 impl QuotedQuery {
-    /// The query's words, or `None` when it has fewer than [`MIN_WORDS`].
+    /// The query's words, or `None` when it has fewer than three.
     pub fn of(query: &str) -> Option<Self> {
         let words = words(query);
         (words.len() >= MIN_WORDS).then_some(QuotedQuery { words })

@@ -27,10 +27,25 @@ pub(super) fn held_elsewhere_or_cleaned(store: &Path) -> Result<bool> {
         // Some filesystems have no flock; sled's own attempt will say what is wrong.
         Err(TryLockError::Error(_)) => Ok(false),
         Ok(()) => {
-            remove_unfinished_snapshots(store)?;
+            // A compaction may have swapped another database in since `db` was opened: then the lock held here
+            // is on the old one, and the files listed below would be the new one's (whose writer may be
+            // saving a snapshot this instant). Report it held; the caller tries again.
+            let swapped = !same_file(&file, &store.join("db"));
+            if !swapped {
+                remove_unfinished_snapshots(store)?;
+            }
             let _ = file.unlock();
-            Ok(false)
+            Ok(swapped)
         }
+    }
+}
+
+/// Whether the open `file` is the file at `path` now (same device and inode).
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(now)) => open.dev() == now.dev() && open.ino() == now.ino(),
+        _ => false,
     }
 }
 
@@ -109,6 +124,21 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .filter_map(|e| e.ok())
             .any(|e| e.file_name().to_string_lossy().starts_with("snap.")));
+    }
+
+    #[test]
+    fn a_database_swapped_in_after_the_probe_opened_the_old_one_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = written_store(dir.path());
+        let old = File::open(store.join("db")).unwrap_or_else(|e| panic!("{e}"));
+        // As compaction does: the old store moves aside and a fresh copy takes its place.
+        std::fs::rename(&store, dir.path().join("store.old")).unwrap_or_else(|e| panic!("{e}"));
+        written_store(dir.path());
+        assert!(!same_file(&old, &store.join("db")));
+        assert!(same_file(
+            &File::open(store.join("db")).unwrap_or_else(|e| panic!("{e}")),
+            &store.join("db")
+        ));
     }
 
     #[test]

@@ -217,6 +217,7 @@ impl SyncJob {
             ));
         }
         let sources = self.config.discovery(self.settings.sources.clone())?;
+        crate::reindex::load_gemini_roots(store, &sources.roots);
         let (found, excluded) = sources.find(store, reporter);
         for dir in crate::reindex::prepare_gemini_roots(store, &found)? {
             reporter.info(&format!(

@@ -6,10 +6,12 @@
 //!   paths, so a chat that read, listed or wrote a file names its project's root or a path below it. The
 //!   directory's newest chats are searched, in name order (Gemini CLI names them `session-<time>-...`).
 //!
-//! The answer is the directory's, whichever chat asks, and it is remembered for the life of the process, found or
-//! not: the exclusions (checked when files are listed) and the assemblers (which read them later) must name the
-//! same project, or a project's `.pipeline-ignore` could be missed for a chat stored under that project. A
-//! directory where nothing matched is searched again by the next process. All reads are bounded
+//! The answer is the directory's, whichever chat asks, and it is remembered, found or not, until the next sync run
+//! starts ([`forget_unresolved`]): the exclusions (checked when files are listed) and the assemblers (which read
+//! them later) must name the same project, or a project's `.pipeline-ignore` could be missed for a chat stored
+//! under that project. A directory where nothing matched is searched again by the next run (a `watch` cycle
+//! too). A root once found is kept by the store and given back to later runs ([`remember_root`]), so it stays
+//! the answer after the chats that named it are deleted or no longer among the newest. All reads are bounded
 //! ([`MAX_SCANNED_BYTES`] of at most [`MAX_CHATS`] chats).
 
 use super::project::{project_dir, project_root, registry};
@@ -28,12 +30,35 @@ const MAX_PATHS: usize = 256;
 const MAX_PATH_BYTES: usize = 4_096;
 /// Most directories hashed for one project directory (bounds the work on chats full of deep paths).
 const MAX_HASHED: usize = 16_384;
-/// What was found for each project directory and the hashes it was matched against.
-type Memo = HashMap<(PathBuf, Vec<String>), Option<String>>;
+/// What this process found for each project directory and the hashes it was matched against, and the roots
+/// earlier runs found ([`remember_root`]).
+#[derive(Default)]
+struct Memo {
+    answers: HashMap<(PathBuf, Vec<String>), Option<String>>,
+    known: HashMap<PathBuf, String>,
+}
 
 fn memo() -> &'static Mutex<Memo> {
     static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
-    MEMO.get_or_init(|| Mutex::new(HashMap::new()))
+    MEMO.get_or_init(|| Mutex::new(Memo::default()))
+}
+
+/// A root an earlier run found for the project directory `dir` (the store keeps them): it is the answer for
+/// `dir` from now on, even once the chats that named it are gone, if its hash is the directory's.
+pub fn remember_root(dir: &Path, root: &str) {
+    if let Ok(mut memo) = memo().lock() {
+        memo.known.insert(dir.to_path_buf(), root.to_string());
+    }
+}
+
+/// Directories under `roots` where nothing matched are searched again (a sync run calls this for its sources
+/// before it lists the files, so that within one run every question about a directory gets the same answer).
+pub fn forget_unresolved(roots: &[PathBuf]) {
+    if let Ok(mut memo) = memo().lock() {
+        memo.answers.retain(|(dir, _), found| {
+            found.is_some() || !roots.iter().any(|root| dir.starts_with(root))
+        });
+    }
 }
 
 /// The project root of the chat at `chat_path`: where Gemini CLI recorded it ([`project_root`]), else, when the
@@ -71,11 +96,16 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     let Ok(mut memo) = memo().lock() else {
         return None;
     };
-    if let Some(found) = memo.get(&key) {
+    if let Some(found) = memo.answers.get(&key) {
         return found.clone();
     }
-    let found = search(dir, chat_path, &key.1);
-    memo.insert(key, found.clone());
+    let known = memo
+        .known
+        .get(dir)
+        .filter(|root| key.1.contains(&sha256_hex(root)))
+        .cloned();
+    let found = known.or_else(|| search(dir, chat_path, &key.1));
+    memo.answers.insert(key, found.clone());
     found
 }
 
@@ -250,6 +280,48 @@ mod tests {
         let quiet = tmp.join("chats/session-2025-01-02T10-00-bbbb.json");
         write(&quiet, r#"{"messages": []}"#);
         assert_eq!(resolve_root(&quiet, None).as_deref(), Some(root));
+    }
+
+    #[test]
+    fn nothing_found_is_asked_again_after_forget_unresolved_and_a_remembered_root_stays_the_answer()
+    {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let tmp = home.path().join(".gemini/tmp");
+        let root = "/srv/late";
+        let chats = tmp.join(sha256_hex(root)).join("chats");
+        let quiet = chats.join("session-2025-01-01T10-00-aaaa.json");
+        write(&quiet, r#"{"messages": []}"#);
+        assert_eq!(resolve_root(&quiet, None), None);
+        write(
+            &chats.join("session-2025-01-02T10-00-bbbb.json"),
+            r#"{"x": "/srv/late/src/lib.rs"}"#,
+        );
+        assert_eq!(
+            resolve_root(&quiet, None),
+            None,
+            "the same answer within a run"
+        );
+        forget_unresolved(&[tmp.join("elsewhere")]);
+        assert_eq!(
+            resolve_root(&quiet, None),
+            None,
+            "only under the run's sources"
+        );
+        forget_unresolved(&[home.path().to_path_buf()]);
+        assert_eq!(resolve_root(&quiet, None).as_deref(), Some(root));
+
+        // A root an earlier run found, though no chat names it now; a wrong one is not taken.
+        let kept = "/srv/kept";
+        let dir = tmp.join(sha256_hex(kept));
+        let chat = dir.join("chats/session-2025-01-03T10-00-cccc.json");
+        write(&chat, r#"{"messages": []}"#);
+        remember_root(&dir, kept);
+        assert_eq!(resolve_root(&chat, None).as_deref(), Some(kept));
+        let wrong = tmp.join(sha256_hex("/srv/other"));
+        let chat = wrong.join("chats/session-2025-01-03T10-00-dddd.json");
+        write(&chat, r#"{"messages": []}"#);
+        remember_root(&wrong, kept);
+        assert_eq!(resolve_root(&chat, None), None);
     }
 
     #[test]

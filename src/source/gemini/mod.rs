@@ -52,7 +52,7 @@ mod hash_root;
 mod project;
 mod tools;
 
-pub use hash_root::{resolve_root, unrecorded_hash_dir};
+pub use hash_root::{forget_unresolved, remember_root, resolve_root, unrecorded_hash_dir};
 pub use project::project_root;
 
 use super::{RecordAssembler, SourceState};
