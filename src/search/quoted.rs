@@ -18,14 +18,27 @@ impl QuotedQuery {
         (words.len() >= MIN_WORDS).then_some(QuotedQuery { words })
     }
 
-    /// Whether `text` holds the query's words as one run.
+    /// Whether `text` holds the query's words as one run. Runs once per candidate chunk of every search, so the
+    /// text's words are compared in place, without a lowercase copy of each.
     pub fn is_quoted_in(&self, text: &str) -> bool {
-        let Some(first) = self.words.first() else {
-            return false;
-        };
-        let text = words(text);
-        text.windows(self.words.len())
-            .any(|run| run[0] == *first && run == self.words.as_slice())
+        let text: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        text.windows(self.words.len()).any(|run| {
+            run.iter()
+                .zip(&self.words)
+                .all(|(word, wanted)| same_word(word, wanted))
+        })
+    }
+}
+
+/// Whether `word` is `lower` (already lowercase) whatever its case.
+fn same_word(word: &str, lower: &str) -> bool {
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lower)
+    } else {
+        word.to_lowercase() == lower
     }
 }
 
@@ -60,6 +73,11 @@ mod tests {
             QuotedQuery::of("mix phx.server 2>&1 | head -80").unwrap_or_else(|| panic!("long"));
         assert!(cmd.is_quoted_in("[tool: Bash] mix phx.server 2>&1 | head -80"));
         assert!(!cmd.is_quoted_in("mix phx.server doesnt seem to start"));
+        // Words outside ASCII compare by their lowercase; a run may start inside a repeated word.
+        let q = QuotedQuery::of("Größe der Datei").unwrap_or_else(|| panic!("long"));
+        assert!(q.is_quoted_in("die GRÖSSE? nein: größe der datei."));
+        let q = QuotedQuery::of("go go gadget").unwrap_or_else(|| panic!("long"));
+        assert!(q.is_quoted_in("go go go gadget"));
     }
 
     #[test]
