@@ -52,6 +52,8 @@ impl Sources {
     /// The transcripts to read, by path, and how many the exclusions and the data dir's forgotten sessions and
     /// projects (`state`) left out.
     pub fn find(&self, state: &SyncState, reporter: &Reporter) -> (Vec<FoundFile>, u64) {
+        // Every command that lists files names a Gemini chat's project the same way a sync does.
+        crate::reindex::load_gemini_roots(state);
         let exclusions = self
             .exclusions
             .clone()

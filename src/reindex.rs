@@ -7,7 +7,6 @@
 //! Claude Code has since deleted are kept as they are: they cannot be re-derived, and losing them would be worse
 //! than their older text. Searches keep working throughout (old points stay readable until replaced).
 
-use crate::discover::FoundFile;
 use crate::enhance::ENHANCER_VERSION;
 use crate::error::Result;
 use crate::message::Agent;
@@ -93,10 +92,9 @@ pub fn prepare_formats(store: &SyncState) -> Result<Vec<(Agent, u32)>> {
     Ok(started)
 }
 
-/// Before a run lists the files under `sources`: the Gemini CLI roots earlier runs found are the answers again
-/// (even once the chats that named them are gone), and directories where nothing was found are searched again.
-pub fn load_gemini_roots(store: &SyncState, sources: &[PathBuf]) {
-    gemini::forget_unresolved(sources);
+/// Before files are listed: the Gemini CLI roots earlier runs found are the answers again, even once the chats
+/// that named them are gone.
+pub fn load_gemini_roots(store: &SyncState) {
     for (key, root) in store.meta_scan(GEMINI_ROOT_FOUND) {
         let (Some(dir), Ok(root)) = (key.strip_prefix(GEMINI_ROOT_FOUND), String::from_utf8(root))
         else {
@@ -112,23 +110,27 @@ pub fn load_gemini_roots(store: &SyncState, sources: &[PathBuf]) {
 /// value is the root).
 const GEMINI_ROOT_FOUND: &str = "index.gemini_root_found.";
 
-/// Reads again the chats of each Gemini CLI project directory named by hash whose root was found since they were
+/// Reads again the Gemini CLI `chats` of each project directory named by hash whose root was found since they were
 /// read. Until some chat names a path in the project ([`crate::source::gemini::resolve_root`]), its chats are
 /// stored under the hash; once one does, every chat of the directory read so far is read again from its start,
 /// once, so that all of them move to the root, the project filters find them and a `.pipeline-ignore` there
 /// applies (same ids: their points are overwritten). Returns those directories. Crash-safe as [`prepare`] is:
 /// checkpoints first, then the mark.
-pub fn prepare_gemini_roots(store: &SyncState, found: &[FoundFile]) -> Result<Vec<PathBuf>> {
+pub fn prepare_gemini_roots<'a>(
+    store: &SyncState,
+    chats: impl Iterator<Item = &'a str>,
+) -> Result<Vec<PathBuf>> {
     let mut dirs: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
-    for file in found.iter().filter(|f| f.agent == Agent::GeminiCli) {
-        if let Some(dir) = gemini::unrecorded_hash_dir(Path::new(&file.path)) {
-            dirs.entry(dir).or_default().push(&file.path);
+    for chat in chats {
+        if let Some(dir) = gemini::unrecorded_hash_dir(Path::new(chat)) {
+            dirs.entry(dir).or_default().push(chat);
         }
     }
     let mut read_again = Vec::new();
     for (dir, chats) in dirs {
         let key = format!("{GEMINI_ROOT_FOUND}{}", dir.display());
-        if store.meta_get(&key)?.is_some() {
+        let mark = store.meta_get(&key)?;
+        if mark.as_ref().is_some_and(|root| !root.is_empty()) {
             continue;
         }
         let Some(chat) = chats.first() else {
@@ -137,7 +139,8 @@ pub fn prepare_gemini_roots(store: &SyncState, found: &[FoundFile]) -> Result<Ve
         let Some(root) = gemini::resolve_root(Path::new(chat), None) else {
             continue;
         };
-        if store.remove_checkpoints(chats.iter().copied())? > 0 {
+        // An empty mark (written before marks held the root) means the chats were read again already.
+        if mark.is_none() && store.remove_checkpoints(chats.iter().copied())? > 0 {
             read_again.push(dir.clone());
         }
         store.meta_put(&key, root.as_bytes())?;
@@ -255,12 +258,6 @@ mod tests {
             write(&path, body);
             path.to_string_lossy().into_owned()
         };
-        let found = |path: &str| FoundFile {
-            path: path.to_string(),
-            size: 1,
-            mtime_ns: 0,
-            agent: Agent::GeminiCli,
-        };
         let named = chat(
             "/srv/found-app",
             "session-2025-01-01T10-00-aaaa.json",
@@ -271,10 +268,10 @@ mod tests {
             "session-2025-01-01T10-00-bbbb.json",
             r#"{"messages": [{"content": "no path here"}]}"#,
         );
-        let files = [found(&named), found(&quiet)];
+        let files = [named.as_str(), quiet.as_str()];
         store.put_checkpoint_now(&checkpoint(&named)).unwrap();
         store.put_checkpoint_now(&checkpoint(&quiet)).unwrap();
-        let again = prepare_gemini_roots(&store, &files).unwrap();
+        let again = prepare_gemini_roots(&store, files.iter().copied()).unwrap();
         assert_eq!(again.len(), 1, "{again:?}");
         assert!(store.checkpoint(&named).unwrap().is_none());
         assert!(
@@ -283,9 +280,28 @@ mod tests {
         );
         store.put_checkpoint_now(&checkpoint(&named)).unwrap();
         assert!(
-            prepare_gemini_roots(&store, &files).unwrap().is_empty(),
+            prepare_gemini_roots(&store, files.iter().copied())
+                .unwrap()
+                .is_empty(),
             "only once"
         );
         assert!(store.checkpoint(&named).unwrap().is_some());
+        // The mark holds the root, and the next run gives it back.
+        let dir = gemini::unrecorded_hash_dir(Path::new(&named)).unwrap();
+        let key = format!("{GEMINI_ROOT_FOUND}{}", dir.display());
+        assert_eq!(
+            store.meta_get(&key).unwrap().as_deref(),
+            Some(&b"/srv/found-app"[..])
+        );
+        // An empty mark (from before marks held the root) gets the root without another re-read.
+        store.meta_put(&key, b"").unwrap();
+        assert!(prepare_gemini_roots(&store, files.iter().copied())
+            .unwrap()
+            .is_empty());
+        assert!(store.checkpoint(&named).unwrap().is_some());
+        assert_eq!(
+            store.meta_get(&key).unwrap().as_deref(),
+            Some(&b"/srv/found-app"[..])
+        );
     }
 }

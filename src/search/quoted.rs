@@ -44,10 +44,10 @@ fn same_word(word: &str, lower: &str) -> bool {
 
 /// Lowercase alphanumeric words, in order.
 fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
+    // Split first, as the text is: lowercasing can turn one letter into a letter and a combining mark.
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
+        .map(str::to_lowercase)
         .collect()
 }
 
@@ -76,6 +76,8 @@ mod tests {
         // Words outside ASCII compare by their lowercase; a run may start inside a repeated word.
         let q = QuotedQuery::of("Größe der Datei").unwrap_or_else(|| panic!("long"));
         assert!(q.is_quoted_in("die GRÖSSE? nein: größe der datei."));
+        let q = QuotedQuery::of("İzmir bağlantı hatası").unwrap_or_else(|| panic!("long"));
+        assert!(q.is_quoted_in("log: İzmir bağlantı hatası (retry)"));
         let q = QuotedQuery::of("go go gadget").unwrap_or_else(|| panic!("long"));
         assert!(q.is_quoted_in("go go go gadget"));
     }

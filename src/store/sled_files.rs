@@ -127,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn a_database_swapped_in_after_the_probe_opened_the_old_one_is_left_alone() {
+    fn the_file_a_probe_opened_is_told_from_a_database_swapped_in_after_it() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let store = written_store(dir.path());
         let old = File::open(store.join("db")).unwrap_or_else(|e| panic!("{e}"));

@@ -217,9 +217,15 @@ impl SyncJob {
             ));
         }
         let sources = self.config.discovery(self.settings.sources.clone())?;
-        crate::reindex::load_gemini_roots(store, &sources.roots);
+        // A run asks again about Gemini directories where no root was found (a later chat may name it); within
+        // the run, the exclusions and the assemblers get one answer per directory.
+        crate::source::gemini::forget_unresolved(&sources.roots);
         let (found, excluded) = sources.find(store, reporter);
-        for dir in crate::reindex::prepare_gemini_roots(store, &found)? {
+        let gemini_chats = found
+            .iter()
+            .filter(|f| f.agent == crate::message::Agent::GeminiCli)
+            .map(|f| f.path.as_str());
+        for dir in crate::reindex::prepare_gemini_roots(store, gemini_chats)? {
             reporter.info(&format!(
                 "the project root of Gemini CLI directory {} is now known; reading its chats again so they move from its hash to the root",
                 dir.display()

@@ -28,9 +28,11 @@ pub enum Record {
     TurnContext {
         cwd: Option<String>,
     },
-    /// A user message (response item or event), injected context already removed.
+    /// A user message (response item or event), injected context already removed. `turn`: Codex counts it as a
+    /// turn (no part of it was a contextual fragment, see `text::is_contextual`).
     User {
         pieces: Vec<UserPiece>,
+        turn: bool,
     },
     /// An answer. `dedup`: Codex also writes it in the other stream (response item / event), so it takes part
     /// in deduplication.
@@ -69,26 +71,20 @@ pub enum Record {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UserPiece {
     Text(String),
-    /// A `!command` the person ran, without its tags: shown as text, but not a turn of the conversation.
-    Shell(String),
     Image,
 }
 
 impl UserPiece {
     /// The piece for one user text part: `None` for injected context or a blank part.
     fn of_text(raw: &str) -> Option<UserPiece> {
-        let t = text::user_part(raw).filter(|t| !t.is_empty())?.to_string();
-        Some(if text::is_shell_command(raw) {
-            UserPiece::Shell(t)
-        } else {
-            UserPiece::Text(t)
-        })
+        let t = text::user_part(raw).filter(|t| !t.is_empty())?;
+        Some(UserPiece::Text(t.to_string()))
     }
 
     /// Its text (`None` for an image).
     pub fn text(&self) -> Option<&str> {
         match self {
-            UserPiece::Text(t) | UserPiece::Shell(t) => Some(t),
+            UserPiece::Text(t) => Some(t),
             UserPiece::Image => None,
         }
     }
@@ -109,10 +105,12 @@ impl Record {
             Record::Skip | Record::RolledBack { .. } => {}
             Record::SessionMeta { cwd, branch, .. } => fields.extend(cwd.iter_mut().chain(branch)),
             Record::TurnContext { cwd } => fields.extend(cwd.iter_mut()),
-            Record::User { pieces } => fields.extend(pieces.iter_mut().filter_map(|p| match p {
-                UserPiece::Text(t) | UserPiece::Shell(t) => Some(t),
-                UserPiece::Image => None,
-            })),
+            Record::User { pieces, .. } => {
+                fields.extend(pieces.iter_mut().filter_map(|p| match p {
+                    UserPiece::Text(t) => Some(t),
+                    UserPiece::Image => None,
+                }))
+            }
             Record::Assistant { text, .. }
             | Record::Summary { text }
             | Record::HookFeedback { text } => fields.push(text),
@@ -204,6 +202,10 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
             match m.role.as_deref() {
                 Some("user") => Record::User {
                     pieces: user_pieces(&content),
+                    turn: !content.iter().any(|p| {
+                        p.kind.as_deref() == Some("input_text")
+                            && p.text.as_deref().is_some_and(text::is_contextual)
+                    }),
                 },
                 Some("assistant") => Record::Assistant {
                     text: join_text(&content, &["output_text"]),
@@ -302,12 +304,13 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
             let m: UserEvent = typed(line, &what)?;
             let mut pieces = Vec::new();
             pieces.extend(m.message.as_deref().and_then(UserPiece::of_text));
+            let turn = !m.message.as_deref().is_some_and(text::is_contextual);
             let images = m.images.map_or(0, |v| v.len()) + m.local_images.map_or(0, |v| v.len());
             pieces.extend(std::iter::repeat_n(
                 UserPiece::Image,
                 images.min(MAX_IMAGE_MARKERS),
             ));
-            Record::User { pieces }
+            Record::User { pieces, turn }
         }
         "agent_message" => {
             let m: UserEvent = typed(line, &what)?;
@@ -335,6 +338,11 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
             if kind == Some("UserMessage") {
                 Record::User {
                     pieces: parts.iter().filter_map(value_user_piece).collect(),
+                    turn: !parts.iter().any(|p| {
+                        p.get("text")
+                            .and_then(Value::as_str)
+                            .is_some_and(text::is_contextual)
+                    }),
                 }
             } else {
                 Record::Assistant {

@@ -37,10 +37,10 @@
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
 //!   files are append-only), its parent the previous message of the file, except after a
 //!   `thread_rolled_back` event of N turns: the next message's parent is the message before the last N
-//!   prompts (a `!command` alone is not a prompt, as for Codex; the parents of the last 512 prompts are kept;
-//!   a rollback past them is a warning and changes nothing, one past the first prompt goes back to before
-//!   it). Rolled-back messages keep their points (the
-//!   store is an archive of what was seen, as for Gemini CLI rewinds); pending reasoning leaves with them.
+//!   prompts. As for Codex, a message holding a `!command` or injected context is no prompt; the parents of
+//!   the last 512 prompts are kept (a rollback past them is a warning and changes nothing); one past the first
+//!   prompt goes back to before it. Rolled-back messages keep their points (the store is an archive of what was
+//!   seen, as for Gemini CLI rewinds); pending reasoning leaves with them.
 //! - **Robustness**: blank lines are skipped, a BOM and a trailing CR removed, invalid UTF-8 replaced
 //!   (`Repaired`); a line that is not a JSON object with a string `type`, or a known record whose payload has
 //!   an unexpected shape, is `Malformed` and changes nothing; unknown record types are skipped.
@@ -149,7 +149,8 @@ impl Draft {
 pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::Codex,
     // 2: hook reports are indexed. 3: a rollback takes the next message's parent back (its state grew).
-    version: 3,
+    // 4: a message holding a contextual fragment is no turn; a rollback past the first prompt keeps the prefix.
+    version: 4,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {
@@ -226,7 +227,7 @@ impl CodexAssembler {
                     self.state.cwd = Some(cwd);
                 }
             }
-            Record::User { pieces } => self.user(at, &pieces, out),
+            Record::User { pieces, turn } => self.user(at, &pieces, turn, out),
             Record::Assistant { text, dedup } => {
                 let text = clean_text::clean(&text);
                 if text.is_empty() || (dedup && self.seen(Speaker::Assistant, &text)) {
@@ -299,7 +300,13 @@ impl CodexAssembler {
         None
     }
 
-    fn user(&mut self, at: (u64, Option<String>), pieces: &[UserPiece], out: &mut Vec<Message>) {
+    fn user(
+        &mut self,
+        at: (u64, Option<String>),
+        pieces: &[UserPiece],
+        turn: bool,
+        out: &mut Vec<Message>,
+    ) {
         let shown = clean_text::clean(
             &pieces
                 .iter()
@@ -322,8 +329,8 @@ impl CodexAssembler {
         if self.seen(Speaker::User, &key) {
             return;
         }
-        // Codex counts a turn for what the person typed or attached, not for a `!command` alone.
-        if pieces.iter().any(|p| !matches!(p, UserPiece::Shell(_))) {
+        // Codex counts no turn for a message holding a contextual fragment (a `!command`, injected context).
+        if turn {
             if self.state.turn_parents.len() >= TURN_WINDOW {
                 self.state.turns_forgotten = true;
             }

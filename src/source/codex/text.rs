@@ -51,9 +51,12 @@ pub fn user_part(text: &str) -> Option<&str> {
     Some(t)
 }
 
-/// Whether a user text part is a `!command` the person ran (Codex counts it as context, not as a turn).
-pub fn is_shell_command(text: &str) -> bool {
-    starts_with_ci(text.trim(), SHELL_OPEN)
+/// Whether a user text part is one of Codex's contextual fragments (injected context, or a `!command` the person
+/// ran): a user message holding one is not a turn of the conversation for Codex (`thread_rolled_back` counts
+/// turns).
+pub fn is_contextual(text: &str) -> bool {
+    let t = text.trim();
+    starts_with_ci(t, SHELL_OPEN) || INJECTED_PREFIXES.iter().any(|p| starts_with_ci(t, p))
 }
 
 /// `s` starts with `prefix`, ASCII case-insensitively (false when the cut is not on a char boundary).

@@ -152,3 +152,26 @@ fn a_shell_command_is_not_a_turn_and_a_rollback_past_the_first_prompt_keeps_what
     ]);
     assert_eq!(out[1].parent_message_id, Some(out[0].message_id));
 }
+
+#[test]
+fn a_message_that_holds_injected_context_is_no_turn_as_for_codex() {
+    let mixed = line(
+        "response_item",
+        json!({"type": "message", "role": "user", "content": [
+            {"type": "input_text", "text": "<environment_context>\n<cwd>/p</cwd>\n</environment_context>"},
+            {"type": "input_text", "text": "and also this"}
+        ]}),
+    );
+    let (out, _, _) = run(&[
+        user_item("first"),
+        answer_item("a1"),
+        mixed,
+        answer_item("a2"),
+        rolled_back(json!(1)),
+        answer_item("after"),
+    ]);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["first", "a1", "and also this", "a2", "after"]);
+    // The one turn rolled back is `first`'s: the mixed message counted none.
+    assert_eq!(out[4].parent_message_id, None);
+}
