@@ -1,6 +1,7 @@
 //! `pipeline watch`: lines appended to a session file become searchable within seconds; a partial last line is
-//! only taken once complete; `run`, `search`, `export` and `stats` work beside a running watch; and a watch killed
-//! at random instants while sessions grow ends, after a `run`, equal to one clean run over the final files.
+//! only taken once complete; `run`, `search`, `export` and `stats` work beside a running watch; a watch killed
+//! at random instants while sessions grow ends, after a `run`, equal to one clean run over the final files; and
+//! Codex rollouts, rewritten Gemini chats and a Gemini root a later chat names are followed.
 
 mod common;
 
@@ -339,5 +340,69 @@ fn a_gemini_chat_rewritten_in_place_is_followed() {
         hits.first().map(|h| &h["agent"]),
         Some(&"gemini-cli".into())
     );
+    watch.kill();
+}
+
+#[test]
+fn a_gemini_root_named_by_a_later_chat_is_found_by_the_running_watch() {
+    use sha2::Digest;
+    let (src, data) = (tempdir(), tempdir());
+    let root = "/work/heron-app";
+    let hash: String = sha2::Sha256::digest(root.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let chats = src.path().join(&hash).join("chats");
+    std::fs::create_dir_all(&chats).unwrap_or_else(|e| panic!("{e}"));
+    let chat = |day: u32, calls: serde_json::Value| {
+        let text =
+            serde_json::json!({"sessionId": format!("s{day}"), "projectHash": hash, "messages": [
+            {"id": format!("u{day}"), "type": "user", "timestamp": "2026-11-29T12:00:00.000Z",
+             "content": format!("plan step {day} of the heron migration")},
+            {"id": format!("g{day}"), "type": "gemini", "timestamp": "2026-11-29T12:01:00.000Z",
+             "content": "Done.", "toolCalls": calls}]})
+            .to_string();
+        let file = chats.join(format!("session-2026-11-{day:02}T12-00-{day:08x}.json"));
+        std::fs::write(file, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    chat(1, serde_json::json!([]));
+    let watch = Watch::start(data.path(), src.path());
+    watch.next_cycle(Duration::from_secs(60));
+    // A later chat reads a file under the root: the watch, without a restart, moves both chats to it.
+    chat(
+        2,
+        serde_json::json!([{"id": "r1", "name": "read_file", "status": "success",
+            "args": {"absolute_path": "/work/heron-app/src/main.rs"}}]),
+    );
+    let start = Instant::now();
+    loop {
+        let projects: std::collections::BTreeSet<String> = export_json(data.path())
+            .iter()
+            .map(|p| {
+                p["payload"]["project"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        let sessions = export_json(data.path())
+            .iter()
+            .filter(|p| p["payload"]["project"] == root)
+            .map(|p| {
+                p["payload"]["session_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect::<std::collections::BTreeSet<_>>();
+        if projects.len() == 1 && sessions.len() == 2 {
+            break;
+        }
+        assert!(
+            start.elapsed() < SEARCHABLE_WITHIN,
+            "not moved to the root within {SEARCHABLE_WITHIN:?}: {projects:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     watch.kill();
 }
