@@ -122,7 +122,7 @@ pub fn prepare_gemini_roots<'a>(
 ) -> Result<Vec<PathBuf>> {
     let mut dirs: BTreeMap<PathBuf, Vec<&str>> = BTreeMap::new();
     for chat in chats {
-        if let Some(dir) = gemini::unrecorded_hash_dir(Path::new(chat)) {
+        if let Some(dir) = gemini::hash_named_dir(Path::new(chat)) {
             dirs.entry(dir).or_default().push(chat);
         }
     }
@@ -133,10 +133,14 @@ pub fn prepare_gemini_roots<'a>(
         if mark.as_ref().is_some_and(|root| !root.is_empty()) {
             continue;
         }
-        let Some(chat) = chats.first() else {
+        let Some(chat) = chats.first().map(Path::new) else {
             continue;
         };
-        let Some(root) = gemini::resolve_root(Path::new(chat), None) else {
+        // Where Gemini CLI recorded the root, its chats were always stored under it.
+        if gemini::project_root(chat).is_some() {
+            continue;
+        }
+        let Some(root) = gemini::resolve_root(chat, None) else {
             continue;
         };
         // An empty mark (written before marks held the root) means the chats were read again already.
@@ -249,12 +253,10 @@ mod tests {
         let store = SyncState::open(dir.path()).unwrap();
         let tmp = home.path().join(".gemini/tmp");
         let chat = |root: &str, name: &str, body: &str| {
-            use sha2::Digest;
-            let hash: String = sha2::Sha256::digest(root.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let path = tmp.join(hash).join("chats").join(name);
+            let path = tmp
+                .join(gemini::hash_of_root(root))
+                .join("chats")
+                .join(name);
             write(&path, body);
             path.to_string_lossy().into_owned()
         };
@@ -287,7 +289,7 @@ mod tests {
         );
         assert!(store.checkpoint(&named).unwrap().is_some());
         // The mark holds the root, and the next run gives it back.
-        let dir = gemini::unrecorded_hash_dir(Path::new(&named)).unwrap();
+        let dir = gemini::hash_named_dir(Path::new(&named)).unwrap();
         let key = format!("{GEMINI_ROOT_FOUND}{}", dir.display());
         assert_eq!(
             store.meta_get(&key).unwrap().as_deref(),

@@ -232,57 +232,15 @@ fn a_plain_run_indexes_every_agent_found_in_the_home_directory() {
         .all(|p| p["payload"]["agent"] != "codex"));
 }
 
-/// A legacy JSON chat of the project at `root` (its directory named by the SHA-256 of `root`), dated `day`,
-/// whose one prompt is `prompt`, answered by reading the file `read` (an absolute path) when one is given.
-fn hash_dir_chat(tmp: &Path, root: &str, day: u32, prompt: &str, read: Option<&str>) -> PathBuf {
-    use sha2::Digest;
-    let hash: String = sha2::Sha256::digest(root.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let path = tmp.join(format!(
-        "{hash}/chats/session-2025-01-{day:02}T10-00-{day:08x}.json"
-    ));
-    let calls: Vec<Value> = read
-        .map(|file| {
-            json!({"id": format!("read-{day}"), "name": "read_file", "args": {"absolute_path": file}, "status": "success"})
-        })
-        .into_iter()
-        .collect();
-    let chat = json!({
-        "sessionId": format!("session-{day}"),
-        "projectHash": hash,
-        "startTime": format!("2025-01-{day:02}T10:00:00Z"),
-        "lastUpdated": format!("2025-01-{day:02}T10:05:00Z"),
-        "messages": [
-            {"id": format!("u{day}"), "timestamp": format!("2025-01-{day:02}T10:00:00Z"), "type": "user", "content": prompt},
-            {"id": format!("g{day}"), "timestamp": format!("2025-01-{day:02}T10:01:00Z"), "type": "gemini", "content": "Done, as asked.", "toolCalls": calls},
-        ],
-    });
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
-    }
-    rewrite(&path, &chat);
-    path
-}
-
 fn projects(data: &Path) -> BTreeSet<String> {
-    export_json(data)
-        .iter()
-        .map(|p| {
-            p["payload"]["project"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .collect()
+    values_of(&export_json(data), "project")
 }
 
 #[test]
 fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
     let (tmp, data) = (tempdir(), tempdir());
     let root = "/work/lantern-app";
-    hash_dir_chat(
+    gemini_hash_dir_chat(
         tmp.path(),
         root,
         1,
@@ -298,7 +256,7 @@ fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
     );
 
     // A later chat of the same directory reads a file under the root: every chat of it moves there.
-    let naming = hash_dir_chat(
+    let naming = gemini_hash_dir_chat(
         tmp.path(),
         root,
         2,
@@ -323,7 +281,7 @@ fn chats_stored_under_a_hash_move_to_the_root_once_a_later_chat_names_it() {
     // The chat that named the root is deleted (Gemini CLI prunes old chats); a new one names no path. The store
     // remembers the root, so the new chat joins its project instead of going back under the hash.
     std::fs::remove_file(&naming).unwrap_or_else(|e| panic!("{e}"));
-    hash_dir_chat(
+    gemini_hash_dir_chat(
         tmp.path(),
         root,
         3,

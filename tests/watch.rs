@@ -345,57 +345,25 @@ fn a_gemini_chat_rewritten_in_place_is_followed() {
 
 #[test]
 fn a_gemini_root_named_by_a_later_chat_is_found_by_the_running_watch() {
-    use sha2::Digest;
     let (src, data) = (tempdir(), tempdir());
     let root = "/work/heron-app";
-    let hash: String = sha2::Sha256::digest(root.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let chats = src.path().join(&hash).join("chats");
-    std::fs::create_dir_all(&chats).unwrap_or_else(|e| panic!("{e}"));
-    let chat = |day: u32, calls: serde_json::Value| {
-        let text =
-            serde_json::json!({"sessionId": format!("s{day}"), "projectHash": hash, "messages": [
-            {"id": format!("u{day}"), "type": "user", "timestamp": "2026-11-29T12:00:00.000Z",
-             "content": format!("plan step {day} of the heron migration")},
-            {"id": format!("g{day}"), "type": "gemini", "timestamp": "2026-11-29T12:01:00.000Z",
-             "content": "Done.", "toolCalls": calls}]})
-            .to_string();
-        let file = chats.join(format!("session-2026-11-{day:02}T12-00-{day:08x}.json"));
-        std::fs::write(file, text).unwrap_or_else(|e| panic!("{e}"));
-    };
-    chat(1, serde_json::json!([]));
+    gemini_hash_dir_chat(src.path(), root, 1, "Plan the heron migration", None);
     let watch = Watch::start(data.path(), src.path());
     watch.next_cycle(Duration::from_secs(60));
     // A later chat reads a file under the root: the watch, without a restart, moves both chats to it.
-    chat(
+    gemini_hash_dir_chat(
+        src.path(),
+        root,
         2,
-        serde_json::json!([{"id": "r1", "name": "read_file", "status": "success",
-            "args": {"absolute_path": "/work/heron-app/src/main.rs"}}]),
+        "Why does the migration stop at step two?",
+        Some("/work/heron-app/src/main.rs"),
     );
     let start = Instant::now();
     loop {
-        let projects: std::collections::BTreeSet<String> = export_json(data.path())
-            .iter()
-            .map(|p| {
-                p["payload"]["project"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect();
-        let sessions = export_json(data.path())
-            .iter()
-            .filter(|p| p["payload"]["project"] == root)
-            .map(|p| {
-                p["payload"]["session_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect::<std::collections::BTreeSet<_>>();
-        if projects.len() == 1 && sessions.len() == 2 {
+        let points = export_json(data.path());
+        let projects = values_of(&points, "project");
+        let sessions = values_of(&points, "session_id");
+        if projects == [root.to_string()].into() && sessions.len() == 2 {
             break;
         }
         assert!(

@@ -144,15 +144,11 @@ fn the_working_directory_is_the_first_cwd_value_escapes_decoded() {
 
 #[test]
 fn a_gemini_chat_in_a_hash_named_directory_honours_its_project_s_marker() {
-    use sha2::{Digest, Sha256};
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let project = tmp.path().join("work/secret-app");
     std::fs::create_dir_all(&project).unwrap_or_else(|e| panic!("{e}"));
     let root = project.to_string_lossy().into_owned();
-    let hash: String = Sha256::digest(root.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = crate::source::gemini::hash_of_root(&root);
     let chat = tmp
         .path()
         .join(".gemini/tmp")

@@ -342,6 +342,20 @@ mod tests {
         }
     }
 
+    /// A search for `query` in `mode`: ten hits, no filter, expansion, context or boost inputs.
+    fn plain_request(query: &str, mode: SearchMode) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            expansion: None,
+            mode,
+            limit: 10,
+            filter: Filter::default(),
+            context: 0,
+            current_project: None,
+            now_unix: 0,
+        }
+    }
+
     #[test]
     fn the_same_text_stored_twice_is_one_hit_at_its_best_rank() {
         use crate::search::index::SearchIndex;
@@ -366,16 +380,7 @@ mod tests {
             )
         });
         let index = SearchIndex::from_points(points);
-        let req = SearchRequest {
-            query: "deploy token expired".into(),
-            expansion: None,
-            mode: SearchMode::Hybrid,
-            limit: 10,
-            filter: Filter::default(),
-            context: 0,
-            current_project: None,
-            now_unix: 0,
-        };
+        let req = plain_request("deploy token expired", SearchMode::Hybrid);
         let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
         let sessions: Vec<&str> = ranked
             .hits
@@ -421,16 +426,10 @@ mod tests {
             )
         });
         let index = SearchIndex::from_points(points);
-        let req = SearchRequest {
-            query: "[warning] WaitingSummary: transcript parse failed: :file_not_found".into(),
-            expansion: None,
-            mode: SearchMode::Semantic,
-            limit: 10,
-            filter: Filter::default(),
-            context: 0,
-            current_project: None,
-            now_unix: 0,
-        };
+        let req = plain_request(
+            "[warning] WaitingSummary: transcript parse failed: :file_not_found",
+            SearchMode::Semantic,
+        );
         let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
         let first = ranked.hits.first().unwrap_or_else(|| panic!("no hits"));
         assert_eq!(first.payload.session_id, "s1", "{:?}", ranked.hits);

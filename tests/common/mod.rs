@@ -54,15 +54,53 @@ pub fn run_sources(data_dir: &Path, sources: &[PathBuf]) {
 
 /// The agents named by the points of `data_dir`'s store.
 pub fn agents_in(data_dir: &Path) -> std::collections::BTreeSet<String> {
-    export_json(data_dir)
+    values_of(&export_json(data_dir), "agent")
+}
+
+/// The distinct values of the payload string `field` among exported `points`.
+pub fn values_of(points: &[serde_json::Value], field: &str) -> std::collections::BTreeSet<String> {
+    points
         .iter()
-        .map(|p| {
-            p["payload"]["agent"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
+        .map(|p| p["payload"][field].as_str().unwrap_or_default().to_string())
         .collect()
+}
+
+/// A legacy Gemini CLI JSON chat of the project at `root`, in `tmp/<SHA-256 of root>/chats/` as Gemini CLI named
+/// project directories before short ids: session `session-<day>`, one prompt `prompt`, answered by reading the
+/// file `read` (an absolute path) when one is given.
+pub fn gemini_hash_dir_chat(
+    tmp: &Path,
+    root: &str,
+    day: u32,
+    prompt: &str,
+    read: Option<&str>,
+) -> PathBuf {
+    use serde_json::json;
+    let hash = pipeline::source::gemini::hash_of_root(root);
+    let path = tmp.join(format!(
+        "{hash}/chats/session-2025-01-{day:02}T10-00-{day:08x}.json"
+    ));
+    let calls: Vec<serde_json::Value> = read
+        .map(|file| {
+            json!({"id": format!("read-{day}"), "name": "read_file", "args": {"absolute_path": file}, "status": "success"})
+        })
+        .into_iter()
+        .collect();
+    let chat = json!({
+        "sessionId": format!("session-{day}"),
+        "projectHash": hash,
+        "startTime": format!("2025-01-{day:02}T10:00:00Z"),
+        "lastUpdated": format!("2025-01-{day:02}T10:05:00Z"),
+        "messages": [
+            {"id": format!("u{day}"), "timestamp": format!("2025-01-{day:02}T10:00:00Z"), "type": "user", "content": prompt},
+            {"id": format!("g{day}"), "timestamp": format!("2025-01-{day:02}T10:01:00Z"), "type": "gemini", "content": "Done, as asked.", "toolCalls": calls},
+        ],
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(&path, chat.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    path
 }
 
 /// Copies the fixture transcript `rel` (relative to [`fixtures`]) to `dest`, creating its directory.

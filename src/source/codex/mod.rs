@@ -352,22 +352,15 @@ impl CodexAssembler {
         let Ok(turns) = usize::try_from(turns) else {
             return false;
         };
-        if turns == 0 {
+        if turns > known && self.state.turns_forgotten {
+            return false;
+        }
+        // With no prompt (or no turn to drop), Codex changes nothing; past the first prompt, it goes back to
+        // before it (what came before any prompt stays).
+        if turns == 0 || known == 0 {
             return true;
         }
-        if turns > known {
-            if self.state.turns_forgotten {
-                return false;
-            }
-            // Past the first prompt: back to before it (what came before any prompt stays); with no prompt
-            // at all, Codex changes nothing.
-            if let Some(first) = self.state.turn_parents.front() {
-                self.state.last_message_id = *first;
-                self.state.turn_parents.clear();
-            }
-            return true;
-        }
-        let first = known - turns;
+        let first = known.saturating_sub(turns);
         self.state.last_message_id = self.state.turn_parents.get(first).copied().flatten();
         self.state.turn_parents.truncate(first);
         true

@@ -109,15 +109,16 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     found
 }
 
-/// The project directory of the chat at `chat_path` when it is named by a SHA-256 and Gemini CLI recorded no root
-/// for it: the directories whose root [`resolve_root`] may find later, once a chat names a path in it.
-pub fn unrecorded_hash_dir(chat_path: &Path) -> Option<PathBuf> {
+/// The project directory of the chat at `chat_path` when it is named by a SHA-256: a directory whose root
+/// [`resolve_root`] may find later, once a chat names a path in it, unless Gemini CLI recorded the root
+/// ([`project_root`]). Reads nothing.
+pub fn hash_named_dir(chat_path: &Path) -> Option<PathBuf> {
     let dir = project_dir(chat_path)?;
     let named_by_hash = dir
         .file_name()
         .and_then(|n| n.to_str())
         .is_some_and(is_sha256_hex);
-    (named_by_hash && project_root(chat_path).is_none()).then(|| dir.to_path_buf())
+    named_by_hash.then(|| dir.to_path_buf())
 }
 
 /// Hashes the candidates of the project directory `dir`, whose chat `chat_path` is.

@@ -52,7 +52,7 @@ mod hash_root;
 mod project;
 mod tools;
 
-pub use hash_root::{forget_unresolved, remember_root, resolve_root, unrecorded_hash_dir};
+pub use hash_root::{forget_unresolved, hash_named_dir, remember_root, resolve_root};
 pub use project::project_root;
 
 use super::{RecordAssembler, SourceState};
@@ -444,10 +444,15 @@ pub fn project_cwd(chat_path: &std::path::Path, project_hash: &str) -> String {
     resolve_root(chat_path, Some(project_hash)).unwrap_or_else(|| short_hash(project_hash))
 }
 
+/// The name Gemini CLI (before short ids) gives the project directory of `root`: the SHA-256 of the path, in hex.
+pub fn hash_of_root(root: &str) -> String {
+    hash_root::sha256_hex(root)
+}
+
 /// The short hash a project directory named after `root` has (what a chat of it is stored under while its root
 /// is unknown).
 pub fn short_hash_of_root(root: &str) -> String {
-    short_hash(&hash_root::sha256_hex(root))
+    short_hash(&hash_of_root(root))
 }
 
 /// A project hash as a project name: a SHA-256 in hex is cut to its first 12 characters (plenty to tell a
