@@ -1,6 +1,7 @@
 //! Decoding a line into a [`Record`]: everything the line contributes, owned, decided before any state changes
 //! (so a line that fails to decode changes nothing).
 
+use super::inter_agent;
 use super::record::{
     short, typed, CallItem, Compacted, Head, HookCompleted, ItemCompleted, MessageItem, OutputItem,
     Part, PayloadHead, Reasoning, RolledBack, SessionMeta, TurnContext, UserEvent,
@@ -35,10 +36,12 @@ pub enum Record {
         turn: bool,
     },
     /// An answer. `dedup`: Codex also writes it in the other stream (response item / event), so it takes part
-    /// in deduplication.
+    /// in deduplication. `turn`: a message from another agent (see [`inter_agent`]), which Codex counts as a
+    /// turn.
     Assistant {
         text: String,
         dedup: bool,
+        turn: bool,
     },
     /// Readable reasoning summaries.
     Reasoning {
@@ -200,6 +203,13 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
             let m: MessageItem = typed(line, &what)?;
             let content = m.content.unwrap_or_default();
             match m.role.as_deref() {
+                Some("user" | "assistant") if inter_agent::of_parts(&content).is_some() => {
+                    Record::Assistant {
+                        text: inter_agent::of_parts(&content).unwrap_or_default(),
+                        dedup: true,
+                        turn: true,
+                    }
+                }
                 Some("user") => Record::User {
                     pieces: user_pieces(&content),
                     turn: !content.iter().any(|p| {
@@ -210,6 +220,7 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
                 Some("assistant") => Record::Assistant {
                     text: join_text(&content, &["output_text"]),
                     dedup: true,
+                    turn: false,
                 },
                 Some(_) => Record::Skip,
                 None => return Err(format!("{what} without a string `role`")),
@@ -217,12 +228,18 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
         }
         "agent_message" => {
             let m: MessageItem = typed(line, &what)?;
+            let body = join_text(
+                &m.content.unwrap_or_default(),
+                &["input_text", "output_text"],
+            );
             Record::Assistant {
-                text: join_text(
-                    &m.content.unwrap_or_default(),
-                    &["input_text", "output_text"],
+                text: inter_agent::headed(
+                    m.author.as_deref().unwrap_or(""),
+                    m.recipient.as_deref().unwrap_or(""),
+                    &body,
                 ),
                 dedup: false,
+                turn: true,
             }
         }
         "reasoning" => {
@@ -302,6 +319,9 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
     let record = match sub {
         "user_message" => {
             let m: UserEvent = typed(line, &what)?;
+            if let Some(record) = m.message.as_deref().and_then(inter_agent_event) {
+                return Ok(record);
+            }
             let mut pieces = Vec::new();
             pieces.extend(m.message.as_deref().and_then(UserPiece::of_text));
             let turn = !m.message.as_deref().is_some_and(text::is_contextual);
@@ -314,10 +334,12 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
         }
         "agent_message" => {
             let m: UserEvent = typed(line, &what)?;
-            Record::Assistant {
-                text: m.message.unwrap_or_default(),
+            let text = m.message.unwrap_or_default();
+            inter_agent_event(&text).unwrap_or(Record::Assistant {
+                text,
                 dedup: true,
-            }
+                turn: false,
+            })
         }
         "item_completed" => {
             let c: ItemCompleted = typed(line, &what)?;
@@ -335,6 +357,12 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                 Some(Value::Array(parts)) => parts.as_slice(),
                 Some(_) => return Err(format!("{what}: message content is not a list")),
             };
+            if let [only] = parts {
+                let text = only.get("text").and_then(Value::as_str);
+                if let Some(record) = text.and_then(inter_agent_event) {
+                    return Ok(record);
+                }
+            }
             if kind == Some("UserMessage") {
                 Record::User {
                     pieces: parts.iter().filter_map(value_user_piece).collect(),
@@ -352,6 +380,7 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                         .collect::<Vec<_>>()
                         .join("\n"),
                     dedup: true,
+                    turn: false,
                 }
             }
         }
@@ -368,6 +397,16 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
         _ => Record::Skip,
     };
     Ok(record)
+}
+
+/// The event copy of an inter-agent envelope (see [`inter_agent`]): the same answer as its response item, so the
+/// second of the two is skipped whichever comes first.
+fn inter_agent_event(text: &str) -> Option<Record> {
+    inter_agent::of_text(text).map(|text| Record::Assistant {
+        text,
+        dedup: true,
+        turn: true,
+    })
 }
 
 /// A hook run's report (`run.entries[].text`, headed by the hook's event and status), or `Skip` when it

@@ -13,8 +13,9 @@
 //!   `<turn_aborted>`, `<subagent_notification>`, `<skill>`, `<plugins>`, `<subagents>`): a `!command`'s
 //!   `<user_shell_command>` is kept without its tags, and the IDE extension's `# Context from my IDE setup:`
 //!   keeps only what follows `## My request for Codex:`. `developer` / `system` messages are instructions and
-//!   dropped; an `assistant` message is an answer (`output_text` parts); an inter-agent `agent_message` item
-//!   is an answer too. `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call` and
+//!   dropped; an `assistant` message is an answer (`output_text` parts). A message between agents (an
+//!   `agent_message` item, or a message whose only text is Codex's inter-agent JSON envelope, in either stream)
+//!   is an answer headed `[from <author> to <recipient>]`, not raw JSON and not the person's prompt. `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call` and
 //!   `tool_search_call` are one tool-call message each; `function_call_output`, `custom_tool_call_output` and
 //!   `tool_search_output` are tool results joined to their call by `call_id` (a window of 256 calls). An
 //!   exec output `{"output", "metadata": {"exit_code"}}` is an error when the exit code is not 0, and so is a
@@ -37,9 +38,9 @@
 //! - **Identity**: lines have no uuids. A message's uuid is `codex:<byte offset of its line>` (stable: the
 //!   files are append-only), its parent the previous message of the file, except after a
 //!   `thread_rolled_back` event of N turns: the next message's parent is the message before the last N
-//!   prompts. As for Codex, a message holding a `!command` or injected context is no prompt; the parents of
-//!   the last 512 prompts are kept (a rollback past them is a warning and changes nothing); one past the first
-//!   prompt goes back to before it. Rolled-back messages keep their points (the store is an archive of what was
+//!   turns. As for Codex, a turn starts at a prompt or a message between agents, and a message holding a
+//!   `!command` or injected context starts none; the parents of the last 512 turns are kept (a rollback past
+//!   them is a warning and changes nothing); one past the first turn goes back to before it. Rolled-back messages keep their points (the store is an archive of what was
 //!   seen, as for Gemini CLI rewinds); pending reasoning leaves with them.
 //! - **Robustness**: blank lines are skipped, a BOM and a trailing CR removed, invalid UTF-8 replaced
 //!   (`Repaired`); a line that is not a JSON object with a string `type`, or a known record whose payload has
@@ -51,6 +52,7 @@
 //! a run resumes mid-file exactly as if it had never stopped.
 
 mod decode;
+mod inter_agent;
 mod record;
 mod text;
 mod tools;
@@ -150,7 +152,8 @@ pub static FORMAT: super::formats::Format = super::formats::Format {
     agent: Agent::Codex,
     // 2: hook reports are indexed. 3: a rollback takes the next message's parent back (its state grew).
     // 4: a message holding a contextual fragment is no turn; a rollback past the first prompt keeps the prefix.
-    version: 4,
+    // 5: messages between agents are shown under who sent them to whom, and count as turns.
+    version: 5,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {
@@ -228,9 +231,17 @@ impl CodexAssembler {
                 }
             }
             Record::User { pieces, turn } => self.user(at, &pieces, turn, out),
-            Record::Assistant { text, dedup } => {
+            Record::Assistant { text, dedup, turn } => {
                 let text = clean_text::clean(&text);
                 if text.is_empty() || (dedup && self.seen(Speaker::Assistant, &text)) {
+                    return None;
+                }
+                if turn {
+                    // Another agent's instruction starts a turn, as a prompt does: reasoning no answer followed
+                    // is dropped, not given to it.
+                    self.state.reasoning.clear();
+                    self.mark_turn();
+                    self.emit(at, Draft::new(MessageKind::Assistant, text), out);
                     return None;
                 }
                 let mut parts = self.take_reasoning();
@@ -331,16 +342,22 @@ impl CodexAssembler {
         }
         // Codex counts no turn for a message holding a contextual fragment (a `!command`, injected context).
         if turn {
-            if self.state.turn_parents.len() >= TURN_WINDOW {
-                self.state.turns_forgotten = true;
-            }
-            push_bounded(
-                &mut self.state.turn_parents,
-                self.state.last_message_id,
-                TURN_WINDOW,
-            );
+            self.mark_turn();
         }
         self.emit(at, Draft::new(MessageKind::Human, shown), out);
+    }
+
+    /// The message about to be emitted starts a turn: remember its parent, where a rollback of this turn goes
+    /// back to.
+    fn mark_turn(&mut self) {
+        if self.state.turn_parents.len() >= TURN_WINDOW {
+            self.state.turns_forgotten = true;
+        }
+        push_bounded(
+            &mut self.state.turn_parents,
+            self.state.last_message_id,
+            TURN_WINDOW,
+        );
     }
 
     /// Takes the conversation back to before the last `turns` user prompts: the next message's parent is the

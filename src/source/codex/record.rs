@@ -58,6 +58,9 @@ pub(super) struct Compacted {
 pub(super) struct MessageItem {
     pub(super) role: Option<String>,
     pub(super) content: Option<Vec<Part>>,
+    /// An `agent_message`'s sender and recipient (agent paths such as `/root/worker`).
+    pub(super) author: Option<String>,
+    pub(super) recipient: Option<String>,
 }
 
 /// A content or summary part. Images carry no `text`; their data is skipped unread.

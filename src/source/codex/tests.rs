@@ -225,6 +225,45 @@ fn newest_item_completed_events_are_prompts_and_answers() {
 }
 
 #[test]
+fn an_envelope_between_agents_in_any_stream_is_one_answer_not_a_prompt() {
+    let envelope =
+        json!({"author": "/root", "recipient": "/root/worker", "content": "Run the suite",
+        "trigger_turn": true})
+        .to_string();
+    let shown = ["[from /root to /root/worker]\nRun the suite"];
+    // The event first (a user event, as a turn-starting envelope is sent), then its item: one message.
+    let (out, outcomes, _) = run(&[
+        line(
+            "event_msg",
+            json!({"type": "user_message", "message": envelope}),
+        ),
+        line(
+            "response_item",
+            json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": envelope}]}),
+        ),
+    ]);
+    assert!(
+        outcomes.iter().all(|o| *o == LineOutcome::Ok),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        out.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        shown
+    );
+    assert_eq!(kinds(&out), [MessageKind::Assistant]);
+    // The newest versions' `item_completed` event, alone.
+    let (out, _, _) = run(&[line(
+        "event_msg",
+        json!({"type": "item_completed", "item": {"type": "UserMessage", "content": [{"type": "text", "text": envelope}]}}),
+    )]);
+    assert_eq!(
+        out.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        shown
+    );
+    assert_eq!(kinds(&out), [MessageKind::Assistant]);
+}
+
+#[test]
 fn a_hook_s_report_exists_only_as_an_event_and_is_kept_a_plan_event_is_a_copy() {
     let plan = line(
         "event_msg",
@@ -496,7 +535,7 @@ fn compaction_summaries_and_skipped_records() {
     );
     assert_eq!(kinds(&out), [MessageKind::Summary, MessageKind::Assistant]);
     assert_eq!(out[0].text, "We fixed the parser.");
-    assert_eq!(out[1].text, "from the other agent");
+    assert_eq!(out[1].text, "[from a to b]\nfrom the other agent");
 }
 
 #[test]

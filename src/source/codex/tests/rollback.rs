@@ -175,3 +175,103 @@ fn a_message_that_holds_injected_context_is_no_turn_as_for_codex() {
     // The one turn rolled back is `first`'s: the mixed message counted none.
     assert_eq!(out[4].parent_message_id, None);
 }
+
+/// A message from another agent as Codex writes it: a `message` item whose only text is the JSON envelope.
+fn envelope_item(role: &str, content: &str) -> Vec<u8> {
+    let envelope = json!({"author": "/root", "recipient": "/root/worker", "other_recipients": [],
+        "content": content, "trigger_turn": true});
+    let kind = if role == "user" {
+        "input_text"
+    } else {
+        "output_text"
+    };
+    line(
+        "response_item",
+        json!({"type": "message", "role": role,
+            "content": [{"type": kind, "text": envelope.to_string()}]}),
+    )
+}
+
+#[test]
+fn a_message_between_agents_is_a_turn_and_is_shown_as_its_content() {
+    let lines = [
+        meta("s", "/p", json!("cli")),
+        user_item("first"),
+        answer_item("done"),
+        envelope_item("assistant", "continue"),
+        // Its event copy, with the same envelope, is skipped.
+        line(
+            "event_msg",
+            json!({"type": "agent_message", "message": json!({"author": "/root",
+                "recipient": "/root/worker", "other_recipients": [], "content": "continue",
+                "trigger_turn": true}).to_string()}),
+        ),
+        reasoning("thinking about the instruction"),
+        answer_item("worker reply"),
+        rolled_back(json!(1)),
+        answer_item("after the rollback"),
+        line(
+            "response_item",
+            json!({"type": "agent_message", "author": "/root", "recipient": "/root/worker",
+                "content": [{"type": "input_text", "text": "check again"}]}),
+        ),
+        answer_item("checked"),
+        envelope_item("user", "and the docs"),
+        answer_item("docs too"),
+        rolled_back(json!(2)),
+        answer_item("back before `check again`"),
+        // The older plain-text form is an ordinary answer and no turn, as in Codex.
+        answer_item(
+            "author: /root\nrecipient: /root/worker\nother_recipients: []\nContent: legacy",
+        ),
+        rolled_back(json!(1)),
+        answer_item("back before `first`"),
+    ];
+    let (out, outcomes, _) = run(&lines);
+    assert!(
+        outcomes.iter().all(|o| *o == LineOutcome::Ok),
+        "{outcomes:?}"
+    );
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "first",
+            "done",
+            "[from /root to /root/worker]\ncontinue",
+            "[reasoning] thinking about the instruction\n\nworker reply",
+            "after the rollback",
+            "[from /root to /root/worker]\ncheck again",
+            "checked",
+            "[from /root to /root/worker]\nand the docs",
+            "docs too",
+            "back before `check again`",
+            "author: /root\nrecipient: /root/worker\nother_recipients: []\nContent: legacy",
+            "back before `first`",
+        ]
+    );
+    assert!(kinds(&out)[1..]
+        .iter()
+        .all(|k| *k == MessageKind::Assistant));
+    let id = |i: usize| Some(out[i].message_id);
+    assert_eq!(
+        out[4].parent_message_id,
+        id(1),
+        "the instruction was the turn rolled back"
+    );
+    assert_eq!(
+        out[9].parent_message_id,
+        id(4),
+        "two turns, both between agents"
+    );
+    assert_eq!(out[10].parent_message_id, id(9));
+    assert_eq!(
+        out[11].parent_message_id, None,
+        "the legacy form started no turn: one turn back is before `first`"
+    );
+    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
+    for k in 1..numbered.len() {
+        let (split, _) = crate::source::testing::split_run(Agent::Codex, PATH, &numbered, k);
+        assert_eq!(split, out, "stopped after line {k}");
+    }
+}
