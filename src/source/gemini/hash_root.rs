@@ -4,15 +4,18 @@
 //! - the paths `projects.json` and `trustedFolders.json` list (beside `tmp/`);
 //! - the directories above the absolute paths the project's chats hold. Gemini CLI's file tools take absolute
 //!   paths, so a chat that read, listed or wrote a file names its project's root or a path below it. The
-//!   directory's newest chats are searched, in name order (Gemini CLI names them `session-<time>-...`).
+//!   directory's chats are searched newest first, by name (Gemini CLI names them `session-<time>-...`), so a
+//!   root that only an old chat names is found too.
 //!
 //! The answer is the directory's, whichever chat asks, and it is remembered, found or not, until the next sync run
 //! starts ([`forget_unresolved`]): the exclusions (checked when files are listed) and the assemblers (which read
 //! them later) must name the same project, or a project's `.pipeline-ignore` could be missed for a chat stored
 //! under that project. A directory where nothing matched is searched again by the next run (a `watch` cycle
 //! too). A root once found is kept by the store and given back to later runs ([`remember_root`]), so it stays
-//! the answer after the chats that named it are deleted or no longer among the newest. All reads are bounded
-//! ([`MAX_SCANNED_BYTES`] of at most [`MAX_CHATS`] chats).
+//! the answer after the chats that named it are deleted. A chat searched in vain is not searched again while it
+//! is unchanged (same length and modification time), so a `watch` cycle reads only new and rewritten chats. All
+//! reads are bounded ([`MAX_SCANNED_BYTES`] of a chat, [`MAX_SEARCHED_BYTES`] and [`MAX_CHATS`] chats a
+//! search).
 
 use super::project::{project_dir, project_root, registry};
 use sha2::{Digest, Sha256};
@@ -23,19 +26,31 @@ use std::sync::{Mutex, OnceLock};
 
 /// How much of one chat is searched for absolute paths.
 const MAX_SCANNED_BYTES: u64 = 256 * 1024;
-/// Most chats of one project directory searched (the newest).
-const MAX_CHATS: usize = 16;
+/// Most chats of one project directory searched (the newest), and most bytes read in all by one search.
+const MAX_CHATS: usize = 4_096;
+const MAX_SEARCHED_BYTES: u64 = 32 * 1024 * 1024;
+/// Most chats remembered as searched in vain (the memory starts over beyond it).
+const MAX_SEARCHED_CHATS: usize = 65_536;
 /// Most distinct paths taken from one chat, and the longest.
 const MAX_PATHS: usize = 256;
 const MAX_PATH_BYTES: usize = 4_096;
 /// Most directories hashed for one project directory (bounds the work on chats full of deep paths).
 const MAX_HASHED: usize = 16_384;
-/// What this process found for each project directory and the hashes it was matched against, and the roots
-/// earlier runs found ([`remember_root`]).
+/// What this process found for each project directory and the hashes it was matched against, the roots
+/// earlier runs found ([`remember_root`]), and the chats searched in vain.
 #[derive(Default)]
 struct Memo {
     answers: HashMap<(PathBuf, Vec<String>), Option<String>>,
     known: HashMap<PathBuf, String>,
+    searched: HashSet<(ChatStamp, Vec<String>)>,
+}
+
+/// A chat file as it was when searched: its path, length and modification time.
+type ChatStamp = (PathBuf, u64, Option<std::time::SystemTime>);
+
+fn stamp(chat: &Path) -> Option<ChatStamp> {
+    let meta = std::fs::metadata(chat).ok()?;
+    Some((chat.to_path_buf(), meta.len(), meta.modified().ok()))
 }
 
 fn memo() -> &'static Mutex<Memo> {
@@ -79,7 +94,7 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
     if hashes.is_empty() {
         // A short-id directory without a record: the chat's own metadata may still carry the hash.
         hashes.extend(
-            head_hash(&read_head(chat_path))
+            head_hash(&read_head(chat_path, MAX_SCANNED_BYTES))
                 .filter(|h| is_sha256_hex(h))
                 .map(|h| h.to_ascii_lowercase()),
         );
@@ -104,7 +119,7 @@ pub fn resolve_root(chat_path: &Path, project_hash: Option<&str>) -> Option<Stri
         .get(dir)
         .filter(|root| key.1.contains(&sha256_hex(root)))
         .cloned();
-    let found = known.or_else(|| search(dir, chat_path, &key.1));
+    let found = known.or_else(|| search(dir, chat_path, &key.1, &mut memo.searched));
     memo.answers.insert(key, found.clone());
     found
 }
@@ -121,8 +136,14 @@ pub fn hash_named_dir(chat_path: &Path) -> Option<PathBuf> {
     named_by_hash.then(|| dir.to_path_buf())
 }
 
-/// Hashes the candidates of the project directory `dir`, whose chat `chat_path` is.
-fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
+/// Hashes the candidates of the project directory `dir`, whose chat `chat_path` is. Chats in `searched` (in vain,
+/// as they are now, for these hashes) are skipped, and those searched in vain now are added.
+fn search(
+    dir: &Path,
+    chat_path: &Path,
+    hashes: &[String],
+    searched: &mut HashSet<(ChatStamp, Vec<String>)>,
+) -> Option<String> {
     let mut hashed = Hashed::new(hashes);
     if let Some(gemini) = dir.parent().and_then(Path::parent) {
         for file in ["projects.json", "trustedFolders.json"] {
@@ -132,14 +153,30 @@ fn search(dir: &Path, chat_path: &Path, hashes: &[String]) -> Option<String> {
             }
         }
     }
+    let mut budget = MAX_SEARCHED_BYTES;
     for chat in newest_chats(chat_path) {
-        for path in absolute_paths(&read_head(&chat)) {
+        let stamp = stamp(&chat).map(|s| (s, hashes.to_vec()));
+        if stamp.as_ref().is_some_and(|s| searched.contains(s)) {
+            continue;
+        }
+        let allowed = MAX_SCANNED_BYTES.min(budget);
+        let head = read_head(&chat, allowed);
+        for path in absolute_paths(&head) {
             if let Some(root) = hashed.root_above(&path) {
                 return Some(root);
             }
-            if hashed.exhausted() {
-                return None;
+        }
+        budget -= head.len() as u64;
+        let cut_short = allowed < MAX_SCANNED_BYTES && head.len() as u64 == allowed;
+        if hashed.exhausted() || cut_short {
+            // The search stops, and this chat, not searched in full, is not remembered.
+            return None;
+        }
+        if let Some(stamp) = stamp {
+            if searched.len() >= MAX_SEARCHED_CHATS {
+                searched.clear();
             }
+            searched.insert(stamp);
         }
     }
     None
@@ -212,11 +249,13 @@ pub(super) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The first [`MAX_SCANNED_BYTES`] of a file (fewer when it is shorter or unreadable).
-fn read_head(path: &Path) -> Vec<u8> {
+/// The first [`MAX_SCANNED_BYTES`] of a file, and at most `budget` (fewer when it is shorter or unreadable).
+fn read_head(path: &Path, budget: u64) -> Vec<u8> {
     let mut head = Vec::new();
     if let Ok(file) = std::fs::File::open(path) {
-        let _ = file.take(MAX_SCANNED_BYTES).read_to_end(&mut head);
+        let _ = file
+            .take(MAX_SCANNED_BYTES.min(budget))
+            .read_to_end(&mut head);
     }
     head
 }
@@ -372,6 +411,41 @@ mod tests {
         let first = resolve_root(&newest, None);
         assert_eq!(resolve_root(&oldest, None), first);
         assert_eq!(first, None, "the directory's newest chats name no path");
+    }
+
+    #[test]
+    fn a_root_only_an_old_chat_names_is_found_and_unchanged_chats_are_not_searched_again() {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = "/srv/old";
+        let chats = home
+            .path()
+            .join(".gemini/tmp")
+            .join(sha256_hex(root))
+            .join("chats");
+        let quiet: Vec<PathBuf> = (10..40)
+            .map(|i| chats.join(format!("session-2025-02-{i:02}.json")))
+            .collect();
+        for chat in &quiet {
+            write(chat, r#"{"messages": [{"content": "/tmp/elsewhere"}]}"#);
+        }
+        let newest = &quiet[quiet.len() - 1];
+        assert_eq!(resolve_root(newest, None), None);
+        let remembered = |chat: &Path| {
+            let stamp = stamp(chat).unwrap_or_else(|| panic!("{chat:?} exists"));
+            let key = (stamp, vec![sha256_hex(root)]);
+            memo().lock().is_ok_and(|m| m.searched.contains(&key))
+        };
+        assert!(quiet.iter().all(|c| remembered(c)), "searched in vain");
+
+        // The oldest chat is rewritten and now names a path under the root: its new stamp is searched, though
+        // thirty newer chats name none.
+        write(
+            &quiet[0],
+            r#"{"messages": [{"content": "/srv/old/src/a.rs"}]}"#,
+        );
+        assert!(!remembered(&quiet[0]));
+        forget_unresolved(&[home.path().to_path_buf()]);
+        assert_eq!(resolve_root(newest, None).as_deref(), Some(root));
     }
 
     #[test]
