@@ -30,17 +30,19 @@ pub enum Record {
         cwd: Option<String>,
     },
     /// A user message (response item or event), injected context already removed. `turn`: Codex counts it as a
-    /// turn (no part of it was a contextual fragment, see `text::is_contextual`).
+    /// turn (no part of it was a contextual fragment, see `text::is_contextual`). `stream`: where it was
+    /// written, as Codex writes it in two of them.
     User {
         pieces: Vec<UserPiece>,
         turn: bool,
+        stream: Stream,
     },
-    /// An answer. `dedup`: Codex also writes it in the other stream (response item / event), so it takes part
-    /// in deduplication. `turn`: a message from another agent (see [`inter_agent`]), which Codex counts as a
-    /// turn.
+    /// An answer. `dedup`: the stream it was written in, when Codex may also write it in another one (so it
+    /// takes part in deduplication). `turn`: a message between agents (see [`inter_agent`]), which Codex counts
+    /// as a turn, even when it shows nothing (encrypted).
     Assistant {
         text: String,
-        dedup: bool,
+        dedup: Option<Stream>,
         turn: bool,
     },
     /// Readable reasoning summaries.
@@ -64,11 +66,37 @@ pub enum Record {
     HookFeedback {
         text: String,
     },
-    /// The last `turns` user turns left the conversation (`/undo`-like rollback; the next message follows
+    /// The last `turns` turns (prompts and messages between agents) left the conversation (`/undo`-like rollback; the next message follows
     /// what came before them).
     RolledBack {
         turns: u32,
     },
+}
+
+/// Where a prompt or answer was written. Codex writes most of them twice or more, each time in another of
+/// these; a copy is only ever looked for in another stream, so a message said twice in one stream is kept twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// A `response_item`.
+    Item,
+    /// A `user_message` or `agent_message` event.
+    Event,
+    /// An `item_completed` event (the newest versions).
+    Completed,
+    /// A top-level `inter_agent_communication` record.
+    Communication,
+}
+
+impl Stream {
+    /// Its bit in a set of streams.
+    pub fn bit(self) -> u8 {
+        match self {
+            Stream::Item => 1,
+            Stream::Event => 2,
+            Stream::Completed => 4,
+            Stream::Communication => 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -143,6 +171,17 @@ pub fn decode(line: &str) -> Result<Decoded, String> {
         .0
         .ok_or_else(|| "not a JSON object line: no string `type`".to_string())?;
     let timestamp = head.timestamp.0.filter(|t| text::is_timestamp(t));
+    if kind == "inter_agent_communication" {
+        let c: inter_agent::Communication = typed(line, "inter_agent_communication")?;
+        return Ok(Decoded {
+            timestamp,
+            record: Record::Assistant {
+                text: c.shown(),
+                dedup: Some(Stream::Communication),
+                turn: true,
+            },
+        });
+    }
     if !matches!(
         kind.as_str(),
         "session_meta" | "turn_context" | "compacted" | "response_item" | "event_msg"
@@ -202,24 +241,27 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
         "message" => {
             let m: MessageItem = typed(line, &what)?;
             let content = m.content.unwrap_or_default();
+            let envelope = match m.role.as_deref() {
+                Some("user" | "assistant") => inter_agent::of_parts(&content),
+                _ => None,
+            };
             match m.role.as_deref() {
-                Some("user" | "assistant") if inter_agent::of_parts(&content).is_some() => {
-                    Record::Assistant {
-                        text: inter_agent::of_parts(&content).unwrap_or_default(),
-                        dedup: true,
-                        turn: true,
-                    }
-                }
+                _ if envelope.is_some() => Record::Assistant {
+                    text: envelope.unwrap_or_default(),
+                    dedup: Some(Stream::Item),
+                    turn: true,
+                },
                 Some("user") => Record::User {
                     pieces: user_pieces(&content),
                     turn: !content.iter().any(|p| {
                         p.kind.as_deref() == Some("input_text")
                             && p.text.as_deref().is_some_and(text::is_contextual)
                     }),
+                    stream: Stream::Item,
                 },
                 Some("assistant") => Record::Assistant {
                     text: join_text(&content, &["output_text"]),
-                    dedup: true,
+                    dedup: Some(Stream::Item),
                     turn: false,
                 },
                 Some(_) => Record::Skip,
@@ -238,7 +280,7 @@ fn response_item(line: &str, sub: &str) -> Result<Record, String> {
                     m.recipient.as_deref().unwrap_or(""),
                     &body,
                 ),
-                dedup: false,
+                dedup: None,
                 turn: true,
             }
         }
@@ -319,7 +361,11 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
     let record = match sub {
         "user_message" => {
             let m: UserEvent = typed(line, &what)?;
-            if let Some(record) = m.message.as_deref().and_then(inter_agent_event) {
+            if let Some(record) = m
+                .message
+                .as_deref()
+                .and_then(|t| inter_agent_event(t, Stream::Event))
+            {
                 return Ok(record);
             }
             let mut pieces = Vec::new();
@@ -330,14 +376,18 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                 UserPiece::Image,
                 images.min(MAX_IMAGE_MARKERS),
             ));
-            Record::User { pieces, turn }
+            Record::User {
+                pieces,
+                turn,
+                stream: Stream::Event,
+            }
         }
         "agent_message" => {
             let m: UserEvent = typed(line, &what)?;
             let text = m.message.unwrap_or_default();
-            inter_agent_event(&text).unwrap_or(Record::Assistant {
+            inter_agent_event(&text, Stream::Event).unwrap_or(Record::Assistant {
                 text,
-                dedup: true,
+                dedup: Some(Stream::Event),
                 turn: false,
             })
         }
@@ -359,7 +409,7 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
             };
             if let [only] = parts {
                 let text = only.get("text").and_then(Value::as_str);
-                if let Some(record) = text.and_then(inter_agent_event) {
+                if let Some(record) = text.and_then(|t| inter_agent_event(t, Stream::Completed)) {
                     return Ok(record);
                 }
             }
@@ -371,6 +421,7 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                             .and_then(Value::as_str)
                             .is_some_and(text::is_contextual)
                     }),
+                    stream: Stream::Completed,
                 }
             } else {
                 Record::Assistant {
@@ -379,7 +430,7 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
                         .filter_map(|p| p.get("text").and_then(Value::as_str))
                         .collect::<Vec<_>>()
                         .join("\n"),
-                    dedup: true,
+                    dedup: Some(Stream::Completed),
                     turn: false,
                 }
             }
@@ -401,10 +452,10 @@ fn event_msg(line: &str, sub: &str) -> Result<Record, String> {
 
 /// The event copy of an inter-agent envelope (see [`inter_agent`]): the same answer as its response item, so the
 /// second of the two is skipped whichever comes first.
-fn inter_agent_event(text: &str) -> Option<Record> {
+fn inter_agent_event(text: &str, stream: Stream) -> Option<Record> {
     inter_agent::of_text(text).map(|text| Record::Assistant {
         text,
-        dedup: true,
+        dedup: Some(stream),
         turn: true,
     })
 }

@@ -1,10 +1,11 @@
-//! Messages between Codex agents (a parent and the workers it spawned). Newer Codex writes them two ways: as an
-//! `agent_message` response item (`author`, `recipient`, `content`), and as an ordinary `message` whose only text
+//! Messages between Codex agents (a parent and the workers it spawned). Newer Codex writes them three ways: as an
+//! `agent_message` response item (`author`, `recipient`, `content`), as an ordinary `message` whose only text
 //! part is a JSON envelope `{"author", "recipient", "other_recipients", "content", "trigger_turn"}` (role
-//! `assistant`, or `user` when it starts the recipient's turn). Both are instructions from one agent to another,
-//! not the person's words and not raw JSON to show: each becomes an answer headed by who sent it to whom. Codex
-//! counts both as turns when it rolls a thread back (`drop_last_n_user_turns`); the older plain-text form
-//! (`author: ...\nrecipient: ...`) is not parsed and is no turn, as in Codex.
+//! `assistant`, or `user` when it starts the recipient's turn), and as a top-level `inter_agent_communication`
+//! record with the same fields (its legacy delivery). Each is an instruction from one agent to another, not the
+//! person's words and not raw JSON to show: it becomes an answer headed by who sent it to whom (nothing when its
+//! content is encrypted). Codex counts each as a turn when it rolls a thread back (`drop_last_n_user_turns`);
+//! the older plain-text form (`author: ...\nrecipient: ...`) is not parsed and is no turn, as in Codex.
 
 use super::record::Part;
 use serde::Deserialize;
@@ -20,6 +21,29 @@ struct Envelope {
     /// Required, as in Codex: without it the text is not an envelope.
     #[serde(rename = "trigger_turn")]
     _trigger_turn: bool,
+}
+
+/// A top-level `inter_agent_communication` record's payload, read leniently (its content may be encrypted).
+#[derive(Deserialize)]
+pub struct Communication {
+    author: Option<String>,
+    recipient: Option<String>,
+    #[serde(default)]
+    other_recipients: Vec<String>,
+    content: Option<String>,
+}
+
+impl Communication {
+    /// Its content under who sent it to whom; empty when there is no readable content.
+    pub fn shown(&self) -> String {
+        let mut to: Vec<&str> = self.recipient.as_deref().into_iter().collect();
+        to.extend(self.other_recipients.iter().map(String::as_str));
+        headed(
+            self.author.as_deref().unwrap_or(""),
+            &to.join(", "),
+            self.content.as_deref().unwrap_or(""),
+        )
+    }
 }
 
 /// The shown text of a message whose content is one envelope (one `input_text` or `output_text` part), or
@@ -46,8 +70,12 @@ pub fn of_text(text: &str) -> Option<String> {
     Some(headed(&e.author, &to.join(", "), &e.content))
 }
 
-/// An inter-agent message's text under a `[from <author> to <recipients>]` head (parts left out when unknown).
+/// An inter-agent message's text under a `[from <author> to <recipients>]` head (parts left out when unknown);
+/// empty when the body is (an encrypted message shows nothing rather than a bare head).
 pub fn headed(author: &str, recipients: &str, body: &str) -> String {
+    if body.trim().is_empty() {
+        return String::new();
+    }
     let head = match (author.trim(), recipients.trim()) {
         ("", "") => return body.to_string(),
         (a, "") => format!("[from {a}]"),
@@ -115,5 +143,6 @@ mod tests {
         assert_eq!(headed("a", "", "x"), "[from a]\nx");
         assert_eq!(headed(" ", "b", "x"), "[to b]\nx");
         assert_eq!(headed("", "", "x"), "x");
+        assert_eq!(headed("a", "b", " \n"), "", "no content, no message");
     }
 }

@@ -14,9 +14,11 @@
 //!   `<user_shell_command>` is kept without its tags, and the IDE extension's `# Context from my IDE setup:`
 //!   keeps only what follows `## My request for Codex:`. `developer` / `system` messages are instructions and
 //!   dropped; an `assistant` message is an answer (`output_text` parts). A message between agents (an
-//!   `agent_message` item, or a message whose only text is Codex's inter-agent JSON envelope, in either stream)
-//!   is an answer headed `[from <author> to <recipient>]`, not raw JSON and not the person's prompt. `function_call`, `custom_tool_call`, `local_shell_call`, `web_search_call` and
-//!   `tool_search_call` are one tool-call message each; `function_call_output`, `custom_tool_call_output` and
+//!   `agent_message` item, a message whose only text is Codex's inter-agent JSON envelope, in either stream, or
+//!   a top-level `inter_agent_communication` record) is an answer headed `[from <author> to <recipient>]`, not
+//!   raw JSON and not the person's prompt (an encrypted one shows nothing). `function_call`,
+//!   `custom_tool_call`, `local_shell_call`, `web_search_call` and `tool_search_call` are one tool-call message
+//!   each; `function_call_output`, `custom_tool_call_output` and
 //!   `tool_search_output` are tool results joined to their call by `call_id` (a window of 256 calls). An
 //!   exec output `{"output", "metadata": {"exit_code"}}` is an error when the exit code is not 0, and so is a
 //!   sandbox refusal (`failed in sandbox ...`).
@@ -26,8 +28,10 @@
 //! - **Duplicates**: prompts and answers are also written as `event_msg`s (`user_message`, `agent_message`,
 //!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
-//!   emitted and its hash kept in a window of 32; a later one whose hash is in the window is skipped and
-//!   takes the hash out (each appears at most twice, so a genuinely repeated prompt is kept). One event
+//!   emitted and its hash kept in a window of 32 with the streams it was seen in (response item, event,
+//!   `item_completed`); a later one whose hash is in the window but not yet seen in its stream is a copy and
+//!   skipped. A message repeated in one stream is kept each time (a prompt sent twice; a message between
+//!   agents, which Codex writes only as an item). One event
 //!   holds what nothing else does: a `hook_completed` run that reported something (`run.entries[].text`) is a
 //!   `hook_feedback` message `[hook: <event>, <status>]\n<texts>`. Other events are skipped: Codex's rollout
 //!   policy always writes tool calls and outputs as response items, so the command, MCP, web-search and
@@ -64,7 +68,7 @@ use crate::redact::{Counts, Redactor};
 use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
 use crate::transcript::repair;
 use crate::transcript::{text as clean_text, tools as claude_tools, LineOutcome};
-use decode::{Decoded, Record, UserPiece};
+use decode::{Decoded, Record, Stream, UserPiece};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -83,7 +87,7 @@ const MAX_REASONING_ITEMS: usize = 8;
 const MAX_REASONING_CHARS: usize = 4_000;
 /// Longest tool input kept, in characters (the middle is dropped).
 const MAX_INPUT_CHARS: usize = 20_000;
-/// How many user prompts' parents are remembered for a rollback.
+/// How many turns' parents are remembered for a rollback.
 const TURN_WINDOW: usize = 512;
 
 /// Saved between runs (bincode).
@@ -101,12 +105,13 @@ pub struct CodexState {
     reasoning: VecDeque<String>,
     /// Recent tool calls, oldest first.
     calls: VecDeque<CallRef>,
-    /// Recently emitted prompts and answers whose duplicate may still come, oldest first.
-    recent: VecDeque<(Speaker, u128)>,
-    /// The parent of each of the last user prompts (the message before it), oldest first: where a rollback
+    /// Recently emitted prompts and answers whose copies in other streams may still come, oldest first: who
+    /// said it, the hash of its text, and the streams it was seen in ([`Stream::bit`]).
+    recent: VecDeque<(Speaker, u128, u8)>,
+    /// The parent of each of the last turns (the message before its first), oldest first: where a rollback
     /// takes the conversation back to.
     turn_parents: VecDeque<Option<u128>>,
-    /// Some prompt's parent left [`Self::turn_parents`] (more than [`TURN_WINDOW`] prompts).
+    /// Some turn's parent left [`Self::turn_parents`] (more than [`TURN_WINDOW`] turns).
     turns_forgotten: bool,
 }
 
@@ -230,18 +235,29 @@ impl CodexAssembler {
                     self.state.cwd = Some(cwd);
                 }
             }
-            Record::User { pieces, turn } => self.user(at, &pieces, turn, out),
+            Record::User {
+                pieces,
+                turn,
+                stream,
+            } => self.user(at, &pieces, turn, stream, out),
             Record::Assistant { text, dedup, turn } => {
                 let text = clean_text::clean(&text);
-                if text.is_empty() || (dedup && self.seen(Speaker::Assistant, &text)) {
-                    return None;
+                if let Some(stream) = dedup.filter(|_| !text.is_empty()) {
+                    if self.seen(Speaker::Assistant, stream, &text) {
+                        return None;
+                    }
                 }
                 if turn {
-                    // Another agent's instruction starts a turn, as a prompt does: reasoning no answer followed
-                    // is dropped, not given to it.
+                    // A message between agents starts a turn, as a prompt does, even when it shows nothing
+                    // (encrypted): reasoning no answer followed is dropped, not given to it.
                     self.state.reasoning.clear();
                     self.mark_turn();
-                    self.emit(at, Draft::new(MessageKind::Assistant, text), out);
+                    if !text.is_empty() {
+                        self.emit(at, Draft::new(MessageKind::Assistant, text), out);
+                    }
+                    return None;
+                }
+                if text.is_empty() {
                     return None;
                 }
                 let mut parts = self.take_reasoning();
@@ -316,6 +332,7 @@ impl CodexAssembler {
         at: (u64, Option<String>),
         pieces: &[UserPiece],
         turn: bool,
+        stream: Stream,
         out: &mut Vec<Message>,
     ) {
         let shown = clean_text::clean(
@@ -337,7 +354,7 @@ impl CodexAssembler {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
-        if self.seen(Speaker::User, &key) {
+        if self.seen(Speaker::User, stream, &key) {
             return;
         }
         // Codex counts no turn for a message holding a contextual fragment (a `!command`, injected context).
@@ -360,10 +377,10 @@ impl CodexAssembler {
         );
     }
 
-    /// Takes the conversation back to before the last `turns` user prompts: the next message's parent is the
-    /// message before the first of them. Their messages keep their points (the store is an archive of what was
-    /// seen). False when the prompts are not known (a rollback past the remembered window), which changes
-    /// nothing.
+    /// Takes the conversation back to before the last `turns` turns (prompts and messages between agents): the
+    /// next message's parent is the message before the first of them. Their messages keep their points (the
+    /// store is an archive of what was seen). False when the turns are not known (a rollback past the remembered
+    /// window), which changes nothing.
     fn roll_back(&mut self, turns: u32) -> bool {
         let known = self.state.turn_parents.len();
         let Ok(turns) = usize::try_from(turns) else {
@@ -372,8 +389,8 @@ impl CodexAssembler {
         if turns > known && self.state.turns_forgotten {
             return false;
         }
-        // With no prompt (or no turn to drop), Codex changes nothing; past the first prompt, it goes back to
-        // before it (what came before any prompt stays).
+        // With no turn (or none to drop), Codex changes nothing; past the first turn, it goes back to before it
+        // (what came before any turn stays).
         if turns == 0 || known == 0 {
             return true;
         }
@@ -414,9 +431,9 @@ impl CodexAssembler {
         self.emit(at, draft, out);
     }
 
-    /// Whether `text` said by `who` duplicates a recent message (then forgotten: a pair is skipped once);
-    /// otherwise it is remembered.
-    fn seen(&mut self, who: Speaker, text: &str) -> bool {
+    /// Whether `text` said by `who` in `stream` is the copy of a recent message written in another stream;
+    /// otherwise it is remembered as a new message. A message repeated in one stream is new each time.
+    fn seen(&mut self, who: Speaker, stream: Stream, text: &str) -> bool {
         let mut hasher = blake3::Hasher::new();
         hasher.update(match who {
             Speaker::User => b"user\0",
@@ -425,12 +442,20 @@ impl CodexAssembler {
         hasher.update(text.as_bytes());
         let mut b = [0u8; 16];
         b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-        let entry = (who, u128::from_le_bytes(b));
-        if let Some(i) = self.state.recent.iter().position(|e| *e == entry) {
-            self.state.recent.remove(i);
+        let hash = u128::from_le_bytes(b);
+        let bit = stream.bit();
+        // The newest message with this text not yet seen in this stream: this is its copy.
+        let copy_of = self
+            .state
+            .recent
+            .iter_mut()
+            .rev()
+            .find(|e| e.0 == who && e.1 == hash && e.2 & bit == 0);
+        if let Some(entry) = copy_of {
+            entry.2 |= bit;
             return true;
         }
-        push_bounded(&mut self.state.recent, entry, DEDUP_WINDOW);
+        push_bounded(&mut self.state.recent, (who, hash, bit), DEDUP_WINDOW);
         false
     }
 

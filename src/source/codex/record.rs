@@ -114,7 +114,7 @@ pub(super) struct CompletedItem {
     pub(super) content: Option<Value>,
 }
 
-/// A `thread_rolled_back` event: how many user turns left the conversation.
+/// A `thread_rolled_back` event: how many turns left the conversation.
 #[derive(Deserialize)]
 pub(super) struct RolledBack {
     pub(super) num_turns: u32,

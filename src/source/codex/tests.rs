@@ -197,6 +197,35 @@ fn prompts_and_answers_written_twice_are_emitted_once_in_either_order() {
 }
 
 #[test]
+fn a_message_in_three_streams_is_one_and_one_repeated_in_a_stream_is_kept() {
+    let completed = |text: &str| {
+        line(
+            "event_msg",
+            json!({"type": "item_completed", "item": {"type": "UserMessage", "content": [{"type": "text", "text": text}]}}),
+        )
+    };
+    let lines = [
+        // One prompt as an item, an event and an `item_completed`: one message.
+        user_item("go"),
+        user_event("go"),
+        completed("go"),
+        // Said again in one stream only (an older version writes no events): each is a message.
+        answer_item("ok"),
+        answer_item("ok"),
+        // The copies of the second "go" prompt pair with it, not with the first.
+        user_event("go"),
+        completed("go"),
+        user_item("go"),
+    ];
+    let (out, _, _) = run(&lines);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["go", "ok", "ok", "go"]);
+    let at = offsets(&lines);
+    let got: Vec<u64> = out.iter().map(|m| m.line_offset).collect();
+    assert_eq!(got, [at[0], at[3], at[4], at[5]]);
+}
+
+#[test]
 fn newest_item_completed_events_are_prompts_and_answers() {
     let user = line(
         "event_msg",

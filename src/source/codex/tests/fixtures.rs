@@ -30,12 +30,12 @@ const REAL: [&str; 4] = [FILE_0924A, FILE_0924B, FILE_0925, FILE_0605];
 /// - 0924B: 2 prompts, 2 answers, 16 calls, 16 outputs of which 2 are empty.
 /// - 0925: 2 prompts, 1 answer (the first turn ends without one), 57 calls, 57 outputs, none empty.
 /// - 0605: 1 prompt (the other user item is `<environment_context>`, the developer item is dropped), 1 answer.
-/// - 0803 (catalogue): prompts: line 3's event "List the files" (its line 5 item is the duplicate), line 70's
-///   placeholder event with a local image, and line 100's `item_completed` UserMessage, because line 84's
-///   identical placeholder event is taken as line 70's duplicate (and takes its hash out of the window);
-///   answers: line 22 (line 23 is its event), the inter-agent items of lines 32 and 115, and line 101's
-///   `item_completed` AgentMessage (line 109's identical placeholder is its duplicate); lines are counted
-///   from 0; calls: lines 8, 9,
+/// - 0803 (catalogue, lines counted from 0; sanitizing made many texts the same placeholder): prompts: line 3's
+///   event "List the files" (its line 5 item is the copy), line 70's placeholder event with a local image, and
+///   line 84's identical placeholder event (a second event: a copy is only looked for in another stream), of
+///   which line 100's `item_completed` UserMessage is the copy; answers: line 22 (line 23 is its event), the
+///   inter-agent items of lines 32 and 115, and the `item_completed` AgentMessages of lines 101 and 109 (the
+///   same placeholder twice in one stream, so two messages); calls: lines 8, 9,
 ///   11, 13, 42, 102, 113; results: lines 10, 12, 20, 27, 104, 114; summaries: the 5 `compacted` records
 ///   with a non-empty message (line 25's is empty).
 const EXPECTED: [(&str, [usize; 5]); 5] = [
@@ -43,7 +43,7 @@ const EXPECTED: [(&str, [usize; 5]); 5] = [
     (FILE_0924B, [2, 2, 16, 14, 0]),
     (FILE_0925, [2, 1, 57, 57, 0]),
     (FILE_0605, [1, 1, 0, 0, 0]),
-    (FILE_0803, [3, 4, 7, 6, 5]),
+    (FILE_0803, [3, 5, 7, 6, 5]),
 ];
 
 /// The file's complete lines with their byte offsets.

@@ -275,3 +275,77 @@ fn a_message_between_agents_is_a_turn_and_is_shown_as_its_content() {
         assert_eq!(split, out, "stopped after line {k}");
     }
 }
+
+#[test]
+fn every_message_between_agents_counts_as_a_turn_however_it_was_written() {
+    let communication = line(
+        "inter_agent_communication",
+        json!({"author": "/root/worker", "recipient": "/root", "other_recipients": [],
+            "content": "worker completed", "trigger_turn": false}),
+    );
+    let encrypted = line(
+        "response_item",
+        json!({"type": "agent_message", "author": "/root", "recipient": "/root/worker",
+            "content": [{"type": "encrypted_content", "encrypted_content": "opaque"}]}),
+    );
+    let lines = [
+        meta("s", "/p", json!("cli")),
+        user_item("first"),
+        answer_item("a1"),
+        // The same envelope twice, with no event copy (Codex writes these only as items): two messages, two
+        // turns.
+        envelope_item("assistant", "ping"),
+        answer_item("pong"),
+        envelope_item("assistant", "ping"),
+        answer_item("pong2"),
+        rolled_back(json!(1)),
+        answer_item("after the second ping left"),
+        // The legacy delivery record.
+        communication,
+        answer_item("done"),
+        rolled_back(json!(1)),
+        answer_item("after the record left"),
+        // Encrypted: nothing to show, still a turn.
+        encrypted,
+        answer_item("reply to the encrypted one"),
+        rolled_back(json!(1)),
+        answer_item("after the encrypted one left"),
+    ];
+    let (out, outcomes, _) = run(&lines);
+    assert!(
+        outcomes.iter().all(|o| *o == LineOutcome::Ok),
+        "{outcomes:?}"
+    );
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "first",
+            "a1",
+            "[from /root to /root/worker]\nping",
+            "pong",
+            "[from /root to /root/worker]\nping",
+            "pong2",
+            "after the second ping left",
+            "[from /root/worker to /root]\nworker completed",
+            "done",
+            "after the record left",
+            "reply to the encrypted one",
+            "after the encrypted one left",
+        ]
+    );
+    let id = |i: usize| Some(out[i].message_id);
+    assert_eq!(out[6].parent_message_id, id(3), "back to `pong`");
+    assert_eq!(out[9].parent_message_id, id(6), "back to before the record");
+    assert_eq!(out[10].parent_message_id, id(9));
+    assert_eq!(
+        out[11].parent_message_id,
+        id(9),
+        "back to before the encrypted message"
+    );
+    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
+    for k in 1..numbered.len() {
+        let (split, _) = crate::source::testing::split_run(Agent::Codex, PATH, &numbered, k);
+        assert_eq!(split, out, "stopped after line {k}");
+    }
+}
