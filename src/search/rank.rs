@@ -1,6 +1,7 @@
 //! Hybrid ranking: semantic and lexical candidate lists fused by standardized scores (see `fuse`), then bounded
 //! boosts.
 
+use super::acknowledgement::{call_of, is_write_acknowledgement};
 use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
@@ -119,6 +120,9 @@ pub struct Hit {
     pub awaiting_vector: bool,
     pub fused: f32,
     pub boosts: Vec<Boost>,
+    /// The message id of the write acknowledgement the hit was found by (its scores are the
+    /// acknowledgement's); the hit is the call it acknowledges ([`super::acknowledgement`]).
+    pub found_by_acknowledgement: Option<String>,
     pub context_before: Vec<Payload>,
     pub context_after: Vec<Payload>,
 }
@@ -149,10 +153,24 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     let quoted = QuotedQuery::of(&req.query);
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
-        let boosts = boosts(&c.payload, req, &named, quoted.as_ref());
+        // A write's acknowledgement stands for the call it acknowledges, if the search's filter takes the call.
+        let call = if is_write_acknowledgement(&c.payload) {
+            call_of(corpus, &c.payload)?.filter(|call| req.filter.matches(call))
+        } else {
+            None
+        };
+        let (id, payload, found_by_acknowledgement) = match call {
+            Some(call) => (
+                crate::ids::point_id(&call.session_id, &call.uuid, call.chunk_index).to_string(),
+                call,
+                Some(c.payload.message_id),
+            ),
+            None => (c.id.to_string(), c.payload, None),
+        };
+        let boosts = boosts(&payload, req, &named, quoted.as_ref());
         let score = boosted(fused, &boosts);
         let hit = Hit {
-            id: c.id.to_string(),
+            id,
             score,
             snippet: String::new(),
             cosine: c.cosine,
@@ -163,9 +181,10 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             awaiting_vector: !c.has_cosine,
             fused,
             boosts,
+            found_by_acknowledgement,
             context_before: Vec::new(),
             context_after: Vec::new(),
-            payload: c.payload,
+            payload,
         };
         match best.get(hit.payload.message_id.as_str()) {
             Some(h)

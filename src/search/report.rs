@@ -91,6 +91,9 @@ pub struct Explain {
     /// The fused score before boosts.
     pub fused: f64,
     pub boosts: Vec<Boost>,
+    /// The scores are those of this message, a write's acknowledgement, which the hit (its call) stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_by_acknowledgement: Option<String>,
 }
 
 impl SearchReport {
@@ -263,6 +266,7 @@ impl HitSummary {
                 bm25: four_decimals(h.bm25),
                 fused: four_decimals(h.fused),
                 boosts: h.boosts,
+                found_by_acknowledgement: h.found_by_acknowledgement,
             }),
         }
     }
@@ -341,6 +345,7 @@ mod tests {
                 awaiting_vector: false,
                 fused: 1.0,
                 boosts: Vec::new(),
+                found_by_acknowledgement: None,
                 context_before: Vec::new(),
                 context_after: Vec::new(),
             })
