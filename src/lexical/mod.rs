@@ -11,7 +11,7 @@
 mod stopwords;
 
 use std::collections::HashMap;
-use stopwords::is_stop_word;
+pub use stopwords::is_stop_word;
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;

@@ -116,8 +116,17 @@ fn stems(text: &str) -> Vec<String> {
 }
 
 /// A crude English stem: enough that inflections of one word meet ("uploads", "uploaded", "uploading" ->
-/// "upload"; "fixes" -> "fix"), not a linguistic one.
+/// "upload"; "fixes" -> "fix"), not a linguistic one. A word is never cut down to a function word: "theming"
+/// would become "them", and every question saying "them" would be searched for dark mode.
 fn stem(word: &str) -> String {
+    let stemmed = strip_suffix(word);
+    if stemmed != word && crate::lexical::is_stop_word(&stemmed) {
+        return word.to_string();
+    }
+    stemmed
+}
+
+fn strip_suffix(word: &str) -> String {
     let strip = |w: &str, suffix: &str, min_left: usize| -> Option<String> {
         w.strip_suffix(suffix)
             .filter(|rest| rest.chars().count() >= min_left)
@@ -217,6 +226,16 @@ mod tests {
         ] {
             assert_eq!(stem(a), stem(b), "{a} vs {b}");
         }
+        // Never a function word: the pronoun does not meet the theme.
+        assert_ne!(stem("theming"), stem("them"));
+        assert_eq!(stem("theming"), "theming");
+        assert!(
+            expansion("Why did we add them to .gitignore instead of committing them?")
+                .iter()
+                .all(|t| !t.contains("theme")),
+            "{:?}",
+            expansion("Why did we add them to .gitignore instead of committing them?")
+        );
     }
 
     #[test]
