@@ -1,5 +1,6 @@
-//! A tool result that only acknowledges a write ("The file ... has been updated successfully.") says nothing but
-//! the path, which its call also names; what was written is in the call. A search that finds the
+//! A tool result that only acknowledges a write ("The file ... has been updated successfully.", "Todos have been
+//! modified successfully.") says nothing but the path, which its call also names; what was written is in the
+//! call. A search that finds the
 //! acknowledgement (it is short, and names the file a question names) shows the call instead, at the
 //! acknowledgement's score when that is the higher: `make eval` put "what did we change in `slice_builder.ex`?"
 //! at rank 8 behind the edit's one-line acknowledgement, and at rank 1 once the acknowledgement stood for its
@@ -19,6 +20,8 @@ const ONE_LINE: [(&str, &str); 5] = [
     ("Successfully created and wrote to new file: ", ""),
     ("Successfully modified file: ", ""),
 ];
+/// Claude Code's TodoWrite: this sentence, then advice to the model (the list is in the call).
+const TODOS_WRITTEN: &str = "Todos have been modified successfully.";
 /// Codex's `apply_patch`: this line, then one `<A|M|D> <path>` line per file.
 const PATCH_APPLIED: &str = "Success. Updated the following files:";
 
@@ -35,6 +38,9 @@ pub fn is_write_acknowledgement(p: &Payload) -> bool {
         return false;
     }
     let body = body.trim();
+    if body.starts_with(TODOS_WRITTEN) {
+        return !body.contains('\n');
+    }
     if let Some(files) = body.strip_prefix(PATCH_APPLIED) {
         let mut lines = files.lines().map(str::trim).filter(|l| !l.is_empty());
         return lines.clone().next().is_some()
@@ -50,8 +56,9 @@ pub fn is_write_acknowledgement(p: &Payload) -> bool {
         })
 }
 
-/// The call `ack` acknowledges: its parent message, when that touched one of the files the acknowledgement
-/// names (a Codex output's parent is the file's previous message, which for parallel calls is another call).
+/// The call `ack` acknowledges: its parent message, when that used the acknowledging tool and touched one of
+/// the files the acknowledgement names, if it names any (a Codex output's parent is the file's previous message,
+/// which for parallel calls is another call).
 pub fn call_of(corpus: &dyn Corpus, ack: &Payload) -> Result<Option<Payload>> {
     let Some(parent) = ack.parent_message_id.as_deref() else {
         return Ok(None);
@@ -59,11 +66,13 @@ pub fn call_of(corpus: &dyn Corpus, ack: &Payload) -> Result<Option<Payload>> {
     let Some(call) = corpus.message(parent)? else {
         return Ok(None);
     };
-    let same_file = call
-        .files_touched
-        .iter()
-        .any(|f| ack.files_touched.contains(f));
-    Ok(same_file.then_some(call))
+    let same_tool = ack.tools_used.iter().any(|t| call.tools_used.contains(t));
+    let same_file = ack.files_touched.is_empty()
+        || call
+            .files_touched
+            .iter()
+            .any(|f| ack.files_touched.contains(f));
+    Ok((same_tool && same_file).then_some(call))
 }
 
 #[cfg(test)]
@@ -87,6 +96,7 @@ mod tests {
             "[result: write_file]\nSuccessfully created and wrote to new file: /tmp/x.txt.",
             "[result: replace]\nSuccessfully modified file: /tmp/x.txt (1 replacements).",
             "[result: apply_patch]\nSuccess. Updated the following files:\nM src/a.ts\nA src/b.ts\n",
+            "[result: TodoWrite]\nTodos have been modified successfully. Ensure that you continue to use the todo list",
         ] {
             assert!(is_write_acknowledgement(&result(text)), "{text}");
         }
@@ -114,6 +124,40 @@ mod tests {
         assert!(!is_write_acknowledgement(&long));
     }
 
+    #[test]
+    fn an_acknowledgement_without_a_file_stands_for_a_parent_that_used_its_tool() {
+        use crate::store::StoredPoint;
+        let mut todo = payload("s", "todo", 0, 1);
+        todo.kind = MessageKind::ToolCall;
+        todo.tools_used = vec!["TodoWrite".into()];
+        let mut bash = payload("s", "bash", 0, 1);
+        bash.kind = MessageKind::ToolCall;
+        bash.tools_used = vec!["Bash".into()];
+        let index = crate::search::SearchIndex::from_points(
+            [todo.clone(), bash.clone()]
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let point = StoredPoint {
+                        vector: vec![1.0, 0.0],
+                        payload: p,
+                    };
+                    (uuid::Uuid::from_u128(i as u128 + 1), point)
+                }),
+        );
+        let mut ack = result("[result: TodoWrite]\nTodos have been modified successfully.");
+        ack.tools_used = vec!["TodoWrite".into()];
+        ack.parent_message_id = Some(todo.message_id.clone());
+        let call = call_of(&index, &ack).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(call.map(|c| c.message_id), Some(todo.message_id));
+        // A parent that used another tool (an output that follows a parallel call) is not its call.
+        ack.parent_message_id = Some(bash.message_id.clone());
+        assert_eq!(
+            call_of(&index, &ack).unwrap_or_else(|e| panic!("{e}")),
+            None
+        );
+    }
+
     /// A store of an edit call (far from the query by meaning), its acknowledgement (close), a second
     /// acknowledgement whose parent edited another file, and that parent.
     fn edits() -> crate::search::SearchIndex {
@@ -122,11 +166,13 @@ mod tests {
         call.kind = MessageKind::ToolCall;
         call.text = "[tool: Edit] /p/slice.ex @dialyzer {:nowarn_function, do_build: 2}".into();
         call.files_touched = vec!["/p/slice.ex".into()];
+        call.tools_used = vec!["Edit".into()];
         let mut ack = result("[result: Edit]\nThe file /p/slice.ex has been updated successfully.");
         ack.uuid = "ack".into();
         ack.message_id = crate::ids::message_id("s", "ack").to_string();
         ack.parent_message_id = Some(call.message_id.clone());
         ack.files_touched = call.files_touched.clone();
+        ack.tools_used = call.tools_used.clone();
         let mut other = call.clone();
         other.uuid = "other".into();
         other.message_id = crate::ids::message_id("s", "other").to_string();
