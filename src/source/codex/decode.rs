@@ -83,8 +83,6 @@ pub enum Stream {
     Event,
     /// An `item_completed` event (the newest versions).
     Completed,
-    /// A top-level `inter_agent_communication` record.
-    Communication,
 }
 
 impl Stream {
@@ -94,7 +92,6 @@ impl Stream {
             Stream::Item => 1,
             Stream::Event => 2,
             Stream::Completed => 4,
-            Stream::Communication => 8,
         }
     }
 }
@@ -175,9 +172,10 @@ pub fn decode(line: &str) -> Result<Decoded, String> {
         let c: inter_agent::Communication = typed(line, "inter_agent_communication")?;
         return Ok(Decoded {
             timestamp,
+            // Its own history item in Codex, written once: never taken for a copy of anything.
             record: Record::Assistant {
                 text: c.shown(),
-                dedup: Some(Stream::Communication),
+                dedup: None,
                 turn: true,
             },
         });

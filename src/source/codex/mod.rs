@@ -30,8 +30,9 @@
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
 //!   emitted and its hash kept in a window of 32 with the streams it was seen in (response item, event,
 //!   `item_completed`); a later one whose hash is in the window but not yet seen in its stream is a copy and
-//!   skipped. A message repeated in one stream is kept each time (a prompt sent twice; a message between
-//!   agents, which Codex writes only as an item). One event
+//!   skipped. The window starts over at each new prompt (copies never cross one), and a message repeated in one
+//!   stream is kept each time (a prompt sent twice; a message between agents, which Codex writes only as an
+//!   item). One event
 //!   holds what nothing else does: a `hook_completed` run that reported something (`run.entries[].text`) is a
 //!   `hook_feedback` message `[hook: <event>, <status>]\n<texts>`. Other events are skipped: Codex's rollout
 //!   policy always writes tool calls and outputs as response items, so the command, MCP, web-search and
@@ -158,7 +159,8 @@ pub static FORMAT: super::formats::Format = super::formats::Format {
     // 2: hook reports are indexed. 3: a rollback takes the next message's parent back (its state grew).
     // 4: a message holding a contextual fragment is no turn; a rollback past the first prompt keeps the prefix.
     // 5: messages between agents are shown under who sent them to whom, and count as turns.
-    version: 5,
+    // 6: a copy is looked for in the other streams of the current turn only; `inter_agent_communication` records.
+    version: 6,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {
@@ -454,6 +456,11 @@ impl CodexAssembler {
         if let Some(entry) = copy_of {
             entry.2 |= bit;
             return true;
+        }
+        if who == Speaker::User {
+            // A new prompt: Codex writes a message's copies together, never across a prompt, so nothing before
+            // this one waits for a copy any more (an answer said again in the next turn is a new message).
+            self.state.recent.clear();
         }
         push_bounded(&mut self.state.recent, (who, hash, bit), DEDUP_WINDOW);
         false

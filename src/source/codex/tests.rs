@@ -223,6 +223,23 @@ fn a_message_in_three_streams_is_one_and_one_repeated_in_a_stream_is_kept() {
     let at = offsets(&lines);
     let got: Vec<u64> = out.iter().map(|m| m.line_offset).collect();
     assert_eq!(got, [at[0], at[3], at[4], at[5]]);
+
+    // An answer said again in the next turn, in a stream its first saying was not seen in, is a new message.
+    let agent_completed = line(
+        "event_msg",
+        json!({"type": "item_completed", "item": {"type": "AgentMessage", "content": [{"type": "Text", "text": "Done."}]}}),
+    );
+    let (out, _, _) = run(&[
+        user_event("p1"),
+        user_item("p1"),
+        answer_item("Done."),
+        answer_event("Done."),
+        user_event("p2"),
+        user_item("p2"),
+        agent_completed,
+    ]);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["p1", "Done.", "p2", "Done."]);
 }
 
 #[test]
@@ -280,6 +297,21 @@ fn an_envelope_between_agents_in_any_stream_is_one_answer_not_a_prompt() {
         shown
     );
     assert_eq!(kinds(&out), [MessageKind::Assistant]);
+    // A top-level `inter_agent_communication` record is its own message, never a copy of the envelope.
+    let (out, _, _) = run(&[
+        line(
+            "response_item",
+            json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": envelope}]}),
+        ),
+        line(
+            "inter_agent_communication",
+            json!({"author": "/root", "recipient": "/root/worker", "content": "Run the suite", "trigger_turn": true}),
+        ),
+    ]);
+    assert_eq!(
+        out.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        [shown[0], shown[0]]
+    );
     // The newest versions' `item_completed` event, alone.
     let (out, _, _) = run(&[line(
         "event_msg",

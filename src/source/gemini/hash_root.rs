@@ -12,8 +12,9 @@
 //! them later) must name the same project, or a project's `.pipeline-ignore` could be missed for a chat stored
 //! under that project. A directory where nothing matched is searched again by the next run (a `watch` cycle
 //! too). A root once found is kept by the store and given back to later runs ([`remember_root`]), so it stays
-//! the answer after the chats that named it are deleted. A chat searched in vain is not searched again while it
-//! is unchanged (same length and modification time), so a `watch` cycle reads only new and rewritten chats. All
+//! the answer after the chats that named it are deleted. A chat read whole and searched in vain is not searched
+//! again by this process while it is unchanged (same length and modification time), so a `watch` cycle reads
+//! only new and rewritten chats and goes on to older ones; a one-shot run starts again from the newest. All
 //! reads are bounded ([`MAX_SCANNED_BYTES`] of a chat, [`MAX_SEARCHED_BYTES`] and [`MAX_CHATS`] chats a
 //! search).
 
@@ -167,12 +168,18 @@ fn search(
             }
         }
         budget -= head.len() as u64;
-        let cut_short = allowed < MAX_SCANNED_BYTES && head.len() as u64 == allowed;
-        if hashed.exhausted() || cut_short {
+        // All a search ever reads of this chat, as it was stamped.
+        let wanted = stamp
+            .as_ref()
+            .map(|((_, len, _), _)| (*len).min(MAX_SCANNED_BYTES));
+        let cut_by_budget =
+            allowed < wanted.unwrap_or(MAX_SCANNED_BYTES) && head.len() as u64 == allowed;
+        if hashed.exhausted() || cut_by_budget {
             // The search stops, and this chat, not searched in full, is not remembered.
             return None;
         }
-        if let Some(stamp) = stamp {
+        // Remembered only when read whole as stamped: not after a failed read, nor when it changed meanwhile.
+        if let Some(stamp) = stamp.filter(|_| Some(head.len() as u64) == wanted) {
             if searched.len() >= MAX_SEARCHED_CHATS {
                 searched.clear();
             }
