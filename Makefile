@@ -18,7 +18,8 @@ CARGO ?= cargo
 MODEL_DIR ?= $(or $(PIPELINE_MODEL_DIR),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/pipeline/models)
 export PIPELINE_MODEL_DIR := $(MODEL_DIR)
 export PIPELINE_FIXTURES ?= $(abspath ../shared/fixtures)
-BIN := target/release/pipeline
+# Where cargo puts the release binary (CARGO_TARGET_DIR moves it).
+BIN := $(or $(CARGO_TARGET_DIR),target)/release/pipeline
 DEMO := target/demo
 ARGS ?=
 
@@ -96,13 +97,13 @@ fuzz:
 # `qdrant-fake` test double when QDRANT_URL does not name a real Qdrant.
 bench: model
 	$(CARGO) build --release --locked --workspace --bins
-	target/release/pipeline-bench
+	$(dir $(BIN))pipeline-bench
 
 # Search quality on the labelled question set (eval/questions.jsonl): top-1/5/10 and MRR@50 per style, for hybrid,
 # semantic-only and lexical-only ranking; JSON in target/eval/results.json. See docs/search-quality.md.
 eval: model
 	$(CARGO) build --release --locked --bin pipeline --bin pipeline-eval
-	target/release/pipeline-eval
+	$(dir $(BIN))pipeline-eval
 
 clean-demo:
 	rm -rf $(DEMO)

@@ -156,6 +156,13 @@ fn every_tool_answers_like_the_cli() {
         json!({"query": "x", "kind": ["robot"]}),
     );
     assert!(err && text.contains("valid kinds"), "{text}");
+    // One kind may be given alone, as models often write it.
+    let (err, text) = mcp.call(
+        80,
+        "search_conversations",
+        json!({"query": "x", "kind": "robot"}),
+    );
+    assert!(err && text.contains("valid kinds"), "{text}");
     let (err, text) = mcp.call(
         9,
         "get_conversation_context",

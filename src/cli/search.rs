@@ -13,8 +13,8 @@ use std::time::SystemTime;
 pub struct SearchArgs {
     /// What to look for: words, an error message, a file name, a question.
     pub query: String,
-    /// Number of results.
-    #[arg(long, default_value_t = 10)]
+    /// Number of results (at least 1).
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub limit: usize,
     /// Skip this many of the best hits (the next page: the `next_offset` of `--json`).
     #[arg(long, default_value_t = 0)]

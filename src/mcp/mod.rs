@@ -101,7 +101,7 @@ impl McpServer {
             offset: p.offset.unwrap_or(0).min(MAX_OFFSET),
             project: p.project,
             here: None,
-            kinds: p.kind.unwrap_or_default(),
+            kinds: p.kind.map(params::OneOrMany::into_vec).unwrap_or_default(),
             topic: p.topic,
             has_code: p.has_code.unwrap_or(false),
             since: p.since,
@@ -219,7 +219,7 @@ impl McpServer {
     }
 
     #[tool(
-        description = "Sync new Claude Code conversation logs into the index now, within a time budget (default 100 s, at most 110 s, below the 2-minute tool limit). Progress is checkpointed: if `work_left` is true in the result, call again to continue."
+        description = "Sync new conversation logs (Claude Code, Codex CLI, Gemini CLI) into the index now, within a time budget (default 100 s, at most 110 s, below the 2-minute tool limit). Progress is checkpointed: if `work_left` is true in the result, call again to continue."
     )]
     async fn force_conversation_sync(&self, Parameters(p): Parameters<SyncParams>) -> ToolResult {
         let started = Instant::now();
@@ -389,8 +389,9 @@ impl ServerHandler for McpServer {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("pipeline", env!("CARGO_PKG_VERSION")))
             .with_instructions(
-                "Search the user's past Claude Code conversations with search_conversations; \
-                 sync new logs with force_conversation_sync (call again while work_left is true).",
+                "Search the user's past coding-agent conversations (Claude Code, Codex CLI, Gemini CLI) with \
+                 search_conversations; sync new logs with force_conversation_sync (call again while work_left \
+                 is true).",
             )
     }
 }

@@ -19,8 +19,8 @@ pub struct SearchParams {
     pub format: Option<String>,
     /// Only this project: its name (last path component) or full path.
     pub project: Option<String>,
-    /// Only these kinds: human, assistant, tool_call, tool_result, summary, hook_feedback.
-    pub kind: Option<Vec<String>>,
+    /// Only these kinds (one, or a list): human, assistant, tool_call, tool_result, summary, hook_feedback.
+    pub kind: Option<OneOrMany>,
     /// Only messages about this topic: debugging, performance, authentication, deployment, testing, styling,
     /// database, api, state_management, configuration, framework, devtools.
     pub topic: Option<String>,
@@ -44,6 +44,23 @@ pub struct SearchParams {
     pub context: Option<usize>,
     /// The caller's working directory: hits from that project get a small boost.
     pub cwd: Option<String>,
+}
+
+/// A value given alone or as a list: a model writes `"kind": "human"` as often as `"kind": ["human"]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -70,4 +87,29 @@ pub struct ContextParams {
     pub max_bytes: Option<usize>,
     /// "text" (default) or "json" (also as structured content).
     pub format: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_is_taken_alone_or_as_a_list() {
+        let kinds = |json: &str| {
+            serde_json::from_str::<SearchParams>(json)
+                .unwrap_or_else(|e| panic!("{json}: {e}"))
+                .kind
+                .map(OneOrMany::into_vec)
+        };
+        assert_eq!(
+            kinds(r#"{"query": "x", "kind": "human"}"#),
+            Some(vec!["human".to_string()])
+        );
+        assert_eq!(
+            kinds(r#"{"query": "x", "kind": ["human", "assistant"]}"#),
+            Some(vec!["human".to_string(), "assistant".to_string()])
+        );
+        assert_eq!(kinds(r#"{"query": "x"}"#), None);
+        assert!(serde_json::from_str::<SearchParams>(r#"{"query": "x", "kind": 3}"#).is_err());
+    }
 }

@@ -41,6 +41,8 @@ pub enum FilterError {
     Agent(String),
     #[error("invalid time {0:?}: use a date (2026-01-31), an RFC 3339 time (2026-01-31T12:00:00Z) or, for --since, a duration such as 7d or 12h")]
     Time(String),
+    #[error("empty time range: since {since:?} is not before until {until:?}")]
+    EmptyTimeRange { since: String, until: String },
 }
 
 impl Filter {

@@ -95,6 +95,15 @@ pub fn filter_for(
         solutions: opts.solutions,
         agent: opts.agent.as_deref().map(parse_agent).transpose()?,
     };
+    if let (Some(since), Some(until)) = (filter.since, filter.until) {
+        if since >= until {
+            return Err(FilterError::EmptyTimeRange {
+                since: opts.since.clone().unwrap_or_default(),
+                until: opts.until.clone().unwrap_or_default(),
+            }
+            .into());
+        }
+    }
     if let Some(p) = &opts.project {
         let known = corpus.project_names()?;
         if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !corpus.project_paths()?.contains(p)
@@ -174,4 +183,31 @@ pub fn run(
             .unwrap_or(0),
     };
     Ok(search(corpus, &query_vector, &req)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_range_that_ends_before_it_starts_is_refused() {
+        let empty = crate::search::SearchIndex::from_points(std::iter::empty());
+        let opts = |since: &str, until: &str| SearchOptions {
+            query: "x".into(),
+            since: Some(since.into()),
+            until: Some(until.into()),
+            ..Default::default()
+        };
+        let now = SystemTime::now();
+        let err = filter_for(&empty, &opts("2026-02-12", "2026-02-01"), now)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("empty time range")),
+            "{err:?}"
+        );
+        assert!(filter_for(&empty, &opts("2026-02-12", "2026-02-12"), now).is_err());
+        assert!(filter_for(&empty, &opts("2026-02-01", "2026-02-12"), now).is_ok());
+    }
 }
