@@ -38,7 +38,7 @@ pub struct Health {
 
 /// The sources of the last run, when the store can be read now (no sync running).
 pub fn last_sources(data_dir: &Path) -> Option<Vec<std::path::PathBuf>> {
-    if WriterLock::is_held(data_dir) {
+    if WriterLock::is_held(data_dir) || !SyncState::exists(data_dir) {
         return None;
     }
     let store = SyncState::open_reader(data_dir).ok()?;
@@ -118,9 +118,10 @@ pub fn check_store(
             h.snapshot_age_secs = Some(now.saturating_sub(t));
         }
     }
+    let synced_here = SyncState::exists(data_dir);
     if let Some((config, handle)) = qdrant {
         check_qdrant(&mut h, config, handle);
-        if !h.sync_running {
+        if !h.sync_running && synced_here {
             if let Ok(store) = SyncState::open_reader(data_dir) {
                 local_checks(&mut h, &store, sources);
             }
@@ -128,7 +129,16 @@ pub fn check_store(
         h.healthy = h.problems.is_empty();
         return h;
     }
-    if h.sync_running {
+    if !synced_here && !h.sync_running {
+        // Nothing has synced here (a mistyped --data-dir, or before the first run): nothing to open, and the
+        // data dir is not created by looking at it.
+        h.problems.push(
+            Error::NoIndex {
+                data_dir: data_dir.to_path_buf(),
+            }
+            .to_string(),
+        );
+    } else if h.sync_running {
         // Reachable for readers through the snapshot.
         h.store_reachable = h.snapshot_age_secs.is_some();
         if !h.store_reachable {

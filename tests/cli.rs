@@ -58,7 +58,28 @@ fn health_is_unhealthy_without_the_model() {
     assert_eq!(h["healthy"], false);
     assert_eq!(h["model_found"], false);
     assert!(h["problems"].to_string().contains("make model"), "{h}");
-    // With the model, an empty store is healthy.
+    // With the model, a data dir nothing has synced into is unhealthy and says what to run; it is not created.
+    let missing = data.path().join("mistyped");
+    for args in [&["health"][..], &["stats"]] {
+        let o = run(&missing, args);
+        assert_eq!(code(&o), 1, "{args:?}");
+        let said = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+        assert!(said.contains("pipeline run"), "{args:?}: {said}");
+    }
+    let o = run(&missing, &["resume"]);
+    assert_eq!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no sync has run"));
+    assert!(
+        !missing.exists(),
+        "looking at a data dir does not create it"
+    );
+    // After a sync (of an empty source), an empty store is healthy.
+    let empty = tempdir();
+    let o = run(
+        data.path(),
+        &["run", "--source", empty.path().to_str().unwrap_or_default()],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = run(data.path(), &["health"]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stdout));
 }

@@ -17,15 +17,24 @@ pub struct ResumeArgs {
 }
 
 pub fn execute(common: &Common, args: ResumeArgs) -> anyhow::Result<u8> {
-    let saved = {
+    // A data dir nothing has synced into (a mistyped --data-dir) is not created: there is nothing to resume.
+    let saved = if SyncState::exists(&common.data_dir) {
         let store = SyncState::open_reader(&common.data_dir)?;
         history::load_resume(&store)?
+    } else {
+        None
     };
+    let never_synced = !SyncState::exists(&common.data_dir);
     let Some(mut settings) = saved else {
         if args.json {
             outln!(
                 "{}",
                 serde_json::json!({"stop_reason": "nothing_to_resume", "work_left": false})
+            );
+        } else if never_synced {
+            outln!(
+                "nothing to resume: no sync has run in {} (use `pipeline run`, or pass the --data-dir a sync used)",
+                common.data_dir.display()
             );
         } else {
             outln!(

@@ -29,6 +29,13 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         }
         pipeline::config::SinkKind::Embedded => None,
     };
+    if !SyncState::exists(&common.data_dir) {
+        // Not created for a mistyped --data-dir: say nothing was synced there.
+        return Err(pipeline::error::Error::NoIndex {
+            data_dir: common.data_dir.clone(),
+        }
+        .into());
+    }
     let store = SyncState::open_reader(&common.data_dir)?;
     let roots: Vec<PathBuf> = if !args.sources.is_empty() {
         pipeline::paths::absolute_sources(&args.sources)
