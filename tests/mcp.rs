@@ -95,6 +95,9 @@ fn every_tool_answers_like_the_cli() {
 
     // get_sync_stats == pipeline stats --json (store section)
     let stats = mcp.call_json(5, "get_sync_stats", json!({}));
+    // Compact JSON: indentation would be tokens the model pays for.
+    let (err, text) = mcp.call(50, "get_sync_stats", json!({}));
+    assert!(!err && !text.contains('\n'), "{text}");
     let cli_stats = stats_json(data.path(), src.path());
     assert_eq!(stats["store"]["points"], cli_stats["store"]["points"]);
     assert_eq!(stats["store"]["by_kind"], cli_stats["store"]["by_kind"]);

@@ -64,8 +64,9 @@ struct CachedIndex {
 
 type ToolResult = Result<String, String>;
 
+/// A tool's JSON answer, compact: indentation is tokens the model pays for and does not need.
 fn json<T: serde::Serialize>(v: &T) -> ToolResult {
-    serde_json::to_string_pretty(v).map_err(|e| e.to_string())
+    serde_json::to_string(v).map_err(|e| e.to_string())
 }
 
 #[tool_router]
