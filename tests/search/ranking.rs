@@ -115,9 +115,19 @@ fn a_named_file_boosts_the_calls_that_touched_it_and_their_results() {
             .as_array()
             .is_some_and(|b| b.iter().any(|b| b["name"] == "names_the_file"))
     };
+    // The message whose Write created the file is among the first hits, and its receipt ("File created
+    // successfully at") stands for it rather than being a hit of its own.
     assert!(
-        hits.iter().take(5).filter(|h| touches(&payload(h))).count() >= 2,
+        hits.iter().take(5).any(|h| touches(&payload(h))
+            && payload(h)["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("[tool: Write]"))),
         "{hits:#?}"
+    );
+    assert!(
+        hits.iter()
+            .all(|h| h["message_id"] != created["message_id"]),
+        "the receipt is shown as its call: {hits:#?}"
     );
     for h in &hits {
         assert_eq!(boosted(h), touches(&payload(h)), "{h}");
