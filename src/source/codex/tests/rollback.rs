@@ -9,6 +9,17 @@ fn rolled_back(turns: serde_json::Value) -> Vec<u8> {
     )
 }
 
+/// A run stopped after any line of `lines` and resumed from its saved state gives `out`, the unstopped run's
+/// messages and parents.
+fn assert_resumes_alike(lines: &[Vec<u8>], out: &[Message]) {
+    let numbered: Vec<(u64, Vec<u8>)> = offsets(lines).into_iter().zip(lines.to_vec()).collect();
+    for k in 1..numbered.len() {
+        let (split, state) = crate::source::testing::split_run(Agent::Codex, PATH, &numbered, k);
+        assert_eq!(split, out, "stopped after line {k}");
+        assert!(matches!(state, SourceState::Codex(_)));
+    }
+}
+
 #[test]
 fn a_rollback_takes_the_next_message_back_and_keeps_the_rolled_back_ones() {
     let lines = [
@@ -68,13 +79,7 @@ fn a_rollback_takes_the_next_message_back_and_keeps_the_rolled_back_ones() {
         outcomes[15]
     );
     // Resumed after any line, a run gives the same messages and parents.
-    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
-    let good = &numbered[..numbered.len() - 1];
-    for k in 1..good.len() {
-        let (split, state) = crate::source::testing::split_run(Agent::Codex, PATH, good, k);
-        assert_eq!(split, out, "stopped after line {k}");
-        assert!(matches!(state, SourceState::Codex(_)));
-    }
+    assert_resumes_alike(&lines[..lines.len() - 1], &out);
     drop(a);
 }
 
@@ -269,11 +274,7 @@ fn a_message_between_agents_is_a_turn_and_is_shown_as_its_content() {
         out[11].parent_message_id, None,
         "the legacy form started no turn: one turn back is before `first`"
     );
-    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
-    for k in 1..numbered.len() {
-        let (split, _) = crate::source::testing::split_run(Agent::Codex, PATH, &numbered, k);
-        assert_eq!(split, out, "stopped after line {k}");
-    }
+    assert_resumes_alike(&lines, &out);
 }
 
 #[test]
@@ -343,9 +344,5 @@ fn every_message_between_agents_counts_as_a_turn_however_it_was_written() {
         id(9),
         "back to before the encrypted message"
     );
-    let numbered: Vec<(u64, Vec<u8>)> = offsets(&lines).into_iter().zip(lines.clone()).collect();
-    for k in 1..numbered.len() {
-        let (split, _) = crate::source::testing::split_run(Agent::Codex, PATH, &numbered, k);
-        assert_eq!(split, out, "stopped after line {k}");
-    }
+    assert_resumes_alike(&lines, &out);
 }
