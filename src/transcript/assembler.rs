@@ -56,6 +56,14 @@ pub struct AssemblerState {
     open: Option<OpenAssistant>,
 }
 
+impl AssemblerState {
+    /// Where the assistant message still receiving lines starts (its first line's byte offset), if one is open.
+    /// A checkpoint's offset may lie past that line while the message is not yet stored: the next run emits it.
+    pub fn open_message_offset(&self) -> Option<u64> {
+        self.open.as_ref().map(|open| open.meta.line_offset)
+    }
+}
+
 /// A tool call, remembered so that its result can say which tool and which file it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct ToolUse {
