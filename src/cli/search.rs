@@ -40,7 +40,7 @@ pub struct SearchArgs {
     /// Only messages before this date/time.
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
-    /// Only this session id.
+    /// Only this session: its id, or the first characters of it that hits show (if no other id starts so).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
     /// Only the message containing the transcript line with this uuid (any line of a merged message).

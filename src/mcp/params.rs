@@ -30,7 +30,7 @@ pub struct SearchParams {
     pub since: Option<String>,
     /// Only messages before this date or time.
     pub until: Option<String>,
-    /// Only this session id.
+    /// Only this session: its id, or the first characters of it that hits show (if no other id starts so).
     pub session: Option<String>,
     /// Only the message containing the transcript line with this uuid (any line of a merged message).
     pub uuid: Option<String>,

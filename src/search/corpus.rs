@@ -135,6 +135,9 @@ pub trait Corpus: Send + Sync {
     fn project_names(&self) -> Result<Vec<String>>;
     /// Project paths present.
     fn project_paths(&self) -> Result<BTreeSet<String>>;
+    /// Stored session ids that start with `prefix` (all of them for an empty prefix), sorted. Output shows a
+    /// session by the first characters of its id; this finds the id they abbreviate.
+    fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>>;
     /// The best `per_list` points by cosine similarity to each of `phrasings` (the query's embedding first, then
     /// any further phrasing of it, see [`super::expand`]) and by BM25 for `query`, among the points `filter`
     /// accepts, in one pass over the store; each list ordered by score, ties by id, and the lists joined by

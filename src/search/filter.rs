@@ -28,6 +28,9 @@ pub struct Filter {
     pub agent: Option<Agent>,
 }
 
+/// Most session ids an ambiguous abbreviation's error lists.
+const MAX_LISTED_SESSIONS: usize = 5;
+
 /// A filter value that names nothing valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FilterError {
@@ -41,6 +44,10 @@ pub enum FilterError {
     Agent(String),
     #[error("invalid time {0:?}: use a date (2026-01-31), an RFC 3339 time (2026-01-31T12:00:00Z) or, for --since, a duration such as 7d or 12h")]
     Time(String),
+    #[error("no stored session id is or starts with {0:?} (`pipeline search --json` shows each hit's session_id)")]
+    Session(String),
+    #[error("{given:?} abbreviates {} stored session ids, give more of it: {}{}", matches.len(), matches.iter().take(MAX_LISTED_SESSIONS).cloned().collect::<Vec<_>>().join(", "), if matches.len() > MAX_LISTED_SESSIONS { ", ..." } else { "" })]
+    AmbiguousSession { given: String, matches: Vec<String> },
     #[error("empty time range: since {since:?} is not before until {until:?}")]
     EmptyTimeRange { since: String, until: String },
 }

@@ -236,6 +236,16 @@ impl Corpus for SearchIndex {
         Ok(SearchIndex::project_paths(self))
     }
 
+    fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        let set: BTreeSet<&str> = self
+            .payloads
+            .iter()
+            .map(|p| p.session_id.as_str())
+            .filter(|s| s.starts_with(prefix))
+            .collect();
+        Ok(set.into_iter().map(str::to_string).collect())
+    }
+
     fn candidates(
         &self,
         phrasings: &[&[f32]],

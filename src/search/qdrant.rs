@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 /// Most distinct projects listed (a facet request's limit).
 const MAX_PROJECTS: u64 = 100_000;
+/// Most session ids a facet request lists (an abbreviated `--session` is matched among them).
+const MAX_SESSIONS: u64 = 1_000_000;
 
 /// Search over a Qdrant collection (the [`Corpus`] of a data dir bound to Qdrant).
 pub struct QdrantCorpus {
@@ -97,6 +99,18 @@ impl Corpus for QdrantCorpus {
             .into_iter()
             .map(|(path, _)| path)
             .collect())
+    }
+
+    fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut ids: Vec<String> = self
+            .store
+            .facet("session_id", MAX_SESSIONS)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| id.starts_with(prefix))
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     fn candidates(

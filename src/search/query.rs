@@ -65,6 +65,28 @@ fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<St
         .find(|a| projects.contains(a)))
 }
 
+/// The stored session id `given` names: itself, or the one id it abbreviates (hits show a session by its first
+/// eight characters).
+fn resolve_session(corpus: &dyn Corpus, given: &str) -> Result<String, QueryError> {
+    let given = given.trim();
+    if given.is_empty() {
+        return Err(FilterError::Session(given.to_string()).into());
+    }
+    let mut matches = corpus.sessions_starting_with(given)?;
+    if matches.iter().any(|m| m == given) {
+        return Ok(given.to_string());
+    }
+    match matches.len() {
+        0 => Err(FilterError::Session(given.to_string()).into()),
+        1 => Ok(matches.remove(0)),
+        _ => Err(FilterError::AmbiguousSession {
+            given: given.to_string(),
+            matches,
+        }
+        .into()),
+    }
+}
+
 /// Validates the options into a filter (unknown values list the valid ones).
 pub fn filter_for(
     corpus: &dyn Corpus,
@@ -90,7 +112,11 @@ pub fn filter_for(
             .as_deref()
             .map(|s| parse_time(s, false, now))
             .transpose()?,
-        session: opts.session.clone(),
+        session: opts
+            .session
+            .as_deref()
+            .map(|s| resolve_session(corpus, s))
+            .transpose()?,
         uuid: opts.uuid.clone(),
         solutions: opts.solutions,
         agent: opts.agent.as_deref().map(parse_agent).transpose()?,
@@ -209,5 +235,48 @@ mod tests {
         );
         assert!(filter_for(&empty, &opts("2026-02-12", "2026-02-12"), now).is_err());
         assert!(filter_for(&empty, &opts("2026-02-01", "2026-02-12"), now).is_ok());
+    }
+
+    #[test]
+    fn a_session_is_named_by_its_id_or_by_a_prefix_only_it_has() {
+        use crate::store::embedded::tests::payload;
+        use crate::store::StoredPoint;
+        let sessions = [
+            "c64cc478-0e1f-4c6a-9d0b-1",
+            "c64cc478-0e1f-4c6a-9d0b-12",
+            "d1e2f3a4-5b6c-4d7e-8f90-a",
+        ];
+        let index =
+            crate::search::SearchIndex::from_points(sessions.iter().enumerate().map(|(i, s)| {
+                let point = StoredPoint {
+                    vector: vec![1.0, 0.0],
+                    payload: payload(s, "u", 0, 1),
+                };
+                (uuid::Uuid::from_u128(i as u128 + 1), point)
+            }));
+        let session = |given: &str| {
+            let opts = SearchOptions {
+                query: "x".into(),
+                session: Some(given.into()),
+                ..Default::default()
+            };
+            filter_for(&index, &opts, SystemTime::now())
+                .map(|f| f.session.unwrap_or_default())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(session("d1e2f3a4"), Ok(sessions[2].to_string()));
+        assert_eq!(
+            session("c64cc478-0e1f-4c6a-9d0b-1"),
+            Ok(sessions[0].to_string()),
+            "a whole id is itself even when it begins another"
+        );
+        let ambiguous = session("c64cc478").err().unwrap_or_default();
+        assert!(
+            ambiguous.contains("abbreviates 2") && ambiguous.contains(sessions[1]),
+            "{ambiguous}"
+        );
+        let unknown = session("ffff").err().unwrap_or_default();
+        assert!(unknown.contains("no stored session id"), "{unknown}");
+        assert!(session(" ").is_err());
     }
 }

@@ -39,8 +39,22 @@ pub(crate) fn same_export_stats_search_and_health_as_the_embedded_store(server: 
                 .map(str::to_string)
         })
         .unwrap_or_default();
+    let session = exported
+        .iter()
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l).ok()?["payload"]["session_id"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
     let queries: Vec<Vec<String>> = vec![
         vec!["cargo test failing".into()],
+        // A session named by the eight characters a hit shows of it.
+        vec![
+            "test".into(),
+            "--session".into(),
+            session.chars().take(8).collect(),
+        ],
         vec!["error".into(), "--limit".into(), "20".into()],
         vec![
             "hello world script".into(),

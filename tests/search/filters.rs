@@ -198,6 +198,10 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
         );
         assert_eq!(got, want, "filters {args:?}");
     }
+    // "session-1" is a whole id (it is not ambiguous); "session-" abbreviates all three.
+    let o = run(data.path(), &["search", "x", "--session", "session-"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("abbreviates 3"), "{}", stderr(&o));
     // --solutions orders the best validated first.
     let hits = search_hits(data.path(), &["message", "--solutions", "--limit", "3"]);
     let strengths: Vec<f64> = hits

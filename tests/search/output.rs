@@ -108,6 +108,10 @@ fn explain_context_and_unknown_values() {
         (vec!["x", "--topic", "astrology"], "valid topics"),
         (vec!["x", "--project", "nope"], "projects in the store"),
         (vec!["x", "--since", "someday"], "invalid time"),
+        (
+            vec!["x", "--session", "no-such-session"],
+            "no stored session id",
+        ),
     ] {
         let mut full = vec!["search"];
         full.extend(args);
@@ -115,4 +119,40 @@ fn explain_context_and_unknown_values() {
         assert_eq!(code(&o), 2, "{full:?}");
         assert!(stderr(&o).contains(needle), "{full:?}: {}", stderr(&o));
     }
+}
+
+#[test]
+fn the_session_a_hit_shows_finds_that_session() {
+    let data = fixture_store();
+    let o = run(
+        data,
+        &["search", "x-api-key header is required", "--limit", "1"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let shown = out
+        .split(" session ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("a hit shows its session: {out}"));
+    assert_eq!(shown.len(), 8, "{out}");
+    let hits = search_hits(data, &["tests", "--session", shown, "--limit", "50"]);
+    assert!(!hits.is_empty(), "the shown session has hits");
+    let full = hits[0]["session_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        full.starts_with(shown) && full.len() > shown.len(),
+        "{full}"
+    );
+    assert!(
+        hits.iter().all(|h| h["session_id"] == full.as_str()),
+        "every hit is of that session"
+    );
+    assert_eq!(
+        search_hits(data, &["tests", "--session", &full, "--limit", "50"]),
+        hits,
+        "the abbreviation finds what the whole id finds"
+    );
 }

@@ -402,6 +402,18 @@ impl Corpus for PublishedIndex {
             .collect())
     }
 
+    fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        // Every segment's table: a session only dead documents name is listed too, and then finds nothing.
+        let set: BTreeSet<&str> = self
+            .segments
+            .iter()
+            .flat_map(|s| s.index.tables().sessions.iter())
+            .map(String::as_str)
+            .filter(|s| s.starts_with(prefix))
+            .collect();
+        Ok(set.into_iter().map(str::to_string).collect())
+    }
+
     fn candidates(
         &self,
         phrasings: &[&[f32]],
