@@ -15,7 +15,7 @@ pub struct ForgetArgs {
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
     /// The project: its directory name (any case) or full path, as `pipeline search --project` takes it.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
     pub project: Option<String>,
     /// List what is forgotten.
     #[arg(long)]

@@ -107,6 +107,8 @@ fn explain_context_and_unknown_values() {
         (vec!["x", "--kind", "robot"], "valid kinds"),
         (vec!["x", "--topic", "astrology"], "valid topics"),
         (vec!["x", "--project", "nope"], "projects in the store"),
+        // A project stored under its encoded directory name starts with a dash.
+        (vec!["x", "--project", "-tmp-nope"], "projects in the store"),
         (vec!["x", "--since", "someday"], "invalid time"),
         (
             vec!["x", "--session", "no-such-session"],
