@@ -25,7 +25,17 @@ pub struct FileProgressStats {
     pub bytes_total: u64,
     pub bytes_done: u64,
     pub percent_done: f64,
+    /// Complete files that end in an unfinished line (no newline yet), and its bytes: a session still being
+    /// written, or one whose writer stopped mid-line. The line is stored once it ends.
+    pub unfinished_last_lines: u64,
+    pub bytes_in_unfinished_lines: u64,
+    /// Of those, the files not written to for [`STALE_AFTER_SECS`]: their writer most likely stopped for good
+    /// (a crash), and that line will not be stored unless the file grows.
+    pub stale_unfinished_lines: u64,
 }
+
+/// How long an unfinished last line may wait for its end before it counts as stale.
+pub const STALE_AFTER_SECS: i64 = 3600;
 
 /// The two watermarks in points: stored with their text (searchable by their words), and of those, still
 /// waiting for their vectors (found by meaning once embedded).
@@ -116,6 +126,9 @@ pub fn compute(
     };
     let store = local;
     let checkpoints: BTreeMap<String, _> = store.checkpoints().into_iter().collect();
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     for f in found {
         s.files.total += 1;
         s.files.bytes_total += f.size;
@@ -127,6 +140,15 @@ pub fn compute(
                 s.files.bytes_done += cp.offset.min(f.size);
                 if !cp.needs_work(&stat) {
                     s.files.complete += 1;
+                    let unfinished = stat.size.saturating_sub(cp.offset);
+                    if unfinished > 0 {
+                        s.files.unfinished_last_lines += 1;
+                        s.files.bytes_in_unfinished_lines += unfinished;
+                        let idle_ns = now_ns.saturating_sub(stat.mtime_ns);
+                        if idle_ns >= STALE_AFTER_SECS.saturating_mul(1_000_000_000) {
+                            s.files.stale_unfinished_lines += 1;
+                        }
+                    }
                 } else if cp.offset > 0 {
                     s.files.partial += 1;
                 } else {

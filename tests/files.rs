@@ -65,10 +65,40 @@ fn appended_lines_and_a_completed_partial_line_yield_exactly_the_new_messages() 
         stats["files"]["complete"], 1,
         "a partial last line is not pending work"
     );
+    // ... but it is reported, and once its file has not been written to for an hour, as stale.
+    let files = &stats["files"];
+    assert_eq!(files["unfinished_last_lines"], 1, "{files}");
+    assert_eq!(
+        files["bytes_in_unfinished_lines"],
+        split - split_line,
+        "{files}"
+    );
+    assert_eq!(files["stale_unfinished_lines"], 0, "{files}");
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .append(true)
+        .open(&file)
+        .and_then(|f| f.set_modified(two_hours_ago))
+        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    // (A file whose mtime changed is looked at again: the next run finds nothing new in it.)
+    sync_ok(data.path(), src.path(), &[]);
+    let files = stats_json(data.path(), src.path())["files"].clone();
+    assert_eq!(files["stale_unfinished_lines"], 1, "{files}");
+    let o = run(
+        data.path(),
+        &["stats", "--source", src.path().to_str().unwrap_or_default()],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("unfinished last lines: 1 files") && text.contains("over an hour"),
+        "{text}"
+    );
 
     append(&file, &full[split..]);
     let second = summary(&sync_ok(data.path(), src.path(), &["--json"]));
     let e2 = export(data.path());
+    let files = stats_json(data.path(), src.path())["files"].clone();
+    assert_eq!(files["unfinished_last_lines"], 0, "{files}");
 
     // The same file synced in one go gives the same store.
     let clean = tempdir();

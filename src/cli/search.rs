@@ -20,7 +20,12 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// Only this project (its name, e.g. `spotter`, or its full path).
-    #[arg(long, value_name = "NAME", conflicts_with = "here", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "here",
+        allow_hyphen_values = true
+    )]
     pub project: Option<String>,
     /// Only the project of the current directory.
     #[arg(long)]

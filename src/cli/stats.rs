@@ -72,6 +72,21 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
         HumanBytes(f.bytes_total),
         f.percent_done
     );
+    if f.unfinished_last_lines > 0 {
+        outln!(
+            "unfinished last lines: {} files, {} waiting for their line to end{}",
+            f.unfinished_last_lines,
+            HumanBytes(f.bytes_in_unfinished_lines),
+            if f.stale_unfinished_lines > 0 {
+                format!(
+                    " ({} not written to for over an hour: their writer most likely stopped mid-line, and that line is not stored unless the file grows)",
+                    f.stale_unfinished_lines
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
     let st = &s.store;
     let kinds: Vec<String> = st.by_kind.iter().map(|(k, v)| format!("{k} {v}")).collect();
     let agents: Vec<String> = st
