@@ -5,6 +5,7 @@
 pub mod code;
 pub mod embedding;
 pub mod lists;
+pub mod project;
 pub mod quality;
 pub mod sentiment;
 pub mod solution;
@@ -14,4 +15,5 @@ pub mod words;
 /// Bump whenever any rule in this module or the stored text changes: it is stamped into every payload, and a data
 /// dir holding points of another version is re-indexed by the next run (see `crate::reindex`).
 /// Version 6: secrets are redacted as lines are read (`crate::redact`).
-pub const ENHANCER_VERSION: u32 = 6;
+/// Version 7: a worktree's project name is its repository's ([`project`]).
+pub const ENHANCER_VERSION: u32 = 7;

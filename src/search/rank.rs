@@ -272,7 +272,9 @@ fn boosts(
         });
     }
     if let (Some(here), Some(project)) = (&req.current_project, &p.project) {
-        if here == project && req.filter.project.is_none() {
+        // The same checkout, or another worktree of the same repository.
+        let same = crate::enhance::project::same_repository(here, project);
+        if same && req.filter.project.is_none() {
             out.push(Boost {
                 name: "same_project",
                 factor: 1.0 + MAX_BOOST,
@@ -359,6 +361,25 @@ mod tests {
             assert!(boosted(fused, &boost) > boosted(fused, &[]), "{fused}");
             assert!((boosted(fused, &boost) - fused - (1.0 + MAX_BOOST).ln()).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn the_same_project_boost_covers_the_repository_s_worktrees() {
+        use crate::store::embedded::tests::payload;
+        let mut req = plain_request("x", SearchMode::Hybrid);
+        req.current_project = Some("/home/me/code/spotter".into());
+        let boosted_in = |project: &str| {
+            let mut p = payload("s", "u", 0, 1);
+            p.project = Some(project.into());
+            boosts(&p, &req, &[], None)
+                .iter()
+                .any(|b| b.name == "same_project")
+        };
+        assert!(boosted_in("/home/me/code/spotter"));
+        assert!(boosted_in("/home/me/code/spotter-worktrees/dov"));
+        assert!(boosted_in("/home/me/code/spotter/.claude/worktrees/a"));
+        assert!(!boosted_in("/home/me/old/spotter"));
+        assert!(!boosted_in("/home/me/code/ledger"));
     }
 
     /// A search for `query` in `mode`: ten hits, no filter, expansion, context or boost inputs.

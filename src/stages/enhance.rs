@@ -180,8 +180,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     let project_name = m
         .cwd
         .as_deref()
-        .and_then(|c| std::path::Path::new(c).file_name())
-        .map(|n| n.to_string_lossy().into_owned());
+        .and_then(crate::enhance::project::project_name);
     let timestamp_unix = m
         .timestamp
         .as_deref()

@@ -158,3 +158,33 @@ fn the_session_a_hit_shows_finds_that_session() {
         "the abbreviation finds what the whole id finds"
     );
 }
+
+#[test]
+fn a_project_name_covers_its_worktrees() {
+    let data = fixture_store();
+    let payloads = payloads_by_message(data);
+    let hits = search_hits(
+        data,
+        &["mix phx.server", "--project", "spotter", "--limit", "100"],
+    );
+    let paths: std::collections::BTreeSet<&str> = hits
+        .iter()
+        .filter_map(|h| payloads.get(h["message_id"].as_str()?)?["project"].as_str())
+        .collect();
+    assert!(
+        paths.contains("/home/marco/projects/spotter")
+            && paths.contains("/home/USER/projects/spotter-worktrees/spotter-dov"),
+        "the checkout and its worktree are one project: {paths:?}"
+    );
+    assert!(hits.iter().all(|h| h["project"] == "spotter"));
+    // The worktree alone, by its path.
+    let path = "/home/USER/projects/spotter-worktrees/spotter-dov";
+    let hits = search_hits(
+        data,
+        &["mix phx.server", "--project", path, "--limit", "100"],
+    );
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| payloads
+        .get(h["message_id"].as_str().unwrap_or_default())
+        .is_some_and(|p| p["project"] == path)));
+}

@@ -1,0 +1,149 @@
+//! A message's project name, from the directory its agent ran in (`cwd`).
+//!
+//! The name is the directory's last component, except in a git worktree laid out by a known convention, where it
+//! is the repository's: a session in `~/code/spotter-worktrees/spotter-dov` or `~/code/spotter/.worktrees/dov`
+//! belongs to `spotter`, so `--project spotter` finds the work of every checkout. Only the path is read (not the
+//! file system, which may have changed or gone by the time a session is indexed), so the same path always gives
+//! the same name.
+
+/// Directories that hold a repository's worktrees inside it: `<repo>/.worktrees/<name>` and
+/// `<repo>/.claude/worktrees/<name>` (Claude Code's). (`<repo>/.git/worktrees` is git's metadata, never a `cwd`.)
+const INNER_WORKTREE_DIRS: [&[&str]; 2] = [&[".worktrees"], &[".claude", "worktrees"]];
+
+/// Suffixes of a sibling directory holding a repository's worktrees: `<repo>-worktrees/<name>`.
+const SIBLING_WORKTREE_SUFFIXES: [&str; 3] = ["-worktrees", "_worktrees", ".worktrees"];
+
+/// The project name of a message run in `cwd` (see the module documentation); `None` for a path with no name.
+pub fn project_name(cwd: &str) -> Option<String> {
+    repository(&components(cwd)).last().map(|p| p.to_string())
+}
+
+/// True when `a` and `b` are the same directory or worktrees (or the main checkout) of the same repository, by
+/// the conventions above: `~/code/app` and `~/code/app-worktrees/fix` are, `~/code/app` and `~/old/app` are not.
+pub fn same_repository(a: &str, b: &str) -> bool {
+    a == b || repository(&components(a)) == repository(&components(b))
+}
+
+fn components(cwd: &str) -> Vec<&str> {
+    cwd.split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect()
+}
+
+/// The path (as components) of the repository checked out at `parts`: `parts` itself unless a worktree
+/// convention says otherwise. The innermost convention wins: the scan goes from the deepest directory up.
+fn repository<'a>(parts: &[&'a str]) -> Vec<&'a str> {
+    for i in (0..parts.len()).rev() {
+        if let Some(repo) = repository_of_worktree(parts, i) {
+            return repo;
+        }
+    }
+    parts.to_vec()
+}
+
+/// The repository whose worktree `parts[i]` is, when a convention says so.
+fn repository_of_worktree<'a>(parts: &[&'a str], i: usize) -> Option<Vec<&'a str>> {
+    // parts[i] is the worktree's own directory: something must hold it.
+    let holder = parts.get(..i)?;
+    for inner in INNER_WORKTREE_DIRS {
+        if let Some(before) = holder.strip_suffix(inner) {
+            return (!before.is_empty() && !is_home(before)).then(|| before.to_vec());
+        }
+    }
+    let (sibling, above) = holder.split_last()?;
+    let repo = SIBLING_WORKTREE_SUFFIXES
+        .iter()
+        .find_map(|suffix| sibling.strip_suffix(suffix))
+        .filter(|repo| !repo.is_empty() && !repo.starts_with('.'))?;
+    Some(above.iter().copied().chain(std::iter::once(repo)).collect())
+}
+
+/// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/root`) or the root:
+/// worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository.
+fn is_home(path: &[&str]) -> bool {
+    matches!(
+        path,
+        [] | ["root"] | ["home" | "Users", _] | [_, "Users" | "home", _]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_directory_is_named_by_its_last_component() {
+        assert_eq!(
+            project_name("/home/me/projects/spotter").as_deref(),
+            Some("spotter")
+        );
+        assert_eq!(
+            project_name("/home/me/projects/spotter/").as_deref(),
+            Some("spotter")
+        );
+        assert_eq!(
+            project_name(r"C:\Users\me\code\api").as_deref(),
+            Some("api")
+        );
+        assert_eq!(project_name("/"), None);
+        assert_eq!(project_name(""), None);
+    }
+
+    #[test]
+    fn a_worktree_is_named_by_its_repository() {
+        for (cwd, want) in [
+            (
+                "/home/USER/projects/spotter-worktrees/spotter-dov",
+                "spotter",
+            ),
+            (
+                "/home/me/code/spotter_worktrees/fix-login/assets/js",
+                "spotter",
+            ),
+            (
+                "/Users/t/GitHub/projects/example-project/.worktrees/streaming",
+                "example-project",
+            ),
+            ("/home/me/app/.claude/worktrees/bold-fox", "app"),
+            ("/home/me/app/.claude/worktrees/bold-fox/crates/core", "app"),
+        ] {
+            assert_eq!(project_name(cwd).as_deref(), Some(want), "{cwd}");
+        }
+    }
+
+    #[test]
+    fn what_only_looks_like_a_worktree_keeps_its_own_name() {
+        for (cwd, want) in [
+            // Worktrees kept in the home directory name no repository.
+            ("/Users/t/.worktrees/example-feature/skills/tool", "tool"),
+            ("/home/me/.worktrees/feature", "feature"),
+            ("/root/.worktrees/feature", "feature"),
+            // The holder itself, and a directory merely called "worktrees".
+            ("/home/me/code/spotter-worktrees", "spotter-worktrees"),
+            ("/home/me/code/worktrees/spotter", "spotter"),
+            ("/home/me/code/-worktrees/x", "x"),
+        ] {
+            assert_eq!(project_name(cwd).as_deref(), Some(want), "{cwd}");
+        }
+    }
+
+    #[test]
+    fn worktrees_of_one_repository_are_the_same_repository() {
+        let main = "/home/me/code/spotter";
+        assert!(same_repository(main, "/home/me/code/spotter-worktrees/dov"));
+        assert!(same_repository(
+            main,
+            "/home/me/code/spotter/.worktrees/dov"
+        ));
+        assert!(same_repository(
+            "/home/me/code/spotter/.claude/worktrees/a",
+            "/home/me/code/spotter-worktrees/b"
+        ));
+        assert!(!same_repository(main, "/home/me/old/spotter"));
+        assert!(!same_repository(main, "/home/me/code/spotter-2"));
+        assert!(!same_repository(
+            "/home/me/.worktrees/a",
+            "/home/me/.worktrees/b"
+        ));
+    }
+}
