@@ -312,6 +312,23 @@ fn search_answers_fit_the_budget_name_their_messages_and_page() {
         let (err, text) = mcp.call(id, "search_conversations", args);
         assert!(err && text.contains(needle), "{needle}: {text}");
     }
+
+    // A question the history never answers: no hit, and how to see the weak matches; include_weak shows them,
+    // as the CLI's --weak does.
+    let absent = "recipe for banana bread";
+    let (err, text) = mcp.call(9, "search_conversations", json!({"query": absent}));
+    assert!(
+        !err && text.starts_with("No close match") && text.contains("include_weak=true"),
+        "{text}"
+    );
+    let weak = mcp.call_json(
+        10,
+        "search_conversations",
+        json!({"query": absent, "include_weak": true, "format": "json", "limit": 3}),
+    );
+    let cli = search_report(data, &[absent, "--weak", "--limit", "3"]);
+    assert_eq!(weak["hits"], cli["hits"], "{weak}");
+    assert_eq!(weak["hits"].as_array().map(Vec::len), Some(3), "{weak}");
     mcp.finish();
 }
 

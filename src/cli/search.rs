@@ -66,6 +66,10 @@ pub struct SearchArgs {
     /// Show how each score was made (ranks, similarities, boosts).
     #[arg(long)]
     pub explain: bool,
+    /// Also show weak matches: messages holding none of the query's words and little alike in meaning (hidden by
+    /// default; the output says how many).
+    #[arg(long)]
+    pub weak: bool,
     /// One JSON object: the page's hits in the documented schema (README, "Search output"), and `next_offset`.
     #[arg(long)]
     pub json: bool,
@@ -101,6 +105,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         solutions: args.solutions,
         agent: args.agent.clone(),
         context: args.context,
+        include_weak: args.weak,
         cwd,
     };
     // Validate before loading the model, so usage errors are instant.
@@ -137,7 +142,10 @@ fn usage(e: QueryError) -> anyhow::Error {
 
 fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
     if report.hits.is_empty() {
-        outln!("no results");
+        match report.weak_hidden {
+            0 => outln!("no results"),
+            n => outln!("no close match: {n} weak matches hidden (none of the query's words, little alike in meaning); --weak shows them"),
+        }
         return Ok(());
     }
     for h in &report.hits {
@@ -201,6 +209,12 @@ fn print_hits(report: &SearchReport) -> anyhow::Result<()> {
     }
     if let Some(next) = report.next_offset {
         outln!("more: --offset {next}");
+    }
+    if report.weak_hidden > 0 {
+        outln!(
+            "{} weak matches hidden (none of the query's words, little alike in meaning): --weak shows them",
+            report.weak_hidden
+        );
     }
     Ok(())
 }

@@ -116,6 +116,7 @@ impl McpServer {
             solutions: p.solutions.unwrap_or(false),
             agent: p.agent,
             context: p.context.unwrap_or(0).min(10),
+            include_weak: p.include_weak.unwrap_or(false),
             cwd: p.cwd.map(PathBuf::from),
         };
         let (index, source) = self.current_index().await?;

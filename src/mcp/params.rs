@@ -42,6 +42,9 @@ pub struct SearchParams {
     pub agent: Option<String>,
     /// Neighbouring messages to include on each side of each hit (0-10).
     pub context: Option<usize>,
+    /// Also show weak matches: messages holding none of the query's words and little alike in meaning (hidden by
+    /// default; the answer says how many).
+    pub include_weak: Option<bool>,
     /// The caller's working directory: hits from that project get a small boost.
     pub cwd: Option<String>,
 }

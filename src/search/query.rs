@@ -32,6 +32,8 @@ pub struct SearchOptions {
     /// One agent's history only (`claude-code`, `codex`, `gemini-cli`).
     pub agent: Option<String>,
     pub context: usize,
+    /// Keep weak matches (none of the query's words, little similarity) instead of hiding them.
+    pub include_weak: bool,
     /// The caller's directory, for the same-project boost.
     pub cwd: Option<PathBuf>,
 }
@@ -207,6 +209,7 @@ pub fn run(
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
+        include_weak: opts.include_weak,
     };
     Ok(search(corpus, &query_vector, &req)?)
 }

@@ -31,6 +31,14 @@ pub struct SearchReport {
     /// Technical terms the query's everyday words stand for, which it was also searched by (by meaning).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expanded_with: Vec<String>,
+    /// Weak matches left out (none of the query's words, little similarity); asking with weak matches included
+    /// shows them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub weak_hidden: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One hit: enough to judge it and to read the message it names.
@@ -109,6 +117,7 @@ impl SearchReport {
         let more = ranked.hits.len() > offset + limit;
         let matched = ranked.matched;
         let expanded_with = ranked.expanded_with;
+        let weak_hidden = ranked.weak_hidden;
         let hits: Vec<HitSummary> = ranked
             .hits
             .into_iter()
@@ -124,6 +133,7 @@ impl SearchReport {
             hits,
             from_snapshot,
             expanded_with,
+            weak_hidden,
         }
     }
 
@@ -167,6 +177,12 @@ impl SearchReport {
 
     /// The compact text form: one short block per hit, then how to get more.
     pub fn to_text(&self) -> String {
+        if self.hits.is_empty() && self.weak_hidden > 0 && self.offset == 0 {
+            return format!(
+                "No close match: the {} messages found hold none of the query's words and are little alike in meaning. Try other words, or include_weak=true to see them.\n",
+                self.weak_hidden
+            );
+        }
         if self.hits.is_empty() {
             return if self.offset > 0 {
                 format!("No hits after the first {}.\n", self.offset)
@@ -193,6 +209,12 @@ impl SearchReport {
                 self.expanded_with.join(" ")
             ));
         }
+        if self.weak_hidden > 0 {
+            out.push_str(&format!(
+                "{} weak matches hidden (none of the query's words, little alike; include_weak=true shows them).\n",
+                self.weak_hidden
+            ));
+        }
         if self.from_snapshot {
             out.push_str("(A sync is running: searched the last published snapshot.)\n");
         }
@@ -201,7 +223,7 @@ impl SearchReport {
 }
 
 /// Bytes kept for the text form's closing lines.
-const FOOTER_ROOM: usize = 200;
+const FOOTER_ROOM: usize = 300;
 /// Bytes kept for the JSON form's fields around the hits.
 const JSON_ROOM: usize = 100;
 
@@ -354,6 +376,7 @@ mod tests {
             matched: n + 5,
             hits,
             expanded_with: Vec::new(),
+            weak_hidden: 0,
         }
     }
 

@@ -188,3 +188,31 @@ fn a_project_name_covers_its_worktrees() {
         .get(h["message_id"].as_str().unwrap_or_default())
         .is_some_and(|p| p["project"] == path)));
 }
+
+#[test]
+fn a_question_the_history_never_answers_gets_no_weak_matches_unless_asked() {
+    let data = fixture_store();
+    let query = "recipe for banana bread";
+    let report = search_report(data, &[query]);
+    let hidden = report["weak_hidden"].as_u64().unwrap_or(0);
+    assert!(
+        report["hits"].as_array().is_some_and(|h| h.is_empty()) && hidden > 0,
+        "{report}"
+    );
+    let o = run(data, &["search", query]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("no close match") && text.contains("--weak"),
+        "{text}"
+    );
+    let all = search_report(data, &[query, "--weak", "--explain", "--limit", "100"]);
+    let hits = all["hits"].as_array().cloned().unwrap_or_default();
+    assert_eq!(hits.len() as u64, hidden.min(100), "{all}");
+    assert!(all.get("weak_hidden").is_none(), "{all}");
+    assert!(hits.iter().all(|h| h["explain"]["lexical_rank"].is_null()
+        && h["explain"]["cosine"].as_f64().is_some_and(|c| c < 0.25)));
+    // A question the history does answer keeps its hits.
+    let answered = search_hits(data, &["x-api-key header is required"]);
+    assert!(!answered.is_empty());
+}
