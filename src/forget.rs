@@ -25,7 +25,8 @@ pub const TOMBSTONE_PREFIX: &str = "forget/";
 pub enum Forget {
     /// A session id: its transcript, its subagents' logs and every point of it.
     Session(String),
-    /// A project name (the last component of its working directory, any case) or its full path.
+    /// A project name (any case: the last component of its working directory, or for a git worktree its
+    /// repository's, see [`crate::enhance::project`]) or its full path.
     Project(String),
 }
 
@@ -80,7 +81,11 @@ impl Forget {
             }
             Forget::Project(name) => {
                 peeked.cwd.as_deref().is_some_and(|cwd| {
+                    // The name search and the stored points give it (a worktree's is its repository's), or the
+                    // directory's own last component, which older records name.
                     cwd == name
+                        || crate::enhance::project::project_name(cwd)
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
                         || std::path::Path::new(cwd)
                             .file_name()
                             .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
@@ -316,6 +321,12 @@ mod tests {
             !p.covers(Path::new("/p/shop/a.jsonl"), &Peeked::default()),
             "the working directory decides"
         );
+        let worktree = said(Some("/home/dev/shop-worktrees/fix-cart"), None);
+        assert!(
+            p.covers(Path::new("/p/a.jsonl"), &worktree),
+            "a worktree is its repository's project, as search names it"
+        );
+        assert!(Forget::Project("fix-cart".into()).covers(Path::new("/p/a.jsonl"), &worktree));
         let by_path = Forget::Project("/home/dev/shop".into());
         assert!(by_path.covers(Path::new("/p/a.jsonl"), &said(Some("/home/dev/shop"), None)));
         assert_eq!(

@@ -28,6 +28,20 @@ fn usage_errors_exit_2() {
 
     let o = run(data.path(), &["run", "--source", "/definitely/not/here"]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
+
+    // A --project whose value was forgotten does not take the next option as a project.
+    for args in [
+        &["search", "x", "--project", "--json"][..],
+        &["forget", "--project", "--yes"][..],
+    ] {
+        let o = run(data.path(), args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert!(
+            stderr(&o).contains("needs a value"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 #[test]

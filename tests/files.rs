@@ -90,7 +90,7 @@ fn appended_lines_and_a_completed_partial_line_yield_exactly_the_new_messages() 
     );
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("unfinished last lines: 1 files") && text.contains("over an hour"),
+        text.contains("files ending in an unfinished line: 1 (") && text.contains("over an hour"),
         "{text}"
     );
 

@@ -143,6 +143,22 @@ fn a_forgotten_project_goes_with_its_subagents_and_nothing_else() {
     let after = export_json(data.path());
     assert_eq!(after.len(), before.iter().filter(|p| !matches(p)).count());
     assert!(after.iter().all(|p| !matches(p)));
+    // Its transcripts stay out, a worktree's too (a worktree's project is its repository's).
+    let worktrees = before
+        .iter()
+        .filter(|p| matches(p))
+        .filter(|p| {
+            p["payload"]["project"]
+                .as_str()
+                .is_some_and(|d| d.contains("-worktrees/"))
+        })
+        .count();
+    assert!(worktrees > 0, "{project} has a worktree in the fixtures");
+    sync_ok(data.path(), &fixtures(), &[]);
+    assert!(
+        export_json(data.path()).iter().all(|p| !matches(p)),
+        "read again"
+    );
 }
 
 #[test]

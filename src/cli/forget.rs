@@ -14,8 +14,9 @@ pub struct ForgetArgs {
     /// The session id (a transcript's file name; `pipeline search --json` shows it as `session_id`).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
-    /// The project: its directory name (any case) or full path, as `pipeline search --project` takes it.
-    #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
+    /// The project: its name (any case; a git worktree's is its repository's) or full path, as `pipeline search
+    /// --project` takes it.
+    #[arg(long, value_name = "NAME", allow_hyphen_values = true, value_parser = super::parse_project)]
     pub project: Option<String>,
     /// List what is forgotten.
     #[arg(long)]

@@ -258,3 +258,15 @@ fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text)
         .map_err(|e| format!("invalid duration {text:?} ({e}); examples: 110s, 2m, 1m30s"))
 }
+
+/// A `--project` value: a project name or path, which may start with one dash (a directory named so) but not
+/// with two (that is the next option, and the value was forgotten).
+fn parse_project(text: &str) -> Result<String, String> {
+    if text.starts_with("--") {
+        Err(format!(
+            "{text:?} is an option, not a project: --project needs a value (a project name or path)"
+        ))
+    } else {
+        Ok(text.to_string())
+    }
+}

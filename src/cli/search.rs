@@ -24,7 +24,8 @@ pub struct SearchArgs {
         long,
         value_name = "NAME",
         conflicts_with = "here",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = super::parse_project
     )]
     pub project: Option<String>,
     /// Only the project of the current directory.

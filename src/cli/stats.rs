@@ -74,12 +74,12 @@ pub fn execute(common: &Common, args: StatsArgs) -> anyhow::Result<u8> {
     );
     if f.unfinished_last_lines > 0 {
         outln!(
-            "unfinished last lines: {} files, {} waiting for their line to end{}",
+            "files ending in an unfinished line: {} ({} waiting for their line to end){}",
             f.unfinished_last_lines,
             HumanBytes(f.bytes_in_unfinished_lines),
             if f.stale_unfinished_lines > 0 {
                 format!(
-                    " ({} not written to for over an hour: their writer most likely stopped mid-line, and that line is not stored unless the file grows)",
+                    "; {} of them not written to for over an hour: their writer most likely stopped mid-line, and that line is not stored unless the file grows",
                     f.stale_unfinished_lines
                 )
             } else {

@@ -26,12 +26,14 @@ pub fn same_repository(a: &str, b: &str) -> bool {
 
 fn components(cwd: &str) -> Vec<&str> {
     cwd.split(['/', '\\'])
-        .filter(|p| !p.is_empty() && *p != ".")
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
         .collect()
 }
 
 /// The path (as components) of the repository checked out at `parts`: `parts` itself unless a worktree
-/// convention says otherwise. The innermost convention wins: the scan goes from the deepest directory up.
+/// convention says otherwise. The scan goes from the deepest directory up, and the holder a convention names may
+/// itself be a worktree (Claude Code run in `app-worktrees/feat` keeps its worktrees in
+/// `app-worktrees/feat/.claude/worktrees`), so it is resolved again.
 fn repository<'a>(parts: &[&'a str]) -> Vec<&'a str> {
     for i in (0..parts.len()).rev() {
         if let Some(repo) = repository_of_worktree(parts, i) {
@@ -47,7 +49,7 @@ fn repository_of_worktree<'a>(parts: &[&'a str], i: usize) -> Option<Vec<&'a str
     let holder = parts.get(..i)?;
     for inner in INNER_WORKTREE_DIRS {
         if let Some(before) = holder.strip_suffix(inner) {
-            return (!before.is_empty() && !is_home(before)).then(|| before.to_vec());
+            return (!before.is_empty() && !is_home(before)).then(|| repository(before));
         }
     }
     let (sibling, above) = holder.split_last()?;
@@ -55,16 +57,21 @@ fn repository_of_worktree<'a>(parts: &[&'a str], i: usize) -> Option<Vec<&'a str
         .iter()
         .find_map(|suffix| sibling.strip_suffix(suffix))
         .filter(|repo| !repo.is_empty() && !repo.starts_with('.'))?;
-    Some(above.iter().copied().chain(std::iter::once(repo)).collect())
+    let repo: Vec<&str> = above.iter().copied().chain(std::iter::once(repo)).collect();
+    Some(repository(&repo))
 }
 
-/// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/root`) or the root:
-/// worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository.
+/// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/mnt/c/Users/me` under WSL,
+/// `/root`, `~`) or the root: worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository.
 fn is_home(path: &[&str]) -> bool {
-    matches!(
-        path,
-        [] | ["root"] | ["home" | "Users", _] | [_, "Users" | "home", _]
-    )
+    let homes = |dir: &str| dir.eq_ignore_ascii_case("home") || dir.eq_ignore_ascii_case("users");
+    match path {
+        [] => true,
+        [only] => *only == "root" || *only == "~",
+        [holder, _] | [_, holder, _] => homes(holder),
+        [mnt, _, holder, _] => *mnt == "mnt" && homes(holder),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +94,7 @@ mod tests {
         );
         assert_eq!(project_name("/"), None);
         assert_eq!(project_name(""), None);
+        assert_eq!(project_name(".."), None);
     }
 
     #[test]
@@ -106,6 +114,15 @@ mod tests {
             ),
             ("/home/me/app/.claude/worktrees/bold-fox", "app"),
             ("/home/me/app/.claude/worktrees/bold-fox/crates/core", "app"),
+            // A worktree's own worktrees.
+            (
+                "/home/me/app-worktrees/feat/.claude/worktrees/agent1",
+                "app",
+            ),
+            (
+                "/home/me/app/.worktrees/feat/.claude/worktrees/agent1",
+                "app",
+            ),
         ] {
             assert_eq!(project_name(cwd).as_deref(), Some(want), "{cwd}");
         }
@@ -118,6 +135,9 @@ mod tests {
             ("/Users/t/.worktrees/example-feature/skills/tool", "tool"),
             ("/home/me/.worktrees/feature", "feature"),
             ("/root/.worktrees/feature", "feature"),
+            ("~/.worktrees/feature", "feature"),
+            ("/mnt/c/Users/me/.worktrees/feature", "feature"),
+            (r"C:\users\me\.worktrees\feature", "feature"),
             // The holder itself, and a directory merely called "worktrees".
             ("/home/me/code/spotter-worktrees", "spotter-worktrees"),
             ("/home/me/code/worktrees/spotter", "spotter"),

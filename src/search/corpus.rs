@@ -127,6 +127,12 @@ pub fn top_by_id(list: &mut Vec<(u32, f32)>, k: usize, id_of: impl Fn(u32) -> Uu
     list.truncate(k);
 }
 
+/// True when `id` starts with `prefix`, case aside (ids are shown lower case and may be typed otherwise).
+pub fn abbreviates(prefix: &str, id: &str) -> bool {
+    id.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
 /// What a search reads, whichever store holds the points.
 pub trait Corpus: Send + Sync {
     /// Points stored.
@@ -135,8 +141,9 @@ pub trait Corpus: Send + Sync {
     fn project_names(&self) -> Result<Vec<String>>;
     /// Project paths present.
     fn project_paths(&self) -> Result<BTreeSet<String>>;
-    /// Stored session ids that start with `prefix` (all of them for an empty prefix), sorted. Output shows a
-    /// session by the first characters of its id; this finds the id they abbreviate.
+    /// Stored session ids that `prefix` abbreviates ([`abbreviates`]; all of them for an empty prefix), sorted.
+    /// Output shows a session by the first characters of its id; this finds the id they abbreviate. When `prefix`
+    /// is a whole stored id, the list may hold only it.
     fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>>;
     /// The best `per_list` points by cosine similarity to each of `phrasings` (the query's embedding first, then
     /// any further phrasing of it, see [`super::expand`]) and by BM25 for `query`, among the points `filter`

@@ -44,8 +44,10 @@ pub enum FilterError {
     Agent(String),
     #[error("invalid time {0:?}: use a date (2026-01-31), an RFC 3339 time (2026-01-31T12:00:00Z) or, for --since, a duration such as 7d or 12h")]
     Time(String),
-    #[error("no stored session id is or starts with {0:?} (`pipeline search --json` shows each hit's session_id)")]
+    #[error("no stored session id is or starts with {0:?} (each hit shows the first characters of its session id; session_id in JSON results holds it whole)")]
     Session(String),
+    #[error("the session id is empty")]
+    EmptySession,
     #[error("{given:?} abbreviates {} stored session ids, give more of it: {}{}", matches.len(), matches.iter().take(MAX_LISTED_SESSIONS).cloned().collect::<Vec<_>>().join(", "), if matches.len() > MAX_LISTED_SESSIONS { ", ..." } else { "" })]
     AmbiguousSession { given: String, matches: Vec<String> },
     #[error("empty time range: since {since:?} is not before until {until:?}")]

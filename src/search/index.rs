@@ -241,7 +241,7 @@ impl Corpus for SearchIndex {
             .payloads
             .iter()
             .map(|p| p.session_id.as_str())
-            .filter(|s| s.starts_with(prefix))
+            .filter(|s| super::corpus::abbreviates(prefix, s))
             .collect();
         Ok(set.into_iter().map(str::to_string).collect())
     }

@@ -19,8 +19,9 @@ use uuid::Uuid;
 
 /// Most distinct projects listed (a facet request's limit).
 const MAX_PROJECTS: u64 = 100_000;
-/// Most session ids a facet request lists (an abbreviated `--session` is matched among them).
-const MAX_SESSIONS: u64 = 1_000_000;
+/// Most session ids a facet request lists (an abbreviated `--session` is matched among them): the reply stays
+/// under the client's 4 MiB message limit. A whole id is looked up on its own, whatever the number of sessions.
+const MAX_SESSIONS: u64 = 50_000;
 
 /// Search over a Qdrant collection (the [`Corpus`] of a data dir bound to Qdrant).
 pub struct QdrantCorpus {
@@ -102,12 +103,16 @@ impl Corpus for QdrantCorpus {
     }
 
     fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
+        let exact = Filter::must([keyword("session_id", prefix)]);
+        if self.store.count(Some(exact))? > 0 {
+            return Ok(vec![prefix.to_string()]);
+        }
         let mut ids: Vec<String> = self
             .store
             .facet("session_id", MAX_SESSIONS)?
             .into_iter()
             .map(|(id, _)| id)
-            .filter(|id| id.starts_with(prefix))
+            .filter(|id| super::corpus::abbreviates(prefix, id))
             .collect();
         ids.sort();
         Ok(ids)

@@ -72,11 +72,11 @@ fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<St
 fn resolve_session(corpus: &dyn Corpus, given: &str) -> Result<String, QueryError> {
     let given = given.trim();
     if given.is_empty() {
-        return Err(FilterError::Session(given.to_string()).into());
+        return Err(FilterError::EmptySession.into());
     }
     let mut matches = corpus.sessions_starting_with(given)?;
-    if matches.iter().any(|m| m == given) {
-        return Ok(given.to_string());
+    if let Some(whole) = matches.iter().find(|m| m.eq_ignore_ascii_case(given)) {
+        return Ok(whole.clone());
     }
     match matches.len() {
         0 => Err(FilterError::Session(given.to_string()).into()),
@@ -209,7 +209,8 @@ pub fn run(
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
-        include_weak: opts.include_weak,
+        // The weak-match cosine was measured for the default model: another model's cosines run on another scale.
+        include_weak: opts.include_weak || embedder.id() != crate::config::DEFAULT_MODEL_ID,
     };
     Ok(search(corpus, &query_vector, &req)?)
 }
@@ -269,6 +270,11 @@ mod tests {
         };
         assert_eq!(session("d1e2f3a4"), Ok(sessions[2].to_string()));
         assert_eq!(
+            session("D1E2F3A4"),
+            Ok(sessions[2].to_string()),
+            "case aside"
+        );
+        assert_eq!(
             session("c64cc478-0e1f-4c6a-9d0b-1"),
             Ok(sessions[0].to_string()),
             "a whole id is itself even when it begins another"
@@ -280,6 +286,6 @@ mod tests {
         );
         let unknown = session("ffff").err().unwrap_or_default();
         assert!(unknown.contains("no stored session id"), "{unknown}");
-        assert!(session(" ").is_err());
+        assert_eq!(session(" "), Err("the session id is empty".to_string()));
     }
 }

@@ -28,7 +28,8 @@ const RECENCY_DAYS: f32 = 30.0;
 /// A hit that holds none of the query's words and whose cosine to it is below this is a weak match, hidden unless
 /// asked for ([`SearchRequest::include_weak`]). Measured with all-MiniLM-L6-v2 on the eval set (92 questions): no
 /// right answer in the top 50 is that weak, and 1 of the 920 top-10 hits is; a question about something the
-/// history never mentions ("recipe for banana bread") gets only such hits.
+/// history never mentions ("recipe for banana bread") gets only such hits. Applied with that model only (see
+/// `query::run`): another model's cosines run on another scale.
 pub const WEAK_COSINE: f32 = 0.25;
 /// Snippet length, characters.
 const SNIPPET_CHARS: usize = 240;

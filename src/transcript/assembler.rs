@@ -57,10 +57,15 @@ pub struct AssemblerState {
 }
 
 impl AssemblerState {
-    /// Where the assistant message still receiving lines starts (its first line's byte offset), if one is open.
-    /// A checkpoint's offset may lie past that line while the message is not yet stored: the next run emits it.
-    pub fn open_message_offset(&self) -> Option<u64> {
-        self.open.as_ref().map(|open| open.meta.line_offset)
+    /// Where the assistant message still receiving lines starts (its first line's byte offset), if one is open
+    /// and has changed since it was last emitted. A checkpoint's offset may lie past that line while the message
+    /// is not yet stored: a later run emits it. (At the end of the available bytes the open message is emitted,
+    /// and stays open for lines still to come; then this is `None`.)
+    pub fn unemitted_open_message_offset(&self) -> Option<u64> {
+        self.open
+            .as_ref()
+            .filter(|open| open.dirty)
+            .map(|open| open.meta.line_offset)
     }
 }
 

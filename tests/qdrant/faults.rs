@@ -12,7 +12,9 @@ fn checkpoint_offsets(data: &Path) -> BTreeMap<String, (u64, Option<u64>)> {
         .filter_map(|(path, cp)| {
             let cp = cp.ok()?;
             let open = match pipeline::stages::ResumeState::from_bytes(&cp.state)?.source {
-                pipeline::source::SourceState::ClaudeCode(state) => state.open_message_offset(),
+                pipeline::source::SourceState::ClaudeCode(state) => {
+                    state.unemitted_open_message_offset()
+                }
                 _ => None,
             };
             Some((path, (cp.offset, open)))

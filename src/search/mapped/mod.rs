@@ -12,7 +12,8 @@ use super::corpus::{from_lists, top_by_id, Candidate, Corpus};
 use super::filter::Filter;
 use crate::error::{Error, Result};
 use crate::payload::Payload;
-use crate::store::index_file::read::MappedIndex;
+use crate::store::index_file::read::{DocRecord, MappedIndex};
+use crate::store::index_file::Tables;
 use columns::Columns;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -105,26 +106,34 @@ impl PublishedIndex {
     /// The (name, path) of every project some live document belongs to: a segment's table, less the projects
     /// only its dead documents named.
     fn live_projects(&self) -> Vec<&(Option<String>, Option<String>)> {
+        self.live_entries(|tables| &tables.projects, |doc| doc.project)
+    }
+
+    /// The id of every session some live document belongs to.
+    fn live_sessions(&self) -> Vec<&String> {
+        self.live_entries(|tables| &tables.sessions, |doc| doc.session)
+    }
+
+    /// The entries of a per-segment table (projects, sessions) that some live document names by `ordinal`.
+    fn live_entries<'a, T>(
+        &'a self,
+        table: impl Fn(&'a Tables) -> &'a Vec<T>,
+        ordinal: impl Fn(&DocRecord) -> u32,
+    ) -> Vec<&'a T> {
         let mut out = Vec::new();
         for s in &self.segments {
-            let projects = &s.index.tables().projects;
+            let entries = table(s.index.tables());
             if s.dead.is_empty() {
-                out.extend(projects.iter());
+                out.extend(entries.iter());
                 continue;
             }
-            let mut used = vec![false; projects.len()];
+            let mut used = vec![false; entries.len()];
             for doc in (0..s.index.doc_count()).filter(|d| s.alive(*d)) {
-                if let Some(u) = used.get_mut(s.index.doc(doc).project as usize) {
+                if let Some(u) = used.get_mut(ordinal(&s.index.doc(doc)) as usize) {
                     *u = true;
                 }
             }
-            out.extend(
-                projects
-                    .iter()
-                    .zip(used)
-                    .filter(|(_, u)| *u)
-                    .map(|(p, _)| p),
-            );
+            out.extend(entries.iter().zip(used).filter(|(_, u)| *u).map(|(e, _)| e));
         }
         out
     }
@@ -403,13 +412,11 @@ impl Corpus for PublishedIndex {
     }
 
     fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
-        // Every segment's table: a session only dead documents name is listed too, and then finds nothing.
         let set: BTreeSet<&str> = self
-            .segments
-            .iter()
-            .flat_map(|s| s.index.tables().sessions.iter())
+            .live_sessions()
+            .into_iter()
             .map(String::as_str)
-            .filter(|s| s.starts_with(prefix))
+            .filter(|s| crate::search::corpus::abbreviates(prefix, s))
             .collect();
         Ok(set.into_iter().map(str::to_string).collect())
     }
