@@ -133,6 +133,16 @@ pub fn abbreviates(prefix: &str, id: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
+/// The distinct ids among `ids` that `prefix` abbreviates, sorted: what
+/// [`Corpus::sessions_starting_with`] returns, whichever store lists the ids.
+pub fn abbreviated<'a>(prefix: &str, ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let set: BTreeSet<&str> = ids
+        .into_iter()
+        .filter(|id| abbreviates(prefix, id))
+        .collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
 /// What a search reads, whichever store holds the points.
 pub trait Corpus: Send + Sync {
     /// Points stored.

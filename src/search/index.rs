@@ -237,13 +237,8 @@ impl Corpus for SearchIndex {
     }
 
     fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
-        let set: BTreeSet<&str> = self
-            .payloads
-            .iter()
-            .map(|p| p.session_id.as_str())
-            .filter(|s| super::corpus::abbreviates(prefix, s))
-            .collect();
-        Ok(set.into_iter().map(str::to_string).collect())
+        let ids = self.payloads.iter().map(|p| p.session_id.as_str());
+        Ok(super::corpus::abbreviated(prefix, ids))
     }
 
     fn candidates(

@@ -107,15 +107,11 @@ impl Corpus for QdrantCorpus {
         if self.store.count(Some(exact))? > 0 {
             return Ok(vec![prefix.to_string()]);
         }
-        let mut ids: Vec<String> = self
-            .store
-            .facet("session_id", MAX_SESSIONS)?
-            .into_iter()
-            .map(|(id, _)| id)
-            .filter(|id| super::corpus::abbreviates(prefix, id))
-            .collect();
-        ids.sort();
-        Ok(ids)
+        let ids = self.store.facet("session_id", MAX_SESSIONS)?;
+        Ok(super::corpus::abbreviated(
+            prefix,
+            ids.iter().map(|(id, _)| id.as_str()),
+        ))
     }
 
     fn candidates(

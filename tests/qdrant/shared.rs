@@ -31,22 +31,18 @@ pub(crate) fn same_export_stats_search_and_health_as_the_embedded_store(server: 
     };
     assert_eq!(stats(q.path()), stats(embedded.path()), "stats differ");
 
-    let project = exported
-        .iter()
-        .find_map(|l| {
-            serde_json::from_str::<Value>(l).ok()?["payload"]["project_name"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    let session = exported
-        .iter()
-        .find_map(|l| {
-            serde_json::from_str::<Value>(l).ok()?["payload"]["session_id"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
+    // The first exported point's value of a payload field.
+    let first = |field: &str| {
+        exported
+            .iter()
+            .find_map(|l| {
+                serde_json::from_str::<Value>(l).ok()?["payload"][field]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    let (project, session) = (first("project_name"), first("session_id"));
     let queries: Vec<Vec<String>> = vec![
         vec!["cargo test failing".into()],
         // A session named by the eight characters a hit shows of it.

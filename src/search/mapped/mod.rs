@@ -412,13 +412,8 @@ impl Corpus for PublishedIndex {
     }
 
     fn sessions_starting_with(&self, prefix: &str) -> Result<Vec<String>> {
-        let set: BTreeSet<&str> = self
-            .live_sessions()
-            .into_iter()
-            .map(String::as_str)
-            .filter(|s| crate::search::corpus::abbreviates(prefix, s))
-            .collect();
-        Ok(set.into_iter().map(str::to_string).collect())
+        let ids = self.live_sessions().into_iter().map(String::as_str);
+        Ok(super::corpus::abbreviated(prefix, ids))
     }
 
     fn candidates(
