@@ -110,7 +110,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         cwd,
     };
     // Validate before loading the model, so usage errors are instant.
-    query::filter_for(index, &opts, SystemTime::now()).map_err(usage)?;
+    let search = query::validate(index, &opts).map_err(usage)?;
     let settings = EmbedderSettings {
         batch_size: 1,
         ..EmbedderSettings::from_config(&common.config.embed)
@@ -119,7 +119,7 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
         &ModelFiles::from_config(&default_model_dir(), &common.config.embed.model),
         settings,
     )?;
-    let hits = query::run(index, &mut embedder, &opts).map_err(usage)?;
+    let hits = search.run(index, &mut embedder).map_err(usage)?;
     let from_snapshot = matches!(source, IndexSource::Snapshot { .. });
     let report = SearchReport::page(hits, args.offset, args.limit, from_snapshot, args.explain);
     if args.json {

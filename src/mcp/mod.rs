@@ -129,14 +129,15 @@ impl McpServer {
         let (offset, limit) = (opts.offset, opts.limit);
         // Embedding and Qdrant requests block: off the async threads.
         let hits = tokio::task::spawn_blocking(move || {
-            query::filter_for(index.as_ref(), &opts, std::time::SystemTime::now())
-                .map_err(|e| e.to_string())?;
+            let search = query::validate(index.as_ref(), &opts).map_err(|e| e.to_string())?;
             let mut guard = embedder.blocking_lock();
             if guard.is_none() {
                 *guard = Some(Embedder::load(&files, settings).map_err(|e| e.to_string())?);
             }
             let embedder = guard.as_mut().ok_or("the model is not loaded")?;
-            query::run(index.as_ref(), embedder, &opts).map_err(|e| e.to_string())
+            search
+                .run(index.as_ref(), embedder)
+                .map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())??;

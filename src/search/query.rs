@@ -90,7 +90,7 @@ fn resolve_session(corpus: &dyn Corpus, given: &str) -> Result<String, QueryErro
 }
 
 /// Validates the options into a filter (unknown values list the valid ones).
-pub fn filter_for(
+fn filter_for(
     corpus: &dyn Corpus,
     opts: &SearchOptions,
     now: SystemTime,
@@ -157,13 +157,21 @@ pub fn filter_for(
     Ok(filter)
 }
 
-/// Runs one search: the best `offset + limit` hits, and one more when there is one (so a page knows whether
-/// another follows; see [`super::report::SearchReport::page`]).
-pub fn run(
+/// A search whose input has been checked: the query's length and the filter (with any session abbreviation and
+/// project already looked up in the store). Made by [`validate`], so a caller can refuse bad input before it
+/// loads the model, and the store is asked once.
+#[derive(Debug)]
+pub struct ValidSearch<'a> {
+    opts: &'a SearchOptions,
+    filter: Filter,
+    now: SystemTime,
+}
+
+/// Checks a search's input against the store: the query, then the filter (unknown values list the valid ones).
+pub fn validate<'a>(
     corpus: &dyn Corpus,
-    embedder: &mut Embedder,
-    opts: &SearchOptions,
-) -> Result<Ranked, QueryError> {
+    opts: &'a SearchOptions,
+) -> Result<ValidSearch<'a>, QueryError> {
     if opts.query.trim().is_empty() {
         return Err(QueryError::EmptyQuery);
     }
@@ -173,46 +181,64 @@ pub fn run(
     }
     let now = SystemTime::now();
     let filter = filter_for(corpus, opts, now)?;
-    if let Some(stored) = corpus.embedding_model()? {
-        if stored != embedder.id() {
-            return Err(QueryError::Failure(crate::error::Error::ModelMismatch {
-                store: "the index".to_string(),
-                stored,
-                wanted: embedder.id().to_string(),
-            }));
+    Ok(ValidSearch { opts, filter, now })
+}
+
+/// Runs one search: the best `offset + limit` hits, and one more when there is one (so a page knows whether
+/// another follows; see [`super::report::SearchReport::page`]).
+pub fn run(
+    corpus: &dyn Corpus,
+    embedder: &mut Embedder,
+    opts: &SearchOptions,
+) -> Result<Ranked, QueryError> {
+    validate(corpus, opts)?.run(corpus, embedder)
+}
+
+impl ValidSearch<'_> {
+    /// Runs the search (see [`run`]) on the store it was validated against.
+    pub fn run(self, corpus: &dyn Corpus, embedder: &mut Embedder) -> Result<Ranked, QueryError> {
+        let ValidSearch { opts, filter, now } = self;
+        if let Some(stored) = corpus.embedding_model()? {
+            if stored != embedder.id() {
+                return Err(QueryError::Failure(crate::error::Error::ModelMismatch {
+                    store: "the index".to_string(),
+                    stored,
+                    wanted: embedder.id().to_string(),
+                }));
+            }
         }
+        let terms = super::expand::expansion(&opts.query);
+        let second_phrasing = (!terms.is_empty() && opts.mode != SearchMode::Lexical)
+            .then(|| super::expand::expanded_query(&opts.query, &terms));
+        let texts: Vec<&str> = std::iter::once(opts.query.as_str())
+            .chain(second_phrasing.as_deref())
+            .collect();
+        let mut vectors = embedder.embed(&texts)?.into_iter();
+        let query_vector = vectors.next().unwrap_or_default();
+        let expansion = vectors.next().map(|vector| Expansion { terms, vector });
+        let req = SearchRequest {
+            query: opts.query.clone(),
+            expansion,
+            mode: opts.mode,
+            limit: opts
+                .offset
+                .saturating_add(opts.limit.max(1))
+                .saturating_add(1),
+            filter,
+            context: opts.context,
+            current_project: match opts.cwd.as_deref() {
+                Some(d) => project_of(corpus, d)?,
+                None => None,
+            },
+            now_unix: now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            // The weak-match cosine was measured for the default model: another model's cosines run on another scale.
+            include_weak: opts.include_weak || embedder.id() != crate::config::DEFAULT_MODEL_ID,
+        };
+        Ok(search(corpus, &query_vector, &req)?)
     }
-    let terms = super::expand::expansion(&opts.query);
-    let second_phrasing = (!terms.is_empty() && opts.mode != SearchMode::Lexical)
-        .then(|| super::expand::expanded_query(&opts.query, &terms));
-    let texts: Vec<&str> = std::iter::once(opts.query.as_str())
-        .chain(second_phrasing.as_deref())
-        .collect();
-    let mut vectors = embedder.embed(&texts)?.into_iter();
-    let query_vector = vectors.next().unwrap_or_default();
-    let expansion = vectors.next().map(|vector| Expansion { terms, vector });
-    let req = SearchRequest {
-        query: opts.query.clone(),
-        expansion,
-        mode: opts.mode,
-        limit: opts
-            .offset
-            .saturating_add(opts.limit.max(1))
-            .saturating_add(1),
-        filter,
-        context: opts.context,
-        current_project: match opts.cwd.as_deref() {
-            Some(d) => project_of(corpus, d)?,
-            None => None,
-        },
-        now_unix: now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
-        // The weak-match cosine was measured for the default model: another model's cosines run on another scale.
-        include_weak: opts.include_weak || embedder.id() != crate::config::DEFAULT_MODEL_ID,
-    };
-    Ok(search(corpus, &query_vector, &req)?)
 }
 
 #[cfg(test)]

@@ -114,12 +114,21 @@ fn explain_context_and_unknown_values() {
             vec!["x", "--session", "no-such-session"],
             "no stored session id",
         ),
+        (vec!["  "], "the query is empty"),
     ] {
         let mut full = vec!["search"];
         full.extend(args);
-        let o = run(data, &full);
-        assert_eq!(code(&o), 2, "{full:?}");
-        assert!(stderr(&o).contains(needle), "{full:?}: {}", stderr(&o));
+        // Refused before the model loads: the same usage error with no model installed.
+        let without_model = tempdir();
+        for model_dir in [None, Some(without_model.path())] {
+            let mut c = command(data, &full);
+            if let Some(dir) = model_dir {
+                c.env("PIPELINE_MODEL_DIR", dir).env_remove("ORT_DYLIB_PATH");
+            }
+            let o = c.output().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(code(&o), 2, "{full:?} {model_dir:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains(needle), "{full:?}: {}", stderr(&o));
+        }
     }
 }
 
