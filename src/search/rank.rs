@@ -25,12 +25,6 @@ const NAMED_FILE_EVIDENCE: f32 = 0.5;
 const QUOTED_QUERY_EVIDENCE: f32 = NAMED_FILE_EVIDENCE;
 /// Recency half-life scale, days.
 const RECENCY_DAYS: f32 = 30.0;
-/// A hit that holds none of the query's words and whose cosine to it is below this is a weak match, hidden unless
-/// asked for ([`SearchRequest::include_weak`]). Measured with all-MiniLM-L6-v2 on the eval set (92 questions): no
-/// right answer in the top 50 is that weak, and 1 of the 920 top-10 hits is; a question about something the
-/// history never mentions ("recipe for banana bread") gets only such hits. Applied with that model only (see
-/// `query::run`): another model's cosines run on another scale.
-pub const WEAK_COSINE: f32 = 0.25;
 /// Snippet length, characters.
 const SNIPPET_CHARS: usize = 240;
 
@@ -92,8 +86,9 @@ pub struct SearchRequest {
     pub current_project: Option<String>,
     /// "Now", Unix seconds (for recency).
     pub now_unix: i64,
-    /// Keep weak matches ([`WEAK_COSINE`]) instead of hiding them.
-    pub include_weak: bool,
+    /// Hide weak matches: hits holding none of the query's words whose cosine is below this
+    /// ([`Hit::is_weak`]; the model's `embed.model.weak_cosine`). None keeps them.
+    pub weak_cosine: Option<f32>,
 }
 
 /// The technical terms a query's everyday words stand for, and the embedding of the query with them appended.
@@ -144,16 +139,17 @@ pub struct Ranked {
     pub matched: usize,
     /// The technical terms the query was also searched by (its expansion), if any.
     pub expanded_with: Vec<String>,
-    /// Weak matches left out ([`WEAK_COSINE`]; none when the request included them).
+    /// Weak matches left out ([`SearchRequest::weak_cosine`]; none when the request kept them).
     pub weak_hidden: usize,
 }
 
 impl Hit {
-    /// None of the query's words, and little similarity by meaning: see [`WEAK_COSINE`].
-    pub fn is_weak(&self) -> bool {
+    /// None of the query's words, and little similarity by meaning: a cosine below `weak_cosine`
+    /// ([`SearchRequest::weak_cosine`]).
+    pub fn is_weak(&self, weak_cosine: f32) -> bool {
         self.lexical_rank.is_none()
             && !self.awaiting_vector
-            && self.cosine < WEAK_COSINE
+            && self.cosine < weak_cosine
             && self.boosts.iter().all(|b| b.name != "names_the_file")
     }
 }
@@ -216,12 +212,13 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
         }
     }
     let mut hits: Vec<Hit> = best.into_values().collect();
-    let weak_hidden = if req.include_weak {
-        0
-    } else {
-        let all = hits.len();
-        hits.retain(|h| !h.is_weak());
-        all - hits.len()
+    let weak_hidden = match req.weak_cosine {
+        None => 0,
+        Some(weak) => {
+            let all = hits.len();
+            hits.retain(|h| !h.is_weak(weak));
+            all - hits.len()
+        }
     };
     let matched = hits.len();
     let validation = |h: &Hit| h.payload.validation.as_ref().map_or(0.0, |v| v.strength);
@@ -421,7 +418,7 @@ mod tests {
             context: 0,
             current_project: None,
             now_unix: 0,
-            include_weak: false,
+            weak_cosine: crate::config::ModelConfig::default().weak_cosine(),
         }
     }
 
@@ -505,7 +502,19 @@ mod tests {
             ["a cake baked in the oven", "the banana crate broke"]
         );
         assert_eq!((ranked.weak_hidden, ranked.matched), (2, 2));
-        req.include_weak = true;
+        // Another model's scale: a lower cut-off hides less.
+        req.weak_cosine = Some(0.15);
+        let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            texts_of(&ranked),
+            [
+                "a cake baked in the oven",
+                "cargo build failed",
+                "the banana crate broke"
+            ]
+        );
+        assert_eq!(ranked.weak_hidden, 1);
+        req.weak_cosine = None;
         let ranked = search(&index, &[1.0, 0.0], &req).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((ranked.hits.len(), ranked.weak_hidden), (4, 0));
     }

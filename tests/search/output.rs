@@ -123,7 +123,8 @@ fn explain_context_and_unknown_values() {
         for model_dir in [None, Some(without_model.path())] {
             let mut c = command(data, &full);
             if let Some(dir) = model_dir {
-                c.env("PIPELINE_MODEL_DIR", dir).env_remove("ORT_DYLIB_PATH");
+                c.env("PIPELINE_MODEL_DIR", dir)
+                    .env_remove("ORT_DYLIB_PATH");
             }
             let o = c.output().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(code(&o), 2, "{full:?} {model_dir:?}: {}", stderr(&o));
@@ -224,4 +225,54 @@ fn a_question_the_history_never_answers_gets_no_weak_matches_unless_asked() {
     // A question the history does answer keeps its hits.
     let answered = search_hits(data, &["x-api-key header is required"]);
     assert!(!answered.is_empty());
+}
+
+/// The weak-match cut-off is the model's (`[embed.model] weak_cosine`): the default model's files under another
+/// id hide nothing until that pipeline gives a cut-off of its own.
+#[test]
+fn the_weak_match_cut_off_belongs_to_the_model() {
+    let dir = tempdir();
+    let source = dir.path().join("projects");
+    small_corpus(&source);
+    let data = dir.path().join("data");
+    let pipeline = |name: &str, extra: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        let text = format!("name = \"{name}\"\n[embed.model]\nid = \"minilm-unmeasured\"\n{extra}");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        path.to_string_lossy().into_owned()
+    };
+    let unmeasured = pipeline("unmeasured", "");
+    let measured = pipeline("measured", "weak_cosine = 0.25\n");
+    let o = run(
+        &data,
+        &[
+            "--pipeline",
+            &unmeasured,
+            "run",
+            "--source",
+            source.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let search = |pipeline: &str| -> serde_json::Value {
+        let args = [
+            "--pipeline",
+            pipeline,
+            "search",
+            "--json",
+            "recipe for banana bread",
+        ];
+        let o = run(&data, &args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let shown = search(&unmeasured);
+    let hits = shown["hits"].as_array().map_or(0, Vec::len);
+    assert!(hits > 0 && shown.get("weak_hidden").is_none(), "{shown}");
+    let hidden = search(&measured);
+    assert!(
+        hidden["hits"].as_array().is_some_and(|h| h.is_empty())
+            && hidden["weak_hidden"].as_u64() >= Some(hits as u64),
+        "{hidden}"
+    );
 }

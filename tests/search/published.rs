@@ -264,7 +264,7 @@ fn finds_the_same(data: &Path) {
                 context: 2,
                 current_project: None,
                 now_unix: 1_800_000_000,
-                include_weak: true,
+                weak_cosine: None,
             };
             let ids = |c: &dyn Corpus| {
                 search(c, v, &req)

@@ -127,7 +127,7 @@ pub fn run(report: &mut Report, out_dir: &Path, n: usize) -> anyhow::Result<()> 
             context: 0,
             current_project: None,
             now_unix: 1_800_000_000,
-            include_weak: true,
+            weak_cosine: None,
         };
         let t = Instant::now();
         let hits = search(&corpus, &probe.vector, &req)?;

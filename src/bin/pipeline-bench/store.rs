@@ -287,7 +287,7 @@ fn measure(out_dir: &Path, n: usize) -> anyhow::Result<SearchBench> {
                 context: 0,
                 current_project: None,
                 now_unix: 1_800_000_000,
-                include_weak: true,
+                weak_cosine: None,
             };
             let v = unit_vector(rng);
             let t = Instant::now();

@@ -9,6 +9,7 @@
 mod metrics;
 mod questions;
 mod redaction;
+mod weak;
 
 use metrics::{by_style, Scores, MRR_DEPTH};
 use pipeline::config::PipelineConfig;
@@ -43,6 +44,8 @@ struct Results {
     per_question: Vec<QuestionResult>,
     sync_seconds: f64,
     search_seconds: f64,
+    /// The weak-match cut-off measured for this model.
+    weak_matches: weak::Calibration,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -112,6 +115,13 @@ fn main() -> anyhow::Result<()> {
         });
     }
     let search_seconds = searched.elapsed().as_secs_f64();
+    let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
+    let weak_matches = weak::measure(
+        searched_index.as_ref(),
+        &mut embedder,
+        &questions,
+        &off_topic,
+    )?;
 
     let mut scores = BTreeMap::new();
     for mode in SearchMode::ALL {
@@ -130,8 +140,10 @@ fn main() -> anyhow::Result<()> {
         per_question,
         sync_seconds,
         search_seconds,
+        weak_matches,
     };
     print_report(&results);
+    weak::print(&results.weak_matches);
     let json = out_dir.join("results.json");
     std::fs::write(&json, serde_json::to_vec_pretty(&results)?)?;
     println!("\nwrote {}", json.display());

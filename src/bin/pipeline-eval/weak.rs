@@ -1,0 +1,162 @@
+//! Calibrates the weak-match cut-off (`embed.model.weak_cosine`) of the model under test. A hit holding none of
+//! the query's words whose cosine is below the cut-off is hidden; each model's cosines run on their own scale, so
+//! the cut-off is measured per model, from two sides:
+//! - the labelled questions, which must keep their answers: for each cut-off, how many questions would lose every
+//!   right answer in the hybrid top 50, and how many of the top-10 hits would be hidden;
+//! - questions the history never answers (`eval/off-topic.txt`), which should get nothing: how many get no hit
+//!   at all at that cut-off.
+
+use crate::metrics::MRR_DEPTH;
+use crate::questions::Question;
+use pipeline::embedder::Embedder;
+use pipeline::search::query::{self, SearchOptions};
+use pipeline::search::{Corpus, Hit, SearchMode};
+use serde::Serialize;
+use std::path::Path;
+
+/// The cut-offs measured besides the model's own.
+const GRID: [f32; 8] = [0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40];
+/// Hits an off-topic question is searched to: every candidate that could be shown.
+const OFF_TOPIC_DEPTH: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct Calibration {
+    /// The model's cut-off (None: it hides nothing).
+    pub in_force: Option<f32>,
+    pub questions: usize,
+    pub top10_hits: usize,
+    pub off_topic_questions: usize,
+    pub rows: Vec<Row>,
+    /// The highest cut-off measured at which no question loses its answer.
+    pub highest_safe: Option<f32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub cut_off: f32,
+    /// Questions whose every right answer in the hybrid top 50 would be hidden.
+    pub answers_lost: usize,
+    /// Hybrid top-10 hits (of every question) that would be hidden.
+    pub top10_hidden: usize,
+    /// Off-topic questions left with no hit at all.
+    pub off_topic_empty: usize,
+}
+
+/// Reads `eval/off-topic.txt`: one question a line, `#` comments and blank lines skipped.
+pub fn load_off_topic(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect())
+}
+
+/// Hybrid hits with nothing hidden.
+fn all_hits(
+    corpus: &dyn Corpus,
+    embedder: &mut Embedder,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<Hit>> {
+    let opts = SearchOptions {
+        query: query.to_string(),
+        mode: SearchMode::Hybrid,
+        limit,
+        include_weak: true,
+        ..SearchOptions::default()
+    };
+    Ok(query::run(corpus, embedder, &opts)?.hits)
+}
+
+pub fn measure(
+    corpus: &dyn Corpus,
+    embedder: &mut Embedder,
+    questions: &[Question],
+    off_topic: &[String],
+) -> anyhow::Result<Calibration> {
+    let in_force = embedder.weak_cosine();
+    let mut cut_offs: Vec<f32> = GRID.iter().copied().chain(in_force).collect();
+    cut_offs.sort_by(f32::total_cmp);
+    cut_offs.dedup();
+    let mut rows: Vec<Row> = cut_offs
+        .iter()
+        .map(|&cut_off| Row {
+            cut_off,
+            answers_lost: 0,
+            top10_hidden: 0,
+            off_topic_empty: 0,
+        })
+        .collect();
+    let mut top10_hits = 0;
+    for q in questions {
+        let hits = all_hits(corpus, embedder, &q.question, MRR_DEPTH)?;
+        let right: Vec<&Hit> = hits
+            .iter()
+            .take(MRR_DEPTH)
+            .filter(|h| q.answers.iter().any(|a| a.matches(&h.payload)))
+            .collect();
+        let top10 = &hits[..hits.len().min(10)];
+        top10_hits += top10.len();
+        for row in &mut rows {
+            let weak = |h: &&Hit| h.is_weak(row.cut_off);
+            row.answers_lost += usize::from(!right.is_empty() && right.iter().all(weak));
+            row.top10_hidden += top10.iter().filter(|h| h.is_weak(row.cut_off)).count();
+        }
+    }
+    for question in off_topic {
+        let hits = all_hits(corpus, embedder, question, OFF_TOPIC_DEPTH)?;
+        for row in &mut rows {
+            row.off_topic_empty += usize::from(hits.iter().all(|h| h.is_weak(row.cut_off)));
+        }
+    }
+    let highest_safe = rows
+        .iter()
+        .filter(|r| r.answers_lost == 0)
+        .map(|r| r.cut_off)
+        .fold(None, |best: Option<f32>, c| {
+            Some(best.map_or(c, |b| b.max(c)))
+        });
+    Ok(Calibration {
+        in_force,
+        questions: questions.len(),
+        top10_hits,
+        off_topic_questions: off_topic.len(),
+        rows,
+        highest_safe,
+    })
+}
+
+pub fn print(c: &Calibration) {
+    let in_force = c
+        .in_force
+        .map_or("none: nothing is hidden".to_string(), |v| format!("{v:.2}"));
+    println!("\nweak-match cut-off (embed.model.weak_cosine; in force: {in_force})");
+    println!(
+        "{:>8} {:>14} {:>14} {:>16}",
+        "cut-off", "answers lost", "top-10 hidden", "off-topic empty"
+    );
+    for r in &c.rows {
+        let mark = if Some(r.cut_off) == c.in_force {
+            " <- in force"
+        } else {
+            ""
+        };
+        println!(
+            "{:>8.2} {:>9} of {:<3} {:>7} of {:<4} {:>9} of {:<3}{mark}",
+            r.cut_off,
+            r.answers_lost,
+            c.questions,
+            r.top10_hidden,
+            c.top10_hits,
+            r.off_topic_empty,
+            c.off_topic_questions
+        );
+    }
+    match c.highest_safe {
+        Some(v) => println!("highest cut-off measured that loses no answer: {v:.2}"),
+        None => println!("every cut-off measured loses an answer"),
+    }
+}
