@@ -212,15 +212,8 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
         }
     }
     let mut hits: Vec<Hit> = best.into_values().collect();
-    let weak_hidden = match req.weak_cosine {
-        None => 0,
-        Some(weak) => {
-            let all = hits.len();
-            hits.retain(|h| !h.is_weak(weak));
-            all - hits.len()
-        }
-    };
-    let matched = hits.len();
+    let is_weak = |h: &Hit| req.weak_cosine.is_some_and(|weak| h.is_weak(weak));
+    let matched = hits.iter().filter(|h| !is_weak(h)).count();
     let validation = |h: &Hit| h.payload.validation.as_ref().map_or(0.0, |v| v.strength);
     if req.filter.solutions {
         hits.sort_by(|a, b| {
@@ -232,12 +225,22 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     } else {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     }
-    // The same message stored twice (a file read twice, a prompt repeated in a subagent's log) is shown once, at
-    // its best rank. Only whole messages compare: two longer messages that share one chunk differ elsewhere.
+    // The same text found twice (a file read twice, a prompt repeated in a subagent's log) is shown once, at its
+    // best rank: the same chunk text at the same place of a message as long, so a long file read twice, unchanged
+    // where the query matched, is one hit. A chunk that merely recurs in a message of another length is kept.
     let mut shown = std::collections::HashSet::new();
     hits.retain(|h| {
-        h.payload.chunk_count > 1 || shown.insert(blake3::hash(h.payload.text.as_bytes()))
+        let p = &h.payload;
+        shown.insert((
+            p.chunk_index,
+            p.chunk_count,
+            blake3::hash(p.text.as_bytes()),
+        ))
     });
+    // Weak matches are counted as they would be shown: after the repeats.
+    let shown_and_weak = hits.len();
+    hits.retain(|h| !is_weak(h));
+    let weak_hidden = shown_and_weak - hits.len();
     hits.truncate(req.limit);
     for h in &mut hits {
         h.snippet = snippet(&h.payload.text, &req.query);
@@ -433,10 +436,16 @@ mod tests {
             ("s3", "the deploy token was renewed"),
             ("s4", "deploy notes: the token rotation"),
             ("s5", "deploy notes: the token rotation"),
+            ("s6", "deploy notes: the token rotation"),
         ];
         let points = texts.iter().enumerate().map(|(i, (session, text))| {
-            // s4 and s5: two longer messages whose first chunks are the same words.
-            let count = if ["s4", "s5"].contains(session) { 2 } else { 1 };
+            // s4, s5 and s6: longer messages whose first chunks are the same words; s4 and s6 are as long (a
+            // file read twice), s5 is longer.
+            let count = match *session {
+                "s4" | "s6" => 2,
+                "s5" => 3,
+                _ => 1,
+            };
             let mut p = payload(session, "u", 0, count);
             p.text = text.to_string();
             let vector = vec![1.0, i as f32 * 0.1];
@@ -463,9 +472,13 @@ mod tests {
         );
         assert!(
             sessions.contains(&"s4") && sessions.contains(&"s5"),
-            "messages that share only a chunk are both shown: {sessions:?}"
+            "messages of other lengths that share a chunk are both shown: {sessions:?}"
         );
-        assert_eq!(ranked.matched, 5, "every message still counts as matched");
+        assert!(
+            !sessions.contains(&"s6"),
+            "the same chunk at the same place of a message as long is shown once: {sessions:?}"
+        );
+        assert_eq!(ranked.matched, 6, "every message still counts as matched");
     }
 
     #[test]
