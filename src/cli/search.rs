@@ -28,7 +28,8 @@ pub struct SearchArgs {
         value_parser = super::parse_project
     )]
     pub project: Option<String>,
-    /// Only the project of the current directory.
+    /// Only the project of the current directory: its checkout, the repository's other worktrees, and sessions run
+    /// below them.
     #[arg(long)]
     pub here: bool,
     /// Only these kinds: human, assistant, tool_call, tool_result, summary, hook_feedback (repeatable).

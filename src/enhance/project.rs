@@ -24,6 +24,26 @@ pub fn same_repository(a: &str, b: &str) -> bool {
     a == b || repository(&components(a)) == repository(&components(b))
 }
 
+/// True when a session run in `path` is part of the checkout `checkout` as `--here` means it: the same directory,
+/// another worktree (or the main checkout) of the same repository, or a directory below one of them (a session
+/// started in `app/backend` is work on `app`). A home directory or the root covers only itself and its worktrees,
+/// not every project below it.
+pub fn within_repository(path: &str, checkout: &str) -> bool {
+    if same_repository(path, checkout) {
+        return true;
+    }
+    let checkout = components(checkout);
+    if is_home(&checkout) {
+        return false;
+    }
+    let repo = repository(&checkout);
+    let parts = components(path);
+    (1..parts.len()).any(|end| {
+        let above = &parts[..end];
+        !is_home(above) && repository(above) == repo
+    })
+}
+
 fn components(cwd: &str) -> Vec<&str> {
     cwd.split(['/', '\\'])
         .filter(|p| !p.is_empty() && *p != "." && *p != "..")
@@ -165,5 +185,35 @@ mod tests {
             "/home/me/.worktrees/a",
             "/home/me/.worktrees/b"
         ));
+    }
+
+    #[test]
+    fn here_covers_the_checkout_its_worktrees_and_what_is_below_them() {
+        let feat = "/home/me/code/app-worktrees/feat";
+        for path in [
+            feat,
+            "/home/me/code/app",
+            "/home/me/code/app/.claude/worktrees/b",
+            "/home/me/code/app/backend",
+            "/home/me/code/app-worktrees/feat/assets/js",
+            "/home/me/code/app-worktrees/other",
+        ] {
+            assert!(within_repository(path, feat), "{path}");
+        }
+        for path in [
+            "/home/me/code",
+            "/home/me/code/app-2",
+            "/home/me/code/apple",
+            "/home/me/old/app",
+            "/home/me",
+        ] {
+            assert!(!within_repository(path, feat), "{path}");
+        }
+        // A home directory covers itself, not every project in it.
+        assert!(within_repository("/home/me", "/home/me"));
+        assert!(!within_repository("/home/me/code/app", "/home/me"));
+        assert!(!within_repository("/srv/app", "/"));
+        // A directory above several projects covers them.
+        assert!(within_repository("/home/me/code/app", "/home/me/code"));
     }
 }

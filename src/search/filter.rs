@@ -11,6 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct Filter {
     /// Project name (last path component) or full project path.
     pub project: Option<String>,
+    /// The project path is one of these (`--here`: the checkout, its repository's other worktrees and the
+    /// directories below them). Empty: any.
+    pub project_paths: Vec<String>,
     /// Any of these kinds (empty: all kinds).
     pub kinds: Vec<MessageKind>,
     pub topic: Option<String>,
@@ -66,6 +69,14 @@ impl Filter {
             if !by_name && !by_path {
                 return false;
             }
+        }
+        if !self.project_paths.is_empty()
+            && !p
+                .project
+                .as_ref()
+                .is_some_and(|path| self.project_paths.contains(path))
+        {
+            return false;
         }
         if !self.kinds.is_empty() && !self.kinds.contains(&p.kind) {
             return false;

@@ -232,6 +232,9 @@ pub(crate) fn to_qdrant(f: &SearchFilter) -> Option<Filter> {
             .into(),
         );
     }
+    if !f.project_paths.is_empty() {
+        must.push(Condition::matches("project", f.project_paths.clone()));
+    }
     if !f.kinds.is_empty() {
         let names: Vec<String> = f.kinds.iter().map(|k| kind_name(*k)).collect();
         must.push(Condition::matches("kind", names));

@@ -4,6 +4,7 @@ use super::filter::{check_topic, parse_agent, parse_kind, parse_time};
 use super::rank::SearchMode;
 use super::{search, Corpus, Expansion, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
+use crate::enhance::project::within_repository;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -47,7 +48,9 @@ const MAX_QUERY_CHARS: usize = 1000;
 pub enum QueryError {
     #[error(transparent)]
     Filter(#[from] FilterError),
-    #[error("no stored project contains {dir}; projects in the store: {projects}")]
+    #[error(
+        "no stored project contains {dir} or lies below it; projects in the store: {projects}"
+    )]
     NotAProject { dir: String, projects: String },
     #[error("the query is empty")]
     EmptyQuery,
@@ -65,6 +68,29 @@ fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<St
         .ancestors()
         .map(|a| a.to_string_lossy().into_owned())
         .find(|a| projects.contains(a)))
+}
+
+/// The stored project paths `--here` covers from `dir`: the checkout holding `dir` (the nearest stored project at
+/// or above it, else `dir` itself), its repository's other worktrees, and the directories below them
+/// ([`within_repository`]).
+fn here_projects(corpus: &dyn Corpus, dir: &Path) -> Result<Vec<String>, QueryError> {
+    let paths = corpus.project_paths()?;
+    let checkout = dir
+        .ancestors()
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| paths.contains(a))
+        .unwrap_or_else(|| dir.to_string_lossy().into_owned());
+    let covered: Vec<String> = paths
+        .into_iter()
+        .filter(|p| within_repository(p, &checkout))
+        .collect();
+    if covered.is_empty() {
+        return Err(QueryError::NotAProject {
+            dir: dir.display().to_string(),
+            projects: corpus.project_names()?.join(", "),
+        });
+    }
+    Ok(covered)
 }
 
 /// The stored session id `given` names: itself, or the one id it abbreviates (hits show a session by its first
@@ -97,6 +123,7 @@ fn filter_for(
 ) -> Result<Filter, QueryError> {
     let mut filter = Filter {
         project: None,
+        project_paths: Vec::new(),
         kinds: opts
             .kinds
             .iter()
@@ -144,15 +171,7 @@ fn filter_for(
         }
         filter.project = Some(p.clone());
     } else if let Some(dir) = &opts.here {
-        match project_of(corpus, dir)? {
-            Some(p) => filter.project = Some(p),
-            None => {
-                return Err(QueryError::NotAProject {
-                    dir: dir.display().to_string(),
-                    projects: corpus.project_names()?.join(", "),
-                })
-            }
-        }
+        filter.project_paths = here_projects(corpus, dir)?;
     }
     Ok(filter)
 }

@@ -302,7 +302,7 @@ fn boosts(
     if let (Some(here), Some(project)) = (&req.current_project, &p.project) {
         // The same checkout, or another worktree of the same repository.
         let same = crate::enhance::project::same_repository(here, project);
-        if same && req.filter.project.is_none() {
+        if same && req.filter.project.is_none() && req.filter.project_paths.is_empty() {
             out.push(Boost {
                 name: "same_project",
                 factor: 1.0 + MAX_BOOST,

@@ -106,6 +106,39 @@ pub(crate) fn same_export_stats_search_and_health_as_the_embedded_store(server: 
     if server.fake.is_some() {
         assert_eq!(ctx(q.path()), ctx(embedded.path()), "context differs");
     }
+    // `--here` from /tmp: the fixture sessions run below it (a list of project paths), in both stores alike.
+    let here = |d: &Path| -> Vec<(String, String)> {
+        let o = command(d, &["search", "--json", "--here", "--limit", "50", "test"])
+            .current_dir("/tmp")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        json_of(&o)["hits"]
+            .as_array()
+            .map(|hits| {
+                hits.iter()
+                    .map(|h| {
+                        let field = |k: &str| h[k].as_str().unwrap_or_default().to_string();
+                        (field("message_id"), field("project"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (in_qdrant, embedded_here) = (here(q.path()), here(embedded.path()));
+    assert!(!embedded_here.is_empty(), "fixture sessions ran below /tmp");
+    assert!(
+        embedded_here
+            .iter()
+            .all(|(_, project)| project.starts_with("tmp")),
+        "{embedded_here:?}"
+    );
+    let ids = |v: &[(String, String)]| {
+        let mut ids: Vec<String> = v.iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&in_qdrant), ids(&embedded_here), "--here differs");
     // An unknown project lists the known ones, from Qdrant.
     let o = run(q.path(), &["search", "x", "--project", "no-such-project"]);
     assert_eq!(code(&o), 2);

@@ -10,16 +10,17 @@ use std::path::Path;
 /// A store with known contents: 60 messages cycling through kinds, 2 projects, 3 sessions, topics, code,
 /// solution attempts and validations, one day apart.
 fn synthetic_store(dir: &Path) -> Vec<Payload> {
+    synthetic_store_in(dir, &["/home/me/alpha", "/work/beta"])
+}
+
+/// [`synthetic_store`] with messages run in `projects`, in turn.
+fn synthetic_store_in(dir: &Path, projects: &[&str]) -> Vec<Payload> {
     let store = EmbeddedStore::of(&SyncState::open(dir).unwrap_or_else(|e| panic!("{e}")));
     let mut payloads = Vec::new();
     let mut ops = Vec::new();
     for i in 0..60u32 {
         let kind = MessageKind::ALL[(i % 5) as usize];
-        let project = if i % 2 == 0 {
-            "/home/me/alpha"
-        } else {
-            "/work/beta"
-        };
+        let project = projects[i as usize % projects.len()];
         let session = format!("session-{}", i % 3);
         let uuid = format!("u{i}");
         let topic = ["debugging", "testing", "database"][(i % 3) as usize];
@@ -217,4 +218,92 @@ fn every_filter_alone_and_combined_returns_exactly_the_matching_messages() {
     sorted.sort_by(|a, b| b.total_cmp(a));
     assert_eq!(strengths, sorted);
     assert!(strengths[0] > 0.0);
+}
+
+/// `--here` covers the checkout the current directory is in, its repository's other worktrees and sessions run
+/// below them, and nothing else (not a look-alike name, not the directory above).
+#[test]
+fn here_covers_the_checkout_its_worktrees_and_the_directories_below() {
+    let root = tempdir();
+    let code_dir = root.path().join("code");
+    let at = |rel: &str| code_dir.join(rel).to_string_lossy().into_owned();
+    let projects = [
+        at("app"),
+        at("app-worktrees/feat"),
+        at("app/backend"),
+        at("app-2"),
+        at("other"),
+    ];
+    let project_refs: Vec<&str> = projects.iter().map(String::as_str).collect();
+    let data = root.path().join("data");
+    let all = synthetic_store_in(&data, &project_refs);
+    let feat_src = code_dir.join("app-worktrees/feat/src");
+    std::fs::create_dir_all(&feat_src).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(code_dir.join("other")).unwrap_or_else(|e| panic!("{e}"));
+    // The project of every hit, in rank order.
+    let here = |dir: &Path| -> Vec<String> {
+        let o = command(
+            &data,
+            &[
+                "search",
+                "--json",
+                "--here",
+                "--limit",
+                "1000",
+                "message about",
+            ],
+        )
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let report: serde_json::Value =
+            serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+        report["hits"]
+            .as_array()
+            .map(|hits| {
+                hits.iter()
+                    .filter_map(|h| {
+                        let id = h["message_id"].as_str()?;
+                        all.iter().find(|p| p.message_id == id)?.project.clone()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let distinct = |v: Vec<String>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let from_worktree = here(&feat_src);
+    assert_eq!(from_worktree.len(), 36, "3 of 5 projects' 60 messages");
+    assert_eq!(
+        distinct(from_worktree),
+        distinct(projects[..3].to_vec()),
+        "the worktree, the main checkout and a session run below it"
+    );
+    assert_eq!(
+        distinct(here(&code_dir.join("other"))),
+        distinct(vec![projects[4].clone()])
+    );
+    // Above every project: all of them.
+    assert_eq!(distinct(here(&code_dir)), distinct(projects.to_vec()));
+    // Nowhere near a project: a usage error naming the directory.
+    let o = command(&data, &["search", "--here", "x"])
+        .current_dir(root.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        code(&o),
+        0,
+        "the tempdir holds code/, which holds every project"
+    );
+    let elsewhere = tempdir();
+    let o = command(&data, &["search", "--here", "x"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no stored project contains"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -127,6 +127,7 @@ fn query_vectors(loaded: &SearchIndex) -> Vec<Vec<f32>> {
 fn filters(loaded: &SearchIndex) -> Vec<Filter> {
     let first = &loaded.payloads()[0];
     let project = loaded.projects().into_iter().next();
+    let paths = loaded.project_paths();
     let with_time = loaded
         .payloads()
         .iter()
@@ -169,6 +170,20 @@ fn filters(loaded: &SearchIndex) -> Vec<Filter> {
         },
         Filter {
             session: Some("no such session".into()),
+            ..Filter::default()
+        },
+        // `--here`: a list of project paths, alone and with a project name that is one of them.
+        Filter {
+            project_paths: paths.iter().take(2).cloned().collect(),
+            ..Filter::default()
+        },
+        Filter {
+            project: paths.iter().next().map(|p| {
+                std::path::Path::new(p)
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            }),
+            project_paths: paths.iter().take(1).cloned().collect(),
             ..Filter::default()
         },
     ]
