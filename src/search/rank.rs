@@ -6,7 +6,7 @@ use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
 use super::fuse::fused_scores;
 use super::named_file::{is_named, named_files};
-use super::quoted::QuotedQuery;
+use super::quoted::{Quotation, QuotedQuery};
 use crate::error::Result;
 use crate::lexical;
 use crate::payload::Payload;
@@ -285,11 +285,17 @@ fn boosts(
             factor: NAMED_FILE_EVIDENCE.exp(),
         });
     }
-    if quoted.is_some_and(|q| q.is_quoted_in(&p.text)) {
-        out.push(Boost {
+    match quoted.and_then(|q| q.quotation_in(&p.text)) {
+        Some(Quotation::Whole) => out.push(Boost {
             name: "quotes_the_query",
             factor: QUOTED_QUERY_EVIDENCE.exp(),
-        });
+        }),
+        // Less evidence for less of the query: at most the whole quotation's.
+        Some(Quotation::Part(share)) => out.push(Boost {
+            name: "quotes_part_of_the_query",
+            factor: (QUOTED_QUERY_EVIDENCE * share).exp(),
+        }),
+        None => {}
     }
     if let Some(ts) = p.timestamp_unix {
         let age_days = ((req.now_unix - ts).max(0) as f32) / DAY.as_secs() as f32;
