@@ -123,7 +123,7 @@ pub struct ModelConfig {
     /// A hit that holds none of the query's words and whose cosine to the query is below this is a weak match,
     /// hidden unless asked for. Each model's cosines run on their own scale, so it is measured per model
     /// (`make eval` prints the calibration). Unset: 0.25 for the default model (measured), nothing hidden for
-    /// any other.
+    /// any other; -1 hides nothing.
     pub weak_cosine: Option<f32>,
 }
 

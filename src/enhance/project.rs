@@ -21,13 +21,13 @@ pub fn project_name(cwd: &str) -> Option<String> {
 /// True when `a` and `b` are the same directory or worktrees (or the main checkout) of the same repository, by
 /// the conventions above: `~/code/app` and `~/code/app-worktrees/fix` are, `~/code/app` and `~/old/app` are not.
 pub fn same_repository(a: &str, b: &str) -> bool {
-    a == b || repository(&components(a)) == repository(&components(b))
+    a == b || same_path(&repository(&components(a)), &repository(&components(b)))
 }
 
 /// True when a session run in `path` is part of the checkout `checkout` as `--here` means it: the same directory,
 /// another worktree (or the main checkout) of the same repository, or a directory below one of them (a session
-/// started in `app/backend` is work on `app`). A home directory or the root covers only itself and its worktrees,
-/// not every project below it.
+/// started in `app/backend` is work on `app`). A home directory, or a directory above homes (the root, `/home`,
+/// `C:\`), covers only itself and its worktrees, not every project below it.
 pub fn within_repository(path: &str, checkout: &str) -> bool {
     if same_repository(path, checkout) {
         return true;
@@ -40,14 +40,33 @@ pub fn within_repository(path: &str, checkout: &str) -> bool {
     let parts = components(path);
     (1..parts.len()).any(|end| {
         let above = &parts[..end];
-        !is_home(above) && repository(above) == repo
+        !is_home(above) && same_path(&repository(above), &repo)
     })
+}
+
+/// True when `path` is a home directory or a directory above homes (see [`is_home`]).
+pub fn is_home_dir(path: &str) -> bool {
+    is_home(&components(path))
 }
 
 fn components(cwd: &str) -> Vec<&str> {
     cwd.split(['/', '\\'])
         .filter(|p| !p.is_empty() && *p != "." && *p != "..")
         .collect()
+}
+
+/// The same path, as components; a Windows drive letter in any case (`c:` and `C:` are one drive).
+fn same_path(a: &[&str], b: &[&str]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .enumerate()
+            .all(|(i, (x, y))| x == y || (i == 0 && is_drive(x) && x.eq_ignore_ascii_case(y)))
+}
+
+/// A Windows drive (`C:`).
+fn is_drive(part: &str) -> bool {
+    part.len() == 2 && part.ends_with(':') && part.as_bytes()[0].is_ascii_alphabetic()
 }
 
 /// The path (as components) of the repository checked out at `parts`: `parts` itself unless a worktree
@@ -82,13 +101,19 @@ fn repository_of_worktree<'a>(parts: &[&'a str], i: usize) -> Option<Vec<&'a str
 }
 
 /// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/mnt/c/Users/me` under WSL,
-/// `/root`, `~`) or the root: worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository.
+/// `/root`, `~`) or a directory above homes (the root, `/home`, `/Users`, `C:\`, `C:\Users`, `/mnt`, `/mnt/c`):
+/// worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository, and such a directory is no
+/// checkout whose subdirectories are its work.
 fn is_home(path: &[&str]) -> bool {
     let homes = |dir: &str| dir.eq_ignore_ascii_case("home") || dir.eq_ignore_ascii_case("users");
+    let wsl_drive = |mnt: &str, drive: &str| mnt == "mnt" && drive.len() == 1;
     match path {
         [] => true,
-        [only] => *only == "root" || *only == "~",
-        [holder, _] | [_, holder, _] => homes(holder),
+        [only] => ["root", "~", "mnt"].contains(only) || homes(only) || is_drive(only),
+        [first, second] => {
+            homes(first) || wsl_drive(first, second) || (is_drive(first) && homes(second))
+        }
+        [first, second, third] => homes(second) || (wsl_drive(first, second) && homes(third)),
         [mnt, _, holder, _] => *mnt == "mnt" && homes(holder),
         _ => false,
     }
@@ -209,10 +234,35 @@ mod tests {
         ] {
             assert!(!within_repository(path, feat), "{path}");
         }
-        // A home directory covers itself, not every project in it.
+        // A home directory, or one above homes, covers itself, not every project in it.
         assert!(within_repository("/home/me", "/home/me"));
-        assert!(!within_repository("/home/me/code/app", "/home/me"));
-        assert!(!within_repository("/srv/app", "/"));
+        for above in [
+            "/home/me",
+            "/",
+            "/home",
+            "/Users",
+            r"C:\",
+            r"C:\Users",
+            r"C:\Users\me",
+            "/mnt/c",
+            "/mnt/c/Users/me",
+        ] {
+            assert!(!within_repository("/home/me/code/app", above), "{above}");
+            assert!(
+                !within_repository(r"C:\Users\me\code\app", above),
+                "{above}"
+            );
+            assert!(
+                !within_repository("/mnt/c/Users/me/code/app", above),
+                "{above}"
+            );
+        }
+        // A drive letter in either case is one drive.
+        assert!(within_repository(
+            r"c:\code\app-worktrees\fix",
+            r"C:\code\app"
+        ));
+        assert!(same_repository(r"c:\code\app", r"C:\code\app"));
         // A directory above several projects covers them.
         assert!(within_repository("/home/me/code/app", "/home/me/code"));
     }

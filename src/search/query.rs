@@ -4,7 +4,8 @@ use super::filter::{check_topic, parse_agent, parse_kind, parse_time};
 use super::rank::SearchMode;
 use super::{search, Corpus, Expansion, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
-use crate::enhance::project::within_repository;
+use crate::enhance::project::{is_home_dir, within_repository};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -61,36 +62,74 @@ pub enum QueryError {
     Failure(#[from] crate::error::Error),
 }
 
-/// The stored project path that is `dir` or its nearest ancestor.
-fn project_of(corpus: &dyn Corpus, dir: &Path) -> crate::error::Result<Option<String>> {
-    let projects = corpus.project_paths()?;
-    Ok(dir
-        .ancestors()
-        .map(|a| a.to_string_lossy().into_owned())
-        .find(|a| projects.contains(a)))
+/// The store's project paths, asked for at most once per search (on Qdrant, a facet request).
+struct StoredProjects<'a> {
+    corpus: &'a dyn Corpus,
+    paths: Option<BTreeSet<String>>,
 }
 
-/// The stored project paths `--here` covers from `dir`: the checkout holding `dir` (the nearest stored project at
-/// or above it, else `dir` itself), its repository's other worktrees, and the directories below them
-/// ([`within_repository`]).
-fn here_projects(corpus: &dyn Corpus, dir: &Path) -> Result<Vec<String>, QueryError> {
-    let paths = corpus.project_paths()?;
-    let checkout = dir
-        .ancestors()
-        .map(|a| a.to_string_lossy().into_owned())
-        .find(|a| paths.contains(a))
-        .unwrap_or_else(|| dir.to_string_lossy().into_owned());
-    let covered: Vec<String> = paths
-        .into_iter()
-        .filter(|p| within_repository(p, &checkout))
-        .collect();
-    if covered.is_empty() {
-        return Err(QueryError::NotAProject {
-            dir: dir.display().to_string(),
-            projects: corpus.project_names()?.join(", "),
-        });
+impl<'a> StoredProjects<'a> {
+    fn new(corpus: &'a dyn Corpus) -> Self {
+        StoredProjects {
+            corpus,
+            paths: None,
+        }
     }
-    Ok(covered)
+
+    fn paths(&mut self) -> crate::error::Result<&BTreeSet<String>> {
+        if self.paths.is_none() {
+            self.paths = Some(self.corpus.project_paths()?);
+        }
+        Ok(self.paths.get_or_insert_with(BTreeSet::new))
+    }
+
+    /// The stored project path that is `dir` or its nearest ancestor (the same-project boost).
+    fn containing(&mut self, dir: &Path) -> crate::error::Result<Option<String>> {
+        let paths = self.paths()?;
+        Ok(dir
+            .ancestors()
+            .map(|a| a.to_string_lossy().into_owned())
+            .find(|a| paths.contains(a)))
+    }
+
+    /// The stored project paths `--here` covers from `dir` ([`here_paths`]).
+    fn here(&mut self, dir: &Path) -> Result<Vec<String>, QueryError> {
+        let covered = here_paths(dir, self.paths()?);
+        if covered.is_empty() {
+            return Err(QueryError::NotAProject {
+                dir: dir.display().to_string(),
+                projects: self.corpus.project_names()?.join(", "),
+            });
+        }
+        Ok(covered)
+    }
+}
+
+/// The checkout `dir` is in: the nearest directory at or above it that is a git checkout's root (holds `.git`),
+/// else the nearest one where sessions ran (in `stored`), else `dir` itself. A home directory, or one above homes,
+/// is the checkout only when it is `dir`: a dotfiles repository in `~`, or sessions run there, do not make every
+/// project below it one checkout.
+fn checkout_of(dir: &Path, stored: &BTreeSet<String>) -> String {
+    let text = |a: &Path| a.to_string_lossy().into_owned();
+    let candidates = || {
+        dir.ancestors()
+            .filter(move |a| *a == dir || !is_home_dir(&text(a)))
+    };
+    candidates()
+        .find(|a| a.join(".git").exists())
+        .or_else(|| candidates().find(|a| stored.contains(&text(a))))
+        .map_or_else(|| text(dir), text)
+}
+
+/// The stored project paths `--here` covers from `dir`: those of the checkout it is in ([`checkout_of`]), its
+/// repository's other worktrees, and the directories below them ([`within_repository`]).
+fn here_paths(dir: &Path, stored: &BTreeSet<String>) -> Vec<String> {
+    let checkout = checkout_of(dir, stored);
+    stored
+        .iter()
+        .filter(|p| within_repository(p, &checkout))
+        .cloned()
+        .collect()
 }
 
 /// The stored session id `given` names: itself, or the one id it abbreviates (hits show a session by its first
@@ -118,6 +157,7 @@ fn resolve_session(corpus: &dyn Corpus, given: &str) -> Result<String, QueryErro
 /// Validates the options into a filter (unknown values list the valid ones).
 fn filter_for(
     corpus: &dyn Corpus,
+    projects: &mut StoredProjects,
     opts: &SearchOptions,
     now: SystemTime,
 ) -> Result<Filter, QueryError> {
@@ -161,8 +201,7 @@ fn filter_for(
     }
     if let Some(p) = &opts.project {
         let known = corpus.project_names()?;
-        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !corpus.project_paths()?.contains(p)
-        {
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(p)) && !projects.paths()?.contains(p) {
             return Err(FilterError::Project {
                 given: p.clone(),
                 valid: known,
@@ -171,7 +210,7 @@ fn filter_for(
         }
         filter.project = Some(p.clone());
     } else if let Some(dir) = &opts.here {
-        filter.project_paths = here_projects(corpus, dir)?;
+        filter.project_paths = projects.here(dir)?;
     }
     Ok(filter)
 }
@@ -183,6 +222,8 @@ fn filter_for(
 pub struct ValidSearch<'a> {
     opts: &'a SearchOptions,
     filter: Filter,
+    /// The stored project of the caller's directory (the same-project boost).
+    current_project: Option<String>,
     now: SystemTime,
 }
 
@@ -199,8 +240,18 @@ pub fn validate<'a>(
         return Err(QueryError::QueryTooLong { chars });
     }
     let now = SystemTime::now();
-    let filter = filter_for(corpus, opts, now)?;
-    Ok(ValidSearch { opts, filter, now })
+    let mut projects = StoredProjects::new(corpus);
+    let filter = filter_for(corpus, &mut projects, opts, now)?;
+    let current_project = match opts.cwd.as_deref() {
+        Some(dir) => projects.containing(dir)?,
+        None => None,
+    };
+    Ok(ValidSearch {
+        opts,
+        filter,
+        current_project,
+        now,
+    })
 }
 
 /// Runs one search: the best `offset + limit` hits, and one more when there is one (so a page knows whether
@@ -216,7 +267,12 @@ pub fn run(
 impl ValidSearch<'_> {
     /// Runs the search (see [`run`]) on the store it was validated against.
     pub fn run(self, corpus: &dyn Corpus, embedder: &mut Embedder) -> Result<Ranked, QueryError> {
-        let ValidSearch { opts, filter, now } = self;
+        let ValidSearch {
+            opts,
+            filter,
+            current_project,
+            now,
+        } = self;
         if let Some(stored) = corpus.embedding_model()? {
             if stored != embedder.id() {
                 return Err(QueryError::Failure(crate::error::Error::ModelMismatch {
@@ -245,10 +301,7 @@ impl ValidSearch<'_> {
                 .saturating_add(1),
             filter,
             context: opts.context,
-            current_project: match opts.cwd.as_deref() {
-                Some(d) => project_of(corpus, d)?,
-                None => None,
-            },
+            current_project,
             now_unix: now
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
@@ -264,6 +317,11 @@ impl ValidSearch<'_> {
 mod tests {
     use super::*;
 
+    /// The filter a search's options validate into.
+    fn filter_of(corpus: &dyn Corpus, opts: &SearchOptions) -> Result<Filter, QueryError> {
+        validate(corpus, opts).map(|v| v.filter)
+    }
+
     #[test]
     fn a_time_range_that_ends_before_it_starts_is_refused() {
         let empty = crate::search::SearchIndex::from_points(std::iter::empty());
@@ -273,8 +331,7 @@ mod tests {
             until: Some(until.into()),
             ..Default::default()
         };
-        let now = SystemTime::now();
-        let err = filter_for(&empty, &opts("2026-02-12", "2026-02-01"), now)
+        let err = filter_of(&empty, &opts("2026-02-12", "2026-02-01"))
             .err()
             .map(|e| e.to_string());
         assert!(
@@ -282,8 +339,8 @@ mod tests {
                 .is_some_and(|e| e.contains("empty time range")),
             "{err:?}"
         );
-        assert!(filter_for(&empty, &opts("2026-02-12", "2026-02-12"), now).is_err());
-        assert!(filter_for(&empty, &opts("2026-02-01", "2026-02-12"), now).is_ok());
+        assert!(filter_of(&empty, &opts("2026-02-12", "2026-02-12")).is_err());
+        assert!(filter_of(&empty, &opts("2026-02-01", "2026-02-12")).is_ok());
     }
 
     #[test]
@@ -309,7 +366,7 @@ mod tests {
                 session: Some(given.into()),
                 ..Default::default()
             };
-            filter_for(&index, &opts, SystemTime::now())
+            filter_of(&index, &opts)
                 .map(|f| f.session.unwrap_or_default())
                 .map_err(|e| e.to_string())
         };
@@ -332,5 +389,43 @@ mod tests {
         let unknown = session("ffff").err().unwrap_or_default();
         assert!(unknown.contains("no stored session id"), "{unknown}");
         assert_eq!(session(" "), Err("the session id is empty".to_string()));
+    }
+
+    #[test]
+    fn here_is_the_checkout_its_worktrees_and_below_never_a_whole_home() {
+        let stored: BTreeSet<String> = [
+            "/home/me",
+            "/home/me/code/app",
+            "/home/me/code/app/backend",
+            "/home/me/code/app-worktrees/feat",
+            "/home/me/code/ledger",
+            "/home/other/app",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        let here = |dir: &str| here_paths(Path::new(dir), &stored);
+        let app = [
+            "/home/me/code/app",
+            "/home/me/code/app-worktrees/feat",
+            "/home/me/code/app/backend",
+        ];
+        // From the main checkout's subdirectory, or a worktree: the repository.
+        assert_eq!(here("/home/me/code/app/src"), app);
+        assert_eq!(here("/home/me/code/app-worktrees/feat/lib"), app);
+        // Sessions run in ~ do not make ~ the checkout of every project below it.
+        assert_eq!(
+            here("/home/me/code"),
+            [
+                "/home/me/code/app",
+                "/home/me/code/app-worktrees/feat",
+                "/home/me/code/app/backend",
+                "/home/me/code/ledger"
+            ]
+        );
+        assert_eq!(here("/home/me/notes"), Vec::<String>::new());
+        // In ~ itself: the sessions run there, not every user's projects.
+        assert_eq!(here("/home/me"), ["/home/me"]);
+        assert_eq!(here("/home"), Vec::<String>::new());
     }
 }

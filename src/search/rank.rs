@@ -213,7 +213,6 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     }
     let mut hits: Vec<Hit> = best.into_values().collect();
     let is_weak = |h: &Hit| req.weak_cosine.is_some_and(|weak| h.is_weak(weak));
-    let matched = hits.iter().filter(|h| !is_weak(h)).count();
     let validation = |h: &Hit| h.payload.validation.as_ref().map_or(0.0, |v| v.strength);
     if req.filter.solutions {
         hits.sort_by(|a, b| {
@@ -226,21 +225,26 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     }
     // The same text found twice (a file read twice, a prompt repeated in a subagent's log) is shown once, at its
-    // best rank: the same chunk text at the same place of a message as long, so a long file read twice, unchanged
-    // where the query matched, is one hit. A chunk that merely recurs in a message of another length is kept.
+    // best rank: the same chunk text at the same place of a message of the same kind and length, so a long file
+    // read twice, unchanged where the query matched, is one hit. A chunk that merely recurs in a message of
+    // another length is kept. (Two long results of one kind and length that differ only outside the matched
+    // chunk show as one: the match is the same text.)
     let mut shown = std::collections::HashSet::new();
     hits.retain(|h| {
         let p = &h.payload;
         shown.insert((
+            p.kind,
             p.chunk_index,
             p.chunk_count,
             blake3::hash(p.text.as_bytes()),
         ))
     });
-    // Weak matches are counted as they would be shown: after the repeats.
+    // Weak matches and the matched count are counted as hits are shown: after the repeats, so paging reaches
+    // every match it counts.
     let shown_and_weak = hits.len();
     hits.retain(|h| !is_weak(h));
     let weak_hidden = shown_and_weak - hits.len();
+    let matched = hits.len();
     hits.truncate(req.limit);
     for h in &mut hits {
         h.snippet = snippet(&h.payload.text, &req.query);
@@ -484,7 +488,10 @@ mod tests {
             !sessions.contains(&"s6"),
             "the same chunk at the same place of a message as long is shown once: {sessions:?}"
         );
-        assert_eq!(ranked.matched, 6, "every message still counts as matched");
+        assert_eq!(
+            ranked.matched, 4,
+            "a repeat is not counted: paging reaches every match counted"
+        );
     }
 
     #[test]

@@ -285,16 +285,16 @@ fn here_covers_the_checkout_its_worktrees_and_the_directories_below() {
     );
     // Above every project: all of them.
     assert_eq!(distinct(here(&code_dir)), distinct(projects.to_vec()));
-    // Nowhere near a project: a usage error naming the directory.
-    let o = command(&data, &["search", "--here", "x"])
-        .current_dir(root.path())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    // A git checkout's root is the checkout, whichever stored project the directory is in: from the main
+    // checkout's subdirectory where sessions ran, the whole repository.
+    std::fs::create_dir_all(code_dir.join("app/.git")).unwrap_or_else(|e| panic!("{e}"));
+    let backend_src = code_dir.join("app/backend/src");
+    std::fs::create_dir_all(&backend_src).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        code(&o),
-        0,
-        "the tempdir holds code/, which holds every project"
+        distinct(here(&backend_src)),
+        distinct(projects[..3].to_vec())
     );
+    // Nowhere near a project: a usage error naming the directory.
     let elsewhere = tempdir();
     let o = command(&data, &["search", "--here", "x"])
         .current_dir(elsewhere.path())

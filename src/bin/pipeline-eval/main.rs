@@ -69,6 +69,7 @@ fn main() -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&out_dir)?;
     let questions = questions::load(&questions_path)?;
+    let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
 
     let synced = Instant::now();
     sync(
@@ -115,7 +116,6 @@ fn main() -> anyhow::Result<()> {
         });
     }
     let search_seconds = searched.elapsed().as_secs_f64();
-    let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
     let weak_matches = weak::measure(
         searched_index.as_ref(),
         &mut embedder,
