@@ -29,6 +29,8 @@ pub struct Calibration {
     pub rows: Vec<Row>,
     /// The highest cut-off measured at which no question loses its answer.
     pub highest_safe: Option<f32>,
+    /// The questions that lose every right answer at the cut-off in force.
+    pub lost_in_force: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -91,6 +93,7 @@ pub fn measure(
         })
         .collect();
     let mut top10_hits = 0;
+    let mut lost_in_force = Vec::new();
     for q in questions {
         let hits = all_hits(corpus, embedder, &q.question, MRR_DEPTH)?;
         let right: Vec<&Hit> = hits
@@ -98,6 +101,11 @@ pub fn measure(
             .take(MRR_DEPTH)
             .filter(|h| q.answers.iter().any(|a| a.matches(&h.payload)))
             .collect();
+        if let Some(cut_off) = in_force {
+            if !right.is_empty() && right.iter().all(|h| h.is_weak(cut_off)) {
+                lost_in_force.push(q.id.clone());
+            }
+        }
         let top10 = &hits[..hits.len().min(10)];
         top10_hits += top10.len();
         for row in &mut rows {
@@ -126,6 +134,7 @@ pub fn measure(
         off_topic_questions: off_topic.len(),
         rows,
         highest_safe,
+        lost_in_force,
     })
 }
 
@@ -153,6 +162,12 @@ pub fn print(c: &Calibration) {
             c.top10_hits,
             r.off_topic_empty,
             c.off_topic_questions
+        );
+    }
+    if !c.lost_in_force.is_empty() {
+        println!(
+            "questions losing their answer at the cut-off in force: {}",
+            c.lost_in_force.join(", ")
         );
     }
     match c.highest_safe {
