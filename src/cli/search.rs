@@ -89,7 +89,17 @@ pub fn execute(common: &Common, args: SearchArgs) -> anyhow::Result<u8> {
             .unwrap_or(0);
         eprintln!("note: a sync is running; searching the snapshot published {age}s ago");
     }
-    let cwd = std::env::current_dir().ok();
+    let cwd = match std::env::current_dir() {
+        Ok(dir) => Some(dir),
+        // Without it `--here` would filter nothing and search everything.
+        Err(e) if args.here => {
+            return Err(Error::Config(format!(
+                "--here: the current directory cannot be read ({e})"
+            ))
+            .into())
+        }
+        Err(_) => None,
+    };
     let opts = SearchOptions {
         query: args.query.clone(),
         limit: args.limit,

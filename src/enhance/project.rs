@@ -44,6 +44,11 @@ pub fn within_repository(path: &str, checkout: &str) -> bool {
     })
 }
 
+/// True when `a` and `b` name the same directory (a Windows drive letter in any case).
+pub fn same_dir(a: &str, b: &str) -> bool {
+    a == b || same_path(&components(a), &components(b))
+}
+
 /// True when `path` is a home directory or a directory above homes (see [`is_home`]).
 pub fn is_home_dir(path: &str) -> bool {
     is_home(&components(path))
@@ -101,7 +106,8 @@ fn repository_of_worktree<'a>(parts: &[&'a str], i: usize) -> Option<Vec<&'a str
 }
 
 /// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/mnt/c/Users/me` under WSL,
-/// `/root`, `~`) or a directory above homes (the root, `/home`, `/Users`, `C:\`, `C:\Users`, `/mnt`, `/mnt/c`):
+/// `/root`, `~`, Silverblue's `/var/home/me`) or a directory above homes (the root, `/home`, `/Users`, `C:\`,
+/// `C:\Users`, `/mnt`, `/mnt/c`):
 /// worktrees kept there (`~/.worktrees/<name>`) say nothing about their repository, and such a directory is no
 /// checkout whose subdirectories are its work.
 fn is_home(path: &[&str]) -> bool {
@@ -113,7 +119,10 @@ fn is_home(path: &[&str]) -> bool {
         [first, second] => {
             homes(first) || wsl_drive(first, second) || (is_drive(first) && homes(second))
         }
-        [first, second, third] => homes(second) || (wsl_drive(first, second) && homes(third)),
+        [first, second, third] => {
+            ((is_drive(first) || *first == "var") && homes(second))
+                || (wsl_drive(first, second) && homes(third))
+        }
         [mnt, _, holder, _] => *mnt == "mnt" && homes(holder),
         _ => false,
     }
@@ -257,6 +266,10 @@ mod tests {
                 "{above}"
             );
         }
+        // Homes are recognised by their place, not by a directory merely named so.
+        assert!(is_home_dir("/var/home/me") && is_home_dir(r"C:\Users\me"));
+        assert!(!is_home_dir("/srv/home/app") && !is_home_dir("/data/users/app"));
+        assert!(within_repository("/srv/home/app/api", "/srv/home/app"));
         // A drive letter in either case is one drive.
         assert!(within_repository(
             r"c:\code\app-worktrees\fix",

@@ -4,7 +4,7 @@ use super::filter::{check_topic, parse_agent, parse_kind, parse_time};
 use super::rank::SearchMode;
 use super::{search, Corpus, Expansion, Filter, FilterError, Ranked, SearchRequest};
 use crate::embedder::Embedder;
-use crate::enhance::project::{is_home_dir, within_repository};
+use crate::enhance::project::{is_home_dir, same_dir, same_repository, within_repository};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -83,13 +83,9 @@ impl<'a> StoredProjects<'a> {
         Ok(self.paths.get_or_insert_with(BTreeSet::new))
     }
 
-    /// The stored project path that is `dir` or its nearest ancestor (the same-project boost).
-    fn containing(&mut self, dir: &Path) -> crate::error::Result<Option<String>> {
-        let paths = self.paths()?;
-        Ok(dir
-            .ancestors()
-            .map(|a| a.to_string_lossy().into_owned())
-            .find(|a| paths.contains(a)))
+    /// The checkout `dir` is in ([`checkout_of`]): what `--here` and the same-project boost mean by "this project".
+    fn checkout(&mut self, dir: &Path) -> crate::error::Result<String> {
+        Ok(checkout_of(dir, self.paths()?))
     }
 
     /// The stored project paths `--here` covers from `dir` ([`here_paths`]).
@@ -105,20 +101,29 @@ impl<'a> StoredProjects<'a> {
     }
 }
 
-/// The checkout `dir` is in: the nearest directory at or above it that is a git checkout's root (holds `.git`),
-/// else the nearest one where sessions ran (in `stored`), else `dir` itself. A home directory, or one above homes,
-/// is the checkout only when it is `dir`: a dotfiles repository in `~`, or sessions run there, do not make every
-/// project below it one checkout.
+/// The checkout `dir` is in: the nearest directory at or above it that is a git checkout's root (holds `.git`) where
+/// sessions ran (in it or in another worktree of its repository), else the nearest one where sessions ran (in
+/// `stored`), else `dir` itself. A `.git` above where no session ran (a directory of checkouts kept in one
+/// repository, a stray one in `/tmp`) is no checkout. A home directory, or one above homes, is the checkout only
+/// when it is `dir`: a dotfiles repository in `~`, or sessions run there, do not make every project below it one.
 fn checkout_of(dir: &Path, stored: &BTreeSet<String>) -> String {
     let text = |a: &Path| a.to_string_lossy().into_owned();
     let candidates = || {
         dir.ancestors()
             .filter(move |a| *a == dir || !is_home_dir(&text(a)))
     };
-    candidates()
+    let git_root = candidates()
         .find(|a| a.join(".git").exists())
-        .or_else(|| candidates().find(|a| stored.contains(&text(a))))
-        .map_or_else(|| text(dir), text)
+        .map(text)
+        .filter(|root| stored.iter().any(|s| same_repository(s, root)));
+    // Stored as written by the agent: a drive letter's case may differ from the current directory's.
+    let stored_as = |a: &Path| {
+        let a = text(a);
+        stored.iter().find(|s| same_dir(s, &a)).cloned()
+    };
+    git_root
+        .or_else(|| candidates().find_map(stored_as))
+        .unwrap_or_else(|| text(dir))
 }
 
 /// The stored project paths `--here` covers from `dir`: those of the checkout it is in ([`checkout_of`]), its
@@ -222,7 +227,7 @@ fn filter_for(
 pub struct ValidSearch<'a> {
     opts: &'a SearchOptions,
     filter: Filter,
-    /// The stored project of the caller's directory (the same-project boost).
+    /// The checkout of the caller's directory (the same-project boost).
     current_project: Option<String>,
     now: SystemTime,
 }
@@ -243,7 +248,7 @@ pub fn validate<'a>(
     let mut projects = StoredProjects::new(corpus);
     let filter = filter_for(corpus, &mut projects, opts, now)?;
     let current_project = match opts.cwd.as_deref() {
-        Some(dir) => projects.containing(dir)?,
+        Some(dir) => Some(projects.checkout(dir)?),
         None => None,
     };
     Ok(ValidSearch {

@@ -51,7 +51,7 @@ impl QuotedQuery {
     }
 
     /// The longest common run of words of the query and `text`. Runs once per candidate chunk of every search, so
-    /// the text's words are compared in place, without a lowercase copy of each.
+    /// an ASCII word (most of them) is compared in place; another is lowercased once, not once per query word.
     fn longest_run_in(&self, text: &str) -> usize {
         let n = self.words.len();
         // run[j]: the length of the common run ending at the current text word and the query's word j - 1.
@@ -61,25 +61,21 @@ impl QuotedQuery {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
+            let lower = (!word.is_ascii()).then(|| word.to_lowercase());
             for j in (1..=n).rev() {
-                run[j] = if same_word(word, &self.words[j - 1]) {
-                    run[j - 1] + 1
-                } else {
-                    0
+                let wanted = &self.words[j - 1];
+                let same = match &lower {
+                    None => word.eq_ignore_ascii_case(wanted),
+                    Some(lower) => lower == wanted,
                 };
+                run[j] = if same { run[j - 1] + 1 } else { 0 };
                 longest = longest.max(run[j]);
+            }
+            if longest == n {
+                break;
             }
         }
         longest
-    }
-}
-
-/// Whether `word` is `lower` (already lowercase) whatever its case.
-fn same_word(word: &str, lower: &str) -> bool {
-    if word.is_ascii() {
-        word.eq_ignore_ascii_case(lower)
-    } else {
-        word.to_lowercase() == lower
     }
 }
 

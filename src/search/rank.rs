@@ -82,7 +82,7 @@ pub struct SearchRequest {
     pub filter: Filter,
     /// Neighbouring messages to return on each side.
     pub context: usize,
-    /// The caller's project path (for the same-project boost), if known.
+    /// The caller's checkout (for the same-project boost, which covers what `--here` would), if known.
     pub current_project: Option<String>,
     /// "Now", Unix seconds (for recency).
     pub now_unix: i64,
@@ -135,7 +135,8 @@ pub struct Hit {
 pub struct Ranked {
     /// The best `limit` hits, best first.
     pub hits: Vec<Hit>,
-    /// Messages among the candidates of either list (at most `CANDIDATES` chunks each): what paging can reach.
+    /// Messages among the candidates of either list (at most `CANDIDATES` chunks each) that would be shown: repeats
+    /// and hidden weak matches left out, so paging reaches every one.
     pub matched: usize,
     /// The technical terms the query was also searched by (its expansion), if any.
     pub expanded_with: Vec<String>,
@@ -310,8 +311,8 @@ fn boosts(
         });
     }
     if let (Some(here), Some(project)) = (&req.current_project, &p.project) {
-        // The same checkout, or another worktree of the same repository.
-        let same = crate::enhance::project::same_repository(here, project);
+        // The caller's checkout, another worktree of its repository, or a directory below them (as `--here`).
+        let same = crate::enhance::project::within_repository(project, here);
         if same && req.filter.project.is_none() && req.filter.project_paths.is_empty() {
             out.push(Boost {
                 name: "same_project",
@@ -416,6 +417,7 @@ mod tests {
         assert!(boosted_in("/home/me/code/spotter"));
         assert!(boosted_in("/home/me/code/spotter-worktrees/dov"));
         assert!(boosted_in("/home/me/code/spotter/.claude/worktrees/a"));
+        assert!(boosted_in("/home/me/code/spotter/backend"));
         assert!(!boosted_in("/home/me/old/spotter"));
         assert!(!boosted_in("/home/me/code/ledger"));
     }

@@ -24,7 +24,8 @@ pub struct SearchReport {
     pub hits: Vec<HitSummary>,
     /// More hits follow: ask again with `offset` set to this.
     pub next_offset: Option<usize>,
-    /// Messages the search matched in all (what paging can reach: the candidates of both lists).
+    /// Messages the search matched in all and would show (what paging can reach: the candidates of both lists,
+    /// repeats and hidden weak matches left out).
     pub matched: usize,
     /// The search read the snapshot a running sync published (committed data only).
     pub from_snapshot: bool,

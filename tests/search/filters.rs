@@ -272,6 +272,8 @@ fn here_covers_the_checkout_its_worktrees_and_the_directories_below() {
             .unwrap_or_default()
     };
     let distinct = |v: Vec<String>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    // A `.git` above, where no session ran (one repository holding many checkouts), is no checkout.
+    std::fs::create_dir_all(root.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
     let from_worktree = here(&feat_src);
     assert_eq!(from_worktree.len(), 36, "3 of 5 projects' 60 messages");
     assert_eq!(

@@ -29,7 +29,8 @@ pub struct Calibration {
     pub rows: Vec<Row>,
     /// The highest cut-off measured at which no question loses its answer.
     pub highest_safe: Option<f32>,
-    /// The questions that lose every right answer at the cut-off in force.
+    /// The questions that lose every right answer at the cut-off in force (judged in the top 50 with weak matches
+    /// shown: an answer ranked lower may move up once weak ones are hidden, so this can over-count).
     pub lost_in_force: Vec<String>,
 }
 
