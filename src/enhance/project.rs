@@ -49,7 +49,8 @@ pub fn same_dir(a: &str, b: &str) -> bool {
     a == b || same_path(&components(a), &components(b))
 }
 
-/// True when `path` is a home directory or a directory above homes (see [`is_home`]).
+/// True when `path` is a home directory (`/home/me`, `/Users/me`, `C:\Users\me`, `/root`, `~`) or a directory above
+/// homes (the root, `/home`, `C:\`, `/mnt/c`).
 pub fn is_home_dir(path: &str) -> bool {
     is_home(&components(path))
 }

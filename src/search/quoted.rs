@@ -24,7 +24,7 @@ impl QuotedQuery {
 pub enum Quotation {
     /// All of its words, as one run.
     Whole,
-    /// A run of at least [`MIN_PART_WORDS`] of its words and [`MIN_PART_SHARE`] of them (the share): an error
+    /// A run of at least 5 of its words and 60% of them (`MIN_PART_WORDS`, `MIN_PART_SHARE`; the share): an error
     /// message pasted with a word changed, or retold with its subject in brackets, still names where it occurred.
     Part(f32),
 }
