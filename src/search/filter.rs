@@ -58,24 +58,25 @@ pub enum FilterError {
 }
 
 impl Filter {
+    /// Whether a project filter is set (`project` or `project_paths`).
+    pub fn filters_projects(&self) -> bool {
+        self.project.is_some() || !self.project_paths.is_empty()
+    }
+
+    /// True when the project named `name` at `path` passes the project filters: `project` names it (case aside)
+    /// or is its path, and `project_paths`, when given, lists its path.
+    pub fn accepts_project(&self, name: Option<&str>, path: Option<&str>) -> bool {
+        let named = self.project.as_deref().is_none_or(|wanted| {
+            name.is_some_and(|n| n.eq_ignore_ascii_case(wanted)) || path == Some(wanted)
+        });
+        let listed = self.project_paths.is_empty()
+            || path.is_some_and(|p| self.project_paths.iter().any(|listed| listed == p));
+        named && listed
+    }
+
     /// True when `p` passes every filter that is set.
     pub fn matches(&self, p: &Payload) -> bool {
-        if let Some(project) = &self.project {
-            let by_name = p
-                .project_name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(project));
-            let by_path = p.project.as_deref() == Some(project.as_str());
-            if !by_name && !by_path {
-                return false;
-            }
-        }
-        if !self.project_paths.is_empty()
-            && !p
-                .project
-                .as_ref()
-                .is_some_and(|path| self.project_paths.contains(path))
-        {
+        if !self.accepts_project(p.project_name.as_deref(), p.project.as_deref()) {
             return false;
         }
         if !self.kinds.is_empty() && !self.kinds.contains(&p.kind) {

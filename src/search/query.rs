@@ -77,10 +77,11 @@ impl<'a> StoredProjects<'a> {
     }
 
     fn paths(&mut self) -> crate::error::Result<&BTreeSet<String>> {
-        if self.paths.is_none() {
-            self.paths = Some(self.corpus.project_paths()?);
-        }
-        Ok(self.paths.get_or_insert_with(BTreeSet::new))
+        let paths = match self.paths.take() {
+            Some(paths) => paths,
+            None => self.corpus.project_paths()?,
+        };
+        Ok(self.paths.insert(paths))
     }
 
     /// The checkout `dir` is in ([`checkout_of`]): what `--here` and the same-project boost mean by "this project".

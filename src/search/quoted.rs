@@ -11,14 +11,6 @@ pub struct QuotedQuery {
 /// Fewer words than this are too common a run to count as a quotation.
 const MIN_WORDS: usize = 3;
 
-impl QuotedQuery {
-    /// The query's words, or `None` when it has fewer than three.
-    pub fn of(query: &str) -> Option<Self> {
-        let words = words(query);
-        (words.len() >= MIN_WORDS).then_some(QuotedQuery { words })
-    }
-}
-
 /// How much of the query a text quotes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quotation {
@@ -35,6 +27,12 @@ const MIN_PART_WORDS: usize = 5;
 const MIN_PART_SHARE: f32 = 0.6;
 
 impl QuotedQuery {
+    /// The query's words, or `None` when it has fewer than three.
+    pub fn of(query: &str) -> Option<Self> {
+        let words = words(query);
+        (words.len() >= MIN_WORDS).then_some(QuotedQuery { words })
+    }
+
     /// Whether, and how much of, the query `text` quotes: the longest run of the query's words, in order and side
     /// by side, that it holds (case and punctuation aside).
     pub fn quotation_in(&self, text: &str) -> Option<Quotation> {
@@ -57,10 +55,7 @@ impl QuotedQuery {
         // run[j]: the length of the common run ending at the current text word and the query's word j - 1.
         let mut run = vec![0usize; n + 1];
         let mut longest = 0;
-        for word in text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
+        for word in split_words(text) {
             let lower = (!word.is_ascii()).then(|| word.to_lowercase());
             for j in (1..=n).rev() {
                 let wanted = &self.words[j - 1];
@@ -79,13 +74,16 @@ impl QuotedQuery {
     }
 }
 
+/// Alphanumeric words, in order, as written.
+fn split_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
 /// Lowercase alphanumeric words, in order.
 fn words(text: &str) -> Vec<String> {
     // Split first, as the text is: lowercasing can turn one letter into a letter and a combining mark.
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    split_words(text).map(str::to_lowercase).collect()
 }
 
 #[cfg(test)]

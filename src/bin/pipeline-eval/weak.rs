@@ -102,16 +102,14 @@ pub fn measure(
             .take(MRR_DEPTH)
             .filter(|h| q.answers.iter().any(|a| a.matches(&h.payload)))
             .collect();
-        if let Some(cut_off) = in_force {
-            if !right.is_empty() && right.iter().all(|h| h.is_weak(cut_off)) {
-                lost_in_force.push(q.id.clone());
-            }
-        }
         let top10 = &hits[..hits.len().min(10)];
         top10_hits += top10.len();
         for row in &mut rows {
-            let weak = |h: &&Hit| h.is_weak(row.cut_off);
-            row.answers_lost += usize::from(!right.is_empty() && right.iter().all(weak));
+            let lost = !right.is_empty() && right.iter().all(|h| h.is_weak(row.cut_off));
+            row.answers_lost += usize::from(lost);
+            if lost && Some(row.cut_off) == in_force {
+                lost_in_force.push(q.id.clone());
+            }
             row.top10_hidden += top10.iter().filter(|h| h.is_weak(row.cut_off)).count();
         }
     }
@@ -125,9 +123,7 @@ pub fn measure(
         .iter()
         .filter(|r| r.answers_lost == 0)
         .map(|r| r.cut_off)
-        .fold(None, |best: Option<f32>, c| {
-            Some(best.map_or(c, |b| b.max(c)))
-        });
+        .reduce(f32::max);
     Ok(Calibration {
         in_force,
         questions: questions.len(),

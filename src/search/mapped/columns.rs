@@ -22,22 +22,13 @@ pub(super) struct Columns {
 impl Columns {
     pub(super) fn of(index: &MappedIndex, filter: &Filter) -> Self {
         let tables = index.tables();
-        let projects = (filter.project.is_some() || !filter.project_paths.is_empty()).then(|| {
+        let projects = filter.filters_projects().then(|| {
             tables
                 .projects
                 .iter()
                 .enumerate()
                 .filter(|(_, (name, path))| {
-                    let named = filter.project.as_ref().is_none_or(|wanted| {
-                        name.as_deref()
-                            .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
-                            || path.as_deref() == Some(wanted.as_str())
-                    });
-                    let listed = filter.project_paths.is_empty()
-                        || path
-                            .as_ref()
-                            .is_some_and(|p| filter.project_paths.contains(p));
-                    named && listed
+                    filter.accepts_project(name.as_deref(), path.as_deref())
                 })
                 .map(|(i, _)| i as u32)
                 .collect()
