@@ -1,11 +1,17 @@
 //! Whether a text quotes the query: the query's words, in order and side by side, somewhere in the text (case and
 //! punctuation aside). A pasted error message or command is found verbatim where it occurred, while a source line
 //! that logs the same message, or a prompt that mentions the command, shares most of its words but not the run.
+//! A query whose punctuation carries meaning (`2>&1 | head -80`, `phx.server`) quoted as written, punctuation and
+//! all, is the strongest evidence: the words alone also run through other texts that name the same command.
 
 /// A query of at least three words, as the run to look for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuotedQuery {
     words: Vec<String>,
+    /// The query as written (lowercase, runs of whitespace as one space, sentence punctuation and quotes at its
+    /// ends trimmed), when it holds punctuation besides its words; `None` when it is words only, as then a
+    /// quotation of its words is all there is to match.
+    as_written: Option<String>,
 }
 
 /// Fewer words than this are too common a run to count as a quotation.
@@ -14,8 +20,9 @@ const MIN_WORDS: usize = 3;
 /// How much of the query a text quotes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quotation {
-    /// All of its words, as one run.
-    Whole,
+    /// All of its words, as one run; `as_written` when the text also holds the query's punctuation and spacing
+    /// (case aside) in the same place.
+    Whole { as_written: bool },
     /// A run of at least 5 of its words and 60% of them (`MIN_PART_WORDS`, `MIN_PART_SHARE`; the share): an error
     /// message pasted with a word changed, or retold with its subject in brackets, still names where it occurred.
     Part(f32),
@@ -30,7 +37,10 @@ impl QuotedQuery {
     /// The query's words, or `None` when it has fewer than three.
     pub fn of(query: &str) -> Option<Self> {
         let words = words(query);
-        (words.len() >= MIN_WORDS).then_some(QuotedQuery { words })
+        (words.len() >= MIN_WORDS).then(|| QuotedQuery {
+            words,
+            as_written: as_written(query),
+        })
     }
 
     /// Whether, and how much of, the query `text` quotes: the longest run of the query's words, in order and side
@@ -40,7 +50,13 @@ impl QuotedQuery {
         let n = self.words.len();
         let share = longest as f32 / n as f32;
         if longest == n {
-            Some(Quotation::Whole)
+            // Only a text that runs through all the query's words can hold it as written: rare, so the text is
+            // normalized only then.
+            let as_written = self
+                .as_written
+                .as_ref()
+                .is_some_and(|q| normalized(text).contains(q.as_str()));
+            Some(Quotation::Whole { as_written })
         } else if longest >= MIN_PART_WORDS && share >= MIN_PART_SHARE {
             Some(Quotation::Part(share))
         } else {
@@ -74,6 +90,31 @@ impl QuotedQuery {
     }
 }
 
+/// The query as written, for a verbatim match (see `QuotedQuery::as_written`).
+fn as_written(query: &str) -> Option<String> {
+    let trimmed = query
+        .trim()
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '`'))
+        .trim_end_matches(|c: char| matches!(c, '?' | '!' | '.' | ',' | ';' | ':'))
+        .trim_matches(|c: char| matches!(c, '"' | '\'' | '`'));
+    let has_punctuation = trimmed
+        .chars()
+        .any(|c| !c.is_alphanumeric() && !c.is_whitespace());
+    has_punctuation.then(|| normalized(trimmed))
+}
+
+/// Lowercase, with every run of whitespace as one space.
+fn normalized(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
 /// Alphanumeric words, in order, as written.
 fn split_words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -91,7 +132,36 @@ mod tests {
     use super::*;
 
     fn whole(q: &QuotedQuery, text: &str) -> bool {
-        q.quotation_in(text) == Some(Quotation::Whole)
+        matches!(q.quotation_in(text), Some(Quotation::Whole { .. }))
+    }
+
+    fn as_written(q: &QuotedQuery, text: &str) -> bool {
+        q.quotation_in(text) == Some(Quotation::Whole { as_written: true })
+    }
+
+    #[test]
+    fn a_quotation_with_the_query_s_punctuation_is_as_written() {
+        let cmd =
+            QuotedQuery::of("mix phx.server 2>&1 | head -80").unwrap_or_else(|| panic!("long"));
+        assert!(as_written(
+            &cmd,
+            "[tool: Bash] MIX phx.server  2>&1 |\n head -80 Start it"
+        ));
+        // The same words, other punctuation: a whole quotation, not as written.
+        assert!(whole(&cmd, "mix phx server 2 1 head 80"));
+        assert!(!as_written(&cmd, "mix phx server 2 1 head 80"));
+        // Holding the query as a string is not enough: its words must be whole.
+        assert!(!whole(&cmd, "mix phx.server 2>&1 | head -8000"));
+        // A query of words only has nothing more to match; a question mark or quotes around it do not count.
+        let plain = QuotedQuery::of("still compiling deps").unwrap_or_else(|| panic!("long"));
+        assert_eq!(
+            plain.quotation_in("Still compiling deps."),
+            Some(Quotation::Whole { as_written: false })
+        );
+        let asked =
+            QuotedQuery::of("\"why did we add .coverage?\"").unwrap_or_else(|| panic!("long"));
+        assert!(as_written(&asked, "so: why did we add .coverage to it"));
+        assert!(!as_written(&asked, "why did we add coverage"));
     }
 
     #[test]
@@ -117,7 +187,7 @@ mod tests {
         // A whole quotation is whole however long.
         assert_eq!(
             q.quotation_in("x warning Entity without spark metadata field is deprecated AshComputer Dsl Computer y"),
-            Some(Quotation::Whole)
+            Some(Quotation::Whole { as_written: false })
         );
     }
 

@@ -291,10 +291,19 @@ fn boosts(
         });
     }
     match quoted.and_then(|q| q.quotation_in(&p.text)) {
-        Some(Quotation::Whole) => out.push(Boost {
-            name: "quotes_the_query",
-            factor: QUOTED_QUERY_EVIDENCE.exp(),
-        }),
+        Some(Quotation::Whole { as_written }) => {
+            out.push(Boost {
+                name: "quotes_the_query",
+                factor: QUOTED_QUERY_EVIDENCE.exp(),
+            });
+            // Its punctuation too (a command's `2>&1 | head`): as much evidence again.
+            if as_written {
+                out.push(Boost {
+                    name: "as_written",
+                    factor: QUOTED_QUERY_EVIDENCE.exp(),
+                });
+            }
+        }
         // Less evidence for less of the query: at most the whole quotation's.
         Some(Quotation::Part(share)) => out.push(Boost {
             name: "quotes_part_of_the_query",
@@ -579,6 +588,8 @@ mod tests {
         let first = ranked.hits.first().unwrap_or_else(|| panic!("no hits"));
         assert_eq!(first.payload.session_id, "s1", "{:?}", ranked.hits);
         assert!(first.boosts.iter().any(|b| b.name == "quotes_the_query"));
+        // Brackets and colons too: as written.
+        assert!(first.boosts.iter().any(|b| b.name == "as_written"));
         assert!(ranked.hits[1]
             .boosts
             .iter()
