@@ -90,13 +90,15 @@ impl QuotedQuery {
     }
 }
 
+const QUOTES: [char; 3] = ['"', '\'', '`'];
+
 /// The query as written, for a verbatim match (see `QuotedQuery::as_written`).
 fn as_written(query: &str) -> Option<String> {
     let trimmed = query
         .trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '`'))
-        .trim_end_matches(|c: char| matches!(c, '?' | '!' | '.' | ',' | ';' | ':'))
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '`'));
+        .trim_matches(QUOTES)
+        .trim_end_matches(['?', '!', '.', ',', ';', ':'])
+        .trim_matches(QUOTES);
     let has_punctuation = trimmed
         .chars()
         .any(|c| !c.is_alphanumeric() && !c.is_whitespace());
