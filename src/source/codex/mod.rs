@@ -24,7 +24,9 @@
 //!   sandbox refusal (`failed in sandbox ...`).
 //! - **Reasoning**: a `reasoning` item's readable summary is not a message of its own: it is held (at most 8
 //!   summaries, 4,000 characters) and prepended as `[reasoning] ...` paragraphs to the next answer or tool
-//!   call; a user prompt arriving first drops it. Encrypted reasoning is ignored.
+//!   call; a user prompt arriving first drops it. When an answer's event copy came first (Codex writes the
+//!   event, then the reasoning and the answer's response item), the answer is already emitted: its reasoning is
+//!   then an assistant message of its own at the response item's line. Encrypted reasoning is ignored.
 //! - **Duplicates**: prompts and answers are also written as `event_msg`s (`user_message`, `agent_message`,
 //!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
@@ -160,7 +162,8 @@ pub static FORMAT: super::formats::Format = super::formats::Format {
     // 4: a message holding a contextual fragment is no turn; a rollback past the first prompt keeps the prefix.
     // 5: messages between agents are shown under who sent them to whom, and count as turns.
     // 6: a copy is looked for in the other streams of the current turn only; `inter_agent_communication` records.
-    version: 6,
+    // 7: reasoning written after its answer's event copy is kept (as a message of its own), not dropped.
+    version: 7,
     pipeline_file: "codex.toml",
     pipeline: include_str!("../../../pipelines/codex.toml"),
     assembler: |path, state, redactor| {
@@ -246,6 +249,13 @@ impl CodexAssembler {
                 let text = clean_text::clean(&text);
                 if let Some(stream) = dedup.filter(|_| !text.is_empty()) {
                     if self.seen(Speaker::Assistant, stream, &text) {
+                        // Codex wrote the answer's event first, then its reasoning and its response item: the
+                        // reasoning is the answer's, which is already emitted, so it is a message of its own here
+                        // rather than lost at the next prompt.
+                        if stream == Stream::Item && !self.state.reasoning.is_empty() {
+                            let reasoning = self.take_reasoning().join("\n\n");
+                            self.emit(at, Draft::new(MessageKind::Assistant, reasoning), out);
+                        }
                         return None;
                     }
                 }

@@ -26,9 +26,13 @@ const REAL: [&str; 4] = [FILE_0924A, FILE_0924B, FILE_0925, FILE_0605];
 /// - 0924A: 13 `user_message` events, each paired with a `role: user` item whose IDE context has a request
 ///   (the 2 other user items are `<environment_context>`); 9 `agent_message` events, each paired with an
 ///   assistant item (4 turns were aborted); 123 `function_call`s (120 shell, 3 update_plan); 123 outputs of
-///   which 2 are exec results with an empty `output`.
-/// - 0924B: 2 prompts, 2 answers, 16 calls, 16 outputs of which 2 are empty.
-/// - 0925: 2 prompts, 1 answer (the first turn ends without one), 57 calls, 57 outputs, none empty.
+///   which 2 are exec results with an empty `output`. Assistant messages also count the reasoning written
+///   between an answer's event and its response item (a message of its own): 9 here, 2 in 0924B, 1 in 0925
+///   (counted by a second script: a `reasoning` item with a summary whose next response item is an assistant
+///   message already written as an `agent_message` event).
+/// - 0924B: 2 prompts, 2 answers (+2 reasoning), 16 calls, 16 outputs of which 2 are empty.
+/// - 0925: 2 prompts, 1 answer (the first turn ends without one; +1 reasoning), 57 calls, 57 outputs, none
+///   empty.
 /// - 0605: 1 prompt (the other user item is `<environment_context>`, the developer item is dropped), 1 answer.
 /// - 0803 (catalogue, lines counted from 0; sanitizing made many texts the same placeholder): prompts: line 3's
 ///   event "List the files" (its line 5 item is the copy), line 70's placeholder event with a local image, and
@@ -39,9 +43,9 @@ const REAL: [&str; 4] = [FILE_0924A, FILE_0924B, FILE_0925, FILE_0605];
 ///   11, 13, 42, 102, 113; results: lines 10, 12, 20, 27, 104, 114; summaries: the 5 `compacted` records
 ///   with a non-empty message (line 25's is empty).
 const EXPECTED: [(&str, [usize; 5]); 5] = [
-    (FILE_0924A, [13, 9, 123, 121, 0]),
-    (FILE_0924B, [2, 2, 16, 14, 0]),
-    (FILE_0925, [2, 1, 57, 57, 0]),
+    (FILE_0924A, [13, 18, 123, 121, 0]),
+    (FILE_0924B, [2, 4, 16, 14, 0]),
+    (FILE_0925, [2, 2, 57, 57, 0]),
     (FILE_0605, [1, 1, 0, 0, 0]),
     (FILE_0803, [3, 5, 7, 6, 5]),
 ];

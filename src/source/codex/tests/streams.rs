@@ -160,3 +160,51 @@ fn an_envelope_between_agents_in_any_stream_is_one_answer_not_a_prompt() {
     );
     assert_eq!(kinds(&out), [MessageKind::Assistant]);
 }
+
+#[test]
+fn reasoning_written_after_its_answer_s_event_copy_is_kept() {
+    // The order Codex 0.40 writes: the answer's event, then its reasoning and its response item.
+    let lines = [
+        user_item("why three requests?"),
+        answer_event("Because of the prefetch."),
+        line("event_msg", json!({"type": "token_count", "info": null})),
+        reasoning("**Explaining dashboard query prefetching**"),
+        answer_item("Because of the prefetch."),
+        user_item("thanks"),
+    ];
+    let (out, _, a) = run(&lines);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "why three requests?",
+            "Because of the prefetch.",
+            "[reasoning] **Explaining dashboard query prefetching**",
+            "thanks"
+        ]
+    );
+    assert_eq!(out[2].kind, MessageKind::Assistant);
+    let at = offsets(&lines);
+    assert_eq!(out[2].line_offset, at[4]);
+    assert_eq!(out[2].uuid, format!("codex:{}", at[4]));
+    assert_eq!(out[2].parent_message_id, Some(out[1].message_id));
+    assert!(a.state.reasoning.is_empty());
+
+    // The response item first: the reasoning before it is its own, and a later event copy takes none of the
+    // reasoning held for the next call.
+    let (out, _, _) = run(&[
+        reasoning("**Answering**"),
+        answer_item("Done."),
+        reasoning("**Next, the tests**"),
+        answer_event("Done."),
+        shell_call("c1", "cargo test"),
+    ]);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "[reasoning] **Answering**\n\nDone.",
+            "[reasoning] **Next, the tests**\n\n[tool: shell]\ncargo test"
+        ]
+    );
+}
