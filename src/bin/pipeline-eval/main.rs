@@ -1,10 +1,13 @@
-//! `make eval`: search quality on the labelled question set in `eval/questions.jsonl` (see eval/README.md).
+//! `make eval`: search quality on two labelled question sets (see eval/README.md):
+//! - `eval/questions.jsonl` over the Claude Code fixture sessions (`$PIPELINE_FIXTURES/claude-projects`), synced
+//!   into `target/eval/data`; results in `target/eval/results.json`, with the weak-match cut-off's calibration;
+//! - `eval/agents/questions.jsonl` over the Codex CLI and Gemini CLI fixtures, asked of a store that holds all
+//!   three agents' fixtures (`target/eval/data-agents`); results in `target/eval/results-agents.json`.
 //!
-//! Syncs the real fixture sessions (`$PIPELINE_FIXTURES/claude-projects`) into `target/eval/data` with the
-//! release `pipeline` binary (incrementally: a second run only re-reads what changed), then asks every question
-//! in hybrid, semantic-only and lexical-only mode through the same code path as `pipeline search` and the MCP
-//! tool, and judges each ranked list per message. Prints top-1/5/10 and MRR@50 per style and overall, and writes
-//! `target/eval/results.json` (with every question's rank in each mode) for comparisons between runs.
+//! Each data dir is synced with the release `pipeline` binary (incrementally: a second run only re-reads what
+//! changed). Every question is asked in hybrid, semantic-only and lexical-only mode through the same code path as
+//! `pipeline search` and the MCP tool, and each ranked list is judged per message. Prints top-1/5/10 and MRR@50
+//! per style and overall; the JSON holds every question's rank in each mode, for comparisons between runs.
 
 mod metrics;
 mod questions;
@@ -15,12 +18,13 @@ use metrics::{by_style, Scores, MRR_DEPTH};
 use pipeline::config::PipelineConfig;
 use pipeline::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use pipeline::search::query::{self, SearchOptions};
-use pipeline::search::{SearchIndex, SearchMode};
-use questions::{contains_normalized, rank_of, Question};
+use pipeline::search::{Corpus, SearchIndex, SearchMode};
+use questions::{rank_of, Question};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Serialize)]
@@ -34,6 +38,8 @@ struct QuestionResult {
 
 #[derive(Serialize)]
 struct Results {
+    /// Which question set: `claude-code` or `agents`.
+    set: &'static str,
     /// The embedding model's id.
     model: String,
     questions: usize,
@@ -44,8 +50,20 @@ struct Results {
     per_question: Vec<QuestionResult>,
     sync_seconds: f64,
     search_seconds: f64,
-    /// The weak-match cut-off measured for this model.
-    weak_matches: weak::Calibration,
+    /// The weak-match cut-off measured for this model (on the Claude Code set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    weak_matches: Option<weak::Calibration>,
+}
+
+/// A labelled question set, the fixture sources it is asked over and the data dir they sync into.
+struct QuestionSet {
+    name: &'static str,
+    questions: Vec<Question>,
+    data_dir: PathBuf,
+    /// Each source directory with the pipeline file that reads it (`None`: the built-in Claude Code pipeline, or
+    /// `EVAL_PIPELINE`'s).
+    sources: Vec<(Option<PathBuf>, PathBuf)>,
+    results: PathBuf,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,39 +81,117 @@ fn main() -> anyhow::Result<()> {
         None => PipelineConfig::builtin(),
     };
     let out_dir = PathBuf::from("target/eval");
-    let data_dir = match &pipeline_file {
-        Some(_) => out_dir.join(format!("data-{}", config.name)),
-        None => out_dir.join("data"),
-    };
     std::fs::create_dir_all(&out_dir)?;
-    let questions = questions::load(&questions_path)?;
+    let claude_code = QuestionSet {
+        name: "claude-code",
+        questions: questions::load(&questions_path)?,
+        data_dir: match &pipeline_file {
+            Some(_) => out_dir.join(format!("data-{}", config.name)),
+            None => out_dir.join("data"),
+        },
+        sources: vec![(pipeline_file.clone(), fixtures.join("claude-projects"))],
+        results: out_dir.join("results.json"),
+    };
     let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
+    // The Codex CLI and Gemini CLI set is asked of all three agents' fixtures in one store (their questions
+    // compete with Claude Code's history, as in a real data dir), with the built-in pipelines' model.
+    let agents = match &pipeline_file {
+        Some(_) => None,
+        None => Some(QuestionSet {
+            name: "agents",
+            questions: questions::load(
+                &std::env::var_os("EVAL_AGENT_QUESTIONS")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from("eval/agents/questions.jsonl")),
+            )?,
+            data_dir: out_dir.join("data-agents"),
+            sources: vec![
+                (None, fixtures.join("claude-projects")),
+                (
+                    Some("pipelines/codex.toml".into()),
+                    fixtures.join("codex-sessions"),
+                ),
+                (
+                    Some("pipelines/gemini-cli.toml".into()),
+                    fixtures.join("gemini-tmp"),
+                ),
+            ],
+            results: out_dir.join("results-agents.json"),
+        }),
+    };
 
-    let synced = Instant::now();
-    sync(
-        &fixtures.join("claude-projects"),
-        &data_dir,
-        pipeline_file.as_deref(),
-    )?;
-    let sync_seconds = synced.elapsed().as_secs_f64();
-
-    // Labels are checked against every stored point; questions are asked of what `pipeline search` opens (the
-    // published index, which the sync's last run wrote).
-    let index = SearchIndex::load(&pipeline::store::EmbeddedStore::open_reader(&data_dir)?)?;
-    let label_problems = check_labels(&index, &questions);
-    let (searched_index, source) = pipeline::search::open_embedded(&data_dir)?;
-    anyhow::ensure!(
-        source == pipeline::search::IndexSource::Published,
-        "the sync left no current published index ({source:?})"
-    );
+    let mut sync_seconds = Vec::new();
+    for set in std::iter::once(&claude_code).chain(&agents) {
+        let synced = Instant::now();
+        for (pipeline, source) in &set.sources {
+            sync(source, &set.data_dir, pipeline.as_deref())?;
+        }
+        sync_seconds.push(synced.elapsed().as_secs_f64());
+    }
     let mut embedder = Embedder::load(
         &ModelFiles::from_config(&default_model_dir(), &config.embed.model),
         EmbedderSettings::from_config(&config.embed),
     )?;
 
-    let searched = Instant::now();
+    let mut main = evaluate(claude_code, &mut embedder, sync_seconds[0])?;
+    main.results.weak_matches = Some(weak::measure(
+        main.searched.as_ref(),
+        &mut embedder,
+        &main.questions,
+        &off_topic,
+    )?);
+    report(&main.results, &main.json)?;
+    match agents {
+        Some(agents) => {
+            let other = evaluate(agents, &mut embedder, sync_seconds[1])?;
+            println!();
+            report(&other.results, &other.json)?;
+        }
+        None => println!(
+            "\n(the Codex CLI and Gemini CLI set, eval/agents, is measured with the built-in pipelines only)"
+        ),
+    }
+
+    let redactions = redaction::measure(&fixtures, main.loaded.payloads())?;
+    redaction::print(&redactions);
+    let json = out_dir.join("redaction.json");
+    std::fs::write(&json, serde_json::to_vec_pretty(&redactions)?)?;
+    println!("wrote {}", json.display());
+    Ok(())
+}
+
+/// One set's questions asked and judged.
+struct Evaluated {
+    results: Results,
+    questions: Vec<Question>,
+    /// What `pipeline search` opens (the published index).
+    searched: Arc<dyn Corpus>,
+    /// Every stored point.
+    loaded: SearchIndex,
+    json: PathBuf,
+}
+
+/// Asks every question of `set` in hybrid, semantic-only and lexical-only mode through the same code path as
+/// `pipeline search` and the MCP tool, and judges each ranked list per message.
+fn evaluate(
+    mut set: QuestionSet,
+    embedder: &mut Embedder,
+    sync_seconds: f64,
+) -> anyhow::Result<Evaluated> {
+    // Labels are resolved against every stored point; questions are asked of what `pipeline search` opens (the
+    // published index, which the sync's last run wrote).
+    let loaded = SearchIndex::load(&pipeline::store::EmbeddedStore::open_reader(&set.data_dir)?)?;
+    let label_problems = questions::resolve(&loaded, &mut set.questions);
+    let (searched, source) = pipeline::search::open_embedded(&set.data_dir)?;
+    anyhow::ensure!(
+        source == pipeline::search::IndexSource::Published,
+        "the sync of {} left no current published index ({source:?})",
+        set.data_dir.display()
+    );
+
+    let started = Instant::now();
     let mut per_question = Vec::new();
-    for q in &questions {
+    for q in &set.questions {
         let mut ranks = BTreeMap::new();
         for mode in SearchMode::ALL {
             let opts = SearchOptions {
@@ -104,7 +200,7 @@ fn main() -> anyhow::Result<()> {
                 limit: MRR_DEPTH,
                 ..SearchOptions::default()
             };
-            let hits = query::run(searched_index.as_ref(), &mut embedder, &opts)?.hits;
+            let hits = query::run(searched.as_ref(), embedder, &opts)?.hits;
             let top = hits.iter().take(MRR_DEPTH).map(|h| &h.payload);
             ranks.insert(mode.as_str(), rank_of(q, top));
         }
@@ -115,13 +211,7 @@ fn main() -> anyhow::Result<()> {
             ranks,
         });
     }
-    let search_seconds = searched.elapsed().as_secs_f64();
-    let weak_matches = weak::measure(
-        searched_index.as_ref(),
-        &mut embedder,
-        &questions,
-        &off_topic,
-    )?;
+    let search_seconds = started.elapsed().as_secs_f64();
 
     let mut scores = BTreeMap::new();
     for mode in SearchMode::ALL {
@@ -132,27 +222,34 @@ fn main() -> anyhow::Result<()> {
         scores.insert(mode.as_str(), by_style(&ranks));
     }
     let results = Results {
+        set: set.name,
         model: embedder.id().to_string(),
-        questions: questions.len(),
-        points: index.len(),
+        questions: set.questions.len(),
+        points: loaded.len(),
         label_problems,
         scores,
         per_question,
         sync_seconds,
         search_seconds,
-        weak_matches,
+        weak_matches: None,
     };
-    print_report(&results);
-    weak::print(&results.weak_matches);
-    let json = out_dir.join("results.json");
-    std::fs::write(&json, serde_json::to_vec_pretty(&results)?)?;
-    println!("\nwrote {}", json.display());
+    Ok(Evaluated {
+        results,
+        questions: set.questions,
+        searched,
+        loaded,
+        json: set.results,
+    })
+}
 
-    let redactions = redaction::measure(&fixtures, index.payloads())?;
-    redaction::print(&redactions);
-    let json = out_dir.join("redaction.json");
-    std::fs::write(&json, serde_json::to_vec_pretty(&redactions)?)?;
-    println!("wrote {}", json.display());
+/// Prints a set's figures (and the weak-match calibration, if measured) and writes them as JSON.
+fn report(results: &Results, json: &Path) -> anyhow::Result<()> {
+    print_report(results);
+    if let Some(weak) = &results.weak_matches {
+        weak::print(weak);
+    }
+    std::fs::write(json, serde_json::to_vec_pretty(results)?)?;
+    println!("\nwrote {}", json.display());
     Ok(())
 }
 
@@ -183,34 +280,10 @@ fn sync(source: &Path, data_dir: &Path, pipeline_file: Option<&Path>) -> anyhow:
     anyhow::bail!("the sync of {} did not finish in 20 runs", source.display())
 }
 
-/// Every label must name a stored message whose text holds the quoted substring; a miss here is an indexing gap
-/// (the question then cannot be answered), reported rather than hidden.
-fn check_labels(index: &SearchIndex, questions: &[Question]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for q in questions {
-        for a in &q.answers {
-            let Some(p) = index.payloads().iter().find(|p| a.matches(p)) else {
-                problems.push(format!(
-                    "{}: {} {} is not in the index",
-                    q.id, a.file, a.uuid
-                ));
-                continue;
-            };
-            let text = index.message_text(&p.message_id).unwrap_or_default();
-            if !contains_normalized(&text, &a.substring) {
-                problems.push(format!(
-                    "{}: the stored text of {} {} lacks {:?}",
-                    q.id, a.file, a.uuid, a.substring
-                ));
-            }
-        }
-    }
-    problems
-}
-
 fn print_report(r: &Results) {
     println!(
-        "search quality ({}): {} questions over {} stored points (sync {:.1}s, {} searches in {:.1}s)\n",
+        "search quality, {} set ({}): {} questions over {} stored points (sync {:.1}s, {} searches in {:.1}s)\n",
+        r.set,
         r.model,
         r.questions,
         r.points,

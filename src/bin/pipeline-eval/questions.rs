@@ -1,38 +1,51 @@
-//! The labelled question set (`eval/questions.jsonl`) and how a ranked list is judged against it: per message, by
-//! the file it came from and any of its line uuids.
+//! A labelled question set (`eval/questions.jsonl`, `eval/agents/questions.jsonl`) and how a ranked list is judged
+//! against it: per message. An answer names its file and either the uuid of the line holding it (Claude Code's
+//! line uuids) or only a verbatim substring (Codex rollouts and Gemini chats, whose messages have no uuid of their
+//! own), and resolves to the stored messages it names before any search runs.
 
 use pipeline::payload::Payload;
+use pipeline::search::SearchIndex;
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-/// One labelled question of `eval/questions.jsonl`.
+/// One labelled question.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Question {
     pub id: String,
     pub style: String,
     pub question: String,
     pub answers: Vec<Answer>,
+    /// The stored messages its answers name (`resolve`).
+    #[serde(skip)]
+    answer_ids: HashSet<String>,
 }
 
 /// A message that answers a question.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Answer {
-    /// Transcript path relative to `claude-projects/`.
+    /// Transcript path relative to `claude-projects/` (the Claude Code set) or to the fixtures (the agents set).
     pub file: String,
-    /// The uuid of the line holding the answer.
-    pub uuid: String,
-    /// Verbatim text of that line, to check the label against what is stored.
+    /// The uuid of the line holding the answer; without one, every message of `file` whose text holds `substring`
+    /// is an answer.
+    #[serde(default)]
+    pub uuid: Option<String>,
+    /// The line (or chat message index) holding it, for a reader of the set; not used to judge.
+    #[serde(default)]
+    pub line: Option<u64>,
+    /// Verbatim text of that message, to check the label against what is stored.
     pub substring: String,
 }
 
-impl Answer {
-    /// Whether a stored chunk belongs to the message this answer names.
-    pub fn matches(&self, p: &Payload) -> bool {
-        p.source_path.ends_with(&self.file) && p.has_uuid(&self.uuid)
+impl Question {
+    /// Whether a hit is one of the messages the answers name.
+    pub fn is_answer(&self, p: &Payload) -> bool {
+        self.answer_ids.contains(&p.message_id)
     }
 }
 
-/// Reads the question set, naming the line of any bad entry.
+/// Reads a question set, naming the line of any bad entry.
 pub fn load(path: &Path) -> anyhow::Result<Vec<Question>> {
     let text =
         std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -56,10 +69,70 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Question>> {
     Ok(out)
 }
 
+/// Resolves every answer to the stored messages it names. Each label must name a stored message whose text holds
+/// the quoted substring; a miss is an indexing gap (the question then cannot be answered), returned rather than
+/// hidden.
+pub fn resolve(index: &SearchIndex, questions: &mut [Question]) -> Vec<String> {
+    // Message ids by source file, each once, in the order stored.
+    let mut by_file: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for p in index.payloads() {
+        if seen.insert(p.message_id.as_str()) {
+            by_file
+                .entry(p.source_path.as_str())
+                .or_default()
+                .push(&p.message_id);
+        }
+    }
+    let text_holds = |message_id: &str, substring: &str| {
+        index
+            .message_text(message_id)
+            .is_some_and(|text| contains_normalized(&text, substring))
+    };
+    let mut problems = Vec::new();
+    for q in questions.iter_mut() {
+        for a in &q.answers {
+            let found: Vec<&str> = match &a.uuid {
+                Some(uuid) => index
+                    .payloads()
+                    .iter()
+                    .filter(|p| p.source_path.ends_with(&a.file) && p.has_uuid(uuid))
+                    .map(|p| p.message_id.as_str())
+                    .collect(),
+                None => by_file
+                    .iter()
+                    .filter(|(path, _)| path.ends_with(&a.file))
+                    .flat_map(|(_, ids)| ids.iter().copied())
+                    .filter(|id| text_holds(id, &a.substring))
+                    .collect(),
+            };
+            let place = match a.line {
+                Some(line) => format!("{}:{line}", a.file),
+                None => a.file.clone(),
+            };
+            let label = format!("{}: {place} {}", q.id, a.uuid.as_deref().unwrap_or(""));
+            match found.first() {
+                None if a.uuid.is_some() => problems.push(format!("{label} is not in the index")),
+                None => problems.push(format!("{label}no stored message holds {:?}", a.substring)),
+                Some(id) => {
+                    if a.uuid.is_some() && !text_holds(id, &a.substring) {
+                        problems.push(format!(
+                            "{label} lacks {:?} in its stored text",
+                            a.substring
+                        ));
+                    }
+                    q.answer_ids.extend(found.iter().map(|id| id.to_string()));
+                }
+            }
+        }
+    }
+    problems
+}
+
 /// 1-based rank of the first hit that is one of the answers, among `hits` (message payloads, best first).
 pub fn rank_of<'a>(question: &Question, hits: impl Iterator<Item = &'a Payload>) -> Option<usize> {
     hits.enumerate()
-        .find(|(_, p)| question.answers.iter().any(|a| a.matches(p)))
+        .find(|(_, p)| question.is_answer(p))
         .map(|(i, _)| i + 1)
 }
 
@@ -67,4 +140,122 @@ pub fn rank_of<'a>(question: &Question, hits: impl Iterator<Item = &'a Payload>)
 pub fn contains_normalized(haystack: &str, needle: &str) -> bool {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     squash(haystack).contains(&squash(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline::store::StoredPoint;
+
+    /// A stored chunk (a fake built for this test: real points come from a sync).
+    fn chunk(
+        message: &str,
+        file: &str,
+        uuid: &str,
+        text: &str,
+        index: u32,
+        count: u32,
+    ) -> StoredPoint {
+        let payload: Payload = serde_json::from_value(serde_json::json!({
+            "message_id": message, "parent_message_id": null, "session_id": "s", "uuid": uuid,
+            "kind": "assistant", "chunk_index": index, "chunk_count": count, "text": text,
+            "project": null, "project_name": null, "git_branch": null, "timestamp": null,
+            "timestamp_unix": null, "is_sidechain": false, "agent_id": null,
+            "source_path": format!("/fixtures/{file}"), "line_offset": 0, "tools_used": [],
+            "files_touched": [], "has_code": false, "topics": [], "primary_topic": null,
+            "solution_quality": 0.0, "is_solution_attempt": false, "solution_category": null,
+            "feedback": null, "validation": null, "content_hash": "", "enhancer_version": 0,
+            "embedding_model": "", "line_uuids": [uuid],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        StoredPoint {
+            vector: vec![1.0, 0.0],
+            payload,
+        }
+    }
+
+    fn question(answers: serde_json::Value) -> Question {
+        serde_json::from_value(serde_json::json!({
+            "id": "x1", "style": "paraphrase", "question": "q", "answers": answers,
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_answer_resolves_by_uuid_or_by_its_text_in_its_file() {
+        let points = [
+            chunk(
+                "m1",
+                "codex-sessions/a.jsonl",
+                "codex:0",
+                "ran cargo test --workspace",
+                0,
+                1,
+            ),
+            chunk(
+                "m2",
+                "codex-sessions/a.jsonl",
+                "codex:90",
+                "the first half of a long",
+                0,
+                2,
+            ),
+            chunk(
+                "m2",
+                "codex-sessions/a.jsonl",
+                "codex:90",
+                "answer, split in two",
+                1,
+                2,
+            ),
+            chunk(
+                "m3",
+                "codex-sessions/b.jsonl",
+                "codex:0",
+                "ran cargo test --workspace",
+                0,
+                1,
+            ),
+            chunk("m4", "claude/c.jsonl", "u-4", "a Claude Code line", 0, 1),
+        ];
+        let index = SearchIndex::from_points(
+            points
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (uuid::Uuid::from_u128(i as u128 + 1), p)),
+        );
+        let mut qs = vec![
+            // Only the named file's message counts, not the same text in another file.
+            question(
+                serde_json::json!([{"file": "codex-sessions/a.jsonl", "substring": "cargo test --workspace"}]),
+            ),
+            // A substring across two chunks, with other spacing.
+            question(
+                serde_json::json!([{"file": "a.jsonl", "line": 2, "substring": "a long  answer,"}]),
+            ),
+            question(
+                serde_json::json!([{"file": "claude/c.jsonl", "uuid": "u-4", "substring": "Claude Code line"}]),
+            ),
+            question(
+                serde_json::json!([{"file": "a.jsonl", "substring": "nowhere at all"},
+                                        {"file": "claude/c.jsonl", "uuid": "u-9", "substring": "x"},
+                                        {"file": "claude/c.jsonl", "uuid": "u-4", "substring": "not its text"}]),
+            ),
+        ];
+        let problems = resolve(&index, &mut qs);
+        fn ids(q: &Question) -> Vec<&str> {
+            let mut v: Vec<&str> = q.answer_ids.iter().map(String::as_str).collect();
+            v.sort();
+            v
+        }
+        assert_eq!(ids(&qs[0]), ["m1"]);
+        assert_eq!(ids(&qs[1]), ["m2"]);
+        assert_eq!(ids(&qs[2]), ["m4"]);
+        // A uuid found with the wrong text still names its message, and is reported.
+        assert_eq!(ids(&qs[3]), ["m4"]);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("no stored message holds \"nowhere at all\""));
+        assert!(problems[1].contains("u-9 is not in the index"));
+        assert!(problems[2].contains("lacks \"not its text\""));
+    }
 }

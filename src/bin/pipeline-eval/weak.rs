@@ -100,7 +100,7 @@ pub fn measure(
         let right: Vec<&Hit> = hits
             .iter()
             .take(MRR_DEPTH)
-            .filter(|h| q.answers.iter().any(|a| a.matches(&h.payload)))
+            .filter(|h| q.is_answer(&h.payload))
             .collect();
         let top10 = &hits[..hits.len().min(10)];
         top10_hits += top10.len();
