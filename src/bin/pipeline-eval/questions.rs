@@ -1,10 +1,11 @@
 //! A labelled question set (`eval/questions.jsonl`, `eval/agents/questions.jsonl`) and how a ranked list is judged
 //! against it: per message. An answer names its file and either the uuid of the line holding it (Claude Code's
 //! line uuids) or only a verbatim substring (Codex rollouts and Gemini chats, whose messages have no uuid of their
-//! own), and resolves to the stored messages it names before any search runs.
+//! own), and resolves to the stored messages it names before any search runs. A write's acknowledgement resolves
+//! to the call it acknowledges too, since a search shows it as that call.
 
 use pipeline::payload::Payload;
-use pipeline::search::SearchIndex;
+use pipeline::search::{acknowledgement, Corpus, SearchIndex};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -121,12 +122,28 @@ pub fn resolve(index: &SearchIndex, questions: &mut [Question]) -> Vec<String> {
                             a.substring
                         ));
                     }
-                    q.answer_ids.extend(found.iter().map(|id| id.to_string()));
+                    for id in found {
+                        q.answer_ids.insert(id.to_string());
+                        // A search shows a write's acknowledgement as the call it acknowledges, never alone.
+                        if let Some(call) = acknowledged_call(index, id) {
+                            q.answer_ids.insert(call);
+                        }
+                    }
                 }
             }
         }
     }
     problems
+}
+
+/// The message id of the call `message_id` acknowledges, if it is a write's acknowledgement.
+fn acknowledged_call(index: &SearchIndex, message_id: &str) -> Option<String> {
+    let payload = Corpus::message(index, message_id).ok().flatten()?;
+    if !acknowledgement::is_write_acknowledgement(&payload) {
+        return None;
+    }
+    let call = acknowledgement::call_of(index, &payload).ok().flatten()?;
+    Some(call.message_id)
 }
 
 /// 1-based rank of the first hit that is one of the answers, among `hits` (message payloads, best first).
@@ -156,7 +173,26 @@ mod tests {
         index: u32,
         count: u32,
     ) -> StoredPoint {
-        let payload: Payload = serde_json::from_value(serde_json::json!({
+        chunk_with(
+            message,
+            file,
+            uuid,
+            text,
+            (index, count),
+            serde_json::json!({}),
+        )
+    }
+
+    /// The same, with some payload fields set (`fields`, a JSON object).
+    fn chunk_with(
+        message: &str,
+        file: &str,
+        uuid: &str,
+        text: &str,
+        (index, count): (u32, u32),
+        fields: serde_json::Value,
+    ) -> StoredPoint {
+        let mut value = serde_json::json!({
             "message_id": message, "parent_message_id": null, "session_id": "s", "uuid": uuid,
             "kind": "assistant", "chunk_index": index, "chunk_count": count, "text": text,
             "project": null, "project_name": null, "git_branch": null, "timestamp": null,
@@ -166,12 +202,24 @@ mod tests {
             "solution_quality": 0.0, "is_solution_attempt": false, "solution_category": null,
             "feedback": null, "validation": null, "content_hash": "", "enhancer_version": 0,
             "embedding_model": "", "line_uuids": [uuid],
-        }))
-        .unwrap_or_else(|e| panic!("{e}"));
+        });
+        if let (Some(all), Some(set)) = (value.as_object_mut(), fields.as_object()) {
+            all.extend(set.clone());
+        }
+        let payload: Payload = serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"));
         StoredPoint {
             vector: vec![1.0, 0.0],
             payload,
         }
+    }
+
+    fn index_of(points: Vec<StoredPoint>) -> SearchIndex {
+        SearchIndex::from_points(
+            points
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (uuid::Uuid::from_u128(i as u128 + 1), p)),
+        )
     }
 
     fn question(answers: serde_json::Value) -> Question {
@@ -183,7 +231,7 @@ mod tests {
 
     #[test]
     fn an_answer_resolves_by_uuid_or_by_its_text_in_its_file() {
-        let points = [
+        let index = index_of(vec![
             chunk(
                 "m1",
                 "codex-sessions/a.jsonl",
@@ -217,13 +265,7 @@ mod tests {
                 1,
             ),
             chunk("m4", "claude/c.jsonl", "u-4", "a Claude Code line", 0, 1),
-        ];
-        let index = SearchIndex::from_points(
-            points
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| (uuid::Uuid::from_u128(i as u128 + 1), p)),
-        );
+        ]);
         let mut qs = vec![
             // Only the named file's message counts, not the same text in another file.
             question(
@@ -257,5 +299,36 @@ mod tests {
         assert!(problems[0].contains("no stored message holds \"nowhere at all\""));
         assert!(problems[1].contains("u-9 is not in the index"));
         assert!(problems[2].contains("lacks \"not its text\""));
+    }
+
+    #[test]
+    fn a_write_acknowledgement_resolves_to_its_call_too() {
+        let file = "gemini-tmp/h/chats/session-1.json";
+        let write = serde_json::json!({"tools_used": ["write_file"], "files_touched": ["/tmp/t/created.txt"]});
+        let call = serde_json::json!({"kind": "tool_call", "tools_used": ["write_file"],
+            "files_touched": ["/tmp/t/created.txt"]});
+        let mut ack = write.clone();
+        ack["kind"] = serde_json::json!("tool_result");
+        ack["parent_message_id"] = serde_json::json!("call");
+        let mut read = ack.clone();
+        read["parent_message_id"] = serde_json::json!("other");
+        let index = index_of(vec![
+            chunk_with("call", file, "g#call:1", "[tool: write_file] /tmp/t/created.txt Hello", (0, 1), call),
+            chunk_with("ack", file, "g#result:1",
+                "[result: write_file]\nSuccessfully created and wrote to new file: /tmp/t/created.txt", (0, 1), ack),
+            chunk_with("out", file, "g#result:2", "[result: write_file]\nHello from the file", (0, 1), read),
+        ]);
+        let mut qs = vec![
+            question(
+                serde_json::json!([{"file": file, "substring": "Successfully created and wrote to new file"}]),
+            ),
+            question(serde_json::json!([{"file": file, "substring": "Hello from the file"}])),
+        ];
+        assert!(resolve(&index, &mut qs).is_empty());
+        let mut ids: Vec<&str> = qs[0].answer_ids.iter().map(String::as_str).collect();
+        ids.sort();
+        assert_eq!(ids, ["ack", "call"]);
+        // A result that acknowledges nothing stays itself.
+        assert_eq!(qs[1].answer_ids.len(), 1);
     }
 }
