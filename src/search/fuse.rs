@@ -7,7 +7,9 @@
 //! cosine says a chunk is about something else, but missing words say little (a paraphrase's answer uses other
 //! words), so BM25 only ever adds. Measured on the labelled set (`make eval`, docs/search-quality.md): top-5 62 ->
 //! 67 of 92 and MRR@50 0.54 -> 0.61 over RRF (k = 60); BM25 counted only for a chunk, 67 -> 71 and 0.626 -> 0.648,
-//! paraphrases 14 -> 18 of 34. Weights other than equal gained nothing beyond noise, so none are tuned.
+//! paraphrases 14 -> 18 of 34. Weights other than equal gained nothing beyond noise on that set alone; with a
+//! second set (Codex and Gemini CLI), a question in plain words ([`super::plain_question`]) weighs the embedding
+//! 0.6 and BM25 0.4: its shared words are common ones, which code chunks match as readily as the answer.
 
 use super::corpus::Candidate;
 use super::rank::SearchMode;
@@ -18,10 +20,30 @@ use super::rank::SearchMode;
 const MIN_STD: f32 = 1e-3;
 const MIN_RELATIVE_STD: f32 = 0.1;
 
+/// The embedding's weight in a hybrid score of `query` (BM25's is the rest): 0.5, or `PLAIN_QUESTION_WEIGHT` for a
+/// question in plain words. Measured (docs/search-quality.md) 0.6, 0.65 and 0.75: 0.6 left the Claude Code set's
+/// top-5 and MRR as they were and raised the Codex and Gemini set's; more traded the one for the other.
+pub fn semantic_weight(query: &str) -> f32 {
+    if super::plain_question::is_plain_question(query) {
+        PLAIN_QUESTION_WEIGHT
+    } else {
+        EQUAL_WEIGHT
+    }
+}
+
+const EQUAL_WEIGHT: f32 = 0.5;
+const PLAIN_QUESTION_WEIGHT: f32 = 0.6;
+
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
 /// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
-/// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for.
-pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) -> Vec<Option<f32>> {
+/// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for;
+/// `semantic_weight` is the embedding's share of a hybrid score (`semantic_weight`).
+pub fn fused_scores(
+    cands: &[Candidate],
+    mode: SearchMode,
+    list_limit: usize,
+    semantic_weight: f32,
+) -> Vec<Option<f32>> {
     let semantic = Standardizer::of(
         cands
             .iter()
@@ -58,8 +80,8 @@ pub fn fused_scores(cands: &[Candidate], mode: SearchMode, list_limit: usize) ->
             .map(|c| {
                 let listed = c.semantic_rank.is_some() || c.lexical_rank.is_some();
                 listed.then(|| {
-                    0.5 * semantic_evidence(c, &semantic)
-                        + 0.5 * lexical_evidence(c, &lexical_baseline)
+                    semantic_weight * semantic_evidence(c, &semantic)
+                        + (1.0 - semantic_weight) * lexical_evidence(c, &lexical_baseline)
                 })
             })
             .collect(),
@@ -136,7 +158,7 @@ mod tests {
 
     /// Hybrid scores, `f32::MIN` for an unlisted candidate.
     fn hybrid_scores(cands: &[Candidate]) -> Vec<f32> {
-        fused_scores(cands, SearchMode::Hybrid, LIMIT)
+        fused_scores(cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT)
             .into_iter()
             .map(|s| s.unwrap_or(f32::MIN))
             .collect()
@@ -231,7 +253,7 @@ mod tests {
             Some((1, 20.0)),
             || None,
         ));
-        let s = fused_scores(&cands, SearchMode::Hybrid, LIMIT);
+        let s = fused_scores(&cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT);
         let lexical_only = s[9].unwrap_or(f32::MIN);
         assert!(!cands[9].has_cosine);
         assert!(
@@ -270,14 +292,50 @@ mod tests {
             cand(0, Some((1, 0.9)), None, 0.9),
             cand(1, None, Some((1, 7.0)), 0.1),
         ];
-        let semantic = fused_scores(&cands, SearchMode::Semantic, LIMIT);
+        let semantic = fused_scores(&cands, SearchMode::Semantic, LIMIT, EQUAL_WEIGHT);
         assert!(
             semantic[0].is_some() && semantic[1].is_none(),
             "{semantic:?}"
         );
-        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT);
+        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT, EQUAL_WEIGHT);
         assert!(lexical[0].is_none() && lexical[1].is_some(), "{lexical:?}");
-        let hybrid = fused_scores(&cands, SearchMode::Hybrid, LIMIT);
+        let hybrid = fused_scores(&cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT);
         assert!(hybrid.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn a_plain_question_weighs_the_embedding_more() {
+        assert_eq!(
+            semantic_weight("where did I ask for a screen with little cards?"),
+            PLAIN_QUESTION_WEIGHT
+        );
+        assert_eq!(semantic_weight("TeamStatsCards"), EQUAL_WEIGHT);
+        // Thirty code chunks share a common word of the question (BM25 5.0-5.87, cosines 0.20-0.29); one of them
+        // also matches a second word (6.5) and is fairly close by cosine (0.36). The answer shares no word and is
+        // first by cosine (0.42). Equal weights put that code chunk first, the plain question's the answer.
+        let mut cands: Vec<Candidate> = (0..30u128)
+            .map(|i| {
+                let cosine = 0.20 + 0.003 * i as f32;
+                let rank = 32 - i as usize;
+                cand(
+                    i + 3,
+                    Some((rank, cosine)),
+                    Some((rank - 1, 5.0 + 0.03 * i as f32)),
+                    cosine,
+                )
+            })
+            .collect();
+        cands.push(cand(1, Some((2, 0.36)), Some((1, 6.5)), 0.36));
+        cands.push(cand(2, Some((1, 0.42)), None, 0.42));
+        let order = |weight: f32| {
+            let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT, weight)
+                .into_iter()
+                .map(|s| s.unwrap_or(f32::MIN))
+                .collect();
+            let best = (0..s.len()).max_by(|&a, &b| s[a].total_cmp(&s[b]));
+            best.map(|i| cands[i].id.as_u128())
+        };
+        assert_eq!(order(EQUAL_WEIGHT), Some(1));
+        assert_eq!(order(PLAIN_QUESTION_WEIGHT), Some(2));
     }
 }

@@ -17,6 +17,7 @@ pub mod index;
 pub mod mapped;
 pub mod named_file;
 pub mod open;
+pub mod plain_question;
 pub mod qdrant;
 pub mod query;
 pub mod quoted;

@@ -4,7 +4,7 @@
 use super::acknowledgement::{call_of, is_write_acknowledgement};
 use super::corpus::Corpus;
 use super::filter::{Filter, DAY};
-use super::fuse::fused_scores;
+use super::fuse::{fused_scores, semantic_weight};
 use super::named_file::{is_named, named_files};
 use super::quoted::{Quotation, QuotedQuery};
 use crate::error::Result;
@@ -165,7 +165,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
-    let scores = fused_scores(&cands, req.mode, CANDIDATES);
+    let scores = fused_scores(&cands, req.mode, CANDIDATES, semantic_weight(&req.query));
     let named = named_files(&req.query);
     let quoted = QuotedQuery::of(&req.query);
     for (c, fused) in cands.into_iter().zip(scores) {
