@@ -4,6 +4,9 @@
 //! - `eval/agents/questions.jsonl` over the Codex CLI and Gemini CLI fixtures, asked of a store that holds all
 //!   three agents' fixtures (`target/eval/data-agents`); results in `target/eval/results-agents.json`.
 //!
+//! `EVAL_PIPELINE` names a pipeline file with another model: both sets are then measured with it, in data dirs
+//! and result files named after it.
+//!
 //! Each data dir is synced with the release `pipeline` binary (incrementally: a second run only re-reads what
 //! changed). Every question is asked in hybrid, semantic-only and lexical-only mode through the same code path as
 //! `pipeline search` and the MCP tool, and each ranked list is judged per message. Prints top-1/5/10 and MRR@50
@@ -82,6 +85,10 @@ fn main() -> anyhow::Result<()> {
     };
     let out_dir = PathBuf::from("target/eval");
     std::fs::create_dir_all(&out_dir)?;
+    let suffix = match &pipeline_file {
+        Some(_) => format!("-{}", config.name),
+        None => String::new(),
+    };
     let claude_code = QuestionSet {
         name: "claude-code",
         questions: questions::load(&questions_path)?,
@@ -90,38 +97,45 @@ fn main() -> anyhow::Result<()> {
             None => out_dir.join("data"),
         },
         sources: vec![(pipeline_file.clone(), fixtures.join("claude-projects"))],
-        results: out_dir.join("results.json"),
+        results: out_dir.join(format!("results{suffix}.json")),
     };
     let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
     // The Codex CLI and Gemini CLI set is asked of all three agents' fixtures in one store (their questions
     // compete with Claude Code's history, as in a real data dir), with the built-in pipelines' model.
-    let agents = match &pipeline_file {
-        Some(_) => None,
-        None => Some(QuestionSet {
-            name: "agents",
-            questions: questions::load(
-                &std::env::var_os("EVAL_AGENT_QUESTIONS")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("eval/agents/questions.jsonl")),
-            )?,
-            data_dir: out_dir.join("data-agents"),
-            sources: vec![
-                (None, fixtures.join("claude-projects")),
-                (
-                    Some("pipelines/codex.toml".into()),
-                    fixtures.join("codex-sessions"),
-                ),
-                (
-                    Some("pipelines/gemini-cli.toml".into()),
-                    fixtures.join("gemini-tmp"),
-                ),
-            ],
-            results: out_dir.join("results-agents.json"),
-        }),
+    // The Codex CLI and Gemini CLI set is asked of all three agents' fixtures in one store (their questions
+    // compete with Claude Code's history, as in a real data dir). With EVAL_PIPELINE, the Codex and Gemini
+    // pipelines take its model (`with_model_of`).
+    let other_pipeline = |file: &str| -> anyhow::Result<PathBuf> {
+        let builtin = Path::new("pipelines").join(file);
+        match &pipeline_file {
+            Some(model) => with_model_of(&builtin, model, &out_dir.join("pipelines")),
+            None => Ok(builtin),
+        }
+    };
+    let agents = QuestionSet {
+        name: "agents",
+        questions: questions::load(
+            &std::env::var_os("EVAL_AGENT_QUESTIONS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("eval/agents/questions.jsonl")),
+        )?,
+        data_dir: out_dir.join(format!("data-agents{suffix}")),
+        sources: vec![
+            (pipeline_file.clone(), fixtures.join("claude-projects")),
+            (
+                Some(other_pipeline("codex.toml")?),
+                fixtures.join("codex-sessions"),
+            ),
+            (
+                Some(other_pipeline("gemini-cli.toml")?),
+                fixtures.join("gemini-tmp"),
+            ),
+        ],
+        results: out_dir.join(format!("results-agents{suffix}.json")),
     };
 
     let mut sync_seconds = Vec::new();
-    for set in std::iter::once(&claude_code).chain(&agents) {
+    for set in [&claude_code, &agents] {
         let synced = Instant::now();
         for (pipeline, source) in &set.sources {
             sync(source, &set.data_dir, pipeline.as_deref())?;
@@ -141,16 +155,9 @@ fn main() -> anyhow::Result<()> {
         &off_topic,
     )?);
     report(&main.results, &main.json)?;
-    match agents {
-        Some(agents) => {
-            let other = evaluate(agents, &mut embedder, sync_seconds[1])?;
-            println!();
-            report(&other.results, &other.json)?;
-        }
-        None => println!(
-            "\n(the Codex CLI and Gemini CLI set, eval/agents, is measured with the built-in pipelines only)"
-        ),
-    }
+    let other = evaluate(agents, &mut embedder, sync_seconds[1])?;
+    println!();
+    report(&other.results, &other.json)?;
 
     let redactions = redaction::measure(&fixtures, main.loaded.payloads())?;
     redaction::print(&redactions);
@@ -158,6 +165,32 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(&json, serde_json::to_vec_pretty(&redactions)?)?;
     println!("wrote {}", json.display());
     Ok(())
+}
+
+/// `builtin` (a pipeline file) with every section of `model`'s but its name and `[source]`: the same source read
+/// with another model. Written into `dir`; returns its path.
+fn with_model_of(builtin: &Path, model: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
+    let read = |p: &Path| -> anyhow::Result<toml::Table> {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        text.parse()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+    };
+    let mut merged = read(builtin)?;
+    for (key, value) in read(model)? {
+        if key != "name" && key != "source" {
+            merged.insert(key, value);
+        }
+    }
+    std::fs::create_dir_all(dir)?;
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let out = dir.join(format!("{}-{}.toml", stem(builtin), stem(model)));
+    std::fs::write(&out, toml::to_string(&merged)?)?;
+    Ok(out)
 }
 
 /// One set's questions asked and judged.
