@@ -37,8 +37,10 @@ fn looks_like_file(token: &str) -> bool {
             && dotfile.chars().any(|c| c.is_ascii_alphabetic());
     }
     match last.rsplit_once('.') {
+        // An ellipsis ("wait...why") is no extension.
         Some((stem, ext)) => {
-            stem.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= 2
+            !stem.ends_with('.')
+                && stem.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= 2
                 && (1..=10).contains(&ext.len())
                 && ext.chars().any(|c| c.is_ascii_alphabetic())
                 && ext.chars().all(|c| c.is_ascii_alphanumeric())
@@ -85,6 +87,7 @@ mod tests {
             "the end. Then we stopped",
             "and/or what else",
             "std::fs::read failed",
+            "wait...why did it stop",
         ] {
             assert!(named_files(q).is_empty(), "{q}: {:?}", named_files(q));
         }

@@ -1,5 +1,5 @@
 //! Whether a query is a question in plain words: phrased as a question, and naming no identifier, command flag,
-//! path, file or quoted text. Such a question was written from memory, in the asker's words; the words it shares
+//! path, file, number, code punctuation or quoted text. Such a question was written from memory, in the asker's words; the words it shares
 //! with the history are mostly common ones ("screen", "first", "cards"), which a code chunk matches as readily as
 //! the answer does, so its embedding carries more of the evidence than its BM25 (`fuse`).
 
@@ -7,22 +7,24 @@ use super::named_file::named_files;
 
 /// Words that open a question.
 const QUESTION_WORDS: &[&str] = &[
-    "are", "can", "could", "did", "do", "does", "had", "has", "have", "how", "is", "should", "was",
-    "were", "what", "when", "where", "which", "who", "whose", "why", "would",
+    "are", "can", "could", "did", "do", "does", "had", "has", "have", "how", "hows", "is",
+    "should", "was", "were", "what", "whats", "when", "where", "wheres", "which", "who", "whos",
+    "whose", "why", "would",
 ];
 
 /// Whether `query` is a question in plain words.
 pub fn is_plain_question(query: &str) -> bool {
     let query = query.trim();
-    let first = query
+    // "What's" and "whats" open a question alike.
+    let first: String = query
         .split_whitespace()
         .next()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .unwrap_or_default();
-    let asks = query.ends_with('?') || QUESTION_WORDS.contains(&first.as_str());
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let asks = query.ends_with(['?', '？', '؟']) || QUESTION_WORDS.contains(&first.as_str());
     asks && !quotes_text(query)
         && named_files(query).is_empty()
         && !query.split_whitespace().any(is_technical)
@@ -37,23 +39,56 @@ fn quotes_text(query: &str) -> bool {
             .any(|w| w.starts_with('\'') && w.len() > 1)
 }
 
-/// A token that only code or a command line holds: `snake_case`, `camelCase`, `a.b`, `a::b`, `--flag`, a path,
-/// a digit. A slash between two words ("on/off", "fold/unfold") is plain.
+/// A token that only code or a command line holds: `snake_case`, `camelCase`, `a.b`, `a::b`, `--flag`, `f()`,
+/// `$VAR`, `a=b`, `#tag`, a path, a digit. A slash between two words ("on/off", "fold/unfold"), an abbreviation
+/// ("e.g.", "U.S."), an ellipsis ("wait...why") and a capital after opening punctuation ("¿Dónde") are plain.
 fn is_technical(token: &str) -> bool {
-    let t = token.trim_end_matches(['?', '!', ',', ';', ':', '.', ')']);
-    let t = t.trim_start_matches('(');
+    // A call (`f()`, `render(x)`), not a bracketed aside ("(member counts)").
+    let call = token.char_indices().any(|(i, c)| {
+        c == '('
+            && token[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+    });
+    if call
+        || token.contains(['=', '$', '{', '}', '<', '>', '|', '[', ']', '\\', '@'])
+        || token.starts_with('#')
+        || token.contains("::")
+        || token.chars().any(|c| c.is_ascii_digit())
+    {
+        return true;
+    }
+    let t = token.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '/' && c != '~');
     if t.starts_with('-') && t.len() > 1 {
         return true;
     }
-    let inner_dot = t.trim_end_matches('.').contains('.');
-    let path = t.starts_with('/') || t.starts_with('~') || t.matches('/').count() > 1;
-    let camel = t.chars().skip(1).any(char::is_uppercase) && t.chars().any(char::is_lowercase);
-    t.contains('_')
-        || inner_dot
-        || path
-        || t.contains("::")
-        || camel
-        || t.chars().any(|c| c.is_ascii_digit())
+    let path = t.starts_with('/')
+        || t.starts_with('~')
+        || t.matches('/').count() > 1
+        || (t.contains('/') && t.contains(['-', '.', '_']));
+    let word = t.trim_start_matches(|c: char| !c.is_alphanumeric());
+    t.contains('_') || dotted(t) || path || camel_case(word)
+}
+
+/// `a.b` as code writes it: parts on both sides of a dot, one of them longer than a letter ("phx.server",
+/// "main.rs"), and no run of dots.
+fn dotted(token: &str) -> bool {
+    let parts: Vec<&str> = token.split('.').collect();
+    parts.len() > 1
+        && parts.iter().all(|p| !p.is_empty())
+        && parts.iter().any(|p| p.chars().count() > 1)
+}
+
+/// A capital after the first letter, in a word that has lowercase letters too: `getTeam`, `TeamSheet`. An
+/// acronym's plural ("PRs", "APIs") is plain.
+fn camel_case(word: &str) -> bool {
+    let acronym_plural = word
+        .strip_suffix('s')
+        .is_some_and(|w| !w.is_empty() && w.chars().all(|c| c.is_uppercase()));
+    !acronym_plural
+        && word.chars().skip(1).any(char::is_uppercase)
+        && word.chars().any(char::is_lowercase)
 }
 
 #[cfg(test)]
@@ -65,8 +100,14 @@ mod tests {
         for q in [
             "Where did I first describe wanting a screen that plots how often certain tags appear?",
             "how did we fix the flash messages not rendering",
-            "Which on/off switches did the scouting findings propose for a shared row widget?",
+            "Which on/off switches did the scouting findings propose for a single shared row widget, e.g. one for \
+             snippets and one for debug?",
             "Why didn't the assistant's first attempt work?",
+            "Why does the endpoint still return the stats (member counts) for the team?",
+            "What's the name of the thing that opened the PRs, i.e. the bot",
+            "¿Dónde arreglamos el error del servidor?",
+            "wait...why did the build stop?",
+            "服务器为什么没有启动？",
         ] {
             assert!(is_plain_question(q), "{q}");
         }
@@ -89,6 +130,11 @@ mod tests {
             "Why was every command printing 'cannot create temp file for here document'?",
             "Why does `cargo test` hang?",
             "What is AshComputer::Dsl doing?",
+            "Why does unwrap() panic?",
+            "Why is $HOME empty?",
+            "Why is foo=bar set?",
+            "Which branch, feat/dashboard-refactor or main?",
+            "Where did we read src/search/rank?",
         ] {
             assert!(!is_plain_question(q), "{q}");
         }

@@ -20,8 +20,8 @@ const MIN_WORDS: usize = 3;
 /// How much of the query a text quotes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Quotation {
-    /// All of its words, as one run; `as_written` when the text also holds the query's punctuation and spacing
-    /// (case aside) in the same place.
+    /// All of its words, as one run; `as_written` when the text also holds the whole query as written (its
+    /// punctuation and spacing, case aside), not inside a longer word.
     Whole { as_written: bool },
     /// A run of at least 5 of its words and 60% of them (`MIN_PART_WORDS`, `MIN_PART_SHARE`; the share): an error
     /// message pasted with a word changed, or retold with its subject in brackets, still names where it occurred.
@@ -55,7 +55,7 @@ impl QuotedQuery {
             let as_written = self
                 .as_written
                 .as_ref()
-                .is_some_and(|q| normalized(text).contains(q.as_str()));
+                .is_some_and(|q| holds_at_word_bounds(&normalized(text), q));
             Some(Quotation::Whole { as_written })
         } else if longest >= MIN_PART_WORDS && share >= MIN_PART_SHARE {
             Some(Quotation::Part(share))
@@ -94,15 +94,36 @@ const QUOTES: [char; 3] = ['"', '\'', '`'];
 
 /// The query as written, for a verbatim match (see `QuotedQuery::as_written`).
 fn as_written(query: &str) -> Option<String> {
-    let trimmed = query
+    let mut trimmed = query
         .trim()
         .trim_matches(QUOTES)
         .trim_end_matches(['?', '!', '.', ',', ';', ':'])
         .trim_matches(QUOTES);
+    // A command pasted with its shell prompt.
+    for prompt in ["$ ", "% ", "> "] {
+        trimmed = trimmed.strip_prefix(prompt).unwrap_or(trimmed).trim_start();
+    }
+    // Prose punctuation (an apostrophe, a comma) is no sign of a command or a log line.
     let has_punctuation = trimmed
         .chars()
-        .any(|c| !c.is_alphanumeric() && !c.is_whitespace());
+        .any(|c| !c.is_alphanumeric() && !c.is_whitespace() && !matches!(c, '\'' | '’' | ','));
     has_punctuation.then(|| normalized(trimmed))
+}
+
+/// Whether `text` holds `needle` with no letter or digit right before or after it (`head -80` is not in
+/// `head -8000`).
+fn holds_at_word_bounds(text: &str, needle: &str) -> bool {
+    let alnum_at = |s: Option<char>| s.is_some_and(char::is_alphanumeric);
+    text.match_indices(needle).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + needle.len()..].chars().next();
+        let first = needle.chars().next();
+        let last = needle.chars().next_back();
+        // A bound matters only where the needle itself starts or ends with a letter or digit.
+        let joins_before = alnum_at(first) && alnum_at(before);
+        let joins_after = alnum_at(last) && alnum_at(after);
+        !joins_before && !joins_after
+    })
 }
 
 /// Lowercase, with every run of whitespace as one space.
@@ -152,8 +173,26 @@ mod tests {
         // The same words, other punctuation: a whole quotation, not as written.
         assert!(whole(&cmd, "mix phx server 2 1 head 80"));
         assert!(!as_written(&cmd, "mix phx server 2 1 head 80"));
-        // Holding the query as a string is not enough: its words must be whole.
+        // Holding the query as a string is not enough: its words must be whole, and the string must be too.
         assert!(!whole(&cmd, "mix phx.server 2>&1 | head -8000"));
+        assert!(!as_written(
+            &cmd,
+            "mix phx.server 2>&1 | head -8000, then: mix phx server 2 1 head 80"
+        ));
+        // Pasted with its shell prompt.
+        let prompted =
+            QuotedQuery::of("$ mix phx.server 2>&1 | head -80").unwrap_or_else(|| panic!("long"));
+        assert!(as_written(
+            &prompted,
+            "[tool: Bash] mix phx.server 2>&1 | head -80"
+        ));
+        // Apostrophes and commas are prose: a question that repeats an earlier prompt is only a quotation.
+        let prose =
+            QuotedQuery::of("why didn't the tests run, again").unwrap_or_else(|| panic!("long"));
+        assert_eq!(
+            prose.quotation_in("why didn't the tests run, again?"),
+            Some(Quotation::Whole { as_written: false })
+        );
         // A query of words only has nothing more to match; a question mark or quotes around it do not count.
         let plain = QuotedQuery::of("still compiling deps").unwrap_or_else(|| panic!("long"));
         assert_eq!(

@@ -53,7 +53,7 @@ struct Results {
     per_question: Vec<QuestionResult>,
     sync_seconds: f64,
     search_seconds: f64,
-    /// The weak-match cut-off measured for this model (on the Claude Code set).
+    /// The weak-match cut-off measured for this model on this set (and the off-topic questions).
     #[serde(skip_serializing_if = "Option::is_none")]
     weak_matches: Option<weak::Calibration>,
 }
@@ -100,8 +100,6 @@ fn main() -> anyhow::Result<()> {
         results: out_dir.join(format!("results{suffix}.json")),
     };
     let off_topic = weak::load_off_topic(&questions_path.with_file_name("off-topic.txt"))?;
-    // The Codex CLI and Gemini CLI set is asked of all three agents' fixtures in one store (their questions
-    // compete with Claude Code's history, as in a real data dir), with the built-in pipelines' model.
     // The Codex CLI and Gemini CLI set is asked of all three agents' fixtures in one store (their questions
     // compete with Claude Code's history, as in a real data dir). With EVAL_PIPELINE, the Codex and Gemini
     // pipelines take its model (`with_model_of`).
@@ -155,7 +153,13 @@ fn main() -> anyhow::Result<()> {
         &off_topic,
     )?);
     report(&main.results, &main.json)?;
-    let other = evaluate(agents, &mut embedder, sync_seconds[1])?;
+    let mut other = evaluate(agents, &mut embedder, sync_seconds[1])?;
+    other.results.weak_matches = Some(weak::measure(
+        other.searched.as_ref(),
+        &mut embedder,
+        &other.questions,
+        &off_topic,
+    )?);
     println!();
     report(&other.results, &other.json)?;
 

@@ -97,12 +97,12 @@ pub fn resolve(index: &SearchIndex, questions: &mut [Question]) -> Vec<String> {
                 Some(uuid) => index
                     .payloads()
                     .iter()
-                    .filter(|p| p.source_path.ends_with(&a.file) && p.has_uuid(uuid))
+                    .filter(|p| same_file(&p.source_path, &a.file) && p.has_uuid(uuid))
                     .map(|p| p.message_id.as_str())
                     .collect(),
                 None => by_file
                     .iter()
-                    .filter(|(path, _)| path.ends_with(&a.file))
+                    .filter(|(path, _)| same_file(path, &a.file))
                     .flat_map(|(_, ids)| ids.iter().copied())
                     .filter(|id| text_holds(id, &a.substring))
                     .collect(),
@@ -134,6 +134,12 @@ pub fn resolve(index: &SearchIndex, questions: &mut [Question]) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Whether a stored message's source file is the label's `file` (a path relative to a fixtures directory),
+/// compared by whole path components.
+fn same_file(source_path: &str, file: &str) -> bool {
+    Path::new(source_path).ends_with(file)
 }
 
 /// The message id of the call `message_id` acknowledges, if it is a write's acknowledgement.
@@ -265,6 +271,15 @@ mod tests {
                 1,
             ),
             chunk("m4", "claude/c.jsonl", "u-4", "a Claude Code line", 0, 1),
+            // Another file whose name ends the same way.
+            chunk(
+                "m5",
+                "codex-sessions/ba.jsonl",
+                "codex:0",
+                "a long answer,",
+                0,
+                1,
+            ),
         ]);
         let mut qs = vec![
             // Only the named file's message counts, not the same text in another file.

@@ -26,7 +26,8 @@
 //!   summaries, 4,000 characters) and prepended as `[reasoning] ...` paragraphs to the next answer or tool
 //!   call; a user prompt arriving first drops it. When an answer's event copy came first (Codex writes the
 //!   event, then the reasoning and the answer's response item), the answer is already emitted: its reasoning is
-//!   then an assistant message of its own at the response item's line. Encrypted reasoning is ignored.
+//!   then an assistant message of its own at the response item's line, a child of the answer beside the
+//!   conversation (the next message's parent is still the answer). Encrypted reasoning is ignored.
 //! - **Duplicates**: prompts and answers are also written as `event_msg`s (`user_message`, `agent_message`,
 //!   and in the newest versions `item_completed` with a `UserMessage` / `AgentMessage` item, sometimes
 //!   alone), in either order. Each is normalized as above and hashed with its role; the first of a pair is
@@ -248,13 +249,18 @@ impl CodexAssembler {
             Record::Assistant { text, dedup, turn } => {
                 let text = clean_text::clean(&text);
                 if let Some(stream) = dedup.filter(|_| !text.is_empty()) {
-                    if self.seen(Speaker::Assistant, stream, &text) {
-                        // Codex wrote the answer's event first, then its reasoning and its response item: the
-                        // reasoning is the answer's, which is already emitted, so it is a message of its own here
-                        // rather than lost at the next prompt.
-                        if stream == Stream::Item && !self.state.reasoning.is_empty() {
-                            let reasoning = self.take_reasoning().join("\n\n");
-                            self.emit(at, Draft::new(MessageKind::Assistant, reasoning), out);
+                    if let Some(earlier) = self.seen(Speaker::Assistant, stream, &text) {
+                        // Codex 0.40 writes an answer's event, then its reasoning, then its response item: the
+                        // reasoning is the answer's, which is already emitted, so it is a message of its own,
+                        // beside the answer, rather than lost at the next prompt.
+                        let event_first = earlier == Stream::Event.bit();
+                        if stream == Stream::Item && event_first && !turn {
+                            let reasoning = self.take_reasoning();
+                            if !reasoning.is_empty() {
+                                let draft =
+                                    Draft::new(MessageKind::Assistant, reasoning.join("\n\n"));
+                                self.emit_aside(at, draft, out);
+                            }
                         }
                         return None;
                     }
@@ -366,7 +372,7 @@ impl CodexAssembler {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
-        if self.seen(Speaker::User, stream, &key) {
+        if self.seen(Speaker::User, stream, &key).is_some() {
             return;
         }
         // Codex counts no turn for a message holding a contextual fragment (a `!command`, injected context).
@@ -443,9 +449,10 @@ impl CodexAssembler {
         self.emit(at, draft, out);
     }
 
-    /// Whether `text` said by `who` in `stream` is the copy of a recent message written in another stream;
-    /// otherwise it is remembered as a new message. A message repeated in one stream is new each time.
-    fn seen(&mut self, who: Speaker, stream: Stream, text: &str) -> bool {
+    /// Whether `text` said by `who` in `stream` is the copy of a recent message written in another stream: then
+    /// the streams it was seen in before ([`Stream::bit`]s); otherwise it is remembered as a new message. A
+    /// message repeated in one stream is new each time.
+    fn seen(&mut self, who: Speaker, stream: Stream, text: &str) -> Option<u8> {
         let mut hasher = blake3::Hasher::new();
         hasher.update(match who {
             Speaker::User => b"user\0",
@@ -464,8 +471,9 @@ impl CodexAssembler {
             .rev()
             .find(|e| e.0 == who && e.1 == hash && e.2 & bit == 0);
         if let Some(entry) = copy_of {
+            let earlier = entry.2;
             entry.2 |= bit;
-            return true;
+            return Some(earlier);
         }
         if who == Speaker::User {
             // A new prompt: Codex writes a message's copies together, never across a prompt, so nothing before
@@ -473,7 +481,7 @@ impl CodexAssembler {
             self.state.recent.clear();
         }
         push_bounded(&mut self.state.recent, (who, hash, bit), DEDUP_WINDOW);
-        false
+        None
     }
 
     fn hold_reasoning(&mut self, summary: &str) {
@@ -498,6 +506,14 @@ impl CodexAssembler {
             .drain(..)
             .map(|r| format!("[reasoning] {r}"))
             .collect()
+    }
+
+    /// Emits a message beside the conversation: a child of the last message that is not the parent of the next
+    /// (reasoning that came after its answer: the next prompt still answers the answer, for feedback linking).
+    fn emit_aside(&mut self, at: (u64, Option<String>), draft: Draft, out: &mut Vec<Message>) {
+        let last = self.state.last_message_id;
+        self.emit(at, draft, out);
+        self.state.last_message_id = last;
     }
 
     fn emit(&mut self, at: (u64, Option<String>), draft: Draft, out: &mut Vec<Message>) {

@@ -187,8 +187,33 @@ fn reasoning_written_after_its_answer_s_event_copy_is_kept() {
     let at = offsets(&lines);
     assert_eq!(out[2].line_offset, at[4]);
     assert_eq!(out[2].uuid, format!("codex:{}", at[4]));
+    // Beside the conversation: a child of the answer, and the next prompt still answers the answer.
     assert_eq!(out[2].parent_message_id, Some(out[1].message_id));
+    assert_eq!(out[3].parent_message_id, Some(out[1].message_id));
     assert!(a.state.reasoning.is_empty());
+
+    // Only after an `agent_message` event: reasoning between an `item_completed` copy and the item waits for
+    // the next call, whose it may be.
+    let agent_completed = line(
+        "event_msg",
+        json!({"type": "item_completed", "item": {"type": "AgentMessage", "content": [{"type": "Text", "text": "Done."}]}}),
+    );
+    let (out, _, _) = run(&[
+        user_item("go"),
+        agent_completed,
+        reasoning("**Next, the tests**"),
+        answer_item("Done."),
+        shell_call("c1", "cargo test"),
+    ]);
+    let texts: Vec<&str> = out.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "go",
+            "Done.",
+            "[reasoning] **Next, the tests**\n\n[tool: shell]\ncargo test"
+        ]
+    );
 
     // The response item first: the reasoning before it is its own, and a later event copy takes none of the
     // reasoning held for the next call.
