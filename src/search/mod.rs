@@ -5,10 +5,11 @@
 //! fused by standardized scores ([`fuse`]); a question in everyday words is also embedded with the technical
 //! terms they stand for, and a chunk takes the better of its two cosines ([`expand`]). Then explicit boosts (a file
 //! the query names, a text that quotes the query, recency, same project, validated solution), each shown by
-//! `--explain` ([`rank`]). A write's acknowledgement found by a search stands for the call it acknowledges
+//! `--explain` ([`boost`]). A write's acknowledgement found by a search stands for the call it acknowledges
 //! ([`acknowledgement`]). Every filter is applied before ranking and they always combine with AND.
 
 pub mod acknowledgement;
+pub mod boost;
 pub mod corpus;
 pub mod expand;
 pub mod filter;

@@ -2,11 +2,11 @@
 //! boosts.
 
 use super::acknowledgement::{call_of, is_write_acknowledgement};
+pub use super::boost::Boost;
+use super::boost::{boosted, Boosting};
 use super::corpus::Corpus;
-use super::filter::{Filter, DAY};
+use super::filter::Filter;
 use super::fuse::{fused_scores, semantic_weight};
-use super::named_file::{is_named, named_files};
-use super::quoted::{Quotation, QuotedQuery};
 use crate::error::Result;
 use crate::lexical;
 use crate::payload::Payload;
@@ -15,16 +15,6 @@ use std::collections::HashMap;
 
 /// Candidates taken from each list before fusion.
 const CANDIDATES: usize = 200;
-/// Largest effect of each boost (+10%).
-const MAX_BOOST: f32 = 0.10;
-/// The boost of a message whose tool call read, wrote or edited a file the query names: `e^NAMED_FILE_EVIDENCE`,
-/// i.e. it adds this much to the fused score, as much as one standard deviation of either list's evidence does.
-const NAMED_FILE_EVIDENCE: f32 = 0.5;
-/// The boost of a chunk that quotes the query (its words in one run: a pasted error or command, where it
-/// occurred): `e^QUOTED_QUERY_EVIDENCE`, the same evidence as a named file.
-const QUOTED_QUERY_EVIDENCE: f32 = NAMED_FILE_EVIDENCE;
-/// Recency half-life scale, days.
-const RECENCY_DAYS: f32 = 30.0;
 /// Snippet length, characters.
 const SNIPPET_CHARS: usize = 240;
 
@@ -98,13 +88,6 @@ pub struct Expansion {
     pub vector: Vec<f32>,
 }
 
-/// A multiplicative boost, shown by `--explain`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Boost {
-    pub name: &'static str,
-    pub factor: f32,
-}
-
 /// One message found: its best chunk, score and how the score was made.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
@@ -166,8 +149,10 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
     let scores = fused_scores(&cands, req.mode, CANDIDATES, semantic_weight(&req.query));
-    let named = named_files(&req.query);
-    let quoted = QuotedQuery::of(&req.query);
+    // The same-project boost, unless the search already names its project.
+    let project_named = req.filter.project.is_some() || !req.filter.project_paths.is_empty();
+    let current_project = req.current_project.as_deref().filter(|_| !project_named);
+    let boosting = Boosting::new(&req.query, req.now_unix, current_project);
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
         // A write's acknowledgement stands for the call it acknowledges, if the search's filter takes the call.
@@ -184,7 +169,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
             ),
             None => (c.id.to_string(), c.payload, None),
         };
-        let boosts = boosts(&payload, req, &named, quoted.as_ref());
+        let boosts = boosting.boosts(&payload);
         let score = boosted(fused, &boosts);
         let hit = Hit {
             id,
@@ -267,84 +252,6 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     })
 }
 
-/// A fused score (a z-score, so possibly negative) with its boosts: each multiplies `exp(fused)`, i.e. adds
-/// `ln(factor)`, which raises a hit alike whatever the sign of its score (multiplying a negative score by 1.1 would
-/// lower it).
-fn boosted(fused: f32, boosts: &[Boost]) -> f32 {
-    fused + boosts.iter().map(|b| b.factor.ln()).sum::<f32>()
-}
-
-fn boosts(
-    p: &Payload,
-    req: &SearchRequest,
-    named_files: &[String],
-    quoted: Option<&QuotedQuery>,
-) -> Vec<Boost> {
-    let mut out = Vec::new();
-    if p.files_touched
-        .iter()
-        .any(|path| named_files.iter().any(|n| is_named(path, n)))
-    {
-        out.push(Boost {
-            name: "names_the_file",
-            factor: NAMED_FILE_EVIDENCE.exp(),
-        });
-    }
-    match quoted.and_then(|q| q.quotation_in(&p.text)) {
-        Some(Quotation::Whole { as_written }) => {
-            out.push(Boost {
-                name: "quotes_the_query",
-                factor: QUOTED_QUERY_EVIDENCE.exp(),
-            });
-            // Its punctuation too (a command's `2>&1 | head`): as much evidence again.
-            if as_written {
-                out.push(Boost {
-                    name: "as_written",
-                    factor: QUOTED_QUERY_EVIDENCE.exp(),
-                });
-            }
-        }
-        // Less evidence for less of the query: at most the whole quotation's.
-        Some(Quotation::Part(share)) => out.push(Boost {
-            name: "quotes_part_of_the_query",
-            factor: (QUOTED_QUERY_EVIDENCE * share).exp(),
-        }),
-        None => {}
-    }
-    if let Some(ts) = p.timestamp_unix {
-        let age_days = ((req.now_unix - ts).max(0) as f32) / DAY.as_secs() as f32;
-        let factor = 1.0 + MAX_BOOST * (-age_days / RECENCY_DAYS).exp();
-        out.push(Boost {
-            name: "recency",
-            factor,
-        });
-    }
-    if let (Some(here), Some(project)) = (&req.current_project, &p.project) {
-        // The caller's checkout, another worktree of its repository, or a directory below them (as `--here`).
-        let same = crate::enhance::project::within_repository(project, here);
-        if same && req.filter.project.is_none() && req.filter.project_paths.is_empty() {
-            out.push(Boost {
-                name: "same_project",
-                factor: 1.0 + MAX_BOOST,
-            });
-        }
-    }
-    if let Some(v) = &p.validation {
-        let strength = v.strength.clamp(-1.0, 1.0);
-        if strength != 0.0 {
-            out.push(Boost {
-                name: if strength > 0.0 {
-                    "validated_solution"
-                } else {
-                    "refuted_solution"
-                },
-                factor: 1.0 + MAX_BOOST * strength,
-            });
-        }
-    }
-    out
-}
-
 /// Dot product in eight independent lanes, so the compiler can vectorize it (a plain `sum()` is sequential).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
@@ -397,38 +304,6 @@ mod tests {
         assert!(s.contains("needle"), "{s}");
         assert!(s.starts_with("..."));
         assert!(s.chars().count() <= SNIPPET_CHARS + 6);
-    }
-
-    #[test]
-    fn a_boost_raises_negative_and_positive_scores_alike() {
-        let boost = [Boost {
-            name: "same_project",
-            factor: 1.0 + MAX_BOOST,
-        }];
-        for fused in [-1.5f32, 0.0, 2.0] {
-            assert!(boosted(fused, &boost) > boosted(fused, &[]), "{fused}");
-            assert!((boosted(fused, &boost) - fused - (1.0 + MAX_BOOST).ln()).abs() < 1e-6);
-        }
-    }
-
-    #[test]
-    fn the_same_project_boost_covers_the_repository_s_worktrees() {
-        use crate::store::embedded::tests::payload;
-        let mut req = plain_request("x", SearchMode::Hybrid);
-        req.current_project = Some("/home/me/code/spotter".into());
-        let boosted_in = |project: &str| {
-            let mut p = payload("s", "u", 0, 1);
-            p.project = Some(project.into());
-            boosts(&p, &req, &[], None)
-                .iter()
-                .any(|b| b.name == "same_project")
-        };
-        assert!(boosted_in("/home/me/code/spotter"));
-        assert!(boosted_in("/home/me/code/spotter-worktrees/dov"));
-        assert!(boosted_in("/home/me/code/spotter/.claude/worktrees/a"));
-        assert!(boosted_in("/home/me/code/spotter/backend"));
-        assert!(!boosted_in("/home/me/old/spotter"));
-        assert!(!boosted_in("/home/me/code/ledger"));
     }
 
     /// A search for `query` in `mode`: ten hits, no filter, expansion, context or boost inputs.
