@@ -1,6 +1,6 @@
 //! `make eval`: search quality on two labelled question sets (see eval/README.md):
 //! - `eval/questions.jsonl` over the Claude Code fixture sessions (`$PIPELINE_FIXTURES/claude-projects`), synced
-//!   into `target/eval/data`; results in `target/eval/results.json`, with the weak-match cut-off's calibration;
+//!   into `target/eval/data`; results in `target/eval/results.json`;
 //! - `eval/agents/questions.jsonl` over the Codex CLI and Gemini CLI fixtures, asked of a store that holds all
 //!   three agents' fixtures (`target/eval/data-agents`); results in `target/eval/results-agents.json`.
 //!
@@ -10,7 +10,8 @@
 //! Each data dir is synced with the release `pipeline` binary (incrementally: a second run only re-reads what
 //! changed). Every question is asked in hybrid, semantic-only and lexical-only mode through the same code path as
 //! `pipeline search` and the MCP tool, and each ranked list is judged per message. Prints top-1/5/10 and MRR@50
-//! per style and overall; the JSON holds every question's rank in each mode, for comparisons between runs.
+//! per style and overall, and the weak-match cut-off's calibration; the JSON holds every question's rank in each
+//! mode, for comparisons between runs.
 
 mod metrics;
 mod questions;
@@ -21,13 +22,12 @@ use metrics::{by_style, Scores, MRR_DEPTH};
 use pipeline::config::PipelineConfig;
 use pipeline::embedder::{default_model_dir, Embedder, EmbedderSettings, ModelFiles};
 use pipeline::search::query::{self, SearchOptions};
-use pipeline::search::{Corpus, SearchIndex, SearchMode};
+use pipeline::search::{SearchIndex, SearchMode};
 use questions::{rank_of, Question};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Serialize)]
@@ -54,8 +54,7 @@ struct Results {
     sync_seconds: f64,
     search_seconds: f64,
     /// The weak-match cut-off measured for this model on this set (and the off-topic questions).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    weak_matches: Option<weak::Calibration>,
+    weak_matches: weak::Calibration,
 }
 
 /// A labelled question set, the fixture sources it is asked over and the data dir they sync into.
@@ -92,10 +91,7 @@ fn main() -> anyhow::Result<()> {
     let claude_code = QuestionSet {
         name: "claude-code",
         questions: questions::load(&questions_path)?,
-        data_dir: match &pipeline_file {
-            Some(_) => out_dir.join(format!("data-{}", config.name)),
-            None => out_dir.join("data"),
-        },
+        data_dir: out_dir.join(format!("data{suffix}")),
         sources: vec![(pipeline_file.clone(), fixtures.join("claude-projects"))],
         results: out_dir.join(format!("results{suffix}.json")),
     };
@@ -132,38 +128,15 @@ fn main() -> anyhow::Result<()> {
         results: out_dir.join(format!("results-agents{suffix}.json")),
     };
 
-    let mut sync_seconds = Vec::new();
-    for set in [&claude_code, &agents] {
-        let synced = Instant::now();
-        for (pipeline, source) in &set.sources {
-            sync(source, &set.data_dir, pipeline.as_deref())?;
-        }
-        sync_seconds.push(synced.elapsed().as_secs_f64());
-    }
     let mut embedder = Embedder::load(
         &ModelFiles::from_config(&default_model_dir(), &config.embed.model),
         EmbedderSettings::from_config(&config.embed),
     )?;
-
-    let mut main = evaluate(claude_code, &mut embedder, sync_seconds[0])?;
-    main.results.weak_matches = Some(weak::measure(
-        main.searched.as_ref(),
-        &mut embedder,
-        &main.questions,
-        &off_topic,
-    )?);
-    report(&main.results, &main.json)?;
-    let mut other = evaluate(agents, &mut embedder, sync_seconds[1])?;
-    other.results.weak_matches = Some(weak::measure(
-        other.searched.as_ref(),
-        &mut embedder,
-        &other.questions,
-        &off_topic,
-    )?);
+    let main = evaluate(claude_code, &mut embedder, &off_topic)?;
     println!();
-    report(&other.results, &other.json)?;
+    evaluate(agents, &mut embedder, &off_topic)?;
 
-    let redactions = redaction::measure(&fixtures, main.loaded.payloads())?;
+    let redactions = redaction::measure(&fixtures, main.payloads())?;
     redaction::print(&redactions);
     let json = out_dir.join("redaction.json");
     std::fs::write(&json, serde_json::to_vec_pretty(&redactions)?)?;
@@ -197,24 +170,20 @@ fn with_model_of(builtin: &Path, model: &Path, dir: &Path) -> anyhow::Result<Pat
     Ok(out)
 }
 
-/// One set's questions asked and judged.
-struct Evaluated {
-    results: Results,
-    questions: Vec<Question>,
-    /// What `pipeline search` opens (the published index).
-    searched: Arc<dyn Corpus>,
-    /// Every stored point.
-    loaded: SearchIndex,
-    json: PathBuf,
-}
-
-/// Asks every question of `set` in hybrid, semantic-only and lexical-only mode through the same code path as
-/// `pipeline search` and the MCP tool, and judges each ranked list per message.
+/// Syncs `set`'s data dir, asks every question in hybrid, semantic-only and lexical-only mode through the same
+/// code path as `pipeline search` and the MCP tool, judges each ranked list per message, calibrates the weak-match
+/// cut-off with `off_topic`, and reports the figures (printed, and written as JSON). Returns every stored point.
 fn evaluate(
     mut set: QuestionSet,
     embedder: &mut Embedder,
-    sync_seconds: f64,
-) -> anyhow::Result<Evaluated> {
+    off_topic: &[String],
+) -> anyhow::Result<SearchIndex> {
+    let synced = Instant::now();
+    for (pipeline, source) in &set.sources {
+        sync(source, &set.data_dir, pipeline.as_deref())?;
+    }
+    let sync_seconds = synced.elapsed().as_secs_f64();
+
     // Labels are resolved against every stored point; questions are asked of what `pipeline search` opens (the
     // published index, which the sync's last run wrote).
     let loaded = SearchIndex::load(&pipeline::store::EmbeddedStore::open_reader(&set.data_dir)?)?;
@@ -249,6 +218,7 @@ fn evaluate(
         });
     }
     let search_seconds = started.elapsed().as_secs_f64();
+    let weak_matches = weak::measure(searched.as_ref(), embedder, &set.questions, off_topic)?;
 
     let mut scores = BTreeMap::new();
     for mode in SearchMode::ALL {
@@ -268,26 +238,13 @@ fn evaluate(
         per_question,
         sync_seconds,
         search_seconds,
-        weak_matches: None,
+        weak_matches,
     };
-    Ok(Evaluated {
-        results,
-        questions: set.questions,
-        searched,
-        loaded,
-        json: set.results,
-    })
-}
-
-/// Prints a set's figures (and the weak-match calibration, if measured) and writes them as JSON.
-fn report(results: &Results, json: &Path) -> anyhow::Result<()> {
-    print_report(results);
-    if let Some(weak) = &results.weak_matches {
-        weak::print(weak);
-    }
-    std::fs::write(json, serde_json::to_vec_pretty(results)?)?;
-    println!("\nwrote {}", json.display());
-    Ok(())
+    print_report(&results);
+    weak::print(&results.weak_matches);
+    std::fs::write(&set.results, serde_json::to_vec_pretty(&results)?)?;
+    println!("\nwrote {}", set.results.display());
+    Ok(loaded)
 }
 
 /// Brings the eval data dir up to date with the fixtures, resuming while a run reports work left (exit 75).
