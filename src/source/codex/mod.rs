@@ -59,6 +59,7 @@
 //! Nothing is held open but pending reasoning, so `flush` emits nothing; the whole state is serializable and
 //! a run resumes mid-file exactly as if it had never stopped.
 
+mod copies;
 mod decode;
 mod inter_agent;
 mod record;
@@ -72,6 +73,7 @@ use crate::redact::{Counts, Redactor};
 use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
 use crate::transcript::repair;
 use crate::transcript::{text as clean_text, tools as claude_tools, LineOutcome};
+use copies::{RecentMessages, Speaker};
 use decode::{Decoded, Record, Stream, UserPiece};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -84,8 +86,6 @@ const CALL_WINDOW: usize = 256;
 const MAX_CALL_ID_BYTES: usize = 256;
 const MAX_CALL_NAME_CHARS: usize = 256;
 const MAX_CALL_PATH_CHARS: usize = 4_096;
-/// How many recently emitted (role, text hash) pairs are remembered to skip their duplicate.
-const DEDUP_WINDOW: usize = 32;
 /// Most reasoning summaries held for the next message, and their most characters in all.
 const MAX_REASONING_ITEMS: usize = 8;
 const MAX_REASONING_CHARS: usize = 4_000;
@@ -109,9 +109,8 @@ pub struct CodexState {
     reasoning: VecDeque<String>,
     /// Recent tool calls, oldest first.
     calls: VecDeque<CallRef>,
-    /// Recently emitted prompts and answers whose copies in other streams may still come, oldest first: who
-    /// said it, the hash of its text, and the streams it was seen in ([`Stream::bit`]).
-    recent: VecDeque<(Speaker, u128, u8)>,
+    /// Recently emitted prompts and answers whose copies in other streams may still come.
+    recent: RecentMessages,
     /// The parent of each of the last turns (the message before its first), oldest first: where a rollback
     /// takes the conversation back to.
     turn_parents: VecDeque<Option<u128>>,
@@ -124,12 +123,6 @@ struct CallRef {
     call_id: String,
     name: String,
     file_path: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum Speaker {
-    User,
-    Assistant,
 }
 
 /// A message before its identity is assigned.
@@ -249,7 +242,9 @@ impl CodexAssembler {
             Record::Assistant { text, dedup, turn } => {
                 let text = clean_text::clean(&text);
                 if let Some(stream) = dedup.filter(|_| !text.is_empty()) {
-                    if let Some(earlier) = self.seen(Speaker::Assistant, stream, &text) {
+                    if let Some(earlier) =
+                        self.state.recent.copy_of(Speaker::Assistant, stream, &text)
+                    {
                         // Codex 0.40 writes an answer's event, then its reasoning, then its response item: the
                         // reasoning is the answer's, which is already emitted, so it is a message of its own,
                         // beside the answer, rather than lost at the next prompt.
@@ -372,7 +367,12 @@ impl CodexAssembler {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
-        if self.seen(Speaker::User, stream, &key).is_some() {
+        if self
+            .state
+            .recent
+            .copy_of(Speaker::User, stream, &key)
+            .is_some()
+        {
             return;
         }
         // Codex counts no turn for a message holding a contextual fragment (a `!command`, injected context).
@@ -447,41 +447,6 @@ impl CodexAssembler {
             ..Draft::new(MessageKind::ToolResult, format!("{label}\n{body}"))
         };
         self.emit(at, draft, out);
-    }
-
-    /// Whether `text` said by `who` in `stream` is the copy of a recent message written in another stream: then
-    /// the streams it was seen in before ([`Stream::bit`]s); otherwise it is remembered as a new message. A
-    /// message repeated in one stream is new each time.
-    fn seen(&mut self, who: Speaker, stream: Stream, text: &str) -> Option<u8> {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(match who {
-            Speaker::User => b"user\0",
-            Speaker::Assistant => b"assistant\0",
-        });
-        hasher.update(text.as_bytes());
-        let mut b = [0u8; 16];
-        b.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-        let hash = u128::from_le_bytes(b);
-        let bit = stream.bit();
-        // The newest message with this text not yet seen in this stream: this is its copy.
-        let copy_of = self
-            .state
-            .recent
-            .iter_mut()
-            .rev()
-            .find(|e| e.0 == who && e.1 == hash && e.2 & bit == 0);
-        if let Some(entry) = copy_of {
-            let earlier = entry.2;
-            entry.2 |= bit;
-            return Some(earlier);
-        }
-        if who == Speaker::User {
-            // A new prompt: Codex writes a message's copies together, never across a prompt, so nothing before
-            // this one waits for a copy any more (an answer said again in the next turn is a new message).
-            self.state.recent.clear();
-        }
-        push_bounded(&mut self.state.recent, (who, hash, bit), DEDUP_WINDOW);
-        None
     }
 
     fn hold_reasoning(&mut self, summary: &str) {
