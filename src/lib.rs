@@ -14,6 +14,7 @@ pub mod embedder;
 pub mod enhance;
 pub mod error;
 pub mod exclude;
+pub mod file_names;
 pub mod forget;
 pub mod health;
 pub mod history;

@@ -16,4 +16,5 @@ pub mod words;
 /// dir holding points of another version is re-indexed by the next run (see `crate::reindex`).
 /// Version 6: secrets are redacted as lines are read (`crate::redact`).
 /// Version 7: a worktree's project name is its repository's ([`project`]).
-pub const ENHANCER_VERSION: u32 = 7;
+/// Version 8: a shell command's call and result touch the first file it names (`crate::file_names`).
+pub const ENHANCER_VERSION: u32 = 8;

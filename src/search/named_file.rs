@@ -4,6 +4,8 @@
 //! messages that read, wrote or edited it. BM25 alone ranks them among every message that merely mentions the
 //! path (a `git status` listing, a test run, a summary), so a message whose tool call names the file gets a boost.
 
+use crate::file_names::looks_like_file;
+
 /// The file names and paths in a query: a token with a `/` and a file-like last part (`src/list_utils.rs`,
 /// `assets/js/app.js`), a bare name with an extension (`hello.sh`), or a dotfile (`.gitignore`).
 pub fn named_files(query: &str) -> Vec<String> {
@@ -19,34 +21,6 @@ pub fn named_files(query: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn looks_like_file(token: &str) -> bool {
-    let last = token.rsplit('/').next().unwrap_or(token);
-    let plain = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    };
-    if !plain(last) || token.contains("://") {
-        return false;
-    }
-    if let Some(dotfile) = last.strip_prefix('.') {
-        return dotfile.len() >= 2
-            && !dotfile.contains('.')
-            && dotfile.chars().any(|c| c.is_ascii_alphabetic());
-    }
-    match last.rsplit_once('.') {
-        // An ellipsis ("wait...why") is no extension.
-        Some((stem, ext)) => {
-            !stem.ends_with('.')
-                && stem.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= 2
-                && (1..=10).contains(&ext.len())
-                && ext.chars().any(|c| c.is_ascii_alphabetic())
-                && ext.chars().all(|c| c.is_ascii_alphanumeric())
-        }
-        None => false,
-    }
 }
 
 /// Whether `path` (as a tool call named it, usually absolute) is the file `named`: equal, or ending with it at a

@@ -38,6 +38,7 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
             .iter()
             .find_map(|k| o.get(*k).and_then(Value::as_str))
             .map(str::to_string)
+            .or_else(|| first_file_of_command(o.get("command")?.as_str()?))
     });
     let mut parts: Vec<String> = Vec::new();
     if let Some(o) = obj {
@@ -73,10 +74,22 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
     }
 }
 
-/// How a tool call reads in the embedded text of an assistant message.
+/// The first file a shell command names (`cat src/app.ts | head`): the file such a call touches.
+pub fn first_file_of_command(command: &str) -> Option<String> {
+    crate::file_names::files_in_command(command)
+        .into_iter()
+        .next()
+}
+
+/// How a tool call reads in the embedded text of an assistant message. The file is named after the tool, unless
+/// it is the one the call's shell command names (the command already shows it).
 pub fn render_call(call: &ToolCall) -> String {
     let mut out = format!("[tool: {}]", call.name);
-    if let Some(p) = &call.file_path {
+    if let Some(p) = call
+        .file_path
+        .as_ref()
+        .filter(|p| first_file_of_command(&call.input_summary).as_ref() != Some(*p))
+    {
         out.push(' ');
         out.push_str(p);
     }
@@ -123,6 +136,27 @@ mod tests {
             render_call(&call),
             "[tool: Bash]\ncargo test --all\nRun tests"
         );
+    }
+
+    #[test]
+    fn a_shell_command_touches_the_first_file_it_names_without_naming_it_twice() {
+        let call = tool_call(
+            "Bash",
+            Some(&json!({"command": "cat src/main.rs | head -40", "description": "Show main"})),
+        );
+        assert_eq!(call.file_path.as_deref(), Some("src/main.rs"));
+        assert_eq!(
+            render_call(&call),
+            "[tool: Bash]\ncat src/main.rs | head -40\nShow main",
+            "the text is what it was before the file was known"
+        );
+        // A path argument still comes first, and is still named.
+        let call = tool_call(
+            "Grep",
+            Some(&json!({"pattern": "fn main", "path": "/repo/src/lib.rs"})),
+        );
+        assert_eq!(call.file_path.as_deref(), Some("/repo/src/lib.rs"));
+        assert_eq!(render_call(&call), "[tool: Grep] /repo/src/lib.rs\nfn main");
     }
 
     #[test]

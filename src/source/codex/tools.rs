@@ -1,6 +1,7 @@
 //! Tool calls and their outputs: the input that matters (a shell script, a patch, a query), the file a patch
 //! touches, and the text and error status of an output in each of the shapes Codex has written.
 
+use crate::transcript::tools as claude_tools;
 use serde_json::{Map, Value};
 
 /// Marks a patch in a tool input (`apply_patch` as a custom tool, a function argument or a shell heredoc).
@@ -21,14 +22,24 @@ pub struct CallParts {
 }
 
 impl CallParts {
+    /// The file is the one a patch or a path argument names, else the first one a shell command names (Codex
+    /// reads files with `sed -n`, `nl` and `cat`).
     fn new(name: &str, input: String, args: Option<&Value>) -> CallParts {
-        let file_path = patch_file(&input).or_else(|| {
-            let obj = args.and_then(Value::as_object)?;
-            PATH_KEYS
-                .iter()
-                .find_map(|k| obj.get(*k).and_then(Value::as_str))
-                .map(str::to_string)
-        });
+        let obj = args.and_then(Value::as_object);
+        let is_command = name == "local_shell"
+            || obj.is_some_and(|o| o.contains_key("command") || o.contains_key("cmd"));
+        let file_path = patch_file(&input)
+            .or_else(|| {
+                PATH_KEYS
+                    .iter()
+                    .find_map(|k| obj?.get(*k).and_then(Value::as_str))
+                    .map(str::to_string)
+            })
+            .or_else(|| {
+                is_command
+                    .then(|| claude_tools::first_file_of_command(&input))
+                    .flatten()
+            });
         CallParts {
             name: name.to_string(),
             input,
@@ -285,5 +296,35 @@ fn push_tools(items: &[Value], depth: usize, lines: &mut Vec<String>) {
                 push_tools(sub, depth + 1, lines);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_shell_call_shape_touches_the_file_its_command_reads() {
+        let argv = json!({"command": ["bash", "-lc", "nl -ba src/app.ts | sed -n '1,80p'"]});
+        let p = function_call("shell", Some(&Value::String(argv.to_string())));
+        assert_eq!(p.file_path.as_deref(), Some("src/app.ts"));
+        let p = function_call(
+            "exec_command",
+            Some(&json!({"cmd": "rg -n TeamSheet apps/page.tsx"})),
+        );
+        assert_eq!(p.file_path.as_deref(), Some("apps/page.tsx"));
+        let p = local_shell_call(Some(&json!({"command": ["cat", "README.md"]})));
+        assert_eq!(p.file_path.as_deref(), Some("README.md"));
+        // A patch names its file first, even in a heredoc.
+        let script = "cat notes.md; apply_patch <<'EOF'\n*** Begin Patch\n*** Update File: src/lib.rs\n*** End Patch\nEOF";
+        let p = function_call("shell", Some(&json!({"command": ["bash", "-lc", script]})));
+        assert_eq!(p.file_path.as_deref(), Some("src/lib.rs"));
+        // A tool that runs no command names no file by its text.
+        let p = function_call(
+            "update_plan",
+            Some(&json!({"explanation": "read main.rs", "plan": []})),
+        );
+        assert_eq!(p.file_path, None);
     }
 }

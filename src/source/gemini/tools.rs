@@ -2,6 +2,7 @@
 //! call touches, and the text and error status of a `functionResponse`.
 
 use super::decode::what;
+use crate::transcript::tools as claude_tools;
 use serde_json::{Map, Value};
 
 /// Argument keys naming the file (or directory) a call touches, in order of preference.
@@ -63,12 +64,19 @@ pub fn call_parts(name: &str, args: Option<&Value>) -> CallParts {
 }
 
 fn render_object(o: &Map<String, Value>) -> (String, Option<String>) {
-    let file_path = PATH_KEYS.iter().find_map(|k| {
-        o.get(*k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
+    // A shell command's file is the first one it names, else the directory it runs in.
+    let named_by_command = o
+        .get("command")
+        .and_then(Value::as_str)
+        .and_then(claude_tools::first_file_of_command);
+    let file_path = named_by_command.or_else(|| {
+        PATH_KEYS.iter().find_map(|k| {
+            o.get(*k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+        })
     });
     let mut parts: Vec<String> = Vec::new();
     for key in SALIENT_KEYS {
@@ -190,6 +198,20 @@ mod tests {
         );
         assert_eq!(p.input, "ls -F\nList files.");
         assert_eq!(p.file_path, None);
+        let p = call_parts(
+            "run_shell_command",
+            Some(&json!({"command": "cat notes.txt && wc -l data.csv", "dir_path": "/p"})),
+        );
+        assert_eq!(
+            p.file_path.as_deref(),
+            Some("notes.txt"),
+            "the first file it names"
+        );
+        let p = call_parts(
+            "run_shell_command",
+            Some(&json!({"command": "npm test", "dir_path": "/p"})),
+        );
+        assert_eq!(p.file_path.as_deref(), Some("/p"), "else where it runs");
     }
 
     #[test]

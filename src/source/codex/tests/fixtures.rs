@@ -175,9 +175,17 @@ fn results_are_joined_to_their_calls() {
     }
     let out = messages(FILE_0924A);
     let patch_file = "apps/spectora-labs/src/domain/teams/services/getTeamsWithStats.ts";
+    let is_patch = |m: &Message| {
+        m.tool_calls
+            .first()
+            .is_some_and(|c| c.input_summary.contains("*** Begin Patch"))
+    };
     let call = out
         .iter()
-        .position(|m| m.tool_calls.first().and_then(|c| c.file_path.as_deref()) == Some(patch_file))
+        .position(|m| {
+            is_patch(m)
+                && m.tool_calls.first().and_then(|c| c.file_path.as_deref()) == Some(patch_file)
+        })
         .unwrap_or_else(|| panic!("no apply_patch call"));
     assert!(out[call].tool_calls[0]
         .input_summary
@@ -188,10 +196,27 @@ fn results_are_joined_to_their_calls() {
     assert!(!result.is_error);
     assert_eq!(
         out.iter()
-            .filter(|m| m.tool_calls.first().is_some_and(|c| c.file_path.is_some()))
+            .filter(|m| is_patch(m) && m.tool_calls[0].file_path.is_some())
             .count(),
         29,
         "every apply_patch heredoc names its file"
+    );
+    // A file read with a shell command is touched by the call and its result.
+    let read = "apps/spectora-labs/src/app/(protected)/settings/teams/components/TeamSheet.tsx";
+    let call = out
+        .iter()
+        .position(|m| {
+            m.tool_calls.first().is_some_and(|c| {
+                c.input_summary == format!("sed -n '1,200p' '{read}'")
+                    && c.file_path.as_deref() == Some(read)
+            })
+        })
+        .unwrap_or_else(|| panic!("no sed read of {read}"));
+    assert_eq!(out[call + 1].result_files, [read]);
+    assert!(
+        !out[call].text.contains(&format!("] {read}")),
+        "the command shows the file; it is not named again: {}",
+        out[call].text
     );
     let rejected = out
         .iter()

@@ -1,0 +1,71 @@
+//! What looks like a file name, in a query or in a shell command. Search asks it of a question ("what did we
+//! change in `src/list_utils.rs`?"), and the sources ask it of the words of a shell command, so that a file read
+//! with `sed -n '1,80p' src/app.ts` counts as touched, as one read with a `Read` tool does.
+
+mod shell;
+
+pub use shell::files_in_command;
+
+/// Whether `token` is a file name or path: a last part with an extension (`src/list_utils.rs`, `hello.sh`), or a
+/// dotfile (`.gitignore`). A directory, a URL, a version (`1.2.3`) and a bare word are not.
+pub fn looks_like_file(token: &str) -> bool {
+    let last = token.rsplit('/').next().unwrap_or(token);
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    if !plain(last) || token.contains("://") {
+        return false;
+    }
+    if let Some(dotfile) = last.strip_prefix('.') {
+        return dotfile.len() >= 2
+            && !dotfile.contains('.')
+            && dotfile.chars().any(|c| c.is_ascii_alphabetic());
+    }
+    match last.rsplit_once('.') {
+        // An ellipsis ("wait...why") is no extension.
+        Some((stem, ext)) => {
+            !stem.ends_with('.')
+                && stem.chars().filter(|c| c.is_ascii_alphanumeric()).count() >= 2
+                && (1..=10).contains(&ext.len())
+                && ext.chars().any(|c| c.is_ascii_alphabetic())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_names_with_extensions_and_dotfiles_are_files() {
+        for t in [
+            "src/list_utils.rs",
+            "hello.sh",
+            ".gitignore",
+            "/tmp/a-b.test.ts",
+        ] {
+            assert!(looks_like_file(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn directories_urls_versions_and_words_are_not() {
+        for t in [
+            "src/",
+            "src",
+            "https://example.com/a.js",
+            "1.2.3",
+            "v1.2",
+            "wait...why",
+            "..",
+            "*.rs",
+            "",
+        ] {
+            assert!(!looks_like_file(t), "{t}");
+        }
+    }
+}
