@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod embedding;
+pub mod head_noise;
 pub mod lists;
 pub mod project;
 pub mod quality;
@@ -17,4 +18,5 @@ pub mod words;
 /// Version 6: secrets are redacted as lines are read (`crate::redact`).
 /// Version 7: a worktree's project name is its repository's ([`project`]).
 /// Version 8: a shell command's call and result touch the first file it names (`crate::file_names`).
-pub const ENHANCER_VERSION: u32 = 8;
+/// Version 9: environment noise at the head of tool results is left out of their embeddings ([`head_noise`]).
+pub const ENHANCER_VERSION: u32 = 9;

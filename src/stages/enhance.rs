@@ -6,6 +6,7 @@
 use super::ResumeState;
 use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
 use crate::embedder::MODEL_ID;
+use crate::enhance::head_noise::{without_noise, HeadNoise};
 use crate::enhance::words::{self, Words};
 use crate::enhance::{code, embedding, quality, sentiment, solution, topics, ENHANCER_VERSION};
 use crate::ids;
@@ -25,6 +26,8 @@ const MAX_WALK: usize = 64;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnhancerState {
     nodes: VecDeque<Node>,
+    /// The head lines of this transcript's tool results, counted to leave environment noise out of embeddings.
+    head_noise: HeadNoise,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,7 +171,17 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         MessageKind::Human => Some(embedding::context_of(&m.text)),
         _ => state.prompt_above(parent).map(str::to_string),
     };
-    let embed_texts = embedding::embed_texts(m.kind, &parsed.chunks, prompt.as_deref());
+    let mut embed_texts = embedding::embed_texts(m.kind, &parsed.chunks, prompt.as_deref());
+    if m.kind == MessageKind::ToolResult {
+        let output = match m.text.split_once('\n') {
+            Some((label, rest)) if label.starts_with("[result") => rest,
+            _ => m.text.as_str(),
+        };
+        let noise = state.head_noise.observe(output);
+        if let (Some(Some(first)), Some(chunk)) = (embed_texts.first_mut(), parsed.chunks.first()) {
+            *first = without_noise(chunk, &noise);
+        }
+    }
     state.record(Node {
         message_id: m.message_id.as_u128(),
         parent,
@@ -344,6 +357,39 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn noise_opening_every_tool_result_leaves_the_embedding_but_not_the_text() {
+        let noise = "/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted";
+        let mut state = EnhancerState::default();
+        let mut embedded = Vec::new();
+        for (i, listing) in ["src/app.ts", "README.md", "Cargo.toml", "package.json"]
+            .iter()
+            .enumerate()
+        {
+            let text = format!("[result: shell]\n{noise}\n{listing}");
+            let mut out = Vec::new();
+            let uuid = format!("t{i}");
+            enhance_message(
+                &mut state,
+                &message(&uuid, None, MessageKind::ToolResult, &text, &[]),
+                &mut out,
+            );
+            let Some(Enhanced::Chunk(c)) = out.first() else {
+                panic!("no chunk for {listing}")
+            };
+            assert_eq!(c.payload.text, text, "the stored text keeps the noise");
+            embedded.push(c.embed_text.clone());
+        }
+        assert!(embedded[..3]
+            .iter()
+            .all(|e| e.as_deref().is_some_and(|e| e.contains(noise))));
+        assert_eq!(
+            embedded[3].as_deref(),
+            Some("[result: shell]\npackage.json"),
+            "it opened three earlier outputs"
+        );
     }
 
     #[test]

@@ -1,0 +1,205 @@
+//! Environment noise at the head of tool results. A login shell whose profile fails in a sandbox prints the
+//! same warnings before every command's output (Codex CLI on macOS: `brew.sh: line 60: cannot create temp file
+//! for here document: Operation not permitted`, before each of the 57 outputs of one fixture rollout). Embedded,
+//! that noise makes every output alike in meaning and hides what each one says. The lines that opened several
+//! earlier, different outputs of the same transcript are left out of what the model embeds; the stored text,
+//! which lexical search and the snippet read, keeps them.
+//!
+//! The counts are a transcript's own and travel in its checkpoint (the enhancer's state), so a run that resumes
+//! mid-file leaves out the same lines as an uninterrupted one.
+
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// How many lines at the head of an output are counted and may be left out.
+const HEAD_LINES: usize = 8;
+/// A head line is noise once it opened this many earlier, different outputs.
+const MIN_EARLIER_OUTPUTS: u32 = 3;
+/// Shorter lines (`}`, `OK`, `---`) are never counted: they say too little to be anyone's noise.
+const MIN_LINE_CHARS: usize = 12;
+/// Most distinct head lines counted, and most outputs remembered to count a repeated output once.
+const MAX_COUNTED_LINES: usize = 512;
+const MAX_REMEMBERED_OUTPUTS: usize = 256;
+
+/// The head lines of one transcript's tool results, counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeadNoise {
+    /// (hash of a trimmed head line, how many different outputs it opened), oldest first.
+    lines: Vec<(u64, u32)>,
+    /// Hashes of the last outputs counted: an output seen again (a message emitted twice, the same command run
+    /// twice) is not counted again.
+    outputs: VecDeque<u64>,
+}
+
+impl HeadNoise {
+    /// The leading lines of `output` that are noise (each opened at least [`MIN_EARLIER_OUTPUTS`] earlier,
+    /// different outputs; blank lines among them go too); then counts this output's head lines.
+    pub fn observe(&mut self, output: &str) -> Vec<String> {
+        let head: Vec<&str> = output.lines().take(HEAD_LINES).collect();
+        let mut noise: Vec<String> = head
+            .iter()
+            .take_while(|line| line.trim().is_empty() || self.is_noise(line))
+            .map(|line| line.to_string())
+            .collect();
+        // Trailing blank lines are the output's, not the noise's.
+        while noise.last().is_some_and(|l| l.trim().is_empty()) {
+            noise.pop();
+        }
+        let output_hash = hash(output);
+        if !self.outputs.contains(&output_hash) {
+            if self.outputs.len() >= MAX_REMEMBERED_OUTPUTS {
+                self.outputs.pop_front();
+            }
+            self.outputs.push_back(output_hash);
+            let mut counted: Vec<u64> = Vec::new();
+            for line in head.iter().map(|l| l.trim()) {
+                if line.chars().count() < MIN_LINE_CHARS {
+                    continue;
+                }
+                let h = hash(line);
+                if !counted.contains(&h) {
+                    counted.push(h);
+                    self.count(h);
+                }
+            }
+        }
+        noise
+    }
+
+    fn is_noise(&self, line: &str) -> bool {
+        let h = hash(line.trim());
+        self.lines
+            .iter()
+            .any(|(l, n)| *l == h && *n >= MIN_EARLIER_OUTPUTS)
+    }
+
+    fn count(&mut self, h: u64) {
+        if let Some(entry) = self.lines.iter_mut().find(|(l, _)| *l == h) {
+            entry.1 = entry.1.saturating_add(1);
+            return;
+        }
+        if self.lines.len() >= MAX_COUNTED_LINES {
+            // Lines seen once make room first, the oldest of them first; then the oldest line.
+            match self.lines.iter().position(|(_, n)| *n == 1) {
+                Some(i) => self.lines.remove(i),
+                None => self.lines.remove(0),
+            };
+        }
+        self.lines.push((h, 1));
+    }
+}
+
+/// A stable 64-bit hash (it is saved in checkpoints, so it must not change between runs or builds).
+fn hash(text: &str) -> u64 {
+    let digest = blake3::hash(text.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest.as_bytes()[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// `chunk` without the `noise` lines that follow its first line (the result's `[result: ...]` label) or open it,
+/// in order; the chunk as it is when they are not there.
+pub fn without_noise(chunk: &str, noise: &[String]) -> String {
+    if noise.is_empty() {
+        return chunk.to_string();
+    }
+    let lines: Vec<&str> = chunk.lines().collect();
+    let start = usize::from(lines.first().is_some_and(|l| l.starts_with("[result")));
+    let mut skipped = 0;
+    let mut expected = noise.iter().peekable();
+    for line in &lines[start..] {
+        match expected.peek() {
+            Some(n) if n.trim() == line.trim() => {
+                expected.next();
+                skipped += 1;
+            }
+            _ => break,
+        }
+    }
+    if skipped == 0 {
+        return chunk.to_string();
+    }
+    lines[..start]
+        .iter()
+        .chain(&lines[start + skipped..])
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BREW: &str = "/opt/homebrew/Library/Homebrew/brew.sh: line 60: cannot create temp file for here document: Operation not permitted";
+    const PS: &str =
+        "/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted";
+
+    fn output(body: &str) -> String {
+        format!("{BREW}\n{PS}\n{body}")
+    }
+
+    #[test]
+    fn lines_that_opened_three_different_outputs_are_noise_from_the_fourth() {
+        let mut noise = HeadNoise::default();
+        for body in ["src/app.ts", "package.json", "M README.md"] {
+            assert!(noise.observe(&output(body)).is_empty(), "{body}");
+        }
+        assert_eq!(noise.observe(&output("fourth")), [BREW, PS]);
+        // Only at the head, in order, and the output's own lines stay.
+        assert_eq!(noise.observe(&format!("ok\n{BREW}")), Vec::<String>::new());
+        assert_eq!(noise.observe(&format!("{PS}\n\nlisting")), [PS]);
+    }
+
+    #[test]
+    fn the_same_output_again_and_short_lines_do_not_count() {
+        let mut noise = HeadNoise::default();
+        for _ in 0..5 {
+            assert!(noise.observe(&output("same")).is_empty());
+        }
+        for body in ["a", "b", "c", "d"] {
+            assert!(noise.observe(&format!("}}\nOK\n{body}")).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_count_survives_a_checkpoint() {
+        let mut whole = HeadNoise::default();
+        let mut resumed = HeadNoise::default();
+        for (i, body) in ["one", "two", "three", "four", "five"].iter().enumerate() {
+            let a = whole.observe(&output(body));
+            if i == 2 {
+                let bytes = crate::codec::bincode_bytes("test", &resumed).unwrap_or_default();
+                let config = bincode::config::standard();
+                resumed = bincode::serde::decode_from_slice(&bytes, config)
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            assert_eq!(resumed.observe(&output(body)), a, "{body}");
+        }
+    }
+
+    #[test]
+    fn counted_lines_stay_bounded() {
+        let mut noise = HeadNoise::default();
+        for i in 0..(MAX_COUNTED_LINES * 3) {
+            noise.observe(&format!("a distinct head line number {i}\nbody"));
+        }
+        assert!(noise.lines.len() <= MAX_COUNTED_LINES);
+        assert!(noise.outputs.len() <= MAX_REMEMBERED_OUTPUTS);
+    }
+
+    #[test]
+    fn noise_leaves_the_embedded_chunk_but_not_the_label() {
+        let chunk = format!("[result: shell]\n{BREW}\n{PS}\nexport const x = 1;");
+        assert_eq!(
+            without_noise(&chunk, &[BREW.to_string(), PS.to_string()]),
+            "[result: shell]\nexport const x = 1;"
+        );
+        assert_eq!(without_noise(&chunk, &[]), chunk);
+        assert_eq!(
+            without_noise("[result: shell]\nother", &[BREW.to_string()]),
+            "[result: shell]\nother"
+        );
+    }
+}
