@@ -6,6 +6,7 @@ use super::named_file::{is_named, named_files};
 use super::quoted::{Quotation, QuotedQuery};
 use crate::payload::Payload;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Largest effect of each boost (+10%).
 const MAX_BOOST: f32 = 0.10;
@@ -15,6 +16,11 @@ const NAMED_FILE_EVIDENCE: f32 = 0.5;
 /// The boost of a chunk that quotes the query (its words in one run: a pasted error or command, where it
 /// occurred): `e^QUOTED_QUERY_EVIDENCE`, the same evidence as a named file.
 const QUOTED_QUERY_EVIDENCE: f32 = NAMED_FILE_EVIDENCE;
+/// A quotation of the query in more candidate messages than this is evidence spread over them: each gets
+/// `MAX_QUOTING_MESSAGES / n` of it. A line that 45 outputs print (a shell profile's warning before every command)
+/// says nothing of where the query's error occurred, yet raised all 45 above the message explaining it (`make
+/// eval`: a028 7th -> 2nd); the Claude Code set's errors, quoted by a few messages each, keep their boost whole.
+const MAX_QUOTING_MESSAGES: usize = 10;
 /// Recency half-life scale, days.
 const RECENCY_DAYS: f32 = 30.0;
 
@@ -36,6 +42,8 @@ pub(super) fn boosted(fused: f32, boosts: &[Boost]) -> f32 {
 pub(super) struct Boosting<'a> {
     named_files: Vec<String>,
     quoted: Option<QuotedQuery>,
+    /// The share of a quotation's evidence each quoting message gets ([`Boosting::weigh_quotations`]).
+    quotation_weight: f32,
     now_unix: i64,
     /// The caller's checkout (as `--here` means it), unless the search already names its project.
     current_project: Option<&'a str>,
@@ -46,9 +54,25 @@ impl<'a> Boosting<'a> {
         Boosting {
             named_files: named_files(query),
             quoted: QuotedQuery::of(query),
+            quotation_weight: 1.0,
             now_unix,
             current_project,
         }
+    }
+
+    /// Counts the candidate messages among `candidates` that quote the query, and spreads a quotation's evidence
+    /// over them when they are more than [`MAX_QUOTING_MESSAGES`].
+    pub(super) fn weigh_quotations<'p>(&mut self, candidates: impl Iterator<Item = &'p Payload>) {
+        let Some(quoted) = &self.quoted else { return };
+        let quoting: HashSet<&str> = candidates
+            .filter(|p| quoted.quotation_in(&p.text).is_some())
+            .map(|p| p.message_id.as_str())
+            .collect();
+        self.quotation_weight = if quoting.len() > MAX_QUOTING_MESSAGES {
+            MAX_QUOTING_MESSAGES as f32 / quoting.len() as f32
+        } else {
+            1.0
+        };
     }
 
     /// The boosts of the chunk `p`.
@@ -65,22 +89,23 @@ impl<'a> Boosting<'a> {
         }
         match self.quoted.as_ref().and_then(|q| q.quotation_in(&p.text)) {
             Some(Quotation::Whole { as_written }) => {
+                let evidence = QUOTED_QUERY_EVIDENCE * self.quotation_weight;
                 out.push(Boost {
                     name: "quotes_the_query",
-                    factor: QUOTED_QUERY_EVIDENCE.exp(),
+                    factor: evidence.exp(),
                 });
                 // Its punctuation too (a command's `2>&1 | head`): as much evidence again.
                 if as_written {
                     out.push(Boost {
                         name: "as_written",
-                        factor: QUOTED_QUERY_EVIDENCE.exp(),
+                        factor: evidence.exp(),
                     });
                 }
             }
             // Less evidence for less of the query: at most the whole quotation's.
             Some(Quotation::Part(share)) => out.push(Boost {
                 name: "quotes_part_of_the_query",
-                factor: (QUOTED_QUERY_EVIDENCE * share).exp(),
+                factor: (QUOTED_QUERY_EVIDENCE * share * self.quotation_weight).exp(),
             }),
             None => {}
         }
@@ -132,6 +157,44 @@ mod tests {
             assert!(boosted(fused, &boost) > boosted(fused, &[]), "{fused}");
             assert!((boosted(fused, &boost) - fused - (1.0 + MAX_BOOST).ln()).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn a_quotation_many_messages_hold_is_evidence_spread_over_them() {
+        use crate::store::embedded::tests::payload;
+        let query = "cannot create temp file for here document";
+        let quoting = |n: usize| -> Vec<Payload> {
+            (0..n)
+                .map(|i| {
+                    let mut p = payload("s", &format!("u{i}"), 0, 1);
+                    p.text = format!("brew.sh: line 60: {query}: Operation not permitted\n{i}");
+                    p
+                })
+                .collect()
+        };
+        let factor = |candidates: &[Payload]| {
+            let mut boosting = Boosting::new(query, 0, None);
+            boosting.weigh_quotations(candidates.iter());
+            let boosts = boosting.boosts(&candidates[0]);
+            boosts
+                .iter()
+                .find(|b| b.name == "quotes_the_query")
+                .map(|b| b.factor)
+        };
+        let whole = QUOTED_QUERY_EVIDENCE.exp();
+        assert_eq!(factor(&quoting(MAX_QUOTING_MESSAGES)), Some(whole));
+        let spread = factor(&quoting(4 * MAX_QUOTING_MESSAGES)).unwrap_or(0.0);
+        assert!(
+            (spread - (QUOTED_QUERY_EVIDENCE / 4.0).exp()).abs() < 1e-6,
+            "{spread}"
+        );
+        // Chunks of one message count once.
+        let mut one_message = quoting(MAX_QUOTING_MESSAGES);
+        for p in one_message.iter_mut() {
+            p.message_id = "m".into();
+        }
+        one_message.extend(quoting(MAX_QUOTING_MESSAGES - 1));
+        assert_eq!(factor(&one_message), Some(whole));
     }
 
     #[test]

@@ -152,7 +152,8 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     // The same-project boost, unless the search already names its project.
     let project_named = req.filter.project.is_some() || !req.filter.project_paths.is_empty();
     let current_project = req.current_project.as_deref().filter(|_| !project_named);
-    let boosting = Boosting::new(&req.query, req.now_unix, current_project);
+    let mut boosting = Boosting::new(&req.query, req.now_unix, current_project);
+    boosting.weigh_quotations(cands.iter().map(|c| &c.payload));
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
         // A write's acknowledgement stands for the call it acknowledges, if the search's filter takes the call.
