@@ -7,12 +7,13 @@
 //! cosine says a chunk is about something else, but missing words say little (a paraphrase's answer uses other
 //! words), so BM25 only ever adds. Measured on the labelled set (`make eval`, docs/search-quality.md): top-5 62 ->
 //! 67 of 92 and MRR@50 0.54 -> 0.61 over RRF (k = 60); BM25 counted only for a chunk, 67 -> 71 and 0.626 -> 0.648,
-//! paraphrases 14 -> 18 of 34. Weights other than equal gained nothing beyond noise on that set alone; with a
-//! second set (Codex and Gemini CLI), a question in plain words ([`super::plain_question`]) weighs the embedding
-//! 0.55 and BM25 0.45: its shared words are common ones, which code chunks match as readily as the answer.
+//! paraphrases 14 -> 18 of 34. Weights other than equal gained nothing beyond noise. For a question in plain
+//! words ([`super::plain_question`]) BM25 counts only for prose ([`Weighing::PLAIN_QUESTION`]): its shared words
+//! are common ones, which code, logs and commands match as readily as the answer.
 
 use super::corpus::Candidate;
 use super::rank::SearchMode;
+use crate::message::MessageKind;
 
 /// Smallest standard deviation used, absolute and relative to the mean: a list of one candidate (an identifier
 /// that occurs once) or of equal scores would otherwise divide by almost zero, and push every candidate outside it
@@ -20,30 +21,51 @@ use super::rank::SearchMode;
 const MIN_STD: f32 = 1e-3;
 const MIN_RELATIVE_STD: f32 = 0.1;
 
-/// The embedding's weight in a hybrid score of `query` (BM25's is the rest): 0.5, or `PLAIN_QUESTION_WEIGHT` for a
-/// question in plain words. Measured on both sets (docs/search-quality.md): 0.55 raised the Codex and Gemini set's
-/// top-5 and MRR and kept the Claude Code set's hybrid paraphrases above the embedding alone; 0.6 raised the
-/// former more but put the latter's paraphrase MRR below the embedding alone's.
-pub fn semantic_weight(query: &str) -> f32 {
-    if super::plain_question::is_plain_question(query) {
-        PLAIN_QUESTION_WEIGHT
-    } else {
-        EQUAL_WEIGHT
-    }
+/// How the two pieces of evidence weigh for one query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weighing {
+    /// The embedding's share of a hybrid score (BM25's is the rest).
+    pub semantic_weight: f32,
+    /// BM25 counts only for what people and the model wrote (prompts, answers, summaries), not for a tool's input or
+    /// output (calls, results, hook output).
+    pub lexical_on_prose_only: bool,
 }
 
-const EQUAL_WEIGHT: f32 = 0.5;
-const PLAIN_QUESTION_WEIGHT: f32 = 0.55;
+impl Weighing {
+    /// Equal weights, BM25 everywhere: any query but a plain question.
+    pub const EQUAL: Weighing = Weighing {
+        semantic_weight: 0.5,
+        lexical_on_prose_only: false,
+    };
+    /// A question in plain words ([`super::plain_question`]) asks about what was said: the common words it
+    /// shares with code, logs and commands ("screen" in `min-h-screen`, "cards" in a component's comment) are
+    /// coincidence, so BM25 counts only for prose. Measured on both sets (docs/search-quality.md): MRR 0.682 ->
+    /// 0.697 on the Claude Code set (paraphrases 0.368 -> 0.408) and 0.519 -> 0.547 on the Codex and Gemini
+    /// set. It replaces a heavier embedding weight (0.55), which had been the same correction made bluntly:
+    /// with prose-only BM25, 0.55 and 0.6 measured no better than equal weights.
+    pub const PLAIN_QUESTION: Weighing = Weighing {
+        semantic_weight: 0.5,
+        lexical_on_prose_only: true,
+    };
+
+    pub fn of(query: &str) -> Weighing {
+        if super::plain_question::is_plain_question(query) {
+            Weighing::PLAIN_QUESTION
+        } else {
+            Weighing::EQUAL
+        }
+    }
+}
 
 /// One score per candidate, in the same order (higher is better); `None` for a candidate the mode excludes
 /// (semantic-only ignores candidates only the lexical list holds, and the other way round). Every mode scores in
 /// z-score units, so boosts weigh the same in each. `list_limit` is how many candidates each list was asked for;
-/// `semantic_weight` is the embedding's share of a hybrid score (`semantic_weight`).
+/// `weighing` how a hybrid score weighs the two ([`Weighing::of`] the query).
 pub fn fused_scores(
     cands: &[Candidate],
     mode: SearchMode,
     list_limit: usize,
-    semantic_weight: f32,
+    weighing: Weighing,
 ) -> Vec<Option<f32>> {
     let semantic = Standardizer::of(
         cands
@@ -81,8 +103,13 @@ pub fn fused_scores(
             .map(|c| {
                 let listed = c.semantic_rank.is_some() || c.lexical_rank.is_some();
                 listed.then(|| {
-                    semantic_weight * semantic_evidence(c, &semantic)
-                        + (1.0 - semantic_weight) * lexical_evidence(c, &lexical_baseline)
+                    let lexical = if weighing.lexical_on_prose_only && is_tool_text(c) {
+                        0.0
+                    } else {
+                        lexical_evidence(c, &lexical_baseline)
+                    };
+                    weighing.semantic_weight * semantic_evidence(c, &semantic)
+                        + (1.0 - weighing.semantic_weight) * lexical
                 })
             })
             .collect(),
@@ -107,6 +134,14 @@ fn semantic_evidence(c: &Candidate, semantic: &Standardizer) -> f32 {
 /// embedding found clearly (`make eval`: a paraphrase first by cosine was 19th).
 fn lexical_evidence(c: &Candidate, baseline: &Standardizer) -> f32 {
     baseline.z(listed_bm25(c)).max(0.0)
+}
+
+/// A tool's input or output: a call, a result, a hook's output.
+fn is_tool_text(c: &Candidate) -> bool {
+    matches!(
+        c.payload.kind,
+        MessageKind::ToolCall | MessageKind::ToolResult | MessageKind::HookFeedback
+    )
 }
 
 /// A candidate's BM25, 0 outside the lexical list.
@@ -159,7 +194,7 @@ mod tests {
 
     /// Hybrid scores, `f32::MIN` for an unlisted candidate.
     fn hybrid_scores(cands: &[Candidate]) -> Vec<f32> {
-        fused_scores(cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT)
+        fused_scores(cands, SearchMode::Hybrid, LIMIT, Weighing::EQUAL)
             .into_iter()
             .map(|s| s.unwrap_or(f32::MIN))
             .collect()
@@ -254,7 +289,7 @@ mod tests {
             Some((1, 20.0)),
             || None,
         ));
-        let s = fused_scores(&cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT);
+        let s = fused_scores(&cands, SearchMode::Hybrid, LIMIT, Weighing::EQUAL);
         let lexical_only = s[9].unwrap_or(f32::MIN);
         assert!(!cands[9].has_cosine);
         assert!(
@@ -293,50 +328,61 @@ mod tests {
             cand(0, Some((1, 0.9)), None, 0.9),
             cand(1, None, Some((1, 7.0)), 0.1),
         ];
-        let semantic = fused_scores(&cands, SearchMode::Semantic, LIMIT, EQUAL_WEIGHT);
+        let semantic = fused_scores(&cands, SearchMode::Semantic, LIMIT, Weighing::EQUAL);
         assert!(
             semantic[0].is_some() && semantic[1].is_none(),
             "{semantic:?}"
         );
-        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT, EQUAL_WEIGHT);
+        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT, Weighing::EQUAL);
         assert!(lexical[0].is_none() && lexical[1].is_some(), "{lexical:?}");
-        let hybrid = fused_scores(&cands, SearchMode::Hybrid, LIMIT, EQUAL_WEIGHT);
+        let hybrid = fused_scores(&cands, SearchMode::Hybrid, LIMIT, Weighing::EQUAL);
         assert!(hybrid.iter().all(Option::is_some));
     }
 
     #[test]
-    fn a_plain_question_weighs_the_embedding_more() {
+    fn a_plain_question_is_recognized() {
         assert_eq!(
-            semantic_weight("where did I ask for a screen with little cards?"),
-            PLAIN_QUESTION_WEIGHT
+            Weighing::of("where did I ask for a screen with little cards?"),
+            Weighing::PLAIN_QUESTION
         );
-        assert_eq!(semantic_weight("TeamStatsCards"), EQUAL_WEIGHT);
-        // Thirty code chunks share a common word of the question (BM25 5.0-5.87, cosines 0.20-0.29); one of them
-        // also matches a second word (6.4) and is fairly close by cosine (0.36). The answer shares no word and is
-        // first by cosine (0.43). Equal weights put that code chunk first, the plain question's the answer.
-        let mut cands: Vec<Candidate> = (0..30u128)
+        assert_eq!(Weighing::of("TeamStatsCards"), Weighing::EQUAL);
+    }
+
+    #[test]
+    fn a_plain_question_counts_bm25_for_prose_only() {
+        // A tool result matches the question's words by far (BM25 9.0) and is a little closer by cosine than the
+        // assistant's answer, which matches one word (BM25 4.0); twenty chunks match weakly. Prose-only BM25
+        // puts the answer first.
+        let mut cands: Vec<Candidate> = (0..20u128)
             .map(|i| {
-                let cosine = 0.20 + 0.003 * i as f32;
-                let rank = 32 - i as usize;
+                let cosine = 0.20 + 0.005 * i as f32;
                 cand(
                     i + 3,
-                    Some((rank, cosine)),
-                    Some((rank - 1, 5.0 + 0.03 * i as f32)),
+                    Some((22 - i as usize, cosine)),
+                    Some((22 - i as usize, 1.0)),
                     cosine,
                 )
             })
             .collect();
-        cands.push(cand(1, Some((2, 0.36)), Some((1, 6.4)), 0.36));
-        cands.push(cand(2, Some((1, 0.43)), None, 0.43));
-        let order = |weight: f32| {
-            let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT, weight)
+        let mut tool = cand(1, Some((1, 0.45)), Some((1, 9.0)), 0.45);
+        tool.payload.kind = MessageKind::ToolResult;
+        let mut answer = cand(2, Some((2, 0.44)), Some((2, 4.0)), 0.44);
+        answer.payload.kind = MessageKind::Assistant;
+        cands.push(tool);
+        cands.push(answer);
+        let best = |weighing: Weighing| {
+            let s: Vec<f32> = fused_scores(&cands, SearchMode::Hybrid, LIMIT, weighing)
                 .into_iter()
                 .map(|s| s.unwrap_or(f32::MIN))
                 .collect();
-            let best = (0..s.len()).max_by(|&a, &b| s[a].total_cmp(&s[b]));
-            best.map(|i| cands[i].id.as_u128())
+            (0..s.len())
+                .max_by(|&a, &b| s[a].total_cmp(&s[b]))
+                .map(|i| cands[i].id.as_u128())
         };
-        assert_eq!(order(EQUAL_WEIGHT), Some(1));
-        assert_eq!(order(PLAIN_QUESTION_WEIGHT), Some(2));
+        assert_eq!(best(Weighing::EQUAL), Some(1));
+        assert_eq!(best(Weighing::PLAIN_QUESTION), Some(2));
+        // Lexical-only search is BM25 alone, whatever the question.
+        let lexical = fused_scores(&cands, SearchMode::Lexical, LIMIT, Weighing::PLAIN_QUESTION);
+        assert!(lexical[20].unwrap_or(f32::MIN) > lexical[21].unwrap_or(f32::MAX));
     }
 }

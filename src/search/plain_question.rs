@@ -1,7 +1,7 @@
 //! Whether a query is a question in plain words: phrased as a question, and naming no identifier, command flag,
 //! path, file, number, code punctuation or quoted text. Such a question was written from memory, in the asker's words; the words it shares
 //! with the history are mostly common ones ("screen", "first", "cards"), which a code chunk matches as readily as
-//! the answer does, so its embedding carries more of the evidence than its BM25 (`fuse`).
+//! the answer does, so its BM25 counts only for prose, not for tool calls and outputs (`fuse::Weighing`).
 
 use super::named_file::named_files;
 

@@ -6,7 +6,7 @@ pub use super::boost::Boost;
 use super::boost::{boosted, Boosting};
 use super::corpus::Corpus;
 use super::filter::Filter;
-use super::fuse::{fused_scores, semantic_weight};
+use super::fuse::{fused_scores, Weighing};
 use crate::error::Result;
 use crate::lexical;
 use crate::payload::Payload;
@@ -148,7 +148,7 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
 
     // Fuse, keep the best chunk of each message.
     let mut best: HashMap<String, Hit> = HashMap::new();
-    let scores = fused_scores(&cands, req.mode, CANDIDATES, semantic_weight(&req.query));
+    let scores = fused_scores(&cands, req.mode, CANDIDATES, Weighing::of(&req.query));
     // The same-project boost, unless the search already names its project.
     let project_named = req.filter.project.is_some() || !req.filter.project_paths.is_empty();
     let current_project = req.current_project.as_deref().filter(|_| !project_named);
