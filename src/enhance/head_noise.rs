@@ -26,16 +26,32 @@ const MAX_REMEMBERED_OUTPUTS: usize = 256;
 pub struct HeadNoise {
     /// (hash of a trimmed head line, how many different outputs it opened), oldest first.
     lines: Vec<(u64, u32)>,
-    /// Hashes of the last outputs counted: an output seen again (a message emitted twice, the same command run
-    /// twice) is not counted again.
-    outputs: VecDeque<u64>,
+    /// The last outputs seen: (hash of the output, its message, how many of its head lines were noise). An
+    /// output seen before (the same command run twice) is not counted again; a message seen again (emitted
+    /// twice) loses the lines it lost the first time.
+    outputs: VecDeque<(u64, u128, u8)>,
 }
 
 impl HeadNoise {
-    /// The leading lines of `output` that are noise (each opened at least [`MIN_EARLIER_OUTPUTS`] earlier,
-    /// different outputs; blank lines among them go too); then counts this output's head lines.
-    pub fn observe(&mut self, output: &str) -> Vec<String> {
+    /// The leading lines of `output`, the text of `message`, that are noise (each opened at least
+    /// [`MIN_EARLIER_OUTPUTS`] earlier, different outputs; blank lines among them go too); then counts this
+    /// output's head lines, unless the same output was counted before. A message seen again with the same output
+    /// loses the lines it lost then.
+    pub fn observe(&mut self, message: u128, output: &str) -> Vec<String> {
         let head: Vec<&str> = output.lines().take(HEAD_LINES).collect();
+        let output_hash = hash(output);
+        if let Some((_, _, n)) = self
+            .outputs
+            .iter()
+            .find(|(h, m, _)| *m == message && *h == output_hash)
+        {
+            return head
+                .iter()
+                .take(usize::from(*n))
+                .map(|l| l.to_string())
+                .collect();
+        }
+        let counted_before = self.outputs.iter().any(|(h, _, _)| *h == output_hash);
         let mut noise: Vec<String> = head
             .iter()
             .take_while(|line| line.trim().is_empty() || self.is_noise(line))
@@ -45,22 +61,24 @@ impl HeadNoise {
         while noise.last().is_some_and(|l| l.trim().is_empty()) {
             noise.pop();
         }
-        let output_hash = hash(output);
-        if !self.outputs.contains(&output_hash) {
-            if self.outputs.len() >= MAX_REMEMBERED_OUTPUTS {
-                self.outputs.pop_front();
+        if self.outputs.len() >= MAX_REMEMBERED_OUTPUTS {
+            self.outputs.pop_front();
+        }
+        // At most HEAD_LINES (8) lines: fits a byte.
+        let noise_lines = u8::try_from(noise.len()).unwrap_or(u8::MAX);
+        self.outputs.push_back((output_hash, message, noise_lines));
+        if counted_before {
+            return noise;
+        }
+        let mut counted: Vec<u64> = Vec::new();
+        for line in head.iter().map(|l| l.trim()) {
+            if line.chars().count() < MIN_LINE_CHARS {
+                continue;
             }
-            self.outputs.push_back(output_hash);
-            let mut counted: Vec<u64> = Vec::new();
-            for line in head.iter().map(|l| l.trim()) {
-                if line.chars().count() < MIN_LINE_CHARS {
-                    continue;
-                }
-                let h = hash(line);
-                if !counted.contains(&h) {
-                    counted.push(h);
-                    self.count(h);
-                }
+            let h = hash(line);
+            if !counted.contains(&h) {
+                counted.push(h);
+                self.count(h);
             }
         }
         noise
@@ -79,11 +97,19 @@ impl HeadNoise {
             return;
         }
         if self.lines.len() >= MAX_COUNTED_LINES {
-            // Lines seen once make room first, the oldest of them first; then the oldest line.
-            match self.lines.iter().position(|(_, n)| *n == 1) {
-                Some(i) => self.lines.remove(i),
-                None => self.lines.remove(0),
-            };
+            // Counts age: halved, and lines down to 0 forgotten, so that lines counted long ago (the heads of files
+            // read twice) make room, and noise that keeps coming keeps its count. If none went, the oldest of the
+            // least counted goes.
+            for entry in self.lines.iter_mut() {
+                entry.1 /= 2;
+            }
+            self.lines.retain(|(_, n)| *n > 0);
+            if self.lines.len() >= MAX_COUNTED_LINES {
+                let least = self.lines.iter().map(|(_, n)| *n).min().unwrap_or(0);
+                if let Some(i) = self.lines.iter().position(|(_, n)| *n == least) {
+                    self.lines.remove(i);
+                }
+            }
         }
         self.lines.push((h, 1));
     }
@@ -135,6 +161,12 @@ mod tests {
     const PS: &str =
         "/opt/homebrew/Library/Homebrew/cmd/shellenv.sh: line 18: /bin/ps: Operation not permitted";
 
+    /// A new message id.
+    fn id() -> u128 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        u128::from(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+
     fn output(body: &str) -> String {
         format!("{BREW}\n{PS}\n{body}")
     }
@@ -143,22 +175,25 @@ mod tests {
     fn lines_that_opened_three_different_outputs_are_noise_from_the_fourth() {
         let mut noise = HeadNoise::default();
         for body in ["src/app.ts", "package.json", "M README.md"] {
-            assert!(noise.observe(&output(body)).is_empty(), "{body}");
+            assert!(noise.observe(id(), &output(body)).is_empty(), "{body}");
         }
-        assert_eq!(noise.observe(&output("fourth")), [BREW, PS]);
+        assert_eq!(noise.observe(id(), &output("fourth")), [BREW, PS]);
         // Only at the head, in order, and the output's own lines stay.
-        assert_eq!(noise.observe(&format!("ok\n{BREW}")), Vec::<String>::new());
-        assert_eq!(noise.observe(&format!("{PS}\n\nlisting")), [PS]);
+        assert_eq!(
+            noise.observe(id(), &format!("ok\n{BREW}")),
+            Vec::<String>::new()
+        );
+        assert_eq!(noise.observe(id(), &format!("{PS}\n\nlisting")), [PS]);
     }
 
     #[test]
     fn the_same_output_again_and_short_lines_do_not_count() {
         let mut noise = HeadNoise::default();
         for _ in 0..5 {
-            assert!(noise.observe(&output("same")).is_empty());
+            assert!(noise.observe(id(), &output("same")).is_empty());
         }
         for body in ["a", "b", "c", "d"] {
-            assert!(noise.observe(&format!("}}\nOK\n{body}")).is_empty());
+            assert!(noise.observe(id(), &format!("}}\nOK\n{body}")).is_empty());
         }
     }
 
@@ -167,7 +202,8 @@ mod tests {
         let mut whole = HeadNoise::default();
         let mut resumed = HeadNoise::default();
         for (i, body) in ["one", "two", "three", "four", "five"].iter().enumerate() {
-            let a = whole.observe(&output(body));
+            let message = id();
+            let a = whole.observe(message, &output(body));
             if i == 2 {
                 let bytes = crate::codec::bincode_bytes("test", &resumed).unwrap_or_default();
                 let config = bincode::config::standard();
@@ -175,15 +211,55 @@ mod tests {
                     .map(|(s, _)| s)
                     .unwrap_or_else(|e| panic!("{e}"));
             }
-            assert_eq!(resumed.observe(&output(body)), a, "{body}");
+            assert_eq!(resumed.observe(message, &output(body)), a, "{body}");
         }
+    }
+
+    #[test]
+    fn a_message_seen_again_loses_what_it_lost_the_first_time() {
+        let mut noise = HeadNoise::default();
+        for body in ["one", "two"] {
+            noise.observe(id(), &output(body));
+        }
+        let (third, message) = (output("three"), id());
+        assert!(noise.observe(message, &third).is_empty());
+        assert!(
+            noise.observe(message, &third).is_empty(),
+            "the same message again: not its own earlier output"
+        );
+        assert_eq!(
+            noise.observe(id(), &third),
+            [BREW, PS],
+            "another message with the same output (a warning-only output, as every command printed)"
+        );
+        let (fourth, message) = (output("four"), id());
+        assert_eq!(noise.observe(message, &fourth), [BREW, PS]);
+        assert_eq!(noise.observe(message, &fourth), [BREW, PS]);
+    }
+
+    #[test]
+    fn noise_is_learned_after_the_table_fills_with_lines_seen_twice() {
+        let mut noise = HeadNoise::default();
+        // A long session reads 200 files twice (different outputs: the ranges differ), then the noise starts.
+        for round in 0..2 {
+            for file in 0..200 {
+                let head: String = (0..3)
+                    .map(|l| format!("file {file} line {l} of some source text\n"))
+                    .collect();
+                noise.observe(id(), &format!("{head}range {round}"));
+            }
+        }
+        for body in ["a1", "a2", "a3"] {
+            noise.observe(id(), &output(body));
+        }
+        assert_eq!(noise.observe(id(), &output("a4")), [BREW, PS]);
     }
 
     #[test]
     fn counted_lines_stay_bounded() {
         let mut noise = HeadNoise::default();
         for i in 0..(MAX_COUNTED_LINES * 3) {
-            noise.observe(&format!("a distinct head line number {i}\nbody"));
+            noise.observe(id(), &format!("a distinct head line number {i}\nbody"));
         }
         assert!(noise.lines.len() <= MAX_COUNTED_LINES);
         assert!(noise.outputs.len() <= MAX_REMEMBERED_OUTPUTS);

@@ -19,4 +19,6 @@ pub mod words;
 /// Version 7: a worktree's project name is its repository's ([`project`]).
 /// Version 8: a shell command's call and result touch the first file it names (`crate::file_names`).
 /// Version 9: environment noise at the head of tool results is left out of their embeddings ([`head_noise`]).
-pub const ENHANCER_VERSION: u32 = 9;
+/// Version 10: the shell-command files of version 8 skip directories, task names, modules, packages, option
+/// values and words holding a space or an expansion; a patch's file is named in its text again.
+pub const ENHANCER_VERSION: u32 = 10;

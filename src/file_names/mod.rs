@@ -3,8 +3,25 @@
 //! with `sed -n '1,80p' src/app.ts` counts as touched, as one read with a `Read` tool does.
 
 mod shell;
+mod shell_words;
 
 pub use shell::files_in_command;
+
+/// The tools whose input is a shell command, as Claude Code (`Bash`), Codex CLI and Gemini CLI name them.
+const SHELL_TOOLS: [&str; 7] = [
+    "Bash",
+    "shell",
+    "local_shell",
+    "exec_command",
+    "shell_command",
+    "container.exec",
+    "run_shell_command",
+];
+
+/// Whether the tool `name` runs a shell command.
+pub fn is_shell_tool(name: &str) -> bool {
+    SHELL_TOOLS.contains(&name)
+}
 
 /// Whether `token` is a file name or path: a last part with an extension (`src/list_utils.rs`, `hello.sh`), or a
 /// dotfile (`.gitignore`). A directory, a URL, a version (`1.2.3`) and a bare word are not.

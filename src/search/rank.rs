@@ -153,7 +153,14 @@ pub fn search(corpus: &dyn Corpus, query_vector: &[f32], req: &SearchRequest) ->
     let project_named = req.filter.project.is_some() || !req.filter.project_paths.is_empty();
     let current_project = req.current_project.as_deref().filter(|_| !project_named);
     let mut boosting = Boosting::new(&req.query, req.now_unix, current_project);
-    boosting.weigh_quotations(cands.iter().map(|c| &c.payload));
+    // Only the candidates this mode ranks.
+    boosting.weigh_quotations(
+        cands
+            .iter()
+            .zip(&scores)
+            .filter(|(_, s)| s.is_some())
+            .map(|(c, _)| &c.payload),
+    );
     for (c, fused) in cands.into_iter().zip(scores) {
         let Some(fused) = fused else { continue };
         // A write's acknowledgement stands for the call it acknowledges, if the search's filter takes the call.

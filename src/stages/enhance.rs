@@ -177,7 +177,7 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
             Some((label, rest)) if label.starts_with("[result") => rest,
             _ => m.text.as_str(),
         };
-        let noise = state.head_noise.observe(output);
+        let noise = state.head_noise.observe(m.message_id.as_u128(), output);
         if let (Some(Some(first)), Some(chunk)) = (embed_texts.first_mut(), parsed.chunks.first()) {
             *first = without_noise(chunk, &noise);
         }

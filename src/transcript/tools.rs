@@ -1,6 +1,7 @@
 //! Tool calls and tool results: the real `tool_use` name, the input that matters, and bounded output text.
 
 use super::text;
+use crate::file_names::is_shell_tool;
 use crate::message::ToolCall;
 use serde_json::Value;
 
@@ -38,7 +39,12 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
             .iter()
             .find_map(|k| o.get(*k).and_then(Value::as_str))
             .map(str::to_string)
-            .or_else(|| first_file_of_command(o.get("command")?.as_str()?))
+            .or_else(|| {
+                let command = o.get("command")?.as_str()?;
+                is_shell_tool(name)
+                    .then(|| first_file_of_command(command))
+                    .flatten()
+            })
     });
     let mut parts: Vec<String> = Vec::new();
     if let Some(o) = obj {
@@ -81,6 +87,13 @@ pub fn first_file_of_command(command: &str) -> Option<String> {
         .next()
 }
 
+/// Whether `call`'s file is the one its shell command names (and not a patch's, or a path argument's).
+fn file_is_the_command_s(call: &ToolCall, file: &str) -> bool {
+    is_shell_tool(&call.name)
+        && !call.input_summary.contains("*** Begin Patch")
+        && first_file_of_command(&call.input_summary).as_deref() == Some(file)
+}
+
 /// How a tool call reads in the embedded text of an assistant message. The file is named after the tool, unless
 /// it is the one the call's shell command names (the command already shows it).
 pub fn render_call(call: &ToolCall) -> String {
@@ -88,7 +101,7 @@ pub fn render_call(call: &ToolCall) -> String {
     if let Some(p) = call
         .file_path
         .as_ref()
-        .filter(|p| first_file_of_command(&call.input_summary).as_ref() != Some(*p))
+        .filter(|p| !file_is_the_command_s(call, p))
     {
         out.push(' ');
         out.push_str(p);
@@ -157,6 +170,23 @@ mod tests {
         );
         assert_eq!(call.file_path.as_deref(), Some("/repo/src/lib.rs"));
         assert_eq!(render_call(&call), "[tool: Grep] /repo/src/lib.rs\nfn main");
+        // A patch's file is named as before, whatever its text looks like to a shell.
+        let patch = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n-a\n+b\n*** End Patch";
+        let call = ToolCall {
+            name: "apply_patch".into(),
+            input_summary: patch.into(),
+            file_path: Some("src/lib.rs".into()),
+        };
+        assert_eq!(
+            render_call(&call),
+            format!("[tool: apply_patch] src/lib.rs\n{patch}")
+        );
+        // A tool that is not a shell takes no file from a `command` argument.
+        let call = tool_call(
+            "mcp__runner__run",
+            Some(&json!({"command": "cat notes.md"})),
+        );
+        assert_eq!(call.file_path, None);
     }
 
     #[test]

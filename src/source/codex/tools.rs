@@ -26,8 +26,7 @@ impl CallParts {
     /// reads files with `sed -n`, `nl` and `cat`).
     fn new(name: &str, input: String, args: Option<&Value>) -> CallParts {
         let obj = args.and_then(Value::as_object);
-        let is_command = name == "local_shell"
-            || obj.is_some_and(|o| o.contains_key("command") || o.contains_key("cmd"));
+        let is_command = crate::file_names::is_shell_tool(name);
         let file_path = patch_file(&input)
             .or_else(|| {
                 PATH_KEYS

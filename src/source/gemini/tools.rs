@@ -5,14 +5,9 @@ use super::decode::what;
 use crate::transcript::tools as claude_tools;
 use serde_json::{Map, Value};
 
-/// Argument keys naming the file (or directory) a call touches, in order of preference.
-const PATH_KEYS: [&str; 5] = [
-    "file_path",
-    "absolute_path",
-    "path",
-    "dir_path",
-    "notebook_path",
-];
+/// Argument keys naming the file a call touches, in order of preference; then the directory it lists or runs in.
+const FILE_KEYS: [&str; 4] = ["file_path", "absolute_path", "path", "notebook_path"];
+const DIRECTORY_KEYS: [&str; 1] = ["dir_path"];
 
 /// Argument keys worth showing, in order of preference (as the Claude Code renderer shows them). The text an
 /// edit replaced comes last, marked.
@@ -64,20 +59,23 @@ pub fn call_parts(name: &str, args: Option<&Value>) -> CallParts {
 }
 
 fn render_object(o: &Map<String, Value>) -> (String, Option<String>) {
-    // A shell command's file is the first one it names, else the directory it runs in.
-    let named_by_command = o
-        .get("command")
-        .and_then(Value::as_str)
-        .and_then(claude_tools::first_file_of_command);
-    let file_path = named_by_command.or_else(|| {
-        PATH_KEYS.iter().find_map(|k| {
+    // A path argument names the file; else a shell command's first file; else the directory a call runs in.
+    let argument = |keys: &[&str]| {
+        keys.iter().find_map(|k| {
             o.get(*k)
                 .and_then(Value::as_str)
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(str::to_string)
         })
-    });
+    };
+    let file_path = argument(&FILE_KEYS)
+        .or_else(|| {
+            o.get("command")
+                .and_then(Value::as_str)
+                .and_then(claude_tools::first_file_of_command)
+        })
+        .or_else(|| argument(&DIRECTORY_KEYS));
     let mut parts: Vec<String> = Vec::new();
     for key in SALIENT_KEYS {
         let Some(s) = o.get(key).and_then(Value::as_str).map(str::trim) else {
@@ -212,6 +210,23 @@ mod tests {
             Some(&json!({"command": "npm test", "dir_path": "/p"})),
         );
         assert_eq!(p.file_path.as_deref(), Some("/p"), "else where it runs");
+        let rendered = |p: CallParts| {
+            claude_tools::render_call(&crate::message::ToolCall {
+                name: p.name,
+                input_summary: p.input,
+                file_path: p.file_path,
+            })
+        };
+        assert_eq!(rendered(p), "[tool: run_shell_command] /p\nnpm test");
+        let p = call_parts(
+            "run_shell_command",
+            Some(&json!({"command": "cat notes.txt", "dir_path": "/p"})),
+        );
+        assert_eq!(
+            rendered(p),
+            "[tool: run_shell_command]\ncat notes.txt",
+            "the command shows its file; the directory is not named"
+        );
     }
 
     #[test]
