@@ -34,7 +34,7 @@ pub struct HeadNoise {
 
 impl HeadNoise {
     /// The leading lines of `output`, the text of `message`, that are noise (each opened at least
-    /// [`MIN_EARLIER_OUTPUTS`] earlier, different outputs; blank lines among them go too); then counts this
+    /// `MIN_EARLIER_OUTPUTS` (3) earlier, different outputs; blank lines among them go too); then counts this
     /// output's head lines, unless the same output was counted before. A message seen again with the same output
     /// loses the lines it lost then.
     pub fn observe(&mut self, message: u128, output: &str) -> Vec<String> {
