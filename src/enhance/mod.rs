@@ -20,5 +20,6 @@ pub mod words;
 /// Version 8: a shell command's call and result touch the first file it names (`crate::file_names`).
 /// Version 9: environment noise at the head of tool results is left out of their embeddings ([`head_noise`]).
 /// Version 10: the shell-command files of version 8 skip directories, task names, modules, packages, option
-/// values and words holding a space or an expansion; a patch's file is named in its text again.
+/// values and words holding a space or an expansion; a patch's file is named in its text again; only shell tools
+/// take a file from their command (Gemini CLI's other tools too, since before any release).
 pub const ENHANCER_VERSION: u32 = 10;

@@ -18,9 +18,13 @@ const SHELL_TOOLS: [&str; 7] = [
     "run_shell_command",
 ];
 
-/// Whether the tool `name` runs a shell command.
-pub fn is_shell_tool(name: &str) -> bool {
-    SHELL_TOOLS.contains(&name)
+/// The file a call of the tool `tool` touches by its shell command `command`: the first one the command names
+/// (`cat src/app.ts | head`), for a shell tool only.
+pub fn file_of_shell_call(tool: &str, command: &str) -> Option<String> {
+    if !SHELL_TOOLS.contains(&tool) {
+        return None;
+    }
+    files_in_command(command).into_iter().next()
 }
 
 /// Whether `token` is a file name or path: a last part with an extension (`src/list_utils.rs`, `hello.sh`), or a

@@ -1,7 +1,7 @@
 //! Tool calls and tool results: the real `tool_use` name, the input that matters, and bounded output text.
 
 use super::text;
-use crate::file_names::is_shell_tool;
+use crate::file_names::file_of_shell_call;
 use crate::message::ToolCall;
 use serde_json::Value;
 
@@ -39,12 +39,7 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
             .iter()
             .find_map(|k| o.get(*k).and_then(Value::as_str))
             .map(str::to_string)
-            .or_else(|| {
-                let command = o.get("command")?.as_str()?;
-                is_shell_tool(name)
-                    .then(|| first_file_of_command(command))
-                    .flatten()
-            })
+            .or_else(|| file_of_shell_call(name, o.get("command")?.as_str()?))
     });
     let mut parts: Vec<String> = Vec::new();
     if let Some(o) = obj {
@@ -80,18 +75,10 @@ pub fn tool_call(name: &str, input: Option<&Value>) -> ToolCall {
     }
 }
 
-/// The first file a shell command names (`cat src/app.ts | head`): the file such a call touches.
-pub fn first_file_of_command(command: &str) -> Option<String> {
-    crate::file_names::files_in_command(command)
-        .into_iter()
-        .next()
-}
-
 /// Whether `call`'s file is the one its shell command names (and not a patch's, or a path argument's).
 fn file_is_the_command_s(call: &ToolCall, file: &str) -> bool {
-    is_shell_tool(&call.name)
-        && !call.input_summary.contains("*** Begin Patch")
-        && first_file_of_command(&call.input_summary).as_deref() == Some(file)
+    !call.input_summary.contains("*** Begin Patch")
+        && file_of_shell_call(&call.name, &call.input_summary).as_deref() == Some(file)
 }
 
 /// How a tool call reads in the embedded text of an assistant message. The file is named after the tool, unless

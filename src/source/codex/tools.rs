@@ -1,7 +1,7 @@
 //! Tool calls and their outputs: the input that matters (a shell script, a patch, a query), the file a patch
 //! touches, and the text and error status of an output in each of the shapes Codex has written.
 
-use crate::transcript::tools as claude_tools;
+use crate::file_names::file_of_shell_call;
 use serde_json::{Map, Value};
 
 /// Marks a patch in a tool input (`apply_patch` as a custom tool, a function argument or a shell heredoc).
@@ -26,7 +26,6 @@ impl CallParts {
     /// reads files with `sed -n`, `nl` and `cat`).
     fn new(name: &str, input: String, args: Option<&Value>) -> CallParts {
         let obj = args.and_then(Value::as_object);
-        let is_command = crate::file_names::is_shell_tool(name);
         let file_path = patch_file(&input)
             .or_else(|| {
                 PATH_KEYS
@@ -34,11 +33,7 @@ impl CallParts {
                     .find_map(|k| obj?.get(*k).and_then(Value::as_str))
                     .map(str::to_string)
             })
-            .or_else(|| {
-                is_command
-                    .then(|| claude_tools::first_file_of_command(&input))
-                    .flatten()
-            });
+            .or_else(|| file_of_shell_call(name, &input));
         CallParts {
             name: name.to_string(),
             input,

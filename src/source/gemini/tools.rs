@@ -2,7 +2,7 @@
 //! call touches, and the text and error status of a `functionResponse`.
 
 use super::decode::what;
-use crate::transcript::tools as claude_tools;
+use crate::file_names::file_of_shell_call;
 use serde_json::{Map, Value};
 
 /// Argument keys naming the file a call touches, in order of preference; then the directory it lists or runs in.
@@ -47,7 +47,7 @@ pub struct Output {
 pub fn call_parts(name: &str, args: Option<&Value>) -> CallParts {
     let (input, file_path) = match args {
         None | Some(Value::Null) => (String::new(), None),
-        Some(Value::Object(o)) => render_object(o),
+        Some(Value::Object(o)) => render_object(name, o),
         Some(Value::String(s)) => (s.clone(), None),
         Some(other) => (other.to_string(), None),
     };
@@ -58,7 +58,7 @@ pub fn call_parts(name: &str, args: Option<&Value>) -> CallParts {
     }
 }
 
-fn render_object(o: &Map<String, Value>) -> (String, Option<String>) {
+fn render_object(name: &str, o: &Map<String, Value>) -> (String, Option<String>) {
     // A path argument names the file; else a shell command's first file; else the directory a call runs in.
     let argument = |keys: &[&str]| {
         keys.iter().find_map(|k| {
@@ -70,11 +70,7 @@ fn render_object(o: &Map<String, Value>) -> (String, Option<String>) {
         })
     };
     let file_path = argument(&FILE_KEYS)
-        .or_else(|| {
-            o.get("command")
-                .and_then(Value::as_str)
-                .and_then(claude_tools::first_file_of_command)
-        })
+        .or_else(|| file_of_shell_call(name, o.get("command")?.as_str()?))
         .or_else(|| argument(&DIRECTORY_KEYS));
     let mut parts: Vec<String> = Vec::new();
     for key in SALIENT_KEYS {
@@ -211,7 +207,7 @@ mod tests {
         );
         assert_eq!(p.file_path.as_deref(), Some("/p"), "else where it runs");
         let rendered = |p: CallParts| {
-            claude_tools::render_call(&crate::message::ToolCall {
+            crate::transcript::tools::render_call(&crate::message::ToolCall {
                 name: p.name,
                 input_summary: p.input,
                 file_path: p.file_path,
@@ -227,6 +223,9 @@ mod tests {
             "[tool: run_shell_command]\ncat notes.txt",
             "the command shows its file; the directory is not named"
         );
+        // A tool that is not a shell takes no file from a `command` argument.
+        let p = call_parts("mcp_runner", Some(&json!({"command": "cat notes.txt"})));
+        assert_eq!(p.file_path, None);
     }
 
     #[test]
