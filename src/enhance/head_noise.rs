@@ -123,34 +123,29 @@ fn hash(text: &str) -> u64 {
     u64::from_le_bytes(first)
 }
 
-/// `chunk` without the `noise` lines that follow its first line (the result's `[result: ...]` label) or open it,
-/// in order; the chunk as it is when they are not there.
+/// A tool result's output: its text after the `[result: ...]` label line (all of it when it has none).
+pub fn output_of(text: &str) -> &str {
+    match text.split_once('\n') {
+        Some((label, output)) if label.starts_with("[result") => output,
+        _ => text,
+    }
+}
+
+/// `chunk` without the `noise` lines that open its output ([`output_of`]), in order; the chunk as it is when they
+/// are not there.
 pub fn without_noise(chunk: &str, noise: &[String]) -> String {
-    if noise.is_empty() {
-        return chunk.to_string();
-    }
-    let lines: Vec<&str> = chunk.lines().collect();
-    let start = usize::from(lines.first().is_some_and(|l| l.starts_with("[result")));
-    let mut skipped = 0;
-    let mut expected = noise.iter().peekable();
-    for line in &lines[start..] {
-        match expected.peek() {
-            Some(n) if n.trim() == line.trim() => {
-                expected.next();
-                skipped += 1;
-            }
-            _ => break,
-        }
-    }
+    let output = output_of(chunk);
+    let lines: Vec<&str> = output.lines().collect();
+    let skipped = lines
+        .iter()
+        .zip(noise)
+        .take_while(|(line, n)| line.trim() == n.trim())
+        .count();
     if skipped == 0 {
         return chunk.to_string();
     }
-    lines[..start]
-        .iter()
-        .chain(&lines[start + skipped..])
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n")
+    let label = &chunk[..chunk.len() - output.len()];
+    format!("{label}{}", lines[skipped..].join("\n"))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use super::ResumeState;
 use super::{ChunkRecord, Enhanced, Parsed, ParsedMessage};
 use crate::embedder::MODEL_ID;
-use crate::enhance::head_noise::{without_noise, HeadNoise};
+use crate::enhance::head_noise::{output_of, without_noise, HeadNoise};
 use crate::enhance::words::{self, Words};
 use crate::enhance::{code, embedding, quality, sentiment, solution, topics, ENHANCER_VERSION};
 use crate::ids;
@@ -173,11 +173,9 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     };
     let mut embed_texts = embedding::embed_texts(m.kind, &parsed.chunks, prompt.as_deref());
     if m.kind == MessageKind::ToolResult {
-        let output = match m.text.split_once('\n') {
-            Some((label, rest)) if label.starts_with("[result") => rest,
-            _ => m.text.as_str(),
-        };
-        let noise = state.head_noise.observe(m.message_id.as_u128(), output);
+        let noise = state
+            .head_noise
+            .observe(m.message_id.as_u128(), output_of(&m.text));
         if let (Some(Some(first)), Some(chunk)) = (embed_texts.first_mut(), parsed.chunks.first()) {
             *first = without_noise(chunk, &noise);
         }
