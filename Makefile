@@ -6,8 +6,8 @@
 #   make test-qdrant  the Qdrant tests against a real server: QDRANT_URL=http://host:6334 make test-qdrant
 #   make test-claude  Claude Code itself (from npm) registers `pipeline mcp` and reports it connected (optional)
 #   make bench   throughput benchmark: raw embedder vs pipeline, parse MB/s, peak RSS
-#   make eval    search quality on the labelled question sets, Claude Code's and Codex/Gemini's (top-k, MRR@50
-#                per style; hybrid vs each half);
+#   make eval    search quality on the labelled question sets: Claude Code's, Codex/Gemini's and a held-out set
+#                over all three (top-k, MRR@50 per style; hybrid vs each half);
 #                EVAL_PIPELINE=pipelines/claude-code-mpnet.toml make eval measures another model
 #   make model-mpnet  all-mpnet-base-v2 exported to ONNX (optional 768-d model; pipelines/claude-code-mpnet.toml)
 #   make lint    rustfmt + clippy, warnings are errors
@@ -54,6 +54,7 @@ demo: model build
 test: model test-tools mcp-client
 	python3 eval/verify_labels.py "$(PIPELINE_FIXTURES)" > /dev/null
 	python3 eval/agents/verify_labels.py "$(PIPELINE_FIXTURES)" > /dev/null
+	python3 eval/heldout/verify_labels.py "$(PIPELINE_FIXTURES)" > /dev/null
 	$(CARGO) test --locked --workspace --all-targets -- --test-threads=2
 
 # The same Qdrant tests, unchanged, against a real Qdrant 1.x (its gRPC port; QDRANT_API_KEY if it needs one).
@@ -102,9 +103,9 @@ bench: model
 	$(CARGO) build --release --locked --workspace --bins
 	$(dir $(BIN))pipeline-bench
 
-# Search quality on the labelled question sets (eval/questions.jsonl, eval/agents/questions.jsonl): top-1/5/10 and
-# MRR@50 per style, for hybrid, semantic-only and lexical-only ranking; JSON in target/eval/results.json and
-# results-agents.json. See docs/search-quality.md.
+# Search quality on the labelled question sets (eval/questions.jsonl, eval/agents/questions.jsonl,
+# eval/heldout/questions.jsonl): top-1/5/10 and MRR@50 per style, for hybrid, semantic-only and lexical-only
+# ranking; JSON in target/eval/results.json, results-agents.json and results-heldout.json. See docs/search-quality.md.
 eval: model
 	$(CARGO) build --release --locked --bin pipeline --bin pipeline-eval
 	$(dir $(BIN))pipeline-eval

@@ -1,10 +1,12 @@
-//! `make eval`: search quality on two labelled question sets (see eval/README.md):
+//! `make eval`: search quality on three labelled question sets (see eval/README.md):
 //! - `eval/questions.jsonl` over the Claude Code fixture sessions (`$PIPELINE_FIXTURES/claude-projects`), synced
 //!   into `target/eval/data`; results in `target/eval/results.json`;
 //! - `eval/agents/questions.jsonl` over the Codex CLI and Gemini CLI fixtures, asked of a store that holds all
-//!   three agents' fixtures (`target/eval/data-agents`); results in `target/eval/results-agents.json`.
+//!   three agents' fixtures (`target/eval/data-agents`); results in `target/eval/results-agents.json`;
+//! - `eval/heldout/questions.jsonl`, written blind after the ranking was tuned on the other two, over all three
+//!   agents' fixtures and asked of the same store; results in `target/eval/results-heldout.json`.
 //!
-//! `EVAL_PIPELINE` names a pipeline file with another model: both sets are then measured with it, in data dirs
+//! `EVAL_PIPELINE` names a pipeline file with another model: every set is then measured with it, in data dirs
 //! and result files named after it.
 //!
 //! Each data dir is synced with the release `pipeline` binary (incrementally: a second run only re-reads what
@@ -41,7 +43,7 @@ struct QuestionResult {
 
 #[derive(Serialize)]
 struct Results {
-    /// Which question set: `claude-code` or `agents`.
+    /// Which question set: `claude-code`, `agents` or `heldout`.
     set: &'static str,
     /// The embedding model's id.
     model: String,
@@ -106,27 +108,42 @@ fn main() -> anyhow::Result<()> {
             None => Ok(builtin),
         }
     };
-    let agents = QuestionSet {
-        name: "agents",
-        questions: questions::load(
-            &std::env::var_os("EVAL_AGENT_QUESTIONS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("eval/agents/questions.jsonl")),
-        )?,
-        data_dir: out_dir.join(format!("data-agents{suffix}")),
-        sources: vec![
-            (pipeline_file.clone(), fixtures.join("claude-projects")),
-            (
-                Some(other_pipeline("codex.toml")?),
-                fixtures.join("codex-sessions"),
-            ),
-            (
-                Some(other_pipeline("gemini-cli.toml")?),
-                fixtures.join("gemini-tmp"),
-            ),
-        ],
-        results: out_dir.join(format!("results-agents{suffix}.json")),
+    let agents_store_sources = vec![
+        (pipeline_file.clone(), fixtures.join("claude-projects")),
+        (
+            Some(other_pipeline("codex.toml")?),
+            fixtures.join("codex-sessions"),
+        ),
+        (
+            Some(other_pipeline("gemini-cli.toml")?),
+            fixtures.join("gemini-tmp"),
+        ),
+    ];
+    let asked_of_all_agents = |name: &'static str, env: &str, default: &str| {
+        let path = std::env::var_os(env)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(default));
+        anyhow::Ok(QuestionSet {
+            name,
+            questions: questions::load(&path)?,
+            data_dir: out_dir.join(format!("data-agents{suffix}")),
+            sources: agents_store_sources.clone(),
+            results: out_dir.join(format!("results-{name}{suffix}.json")),
+        })
     };
+    let agents = asked_of_all_agents(
+        "agents",
+        "EVAL_AGENT_QUESTIONS",
+        "eval/agents/questions.jsonl",
+    )?;
+    // The held-out set was written after the ranking had been tuned on the two sets above, by a writer who saw
+    // neither them nor the ranking (eval/heldout/README.md): its figures say what that tuning is worth on
+    // questions it never saw. It is asked of the same store as the agents set.
+    let held_out = asked_of_all_agents(
+        "heldout",
+        "EVAL_HELDOUT_QUESTIONS",
+        "eval/heldout/questions.jsonl",
+    )?;
 
     let mut embedder = Embedder::load(
         &ModelFiles::from_config(&default_model_dir(), &config.embed.model),
@@ -135,6 +152,8 @@ fn main() -> anyhow::Result<()> {
     let main = evaluate(claude_code, &mut embedder, &off_topic)?;
     println!();
     evaluate(agents, &mut embedder, &off_topic)?;
+    println!();
+    evaluate(held_out, &mut embedder, &off_topic)?;
 
     let redactions = redaction::measure(&fixtures, main.payloads())?;
     redaction::print(&redactions);
