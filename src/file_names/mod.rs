@@ -27,6 +27,52 @@ pub fn file_of_shell_call(tool: &str, command: &str) -> Option<String> {
     files_in_command(command).into_iter().next()
 }
 
+/// Files known by a name without an extension: build, task and container files. Any case ("the makefile").
+const WELL_KNOWN_FILES: &[&str] = &[
+    "berksfile",
+    "brewfile",
+    "caddyfile",
+    "capfile",
+    "containerfile",
+    "dockerfile",
+    "earthfile",
+    "gemfile",
+    "gnumakefile",
+    "guardfile",
+    "jenkinsfile",
+    "justfile",
+    "makefile",
+    "pipfile",
+    "podfile",
+    "procfile",
+    "rakefile",
+    "snakefile",
+    "tiltfile",
+    "vagrantfile",
+];
+/// A project's top-level documents, known by a name without an extension. In capitals only: "license" or
+/// "changelog" in lower case is a word.
+const WELL_KNOWN_DOCUMENTS: &[&str] = &[
+    "AUTHORS",
+    "CHANGELOG",
+    "CODEOWNERS",
+    "CONTRIBUTING",
+    "COPYING",
+    "LICENSE",
+    "README",
+];
+
+/// Whether `token` (a bare name or a path) names a file known without an extension: `Justfile`,
+/// `docker/Dockerfile`, `README`.
+pub fn is_well_known_file(token: &str) -> bool {
+    let last = token.rsplit('/').next().unwrap_or(token);
+    !token.contains("://")
+        && (WELL_KNOWN_FILES
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(last))
+            || WELL_KNOWN_DOCUMENTS.contains(&last))
+}
+
 /// Whether `token` is a file name or path: a last part with an extension (`src/list_utils.rs`, `hello.sh`), or a
 /// dotfile (`.gitignore`). A directory, a URL, a version (`1.2.3`) and a bare word are not.
 pub fn looks_like_file(token: &str) -> bool {
@@ -60,6 +106,30 @@ pub fn looks_like_file(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_files_in_any_case_and_documents_in_capitals_are_well_known() {
+        for t in [
+            "Justfile",
+            "justfile",
+            "MAKEFILE",
+            "docker/Dockerfile",
+            "README",
+            "LICENSE",
+        ] {
+            assert!(is_well_known_file(t), "{t}");
+        }
+        for t in [
+            "license",
+            "Readme",
+            "make",
+            "file",
+            "https://x.org/Makefile",
+            "Makefiles",
+        ] {
+            assert!(!is_well_known_file(t), "{t}");
+        }
+    }
 
     #[test]
     fn paths_names_with_extensions_and_dotfiles_are_files() {

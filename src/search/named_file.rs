@@ -4,10 +4,11 @@
 //! messages that read, wrote or edited it. BM25 alone ranks them among every message that merely mentions the
 //! path (a `git status` listing, a test run, a summary), so a message whose tool call names the file gets a boost.
 
-use crate::file_names::looks_like_file;
+use crate::file_names::{is_well_known_file, looks_like_file};
 
 /// The file names and paths in a query: a token with a `/` and a file-like last part (`src/list_utils.rs`,
-/// `assets/js/app.js`), a bare name with an extension (`hello.sh`), or a dotfile (`.gitignore`).
+/// `assets/js/app.js`), a bare name with an extension (`hello.sh`), a dotfile (`.gitignore`), or a file known
+/// without an extension (`Justfile`, `README`).
 pub fn named_files(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in
@@ -16,7 +17,8 @@ pub fn named_files(query: &str) -> Vec<String> {
         let token = raw
             .trim_end_matches(['?', '!', ':', ';', '.'])
             .trim_start_matches("./");
-        if looks_like_file(token) && !out.iter().any(|t| t == token) {
+        let file = looks_like_file(token) || is_well_known_file(token);
+        if file && !out.iter().any(|t| t == token) {
             out.push(token.to_string());
         }
     }
@@ -24,12 +26,18 @@ pub fn named_files(query: &str) -> Vec<String> {
 }
 
 /// Whether `path` (as a tool call named it, usually absolute) is the file `named`: equal, or ending with it at a
-/// path-component boundary (`/repo/src/list_utils.rs` is `src/list_utils.rs`, not `utils.rs`).
+/// path-component boundary (`/repo/src/list_utils.rs` is `src/list_utils.rs`, not `utils.rs`), case aside (a
+/// question written from memory says "the justfile" of a `Justfile`, "readme.md" of a `README.md`).
 pub fn is_named(path: &str, named: &str) -> bool {
-    path == named
-        || path
-            .strip_suffix(named)
-            .is_some_and(|head| head.ends_with('/') || head.ends_with('\\'))
+    let Some(split) = path.len().checked_sub(named.len()) else {
+        return false;
+    };
+    let (head, tail) = match (path.get(..split), path.get(split..)) {
+        (Some(head), Some(tail)) => (head, tail),
+        _ => return false,
+    };
+    tail.eq_ignore_ascii_case(named)
+        && (head.is_empty() || head.ends_with('/') || head.ends_with('\\'))
 }
 
 #[cfg(test)]
@@ -49,6 +57,10 @@ mod tests {
         assert_eq!(
             named_files("Why did we add __pycache__ and .coverage to .gitignore?"),
             [".coverage", ".gitignore"]
+        );
+        assert_eq!(
+            named_files("What was in the Justfile before we rewrote it? And the README?"),
+            ["Justfile", "README"]
         );
     }
 
@@ -74,5 +86,9 @@ mod tests {
         assert!(is_named("list_utils.rs", "list_utils.rs"));
         assert!(!is_named("/tmp/x/src/list_utils.rs", "utils.rs"));
         assert!(!is_named("/tmp/x/src/list_utils.rs", "lib/list_utils.rs"));
+        assert!(is_named("/tmp/x/Justfile", "justfile"), "case aside");
+        assert!(is_named("/tmp/x/README.md", "readme.md"));
+        assert!(!is_named("/tmp/é/x", "é/y"), "no panic inside a character");
+        assert!(!is_named("x.rs", "src/x.rs"));
     }
 }
