@@ -199,11 +199,22 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
     let chunk_count = parsed.chunks.len() as u32;
+    // The stored text of a result names its call's file (the embedded text, taken above, does not).
+    let named_first_chunk = match (m.kind, m.result_files.first(), parsed.chunks.first()) {
+        (MessageKind::ToolResult, Some(file), Some(chunk)) => {
+            crate::enhance::result_label::with_file_named(chunk, file)
+        }
+        _ => None,
+    };
     // Formatted once, cloned per chunk.
     let message_id = m.message_id.to_string();
     let parent_message_id = m.parent_message_id.map(|p| p.to_string());
     let primary_topic = detected.first().map(|t| t.topic.clone());
     for (i, (text, embed_text)) in parsed.chunks.iter().zip(embed_texts).enumerate() {
+        let text = match (i, &named_first_chunk) {
+            (0, Some(named)) => named,
+            _ => text,
+        };
         let payload = Payload {
             message_id: message_id.clone(),
             parent_message_id: parent_message_id.clone(),
@@ -388,6 +399,25 @@ mod tests {
             Some("[result: shell]\npackage.json"),
             "it opened three earlier outputs"
         );
+    }
+
+    #[test]
+    fn a_result_names_its_calls_file_in_the_stored_text_not_the_embedded_one() {
+        let text = "[result: Read]\n1→check:\n2→    uv run pytest";
+        let mut parsed = message("t1", None, MessageKind::ToolResult, text, &[]);
+        parsed.message.result_files = vec!["/repo/Justfile".into()];
+        let mut out = Vec::new();
+        enhance_message(&mut EnhancerState::default(), &parsed, &mut out);
+        let Some(Enhanced::Chunk(c)) = out.first() else {
+            panic!("no chunk")
+        };
+        assert_eq!(
+            c.payload.text,
+            "[result: Read /repo/Justfile]\n1→check:\n2→    uv run pytest"
+        );
+        assert_eq!(c.payload.content_hash, content_hash(&c.payload.text));
+        assert_eq!(c.embed_text.as_deref(), Some(text));
+        assert_eq!(c.payload.files_touched, ["/repo/Justfile"]);
     }
 
     #[test]
