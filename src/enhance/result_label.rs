@@ -8,10 +8,12 @@
 //! its call did took on the call's meaning and crowded out calls and answers (docs/search-quality.md).
 
 /// `chunk` (a tool result's first chunk) with `file` named in its `[result: ...]` label; `None` when the chunk
-/// has no such label or already holds the file's path (a write's acknowledgement names it).
+/// has no such label, already holds the file's path (a write's acknowledgement names it), or `file` is empty or
+/// spans lines. A path may hold brackets (`app/[slug]/page.tsx`): readers of the label look only at its
+/// `[result: ` start and its `, error]` end.
 pub fn with_file_named(chunk: &str, file: &str) -> Option<String> {
     let file = file.trim();
-    if file.is_empty() || file.contains(['\n', ']']) || chunk.contains(file) {
+    if file.is_empty() || file.contains(['\n', '\r']) || chunk.contains(file) {
         return None;
     }
     let (label, rest) = match chunk.split_once('\n') {
@@ -57,6 +59,11 @@ mod tests {
         assert_eq!(with_file_named("[result]\nok", "/p/a.rs"), None);
         assert_eq!(with_file_named("plain text", "/p/a.rs"), None);
         assert_eq!(with_file_named("[result: Read]\nx", ""), None);
-        assert_eq!(with_file_named("[result: Read]\nx", "odd]name\n"), None);
+        assert_eq!(with_file_named("[result: Read]\nx", "two\nlines"), None);
+        assert_eq!(
+            with_file_named("[result: Read]\nexport default", "app/[slug]/page.tsx").as_deref(),
+            Some("[result: Read app/[slug]/page.tsx]\nexport default"),
+            "a route's brackets are part of its path"
+        );
     }
 }

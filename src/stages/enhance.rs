@@ -199,9 +199,12 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
     let chunk_count = parsed.chunks.len() as u32;
-    // The stored text of a result names its call's file (the embedded text, taken above, does not).
+    // The stored text of a result names its call's file (the embedded text, taken above, does not). Only a
+    // message holding one result: in one holding several (parallel calls answered in one line), `result_files`
+    // does not say which result's call a file is of.
+    let one_result = !m.text.lines().skip(1).any(|l| l.starts_with("[result"));
     let named_first_chunk = match (m.kind, m.result_files.first(), parsed.chunks.first()) {
-        (MessageKind::ToolResult, Some(file), Some(chunk)) => {
+        (MessageKind::ToolResult, Some(file), Some(chunk)) if one_result => {
             crate::enhance::result_label::with_file_named(chunk, file)
         }
         _ => None,
@@ -418,6 +421,21 @@ mod tests {
         assert_eq!(c.payload.content_hash, content_hash(&c.payload.text));
         assert_eq!(c.embed_text.as_deref(), Some(text));
         assert_eq!(c.payload.files_touched, ["/repo/Justfile"]);
+    }
+
+    #[test]
+    fn a_message_holding_several_results_names_no_file() {
+        // A Bash call without a file and a Read of /p/src/main.rs, answered in one line: the file is the Read's.
+        let text = "[result: Bash]\ntest result: ok. 3 passed\n[result: Read]\nfn main() {}";
+        let mut parsed = message("t1", None, MessageKind::ToolResult, text, &[]);
+        parsed.message.result_files = vec!["/p/src/main.rs".into()];
+        let mut out = Vec::new();
+        enhance_message(&mut EnhancerState::default(), &parsed, &mut out);
+        let Some(Enhanced::Chunk(c)) = out.first() else {
+            panic!("no chunk")
+        };
+        assert_eq!(c.payload.text, text);
+        assert_eq!(c.payload.files_touched, ["/p/src/main.rs"]);
     }
 
     #[test]
