@@ -202,9 +202,9 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     // The stored text of a result names its call's file (the embedded text, taken above, does not). Only a
     // message holding one result: in one holding several (parallel calls answered in one line), `result_files`
     // does not say which result's call a file is of.
-    let one_result = !m.text.lines().skip(1).any(|l| l.starts_with("[result"));
+    let one_result = || !m.text.lines().skip(1).any(|l| l.starts_with("[result"));
     let named_first_chunk = match (m.kind, m.result_files.first(), parsed.chunks.first()) {
-        (MessageKind::ToolResult, Some(file), Some(chunk)) if one_result => {
+        (MessageKind::ToolResult, Some(file), Some(chunk)) if one_result() => {
             crate::enhance::result_label::with_file_named(chunk, file)
         }
         _ => None,
@@ -404,16 +404,22 @@ mod tests {
         );
     }
 
+    /// The first chunk record of a tool result `text` whose call touched `file`.
+    fn first_chunk_of_result(text: &str, file: &str) -> ChunkRecord {
+        let mut parsed = message("t1", None, MessageKind::ToolResult, text, &[]);
+        parsed.message.result_files = vec![file.into()];
+        let mut out = Vec::new();
+        enhance_message(&mut EnhancerState::default(), &parsed, &mut out);
+        match out.into_iter().next() {
+            Some(Enhanced::Chunk(c)) => *c,
+            _ => panic!("no chunk"),
+        }
+    }
+
     #[test]
     fn a_result_names_its_calls_file_in_the_stored_text_not_the_embedded_one() {
         let text = "[result: Read]\n1→check:\n2→    uv run pytest";
-        let mut parsed = message("t1", None, MessageKind::ToolResult, text, &[]);
-        parsed.message.result_files = vec!["/repo/Justfile".into()];
-        let mut out = Vec::new();
-        enhance_message(&mut EnhancerState::default(), &parsed, &mut out);
-        let Some(Enhanced::Chunk(c)) = out.first() else {
-            panic!("no chunk")
-        };
+        let c = first_chunk_of_result(text, "/repo/Justfile");
         assert_eq!(
             c.payload.text,
             "[result: Read /repo/Justfile]\n1→check:\n2→    uv run pytest"
@@ -427,13 +433,7 @@ mod tests {
     fn a_message_holding_several_results_names_no_file() {
         // A Bash call without a file and a Read of /p/src/main.rs, answered in one line: the file is the Read's.
         let text = "[result: Bash]\ntest result: ok. 3 passed\n[result: Read]\nfn main() {}";
-        let mut parsed = message("t1", None, MessageKind::ToolResult, text, &[]);
-        parsed.message.result_files = vec!["/p/src/main.rs".into()];
-        let mut out = Vec::new();
-        enhance_message(&mut EnhancerState::default(), &parsed, &mut out);
-        let Some(Enhanced::Chunk(c)) = out.first() else {
-            panic!("no chunk")
-        };
+        let c = first_chunk_of_result(text, "/p/src/main.rs");
         assert_eq!(c.payload.text, text);
         assert_eq!(c.payload.files_touched, ["/p/src/main.rs"]);
     }
