@@ -126,7 +126,7 @@ fn hash(text: &str) -> u64 {
 /// A tool result's output: its text after the `[result: ...]` label line (all of it when it has none).
 pub fn output_of(text: &str) -> &str {
     match text.split_once('\n') {
-        Some((label, output)) if label.starts_with("[result") => output,
+        Some((label, output)) if crate::transcript::result_label::is_label(label) => output,
         _ => text,
     }
 }

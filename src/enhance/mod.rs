@@ -8,7 +8,6 @@ pub mod head_noise;
 pub mod lists;
 pub mod project;
 pub mod quality;
-pub mod result_label;
 pub mod sentiment;
 pub mod solution;
 pub mod topics;
@@ -23,5 +22,5 @@ pub mod words;
 /// Version 10: the shell-command files of version 8 skip directories, task names, modules, packages, option
 /// values and words holding a space or an expansion; a patch's file is named in its text again; only shell tools
 /// take a file from their command (Gemini CLI's other tools too, since before any release).
-/// Version 11: a tool result's stored text names its call's file in its label ([`result_label`]).
+/// Version 11: a tool result's stored text names its call's file in its label ([`crate::transcript::result_label`]).
 pub const ENHANCER_VERSION: u32 = 11;

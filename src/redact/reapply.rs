@@ -12,7 +12,7 @@
 //! earlier rule replaced (the transcript, if still on disk, has it: `pipeline reset --checkpoints-only` re-reads).
 //! The new vector of a changed text is the embedding of the chunk's stored text alone: the prompt context a sync
 //! adds to an answer is not stored, the head noise it leaves out of a tool result is, and so is the file a tool
-//! result's label names (`crate::enhance::result_label`), which a sync leaves out of the embedded text.
+//! result's label names (`crate::transcript::result_label`), which a sync leaves out of the embedded text.
 
 use super::{marker_kinds, Counts, Redactor};
 use crate::error::Result;

@@ -13,6 +13,7 @@ use crate::ids;
 use crate::message::{MessageKind, Sentiment};
 use crate::payload::{content_hash, Feedback, Payload, Validation};
 use crate::store::ValidationPatch;
+use crate::transcript::result_label;
 use async_channel::{Receiver, Sender};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -202,10 +203,10 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     // The stored text of a result names its call's file (the embedded text, taken above, does not). Only a
     // message holding one result: in one holding several (parallel calls answered in one line), `result_files`
     // does not say which result's call a file is of.
-    let one_result = || !m.text.lines().skip(1).any(|l| l.starts_with("[result"));
+    let one_result = || !m.text.lines().skip(1).any(result_label::is_label);
     let named_first_chunk = match (m.kind, m.result_files.first(), parsed.chunks.first()) {
         (MessageKind::ToolResult, Some(file), Some(chunk)) if one_result() => {
-            crate::enhance::result_label::with_file_named(chunk, file)
+            result_label::with_file_named(chunk, file)
         }
         _ => None,
     };

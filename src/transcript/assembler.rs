@@ -366,12 +366,7 @@ impl Assembler {
                             }
                         }
                         is_error |= err;
-                        let label = match (&name, err) {
-                            (Some(n), true) => format!("[result: {n}, error]"),
-                            (Some(n), false) => format!("[result: {n}]"),
-                            (None, true) => "[result, error]".to_string(),
-                            (None, false) => "[result]".to_string(),
-                        };
+                        let label = super::result_label::label(name.as_deref(), err);
                         if tool_name.is_none() {
                             tool_name = name;
                         }

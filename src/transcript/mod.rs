@@ -9,6 +9,7 @@ pub mod hook_feedback;
 pub mod lines;
 pub mod raw;
 pub mod repair;
+pub mod result_label;
 pub mod text;
 pub mod tools;
 

@@ -37,6 +37,9 @@ struct QuestionResult {
     id: String,
     style: String,
     question: String,
+    /// Whether the search read it as a question in plain words (`search::plain_question`), which weighs BM25
+    /// for prose only: the form that decides how the question is ranked.
+    plain: bool,
     /// Rank of the first correct message in each mode (None: not in the top 50).
     ranks: BTreeMap<&'static str, Option<usize>>,
 }
@@ -233,6 +236,7 @@ fn evaluate(
             id: q.id.clone(),
             style: q.style.clone(),
             question: q.question.clone(),
+            plain: pipeline::search::plain_question::is_plain_question(&q.question),
             ranks,
         });
     }

@@ -72,7 +72,7 @@ use crate::message::{Agent, Message, MessageKind, ToolCall};
 use crate::redact::{Counts, Redactor};
 use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
 use crate::transcript::repair;
-use crate::transcript::{text as clean_text, tools as claude_tools, LineOutcome};
+use crate::transcript::{result_label, text as clean_text, tools as claude_tools, LineOutcome};
 use copies::{RecentMessages, Speaker};
 use decode::{Decoded, Record, Stream, UserPiece};
 use serde::{Deserialize, Serialize};
@@ -434,12 +434,7 @@ impl CodexAssembler {
         let name = call.map(|c| c.name.clone());
         let result_files: Vec<String> =
             call.and_then(|c| c.file_path.clone()).into_iter().collect();
-        let label = match (&name, is_error) {
-            (Some(n), true) => format!("[result: {n}, error]"),
-            (Some(n), false) => format!("[result: {n}]"),
-            (None, true) => "[result, error]".to_string(),
-            (None, false) => "[result]".to_string(),
-        };
+        let label = result_label::label(name.as_deref(), is_error);
         let draft = Draft {
             result_of_tool: name,
             result_files,

@@ -4,7 +4,7 @@ use super::decode::{Body, Call};
 use super::MAX_INPUT_CHARS;
 use crate::message::{MessageKind, ToolCall};
 use crate::transcript::assembler::MAX_TOOL_RESULT_CHARS;
-use crate::transcript::{text as clean_text, tools as claude_tools};
+use crate::transcript::{result_label, text as clean_text, tools as claude_tools};
 
 /// A message before its identity is assigned.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,11 +105,7 @@ fn gemini(uuid: &str, text: &str, thoughts: &[String], calls: Vec<Call>) -> Vec<
         if body.is_empty() {
             continue;
         }
-        let label = if result.is_error {
-            format!("[result: {name}, error]")
-        } else {
-            format!("[result: {name}]")
-        };
+        let label = result_label::label(Some(&name), result.is_error);
         out.push(Draft {
             result_of_tool: Some(name),
             result_files: file.into_iter().collect(),

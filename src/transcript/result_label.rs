@@ -1,4 +1,6 @@
-//! A tool result names the file its call read or wrote in its label: `[result: Read /repo/Justfile]`.
+//! The label that opens a tool result's text, `[result: Read]` or `[result: shell, error]`, written by every
+//! source ([`label`]), and the file its call read or wrote named in it ([`with_file_named`]):
+//! `[result: Read /repo/Justfile]`.
 //!
 //! What a `Read` returns is the file's lines, never its name, so a question naming the file ("what was in the
 //! Justfile before we rewrote it?") found the call, whose input names it, and not what the call returned: the
@@ -6,6 +8,24 @@
 //! the stored text, every lexical index (in memory, published, Qdrant) finds it, and a hit shows the model which
 //! file the lines are of. The embedded text keeps the label as the source wrote it: a result embedded with what
 //! its call did took on the call's meaning and crowded out calls and answers (docs/search-quality.md).
+
+/// The label of a result of the tool `tool` (`None`: its call is unknown), marked when the tool failed.
+pub fn label(tool: Option<&str>, is_error: bool) -> String {
+    match (tool, is_error) {
+        (Some(tool), true) => format!("[result: {tool}, error]"),
+        (Some(tool), false) => format!("[result: {tool}]"),
+        (None, true) => "[result, error]".to_string(),
+        (None, false) => "[result]".to_string(),
+    }
+}
+
+/// Whether `line` is such a label (a tool result's first line, or the first line of each result in a message
+/// holding several).
+pub fn is_label(line: &str) -> bool {
+    line == "[result]"
+        || line == "[result, error]"
+        || (line.starts_with("[result: ") && line.ends_with(']'))
+}
 
 /// `chunk` (a tool result's first chunk) with `file` named in its `[result: ...]` label; `None` when the chunk
 /// has no such label, already holds the file's path (a write's acknowledgement names it), or `file` is empty or
@@ -35,6 +55,23 @@ pub fn with_file_named(chunk: &str, file: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_names_its_tool_and_marks_an_error() {
+        assert_eq!(label(Some("Read"), false), "[result: Read]");
+        assert_eq!(label(Some("shell"), true), "[result: shell, error]");
+        assert_eq!(label(None, false), "[result]");
+        assert_eq!(label(None, true), "[result, error]");
+        for tool in [Some("Read"), Some("mcp__x__y"), None] {
+            assert!(is_label(&label(tool, false)) && is_label(&label(tool, true)));
+        }
+        assert!(!is_label("[results follow]") && !is_label("[result: Read"));
+        assert_eq!(
+            with_file_named(&label(Some("Read"), true), "a.rs").as_deref(),
+            Some("[result: Read a.rs, error]"),
+            "what label writes, with_file_named reads"
+        );
+    }
 
     #[test]
     fn the_label_names_the_file_before_the_error_mark() {
