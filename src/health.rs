@@ -63,20 +63,22 @@ pub fn check_store(
     sources: Option<&crate::discover::Sources>,
     qdrant: Option<(&crate::config::SinkConfig, tokio::runtime::Handle)>,
 ) -> Health {
+    // The first model (or the second, for questions in plain words) whose files are not all there.
+    let missing_model = std::iter::once(model_files)
+        .chain(model_files.plain_questions.as_deref())
+        .find(|m| {
+            ![&m.model, &m.tokenizer, &m.config]
+                .iter()
+                .all(|p| p.is_file())
+        });
     let mut h = Health {
         healthy: true,
         problems: Vec::new(),
         data_dir: data_dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        embedding_model: model_files.id.clone(),
+        embedding_model: model_files.vectors_id(),
         enhancer_version: ENHANCER_VERSION,
-        model_found: [
-            &model_files.model,
-            &model_files.tokenizer,
-            &model_files.config,
-        ]
-        .iter()
-        .all(|p| p.is_file()),
+        model_found: missing_model.is_none(),
         runtime_found: model_files.runtime.is_file(),
         sync_running: WriterLock::is_held(data_dir),
         store_reachable: false,
@@ -93,10 +95,15 @@ pub fn check_store(
         ),
         qdrant_version: None,
     };
-    if !h.model_found {
+    if let Some(missing) = missing_model {
         h.problems.push(format!(
-            "model files missing under {} (run `make model`)",
-            model_files.model.display()
+            "model files missing under {} (run `make model`{})",
+            missing.model.display(),
+            if model_files.plain_questions.is_some() {
+                ", and `make model-mpnet` for a second model"
+            } else {
+                ""
+            }
         ));
     }
     if !h.runtime_found {
@@ -154,7 +161,8 @@ pub fn check_store(
                 for p in store.points() {
                     match p {
                         Ok((_, sp))
-                            if sp.vector.is_empty() || sp.vector.len() == model_files.dimension =>
+                            if sp.vector.is_empty()
+                                || sp.vector.len() == model_files.vectors_dimension() =>
                         {
                             points += 1
                         }

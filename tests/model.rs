@@ -225,3 +225,146 @@ fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
         "the new data dir holds the other model's vectors"
     );
 }
+
+/// Two models (the installed MiniLM twice, the second under another layout and id): a stored vector is both
+/// models' vectors side by side, a question in plain words is asked of both, any other of the first alone.
+#[test]
+fn two_models_embed_side_by_side_and_a_query_is_asked_of_the_models_its_form_suits() {
+    let dir = tempdir();
+    let pair = ModelConfig {
+        plain_questions: Some(Box::new(relaid_model(dir.path()))),
+        ..ModelConfig::default()
+    };
+    let settings = EmbedderSettings::from_config(&PipelineConfig::builtin().embed);
+    let files = ModelFiles::from_config(&default_model_dir(), &pair);
+    let mut two = Embedder::load(&files, settings).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(two.dimension(), 2 * DIMENSION);
+    assert_eq!(
+        two.id(),
+        format!("{}+minilm-relaid", pipeline::embedder::MODEL_ID),
+        "the vectors are named by both models: a data dir of one refuses the pair"
+    );
+
+    let docs = [
+        "the root layout does not render flash messages",
+        "cargo build failed: unresolved import tokio::sync",
+    ];
+    let query = "why did the notices not show up?";
+    let stored = two.embed(&docs).unwrap_or_else(|e| panic!("{e}"));
+    let mut one = embedder();
+    let alone = one.embed(&docs).unwrap_or_else(|e| panic!("{e}"));
+    let asked_alone = one.embed(&[query]).unwrap_or_else(|e| panic!("{e}"));
+    for v in &stored {
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!(
+            (norm - 1.0).abs() < 1e-4,
+            "a stored vector is a unit vector: {norm}"
+        );
+    }
+
+    // Not in plain words: the first model alone; its cosines, scaled back, are that model's own.
+    let first_only = two
+        .embed_query(&[query], false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(first_only[0][DIMENSION..].iter().all(|x| *x == 0.0));
+    // In plain words: both models; with the same model twice, the mean of two equal cosines.
+    let both = two
+        .embed_query(&[query], true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(both[0][DIMENSION..].iter().any(|x| *x != 0.0));
+    for (doc, own) in stored.iter().zip(&alone) {
+        let expected = cosine(&asked_alone[0], own);
+        let scaled = cosine(&first_only[0], doc) * two.cosine_scale(false);
+        assert!((scaled - expected).abs() < 1e-3, "{scaled} vs {expected}");
+        let mean = cosine(&both[0], doc) * two.cosine_scale(true);
+        assert!((mean - expected).abs() < 1e-3, "{mean} vs {expected}");
+    }
+    let cut_off = two
+        .weak_cosine_for(false)
+        .map(|c| c * two.cosine_scale(false));
+    assert!(
+        matches!((cut_off, two.weak_cosine()), (Some(a), Some(b)) if (a - b).abs() < 1e-6),
+        "the first model's cut-off, on the stored vectors' scale: {cut_off:?}"
+    );
+
+    let missing = ModelFiles::from_config(
+        &default_model_dir(),
+        &ModelConfig {
+            plain_questions: Some(Box::new(ModelConfig {
+                dir: "no-such-model".into(),
+                ..relaid_model(tempdir().path())
+            })),
+            ..ModelConfig::default()
+        },
+    );
+    let err = Embedder::load(&missing, settings)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("no-such-model"),
+        "the second model's files are checked too: {err}"
+    );
+}
+
+/// A data dir synced with two models: its points carry the pair's id and both models' vectors, it is healthy,
+/// questions of both forms find their answers, and the first model alone is refused.
+#[test]
+fn a_data_dir_synced_with_two_models_serves_both_forms_of_question() {
+    let src = tempdir();
+    let rel = "-tmp-claude-reliability/hello-world-script.jsonl";
+    copy_fixture(rel, &src.path().join(rel));
+    let models = tempdir();
+    let second = relaid_model(models.path());
+    let pipeline_file = models.path().join("two.toml");
+    std::fs::write(
+        &pipeline_file,
+        format!(
+            "[embed.model.plain_questions]\nid = \"{}\"\ndir = \"{}\"\nonnx = \"{}\"\ntokenizer = \"{}\"\nweak_cosine = -1\n",
+            second.id, second.dir, second.onnx, second.tokenizer
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let two = pipeline_file.to_str().unwrap_or_default();
+    let data = tempdir();
+    let source = src.path().to_str().unwrap_or_default();
+    let o = run(data.path(), &["--pipeline", two, "run", "--source", source]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+
+    let pair = format!("{}+minilm-relaid", pipeline::embedder::MODEL_ID);
+    let points = export_json(data.path());
+    assert!(!points.is_empty());
+    assert!(
+        points
+            .iter()
+            .all(|p| p["payload"]["embedding_model"].as_str() == Some(pair.as_str())),
+        "every point names the pair"
+    );
+    let health = run(data.path(), &["--pipeline", two, "health", "--json"]);
+    let h: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap_or_default();
+    assert_eq!(h["healthy"], true, "{h}");
+    assert_eq!(h["embedding_model"].as_str(), Some(pair.as_str()), "{h}");
+
+    for question in [
+        "how did we check that the greeting script works?",
+        "hello_world.py",
+    ] {
+        let s = run(
+            data.path(),
+            &["--pipeline", two, "search", "--json", question],
+        );
+        assert_eq!(code(&s), 0, "{}", stderr(&s));
+        let report: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap_or_default();
+        assert!(
+            report["hits"].as_array().is_some_and(|h| !h.is_empty()),
+            "{question}: {report}"
+        );
+    }
+    let alone = run(data.path(), &["search", "hello world"]);
+    assert_ne!(code(&alone), 0);
+    assert!(
+        stderr(&alone).contains("cannot be compared"),
+        "{}",
+        stderr(&alone)
+    );
+}

@@ -60,7 +60,7 @@ pub fn execute(common: &Common, args: MigrateArgs) -> anyhow::Result<u8> {
         SinkKind::Qdrant => {
             let q = connect(&to_config)?;
             let dimension = model_record::stored_dimension(&local)?
-                .unwrap_or(common.config.embed.model.dimension);
+                .unwrap_or(common.config.embed.model.vectors_dimension());
             q.ensure_collection(None, dimension)?;
             Some(q)
         }

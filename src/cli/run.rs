@@ -87,7 +87,7 @@ pub fn sync(
     let spec = SessionSpec {
         data_dir: &common.data_dir,
         sink: &chosen.config,
-        dimension: common.config.embed.model.dimension,
+        dimension: common.config.embed.model.vectors_dimension(),
         budget,
     };
     let session = WriterSession::open(&spec, until, rt.handle().clone())?;

@@ -29,6 +29,8 @@ pub struct ModelFiles {
     pub dimension: usize,
     /// Below this cosine a hit with none of the query's words is a weak match ([`ModelConfig::weak_cosine`]).
     pub weak_cosine: Option<f32>,
+    /// The second model, for questions in plain words (`embed.model.plain_questions`).
+    pub plain_questions: Option<Box<ModelFiles>>,
 }
 
 impl ModelFiles {
@@ -60,12 +62,30 @@ impl ModelFiles {
             pooling: model.pooling,
             dimension: model.dimension,
             weak_cosine: model.weak_cosine(),
+            plain_questions: model
+                .plain_questions
+                .as_ref()
+                .map(|second| Box::new(Self::from_config(dir, second))),
         }
     }
 
-    /// Every file exists and is readable.
+    /// The id the vectors are stored under ([`crate::config::ModelConfig::vectors_id`]).
+    pub fn vectors_id(&self) -> String {
+        match &self.plain_questions {
+            Some(second) => format!("{}+{}", self.id, second.id),
+            None => self.id.clone(),
+        }
+    }
+
+    /// Length of the stored vectors: both models' together.
+    pub fn vectors_dimension(&self) -> usize {
+        self.dimension + self.plain_questions.as_ref().map_or(0, |s| s.dimension)
+    }
+
+    /// Every file exists and is readable, the second model's too.
     pub fn check(&self) -> Result<()> {
-        for path in self.all() {
+        let second = self.plain_questions.iter().flat_map(|s| s.all());
+        for path in self.all().into_iter().chain(second) {
             if let Err(e) = std::fs::File::open(path) {
                 return Err(Error::ModelMissing {
                     message: format!("model file {} is not readable ({e})", path.display()),

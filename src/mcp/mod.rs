@@ -234,7 +234,10 @@ impl McpServer {
         }
         let budget = Duration::from_secs_f64(seconds.min(MAX_SYNC_SECONDS));
         let sink_config = self.chosen_sink()?;
-        let (data_dir, dimension) = (self.data_dir.clone(), self.config.embed.model.dimension);
+        let (data_dir, dimension) = (
+            self.data_dir.clone(),
+            self.config.embed.model.vectors_dimension(),
+        );
         let run_budget = self.config.budget.budget(started, Some(budget));
         let handle = tokio::runtime::Handle::current();
         let session = tokio::task::spawn_blocking(move || {

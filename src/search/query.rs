@@ -294,7 +294,9 @@ impl ValidSearch<'_> {
         let texts: Vec<&str> = std::iter::once(opts.query.as_str())
             .chain(second_phrasing.as_deref())
             .collect();
-        let mut vectors = embedder.embed(&texts)?.into_iter();
+        // With a second model for questions in plain words, the form decides which models the query is asked of.
+        let plain = super::plain_question::is_plain_question(&opts.query);
+        let mut vectors = embedder.embed_query(&texts, plain)?.into_iter();
         let query_vector = vectors.next().unwrap_or_default();
         let expansion = vectors.next().map(|vector| Expansion { terms, vector });
         let req = SearchRequest {
@@ -313,9 +315,15 @@ impl ValidSearch<'_> {
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
             // Each model's cut-off is its own (`embed.model.weak_cosine`): cosines run on a model's own scale.
-            weak_cosine: embedder.weak_cosine().filter(|_| !opts.include_weak),
+            weak_cosine: embedder
+                .weak_cosine_for(plain)
+                .filter(|_| !opts.include_weak),
         };
-        Ok(search(corpus, &query_vector, &req)?)
+        let mut ranked = search(corpus, &query_vector, &req)?;
+        // Shown and calibrated on the models' own scale.
+        let scale = embedder.cosine_scale(plain);
+        ranked.hits.iter_mut().for_each(|h| h.cosine *= scale);
+        Ok(ranked)
     }
 }
 

@@ -203,7 +203,11 @@ impl SyncJob {
     /// with bytes past their checkpoint (newest first, at most `max_files`).
     fn plan(&self, store: &SyncState, reporter: &Reporter) -> Result<Plan> {
         let model = &self.config.embed.model;
-        crate::store::model_record::check_or_record(store, &model.id, model.dimension)?;
+        crate::store::model_record::check_or_record(
+            store,
+            &model.vectors_id(),
+            model.vectors_dimension(),
+        )?;
         if let crate::reindex::Reindex::Started { from } = crate::reindex::prepare(store)? {
             reporter.info(&format!(
                 "the index was written by enhancer version {from}; re-reading every transcript for version {} (resumable; searches keep working)",
@@ -309,7 +313,11 @@ fn reapply_redaction(
     };
     // Never embed with a model the data dir's vectors do not come from.
     let model = &config.embed.model;
-    crate::store::model_record::check_or_record(store, &model.id, model.dimension)?;
+    crate::store::model_record::check_or_record(
+        store,
+        &model.vectors_id(),
+        model.vectors_dimension(),
+    )?;
     let mut model: Option<Embedder> = None;
     let mut embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>> {
         let embedder = match &mut model {

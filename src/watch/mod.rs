@@ -200,7 +200,7 @@ impl Watcher {
         let started = Instant::now();
         let chosen = target::choose(&self.data_dir, self.config.sink.as_ref(), &self.overrides)?;
         let (data_dir, sink_config) = (self.data_dir.clone(), chosen.config);
-        let dimension = self.config.embed.model.dimension;
+        let dimension = self.config.embed.model.vectors_dimension();
         let handle = tokio::runtime::Handle::current();
         let budget = self
             .config

@@ -329,7 +329,7 @@ impl EmbedContext {
                         // Lexical only: stored without a vector.
                         None => (Vec::new(), None),
                         Some(text) => {
-                            let key = cache_key(&self.config.model.id, &text);
+                            let key = cache_key(&self.config.model.vectors_id(), &text);
                             match self.store.cached_vector(&key)? {
                                 Some(v) => {
                                     Counters::add(&counters.cache_hits, 1);
@@ -340,7 +340,7 @@ impl EmbedContext {
                         }
                     };
                     Counters::add(&counters.chunks, 1);
-                    c.payload.embedding_model.clone_from(&self.config.model.id);
+                    c.payload.embedding_model = self.config.model.vectors_id();
                     batch.ops.push(SinkOp::Upsert(Box::new(PointWrite {
                         id: c.id,
                         point: StoredPoint {
@@ -409,7 +409,7 @@ impl EmbedContext {
     fn is_cached(&self, text: &str) -> Result<bool> {
         Ok(self
             .store
-            .cached_vector(&cache_key(&self.config.model.id, text))?
+            .cached_vector(&cache_key(&self.config.model.vectors_id(), text))?
             .is_some())
     }
 
@@ -426,7 +426,7 @@ impl EmbedContext {
         let mut vectors: HashMap<[u8; 32], Vec<f32>> = HashMap::new();
         let mut to_embed: Vec<([u8; 32], String)> = Vec::new();
         for chunk in &window {
-            let key = cache_key(&self.config.model.id, &chunk.text);
+            let key = cache_key(&self.config.model.vectors_id(), &chunk.text);
             if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
                 Counters::add(&counters.cache_hits, 1);
                 continue;
@@ -483,7 +483,7 @@ impl EmbedContext {
         }
         let mut batch = CommitBatch::default();
         for chunk in window {
-            let key = cache_key(&self.config.model.id, &chunk.text);
+            let key = cache_key(&self.config.model.vectors_id(), &chunk.text);
             let Some(vector) = vectors.get(&key).cloned() else {
                 return Err(Error::embed_result(format!(
                     "no vector for point {}",
