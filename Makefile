@@ -9,6 +9,7 @@
 #   make eval    search quality on the labelled question sets: Claude Code's, Codex/Gemini's and a held-out set
 #                over all three (top-k, MRR@50 per style; hybrid vs each half);
 #                EVAL_PIPELINE=pipelines/claude-code-mpnet.toml make eval measures another model
+#                (pipelines/claude-code-two-models.toml: MiniLM and mpnet, for questions in plain words)
 #   make model-mpnet  all-mpnet-base-v2 exported to ONNX (optional 768-d model; pipelines/claude-code-mpnet.toml)
 #   make lint    rustfmt + clippy, warnings are errors
 #   make torture long crash / fault / bad-input runs, with a summary table
