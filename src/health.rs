@@ -63,10 +63,15 @@ pub fn check_store(
     sources: Option<&crate::discover::Sources>,
     qdrant: Option<(&crate::config::SinkConfig, tokio::runtime::Handle)>,
 ) -> Health {
-    // The first model (or the second, for questions in plain words) whose files are not all there.
-    let missing_model = std::iter::once(model_files)
-        .chain(model_files.plain_questions.as_deref())
-        .find(|m| {
+    // The first model (or the second, for questions in plain words) whose files are not all there, with its table.
+    let missing_model = std::iter::once(("embed.model", model_files))
+        .chain(
+            model_files
+                .plain_questions
+                .as_deref()
+                .map(|m| ("embed.model.plain_questions", m)),
+        )
+        .find(|(_, m)| {
             ![&m.model, &m.tokenizer, &m.config]
                 .iter()
                 .all(|p| p.is_file())
@@ -95,15 +100,15 @@ pub fn check_store(
         ),
         qdrant_version: None,
     };
-    if let Some(missing) = missing_model {
+    if let Some((table, missing)) = missing_model {
+        let install = if missing.id == crate::embedder::MODEL_ID {
+            "run `make model`"
+        } else {
+            "install the files it names; `make model-mpnet` installs all-mpnet-base-v2"
+        };
         h.problems.push(format!(
-            "model files missing under {} (run `make model`{})",
+            "model files of [{table}] missing under {} ({install})",
             missing.model.display(),
-            if model_files.plain_questions.is_some() {
-                ", and `make model-mpnet` for a second model"
-            } else {
-                ""
-            }
         ));
     }
     if !h.runtime_found {

@@ -226,34 +226,51 @@ fn a_data_dir_refuses_a_model_other_than_its_own_and_keeps_its_points() {
     );
 }
 
-/// Two models (the installed MiniLM twice, the second under another layout and id): a stored vector is both
-/// models' vectors side by side, a question in plain words is asked of both, any other of the first alone.
+/// The installed MiniLM's files read with CLS pooling: another model (other vectors) from files every test
+/// machine has, to stand as a second model.
+fn cls_model(dir: &std::path::Path) -> ModelConfig {
+    ModelConfig {
+        id: "minilm-cls".to_string(),
+        pooling: pipeline::config::PoolingKind::Cls,
+        weak_cosine: Some(0.15),
+        ..relaid_model(dir)
+    }
+}
+
+/// Two models (MiniLM with mean pooling, and with CLS pooling as the second): a stored vector is both models'
+/// vectors side by side, a question in plain words is asked of both, any other of the first alone.
 #[test]
 fn two_models_embed_side_by_side_and_a_query_is_asked_of_the_models_its_form_suits() {
     let dir = tempdir();
+    let second = cls_model(dir.path());
     let pair = ModelConfig {
-        plain_questions: Some(Box::new(relaid_model(dir.path()))),
+        plain_questions: Some(Box::new(second.clone())),
         ..ModelConfig::default()
     };
     let settings = EmbedderSettings::from_config(&PipelineConfig::builtin().embed);
-    let files = ModelFiles::from_config(&default_model_dir(), &pair);
-    let mut two = Embedder::load(&files, settings).unwrap_or_else(|e| panic!("{e}"));
+    let load = |model: &ModelConfig| {
+        Embedder::load(
+            &ModelFiles::from_config(&default_model_dir(), model),
+            settings,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut two = load(&pair);
+    assert!(two.has_plain_questions_model());
     assert_eq!(two.dimension(), 2 * DIMENSION);
     assert_eq!(
         two.id(),
-        format!("{}+minilm-relaid", pipeline::embedder::MODEL_ID),
+        format!("{}+minilm-cls", pipeline::embedder::MODEL_ID),
         "the vectors are named by both models: a data dir of one refuses the pair"
     );
 
     let docs = [
         "the root layout does not render flash messages",
         "cargo build failed: unresolved import tokio::sync",
+        "pushed the branch and opened a pull request",
     ];
     let query = "why did the notices not show up?";
     let stored = two.embed(&docs).unwrap_or_else(|e| panic!("{e}"));
-    let mut one = embedder();
-    let alone = one.embed(&docs).unwrap_or_else(|e| panic!("{e}"));
-    let asked_alone = one.embed(&[query]).unwrap_or_else(|e| panic!("{e}"));
     for v in &stored {
         let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!(
@@ -261,38 +278,54 @@ fn two_models_embed_side_by_side_and_a_query_is_asked_of_the_models_its_form_sui
             "a stored vector is a unit vector: {norm}"
         );
     }
+    // Each model alone, for the expected cosines.
+    let own = |e: &mut Embedder| {
+        let d = e.embed(&docs).unwrap_or_else(|e| panic!("{e}"));
+        let q = e.embed(&[query]).unwrap_or_else(|e| panic!("{e}"));
+        d.iter().map(|v| cosine(&q[0], v)).collect::<Vec<f32>>()
+    };
+    let mean_pooled = own(&mut embedder());
+    let cls_pooled = own(&mut load(&second));
+    assert!(
+        mean_pooled.iter().zip(&cls_pooled).any(|(a, b)| (a - b).abs() > 0.02),
+        "the two models must differ for this test to tell them apart: {mean_pooled:?} {cls_pooled:?}"
+    );
 
     // Not in plain words: the first model alone; its cosines, scaled back, are that model's own.
     let first_only = two
         .embed_query(&[query], false)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(first_only[0][DIMENSION..].iter().all(|x| *x == 0.0));
-    // In plain words: both models; with the same model twice, the mean of two equal cosines.
+    // In plain words: both models, the mean of their cosines.
     let both = two
         .embed_query(&[query], true)
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(both[0][DIMENSION..].iter().any(|x| *x != 0.0));
-    for (doc, own) in stored.iter().zip(&alone) {
-        let expected = cosine(&asked_alone[0], own);
-        let scaled = cosine(&first_only[0], doc) * two.cosine_scale(false);
-        assert!((scaled - expected).abs() < 1e-3, "{scaled} vs {expected}");
+    for (i, doc) in stored.iter().enumerate() {
+        let first = cosine(&first_only[0], doc) * two.cosine_scale(false);
+        assert!(
+            (first - mean_pooled[i]).abs() < 1e-3,
+            "{first} vs {}",
+            mean_pooled[i]
+        );
         let mean = cosine(&both[0], doc) * two.cosine_scale(true);
+        let expected = (mean_pooled[i] + cls_pooled[i]) / 2.0;
         assert!((mean - expected).abs() < 1e-3, "{mean} vs {expected}");
     }
-    let cut_off = two
-        .weak_cosine_for(false)
-        .map(|c| c * two.cosine_scale(false));
-    assert!(
-        matches!((cut_off, two.weak_cosine()), (Some(a), Some(b)) if (a - b).abs() < 1e-6),
-        "the first model's cut-off, on the stored vectors' scale: {cut_off:?}"
-    );
+    // Each form's cut-off, on the stored vectors' scale: the second model's for a plain question.
+    let close = |a: Option<f32>, b: Option<f32>| matches!((a, b), (Some(a), Some(b)) if (a - b).abs() < 1e-6);
+    assert!(close(two.weak_cosine_for(true), Some(0.15)));
+    assert!(close(
+        two.weak_cosine_for(false)
+            .map(|c| c * two.cosine_scale(false)),
+        two.weak_cosine()
+    ));
 
     let missing = ModelFiles::from_config(
         &default_model_dir(),
         &ModelConfig {
             plain_questions: Some(Box::new(ModelConfig {
                 dir: "no-such-model".into(),
-                ..relaid_model(tempdir().path())
+                ..cls_model(tempdir().path())
             })),
             ..ModelConfig::default()
         },
@@ -307,31 +340,34 @@ fn two_models_embed_side_by_side_and_a_query_is_asked_of_the_models_its_form_sui
     );
 }
 
-/// A data dir synced with two models: its points carry the pair's id and both models' vectors, it is healthy,
-/// questions of both forms find their answers, and the first model alone is refused.
+/// A data dir synced with two models: its points carry the pair's id and both models' vectors, it is healthy, a
+/// question not in plain words gets the first model's cosines (as a data dir of that model alone does), a
+/// question in plain words gets both models' mean, and the first model alone is refused.
 #[test]
 fn a_data_dir_synced_with_two_models_serves_both_forms_of_question() {
     let src = tempdir();
     let rel = "-tmp-claude-reliability/hello-world-script.jsonl";
     copy_fixture(rel, &src.path().join(rel));
+    let source = src.path().to_str().unwrap_or_default();
     let models = tempdir();
-    let second = relaid_model(models.path());
+    let second = cls_model(models.path());
     let pipeline_file = models.path().join("two.toml");
     std::fs::write(
         &pipeline_file,
         format!(
-            "[embed.model.plain_questions]\nid = \"{}\"\ndir = \"{}\"\nonnx = \"{}\"\ntokenizer = \"{}\"\nweak_cosine = -1\n",
+            "[embed.model.plain_questions]\nid = \"{}\"\ndir = \"{}\"\nonnx = \"{}\"\ntokenizer = \"{}\"\npooling = \"cls\"\nweak_cosine = -1\n",
             second.id, second.dir, second.onnx, second.tokenizer
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let two = pipeline_file.to_str().unwrap_or_default();
     let data = tempdir();
-    let source = src.path().to_str().unwrap_or_default();
     let o = run(data.path(), &["--pipeline", two, "run", "--source", source]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let alone = tempdir();
+    sync_ok(alone.path(), src.path(), &[]);
 
-    let pair = format!("{}+minilm-relaid", pipeline::embedder::MODEL_ID);
+    let pair = format!("{}+minilm-cls", pipeline::embedder::MODEL_ID);
     let points = export_json(data.path());
     assert!(!points.is_empty());
     assert!(
@@ -345,26 +381,71 @@ fn a_data_dir_synced_with_two_models_serves_both_forms_of_question() {
     assert_eq!(h["healthy"], true, "{h}");
     assert_eq!(h["embedding_model"].as_str(), Some(pair.as_str()), "{h}");
 
-    for question in [
-        "how did we check that the greeting script works?",
-        "hello_world.py",
-    ] {
-        let s = run(
-            data.path(),
-            &["--pipeline", two, "search", "--json", question],
-        );
+    // Each hit's cosine, by message, with every weak match shown.
+    let cosines = |dir: &std::path::Path, pipeline: &[&str], query: &str| {
+        let args: Vec<&str> = pipeline
+            .iter()
+            .copied()
+            .chain([
+                "search",
+                "--json",
+                "--explain",
+                "--weak",
+                "--limit",
+                "50",
+                query,
+            ])
+            .collect();
+        let s = run(dir, &args);
         assert_eq!(code(&s), 0, "{}", stderr(&s));
         let report: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap_or_default();
+        let hits = report["hits"].as_array().cloned().unwrap_or_default();
+        assert!(!hits.is_empty(), "{query}: {report}");
+        hits.iter()
+            .filter_map(|h| {
+                Some((
+                    h["message_id"].as_str()?.to_string(),
+                    h["explain"]["cosine"].as_f64()?,
+                ))
+            })
+            .collect::<std::collections::BTreeMap<String, f64>>()
+    };
+    let with_pair = ["--pipeline", two];
+    let named = "hello_world.py";
+    let (of_pair, of_first) = (
+        cosines(data.path(), &with_pair, named),
+        cosines(alone.path(), &[], named),
+    );
+    let shared: Vec<&String> = of_pair
+        .keys()
+        .filter(|k| of_first.contains_key(*k))
+        .collect();
+    assert!(!shared.is_empty());
+    for id in &shared {
         assert!(
-            report["hits"].as_array().is_some_and(|h| !h.is_empty()),
-            "{question}: {report}"
+            (of_pair[*id] - of_first[*id]).abs() < 2e-3,
+            "not in plain words: the first model's cosine ({} against {})",
+            of_pair[*id],
+            of_first[*id]
         );
     }
-    let alone = run(data.path(), &["search", "hello world"]);
-    assert_ne!(code(&alone), 0);
+    let plain = "how did we check that the greeting script works?";
+    let (of_pair, of_first) = (
+        cosines(data.path(), &with_pair, plain),
+        cosines(alone.path(), &[], plain),
+    );
     assert!(
-        stderr(&alone).contains("cannot be compared"),
+        of_pair
+            .iter()
+            .any(|(id, c)| of_first.get(id).is_some_and(|f| (c - f).abs() > 0.01)),
+        "in plain words: both models' mean, not the first model's cosine"
+    );
+
+    let first_alone = run(data.path(), &["search", "hello world"]);
+    assert_ne!(code(&first_alone), 0);
+    assert!(
+        stderr(&first_alone).contains("cannot be compared"),
         "{}",
-        stderr(&alone)
+        stderr(&first_alone)
     );
 }

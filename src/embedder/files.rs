@@ -62,10 +62,13 @@ impl ModelFiles {
             pooling: model.pooling,
             dimension: model.dimension,
             weak_cosine: model.weak_cosine(),
-            plain_questions: model
-                .plain_questions
-                .as_ref()
-                .map(|second| Box::new(Self::from_config(dir, second))),
+            // The second model's cut-off is for a mean cosine: only its own, never the default model's 0.25.
+            plain_questions: model.plain_questions.as_ref().map(|second| {
+                Box::new(ModelFiles {
+                    weak_cosine: second.weak_cosine,
+                    ..Self::from_config(dir, second)
+                })
+            }),
         }
     }
 
@@ -121,5 +124,29 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("make model"), "{err}");
         assert!(err.contains("model.onnx"), "{err}");
+    }
+
+    #[test]
+    fn a_second_model_keeps_only_its_own_cut_off() {
+        let pair = ModelConfig {
+            id: "mpnet".into(),
+            dir: "all-mpnet-base-v2".into(),
+            dimension: 768,
+            plain_questions: Some(Box::new(ModelConfig::default())),
+            ..ModelConfig::default()
+        };
+        let files = ModelFiles::from_config(Path::new("/models"), &pair);
+        assert_eq!(ModelConfig::default().weak_cosine(), Some(0.25));
+        let second = files.plain_questions.as_deref();
+        assert_eq!(
+            second.map(|s| s.weak_cosine),
+            Some(None),
+            "MiniLM's 0.25 is for its own cosines, not for the mean of two"
+        );
+        assert_eq!(
+            files.vectors_id(),
+            format!("mpnet+{}", ModelConfig::default().id)
+        );
+        assert_eq!(files.vectors_dimension(), 768 + 384);
     }
 }

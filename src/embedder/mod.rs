@@ -160,6 +160,11 @@ impl Embedder {
         }
     }
 
+    /// Whether a second model embeds beside the first, for questions in plain words.
+    pub fn has_plain_questions_model(&self) -> bool {
+        self.second.is_some()
+    }
+
     /// What turns the stored vectors' cosine to a query embedded with `plain` into its models' own: `√2` for a
     /// query asked of the first of two models alone (the second model's half of each stored vector counts
     /// nothing), else 1.

@@ -203,7 +203,9 @@ pub fn enhance_message(state: &mut EnhancerState, parsed: &ParsedMessage, out: &
     // The stored text of a result names its call's file (the embedded text, taken above, does not). Only a
     // message holding one result: in one holding several (parallel calls answered in one line), `result_files`
     // does not say which result's call a file is of.
-    let one_result = || !m.text.lines().skip(1).any(result_label::is_label);
+    // Any later line opening like a label counts (as version 11 wrote it; `result_label::is_label` is stricter, and
+    // using it would change the stored text of a result whose output holds such a line without a version bump).
+    let one_result = || !m.text.lines().skip(1).any(|l| l.starts_with("[result"));
     let named_first_chunk = match (m.kind, m.result_files.first(), parsed.chunks.first()) {
         (MessageKind::ToolResult, Some(file), Some(chunk)) if one_result() => {
             result_label::with_file_named(chunk, file)

@@ -59,7 +59,7 @@ struct Results {
     sync_seconds: f64,
     search_seconds: f64,
     /// The weak-match cut-off measured for this model on this set (and the off-topic questions).
-    weak_matches: weak::Calibration,
+    weak_matches: Vec<weak::Calibration>,
 }
 
 /// A labelled question set, the fixture sources it is asked over and the data dir they sync into.
@@ -241,7 +241,10 @@ fn evaluate(
         });
     }
     let search_seconds = started.elapsed().as_secs_f64();
-    let weak_matches = weak::measure(searched.as_ref(), embedder, &set.questions, off_topic)?;
+    let weak_matches = weak::Form::of(embedder)
+        .iter()
+        .map(|&form| weak::measure(searched.as_ref(), embedder, &set.questions, off_topic, form))
+        .collect::<anyhow::Result<Vec<_>>>()?;
 
     let mut scores = BTreeMap::new();
     for mode in SearchMode::ALL {
@@ -264,7 +267,7 @@ fn evaluate(
         weak_matches,
     };
     print_report(&results);
-    weak::print(&results.weak_matches);
+    results.weak_matches.iter().for_each(weak::print);
     std::fs::write(&set.results, serde_json::to_vec_pretty(&results)?)?;
     println!("\nwrote {}", set.results.display());
     Ok(loaded)

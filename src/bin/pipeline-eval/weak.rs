@@ -5,10 +5,14 @@
 //!   right answer in the hybrid top 50, and how many of the top-10 hits would be hidden;
 //! - questions the history never answers (`eval/off-topic.txt`), which should get nothing: how many get no hit
 //!   at all at that cut-off.
+//!
+//! With a second model for questions in plain words, a plain question's cut-off is that model's (for the mean
+//! cosine) and any other's the first model's, so each form is calibrated on its own ([`Form`]).
 
 use crate::metrics::MRR_DEPTH;
 use crate::questions::Question;
 use pipeline::embedder::Embedder;
+use pipeline::search::plain_question::is_plain_question;
 use pipeline::search::query::{self, SearchOptions};
 use pipeline::search::{Corpus, Hit, SearchMode};
 use serde::Serialize;
@@ -19,9 +23,42 @@ const GRID: [f32; 8] = [0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40];
 /// Hits an off-topic question is searched to: every candidate that could be shown.
 const OFF_TOPIC_DEPTH: usize = 200;
 
+/// Which questions a calibration covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Form {
+    /// Every question: one model.
+    All,
+    /// Questions in plain words (`search::plain_question`), asked of both of two models.
+    Plain,
+    /// The other questions, asked of the first of two models alone.
+    Other,
+}
+
+impl Form {
+    /// The forms to calibrate: each on its own when there is a second model for plain questions.
+    pub fn of(embedder: &Embedder) -> &'static [Form] {
+        if embedder.has_plain_questions_model() {
+            &[Form::Plain, Form::Other]
+        } else {
+            &[Form::All]
+        }
+    }
+
+    fn covers(self, question: &str) -> bool {
+        let plain = is_plain_question(question);
+        match self {
+            Form::All => true,
+            Form::Plain => plain,
+            Form::Other => !plain,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Calibration {
-    /// The model's cut-off (None: it hides nothing).
+    pub form: Form,
+    /// The cut-off in force for these questions, on the shown cosines' scale (None: it hides nothing).
     pub in_force: Option<f32>,
     pub questions: usize,
     pub top10_hits: usize,
@@ -79,8 +116,18 @@ pub fn measure(
     embedder: &mut Embedder,
     questions: &[Question],
     off_topic: &[String],
+    form: Form,
 ) -> anyhow::Result<Calibration> {
-    let in_force = embedder.weak_cosine();
+    let plain = form == Form::Plain;
+    // Rounded: scaled to the stored vectors' cosines and back, 0.25 comes back as 0.24999999.
+    let in_force = embedder
+        .weak_cosine_for(plain)
+        .map(|c| (c * embedder.cosine_scale(plain) * 1e4).round() / 1e4);
+    let questions: Vec<&Question> = questions
+        .iter()
+        .filter(|q| form.covers(&q.question))
+        .collect();
+    let off_topic: Vec<&String> = off_topic.iter().filter(|q| form.covers(q)).collect();
     let mut cut_offs: Vec<f32> = GRID.iter().copied().chain(in_force).collect();
     cut_offs.sort_by(f32::total_cmp);
     cut_offs.dedup();
@@ -95,7 +142,7 @@ pub fn measure(
         .collect();
     let mut top10_hits = 0;
     let mut lost_in_force = Vec::new();
-    for q in questions {
+    for q in &questions {
         let hits = all_hits(corpus, embedder, &q.question, MRR_DEPTH)?;
         let right: Vec<&Hit> = hits
             .iter()
@@ -113,7 +160,7 @@ pub fn measure(
             row.top10_hidden += top10.iter().filter(|h| h.is_weak(row.cut_off)).count();
         }
     }
-    for question in off_topic {
+    for question in &off_topic {
         let hits = all_hits(corpus, embedder, question, OFF_TOPIC_DEPTH)?;
         for row in &mut rows {
             row.off_topic_empty += usize::from(hits.iter().all(|h| h.is_weak(row.cut_off)));
@@ -125,6 +172,7 @@ pub fn measure(
         .map(|r| r.cut_off)
         .reduce(f32::max);
     Ok(Calibration {
+        form,
         in_force,
         questions: questions.len(),
         top10_hits,
@@ -139,7 +187,14 @@ pub fn print(c: &Calibration) {
     let in_force = c
         .in_force
         .map_or("none: nothing is hidden".to_string(), |v| format!("{v:.2}"));
-    println!("\nweak-match cut-off (embed.model.weak_cosine; in force: {in_force})");
+    let of = match c.form {
+        Form::All => " (embed.model.weak_cosine)",
+        Form::Plain => {
+            " of questions in plain words (embed.model.plain_questions.weak_cosine, mean cosine)"
+        }
+        Form::Other => " of the other questions (embed.model.weak_cosine)",
+    };
+    println!("\nweak-match cut-off{of} (in force: {in_force})");
     println!(
         "{:>8} {:>14} {:>14} {:>16}",
         "cut-off", "answers lost", "top-10 hidden", "off-topic empty"
