@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 mod model;
 pub use model::{
-    ModelConfig, PoolingKind, DEFAULT_DIMENSION, DEFAULT_MODEL_ID, DEFAULT_WEAK_COSINE,
+    vectors_id, ModelConfig, PoolingKind, DEFAULT_DIMENSION, DEFAULT_MODEL_ID, DEFAULT_WEAK_COSINE,
 };
 use std::path::Path;
 

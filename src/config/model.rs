@@ -80,14 +80,22 @@ impl Default for ModelConfig {
     }
 }
 
+/// The id of vectors embedded by the model `first` alone, or by it and `second` side by side.
+pub fn vectors_id(first: &str, second: Option<&str>) -> String {
+    match second {
+        Some(second) => format!("{first}+{second}"),
+        None => first.to_string(),
+    }
+}
+
 impl ModelConfig {
     /// The id the vectors are stored under (embedding-cache keys, payloads, the data dir's model record): this
     /// model's, or both models' joined by `+`, so that a data dir of one model refuses the pair.
     pub fn vectors_id(&self) -> String {
-        match &self.plain_questions {
-            Some(second) => format!("{}+{}", self.id, second.id),
-            None => self.id.clone(),
-        }
+        vectors_id(
+            &self.id,
+            self.plain_questions.as_ref().map(|s| s.id.as_str()),
+        )
     }
 
     /// Length of the stored vectors: both models' together.

@@ -74,10 +74,10 @@ impl ModelFiles {
 
     /// The id the vectors are stored under ([`crate::config::ModelConfig::vectors_id`]).
     pub fn vectors_id(&self) -> String {
-        match &self.plain_questions {
-            Some(second) => format!("{}+{}", self.id, second.id),
-            None => self.id.clone(),
-        }
+        crate::config::vectors_id(
+            &self.id,
+            self.plain_questions.as_ref().map(|s| s.id.as_str()),
+        )
     }
 
     /// Length of the stored vectors: both models' together.

@@ -120,14 +120,12 @@ impl Embedder {
             ),
         })?;
         let model = load_model(files, settings, "embed.model")?;
-        let second = match files.plain_questions.as_deref() {
-            Some(second) => Some((
-                load_model(second, settings, "embed.model.plain_questions")?,
-                second.dimension,
-            )),
-            None => None,
-        };
         let second_files = files.plain_questions.as_deref();
+        let second = second_files
+            .map(|s| {
+                load_model(s, settings, "embed.model.plain_questions").map(|m| (m, s.dimension))
+            })
+            .transpose()?;
         Ok(Embedder {
             model,
             batch_size: settings.batch_size.max(1),

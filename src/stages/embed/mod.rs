@@ -321,6 +321,7 @@ impl EmbedContext {
         let counters = self.reporter.counters();
         let mut batch = CommitBatch::default();
         let mut checkpoints: Vec<FileCheckpoint> = Vec::new();
+        let vectors_id = self.config.model.vectors_id();
         for item in window {
             match item {
                 Enhanced::Chunk(c) => {
@@ -329,7 +330,7 @@ impl EmbedContext {
                         // Lexical only: stored without a vector.
                         None => (Vec::new(), None),
                         Some(text) => {
-                            let key = cache_key(&self.config.model.vectors_id(), &text);
+                            let key = cache_key(&vectors_id, &text);
                             match self.store.cached_vector(&key)? {
                                 Some(v) => {
                                     Counters::add(&counters.cache_hits, 1);
@@ -340,7 +341,7 @@ impl EmbedContext {
                         }
                     };
                     Counters::add(&counters.chunks, 1);
-                    c.payload.embedding_model = self.config.model.vectors_id();
+                    c.payload.embedding_model.clone_from(&vectors_id);
                     batch.ops.push(SinkOp::Upsert(Box::new(PointWrite {
                         id: c.id,
                         point: StoredPoint {
@@ -425,8 +426,9 @@ impl EmbedContext {
         let counters = self.reporter.counters().clone();
         let mut vectors: HashMap<[u8; 32], Vec<f32>> = HashMap::new();
         let mut to_embed: Vec<([u8; 32], String)> = Vec::new();
+        let vectors_id = self.config.model.vectors_id();
         for chunk in &window {
-            let key = cache_key(&self.config.model.vectors_id(), &chunk.text);
+            let key = cache_key(&vectors_id, &chunk.text);
             if vectors.contains_key(&key) || to_embed.iter().any(|(k, _)| *k == key) {
                 Counters::add(&counters.cache_hits, 1);
                 continue;
@@ -483,7 +485,7 @@ impl EmbedContext {
         }
         let mut batch = CommitBatch::default();
         for chunk in window {
-            let key = cache_key(&self.config.model.vectors_id(), &chunk.text);
+            let key = cache_key(&vectors_id, &chunk.text);
             let Some(vector) = vectors.get(&key).cloned() else {
                 return Err(Error::embed_result(format!(
                     "no vector for point {}",
